@@ -95,6 +95,9 @@ typedef enum op_cmp { CMP_LT = 0, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE } op_cm
 typedef enum op_cond {
     COND_TRUE = 0, COND_FALSE, COND_NONE, COND_NOT_NONE
 } op_cond;
+/* Added to a SEM_JUMP_IF opcode's oi_sub: the tested value stays on the stack on the jump edge
+ * (JUMP_IF_TRUE_OR_POP, JUMP_IF_FALSE_OR_POP); decoded into bc_instr.in_b. */
+#define OP_COND_KEEP 4
 
 typedef enum op_build {
     BUILD_TUPLE_ = 0, BUILD_LIST_, BUILD_SET_, BUILD_MAP_, BUILD_CONST_KEY_MAP_, BUILD_STRING_,

@@ -1,0 +1,196 @@
+/* Line numbers and source positions: 3.6-3.9 co_lnotab, 3.10 co_linetable, 3.11+ location table. */
+#include "bytecode.h"
+
+#include <string.h>
+
+#include "../common/err.h"
+
+static int bad_table(diag_ctx *d, const char *name, const pyc_code *c, uint32_t at,
+                     const char *why)
+{
+    long off = (long)c->co_linetable->o_offset + 5 + (long)at;
+    return diag_add(d, G_EBAD, name, off, "bad line table at offset %ld (%s in %.*s)", off, why,
+                    (int)c->co_name->u.o_str.len, c->co_name->u.o_str.s);
+}
+
+/* Gives [start, end) byte offsets the line `line` (-1: none) and, when pos is given, that span.
+ * Instructions are sorted by offset and ranges arrive in order, so a cursor suffices. */
+typedef struct cursor {
+    bc_code *cu_bc;
+    uint32_t cu_next;   /* first instruction not yet assigned */
+} cursor;
+
+static void assign(cursor *cu, uint32_t start, uint32_t end, int32_t line, const bc_pos *pos)
+{
+    bc_code *bc = cu->cu_bc;
+    while (cu->cu_next < bc->bc_ninstrs && bc->bc_instrs[cu->cu_next].in_offset < start)
+        cu->cu_next++;
+    while (cu->cu_next < bc->bc_ninstrs && bc->bc_instrs[cu->cu_next].in_offset < end) {
+        bc_instr *in = &bc->bc_instrs[cu->cu_next++];
+        in->in_line = line;
+        if (pos)
+            in->in_pos = *pos;
+    }
+}
+
+/* ≤3.9: dis.findlinestarts over (byte delta u8, line delta i8) pairs; an instruction's line is
+ * that of the last start at or before it. */
+static void lines_lnotab(bc_code *bc, const pyc_code *c)
+{
+    const uint8_t *t = (const uint8_t *)c->co_linetable->u.o_str.s;
+    uint32_t n = c->co_linetable->u.o_str.len / 2, i, k = 0;
+    int64_t line = c->co_firstlineno, last = INT64_MIN;
+    uint32_t addr = 0;
+    int32_t cur = -1;
+
+    for (i = 0; i < n; i++) {
+        uint8_t byte_incr = t[2 * i];
+        int8_t line_incr = (int8_t)t[2 * i + 1];
+        if (byte_incr) {
+            if (line != last) {
+                /* start (addr, line): instructions before addr keep the previous line */
+                for (; k < bc->bc_ninstrs && bc->bc_instrs[k].in_offset < addr; k++)
+                    bc->bc_instrs[k].in_line = cur;
+                cur = (int32_t)line;
+                last = line;
+            }
+            addr += byte_incr;
+        }
+        line += line_incr;
+    }
+    if (line != last) {
+        for (; k < bc->bc_ninstrs && bc->bc_instrs[k].in_offset < addr; k++)
+            bc->bc_instrs[k].in_line = cur;
+        cur = (int32_t)line;
+    }
+    for (; k < bc->bc_ninstrs; k++)
+        bc->bc_instrs[k].in_line = cur;
+}
+
+/* 3.10: PEP 626 (byte delta u8, line delta i8) pairs; delta -128 means no line. */
+static void lines_310(bc_code *bc, const pyc_code *c)
+{
+    const uint8_t *t = (const uint8_t *)c->co_linetable->u.o_str.s;
+    uint32_t n = c->co_linetable->u.o_str.len / 2, i;
+    int64_t computed = c->co_firstlineno;
+    uint32_t start, end = 0;
+    cursor cu = { bc, 0 };
+
+    for (i = 0; i < n; i++) {
+        int8_t ldelta = (int8_t)t[2 * i + 1];
+        int32_t line;
+        start = end;
+        end += t[2 * i];
+        if (ldelta == -128) {
+            line = -1;
+        } else {
+            computed += ldelta;
+            line = (int32_t)computed;
+        }
+        if (start != end)
+            assign(&cu, start, end, line, NULL);
+    }
+}
+
+/* 3.11+ location table reader. */
+typedef struct loc {
+    const uint8_t *l_p;
+    const uint8_t *l_end;
+    int l_bad;          /* a field ran past the end of the table */
+} loc;
+
+static uint32_t loc_byte(loc *l)
+{
+    if (l->l_p >= l->l_end) {
+        l->l_bad = 1;
+        return 0;
+    }
+    return *l->l_p++;
+}
+
+static uint32_t loc_varint(loc *l)
+{
+    uint32_t b = loc_byte(l), val = b & 63, shift = 0;
+    while ((b & 64) && !l->l_bad) {
+        b = loc_byte(l);
+        shift += 6;
+        if (shift > 30) {
+            l->l_bad = 1;
+            return 0;
+        }
+        val |= (b & 63) << shift;
+    }
+    return val;
+}
+
+static int32_t loc_svarint(loc *l)
+{
+    uint32_t u = loc_varint(l);
+    return u & 1 ? -(int32_t)(u >> 1) : (int32_t)(u >> 1);
+}
+
+static int lines_loctable(bc_code *bc, const pyc_code *c, const char *name, diag_ctx *d)
+{
+    const uint8_t *base = (const uint8_t *)c->co_linetable->u.o_str.s;
+    loc l = { base, base + c->co_linetable->u.o_str.len, 0 };
+    int64_t computed = c->co_firstlineno;
+    uint32_t end = 0;
+    cursor cu = { bc, 0 };
+
+    while (l.l_p < l.l_end) {
+        const uint8_t *entry = l.l_p;
+        uint32_t first = loc_byte(&l), code = (first >> 3) & 15, start = end;
+        bc_pos p;
+        if (!(first & 0x80))
+            return bad_table(d, name, c, (uint32_t)(entry - base), "entry without its start bit");
+        end += ((first & 7) + 1) * 2;
+        switch (code) {
+        case 15:
+            p.p_line = p.p_end_line = p.p_col = p.p_end_col = -1;
+            break;
+        case 14:
+            computed += loc_svarint(&l);
+            p.p_line = (int32_t)computed;
+            p.p_end_line = (int32_t)(computed + loc_varint(&l));
+            p.p_col = (int32_t)loc_varint(&l) - 1;
+            p.p_end_col = (int32_t)loc_varint(&l) - 1;
+            break;
+        case 13:
+            computed += loc_svarint(&l);
+            p.p_line = p.p_end_line = (int32_t)computed;
+            p.p_col = p.p_end_col = -1;
+            break;
+        case 10: case 11: case 12:
+            computed += code - 10;
+            p.p_line = p.p_end_line = (int32_t)computed;
+            p.p_col = (int32_t)loc_byte(&l);
+            p.p_end_col = (int32_t)loc_byte(&l);
+            break;
+        default: {
+            uint32_t second = loc_byte(&l);
+            p.p_line = p.p_end_line = (int32_t)computed;
+            p.p_col = (int32_t)(code << 3 | second >> 4);
+            p.p_end_col = p.p_col + (int32_t)(second & 15);
+            break;
+        }
+        }
+        if (l.l_bad)
+            return bad_table(d, name, c, (uint32_t)(entry - base), "truncated entry");
+        if (computed > INT32_MAX || computed < INT32_MIN)
+            return bad_table(d, name, c, (uint32_t)(entry - base), "line number out of range");
+        assign(&cu, start, end, p.p_line, &p);
+    }
+    return G_OK;
+}
+
+int bc_lines(bc_code *bc, const pyc_code *c, int flags, arena *a, const char *name, diag_ctx *d)
+{
+    (void)a;
+    if (flags & VF_LNOTAB)
+        lines_lnotab(bc, c);
+    else if (flags & VF_LINETABLE)
+        lines_310(bc, c);
+    else if (flags & VF_LOCTABLE)
+        return lines_loctable(bc, c, name, d);
+    return G_OK;
+}

@@ -1,0 +1,98 @@
+/* The bytecode stage: instructions, lines, positions and exception tables of any version, and
+ * their version-neutral form.  The last stage that knows which Python produced the code. */
+#ifndef GILCHECK_BYTECODE_H
+#define GILCHECK_BYTECODE_H
+
+#include <stdint.h>
+
+#include "../common/arena.h"
+#include "../common/diag.h"
+#include "../pyc/pyc.h"
+#include "op.h"
+
+/* A source span; -1 in a field means CPython reports None there. */
+typedef struct bc_pos {
+    int32_t p_line;      /* first line */
+    int32_t p_end_line;  /* last line */
+    int32_t p_col;       /* 0-based UTF-8 byte column of the start */
+    int32_t p_end_col;   /* 0-based UTF-8 byte column one past the end */
+} bc_pos;
+
+/* One instruction as dis.get_instructions yields it (EXTENDED_ARG included, caches not), with
+ * its version-neutral meaning. */
+typedef struct bc_instr {
+    uint32_t in_offset;  /* byte offset of the opcode unit */
+    int64_t in_arg;      /* argument as dis gives it, EXTENDED_ARG prefixes folded in */
+    int32_t in_target;   /* jump target offset as dis reports it; -1 when not a jump */
+    int32_t in_line;     /* source line per co_lines()/findlinestarts; -1 when none */
+    bc_pos in_pos;       /* co_positions() of the offset (3.11+), all -1 before */
+    int32_t in_a;        /* first decoded operand (see op_sem) */
+    int32_t in_b;        /* second decoded operand (see op_sem) */
+    uint16_t in_flags;   /* OPF_* of the opcode */
+    uint8_t in_opcode;   /* raw opcode number */
+    uint8_t in_sem;      /* op_sem */
+    uint8_t in_hasarg;   /* 1 when dis gives an argument */
+    uint8_t in_ncache;   /* inline CACHE units that follow (3.11+) */
+} bc_instr;
+
+/* One 3.11+ exception-table entry, offsets in bytes, end exclusive. */
+typedef struct bc_handler {
+    uint32_t h_start;    /* first covered byte offset */
+    uint32_t h_end;      /* one past the last covered byte offset */
+    uint32_t h_target;   /* handler offset */
+    uint32_t h_depth;    /* stack depth at the handler */
+    uint8_t h_lasti;     /* push the offset of the raising instruction */
+} bc_handler;
+
+/* A decoded code object. */
+typedef struct bc_code {
+    const pyc_code *bc_src;     /* the code object (names, constants) */
+    const op_version *bc_ver;   /* opcode facts of its version: bytecode-stage use only */
+    bc_instr *bc_instrs;        /* instructions in offset order */
+    uint32_t bc_ninstrs;
+    bc_handler *bc_handlers;    /* exception table (3.11+); empty before */
+    uint32_t bc_nhandlers;
+    int32_t *bc_at;             /* byte offset / 2 -> index into bc_instrs, -1 for cache units */
+    uint32_t bc_nunits;         /* code units in the bytecode */
+    int bc_has_positions;       /* co_positions() exists (3.11+) */
+    int32_t bc_parent;          /* index of the enclosing code object in bc_file, -1 for the module */
+} bc_code;
+
+/* Every code object of a file in pre-order: a code object, then the code objects in its
+ * co_consts, recursively. */
+typedef struct bc_file {
+    const pyc_file *bf_pyc;     /* the decoded file */
+    bc_code *bf_codes;
+    uint32_t bf_ncodes;
+} bc_file;
+
+/* Looks up the opcode facts of Python 3.<minor>; NULL when unknown. */
+const op_version *bc_version(int minor);
+
+/* Decodes one code object of Python 3.<minor> into *out (allocated in a).  Fails with G_EBAD and
+ * "bad bytecode at offset N (reason)" for unknown or specialized opcodes, truncated instructions,
+ * jumps out of range, argument indexes out of range and malformed line or exception tables;
+ * G_ENOMEM when memory runs out.  `name` is the file named in messages. */
+int bc_decode(bc_code *out, const pyc_code *c, int minor, arena *a, const char *name,
+              diag_ctx *d);
+
+/* Decodes every code object of f (allocations in f's arena).  *out is valid until f is freed. */
+int bc_decode_file(bc_file **out, const pyc_file *f, const char *name, diag_ctx *d);
+
+/* Line, position and exception tables (bc_lines.c, bc_exctable.c), used by bc_decode. */
+int bc_lines(bc_code *bc, const pyc_code *c, int flags, arena *a, const char *name, diag_ctx *d);
+int bc_exctable(bc_code *bc, const pyc_code *c, arena *a, const char *name, diag_ctx *d);
+
+/* Version-neutral operands (bc_neutral.c): fills in_sem, in_a and in_b of every instruction. */
+int bc_neutral(bc_code *bc, const pyc_code *c, const char *name, diag_ctx *d);
+
+/* Name helpers over the version-neutral arrays; NULL when the index is out of range. */
+const pyc_obj *bc_name(const bc_code *bc, int32_t i);      /* co_names[i] */
+const pyc_obj *bc_local(const bc_code *bc, int32_t i);     /* local variable i */
+const pyc_obj *bc_deref(const bc_code *bc, int32_t i);     /* cell/free variable i */
+const pyc_obj *bc_const(const bc_code *bc, int32_t i);     /* co_consts[i] */
+
+/* The opcode name of an instruction. */
+const char *bc_opname(const bc_code *bc, const bc_instr *in);
+
+#endif

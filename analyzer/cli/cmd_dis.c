@@ -1,0 +1,306 @@
+/* `gilcheck dis`: a readable disassembly of .pyc files, or dis-compatible JSON. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bytecode/bytecode.h"
+#include "../common/err.h"
+#include "../common/strbuf.h"
+#include "../pyc/pyc.h"
+#include "cli.h"
+
+static const char dis_usage[] =
+    "usage: gilcheck dis [--json] FILE.pyc...\n"
+    "\n"
+    "Disassembles each code object (module first, then nested ones in pre-order): offset, line,\n"
+    "opcode, argument and its meaning, jump targets and the exception table.\n"
+    "\n"
+    "  --json   one JSON document per file and line:\n"
+    "           {\"version\", \"magic\", \"code\": [{\"name\", \"qualname\", \"firstlineno\",\n"
+    "            \"instructions\": [{\"offset\", \"opname\", \"arg\", \"line\", \"positions\",\n"
+    "            \"target\"}], \"exceptiontable\": [{\"start\", \"end\", \"target\", \"depth\",\n"
+    "            \"lasti\"}]}]}; a file that cannot be decoded gives {\"file\", \"error\"}\n"
+    "\n"
+    "exit codes: 0 all files decoded, 2 some could not be read or decoded\n";
+
+static const char *const cmp_names[] = { "<", "<=", "==", "!=", ">", ">=" };
+static const char *const binop_names[] = {
+    "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^",
+    "+=", "&=", "//=", "<<=", "@=", "*=", "%=", "|=", "**=", ">>=", "-=", "/=", "^=",
+};
+
+/***** JSON *****/
+
+/* A JSON string from possibly non-UTF-8 bytes (lone surrogates): invalid bytes become U+FFFD. */
+static json_t *json_text(const char *s, size_t n)
+{
+    json_t *j = json_stringn(s, n);
+    strbuf sb;
+    size_t i;
+    if (j)
+        return j;
+    sb_init(&sb);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80)
+            sb_putc(&sb, (char)c);
+        else if ((c & 0xE0) == 0xC0 && i + 1 < n && json_stringn(s + i, 2))
+            sb_putn(&sb, s + i, 2), i += 1;
+        else
+            sb_puts(&sb, "\xEF\xBF\xBD");
+    }
+    j = sb.sb_failed ? NULL : json_stringn(sb.sb_buf, sb.sb_len);
+    sb_free(&sb);
+    return j ? j : json_string("");
+}
+
+static json_t *json_obj_text(const pyc_obj *o)
+{
+    return o ? json_text(o->u.o_str.s, o->u.o_str.len) : json_null();
+}
+
+static json_t *json_opt_int(int64_t v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *code_json(const bc_code *bc)
+{
+    const pyc_code *c = bc->bc_src;
+    json_t *j = json_object(), *ins = json_array(), *ex = json_array();
+    uint32_t i;
+
+    json_object_set_new(j, "name", json_obj_text(c->co_name));
+    json_object_set_new(j, "qualname", json_obj_text(c->co_qualname));
+    json_object_set_new(j, "firstlineno", json_integer(c->co_firstlineno));
+    json_object_set_new(j, "filename", json_obj_text(c->co_filename));
+    for (i = 0; i < bc->bc_ninstrs; i++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "offset", json_integer(in->in_offset));
+        json_object_set_new(e, "opname", json_string(bc_opname(bc, in)));
+        json_object_set_new(e, "arg", in->in_hasarg ? json_integer(in->in_arg) : json_null());
+        json_object_set_new(e, "line", json_opt_int(in->in_line));
+        if (bc->bc_has_positions) {
+            json_t *p = json_array();
+            json_array_append_new(p, json_opt_int(in->in_pos.p_line));
+            json_array_append_new(p, json_opt_int(in->in_pos.p_end_line));
+            json_array_append_new(p, json_opt_int(in->in_pos.p_col));
+            json_array_append_new(p, json_opt_int(in->in_pos.p_end_col));
+            json_object_set_new(e, "positions", p);
+        } else {
+            json_object_set_new(e, "positions", json_null());
+        }
+        json_object_set_new(e, "target", json_opt_int(in->in_target));
+        json_array_append_new(ins, e);
+    }
+    for (i = 0; i < bc->bc_nhandlers; i++) {
+        const bc_handler *h = &bc->bc_handlers[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "start", json_integer(h->h_start));
+        json_object_set_new(e, "end", json_integer(h->h_end));
+        json_object_set_new(e, "target", json_integer(h->h_target));
+        json_object_set_new(e, "depth", json_integer(h->h_depth));
+        json_object_set_new(e, "lasti", json_boolean(h->h_lasti));
+        json_array_append_new(ex, e);
+    }
+    json_object_set_new(j, "instructions", ins);
+    json_object_set_new(j, "exceptiontable", ex);
+    return j;
+}
+
+static int print_json(FILE *out, const char *path, const pyc_file *f, const bc_file *bf)
+{
+    json_t *doc = json_object(), *codes = json_array();
+    char ver[16];
+    uint32_t i;
+    int rc;
+    snprintf(ver, sizeof ver, "3.%d", f->f_minor);
+    json_object_set_new(doc, "file", json_text(path, strlen(path)));
+    json_object_set_new(doc, "version", json_string(ver));
+    json_object_set_new(doc, "magic", json_integer(f->f_magic));
+    for (i = 0; i < bf->bf_ncodes; i++)
+        json_array_append_new(codes, code_json(&bf->bf_codes[i]));
+    json_object_set_new(doc, "code", codes);
+    rc = json_dumpf(doc, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(doc);
+    return rc ? G_EIO : G_OK;
+}
+
+static void print_json_error(FILE *out, const char *path, const diag_ctx *d)
+{
+    json_t *doc = json_object();
+    char buf[1400];
+    json_object_set_new(doc, "file", json_text(path, strlen(path)));
+    json_object_set_new(doc, "error", json_text(d->d_count ? diag_format(d, d->d_count - 1, buf,
+                                                                          sizeof buf) : "error",
+                                                d->d_count ? strlen(buf) : 5));
+    json_dumpf(doc, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(doc);
+}
+
+/***** text *****/
+
+/* The meaning of an instruction's argument, as dis prints it in parentheses. */
+static void arg_meaning(strbuf *sb, const bc_code *bc, const bc_instr *in)
+{
+    const pyc_obj *o = NULL;
+    if (!in->in_hasarg)
+        return;
+    if (in->in_flags & OPF_JUMP) {
+        sb_printf(sb, "to %d", in->in_target);
+        return;
+    }
+    switch (in->in_sem) {
+    case SEM_CONTAINS: sb_puts(sb, in->in_a ? "not in" : "in"); return;
+    case SEM_IS: sb_puts(sb, in->in_a ? "is not" : "is"); return;
+    case SEM_EXC_MATCH: sb_puts(sb, "exception match"); return;
+    case SEM_COMPARE:
+        if (in->in_a >= 0 && in->in_a < 6)
+            sb_puts(sb, cmp_names[in->in_a]);
+        return;
+    case SEM_BINARY:
+        if (in->in_a >= 0 && in->in_a < 26)
+            sb_puts(sb, binop_names[in->in_a]);
+        return;
+    case SEM_SUBSCR: sb_puts(sb, "[]"); return;
+    default: break;
+    }
+    if (in->in_flags & OPF_CONST) {
+        pyc_repr(sb, bc_const(bc, in->in_a), 60);
+        return;
+    }
+    if (in->in_flags & OPF_PAIR) {
+        const pyc_obj *x = bc_local(bc, in->in_a), *y = bc_local(bc, in->in_b);
+        sb_printf(sb, "%.*s, %.*s", (int)x->u.o_str.len, x->u.o_str.s, (int)y->u.o_str.len,
+                  y->u.o_str.s);
+        return;
+    }
+    if (in->in_flags & OPF_NAME)
+        o = bc_name(bc, in->in_a);
+    else if (in->in_flags & OPF_LOCAL)
+        o = bc_local(bc, in->in_a);
+    else if (in->in_flags & OPF_FREE)
+        o = bc_deref(bc, in->in_a);
+    if (o) {
+        if (in->in_sem == SEM_LOAD_ATTR && in->in_b)
+            sb_puts(sb, "NULL|self + ");
+        sb_putn(sb, o->u.o_str.s, o->u.o_str.len);
+        if (in->in_sem == SEM_LOAD_GLOBAL && in->in_b)
+            sb_puts(sb, " + NULL");
+    }
+}
+
+static void print_text(FILE *out, const pyc_file *f, const bc_file *bf)
+{
+    strbuf sb;
+    uint32_t i, k;
+    sb_init(&sb);
+    for (i = 0; i < bf->bf_ncodes; i++) {
+        const bc_code *bc = &bf->bf_codes[i];
+        const pyc_code *c = bc->bc_src;
+        const pyc_obj *title = c->co_qualname ? c->co_qualname : c->co_name;
+        uint8_t *is_target = calloc(bc->bc_nunits + 1, 1);
+        int32_t last_line = -2;
+        if (i)
+            fputc('\n', out);
+        fprintf(out, "Disassembly of %.*s (%.*s, line %d), Python 3.%d:\n",
+                (int)title->u.o_str.len, title->u.o_str.s, (int)c->co_filename->u.o_str.len,
+                c->co_filename->u.o_str.s, c->co_firstlineno, f->f_minor);
+        for (k = 0; is_target && k < bc->bc_ninstrs; k++)
+            if (bc->bc_instrs[k].in_target >= 0)
+                is_target[bc->bc_instrs[k].in_target / 2] = 1;
+        for (k = 0; k < bc->bc_nhandlers && is_target; k++)
+            is_target[bc->bc_handlers[k].h_target / 2] = 1;
+        for (k = 0; k < bc->bc_ninstrs; k++) {
+            const bc_instr *in = &bc->bc_instrs[k];
+            char line[16] = "";
+            if (in->in_line != last_line) {
+                if (in->in_line >= 0)
+                    snprintf(line, sizeof line, "%d", in->in_line);
+                else
+                    snprintf(line, sizeof line, "--");
+                last_line = in->in_line;
+            }
+            sb_clear(&sb);
+            arg_meaning(&sb, bc, in);
+            fprintf(out, "%6s %2s %6u %-28s", line,
+                    is_target && is_target[in->in_offset / 2] ? ">>" : "", in->in_offset,
+                    bc_opname(bc, in));
+            if (in->in_hasarg)
+                fprintf(out, " %6lld", (long long)in->in_arg);
+            if (sb.sb_len)
+                fprintf(out, " (%s)", sb.sb_buf);
+            fputc('\n', out);
+        }
+        if (bc->bc_nhandlers) {
+            fputs("ExceptionTable:\n", out);
+            for (k = 0; k < bc->bc_nhandlers; k++) {
+                const bc_handler *h = &bc->bc_handlers[k];
+                fprintf(out, "  %u to %u -> %u [%u]%s\n", h->h_start, h->h_end, h->h_target,
+                        h->h_depth, h->h_lasti ? " lasti" : "");
+            }
+        }
+        free(is_target);
+    }
+    sb_free(&sb);
+}
+
+int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
+{
+    int json = 0, status = EXIT_CLEAN, i, nfiles = 0, after_dashes = 0;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(dis_usage, out);
+            return EXIT_CLEAN;
+        } else if (!strcmp(argv[i], "--")) {
+            nfiles += argc - i - 1;
+            break;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(err, "gilcheck: error: dis: unknown option '%s'\n\n%s", argv[i], dis_usage);
+            return EXIT_ERROR;
+        } else {
+            nfiles++;
+        }
+    }
+    if (!nfiles) {
+        fprintf(err, "gilcheck: error: dis: no input files\n\n%s", dis_usage);
+        return EXIT_ERROR;
+    }
+    for (i = 1; i < argc; i++) {
+        const char *path = argv[i];
+        diag_ctx d;
+        pyc_file *f = NULL;
+        bc_file *bf = NULL;
+        if (!after_dashes && !strcmp(path, "--")) {
+            after_dashes = 1;
+            continue;
+        }
+        if (!after_dashes && path[0] == '-' && path[1])
+            continue;
+        diag_init(&d);
+        if (pyc_load_path(&f, path, &d) || bc_decode_file(&bf, f, path, &d)) {
+            cli_print_diags(&d, err);
+            if (json)
+                print_json_error(out, path, &d);
+            status = EXIT_ERROR;
+        } else if (json) {
+            print_json(out, path, f, bf);
+        } else {
+            if (nfiles > 1)
+                fprintf(out, "%s%s:\n", i > 1 ? "\n" : "", path);
+            print_text(out, f, bf);
+        }
+        pyc_file_free(f);
+        diag_free(&d);
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(err, "gilcheck: error: cannot write the output\n");
+        status = EXIT_ERROR;
+    }
+    return status;
+}

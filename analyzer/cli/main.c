@@ -1,0 +1,55 @@
+/* gilcheck's entry point: dispatches to the subcommands and handles --help and --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/diag.h"
+#include "cli.h"
+
+#ifndef GILCHECK_VERSION
+#define GILCHECK_VERSION "0.0.0"
+#endif
+
+static const char usage[] =
+    "usage: gilcheck <command> [options] [args]\n"
+    "\n"
+    "Finds operations on shared state that are not atomic in CPython 3.6-3.14 bytecode.\n"
+    "\n"
+    "commands:\n"
+    "  dis [--json] FILE.pyc...   disassemble .pyc files (text, or one JSON document per file)\n"
+    "\n"
+    "options:\n"
+    "  -h, --help       show this help (also: gilcheck <command> --help)\n"
+    "  -V, --version    show the version\n"
+    "\n"
+    "exit codes: 0 clean, 1 findings, 2 errors\n";
+
+void cli_print_diags(const diag_ctx *d, FILE *err)
+{
+    char buf[1400];
+    size_t i;
+    for (i = 0; i < d->d_count; i++)
+        fprintf(err, "gilcheck: error: %s\n", diag_format(d, i, buf, sizeof buf));
+    if (d->d_oom)
+        fprintf(err, "gilcheck: error: out of memory (some messages were lost)\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    if (!cmd) {
+        fputs(usage, stderr);
+        return EXIT_ERROR;
+    }
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return EXIT_CLEAN;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("gilcheck %s\n", GILCHECK_VERSION);
+        return EXIT_CLEAN;
+    }
+    if (!strcmp(cmd, "dis"))
+        return cmd_dis(argc - 1, argv + 1, stdout, stderr);
+    fprintf(stderr, "gilcheck: error: unknown command '%s'\n\n%s", cmd, usage);
+    return EXIT_ERROR;
+}

@@ -1,0 +1,128 @@
+/* Region allocator: everything decoded from one file lives in one arena, freed with one call. */
+#include "arena.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "err.h"
+#include "mem.h"
+
+#define ARENA_ALIGN 16
+#define ARENA_CHUNK (64 * 1024)
+
+typedef struct chunk {
+    struct chunk *c_next;  /* previously filled chunk */
+    size_t c_size;         /* usable bytes after the header */
+    size_t c_used;         /* bytes handed out from this chunk */
+    /* data follows, aligned */
+} chunk;
+
+#define CHUNK_HDR ((sizeof(chunk) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+
+struct arena {
+    chunk *a_head;    /* chunk being filled; older ones follow c_next */
+    size_t a_total;   /* bytes handed out */
+};
+
+int arena_new(arena **out)
+{
+    arena *a = mem_alloc(sizeof *a);
+    *out = NULL;
+    if (!a)
+        return G_ENOMEM;
+    a->a_head = NULL;
+    a->a_total = 0;
+    *out = a;
+    return G_OK;
+}
+
+static chunk *chunk_new(size_t want)
+{
+    size_t size = want > ARENA_CHUNK ? want : ARENA_CHUNK;
+    chunk *c;
+    if (size > SIZE_MAX - CHUNK_HDR)
+        return NULL;
+    c = mem_alloc(CHUNK_HDR + size);
+    if (!c)
+        return NULL;
+    c->c_size = size;
+    c->c_used = 0;
+    return c;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+    chunk *c = a->a_head;
+    void *p;
+    if (n > SIZE_MAX - ARENA_ALIGN)
+        return NULL;
+    n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (n == 0)
+        n = ARENA_ALIGN;
+#ifdef GILCHECK_DEBUG_POOL
+    /* One malloc per block: ASan then catches an overrun of any single allocation. */
+    c = chunk_new(0);
+    if (c) {
+        chunk *exact = mem_realloc(c, CHUNK_HDR + n);
+        if (!exact) {
+            mem_free(c);
+            return NULL;
+        }
+        c = exact;
+        c->c_size = n;
+    }
+    if (!c)
+        return NULL;
+    c->c_used = n;
+    c->c_next = a->a_head;
+    a->a_head = c;
+    a->a_total += n;
+    return (char *)c + CHUNK_HDR;
+#else
+    if (!c || c->c_size - c->c_used < n) {
+        chunk *fresh = chunk_new(n);
+        if (!fresh)
+            return NULL;
+        /* A large block gets its own chunk behind the head so the head keeps its free space. */
+        if (c && n > ARENA_CHUNK / 4) {
+            fresh->c_next = c->c_next;
+            c->c_next = fresh;
+            fresh->c_used = n;
+            a->a_total += n;
+            return (char *)fresh + CHUNK_HDR;
+        }
+        fresh->c_next = c;
+        a->a_head = c = fresh;
+    }
+    p = (char *)c + CHUNK_HDR + c->c_used;
+    c->c_used += n;
+    a->a_total += n;
+    return p;
+#endif
+}
+
+void *arena_array(arena *a, size_t count, size_t size)
+{
+    int overflow = 0;
+    size_t n = mem_mul(count, size, &overflow);
+    if (overflow)
+        return NULL;
+    return arena_alloc(a, n);
+}
+
+size_t arena_used(const arena *a)
+{
+    return a->a_total;
+}
+
+void arena_free(arena *a)
+{
+    chunk *c, *next;
+    if (!a)
+        return;
+    for (c = a->a_head; c; c = next) {
+        next = c->c_next;
+        mem_free(c);
+    }
+    mem_free(a);
+}

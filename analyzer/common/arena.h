@@ -1,0 +1,26 @@
+/* Region allocator: everything decoded from one file lives in one arena, freed with one call. */
+#ifndef GILCHECK_COMMON_ARENA_H
+#define GILCHECK_COMMON_ARENA_H
+
+#include <stddef.h>
+
+typedef struct arena arena;
+
+/* Creates an empty arena in *out.  Returns G_OK or G_ENOMEM (then *out is NULL). */
+int arena_new(arena **out);
+
+/* Returns n bytes aligned for any scalar type, owned by the arena, or NULL when memory runs out
+ * (the arena stays valid).  In a GILCHECK_DEBUG_POOL build each call is its own malloc so that
+ * AddressSanitizer sees every block's bounds. */
+void *arena_alloc(arena *a, size_t n);
+
+/* arena_alloc of count * size bytes; NULL on overflow as well. */
+void *arena_array(arena *a, size_t count, size_t size);
+
+/* Bytes handed out so far (for memory reports). */
+size_t arena_used(const arena *a);
+
+/* Frees every block and the arena itself.  NULL is allowed. */
+void arena_free(arena *a);
+
+#endif

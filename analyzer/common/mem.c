@@ -1,0 +1,57 @@
+/* The one allocator every stage goes through, with a failure-injection hook for tests. */
+#include "mem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Failure injection is process-wide on purpose: it is a test-only switch, never set in a
+ * normal run, and the code under test creates its own arenas internally. */
+static long fail_after = -1;  /* allocations left before failing; -1 = never fail */
+static long alloc_count;      /* allocations made since the last mem_fail_after call */
+
+static int should_fail(void)
+{
+    alloc_count++;
+    if (fail_after < 0)
+        return 0;
+    if (fail_after == 0)
+        return 1;
+    fail_after--;
+    return 0;
+}
+
+void *mem_alloc(size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *mem_realloc(void *p, size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+void mem_free(void *p)
+{
+    free(p);
+}
+
+long mem_fail_after(long n)
+{
+    long made = alloc_count;
+    fail_after = n;
+    alloc_count = 0;
+    return made;
+}
+
+size_t mem_mul(size_t a, size_t b, int *overflow)
+{
+    if (a != 0 && b > SIZE_MAX / a) {
+        *overflow = 1;
+        return 0;
+    }
+    return a * b;
+}
