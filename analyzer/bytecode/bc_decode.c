@@ -48,19 +48,23 @@ static int split_units(bc_code *bc, const pyc_code *c, arena *a, const char *nam
         uint32_t k;
         if (!oi->oi_name)
             return bad_code(d, name, c, 2 * i, "unknown or specialized opcode");
-        memset(in, 0, sizeof *in);
         in->in_offset = 2 * i;
         in->in_opcode = op;
         in->in_flags = oi->oi_flags;
         in->in_sem = oi->oi_sem;
+        in->in_hasarg = 0;
+        in->in_arg = 0;
+        in->in_a = in->in_b = 0;
         in->in_target = -1;
         in->in_line = -1;
         in->in_pos.p_line = in->in_pos.p_end_line = in->in_pos.p_col = in->in_pos.p_end_col = -1;
         if (oi->oi_flags & OPF_HASARG) {
             /* Python ints: a negative accumulator ORs like two's complement, as here. */
             int64_t arg = (int64_t)code[2 * i + 1] | ext;
+            if (arg > INT32_MAX || arg < INT32_MIN)
+                return bad_code(d, name, c, 2 * i, "argument out of range (too many EXTENDED_ARG)");
             in->in_hasarg = 1;
-            in->in_arg = arg;
+            in->in_arg = (int32_t)arg;
             ext = op == v->ov_extended_arg ? (int64_t)((uint64_t)arg << 8) : 0;
             if ((v->ov_flags & VF_ARG_SIGNED) && ext >= 0x80000000LL)
                 ext -= 0x100000000LL;
@@ -90,8 +94,6 @@ static int resolve_jumps(bc_code *bc, const pyc_code *c, const char *name, diag_
         int64_t t;
         if (!(oi->oi_flags & OPF_JUMP))
             continue;
-        if (in->in_arg > ((int64_t)1 << 40) || in->in_arg < -((int64_t)1 << 40))
-            return bad_code(d, name, c, in->in_offset, "jump target out of range");
         t = (oi->oi_flags & OPF_JREL ? (int64_t)in->in_offset : 0) +
             (int64_t)oi->oi_jscale * in->in_arg + oi->oi_jbias;
         if (t < 0 || t >= (int64_t)len || (t & 1))

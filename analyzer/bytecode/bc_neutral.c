@@ -8,8 +8,8 @@ static int bad_arg(diag_ctx *d, const char *name, const pyc_code *c, const bc_in
                    const char *what)
 {
     long at = (long)c->co_code->o_offset + 5 + (long)in->in_offset;
-    return diag_add(d, G_EBAD, name, at, "bad bytecode at offset %ld (%s index %lld out of range, "
-                    "instruction %u of %.*s)", at, what, (long long)in->in_arg, in->in_offset,
+    return diag_add(d, G_EBAD, name, at, "bad bytecode at offset %ld (%s index %d out of range, "
+                    "instruction %u of %.*s)", at, what, in->in_arg, in->in_offset,
                     (int)c->co_name->u.o_str.len, c->co_name->u.o_str.s);
 }
 

@@ -22,7 +22,7 @@ typedef struct bc_pos {
  * its version-neutral meaning. */
 typedef struct bc_instr {
     uint32_t in_offset;  /* byte offset of the opcode unit */
-    int64_t in_arg;      /* argument as dis gives it, EXTENDED_ARG prefixes folded in */
+    int32_t in_arg;      /* argument as dis gives it, EXTENDED_ARG prefixes folded in */
     int32_t in_target;   /* jump target offset as dis reports it; -1 when not a jump */
     int32_t in_line;     /* source line per co_lines()/findlinestarts; -1 when none */
     bc_pos in_pos;       /* co_positions() of the offset (3.11+), all -1 before */

@@ -15,6 +15,8 @@ static const char dis_usage[] =
     "Disassembles each code object (module first, then nested ones in pre-order): offset, line,\n"
     "opcode, argument and its meaning, jump targets and the exception table.\n"
     "\n"
+    "  --count  decode only and print totals (files, code objects, instructions, bytes):\n"
+    "           for benchmarks\n"
     "  --json   one JSON document per file and line:\n"
     "           {\"version\", \"magic\", \"code\": [{\"name\", \"qualname\", \"firstlineno\",\n"
     "            \"instructions\": [{\"offset\", \"opname\", \"arg\", \"line\", \"positions\",\n"
@@ -230,7 +232,7 @@ static void print_text(FILE *out, const pyc_file *f, const bc_file *bf)
                     is_target && is_target[in->in_offset / 2] ? ">>" : "", in->in_offset,
                     bc_opname(bc, in));
             if (in->in_hasarg)
-                fprintf(out, " %6lld", (long long)in->in_arg);
+                fprintf(out, " %6d", in->in_arg);
             if (sb.sb_len)
                 fprintf(out, " (%s)", sb.sb_buf);
             fputc('\n', out);
@@ -250,10 +252,14 @@ static void print_text(FILE *out, const pyc_file *f, const bc_file *bf)
 
 int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
 {
-    int json = 0, status = EXIT_CLEAN, i, nfiles = 0, after_dashes = 0;
+    int json = 0, count = 0, status = EXIT_CLEAN, i, nfiles = 0, after_dashes = 0;
+    arena *a = NULL;
+    unsigned long long n_ok = 0, n_codes = 0, n_instrs = 0, n_bytes = 0, n_failed = 0;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = 1;
+        } else if (!strcmp(argv[i], "--count")) {
+            count = 1;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(dis_usage, out);
             return EXIT_CLEAN;
@@ -271,6 +277,10 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "gilcheck: error: dis: no input files\n\n%s", dis_usage);
         return EXIT_ERROR;
     }
+    if (arena_new(&a)) {
+        fprintf(err, "gilcheck: error: out of memory\n");
+        return EXIT_ERROR;
+    }
     for (i = 1; i < argc; i++) {
         const char *path = argv[i];
         diag_ctx d;
@@ -283,11 +293,20 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
         if (!after_dashes && path[0] == '-' && path[1])
             continue;
         diag_init(&d);
-        if (pyc_load_path(&f, path, &d) || bc_decode_file(&bf, f, path, &d)) {
+        arena_reset(a);
+        if (pyc_load_path_in(&f, a, path, &d) || bc_decode_file(&bf, f, path, &d)) {
             cli_print_diags(&d, err);
             if (json)
                 print_json_error(out, path, &d);
             status = EXIT_ERROR;
+            n_failed++;
+        } else if (count) {
+            uint32_t k;
+            n_ok++;
+            n_bytes += f->f_size;
+            n_codes += bf->bf_ncodes;
+            for (k = 0; k < bf->bf_ncodes; k++)
+                n_instrs += bf->bf_codes[k].bc_ninstrs;
         } else if (json) {
             print_json(out, path, f, bf);
         } else {
@@ -298,6 +317,10 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
         pyc_file_free(f);
         diag_free(&d);
     }
+    arena_free(a);
+    if (count)
+        fprintf(out, "files %llu code-objects %llu instructions %llu bytes %llu failed %llu\n",
+                n_ok, n_codes, n_instrs, n_bytes, n_failed);
     if (fflush(out) != 0 || ferror(out)) {
         fprintf(err, "gilcheck: error: cannot write the output\n");
         status = EXIT_ERROR;

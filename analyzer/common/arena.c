@@ -21,6 +21,7 @@ typedef struct chunk {
 
 struct arena {
     chunk *a_head;    /* chunk being filled; older ones follow c_next */
+    chunk *a_spare;   /* emptied chunks kept by arena_reset, reused before new ones */
     size_t a_total;   /* bytes handed out */
 };
 
@@ -31,6 +32,7 @@ int arena_new(arena **out)
     if (!a)
         return G_ENOMEM;
     a->a_head = NULL;
+    a->a_spare = NULL;
     a->a_total = 0;
     *out = a;
     return G_OK;
@@ -50,37 +52,43 @@ static chunk *chunk_new(size_t want)
     return c;
 }
 
+#ifndef GILCHECK_DEBUG_POOL
+/* A spare chunk with room for n bytes, emptied; NULL when none fits. */
+static chunk *spare_take(arena *a, size_t n)
+{
+    chunk **link, *c;
+    for (link = &a->a_spare; (c = *link); link = &c->c_next) {
+        if (c->c_size >= n) {
+            *link = c->c_next;
+            c->c_used = 0;
+            return c;
+        }
+    }
+    return NULL;
+}
+#endif
+
 void *arena_alloc(arena *a, size_t n)
 {
     chunk *c = a->a_head;
-    void *p;
-    if (n > SIZE_MAX - ARENA_ALIGN)
+    if (n > SIZE_MAX - ARENA_ALIGN - CHUNK_HDR)
         return NULL;
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (n == 0)
         n = ARENA_ALIGN;
 #ifdef GILCHECK_DEBUG_POOL
     /* One malloc per block: ASan then catches an overrun of any single allocation. */
-    c = chunk_new(0);
-    if (c) {
-        chunk *exact = mem_realloc(c, CHUNK_HDR + n);
-        if (!exact) {
-            mem_free(c);
-            return NULL;
-        }
-        c = exact;
-        c->c_size = n;
-    }
+    c = mem_alloc(CHUNK_HDR + n);
     if (!c)
         return NULL;
-    c->c_used = n;
+    c->c_size = c->c_used = n;
     c->c_next = a->a_head;
     a->a_head = c;
-    a->a_total += n;
-    return (char *)c + CHUNK_HDR;
 #else
     if (!c || c->c_size - c->c_used < n) {
-        chunk *fresh = chunk_new(n);
+        chunk *fresh = spare_take(a, n);
+        if (!fresh)
+            fresh = chunk_new(n);
         if (!fresh)
             return NULL;
         /* A large block gets its own chunk behind the head so the head keeps its free space. */
@@ -94,11 +102,10 @@ void *arena_alloc(arena *a, size_t n)
         fresh->c_next = c;
         a->a_head = c = fresh;
     }
-    p = (char *)c + CHUNK_HDR + c->c_used;
     c->c_used += n;
-    a->a_total += n;
-    return p;
 #endif
+    a->a_total += n;
+    return (char *)c + CHUNK_HDR + c->c_used - n;
 }
 
 void *arena_array(arena *a, size_t count, size_t size)
@@ -108,6 +115,25 @@ void *arena_array(arena *a, size_t count, size_t size)
     if (overflow)
         return NULL;
     return arena_alloc(a, n);
+}
+
+void arena_reset(arena *a)
+{
+    chunk *c, *next;
+#ifdef GILCHECK_DEBUG_POOL
+    for (c = a->a_head; c; c = next) {
+        next = c->c_next;
+        mem_free(c);
+    }
+#else
+    for (c = a->a_head; c; c = next) {
+        next = c->c_next;
+        c->c_next = a->a_spare;
+        a->a_spare = c;
+    }
+#endif
+    a->a_head = NULL;
+    a->a_total = 0;
 }
 
 size_t arena_used(const arena *a)
@@ -120,7 +146,8 @@ void arena_free(arena *a)
     chunk *c, *next;
     if (!a)
         return;
-    for (c = a->a_head; c; c = next) {
+    arena_reset(a);
+    for (c = a->a_spare; c; c = next) {
         next = c->c_next;
         mem_free(c);
     }

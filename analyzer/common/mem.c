@@ -8,6 +8,7 @@
  * normal run, and the code under test creates its own arenas internally. */
 static long fail_after = -1;  /* allocations left before failing; -1 = never fail */
 static long alloc_count;      /* allocations made since the last mem_fail_after call */
+static long live;             /* blocks allocated and not yet freed */
 
 static int should_fail(void)
 {
@@ -22,21 +23,33 @@ static int should_fail(void)
 
 void *mem_alloc(size_t n)
 {
+    void *p;
     if (should_fail())
         return NULL;
-    return malloc(n ? n : 1);
+    p = malloc(n ? n : 1);
+    live += p != NULL;
+    return p;
 }
 
 void *mem_realloc(void *p, size_t n)
 {
+    void *q;
     if (should_fail())
         return NULL;
-    return realloc(p, n ? n : 1);
+    q = realloc(p, n ? n : 1);
+    live += q != NULL && p == NULL;
+    return q;
 }
 
 void mem_free(void *p)
 {
+    live -= p != NULL;
     free(p);
+}
+
+long mem_live(void)
+{
+    return live;
 }
 
 long mem_fail_after(long n)

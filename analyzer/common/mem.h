@@ -15,6 +15,9 @@ void mem_free(void *p);
  * the previous call, so a test can loop N = 0, 1, 2 ... until an operation succeeds. */
 long mem_fail_after(long n);
 
+/* Blocks allocated and not yet freed, for leak checks in tests. */
+long mem_live(void);
+
 /* a * b, or 0 with *overflow set when it does not fit in size_t. */
 size_t mem_mul(size_t a, size_t b, int *overflow);
 

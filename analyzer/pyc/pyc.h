@@ -92,7 +92,8 @@ struct pyc_code {
 
 /* A decoded .pyc file.  Everything it points to lives in f_arena. */
 typedef struct pyc_file {
-    arena *f_arena;          /* owns the file bytes and every decoded object */
+    arena *f_arena;          /* holds the file bytes and every decoded object */
+    int f_owns_arena;        /* pyc_file_free frees f_arena (not for pyc_load_path_in) */
     int f_minor;             /* Python 3.<f_minor> */
     int f_magic;             /* magic number (little-endian u16) */
     uint32_t f_flags;        /* PEP 552 flags (0 for 3.6 and timestamp pycs) */
@@ -132,6 +133,11 @@ int pyc_load_bytes(pyc_file **out, const uint8_t *data, size_t len, const char *
 /* pyc_load_bytes of a file read from disk; G_EIO when it cannot be read. */
 int pyc_load_path(pyc_file **out, const char *path, diag_ctx *d);
 
+/* pyc_load_path into a caller's arena, which keeps everything (pyc_file_free then frees
+ * nothing): a loop over many files resets one arena instead of creating one per file. */
+int pyc_load_path_in(pyc_file **out, arena *a, const char *path, diag_ctx *d);
+
+/* Frees the file's arena when the file owns it.  NULL is allowed. */
 void pyc_file_free(pyc_file *f);
 
 /* Appends a Python-like repr of o to sb ('abc', 12, 1.5, (1, 2), frozenset({...}),
