@@ -25,81 +25,94 @@ static int bad_code(diag_ctx *d, const char *name, const pyc_code *c, uint32_t o
                     at, why, off, (int)c->co_name->u.o_str.len, c->co_name->u.o_str.s);
 }
 
+/* Instructions in the code: every unit that is not an inline cache.  An upper bound when the
+ * code is malformed (the decoding pass then fails), so the array is never too small. */
+static uint32_t count_instrs(const op_version *v, const uint8_t *code, uint32_t nunits)
+{
+    uint32_t i, n = 0;
+    if (v->ov_cache < 0)
+        return nunits;  /* no inline caches before 3.11: one instruction per unit */
+    for (i = 0; i < nunits; i += 1u + v->ov_ops[code[2 * i]].oi_caches)
+        n++;
+    return n;
+}
+
 /* Splits the code into instructions, folding EXTENDED_ARG the way this version's dis does and
- * skipping inline caches. */
+ * skipping inline caches, and resolves jump targets in the same pass.  Malformed units are
+ * reported before any jump out of range (the first one), as when jumps were a pass of their own.
+ * in_sem, in_a and in_b are left to bc_neutral; in_line and in_pos to bc_lines. */
 static int split_units(bc_code *bc, const pyc_code *c, arena *a, const char *name, diag_ctx *d)
 {
     const op_version *v = bc->bc_ver;
+    const op_info *ops = v->ov_ops;
     const uint8_t *code = (const uint8_t *)c->co_code->u.o_str.s;
-    uint32_t nunits = c->co_code->u.o_str.len / 2, i, n = 0;
+    const uint32_t nunits = c->co_code->u.o_str.len / 2, len = c->co_code->u.o_str.len;
+    const int extended_arg = v->ov_extended_arg;
+    const int arg_signed = (v->ov_flags & VF_ARG_SIGNED) != 0;
+    const int extarg_reset = (v->ov_flags & VF_EXTARG_RESET) != 0;
+    uint32_t i, n = 0, bad_jump = UINT32_MAX, cap;
     int64_t ext = 0;
+    int32_t *at;
     bc_instr *ins;
 
+    cap = count_instrs(v, code, nunits);
     bc->bc_nunits = nunits;
-    bc->bc_at = arena_array(a, nunits ? nunits : 1, sizeof *bc->bc_at);
-    ins = arena_array(a, nunits ? nunits : 1, sizeof *ins);
-    if (!bc->bc_at || !ins)
+    bc->bc_at = at = arena_array(a, nunits ? nunits : 1, sizeof *bc->bc_at);
+    ins = arena_array(a, cap ? cap : 1, sizeof *ins);
+    if (!at || !ins)
         return diag_add(d, G_ENOMEM, name, -1, "out of memory");
 
     for (i = 0; i < nunits; i++) {
-        uint8_t op = code[2 * i];
-        const op_info *oi = &v->ov_ops[op];
+        const uint8_t op = code[2 * i];
+        const op_info *oi = &ops[op];
+        const unsigned flags = oi->oi_flags, ncache = oi->oi_caches;
         bc_instr *in = &ins[n];
-        uint32_t k;
+        int64_t arg = 0;
         if (!oi->oi_name)
             return bad_code(d, name, c, 2 * i, "unknown or specialized opcode");
-        in->in_offset = 2 * i;
-        in->in_opcode = op;
-        in->in_flags = oi->oi_flags;
-        in->in_sem = oi->oi_sem;
-        in->in_hasarg = 0;
-        in->in_arg = 0;
-        in->in_a = in->in_b = 0;
-        in->in_target = -1;
-        in->in_line = -1;
-        in->in_pos.p_line = in->in_pos.p_end_line = in->in_pos.p_col = in->in_pos.p_end_col = -1;
-        if (oi->oi_flags & OPF_HASARG) {
+        if (flags & OPF_HASARG) {
             /* Python ints: a negative accumulator ORs like two's complement, as here. */
-            int64_t arg = (int64_t)code[2 * i + 1] | ext;
+            arg = (int64_t)code[2 * i + 1] | ext;
             if (arg > INT32_MAX || arg < INT32_MIN)
                 return bad_code(d, name, c, 2 * i, "argument out of range (too many EXTENDED_ARG)");
-            in->in_hasarg = 1;
-            in->in_arg = (int32_t)arg;
-            ext = op == v->ov_extended_arg ? (int64_t)((uint64_t)arg << 8) : 0;
-            if ((v->ov_flags & VF_ARG_SIGNED) && ext >= 0x80000000LL)
+            ext = op == extended_arg ? (int64_t)((uint64_t)arg << 8) : 0;
+            if (arg_signed && ext >= 0x80000000LL)
                 ext -= 0x100000000LL;
-        } else if (v->ov_flags & VF_EXTARG_RESET) {
+        } else if (extarg_reset) {
             ext = 0;
         }
-        bc->bc_at[i] = (int32_t)n;
-        in->in_ncache = oi->oi_caches;
-        if ((uint32_t)oi->oi_caches > nunits - 1 - i)
+        if (ncache > nunits - 1 - i)
             return bad_code(d, name, c, 2 * i, "inline caches run past the end of the code");
-        for (k = 1; k <= oi->oi_caches; k++)
-            bc->bc_at[i + k] = -1;
-        i += oi->oi_caches;
+        in->in_offset = 2 * i;
+        in->in_arg = (int32_t)arg;
+        in->in_target = -1;
+        in->in_flags = (uint16_t)flags;
+        in->in_opcode = op;
+        in->in_hasarg = (flags & OPF_HASARG) != 0;
+        in->in_ncache = (uint8_t)ncache;
+        if (flags & OPF_JUMP) {
+            int64_t t = (flags & OPF_JREL ? (int64_t)(2 * i) : 0) +
+                        (int64_t)oi->oi_jscale * (int32_t)arg + oi->oi_jbias;
+            if (t < 0 || t >= (int64_t)len || (t & 1)) {
+                if (bad_jump == UINT32_MAX)
+                    bad_jump = n;
+            } else {
+                in->in_target = (int32_t)t;
+            }
+        }
+        at[i] = (int32_t)n;
+        if (ncache) {
+            uint32_t k;
+            for (k = 1; k <= ncache; k++)
+                at[i + k] = -1;
+            i += ncache;
+        }
         n++;
     }
     bc->bc_instrs = ins;
     bc->bc_ninstrs = n;
-    return G_OK;
-}
-
-static int resolve_jumps(bc_code *bc, const pyc_code *c, const char *name, diag_ctx *d)
-{
-    uint32_t i, len = c->co_code->u.o_str.len;
-    for (i = 0; i < bc->bc_ninstrs; i++) {
-        bc_instr *in = &bc->bc_instrs[i];
-        const op_info *oi = &bc->bc_ver->ov_ops[in->in_opcode];
-        int64_t t;
-        if (!(oi->oi_flags & OPF_JUMP))
-            continue;
-        t = (oi->oi_flags & OPF_JREL ? (int64_t)in->in_offset : 0) +
-            (int64_t)oi->oi_jscale * in->in_arg + oi->oi_jbias;
-        if (t < 0 || t >= (int64_t)len || (t & 1))
-            return bad_code(d, name, c, in->in_offset, "jump target out of range");
-        in->in_target = (int32_t)t;
-    }
+    if (bad_jump != UINT32_MAX)
+        return bad_code(d, name, c, ins[bad_jump].in_offset, "jump target out of range");
     return G_OK;
 }
 
@@ -115,8 +128,7 @@ int bc_decode(bc_code *out, const pyc_code *c, int minor, arena *a, const char *
     out->bc_src = c;
     out->bc_ver = v;
     out->bc_has_positions = (v->ov_flags & VF_LOCTABLE) != 0;
-    if ((rc = split_units(out, c, a, name, d)) || (rc = resolve_jumps(out, c, name, d)) ||
-        (rc = bc_lines(out, c, v->ov_flags, a, name, d)) ||
+    if ((rc = split_units(out, c, a, name, d)) || (rc = bc_lines(out, c, v->ov_flags, a, name, d)) ||
         (rc = bc_exctable(out, c, a, name, d)) || (rc = bc_neutral(out, c, name, d)))
         return rc;
     return G_OK;
@@ -205,6 +217,31 @@ const pyc_obj *bc_deref(const bc_code *bc, int32_t i)
 {
     const pyc_code *c = bc->bc_src;
     return i >= 0 && (uint32_t)i < c->co_nderefnames ? c->co_derefnames[i] : NULL;
+}
+
+int bc_stack_effect(const bc_code *bc, const bc_instr *in, int jump)
+{
+    const op_info *oi = &bc->bc_ver->ov_ops[in->in_opcode];
+    int64_t arg = in->in_hasarg ? in->in_arg : 0, e;
+    /* 3.11 splits a call in PRECALL (-argc) and CALL (-1); count the pair at the CALL */
+    if (in->in_sem == SEM_PRECALL)
+        return 0;
+    if (in->in_sem == SEM_CALL && in > bc->bc_instrs && in[-1].in_sem == SEM_PRECALL) {
+        const bc_instr *pre = &in[-1];
+        const op_info *po = &bc->bc_ver->ov_ops[pre->in_opcode];
+        e = po->oi_se_base + (int64_t)po->oi_se_arg * (pre->in_hasarg ? pre->in_arg : 0);
+        e += oi->oi_se_base + (int64_t)oi->oi_se_arg * arg;
+        return (int)e;
+    }
+    if (oi->oi_sem == SEM_OTHER && oi->oi_se_table && !strcmp(oi->oi_name, "UNPACK_EX"))
+        e = (arg & 0xff) + (arg >> 8);  /* pops 1, pushes before + 1 + after */
+    else if (oi->oi_se_table)
+        e = oi->oi_se_table[arg & 15];
+    else
+        e = oi->oi_se_base + (int64_t)oi->oi_se_arg * arg;
+    if (jump)
+        e += oi->oi_se_jump;
+    return e < -100000 ? -100000 : e > 100000 ? 100000 : (int)e;
 }
 
 const char *bc_opname(const bc_code *bc, const bc_instr *in)

@@ -13,29 +13,27 @@ static int bad_table(diag_ctx *d, const char *name, const pyc_code *c, uint32_t 
                     (int)c->co_name->u.o_str.len, c->co_name->u.o_str.s);
 }
 
-/* Gives [start, end) byte offsets the line `line` (-1: none) and, when pos is given, that span.
- * Instructions are sorted by offset and ranges arrive in order, so a cursor suffices. */
-typedef struct cursor {
-    bc_code *cu_bc;
-    uint32_t cu_next;   /* first instruction not yet assigned */
-} cursor;
+/* Where no table gives a position: CPython reports None in every field. */
+static const bc_pos no_pos = { -1, -1, -1, -1 };
 
-static void assign(cursor *cu, uint32_t start, uint32_t end, int32_t line, const bc_pos *pos)
+/* Gives the instructions from index k on whose offset is below `end` the line `line` (-1: none)
+ * and the span *pos; returns the index of the first instruction left.  The tables describe
+ * consecutive ranges from offset 0 and instructions are sorted by offset, so a cursor suffices:
+ * every instruction before a range's start was covered by the ranges before it. */
+static uint32_t assign(bc_instr *ins, uint32_t k, uint32_t n, uint32_t end, int32_t line,
+                       const bc_pos *pos)
 {
-    bc_code *bc = cu->cu_bc;
-    while (cu->cu_next < bc->bc_ninstrs && bc->bc_instrs[cu->cu_next].in_offset < start)
-        cu->cu_next++;
-    while (cu->cu_next < bc->bc_ninstrs && bc->bc_instrs[cu->cu_next].in_offset < end) {
-        bc_instr *in = &bc->bc_instrs[cu->cu_next++];
-        in->in_line = line;
-        if (pos)
-            in->in_pos = *pos;
+    for (; k < n && ins[k].in_offset < end; k++) {
+        ins[k].in_line = line;
+        ins[k].in_pos = *pos;
     }
+    return k;
 }
 
 /* ≤3.9: dis.findlinestarts over (byte delta u8, line delta i8) pairs; an instruction's line is
- * that of the last start at or before it. */
-static void lines_lnotab(bc_code *bc, const pyc_code *c)
+ * that of the last start at or before it.  Returns the number of instructions given a line (all
+ * of them). */
+static uint32_t lines_lnotab(bc_code *bc, const pyc_code *c)
 {
     const uint8_t *t = (const uint8_t *)c->co_linetable->u.o_str.s;
     uint32_t n = c->co_linetable->u.o_str.len / 2, i, k = 0;
@@ -49,8 +47,7 @@ static void lines_lnotab(bc_code *bc, const pyc_code *c)
         if (byte_incr) {
             if (line != last) {
                 /* start (addr, line): instructions before addr keep the previous line */
-                for (; k < bc->bc_ninstrs && bc->bc_instrs[k].in_offset < addr; k++)
-                    bc->bc_instrs[k].in_line = cur;
+                k = assign(bc->bc_instrs, k, bc->bc_ninstrs, addr, cur, &no_pos);
                 cur = (int32_t)line;
                 last = line;
             }
@@ -59,22 +56,20 @@ static void lines_lnotab(bc_code *bc, const pyc_code *c)
         line += line_incr;
     }
     if (line != last) {
-        for (; k < bc->bc_ninstrs && bc->bc_instrs[k].in_offset < addr; k++)
-            bc->bc_instrs[k].in_line = cur;
+        k = assign(bc->bc_instrs, k, bc->bc_ninstrs, addr, cur, &no_pos);
         cur = (int32_t)line;
     }
-    for (; k < bc->bc_ninstrs; k++)
-        bc->bc_instrs[k].in_line = cur;
+    return assign(bc->bc_instrs, k, bc->bc_ninstrs, UINT32_MAX, cur, &no_pos);
 }
 
-/* 3.10: PEP 626 (byte delta u8, line delta i8) pairs; delta -128 means no line. */
-static void lines_310(bc_code *bc, const pyc_code *c)
+/* 3.10: PEP 626 (byte delta u8, line delta i8) pairs; delta -128 means no line.  Returns the
+ * number of instructions the table covers. */
+static uint32_t lines_310(bc_code *bc, const pyc_code *c)
 {
     const uint8_t *t = (const uint8_t *)c->co_linetable->u.o_str.s;
-    uint32_t n = c->co_linetable->u.o_str.len / 2, i;
+    uint32_t n = c->co_linetable->u.o_str.len / 2, i, k = 0;
     int64_t computed = c->co_firstlineno;
     uint32_t start, end = 0;
-    cursor cu = { bc, 0 };
 
     for (i = 0; i < n; i++) {
         int8_t ldelta = (int8_t)t[2 * i + 1];
@@ -88,18 +83,19 @@ static void lines_310(bc_code *bc, const pyc_code *c)
             line = (int32_t)computed;
         }
         if (start != end)
-            assign(&cu, start, end, line, NULL);
+            k = assign(bc->bc_instrs, k, bc->bc_ninstrs, end, line, &no_pos);
     }
+    return k;
 }
 
-/* 3.11+ location table reader. */
+/* 3.11+ location table reader: a bounded cursor; a read past the end sets l_bad and gives 0. */
 typedef struct loc {
     const uint8_t *l_p;
     const uint8_t *l_end;
     int l_bad;          /* a field ran past the end of the table */
 } loc;
 
-static uint32_t loc_byte(loc *l)
+static inline uint32_t loc_byte(loc *l)
 {
     if (l->l_p >= l->l_end) {
         l->l_bad = 1;
@@ -108,7 +104,7 @@ static uint32_t loc_byte(loc *l)
     return *l->l_p++;
 }
 
-static uint32_t loc_varint(loc *l)
+static inline uint32_t loc_varint(loc *l)
 {
     uint32_t b = loc_byte(l), val = b & 63, shift = 0;
     while ((b & 64) && !l->l_bad) {
@@ -123,30 +119,34 @@ static uint32_t loc_varint(loc *l)
     return val;
 }
 
-static int32_t loc_svarint(loc *l)
+static inline int32_t loc_svarint(loc *l)
 {
     uint32_t u = loc_varint(l);
     return u & 1 ? -(int32_t)(u >> 1) : (int32_t)(u >> 1);
 }
 
-static int lines_loctable(bc_code *bc, const pyc_code *c, const char *name, diag_ctx *d)
+/* Returns G_OK or G_EBAD; *out_k is the number of instructions the table covers. */
+static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const char *name,
+                          diag_ctx *d)
 {
     const uint8_t *base = (const uint8_t *)c->co_linetable->u.o_str.s;
     loc l = { base, base + c->co_linetable->u.o_str.len, 0 };
     int64_t computed = c->co_firstlineno;
-    uint32_t end = 0;
-    cursor cu = { bc, 0 };
+    bc_instr *ins = bc->bc_instrs;
+    const uint32_t n = bc->bc_ninstrs;
+    uint32_t end = 0, k = 0;
 
+    *out_k = 0;
     while (l.l_p < l.l_end) {
         const uint8_t *entry = l.l_p;
-        uint32_t first = loc_byte(&l), code = (first >> 3) & 15, start = end;
+        uint32_t first = *l.l_p++, code = (first >> 3) & 15;
         bc_pos p;
         if (!(first & 0x80))
             return bad_table(d, name, c, (uint32_t)(entry - base), "entry without its start bit");
         end += ((first & 7) + 1) * 2;
         switch (code) {
         case 15:
-            p.p_line = p.p_end_line = p.p_col = p.p_end_col = -1;
+            p = no_pos;
             break;
         case 14:
             computed += loc_svarint(&l);
@@ -178,19 +178,24 @@ static int lines_loctable(bc_code *bc, const pyc_code *c, const char *name, diag
             return bad_table(d, name, c, (uint32_t)(entry - base), "truncated entry");
         if (computed > INT32_MAX || computed < INT32_MIN)
             return bad_table(d, name, c, (uint32_t)(entry - base), "line number out of range");
-        assign(&cu, start, end, p.p_line, &p);
+        k = assign(ins, k, n, end, p.p_line, &p);
+        *out_k = k;
     }
     return G_OK;
 }
 
+/* Sets in_line and in_pos of every instruction; those no table covers get -1 (None). */
 int bc_lines(bc_code *bc, const pyc_code *c, int flags, arena *a, const char *name, diag_ctx *d)
 {
+    uint32_t k = 0;
+    int rc = G_OK;
     (void)a;
     if (flags & VF_LNOTAB)
-        lines_lnotab(bc, c);
+        k = lines_lnotab(bc, c);
     else if (flags & VF_LINETABLE)
-        lines_310(bc, c);
+        k = lines_310(bc, c);
     else if (flags & VF_LOCTABLE)
-        return lines_loctable(bc, c, name, d);
-    return G_OK;
+        rc = lines_loctable(&k, bc, c, name, d);
+    assign(bc->bc_instrs, k, bc->bc_ninstrs, UINT32_MAX, -1, &no_pos);
+    return rc;
 }

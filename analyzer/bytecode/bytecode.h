@@ -92,6 +92,10 @@ const pyc_obj *bc_local(const bc_code *bc, int32_t i);     /* local variable i *
 const pyc_obj *bc_deref(const bc_code *bc, int32_t i);     /* cell/free variable i */
 const pyc_obj *bc_const(const bc_code *bc, int32_t i);     /* co_consts[i] */
 
+/* Net stack effect of an instruction as CPython's compiler models it (dis.stack_effect): on the
+ * fall-through edge, or with jump set on the jump edge (the handler edge of pre-3.11 SETUP_*). */
+int bc_stack_effect(const bc_code *bc, const bc_instr *in, int jump);
+
 /* The opcode name of an instruction. */
 const char *bc_opname(const bc_code *bc, const bc_instr *in);
 

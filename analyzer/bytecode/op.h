@@ -16,7 +16,8 @@ typedef enum op_sem {
     SEM_STORE_FAST_PAIR, /* a, b = stores TOS to a, then the next to b (3.13+) */
     SEM_STORE_LOAD_FAST, /* store TOS to a, then push local b (3.13+) */
     SEM_DELETE_FAST,     /* a = local index */
-    SEM_LOAD_GLOBAL,     /* a = name index, b = 1 when a NULL is pushed too (3.11+) */
+    SEM_LOAD_GLOBAL,     /* a = name index, b bit 0: a NULL is pushed too (3.11+), bit 1: the
+                          * NULL goes below the global (3.11-3.12) rather than above it */
     SEM_STORE_GLOBAL,    /* a = name index */
     SEM_DELETE_GLOBAL,   /* a = name index */
     SEM_LOAD_NAME,       /* a = name index (module and class bodies) */
@@ -75,6 +76,10 @@ typedef enum op_sem {
     SEM_IMPORT_FROM,     /* a = name index */
     SEM_UNPACK,          /* a = count */
     SEM_FORMAT,
+    SEM_LOAD_BUILD_CLASS, /* pushes builtins.__build_class__ */
+    SEM_SET_FUNC_ATTR,   /* 3.13+ SET_FUNCTION_ATTRIBUTE: pops an attribute, keeps the function */
+    SEM_LOAD_SPECIAL,    /* 3.14: pushes (method, self) of special a: 0 __enter__, 1 __exit__,
+                          * 2 __aenter__, 3 __aexit__ */
     SEM_COUNT_
 } op_sem;
 
@@ -119,7 +124,14 @@ typedef enum op_build {
 #define OPF_COMPARE  0x0080  /* argument (>> oi_argshift) indexes cmp_op */
 #define OPF_PAIR     0x0100  /* argument packs two local indexes: arg >> 4, arg & 15 */
 #define OPF_COND     0x0200  /* conditional jump */
-#define OPF_BREAKER  0x0400  /* a GIL build may switch threads at this instruction */
+#define OPF_BREAKER  0x0400  /* on a GIL build of this version the interpreter may hand the GIL
+                              * to another thread between this instruction and the next
+                              * instruction of this frame: the eval breaker is checked after it
+                              * (for RESUME: the check at function entry), or it runs other
+                              * Python code by design (a call, a generator step, __enter__ /
+                              * __exit__, an import).  Dunder methods, properties and __del__
+                              * that any instruction may run are not counted.  Set from the
+                              * tables in tools/gen_opcodes.py; see docs/switch-points.md */
 #define OPF_NOFALL   0x0800  /* never falls through (return, raise, unconditional jump) */
 
 /* One opcode of one version.  oi_name is NULL for numbers that are not a valid opcode in a .pyc

@@ -12,6 +12,9 @@
 /* `gilcheck dis [--json] FILE...`: argv[0] is "dis".  Returns an exit code. */
 int cmd_dis(int argc, char **argv, FILE *out, FILE *err);
 
+/* `gilcheck check [--scope concurrent|all] [--format full|concise|json] PATH...`. */
+int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
+
 /* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT". */
 struct diag_ctx;
 void cli_print_diags(const struct diag_ctx *d, FILE *err);

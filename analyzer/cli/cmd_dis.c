@@ -1,4 +1,5 @@
 /* `gilcheck dis`: a readable disassembly of .pyc files, or dis-compatible JSON. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,16 @@
 #include "cli.h"
 
 static const char dis_usage[] =
-    "usage: gilcheck dis [--json] FILE.pyc...\n"
+    "usage: gilcheck dis [--json | --count] [--files-from LIST] FILE.pyc...\n"
     "\n"
     "Disassembles each code object (module first, then nested ones in pre-order): offset, line,\n"
     "opcode, argument and its meaning, jump targets and the exception table.\n"
     "\n"
     "  --count  decode only and print totals (files, code objects, instructions, bytes):\n"
     "           for benchmarks\n"
+    "  --files-from LIST\n"
+    "           also decode the files named in LIST, one path per line ('-' = standard\n"
+    "           input), after those on the command line\n"
     "  --json   one JSON document per file and line:\n"
     "           {\"version\", \"magic\", \"code\": [{\"name\", \"qualname\", \"firstlineno\",\n"
     "            \"instructions\": [{\"offset\", \"opname\", \"arg\", \"line\", \"positions\",\n"
@@ -250,48 +254,136 @@ static void print_text(FILE *out, const pyc_file *f, const bc_file *bf)
     sb_free(&sb);
 }
 
+/* The input files: command-line arguments, then the lines of a --files-from list. */
+typedef struct file_list {
+    const char **fl_paths;  /* the paths, in order (point into argv or fl_text) */
+    size_t fl_n;            /* used entries of fl_paths */
+    size_t fl_cap;          /* allocated entries of fl_paths */
+    char *fl_text;          /* the list file's contents, NUL-separated (owned), or NULL */
+} file_list;
+
+static int list_add(file_list *fl, const char *path)
+{
+    if (fl->fl_n == fl->fl_cap) {
+        size_t cap = fl->fl_cap ? fl->fl_cap * 2 : 64;
+        const char **grown = realloc((void *)fl->fl_paths, cap * sizeof *grown);
+        if (!grown)
+            return G_ENOMEM;
+        fl->fl_paths = grown;
+        fl->fl_cap = cap;
+    }
+    fl->fl_paths[fl->fl_n++] = path;
+    return G_OK;
+}
+
+/* Appends the non-empty lines of `name` ('-' = stdin) to fl, which then owns the text.  Returns
+ * G_OK, G_EIO (errno tells why) or G_ENOMEM; on failure fl may hold some of the lines. */
+static int list_read(file_list *fl, const char *name)
+{
+    FILE *fp = strcmp(name, "-") ? fopen(name, "r") : stdin;
+    char *text = NULL, *p, *end;
+    size_t len = 0, cap = 0, got;
+    int rc = G_OK, e;
+    if (!fp)
+        return G_EIO;
+    for (;;) {
+        if (cap - len < 4096) {
+            char *grown = realloc(text, cap ? cap * 2 : 65536);
+            if (!grown) {
+                rc = G_ENOMEM;
+                break;
+            }
+            text = grown;
+            cap = cap ? cap * 2 : 65536;
+        }
+        got = fread(text + len, 1, cap - len - 1, fp);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (!rc && ferror(fp))
+        rc = G_EIO;
+    e = errno;
+    if (fp != stdin)
+        fclose(fp);
+    errno = e;
+    if (rc) {
+        free(text);
+        return rc;
+    }
+    text[len] = 0;
+    fl->fl_text = text;
+    for (p = text; p < text + len; p = end + 1) {
+        end = memchr(p, '\n', (size_t)(text + len - p));
+        if (!end)
+            end = text + len;
+        *end = 0;
+        if (end > p && end[-1] == '\r')
+            end[-1] = 0;
+        if (*p && (rc = list_add(fl, p)))
+            return rc;
+    }
+    return G_OK;
+}
+
 int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
 {
-    int json = 0, count = 0, status = EXIT_CLEAN, i, nfiles = 0, after_dashes = 0;
+    int json = 0, count = 0, status = EXIT_CLEAN, i, rc = G_OK;
+    const char *list = NULL;
+    file_list fl = { NULL, 0, 0, NULL };
+    size_t k;
     arena *a = NULL;
     unsigned long long n_ok = 0, n_codes = 0, n_instrs = 0, n_bytes = 0, n_failed = 0;
-    for (i = 1; i < argc; i++) {
+    for (i = 1; i < argc && !rc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--count")) {
             count = 1;
+        } else if (!strcmp(argv[i], "--files-from")) {
+            if (i + 1 >= argc || list) {
+                fprintf(err, "gilcheck: error: dis: --files-from needs one LIST\n\n%s", dis_usage);
+                free((void *)fl.fl_paths);
+                return EXIT_ERROR;
+            }
+            list = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(dis_usage, out);
+            free((void *)fl.fl_paths);
             return EXIT_CLEAN;
         } else if (!strcmp(argv[i], "--")) {
-            nfiles += argc - i - 1;
-            break;
+            while (++i < argc && !rc)
+                rc = list_add(&fl, argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(err, "gilcheck: error: dis: unknown option '%s'\n\n%s", argv[i], dis_usage);
+            free((void *)fl.fl_paths);
             return EXIT_ERROR;
         } else {
-            nfiles++;
+            rc = list_add(&fl, argv[i]);
         }
     }
-    if (!nfiles) {
-        fprintf(err, "gilcheck: error: dis: no input files\n\n%s", dis_usage);
+    if (!rc && list && (rc = list_read(&fl, list)) == G_EIO) {
+        fprintf(err, "gilcheck: error: dis: cannot read the list %s: %s\n", list, strerror(errno));
+        free((void *)fl.fl_paths);
         return EXIT_ERROR;
     }
-    if (arena_new(&a)) {
+    if (rc || arena_new(&a)) {
         fprintf(err, "gilcheck: error: out of memory\n");
+        free((void *)fl.fl_paths);
+        free(fl.fl_text);
         return EXIT_ERROR;
     }
-    for (i = 1; i < argc; i++) {
-        const char *path = argv[i];
+    if (!fl.fl_n) {
+        fprintf(err, "gilcheck: error: dis: no input files\n\n%s", dis_usage);
+        arena_free(a);
+        free((void *)fl.fl_paths);
+        free(fl.fl_text);
+        return EXIT_ERROR;
+    }
+    for (k = 0; k < fl.fl_n; k++) {
+        const char *path = fl.fl_paths[k];
         diag_ctx d;
         pyc_file *f = NULL;
         bc_file *bf = NULL;
-        if (!after_dashes && !strcmp(path, "--")) {
-            after_dashes = 1;
-            continue;
-        }
-        if (!after_dashes && path[0] == '-' && path[1])
-            continue;
         diag_init(&d);
         arena_reset(a);
         if (pyc_load_path_in(&f, a, path, &d) || bc_decode_file(&bf, f, path, &d)) {
@@ -301,23 +393,25 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
             status = EXIT_ERROR;
             n_failed++;
         } else if (count) {
-            uint32_t k;
+            uint32_t c;
             n_ok++;
             n_bytes += f->f_size;
             n_codes += bf->bf_ncodes;
-            for (k = 0; k < bf->bf_ncodes; k++)
-                n_instrs += bf->bf_codes[k].bc_ninstrs;
+            for (c = 0; c < bf->bf_ncodes; c++)
+                n_instrs += bf->bf_codes[c].bc_ninstrs;
         } else if (json) {
             print_json(out, path, f, bf);
         } else {
-            if (nfiles > 1)
-                fprintf(out, "%s%s:\n", i > 1 ? "\n" : "", path);
+            if (fl.fl_n > 1)
+                fprintf(out, "%s%s:\n", k ? "\n" : "", path);
             print_text(out, f, bf);
         }
         pyc_file_free(f);
         diag_free(&d);
     }
     arena_free(a);
+    free((void *)fl.fl_paths);
+    free(fl.fl_text);
     if (count)
         fprintf(out, "files %llu code-objects %llu instructions %llu bytes %llu failed %llu\n",
                 n_ok, n_codes, n_instrs, n_bytes, n_failed);

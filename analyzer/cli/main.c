@@ -15,6 +15,8 @@ static const char usage[] =
     "Finds operations on shared state that are not atomic in CPython 3.6-3.14 bytecode.\n"
     "\n"
     "commands:\n"
+    "  check [--scope concurrent|all] [--format full|concise|json] PATH...\n"
+    "                             find non-atomic operations on shared state in .pyc files\n"
     "  dis [--json] FILE.pyc...   disassemble .pyc files (text, or one JSON document per file)\n"
     "\n"
     "options:\n"
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "dis"))
         return cmd_dis(argc - 1, argv + 1, stdout, stderr);
+    if (!strcmp(cmd, "check"))
+        return cmd_check(argc - 1, argv + 1, argv[0], stdout, stderr);
     fprintf(stderr, "gilcheck: error: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_ERROR;
 }

@@ -20,6 +20,8 @@ typedef struct chunk {
 #define CHUNK_HDR ((sizeof(chunk) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
 
 struct arena {
+    char *a_ptr;      /* next free byte of the head chunk (NULL in a debug-pool build) */
+    char *a_end;      /* end of the head chunk's data */
     chunk *a_head;    /* chunk being filled; older ones follow c_next */
     chunk *a_spare;   /* emptied chunks kept by arena_reset, reused before new ones */
     size_t a_total;   /* bytes handed out */
@@ -31,6 +33,7 @@ int arena_new(arena **out)
     *out = NULL;
     if (!a)
         return G_ENOMEM;
+    a->a_ptr = a->a_end = NULL;
     a->a_head = NULL;
     a->a_spare = NULL;
     a->a_total = 0;
@@ -68,16 +71,16 @@ static chunk *spare_take(arena *a, size_t n)
 }
 #endif
 
-void *arena_alloc(arena *a, size_t n)
+/* arena_alloc when the head chunk has no room (or in a debug-pool build): n is already rounded,
+ * or 0 when the rounding overflowed. */
+static void *alloc_slow(arena *a, size_t n)
 {
     chunk *c = a->a_head;
-    if (n > SIZE_MAX - ARENA_ALIGN - CHUNK_HDR)
+    if (n == 0 || n > SIZE_MAX - ARENA_ALIGN - CHUNK_HDR)
         return NULL;
-    n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-    if (n == 0)
-        n = ARENA_ALIGN;
 #ifdef GILCHECK_DEBUG_POOL
     /* One malloc per block: ASan then catches an overrun of any single allocation. */
+    (void)c;
     c = mem_alloc(CHUNK_HDR + n);
     if (!c)
         return NULL;
@@ -85,7 +88,7 @@ void *arena_alloc(arena *a, size_t n)
     c->c_next = a->a_head;
     a->a_head = c;
 #else
-    if (!c || c->c_size - c->c_used < n) {
+    {
         chunk *fresh = spare_take(a, n);
         if (!fresh)
             fresh = chunk_new(n);
@@ -99,13 +102,33 @@ void *arena_alloc(arena *a, size_t n)
             a->a_total += n;
             return (char *)fresh + CHUNK_HDR;
         }
+        if (c)
+            c->c_used = (size_t)(a->a_ptr - ((char *)c + CHUNK_HDR));
         fresh->c_next = c;
         a->a_head = c = fresh;
+        c->c_used = n;
+        a->a_ptr = (char *)c + CHUNK_HDR + n;
+        a->a_end = (char *)c + CHUNK_HDR + c->c_size;
     }
-    c->c_used += n;
 #endif
     a->a_total += n;
     return (char *)c + CHUNK_HDR + c->c_used - n;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+    /* Rounding wraps to 0 for n near SIZE_MAX (and n == 0 asks for one unit): both take the
+     * slow path, which sorts them out. */
+    size_t m = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (m - 1 < (size_t)(a->a_end - a->a_ptr)) {
+        void *p = a->a_ptr;
+        a->a_ptr += m;
+        a->a_total += m;
+        return p;
+    }
+    if (n == 0)
+        m = ARENA_ALIGN;
+    return alloc_slow(a, m);
 }
 
 void *arena_array(arena *a, size_t count, size_t size)
@@ -132,6 +155,7 @@ void arena_reset(arena *a)
         a->a_spare = c;
     }
 #endif
+    a->a_ptr = a->a_end = NULL;
     a->a_head = NULL;
     a->a_total = 0;
 }

@@ -1,0 +1,61 @@
+/* Internal to the engine: the module facts the detectors read. */
+#ifndef GILCHECK_ENGINE_INT_H
+#define GILCHECK_ENGINE_INT_H
+
+#include "engine.h"
+
+#define NO_CODE UINT32_MAX
+
+/* What the engine knows about one code object. */
+typedef struct eng_code {
+    ir_func c_ir;              /* blocks and events */
+    const char *c_qualname;    /* "Counter.incr", "main.<locals>.worker" */
+    uint32_t c_class;          /* code index of the class body it is a method of, or NO_CODE */
+    const char *c_self;        /* name of the first parameter of a method ("self"), or NULL */
+    uint8_t c_is_class_body;
+    uint8_t c_is_module;
+    uint8_t c_is_init;         /* a method named __init__ (state set before sharing) */
+    uint8_t c_entry;           /* runs in a thread of its own */
+    uint8_t c_reachable;       /* reachable from a thread entry point */
+    uint8_t c_uses_lock;       /* has a lock-like acquisition, or creates a lock */
+} eng_code;
+
+typedef struct eng_mod {
+    const pyc_file *m_pyc;
+    const bc_file *m_bf;
+    const eng_kb *m_kb;
+    eng_code *m_codes;         /* one per code object of bf, same order */
+    uint32_t m_ncodes;
+    ir_paths *m_paths;
+    arena *m_arena;
+    /* module-level names: imports ("th" -> "threading"), what globals are bound to */
+    const char **m_bind_name;  /* global name */
+    const char **m_bind_what;  /* resolved dotted import, or callee of the call it holds */
+    uint8_t *m_bind_kind;      /* VAL_IMPORT / VAL_CALL / VAL_FUNC / VAL_CLASS */
+    int32_t *m_bind_aux;       /* code index for VAL_FUNC / VAL_CLASS */
+    uint32_t m_nbind;
+    const char **m_lock_attrs; /* attribute names bound to a lock somewhere (self._lock) */
+    uint32_t m_nlock_attrs;
+    const char **m_local_attrs; /* attribute names bound to threading.local() */
+    uint32_t m_nlocal_attrs;
+    const char **m_protected;  /* normalized state accessed under a lock somewhere */
+    uint32_t m_nprotected;
+    const char **m_deleted;    /* normalized containers something deletes from */
+    uint32_t m_ndeleted;
+} eng_mod;
+
+/* eng_module.c */
+int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *kb, arena *a,
+              diag_ctx *d, const char *name);
+const char *mod_resolve(const eng_mod *m, const char *dotted);
+int mod_is_lock(const eng_mod *m, const eng_code *c, const ir_acq *q);
+uint64_t mod_lock_mask(const eng_mod *m, const eng_code *c);
+int mod_is_shared(const eng_mod *m, const eng_code *c, const ir_path *p);
+const char *mod_normalize(const eng_mod *m, const eng_code *c, const ir_path *p);
+int mod_list_has(const char *const *list, uint32_t n, const char *s);
+
+/* eng_detect.c */
+int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt, diag_ctx *d,
+                const char *name);
+
+#endif

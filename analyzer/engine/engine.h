@@ -1,0 +1,86 @@
+/* The engine stage: module facts (classes, thread entry points, reachability, locks) and the
+ * detectors that turn access events into findings.  Never looks at the Python version. */
+#ifndef GILCHECK_ENGINE_H
+#define GILCHECK_ENGINE_H
+
+#include <stdint.h>
+
+#include "../ir/ir.h"
+
+/* One rule, as loaded from rules/GILnnn.yaml. */
+typedef struct eng_rule {
+    const char *r_id;          /* "GIL101" */
+    const char *r_name;        /* "rmw-global" */
+    const char *r_summary;     /* one line */
+    const char *r_severity;    /* "error" | "warning" | "note" */
+    const char *r_explanation; /* markdown */
+    const char *r_fix;         /* markdown */
+    const char **r_unsafe;     /* example modules that must raise the rule */
+    uint32_t r_nunsafe;
+    const char **r_safe;       /* example modules that must not */
+    uint32_t r_nsafe;
+    const char **r_ref_titles; /* references */
+    const char **r_ref_urls;
+    uint32_t r_nrefs;
+    const char *r_detector;    /* detector kind the rule configures */
+} eng_rule;
+
+/* Rules and the atomicity knowledge base (rules/atomicity.yaml). */
+typedef struct eng_kb {
+    eng_rule *k_rules;
+    uint32_t k_nrules;
+    const char **k_mutators;   /* methods that modify the object they are called on */
+    size_t k_nmutators;
+    const char **k_deleters;   /* mutators that remove entries (pop, popitem, remove, clear...) */
+    size_t k_ndeleters;
+    ir_kb k_ir;                /* readers, for the interpretation */
+} eng_kb;
+
+/* Loads rules/GILnnn.yaml and rules/atomicity.yaml from dir into kb (allocations in a).
+ * Returns G_OK, or G_EIO / G_EBAD with a message naming the file (and line) in d. */
+int rule_load_dir(eng_kb *kb, const char *dir, arena *a, diag_ctx *d);
+
+/* The rule with this id, or NULL. */
+const eng_rule *rule_find(const eng_kb *kb, const char *id);
+
+/* Where gilcheck's rules live: $GILCHECK_RULES, the source tree's rules/ (for a build tree), or
+ * <prefix>/share/gilcheck/rules next to the binary.  Returns a static path or NULL. */
+const char *rule_default_dir(const char *argv0);
+
+typedef struct finding {
+    const char *f_rule;        /* "GIL101" */
+    const char *f_file;        /* the source file named in the code object */
+    const char *f_message;
+    const char *f_target;      /* the shared state, as written ("D[k]", "self.hits") */
+    const char *f_function;    /* qualified name of the function */
+    int32_t f_line;            /* 1-based; -1 unknown */
+    int32_t f_col;             /* 1-based; -1 when the bytecode has no columns (before 3.11) */
+    int32_t f_end_line;
+    int32_t f_end_col;         /* 1-based, exclusive; -1 unknown */
+    int32_t f_rel_line;        /* the read or the check */
+    int32_t f_rel_col;
+    const char *f_rel_what;    /* "read" or "check" */
+    uint32_t f_code;           /* code object index in the file */
+    uint32_t f_first;          /* window: byte offset of the read / check ... */
+    uint32_t f_last;           /* ... and of the write */
+    uint32_t *f_switch;        /* offsets in [f_first, f_last) where a GIL build may switch */
+    uint32_t f_nswitch;
+    int f_python_minor;        /* the bytecode's version (for messages only) */
+} finding;
+
+typedef struct eng_options {
+    int o_scope_all;           /* report in every function, not only concurrent ones */
+} eng_options;
+
+typedef struct eng_result {
+    finding *r_findings;
+    uint32_t r_count;
+    uint32_t r_cap;
+} eng_result;
+
+/* Analyses one decoded file, appending its findings to *res (allocations in a).  Returns G_OK or
+ * a negative code with a message. */
+int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
+                const eng_options *opt, arena *a, diag_ctx *d, const char *name);
+
+#endif

@@ -1,0 +1,292 @@
+/* Loading rules/GILnnn.yaml (the rules) and rules/atomicity.yaml (the knowledge base of built-in
+ * operations) with libyaml. */
+#include "engine.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/err.h"
+#include "rule_yaml.h"
+
+static const char *const required[] = { "id", "name", "summary", "severity", "explanation",
+                                        "fix" };
+
+static int strlist_push(arena *a, const char ***items, size_t *n, const char *s)
+{
+    size_t i;
+    for (i = 0; i < *n; i++)
+        if (!strcmp((*items)[i], s))
+            return G_OK;
+    if ((*n & (*n - 1)) == 0) {
+        size_t cap = *n ? *n * 2 : 16;
+        const char **grown = arena_array(a, cap, sizeof *grown);
+        if (!grown)
+            return G_ENOMEM;
+        if (*n)
+            memcpy(grown, *items, *n * sizeof *grown);
+        *items = grown;
+    }
+    (*items)[(*n)++] = s;
+    return G_OK;
+}
+
+/* The scalars of a sequence (or of a single scalar) as an array. */
+static int scalars(const ynode *v, const char ***out, uint32_t *n, arena *a, const char *key)
+{
+    size_t i, k = 0;
+    *out = NULL;
+    *n = 0;
+    if (!v)
+        return G_OK;
+    if (v->y_kind == Y_SCALAR) {
+        *out = arena_array(a, 1, sizeof **out);
+        if (!*out)
+            return G_ENOMEM;
+        (*out)[0] = v->y_text;
+        *n = 1;
+        return G_OK;
+    }
+    if (v->y_kind != Y_SEQ)
+        return G_EBAD;
+    *out = arena_array(a, v->y_n + 1, sizeof **out);
+    if (!*out)
+        return G_ENOMEM;
+    for (i = 0; i < v->y_n; i++) {
+        const ynode *it = v->y_items[i];
+        if (it->y_kind == Y_SCALAR)
+            (*out)[k++] = it->y_text;
+        else if (it->y_kind == Y_MAP && key && yaml_str(it, key))
+            (*out)[k++] = yaml_str(it, key);
+    }
+    *n = (uint32_t)k;
+    return G_OK;
+}
+
+static int load_rule(eng_rule *r, const char *path, arena *a, diag_ctx *d)
+{
+    ynode *doc;
+    const ynode *ex, *refs, *det;
+    size_t i;
+    int rc = yaml_load(&doc, path, a, d);
+    if (rc)
+        return rc;
+    if (doc->y_kind != Y_MAP)
+        return diag_add(d, G_EBAD, path, -1, "line %d: a rule is a mapping", doc->y_line);
+    for (i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!yaml_str(doc, required[i]))
+            return diag_add(d, G_EBAD, path, -1, "line %d: missing key '%s' (a string)",
+                            doc->y_line, required[i]);
+    memset(r, 0, sizeof *r);
+    r->r_id = yaml_str(doc, "id");
+    r->r_name = yaml_str(doc, "name");
+    r->r_summary = yaml_str(doc, "summary");
+    r->r_severity = yaml_str(doc, "severity");
+    r->r_explanation = yaml_str(doc, "explanation");
+    r->r_fix = yaml_str(doc, "fix");
+    if (strcmp(r->r_severity, "error") && strcmp(r->r_severity, "warning") &&
+        strcmp(r->r_severity, "note"))
+        return diag_add(d, G_EBAD, path, -1, "key 'severity': expected error, warning or note, "
+                        "got '%s'", r->r_severity);
+    ex = yaml_get(doc, "examples");
+    if ((rc = scalars(yaml_get(ex, "unsafe"), &r->r_unsafe, &r->r_nunsafe, a, "code")) ||
+        (rc = scalars(yaml_get(ex, "safe"), &r->r_safe, &r->r_nsafe, a, "code")))
+        return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
+                              : diag_add(d, rc, path, -1, "key 'examples': expected lists of "
+                                         "strings under 'unsafe' and 'safe'");
+    refs = yaml_get(doc, "references");
+    if (refs && refs->y_kind == Y_SEQ) {
+        r->r_ref_titles = arena_array(a, refs->y_n + 1, sizeof *r->r_ref_titles);
+        r->r_ref_urls = arena_array(a, refs->y_n + 1, sizeof *r->r_ref_urls);
+        if (!r->r_ref_titles || !r->r_ref_urls)
+            return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+        for (i = 0; i < refs->y_n; i++) {
+            const ynode *it = refs->y_items[i];
+            const char *url = it->y_kind == Y_SCALAR ? it->y_text : yaml_str(it, "url");
+            if (!url)
+                continue;
+            r->r_ref_urls[r->r_nrefs] = url;
+            r->r_ref_titles[r->r_nrefs++] = yaml_str(it, "title") ? yaml_str(it, "title") : url;
+        }
+    }
+    det = yaml_get(doc, "detector");
+    r->r_detector = det && det->y_kind == Y_SCALAR ? det->y_text : yaml_str(det, "kind");
+    return G_OK;
+}
+
+/* The identifier an operation is named by: "append", "L.append(x)" -> "append", "len(L)" ->
+ * "len"; NULL when there is none. */
+static const char *op_name(const char *s, arena *a, int *is_call_on_arg)
+{
+    const char *start = s, *end, *dot = NULL, *p;
+    char *out;
+    *is_call_on_arg = 0;
+    if (!s)
+        return NULL;
+    end = strchr(s, '(');
+    if (!end)
+        end = s + strlen(s);
+    for (p = s; p < end; p++)
+        if (*p == '.')
+            dot = p;
+    if (dot)
+        start = dot + 1;
+    else if (*end == '(')
+        *is_call_on_arg = 1;  /* len(L): a function of its argument */
+    while (start < end && (*start == ' '))
+        start++;
+    for (p = start; p < end; p++)
+        if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return NULL;
+    if (p == start)
+        return NULL;
+    out = arena_alloc(a, (size_t)(end - start) + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, start, (size_t)(end - start));
+    out[end - start] = 0;
+    return out;
+}
+
+static int truthy(const char *s)
+{
+    return s && (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "True"));
+}
+
+/* Every mapping in atomicity.yaml that says whether an operation reads or mutates contributes
+ * that operation's name to the reader / mutator lists. */
+static int walk_kb(eng_kb *kb, const ynode *n, const char *key, arena *a)
+{
+    size_t i;
+    int rc;
+    if (!n)
+        return G_OK;
+    if (n->y_kind == Y_MAP && (yaml_get(n, "mutates") || yaml_get(n, "reads"))) {
+        const char *label = yaml_str(n, "name") ? yaml_str(n, "name")
+                          : yaml_str(n, "method") ? yaml_str(n, "method")
+                          : yaml_str(n, "op") ? yaml_str(n, "op") : key;
+        int on_arg = 0;
+        const char *name = op_name(label, a, &on_arg);
+        int mut = truthy(yaml_str(n, "mutates")), rd = truthy(yaml_str(n, "reads"));
+        if (name) {
+            if (mut) {
+                if ((rc = strlist_push(a, &kb->k_mutators, &kb->k_nmutators, name)))
+                    return rc;
+                if ((truthy(yaml_str(n, "removes")) || truthy(yaml_str(n, "deletes"))) &&
+                    (rc = strlist_push(a, &kb->k_deleters, &kb->k_ndeleters, name)))
+                    return rc;
+            } else if (rd && on_arg) {
+                if ((rc = strlist_push(a, (const char ***)&kb->k_ir.k_reader_funcs,
+                                       &kb->k_ir.k_nreader_funcs, name)))
+                    return rc;
+            } else if (rd) {
+                if ((rc = strlist_push(a, (const char ***)&kb->k_ir.k_reader_methods,
+                                       &kb->k_ir.k_nreader_methods, name)))
+                    return rc;
+            }
+        }
+    }
+    if (n->y_kind == Y_MAP) {
+        for (i = 0; i + 1 < n->y_n; i += 2)
+            if ((rc = walk_kb(kb, n->y_items[i + 1], n->y_items[i]->y_text, a)))
+                return rc;
+    } else if (n->y_kind == Y_SEQ) {
+        for (i = 0; i < n->y_n; i++)
+            if ((rc = walk_kb(kb, n->y_items[i], key, a)))
+                return rc;
+    }
+    return G_OK;
+}
+
+static int by_name(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+int rule_load_dir(eng_kb *kb, const char *dir, arena *a, diag_ctx *d)
+{
+    DIR *dp;
+    struct dirent *e;
+    char **names = NULL, path[4096];
+    size_t n = 0, cap = 0, i;
+    ynode *doc;
+    int rc = G_OK;
+
+    memset(kb, 0, sizeof *kb);
+    if (!dir || !(dp = opendir(dir)))
+        return diag_add(d, G_EIO, dir ? dir : "rules", -1,
+                        "cannot open the rules directory (set GILCHECK_RULES)");
+    while ((e = readdir(dp))) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "GIL", 3) || len < 6 || strcmp(e->d_name + len - 5, ".yaml"))
+            continue;
+        if (n == cap) {
+            char **grown = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *grown);
+            if (!grown) {
+                rc = G_ENOMEM;
+                break;
+            }
+            names = grown;
+        }
+        names[n] = arena_alloc(a, len + 1);
+        if (!names[n]) {
+            rc = G_ENOMEM;
+            break;
+        }
+        memcpy(names[n++], e->d_name, len + 1);
+    }
+    closedir(dp);
+    if (!rc && names)
+        qsort(names, n, sizeof *names, by_name);
+    kb->k_rules = rc ? NULL : arena_array(a, n + 1, sizeof *kb->k_rules);
+    for (i = 0; !rc && i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        rc = load_rule(&kb->k_rules[kb->k_nrules], path, a, d);
+        if (!rc)
+            kb->k_nrules++;
+    }
+    free(names);
+    if (rc == G_ENOMEM)
+        return diag_add(d, rc, dir, -1, "out of memory");
+    if (rc)
+        return rc;
+    snprintf(path, sizeof path, "%s/atomicity.yaml", dir);
+    if ((rc = yaml_load(&doc, path, a, d)))
+        return rc;
+    if ((rc = walk_kb(kb, doc, NULL, a)))
+        return diag_add(d, rc, path, -1, "out of memory");
+    if (!kb->k_nmutators || !kb->k_ir.k_nreader_methods)
+        return diag_add(d, G_EBAD, path, -1, "no operations with 'reads'/'mutates' found");
+    return G_OK;
+}
+
+const eng_rule *rule_find(const eng_kb *kb, const char *id)
+{
+    uint32_t i;
+    for (i = 0; i < kb->k_nrules; i++)
+        if (!strcmp(kb->k_rules[i].r_id, id))
+            return &kb->k_rules[i];
+    return NULL;
+}
+
+const char *rule_default_dir(const char *argv0)
+{
+    static char buf[4096];
+    const char *env = getenv("GILCHECK_RULES");
+    const char *slash;
+    if (env && *env)
+        return env;
+#ifdef GILCHECK_RULES_DIR
+    if (access(GILCHECK_RULES_DIR "/atomicity.yaml", R_OK) == 0)
+        return GILCHECK_RULES_DIR;
+#endif
+    if (argv0 && (slash = strrchr(argv0, '/'))) {
+        snprintf(buf, sizeof buf, "%.*s/../share/gilcheck/rules", (int)(slash - argv0), argv0);
+        if (access(buf, R_OK) == 0)
+            return buf;
+    }
+    return NULL;
+}

@@ -1,0 +1,173 @@
+/* The ir stage: basic blocks, and an abstract interpretation of the value stack that turns a code
+ * object's instructions into access events on access paths (`global:D[local:k]`).  Reads only the
+ * version-neutral form of the bytecode stage. */
+#ifndef GILCHECK_IR_H
+#define GILCHECK_IR_H
+
+#include <stdint.h>
+
+#include "../bytecode/bytecode.h"
+#include "../common/arena.h"
+#include "../common/diag.h"
+
+/***** access paths *****/
+
+typedef enum ir_pathkind {
+    PATH_GLOBAL = 1,  /* module global (or a module-level name): p_name */
+    PATH_LOCAL,       /* a function's local or parameter: p_name, p_version */
+    PATH_DEREF,       /* a cell or free variable (closure): p_name */
+    PATH_CONST,       /* a constant: p_name is its repr */
+    PATH_ATTR,        /* p_base.p_name */
+    PATH_ITEM,        /* p_base[p_key] */
+    PATH_FRESH        /* an object created in this function: p_version numbers it */
+} ir_pathkind;
+
+/* An access path.  Paths are interned per module: equal paths are the same pointer. */
+typedef struct ir_path {
+    uint8_t p_kind;               /* ir_pathkind */
+    uint32_t p_version;           /* PATH_LOCAL: assignment count; PATH_FRESH: id */
+    const char *p_name;           /* NUL-terminated name / attribute / constant repr */
+    const struct ir_path *p_base; /* PATH_ATTR, PATH_ITEM: the container */
+    const struct ir_path *p_key;  /* PATH_ITEM: the key */
+    const char *p_text;           /* canonical text, e.g. "item(global:D,local:k)" */
+    const char *p_display;        /* as a person writes it, e.g. "D[k]" */
+} ir_path;
+
+typedef struct ir_paths ir_paths;  /* the intern table of one module */
+
+int ir_paths_new(ir_paths **out, arena *a);
+const ir_path *ir_path_name(ir_paths *t, int kind, const char *name, size_t len, uint32_t version);
+const ir_path *ir_path_attr(ir_paths *t, const ir_path *base, const char *name, size_t len);
+const ir_path *ir_path_item(ir_paths *t, const ir_path *base, const ir_path *key);
+
+/* The root of a path (the global, local, deref or fresh object it starts from). */
+const ir_path *ir_path_root(const ir_path *p);
+
+/* True when p is `inner` or an attribute/item path built on it. */
+int ir_path_within(const ir_path *p, const ir_path *inner);
+
+/***** events *****/
+
+typedef enum ir_evkind {
+    EV_LOAD = 1,   /* a read of ev_path */
+    EV_STORE,      /* a write of ev_path (STORE_GLOBAL, STORE_ATTR, STORE_SUBSCR...) */
+    EV_DELETE,     /* del ev_path */
+    EV_CALL,       /* a call: method ev_name on ev_path, or the function at ev_path */
+    EV_TEST        /* a test guarding a branch: ev_test on ev_path */
+} ir_evkind;
+
+typedef enum ir_testkind {
+    TEST_IN = 1,       /* key in ev_path */
+    TEST_NOT_IN,
+    TEST_IS_NONE,      /* ev_path is None */
+    TEST_IS_NOT_NONE,
+    TEST_TRUTH,        /* if ev_path: (also len(...) comparisons and other tests of a read) */
+} ir_testkind;
+
+#define IR_MAX_SRCS 8  /* loads remembered per value; more are dropped */
+#define IR_MAX_ARGS 8  /* arguments remembered per call */
+
+/* Loads that flowed into a value. */
+typedef struct ir_srcs {
+    uint16_t s_n;
+    uint32_t s_ev[IR_MAX_SRCS];  /* indexes into ir_func.f_events */
+} ir_srcs;
+
+/* What kind of value was stored (for module facts: `lock = threading.Lock()`). */
+typedef enum ir_valkind {
+    VAL_UNKNOWN = 0,
+    VAL_CONST,       /* v_aux = const index */
+    VAL_FUNC,        /* a function made here: v_aux = code index in the bc_file */
+    VAL_CALL,        /* result of a call to v_callee (e.g. "threading.Lock") */
+    VAL_FRESH,       /* a container built here (list/dict/set/tuple display) */
+    VAL_CLASS,       /* a class made here: v_aux = class-body code index */
+    VAL_IMPORT       /* an imported module or name: ev_callee is its dotted name */
+} ir_valkind;
+
+typedef struct ir_event {
+    uint8_t ev_kind;          /* ir_evkind */
+    uint8_t ev_test;          /* ir_testkind for EV_TEST */
+    uint8_t ev_valkind;       /* EV_STORE: ir_valkind of the stored value */
+    uint8_t ev_nargs;         /* EV_CALL: entries of ev_args */
+    const ir_path *ev_path;   /* the target; for calls the object the method is called on, or
+                               * the function's own path */
+    const char *ev_name;      /* EV_CALL: method or function name ("append", "Thread") */
+    const char *ev_callee;    /* EV_CALL / VAL_CALL store: dotted callee ("threading.Thread") */
+    const ir_path *ev_key;    /* EV_TEST TEST_IN: the key tested */
+    int32_t ev_aux;           /* EV_STORE: VAL_CONST/VAL_FUNC/VAL_CLASS aux */
+    uint32_t ev_instr;        /* index of the instruction in bc_instrs */
+    uint32_t ev_block;        /* basic block of that instruction */
+    ir_srcs ev_srcs;          /* EV_STORE: loads that flowed into the stored value; EV_CALL: into
+                               * the arguments; EV_TEST: into the tested value */
+    uint64_t ev_locks;        /* bit i set: acquisition i of f_acqs is held here */
+    /* EV_CALL: arguments, NULL where unknown; keywords follow positionals */
+    const ir_path *ev_args[IR_MAX_ARGS];
+    ir_srcs ev_argsrcs[IR_MAX_ARGS];
+    int32_t ev_argfunc[IR_MAX_ARGS];  /* code index when the argument is a function made here */
+    const char *ev_argkw[IR_MAX_ARGS]; /* keyword name, NULL for positionals */
+} ir_event;
+
+/* A lock acquisition: `with X:` or `X.acquire()`. */
+typedef struct ir_acq {
+    const ir_path *a_path;    /* the context manager / lock object; NULL when not a path */
+    const char *a_callee;     /* when X is a call result: the callee ("threading.Lock") */
+    uint32_t a_instr;         /* the instruction that acquires */
+    uint8_t a_with;           /* 1 for `with`, 0 for acquire() */
+} ir_acq;
+
+/***** basic blocks *****/
+
+typedef struct ir_block {
+    uint32_t b_first;         /* first instruction index */
+    uint32_t b_last;          /* last instruction index (inclusive) */
+    uint32_t b_succ[2];       /* normal successors (fall-through first), UINT32_MAX = none */
+    uint32_t b_handler;       /* exception handler block, UINT32_MAX = none */
+    uint32_t b_npreds;        /* normal predecessors */
+    uint32_t b_pred;          /* one normal predecessor (meaningful when b_npreds == 1) */
+    uint32_t b_idom;          /* immediate dominator, UINT32_MAX for the entry / unreachable */
+    int32_t b_guard;          /* event index of the test whose outcome leads here (when this
+                               * block's only predecessor ends in a conditional jump), else -1 */
+    uint8_t b_guard_true;     /* the test holds on the edge into this block (for `is None`
+                               * tests: the value is None) */
+    uint8_t b_reached;        /* reached from the entry by the interpretation */
+} ir_block;
+
+/* One code object's IR. */
+typedef struct ir_func {
+    const bc_code *f_code;    /* the decoded code object */
+    uint32_t f_index;         /* its index in the bc_file */
+    ir_block *f_blocks;
+    uint32_t f_nblocks;
+    uint32_t *f_block_of;     /* instruction index -> block index */
+    ir_event *f_events;
+    uint32_t f_nevents;
+    ir_acq *f_acqs;           /* at most 64 acquisitions are tracked per function */
+    uint32_t f_nacqs;
+    int f_is_class_body;      /* set by the engine from the module's class creations */
+} ir_func;
+
+/* Builds blocks for bc (allocations in a).  Returns G_OK or G_ENOMEM. */
+int cfg_build(ir_func *f, const bc_code *bc, arena *a, diag_ctx *d, const char *name);
+
+/* Debug-build invariant check of the blocks (every instruction in exactly one block, edges in
+ * range, dominators consistent); returns 1 when they hold. */
+int cfg_check(const ir_func *f);
+
+/* What the interpretation needs to know about built-in operations (from rules/atomicity.yaml):
+ * calls that only read the object they are called on or their first argument. */
+typedef struct ir_kb {
+    const char *const *k_reader_methods;  /* D.get(k), D.keys(), L.index(x), L.count(x) ... */
+    size_t k_nreader_methods;
+    const char *const *k_reader_funcs;    /* len(L), sorted(L), list(L), sum(L) ... */
+    size_t k_nreader_funcs;
+} ir_kb;
+
+/* Interprets f's code, filling f_events and f_acqs.  bf is the file's code list (functions made
+ * from constants name their code index).  Returns G_OK or a negative code with a message. */
+int ir_interpret(ir_func *f, const bc_file *bf, const ir_kb *kb, ir_paths *paths, arena *a,
+                 diag_ctx *d, const char *name);
+
+/* Does block `b` lie in the region guarded by block `g`'s entry edge (g dominates b)? */
+int ir_dominates(const ir_func *f, uint32_t g, uint32_t b);
+
+#endif

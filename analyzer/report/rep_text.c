@@ -1,0 +1,191 @@
+/* Findings as text: `PATH:LINE:COL: GILnnn message`, and the full form with the source line. */
+#include "report.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Line `line` (1-based) of a source file into buf; 0 when unreadable. */
+static int source_line(const char *path, int32_t line, char *buf, size_t size)
+{
+    FILE *fp;
+    int32_t k = 1;
+    if (line < 1 || !path || !*path || !(fp = fopen(path, "rb")))
+        return 0;
+    while (fgets(buf, (int)size, fp)) {
+        size_t n = strlen(buf);
+        if (k == line) {
+            while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+                buf[--n] = 0;
+            fclose(fp);
+            return 1;
+        }
+        if (n && buf[n - 1] == '\n')
+            k++;
+    }
+    fclose(fp);
+    return 0;
+}
+
+/* Before 3.11 bytecode has no columns: use the statement's first character in the source. */
+static void fill_columns(finding *f)
+{
+    char buf[4096];
+    int32_t i = 0;
+    if (f->f_col >= 1)
+        return;
+    f->f_col = 1;
+    if (source_line(f->f_file, f->f_line, buf, sizeof buf)) {
+        while (buf[i] == ' ' || buf[i] == '\t')
+            i++;
+        f->f_col = i + 1;
+    }
+    if (f->f_rel_col < 1 && f->f_rel_line >= 1) {
+        f->f_rel_col = 1;
+        i = 0;
+        if (source_line(f->f_file, f->f_rel_line, buf, sizeof buf)) {
+            while (buf[i] == ' ' || buf[i] == '\t')
+                i++;
+            f->f_rel_col = i + 1;
+        }
+    }
+}
+
+static int by_position(const void *x, const void *y)
+{
+    const finding *a = x, *b = y;
+    int c = strcmp(a->f_file, b->f_file);
+    if (c)
+        return c;
+    if (a->f_line != b->f_line)
+        return a->f_line < b->f_line ? -1 : 1;
+    if (a->f_col != b->f_col)
+        return a->f_col < b->f_col ? -1 : 1;
+    return strcmp(a->f_rule, b->f_rule);
+}
+
+const char *rep_where(const finding *f, char *buf, size_t size)
+{
+    if (f->f_nswitch)
+        snprintf(buf, size, "on GIL builds of Python 3.%d a thread switch can fall inside it "
+                 "(%u switch point%s between the %s and the write); always on free-threaded builds",
+                 f->f_python_minor, f->f_nswitch, f->f_nswitch == 1 ? "" : "s",
+                 f->f_rel_what ? f->f_rel_what : "first access");
+    else
+        snprintf(buf, size, "on GIL builds of Python 3.%d only when Python code runs inside it "
+                 "(__eq__, __hash__, __del__, a property): no switch point between the %s and "
+                 "the write; always on free-threaded builds", f->f_python_minor,
+                 f->f_rel_what ? f->f_rel_what : "first access");
+    return buf;
+}
+
+static const char *severity_of(const rep_ctx *r, const char *rule)
+{
+    const eng_rule *er = r->r_kb ? rule_find(r->r_kb, rule) : NULL;
+    return er ? er->r_severity : "warning";
+}
+
+static void write_json(rep_ctx *r, const finding *f)
+{
+    const eng_rule *er = r->r_kb ? rule_find(r->r_kb, f->f_rule) : NULL;
+    json_t *o = json_object(), *w = json_object(), *sp = json_array(), *rel;
+    char ver[16];
+    uint32_t i;
+    snprintf(ver, sizeof ver, "3.%d", f->f_python_minor);
+    json_object_set_new(o, "rule", json_string(f->f_rule));
+    json_object_set_new(o, "name", er ? json_string(er->r_name) : json_null());
+    json_object_set_new(o, "severity", json_string(severity_of(r, f->f_rule)));
+    json_object_set_new(o, "path", json_string(f->f_file));
+    json_object_set_new(o, "line", json_integer(f->f_line));
+    json_object_set_new(o, "column", json_integer(f->f_col));
+    json_object_set_new(o, "end_line", json_integer(f->f_end_line));
+    json_object_set_new(o, "end_column", f->f_end_col > 0 ? json_integer(f->f_end_col) : json_null());
+    json_object_set_new(o, "message", json_string(f->f_message));
+    json_object_set_new(o, "target", json_string(f->f_target));
+    json_object_set_new(o, "function", json_string(f->f_function));
+    if (f->f_rel_what) {
+        rel = json_object();
+        json_object_set_new(rel, "what", json_string(f->f_rel_what));
+        json_object_set_new(rel, "line", json_integer(f->f_rel_line));
+        json_object_set_new(rel, "column", json_integer(f->f_rel_col));
+        json_object_set_new(o, "related", rel);
+    } else {
+        json_object_set_new(o, "related", json_null());
+    }
+    for (i = 0; i < f->f_nswitch; i++)
+        json_array_append_new(sp, json_integer(f->f_switch[i]));
+    json_object_set_new(w, "first", json_integer(f->f_first));
+    json_object_set_new(w, "last", json_integer(f->f_last));
+    json_object_set_new(w, "switch_points", sp);
+    json_object_set_new(w, "gil_switch", json_boolean(f->f_nswitch > 0));
+    json_object_set_new(o, "window", w);
+    json_object_set_new(o, "python", json_string(ver));
+    json_object_set_new(o, "free_threaded", json_true());
+    fputs(r->r_count ? ",\n  " : "\n  ", r->r_out);
+    json_dumpf(o, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+}
+
+static void write_full(rep_ctx *r, const finding *f)
+{
+    char src[4096], where[512];
+    int32_t i;
+    fprintf(r->r_out, "%s:%d:%d: %s %s\n", f->f_file, f->f_line, f->f_col, f->f_rule, f->f_message);
+    if (source_line(f->f_file, f->f_line, src, sizeof src)) {
+        int32_t end = f->f_end_col > f->f_col && f->f_end_line == f->f_line ? f->f_end_col
+                                                                            : (int32_t)strlen(src) + 1;
+        fprintf(r->r_out, "%6s |\n%6d | %s\n%6s | ", "", f->f_line, src, "");
+        for (i = 1; i < f->f_col; i++)
+            fputc(src[i - 1] == '\t' ? '\t' : ' ', r->r_out);
+        for (i = f->f_col; i < end; i++)
+            fputc('^', r->r_out);
+        fputc('\n', r->r_out);
+    }
+    if (f->f_rel_what)
+        fprintf(r->r_out, "%6s = %s at %s:%d:%d\n", "", f->f_rel_what, f->f_file, f->f_rel_line,
+                f->f_rel_col);
+    fprintf(r->r_out, "%6s = shows %s\n\n", "", rep_where(f, where, sizeof where));
+}
+
+void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
+{
+    memset(r, 0, sizeof *r);
+    r->r_out = out;
+    r->r_format = format;
+    r->r_kb = kb;
+    if (format == REP_JSON) {
+        fputc('[', out);
+        r->r_json_open = 1;
+    }
+}
+
+void rep_file(rep_ctx *r, finding *f, uint32_t n)
+{
+    uint32_t i;
+    for (i = 0; i < n; i++)
+        fill_columns(&f[i]);
+    qsort(f, n, sizeof *f, by_position);
+    for (i = 0; i < n; i++) {
+        if (r->r_format == REP_JSON)
+            write_json(r, &f[i]);
+        else if (r->r_format == REP_CONCISE)
+            fprintf(r->r_out, "%s:%d:%d: %s %s\n", f[i].f_file, f[i].f_line, f[i].f_col,
+                    f[i].f_rule, f[i].f_message);
+        else
+            write_full(r, &f[i]);
+        r->r_count++;
+    }
+    if (n)
+        r->r_files++;
+}
+
+void rep_end(rep_ctx *r)
+{
+    if (r->r_format == REP_JSON)
+        fputs(r->r_count ? "\n]\n" : "]\n", r->r_out);
+    else if (r->r_format == REP_FULL && !r->r_count)
+        fputs("All clear: no findings.\n", r->r_out);
+    else if (r->r_format == REP_FULL)
+        fprintf(r->r_out, "Found %lu finding%s in %lu file%s.\n", r->r_count,
+                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s");
+}
