@@ -29,10 +29,11 @@ static int bad_code(diag_ctx *d, const char *name, const pyc_code *c, uint32_t o
  * code is malformed (the decoding pass then fails), so the array is never too small. */
 static uint32_t count_instrs(const op_version *v, const uint8_t *code, uint32_t nunits)
 {
+    const op_info *ops = v->ov_ops;
     uint32_t i, n = 0;
     if (v->ov_cache < 0)
         return nunits;  /* no inline caches before 3.11: one instruction per unit */
-    for (i = 0; i < nunits; i += 1u + v->ov_ops[code[2 * i]].oi_caches)
+    for (i = 0; i < nunits; i += 1u + ops[code[2 * i]].oi_caches)
         n++;
     return n;
 }
@@ -50,10 +51,10 @@ static int split_units(bc_code *bc, const pyc_code *c, arena *a, const char *nam
     const int extended_arg = v->ov_extended_arg;
     const int arg_signed = (v->ov_flags & VF_ARG_SIGNED) != 0;
     const int extarg_reset = (v->ov_flags & VF_EXTARG_RESET) != 0;
-    uint32_t i, n = 0, bad_jump = UINT32_MAX, cap;
+    uint32_t i, n = 0, bad_jump = UINT32_MAX, cap, ncache;
     int64_t ext = 0;
     int32_t *at;
-    bc_instr *ins;
+    bc_instr *ins, *in;
 
     cap = count_instrs(v, code, nunits);
     bc->bc_nunits = nunits;
@@ -61,28 +62,34 @@ static int split_units(bc_code *bc, const pyc_code *c, arena *a, const char *nam
     ins = arena_array(a, cap ? cap : 1, sizeof *ins);
     if (!at || !ins)
         return diag_add(d, G_ENOMEM, name, -1, "out of memory");
+    /* -1 everywhere (the cache units); instruction starts are overwritten below */
+    memset(at, 0xff, (size_t)nunits * sizeof *at);
 
-    for (i = 0; i < nunits; i++) {
+    for (i = 0, in = ins; i < nunits; i += 1 + ncache, in++) {
         const uint8_t op = code[2 * i];
         const op_info *oi = &ops[op];
-        const unsigned flags = oi->oi_flags, ncache = oi->oi_caches;
-        bc_instr *in = &ins[n];
+        const unsigned flags = oi->oi_flags;
         int64_t arg = 0;
+        ncache = oi->oi_caches;
         if (!oi->oi_name)
             return bad_code(d, name, c, 2 * i, "unknown or specialized opcode");
         if (flags & OPF_HASARG) {
             /* Python ints: a negative accumulator ORs like two's complement, as here. */
             arg = (int64_t)code[2 * i + 1] | ext;
-            if (arg > INT32_MAX || arg < INT32_MIN)
+            if (ext && (arg > INT32_MAX || arg < INT32_MIN))
                 return bad_code(d, name, c, 2 * i, "argument out of range (too many EXTENDED_ARG)");
-            ext = op == extended_arg ? (int64_t)((uint64_t)arg << 8) : 0;
-            if (arg_signed && ext >= 0x80000000LL)
-                ext -= 0x100000000LL;
+            ext = 0;
+            if (op == extended_arg) {
+                ext = (int64_t)((uint64_t)arg << 8);
+                if (arg_signed && ext >= 0x80000000LL)
+                    ext -= 0x100000000LL;
+            }
         } else if (extarg_reset) {
             ext = 0;
         }
-        if (ncache > nunits - 1 - i)
+        if (ncache >= nunits - i)
             return bad_code(d, name, c, 2 * i, "inline caches run past the end of the code");
+        at[i] = (int32_t)n++;
         in->in_offset = 2 * i;
         in->in_arg = (int32_t)arg;
         in->in_target = -1;
@@ -93,21 +100,11 @@ static int split_units(bc_code *bc, const pyc_code *c, arena *a, const char *nam
         if (flags & OPF_JUMP) {
             int64_t t = (flags & OPF_JREL ? (int64_t)(2 * i) : 0) +
                         (int64_t)oi->oi_jscale * (int32_t)arg + oi->oi_jbias;
-            if (t < 0 || t >= (int64_t)len || (t & 1)) {
-                if (bad_jump == UINT32_MAX)
-                    bad_jump = n;
-            } else {
+            if (t >= 0 && t < (int64_t)len && !(t & 1))
                 in->in_target = (int32_t)t;
-            }
+            else if (bad_jump == UINT32_MAX)
+                bad_jump = (uint32_t)(in - ins);
         }
-        at[i] = (int32_t)n;
-        if (ncache) {
-            uint32_t k;
-            for (k = 1; k <= ncache; k++)
-                at[i + k] = -1;
-            i += ncache;
-        }
-        n++;
     }
     bc->bc_instrs = ins;
     bc->bc_ninstrs = n;

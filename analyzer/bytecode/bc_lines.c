@@ -125,60 +125,69 @@ static inline int32_t loc_svarint(loc *l)
     return u & 1 ? -(int32_t)(u >> 1) : (int32_t)(u >> 1);
 }
 
-/* Returns G_OK or G_EBAD; *out_k is the number of instructions the table covers. */
+/* Returns G_OK or G_EBAD; *out_k is the number of instructions the table covers.  Most entries
+ * are the two-byte short form or the three-byte one-line form, read here without the bounds-
+ * checked cursor; the long forms go through it. */
 static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const char *name,
                           diag_ctx *d)
 {
     const uint8_t *base = (const uint8_t *)c->co_linetable->u.o_str.s;
-    loc l = { base, base + c->co_linetable->u.o_str.len, 0 };
+    const uint8_t *p = base, *const end = base + c->co_linetable->u.o_str.len;
     int64_t computed = c->co_firstlineno;
-    bc_instr *ins = bc->bc_instrs;
+    bc_instr *const ins = bc->bc_instrs;
     const uint32_t n = bc->bc_ninstrs;
-    uint32_t end = 0, k = 0;
+    uint32_t stop = 0, k = 0;
 
     *out_k = 0;
-    while (l.l_p < l.l_end) {
-        const uint8_t *entry = l.l_p;
-        uint32_t first = *l.l_p++, code = (first >> 3) & 15;
-        bc_pos p;
+    while (p < end) {
+        const uint8_t *entry = p;
+        const uint32_t first = *p++, code = (first >> 3) & 15;
+        bc_pos pos;
         if (!(first & 0x80))
             return bad_table(d, name, c, (uint32_t)(entry - base), "entry without its start bit");
-        end += ((first & 7) + 1) * 2;
-        switch (code) {
-        case 15:
-            p = no_pos;
-            break;
-        case 14:
-            computed += loc_svarint(&l);
-            p.p_line = (int32_t)computed;
-            p.p_end_line = (int32_t)(computed + loc_varint(&l));
-            p.p_col = (int32_t)loc_varint(&l) - 1;
-            p.p_end_col = (int32_t)loc_varint(&l) - 1;
-            break;
-        case 13:
-            computed += loc_svarint(&l);
-            p.p_line = p.p_end_line = (int32_t)computed;
-            p.p_col = p.p_end_col = -1;
-            break;
-        case 10: case 11: case 12:
+        stop += ((first & 7) + 1) * 2;
+        if (code < 10) {
+            /* short form: line unchanged, column code*8 + high nibble, length in the low one */
+            uint32_t second;
+            if (p >= end)
+                return bad_table(d, name, c, (uint32_t)(entry - base), "truncated entry");
+            second = *p++;
+            pos.p_line = pos.p_end_line = (int32_t)computed;
+            pos.p_col = (int32_t)(code << 3 | second >> 4);
+            pos.p_end_col = pos.p_col + (int32_t)(second & 15);
+        } else if (code < 13) {
+            /* one-line form: line + 0..2, start and end columns one byte each */
+            if (end - p < 2)
+                return bad_table(d, name, c, (uint32_t)(entry - base), "truncated entry");
             computed += code - 10;
-            p.p_line = p.p_end_line = (int32_t)computed;
-            p.p_col = (int32_t)loc_byte(&l);
-            p.p_end_col = (int32_t)loc_byte(&l);
-            break;
-        default: {
-            uint32_t second = loc_byte(&l);
-            p.p_line = p.p_end_line = (int32_t)computed;
-            p.p_col = (int32_t)(code << 3 | second >> 4);
-            p.p_end_col = p.p_col + (int32_t)(second & 15);
-            break;
+            if (computed > INT32_MAX)
+                return bad_table(d, name, c, (uint32_t)(entry - base), "line number out of range");
+            pos.p_line = pos.p_end_line = (int32_t)computed;
+            pos.p_col = p[0];
+            pos.p_end_col = p[1];
+            p += 2;
+        } else if (code == 15) {
+            pos = no_pos;
+        } else {
+            loc l = { p, end, 0 };
+            computed += loc_svarint(&l);
+            pos.p_line = pos.p_end_line = (int32_t)computed;
+            pos.p_col = pos.p_end_col = -1;
+            if (code == 14) {
+                pos.p_end_line = (int32_t)(computed + loc_varint(&l));
+                pos.p_col = (int32_t)loc_varint(&l) - 1;
+                pos.p_end_col = (int32_t)loc_varint(&l) - 1;
+            }
+            if (l.l_bad)
+                return bad_table(d, name, c, (uint32_t)(entry - base), "truncated entry");
+            if (computed > INT32_MAX || computed < INT32_MIN)
+                return bad_table(d, name, c, (uint32_t)(entry - base), "line number out of range");
+            p = l.l_p;
         }
+        for (; k < n && ins[k].in_offset < stop; k++) {
+            ins[k].in_line = pos.p_line;
+            ins[k].in_pos = pos;
         }
-        if (l.l_bad)
-            return bad_table(d, name, c, (uint32_t)(entry - base), "truncated entry");
-        if (computed > INT32_MAX || computed < INT32_MIN)
-            return bad_table(d, name, c, (uint32_t)(entry - base), "line number out of range");
-        k = assign(ins, k, n, end, p.p_line, &p);
         *out_k = k;
     }
     return G_OK;

@@ -201,8 +201,9 @@ static const ir_event *guard_on(const ctx *x, const ir_event *e, const ir_path *
     *safe = 0;
     while (b != UINT32_MAX && steps++ <= f->f_nblocks) {
         const ir_block *blk = &f->f_blocks[b];
-        if (blk->b_guard >= 0) {
-            const ir_event *t = ev(x, (uint32_t)blk->b_guard);
+        int32_t g = ir_block_guard(f, b);
+        if (g >= 0) {
+            const ir_event *t = ev(x, (uint32_t)g);
             if (t->ev_path && (ir_path_within(t->ev_path, c) || ir_path_within(c, t->ev_path))) {
                 if (same_lock(x, t, e))
                     *safe = 1;
@@ -305,13 +306,38 @@ static int check_load(ctx *x, uint32_t k)
     return G_OK;
 }
 
+/* Is e a write of shared state (a store, a delete, or a mutating method call)? */
+static int is_write(const eng_mod *m, const ir_event *e)
+{
+    const eng_kb *kb = m->m_kb;
+    if (!e->ev_path)
+        return 0;
+    if (e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE)
+        return 1;
+    return e->ev_kind == EV_CALL && e->ev_name &&
+           mod_list_has(kb->k_mutators, (uint32_t)kb->k_nmutators, e->ev_name);
+}
+
+/* A store into a closure cell by the function that owns the cell: its initialisation. */
+static int owns_cell(const ctx *x, const ir_path *p)
+{
+    const pyc_code *c = x->x_c->c_ir.f_code->bc_src;
+    uint32_t i;
+    if (p->p_kind != PATH_DEREF)
+        return 0;
+    for (i = 0; i < c->co_nderefnames; i++)
+        if (pyc_str_eq(c->co_derefnames[i], p->p_name))
+            return (c->co_derefkinds[i] & PYC_FAST_CELL) != 0;
+    return 0;
+}
+
 /* GIL301: a write without a lock to state that is written under a lock elsewhere. */
 static int check_inconsistent(ctx *x, uint32_t k)
 {
     const ir_event *e = ev(x, k);
     const char *key = mod_normalize(x->x_m, x->x_c, e->ev_path);
     uint32_t i, j;
-    if (!key || locked(x, e) || x->x_c->c_is_init)
+    if (!key || locked(x, e) || x->x_c->c_is_init || owns_cell(x, e->ev_path))
         return G_OK;
     for (i = 0; i < x->x_m->m_ncodes; i++) {
         eng_code *o = &x->x_m->m_codes[i];
@@ -322,14 +348,15 @@ static int check_inconsistent(ctx *x, uint32_t k)
         for (j = 0; mask && j < o->c_ir.f_nevents; j++) {
             const ir_event *w = &o->c_ir.f_events[j];
             const char *wk;
-            if (w->ev_kind != EV_STORE || !(w->ev_locks & mask) || !w->ev_path)
+            if (!(w->ev_locks & mask) || !is_write(x->x_m, w))
                 continue;
             wk = mod_normalize(x->x_m, o, w->ev_path);
-            if (wk && !strcmp(wk, key) && w->ev_path->p_kind == e->ev_path->p_kind) {
+            if (wk && !strcmp(wk, key)) {
                 int32_t line, col;
                 position(&o->c_ir.f_code->bc_instrs[w->ev_instr], &line, &col, NULL, NULL);
                 return add_finding(x, "GIL301", e, NULL, NULL,
                                    "'%s' is written under a lock at line %d but without one here",
+                                   e->ev_kind == EV_CALL ? e->ev_path->p_display :
                                    e->ev_path->p_display, line);
             }
         }
@@ -371,8 +398,7 @@ int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt
     }
     for (k = 0; k < c->c_ir.f_nevents && !rc; k++) {
         const ir_event *e = &c->c_ir.f_events[k];
-        if (e->ev_kind == EV_STORE && e->ev_path &&
-            mod_is_shared(m, c, e->ev_path) && in_scope(&x, e->ev_path))
+        if (is_write(m, e) && mod_is_shared(m, c, e->ev_path) && in_scope(&x, e->ev_path))
             rc = check_inconsistent(&x, k);
     }
     return rc ? diag_add(d, rc, name, -1, "out of memory") : G_OK;

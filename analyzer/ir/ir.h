@@ -125,8 +125,9 @@ typedef struct ir_block {
     uint32_t b_npreds;        /* normal predecessors */
     uint32_t b_pred;          /* one normal predecessor (meaningful when b_npreds == 1) */
     uint32_t b_idom;          /* immediate dominator, UINT32_MAX for the entry / unreachable */
-    int32_t b_guard;          /* event index of the test whose outcome leads here (when this
-                               * block's only predecessor ends in a conditional jump), else -1 */
+    int32_t b_guard;          /* event index of a test whose outcome leads here, else -1; it
+                               * guards the block when b_nguard == b_npreds */
+    uint32_t b_nguard;        /* incoming edges that leave a test of the same state */
     uint8_t b_guard_true;     /* the test holds on the edge into this block (for `is None`
                                * tests: the value is None) */
     uint8_t b_reached;        /* reached from the entry by the interpretation */
@@ -167,7 +168,10 @@ typedef struct ir_kb {
 int ir_interpret(ir_func *f, const bc_file *bf, const ir_kb *kb, ir_paths *paths, arena *a,
                  diag_ctx *d, const char *name);
 
-/* Does block `b` lie in the region guarded by block `g`'s entry edge (g dominates b)? */
+/* Does block g dominate block b? */
 int ir_dominates(const ir_func *f, uint32_t g, uint32_t b);
+
+/* The test guarding block b (every edge into it leaves a test of the same state), or -1. */
+int32_t ir_block_guard(const ir_func *f, uint32_t b);
 
 #endif

@@ -156,6 +156,12 @@ int ir_dominates(const ir_func *f, uint32_t g, uint32_t b)
     return 0;
 }
 
+int32_t ir_block_guard(const ir_func *f, uint32_t b)
+{
+    const ir_block *blk = &f->f_blocks[b];
+    return blk->b_guard >= 0 && blk->b_nguard == blk->b_npreds ? blk->b_guard : -1;
+}
+
 /***** construction *****/
 
 int cfg_build(ir_func *f, const bc_code *bc, arena *a, diag_ctx *d, const char *name)

@@ -41,6 +41,7 @@ typedef struct aval {
     int32_t a_aux;           /* see av_kind */
     const ir_path *a_path;   /* where the value lives / was read from; NULL when nowhere */
     const char *a_name;      /* method name, dotted callee or import name */
+    uint32_t a_id;           /* identity of a computed value (copies share it), 0 if none */
     ir_srcs a_src;           /* loads that flowed into the value */
 } aval;
 
@@ -75,7 +76,9 @@ typedef struct interp {
     uint32_t i_nlocals;
     uint32_t i_cap_events;
     uint32_t i_fresh;        /* fresh-object counter */
-    state **i_in;            /* state handed to each block, NULL until reached */
+    uint32_t i_nextid;       /* computed-value counter */
+    state **i_in;            /* state handed to each block by a normal edge, NULL until reached */
+    state **i_in_exc;        /* state handed by an exception edge, used when no normal one came */
     uint8_t *i_done;         /* block interpreted */
     int i_oom;
 } interp;
@@ -104,6 +107,14 @@ static aval av_make(int kind)
     aval v;
     memset(&v, 0, sizeof v);
     v.a_kind = (uint8_t)kind;
+    return v;
+}
+
+/* A computed value: it has an identity, so `D[f(x)] += 1` reads and writes one key. */
+static aval av_new(interp *it, int kind)
+{
+    aval v = av_make(kind);
+    v.a_id = ++it->i_nextid;
     return v;
 }
 
@@ -174,6 +185,12 @@ static const ir_path *key_path(interp *it, const aval *v)
             sb_printf(&sb, "%d", v->a_aux);
         p = sb.sb_failed ? NULL : ir_path_name(it->i_paths, PATH_CONST, sb.sb_buf, sb.sb_len, 0);
         sb_free(&sb);
+        if (!p)
+            it->i_oom = 1;
+        return p;
+    }
+    if (v->a_id) {
+        p = ir_path_name(it->i_paths, PATH_FRESH, "...", 3, v->a_id);
         if (!p)
             it->i_oom = 1;
         return p;
@@ -370,11 +387,13 @@ static state *state_copy(interp *it, const state *from)
     return s;
 }
 
-/* Hands block b the state `s` with the stack cut or padded to `depth`, unless it has one. */
-static void hand_to(interp *it, uint32_t b, const state *s, int64_t depth)
+/* Hands block b the state `s` with the stack cut or padded to `depth`, unless it has one.  An
+ * exception edge (exc) only counts when no normal edge reaches the block before it runs: a
+ * pre-3.11 `with` cleanup is both the handler and the fall-through successor of the body. */
+static void hand_to(interp *it, uint32_t b, const state *s, int64_t depth, int exc)
 {
     state *t;
-    if (b == NONE || it->i_in[b])
+    if (b == NONE || it->i_in[b] || (exc && it->i_in_exc[b]))
         return;
     t = state_copy(it, s);
     if (!t)
@@ -385,7 +404,10 @@ static void hand_to(interp *it, uint32_t b, const state *s, int64_t depth)
         pop(t);
     while (t->s_depth < depth && !it->i_oom)
         push(it, t, av_make(AV_UNKNOWN));
-    it->i_in[b] = t;
+    if (exc)
+        it->i_in_exc[b] = t;
+    else
+        it->i_in[b] = t;
 }
 
 /***** calls *****/
@@ -410,7 +432,7 @@ static int32_t code_index_of(interp *it, const pyc_obj *o)
 
 static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
 {
-    aval vals[64], callee, res = av_make(AV_CALLRES);
+    aval vals[64], callee, res = av_new(it, AV_CALLRES);
     const pyc_obj *kw = NULL;
     uint32_t nvals = 0, first = 0, nargs, nkw = 0, k;
     const ir_path *on = NULL;
@@ -541,6 +563,7 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         got.a_kind = AV_CALLRES;
         got.a_path = NULL;
         got.a_name = cname;
+        got.a_id = res.a_id;
         res = got;
     }
     push(it, s, res);
@@ -762,7 +785,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     case SEM_BINARY:
         w = pop(s);
         v = pop(s);
-        x = av_make(AV_UNKNOWN);
+        x = av_new(it, AV_UNKNOWN);
         x.a_src = v.a_src;
         srcs_union(&x.a_src, &w.a_src);
         push(it, s, x);
@@ -770,7 +793,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     case SEM_UNARY:
         v = pop(s);
         if (v.a_kind != AV_TEST) {
-            x = av_make(AV_UNKNOWN);
+            x = av_new(it, AV_UNKNOWN);
             x.a_src = v.a_src;
             x.a_path = in->in_a == UNARY_NOT_ ? v.a_path : NULL;
             v = x;
@@ -826,14 +849,20 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
             *guard = test_event(it, TEST_TRUTH, &v, NULL, idx, s);
         break;
     case SEM_FOR_ITER:
-        x = av_make(AV_UNKNOWN);
+        x = av_new(it, AV_UNKNOWN);
         x.a_src = peek(s, 1)->a_src;
         push(it, s, x);
         break;
     case SEM_GET_ITER:
+        /* iterating reads every item: `[r for r in L]` flows L's items into the result */
         v = pop(s);
-        x = av_make(AV_UNKNOWN);
+        x = av_new(it, AV_UNKNOWN);
         x.a_src = v.a_src;
+        if (v.a_path) {
+            const ir_path *item = ir_path_item(it->i_paths, v.a_path, fresh_path(it, "..."));
+            aval got = load(it, item, idx, s, NULL);
+            srcs_union(&x.a_src, &got.a_src);
+        }
         push(it, s, x);
         break;
     case SEM_BUILD:
@@ -989,7 +1018,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         int32_t n = in->in_a, i;
         v = pop(s);
         for (i = 0; i < n && i < 4096; i++) {
-            x = av_make(AV_UNKNOWN);
+            x = av_new(it, AV_UNKNOWN);
             x.a_src = v.a_src;
             push(it, s, x);
         }
@@ -1008,7 +1037,7 @@ static void run_block(interp *it, uint32_t b)
     ir_func *f = it->i_f;
     const bc_code *bc = it->i_bc;
     ir_block *blk = &f->f_blocks[b];
-    state *s = state_copy(it, it->i_in[b]);
+    state *s = state_copy(it, it->i_in[b] ? it->i_in[b] : it->i_in_exc[b]);
     const bc_instr *last = &bc->bc_instrs[blk->b_last];
     uint32_t i, k;
     int32_t guard = -1;
@@ -1021,12 +1050,12 @@ static void run_block(interp *it, uint32_t b)
         uint32_t t = NONE;
         /* 3.11+: the first covered instruction seen hands the handler the stack below the
          * recorded depth (plus lasti and the exception) and the locks held there */
-        if (blk->b_handler != NONE && !it->i_in[blk->b_handler] && bc->bc_nhandlers) {
+        if (blk->b_handler != NONE && !it->i_in_exc[blk->b_handler] && bc->bc_nhandlers) {
             uint32_t h;
             for (h = 0; h < bc->bc_nhandlers; h++) {
                 const bc_handler *eh = &bc->bc_handlers[h];
                 if (eh->h_start <= in->in_offset && in->in_offset < eh->h_end) {
-                    hand_to(it, blk->b_handler, s, (int64_t)eh->h_depth + eh->h_lasti + 1);
+                    hand_to(it, blk->b_handler, s, (int64_t)eh->h_depth + eh->h_lasti + 1, 1);
                     break;
                 }
             }
@@ -1035,7 +1064,7 @@ static void run_block(interp *it, uint32_t b)
             t = f->f_block_of[bc->bc_at[in->in_target / 2]];
         if (t != NONE && (in->in_sem == SEM_SETUP_HANDLER || in->in_sem == SEM_WITH_ENTER)) {
             /* pre-3.11 SETUP_*: the handler starts from the stack before the setup */
-            hand_to(it, t, s, jump_depth);
+            hand_to(it, t, s, jump_depth, 1);
             step(it, s, i, &guard);
             continue;
         }
@@ -1043,25 +1072,44 @@ static void run_block(interp *it, uint32_t b)
         if (t == NONE)
             continue;
         /* the jump edge: the stack as the compiler models it, values kept where they stay */
-        hand_to(it, t, s, jump_depth);
+        hand_to(it, t, s, jump_depth, 0);
         if (in->in_sem == SEM_JUMP_IF && in->in_b) {
             aval v = pop(s);  /* JUMP_IF_X_OR_POP pops only when it falls through */
             drop(s, &v);
         }
     }
     if (blk->b_succ[0] != NONE)
-        hand_to(it, blk->b_succ[0], s, s->s_depth);
+        hand_to(it, blk->b_succ[0], s, s->s_depth, 0);
     /* the test a conditional jump consumed guards both of its successors */
     if (guard >= 0 && last->in_sem == SEM_JUMP_IF) {
         int jump_when_true = last->in_a == COND_TRUE || last->in_a == COND_NONE;
         for (k = 0; k < 2; k++) {
             uint32_t sb = blk->b_succ[k];
-            if (sb != NONE && f->f_blocks[sb].b_npreds == 1 && f->f_blocks[sb].b_pred == b) {
-                f->f_blocks[sb].b_guard = guard;
-                f->f_blocks[sb].b_guard_true = (uint8_t)(k == 1 ? jump_when_true : !jump_when_true);
+            ir_block *t;
+            if (sb == NONE)
+                continue;
+            t = &f->f_blocks[sb];
+            /* a block is guarded when every way into it passes a test of the same state (the
+             * loop test of `while L:` sits before the loop and again at its end) */
+            if (!t->b_nguard) {
+                t->b_guard = guard;
+                t->b_guard_true = (uint8_t)(k == 1 ? jump_when_true : !jump_when_true);
+                t->b_nguard = 1;
+            } else if (f->f_events[t->b_guard].ev_path == f->f_events[guard].ev_path) {
+                t->b_nguard++;
             }
         }
     }
+}
+
+/* Could a not yet interpreted block that has a state hand b a normal state later? */
+static int waiting_normal(const interp *it, uint32_t b)
+{
+    uint32_t k;
+    for (k = 0; k < b; k++)
+        if (!it->i_done[k] && it->i_in[k])
+            return 1;
+    return 0;
 }
 
 int ir_interpret(ir_func *f, const bc_file *bf, const ir_kb *kb, ir_paths *paths, arena *a,
@@ -1087,10 +1135,12 @@ int ir_interpret(ir_func *f, const bc_file *bf, const ir_kb *kb, ir_paths *paths
     f->f_nacqs = 0;
     f->f_acqs = arena_array(a, 64, sizeof *f->f_acqs);
     it.i_in = arena_array(a, f->f_nblocks + 1, sizeof *it.i_in);
+    it.i_in_exc = arena_array(a, f->f_nblocks + 1, sizeof *it.i_in_exc);
     entry = arena_alloc(a, sizeof *entry);
-    if (!f->f_acqs || !it.i_in || !entry)
+    if (!f->f_acqs || !it.i_in || !it.i_in_exc || !entry)
         return diag_add(d, G_ENOMEM, name, -1, "out of memory");
     memset(it.i_in, 0, (f->f_nblocks + 1) * sizeof *it.i_in);
+    memset(it.i_in_exc, 0, (f->f_nblocks + 1) * sizeof *it.i_in_exc);
     memset(entry, 0, sizeof *entry);
     entry->s_kwnames = -1;
     entry->s_locals = arena_array(a, it.i_nlocals + 1, sizeof *entry->s_locals);
@@ -1112,7 +1162,11 @@ int ir_interpret(ir_func *f, const bc_file *bf, const ir_kb *kb, ir_paths *paths
     while (progress && !it.i_oom) {
         progress = 0;
         for (b = 0; b < f->f_nblocks && !it.i_oom; b++) {
-            if (it.i_done[b] || !it.i_in[b])
+            if (it.i_done[b] || (!it.i_in[b] && !it.i_in_exc[b]))
+                continue;
+            /* a block reached only by an exception edge so far waits while normal blocks
+             * before it can still reach it */
+            if (!it.i_in[b] && waiting_normal(&it, b))
                 continue;
             it.i_done[b] = 1;
             run_block(&it, b);

@@ -119,7 +119,7 @@ const ir_path *ir_path_name(ir_paths *t, int kind, const char *name, size_t len,
         snprintf(text, sizeof text, "%s:%.*s#%u", kind_prefix(kind), (int)len, name, version);
     else
         snprintf(text, sizeof text, "%s:%.*s", kind_prefix(kind), (int)len, name);
-    if (kind == PATH_FRESH)
+    if (kind == PATH_FRESH && name[0] != '.')
         snprintf(display, sizeof display, "<new %.*s>", (int)len, name);
     else
         snprintf(display, sizeof display, "%.*s", (int)len, name);

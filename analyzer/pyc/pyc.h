@@ -88,6 +88,7 @@ struct pyc_code {
     const uint8_t *co_localkinds;   /* PYC_FAST_* per co_localnames entry */
     uint32_t co_nderefnames;     /* entries of co_derefnames */
     const pyc_obj **co_derefnames;  /* what LOAD_DEREF's argument indexes (cell+free / localsplus) */
+    const uint8_t *co_derefkinds;   /* PYC_FAST_CELL (this code owns it) / PYC_FAST_FREE per entry */
 };
 
 /* A decoded .pyc file.  Everything it points to lives in f_arena. */

@@ -577,7 +577,7 @@ static int code_name_arrays(reader *r, pyc_code *c, const uint8_t *at)
 {
     uint32_t i, nl, nc, nf;
     const pyc_obj **names;
-    uint8_t *kinds;
+    uint8_t *kinds, *dkinds;
     if (c->co_localsplusnames) {
         nl = c->co_localsplusnames->u.o_seq.n;
         if (c->co_localspluskinds->u.o_str.len != nl)
@@ -590,6 +590,7 @@ static int code_name_arrays(reader *r, pyc_code *c, const uint8_t *at)
         c->co_nlocalnames = nl;
         c->co_localkinds = kinds;
         c->co_derefnames = c->co_localnames;
+        c->co_derefkinds = kinds;
         c->co_nderefnames = nl;
         c->co_nlocals = 0;
         for (i = 0; i < nl; i++)
@@ -604,6 +605,11 @@ static int code_name_arrays(reader *r, pyc_code *c, const uint8_t *at)
     if (!kinds || !names)
         return bad(r, G_ENOMEM, at, NULL);
     memset(kinds, PYC_FAST_LOCAL, nl);
+    dkinds = arena_alloc(r->r_arena, (size_t)nc + nf + 1);
+    if (!dkinds)
+        return bad(r, G_ENOMEM, at, NULL);
+    memset(dkinds, PYC_FAST_CELL, nc);
+    memset(dkinds + nc, PYC_FAST_FREE, nf);
     for (i = 0; i < nc; i++)
         names[i] = c->co_cellvars->u.o_seq.items[i];
     for (i = 0; i < nf; i++)
@@ -612,6 +618,7 @@ static int code_name_arrays(reader *r, pyc_code *c, const uint8_t *at)
     c->co_nlocalnames = nl;
     c->co_localkinds = kinds;
     c->co_derefnames = names;
+    c->co_derefkinds = dkinds;
     c->co_nderefnames = nc + nf;
     return G_OK;
 }
