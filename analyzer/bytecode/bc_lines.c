@@ -134,9 +134,8 @@ static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const
     const uint8_t *base = (const uint8_t *)c->co_linetable->u.o_str.s;
     const uint8_t *p = base, *const end = base + c->co_linetable->u.o_str.len;
     int64_t computed = c->co_firstlineno;
-    bc_instr *const ins = bc->bc_instrs;
-    const uint32_t n = bc->bc_ninstrs;
-    uint32_t stop = 0, k = 0;
+    bc_instr *in = bc->bc_instrs, *const in_end = in + bc->bc_ninstrs;
+    uint32_t stop = 0;
 
     *out_k = 0;
     while (p < end) {
@@ -184,11 +183,11 @@ static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const
                 return bad_table(d, name, c, (uint32_t)(entry - base), "line number out of range");
             p = l.l_p;
         }
-        for (; k < n && ins[k].in_offset < stop; k++) {
-            ins[k].in_line = pos.p_line;
-            ins[k].in_pos = pos;
+        for (; in < in_end && in->in_offset < stop; in++) {
+            in->in_line = pos.p_line;
+            in->in_pos = pos;
         }
-        *out_k = k;
+        *out_k = (uint32_t)(in - bc->bc_instrs);
     }
     return G_OK;
 }

@@ -80,6 +80,8 @@ typedef enum op_sem {
     SEM_SET_FUNC_ATTR,   /* 3.13+ SET_FUNCTION_ATTRIBUTE: pops an attribute, keeps the function */
     SEM_LOAD_SPECIAL,    /* 3.14: pushes (method, self) of special a: 0 __enter__, 1 __exit__,
                           * 2 __aenter__, 3 __aexit__ */
+    SEM_COLLECT,         /* LIST_APPEND, SET_ADD, MAP_ADD, LIST_EXTEND...: pops the item(s) into the
+                          * container then at depth a (1 = TOS) */
     SEM_COUNT_
 } op_sem;
 

@@ -77,6 +77,9 @@ typedef struct interp {
     uint32_t i_cap_events;
     uint32_t i_fresh;        /* fresh-object counter */
     uint32_t i_nextid;       /* computed-value counter */
+    const ir_path *i_built[32];  /* containers built here that items were added to ... */
+    ir_srcs i_built_srcs[32];    /* ... and the loads that flowed into those items */
+    uint32_t i_nbuilt;
     state **i_in;            /* state handed to each block by a normal edge, NULL until reached */
     state **i_in_exc;        /* state handed by an exception edge, used when no normal one came */
     uint8_t *i_done;         /* block interpreted */
@@ -218,6 +221,35 @@ static int name_in(const char *name, const char *const *list, size_t n)
     return 0;
 }
 
+/* Items added to a container built in this function (a comprehension's list) count as its
+ * sources wherever the container goes, even past the loop that added them. */
+static void built_add(interp *it, const ir_path *p, const ir_srcs *srcs)
+{
+    uint32_t i;
+    if (!p || p->p_kind != PATH_FRESH || !srcs->s_n)
+        return;
+    for (i = 0; i < it->i_nbuilt; i++)
+        if (it->i_built[i] == p) {
+            srcs_union(&it->i_built_srcs[i], srcs);
+            return;
+        }
+    if (it->i_nbuilt < 32) {
+        it->i_built[it->i_nbuilt] = p;
+        it->i_built_srcs[it->i_nbuilt++] = *srcs;
+    }
+}
+
+/* The sources of v, including what was added to it if it is a container built here. */
+static ir_srcs srcs_of(const interp *it, const aval *v)
+{
+    ir_srcs out = v->a_src;
+    uint32_t i;
+    for (i = 0; v->a_path && i < it->i_nbuilt; i++)
+        if (it->i_built[i] == v->a_path)
+            srcs_union(&out, &it->i_built_srcs[i]);
+    return out;
+}
+
 /***** events *****/
 
 static ir_event *event_new(interp *it, int kind, const ir_path *path, uint32_t instr,
@@ -277,7 +309,7 @@ static void store(interp *it, int kind, const ir_path *p, const aval *v, uint32_
     e = event_new(it, kind, p, instr, s);
     if (!e || !v)
         return;
-    e->ev_srcs = v->a_src;
+    e->ev_srcs = srcs_of(it, v);
     switch (v->a_kind) {
     case AV_CONST: case AV_INT: e->ev_valkind = VAL_CONST; e->ev_aux = v->a_aux; break;
     case AV_FUNC: e->ev_valkind = VAL_FUNC; e->ev_aux = v->a_aux; break;
@@ -513,13 +545,13 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     for (k = 0; k < nargs && k < IR_MAX_ARGS; k++) {
         const aval *a = &vals[first + k];
         e->ev_args[k] = a->a_path;
-        e->ev_argsrcs[k] = a->a_src;
+        e->ev_argsrcs[k] = srcs_of(it, a);
         e->ev_argfunc[k] = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
         if (k >= nargs - nkw) {
             const pyc_obj *nm = kw->u.o_seq.items[kw->u.o_seq.n - nkw + (k - (nargs - nkw))];
             e->ev_argkw[k] = obj_text(it, nm);
         }
-        srcs_union(&e->ev_srcs, &a->a_src);
+        srcs_union(&e->ev_srcs, &e->ev_argsrcs[k]);
     }
     e->ev_nargs = (uint8_t)(nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS);
     res.a_name = cname;
@@ -892,6 +924,17 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         pop(s);      /* the attribute */
         push(it, s, v);
         break;
+    case SEM_COLLECT: {
+        /* a comprehension or display adds to the container it builds: the container's value
+         * now depends on what was added */
+        int n = -bc_stack_effect(bc, in, 0);
+        aval *c;
+        pop_n(s, n, &acc);
+        c = peek(s, (uint32_t)in->in_a);
+        srcs_union(&c->a_src, &acc);
+        built_add(it, c->a_path, &acc);
+        break;
+    }
     case SEM_LOAD_BUILD_CLASS:
         push(it, s, av_make(AV_BUILDCLASS));
         break;
@@ -1032,6 +1075,22 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
 
 /***** blocks *****/
 
+/* Records that an edge into block t leaves test `guard` with outcome `holds`.  The block is
+ * guarded when every edge into it leaves a test of the same state with the same outcome (the
+ * test of `while L:` sits before the loop and again at its end). */
+static void edge_guard(ir_func *f, uint32_t t, int32_t guard, int holds)
+{
+    ir_block *blk = &f->f_blocks[t];
+    if (!blk->b_nguard) {
+        blk->b_guard = guard;
+        blk->b_guard_true = (uint8_t)holds;
+        blk->b_nguard = 1;
+    } else if (f->f_events[blk->b_guard].ev_path == f->f_events[guard].ev_path &&
+               blk->b_guard_true == (uint8_t)holds) {
+        blk->b_nguard++;
+    }
+}
+
 static void run_block(interp *it, uint32_t b)
 {
     ir_func *f = it->i_f;
@@ -1080,24 +1139,19 @@ static void run_block(interp *it, uint32_t b)
     }
     if (blk->b_succ[0] != NONE)
         hand_to(it, blk->b_succ[0], s, s->s_depth, 0);
-    /* the test a conditional jump consumed guards both of its successors */
-    if (guard >= 0 && last->in_sem == SEM_JUMP_IF) {
+    /* the edges out of this block carry a guard: the test its conditional jump consumed, with
+     * the outcome of each edge, or else the guard of the block itself */
+    {
+        int32_t own = ir_block_guard(f, b);
         int jump_when_true = last->in_a == COND_TRUE || last->in_a == COND_NONE;
         for (k = 0; k < 2; k++) {
             uint32_t sb = blk->b_succ[k];
-            ir_block *t;
             if (sb == NONE)
                 continue;
-            t = &f->f_blocks[sb];
-            /* a block is guarded when every way into it passes a test of the same state (the
-             * loop test of `while L:` sits before the loop and again at its end) */
-            if (!t->b_nguard) {
-                t->b_guard = guard;
-                t->b_guard_true = (uint8_t)(k == 1 ? jump_when_true : !jump_when_true);
-                t->b_nguard = 1;
-            } else if (f->f_events[t->b_guard].ev_path == f->f_events[guard].ev_path) {
-                t->b_nguard++;
-            }
+            if (guard >= 0 && last->in_sem == SEM_JUMP_IF)
+                edge_guard(f, sb, guard, k == 1 ? jump_when_true : !jump_when_true);
+            else if (own >= 0)
+                edge_guard(f, sb, own, blk->b_guard_true);
         }
     }
 }

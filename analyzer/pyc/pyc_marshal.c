@@ -28,9 +28,19 @@ typedef struct reader {
     const pyc_obj **r_refs;     /* FLAG_REF table; NULL = reserved, still being read */
     uint32_t r_nrefs;           /* used entries of r_refs */
     uint32_t r_refcap;          /* allocated entries of r_refs (heap, freed at the end) */
+    pyc_obj *r_slab;            /* next free object of the current slab */
+    uint32_t r_slab_left;       /* objects left in r_slab */
     const char *r_name;         /* file name for messages */
     diag_ctx *r_diag;
 } reader;
+
+/* Objects are taken from the arena in slabs of this many (one allocation per slab instead of one
+ * per object); a debug-pool build gives each its own block so that ASan sees its bounds. */
+#ifdef GILCHECK_DEBUG_POOL
+#define OBJ_SLAB 1
+#else
+#define OBJ_SLAB 64
+#endif
 
 /***** errors *****/
 
@@ -57,7 +67,7 @@ static uint32_t get_u32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int read_i32(reader *r, int32_t *out, const char *what)
+static inline int read_i32(reader *r, int32_t *out, const char *what)
 {
     NEED(r, 4, "int");
     (void)what;
@@ -85,9 +95,15 @@ static int read_len(reader *r, uint32_t *out, size_t min_elem, const char *what)
 
 static pyc_obj *obj_new(reader *r, int kind, int type, const uint8_t *at)
 {
-    pyc_obj *o = arena_alloc(r->r_arena, sizeof *o);
-    if (!o)
-        return NULL;
+    pyc_obj *o;
+    if (!r->r_slab_left) {
+        r->r_slab = arena_array(r->r_arena, OBJ_SLAB, sizeof *r->r_slab);
+        if (!r->r_slab)
+            return NULL;
+        r->r_slab_left = OBJ_SLAB;
+    }
+    o = r->r_slab++;
+    r->r_slab_left--;
     memset(o, 0, sizeof *o);
     o->o_kind = (uint8_t)kind;
     o->o_type = (uint8_t)type;
@@ -131,9 +147,25 @@ static void ref_fill(reader *r, int64_t idx, const pyc_obj *o)
 /* Checks UTF-8 the way CPython's "surrogatepass" decoder accepts it: shortest forms only, code
  * points up to U+10FFFF, lone surrogates allowed.  Returns the offset of the first bad byte, or
  * -1 when s is valid. */
-static long utf8_check(const uint8_t *s, size_t n)
+/* Bytes from the start of s[0..n) that are ASCII, counted a word at a time (the common case:
+ * names and most text in a pyc are ASCII). */
+static size_t ascii_prefix(const uint8_t *s, size_t n)
 {
     size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof w);
+        if (w & 0x8080808080808080u)
+            break;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
+static long utf8_check(const uint8_t *s, size_t n)
+{
+    size_t i = ascii_prefix(s, n);
     while (i < n) {
         uint8_t c = s[i];
         size_t len, k;
@@ -172,9 +204,9 @@ static long utf8_check(const uint8_t *s, size_t n)
  * they are ASCII (the normal case, no copy) and transcode to UTF-8 otherwise. */
 static int latin1_text(reader *r, pyc_obj *o, const uint8_t *s, uint32_t n)
 {
-    uint32_t i, high = 0;
+    uint32_t i = (uint32_t)ascii_prefix(s, n), high = 0;
     char *out, *w;
-    for (i = 0; i < n; i++)
+    for (; i < n; i++)
         high += s[i] >> 7;
     if (!high) {
         o->u.o_str.s = (const char *)s;
