@@ -125,9 +125,9 @@ static inline int32_t loc_svarint(loc *l)
     return u & 1 ? -(int32_t)(u >> 1) : (int32_t)(u >> 1);
 }
 
-/* Returns G_OK or G_EBAD; *out_k is the number of instructions the table covers.  Most entries
- * are the two-byte short form or the three-byte one-line form, read here without the bounds-
- * checked cursor; the long forms go through it. */
+/* Returns G_OK or G_EBAD; *out_k is the number of instructions the table covers (0 after a
+ * failure).  Most entries are the two-byte short form or the three-byte one-line form, read here
+ * without the bounds-checked cursor; the long forms go through it. */
 static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const char *name,
                           diag_ctx *d)
 {
@@ -141,7 +141,7 @@ static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const
     while (p < end) {
         const uint8_t *entry = p;
         const uint32_t first = *p++, code = (first >> 3) & 15;
-        bc_pos pos;
+        int32_t line, end_line, col, end_col;
         if (!(first & 0x80))
             return bad_table(d, name, c, (uint32_t)(entry - base), "entry without its start bit");
         stop += ((first & 7) + 1) * 2;
@@ -151,9 +151,9 @@ static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const
             if (p >= end)
                 return bad_table(d, name, c, (uint32_t)(entry - base), "truncated entry");
             second = *p++;
-            pos.p_line = pos.p_end_line = (int32_t)computed;
-            pos.p_col = (int32_t)(code << 3 | second >> 4);
-            pos.p_end_col = pos.p_col + (int32_t)(second & 15);
+            line = end_line = (int32_t)computed;
+            col = (int32_t)(code << 3 | second >> 4);
+            end_col = col + (int32_t)(second & 15);
         } else if (code < 13) {
             /* one-line form: line + 0..2, start and end columns one byte each */
             if (end - p < 2)
@@ -161,21 +161,21 @@ static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const
             computed += code - 10;
             if (computed > INT32_MAX)
                 return bad_table(d, name, c, (uint32_t)(entry - base), "line number out of range");
-            pos.p_line = pos.p_end_line = (int32_t)computed;
-            pos.p_col = p[0];
-            pos.p_end_col = p[1];
+            line = end_line = (int32_t)computed;
+            col = p[0];
+            end_col = p[1];
             p += 2;
         } else if (code == 15) {
-            pos = no_pos;
+            line = end_line = col = end_col = -1;
         } else {
             loc l = { p, end, 0 };
             computed += loc_svarint(&l);
-            pos.p_line = pos.p_end_line = (int32_t)computed;
-            pos.p_col = pos.p_end_col = -1;
+            line = end_line = (int32_t)computed;
+            col = end_col = -1;
             if (code == 14) {
-                pos.p_end_line = (int32_t)(computed + loc_varint(&l));
-                pos.p_col = (int32_t)loc_varint(&l) - 1;
-                pos.p_end_col = (int32_t)loc_varint(&l) - 1;
+                end_line = (int32_t)(computed + loc_varint(&l));
+                col = (int32_t)loc_varint(&l) - 1;
+                end_col = (int32_t)loc_varint(&l) - 1;
             }
             if (l.l_bad)
                 return bad_table(d, name, c, (uint32_t)(entry - base), "truncated entry");
@@ -184,11 +184,14 @@ static int lines_loctable(uint32_t *out_k, bc_code *bc, const pyc_code *c, const
             p = l.l_p;
         }
         for (; in < in_end && in->in_offset < stop; in++) {
-            in->in_line = pos.p_line;
-            in->in_pos = pos;
+            in->in_line = line;
+            in->in_pos.p_line = line;
+            in->in_pos.p_end_line = end_line;
+            in->in_pos.p_col = col;
+            in->in_pos.p_end_col = end_col;
         }
-        *out_k = (uint32_t)(in - bc->bc_instrs);
     }
+    *out_k = (uint32_t)(in - bc->bc_instrs);
     return G_OK;
 }
 

@@ -169,7 +169,18 @@ static int walk_kb(eng_kb *kb, const ynode *n, const char *key, arena *a)
                           : yaml_str(n, "method") ? yaml_str(n, "method")
                           : yaml_str(n, "op") ? yaml_str(n, "op") : key;
         int on_arg = 0;
-        const char *name = op_name(label, a, &on_arg);
+        const char *name = op_name(label, a, &on_arg), *form = yaml_str(n, "form");
+        /* a special method used through a built-in function (__len__ as len(L)) */
+        if (name && name[0] == '_' && name[1] == '_' && form) {
+            int form_on_arg = 0;
+            const char *fn = op_name(form, a, &form_on_arg);
+            if (fn && form_on_arg) {
+                name = fn;
+                on_arg = 1;
+            } else {
+                name = NULL;  /* operators are instructions, not calls */
+            }
+        }
         int mut = truthy(yaml_str(n, "mutates")), rd = truthy(yaml_str(n, "reads"));
         if (name) {
             if (mut) {

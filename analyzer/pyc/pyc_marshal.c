@@ -263,7 +263,51 @@ static int bin_float(reader *r, double *out)
 
 /***** objects *****/
 
-static int read_object(reader *r, const pyc_obj **out);
+static const pyc_obj singletons[] = {
+    { PYC_NONE, 'N', 0, { 0 } }, { PYC_FALSE, 'F', 0, { 0 } },
+    { PYC_TRUE, 'T', 0, { 0 } }, { PYC_ELLIPSIS, '.', 0, { 0 } },
+    { PYC_STOPITER, 'S', 0, { 0 } },
+};
+
+/* The shared object of a singleton type code ('N', 'F', 'T', '.', 'S'), NULL for any other. */
+static inline const pyc_obj *singleton(int type)
+{
+    switch (type) {
+    case 'N': return &singletons[0];
+    case 'F': return &singletons[1];
+    case 'T': return &singletons[2];
+    case '.': return &singletons[3];
+    case 'S': return &singletons[4];
+    default: return NULL;
+    }
+}
+
+static int read_any(reader *r, const pyc_obj **out);
+
+/* Reads one object into *out (NULL for marshal's '0').  The objects that need no allocation,
+ * references and singletons (half of all objects in a pyc), are done here where the caller can
+ * inline them; everything else, and every error, goes to read_any. */
+static inline int read_object(reader *r, const pyc_obj **out)
+{
+    const uint8_t *at = r->r_ptr;
+    if (at < r->r_end && r->r_depth < MAX_DEPTH) {
+        const int type = *at & ~FLAG_REF;
+        if (type == 'r') {
+            if (r->r_end - at >= 5) {
+                int32_t i = (int32_t)get_u32(at + 1);
+                if (i >= 0 && (uint32_t)i < r->r_nrefs && r->r_refs[i]) {
+                    *out = r->r_refs[i];
+                    r->r_ptr = at + 5;
+                    return G_OK;
+                }
+            }
+        } else if ((*out = singleton(type)) != NULL) {
+            r->r_ptr = at + 1;
+            return G_OK;
+        }
+    }
+    return read_any(r, out);
+}
 
 /* Reads n items into a fresh array of o.  *null_ok set: a NULL item ends a dict. */
 static int read_items(reader *r, pyc_obj *o, uint32_t n, const char *what)
@@ -330,7 +374,7 @@ static int read_dict(reader *r, pyc_obj *o)
 
 static int read_long(reader *r, pyc_obj *o, const uint8_t *at)
 {
-    int32_t n;
+    int32_t n = 0;
     uint32_t count, i;
     uint16_t *digits;
     int rc = read_i32(r, &n, "long");
@@ -360,7 +404,8 @@ static int read_long(reader *r, pyc_obj *o, const uint8_t *at)
 
 static int read_code(reader *r, pyc_obj *o, const uint8_t *at);
 
-static int read_object(reader *r, const pyc_obj **out)
+/* read_object without the shortcuts: every type code, every error. */
+static int read_any(reader *r, const pyc_obj **out)
 {
     const uint8_t *at = r->r_ptr;
     pyc_obj *o = NULL;
@@ -381,18 +426,11 @@ static int read_object(reader *r, const pyc_obj **out)
     switch (type) {
     case '0':
         return G_OK;  /* NULL: the caller decides whether it may stand here */
-    case 'N': case 'F': case 'T': case '.': case 'S': {
-        static const pyc_obj singletons[] = {
-            { PYC_NONE, 'N', 0, { 0 } }, { PYC_FALSE, 'F', 0, { 0 } },
-            { PYC_TRUE, 'T', 0, { 0 } }, { PYC_ELLIPSIS, '.', 0, { 0 } },
-            { PYC_STOPITER, 'S', 0, { 0 } },
-        };
-        const char *order = "NFT.S";
-        *out = &singletons[strchr(order, type) - order];
+    case 'N': case 'F': case 'T': case '.': case 'S':
+        *out = singleton(type);
         return G_OK;  /* never registered as a reference, as in CPython */
-    }
     case 'r': {
-        int32_t i;
+        int32_t i = 0;
         rc = read_i32(r, &i, "reference");
         if (rc)
             return rc;
@@ -412,7 +450,7 @@ static int read_object(reader *r, const pyc_obj **out)
 
     switch (type) {
     case 'i': {
-        int32_t v;
+        int32_t v = 0;
         if (!(o = obj_new(r, PYC_INT, type, at)))
             break;
         rc = read_i32(r, &v, "int");
@@ -511,11 +549,11 @@ static int read_object(reader *r, const pyc_obj **out)
         r->r_ptr += n;
         break;
     case '(': case ')': case '[': case '<': case '>': {
-        static const char kinds[] = "()[<>";
-        static const uint8_t kind_of[] = { PYC_TUPLE, PYC_TUPLE, PYC_LIST, PYC_SET, PYC_FROZENSET };
-        const char *what = type == '(' || type == ')' ? "tuple size out of range"
-                         : type == '[' ? "list size out of range" : "set size out of range";
-        if (!(o = obj_new(r, kind_of[strchr(kinds, type) - kinds], type, at)))
+        const int kind = type == '(' || type == ')' ? PYC_TUPLE : type == '[' ? PYC_LIST
+                       : type == '<' ? PYC_SET : PYC_FROZENSET;
+        const char *what = kind == PYC_TUPLE ? "tuple size out of range"
+                         : kind == PYC_LIST ? "list size out of range" : "set size out of range";
+        if (!(o = obj_new(r, kind, type, at)))
             break;
         if (type == ')') {
             if (r->r_ptr >= r->r_end) {
