@@ -46,8 +46,7 @@ static int in_scope(const ctx *x, const ir_path *p)
 {
     if (x->x_report_all)
         return 1;
-    return mod_list_has(x->x_m->m_protected, x->x_m->m_nprotected,
-                        mod_normalize(x->x_m, x->x_c, p));
+    return set_has(&x->x_m->m_protected, mod_normalize(x->x_m, x->x_c, p), NULL);
 }
 
 static const bc_instr *instr_of(const ctx *x, const ir_event *e)
@@ -111,7 +110,7 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
             f->f_file = p;
         }
     }
-    f->f_target = at->ev_path ? at->ev_path->p_display : "";
+    f->f_target = at->ev_path ? ir_path_display(at->ev_path) : "";
     f->f_function = x->x_c->c_qualname;
     f->f_code = x->x_ci;
     f->f_python_minor = x->x_m->m_pyc->f_minor;
@@ -228,7 +227,7 @@ static int check_store(ctx *x, uint32_t k)
     if ((r = read_of(x, e, p)))
         return add_finding(x, rule, e, r, "read",
                            "read-modify-write of %s '%s' is not atomic: another thread can write "
-                           "it between the read (line %d) and this write", what, p->p_display,
+                           "it between the read (line %d) and this write", what, ir_path_display(p),
                            line_of(x, r));
     if (p->p_kind == PATH_ITEM) {
         /* read-then-write: L[i] = L[j] */
@@ -236,7 +235,7 @@ static int check_store(ctx *x, uint32_t k)
             return add_finding(x, "GIL105", e, r, "read",
                                "'%s' is read (%s, line %d) and written back here in separate "
                                "steps: another thread can change it in between",
-                               p->p_base->p_display, r->ev_path->p_display, line_of(x, r));
+                               ir_path_display(p->p_base), ir_path_display(r->ev_path), line_of(x, r));
         /* check-then-act: if k not in D: D[k] = v */
         if (e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE) {
             const ir_event *t = guard_on(x, e, p->p_base, &safe);
@@ -244,7 +243,7 @@ static int check_store(ctx *x, uint32_t k)
                 return add_finding(x, "GIL201", e, t, "check",
                                    "check-then-act on '%s': the check (line %d) and this %s are "
                                    "separate steps; another thread can act in between",
-                                   p->p_base->p_display, line_of(x, t),
+                                   ir_path_display(p->p_base), line_of(x, t),
                                    e->ev_kind == EV_DELETE ? "delete" : "write");
         }
         return G_OK;
@@ -256,7 +255,7 @@ static int check_store(ctx *x, uint32_t k)
             return add_finding(x, "GIL202", e, t, "check",
                                "lazy initialisation of %s '%s' is not atomic: two threads can "
                                "both pass the check (line %d) and both store", what,
-                               p->p_display, line_of(x, t));
+                               ir_path_display(p), line_of(x, t));
     }
     return G_OK;
 }
@@ -275,13 +274,13 @@ static int check_call(ctx *x, uint32_t k)
         if ((r = read_within(x, &e->ev_argsrcs[a], e, c, NULL)))
             return add_finding(x, "GIL105", e, r, "read",
                                "'%s' is read (%s, line %d) and written back by %s() in separate "
-                               "steps: another thread can change it in between", c->p_display,
-                               r->ev_path->p_display, line_of(x, r), e->ev_name);
+                               "steps: another thread can change it in between", ir_path_display(c),
+                               ir_path_display(r->ev_path), line_of(x, r), e->ev_name);
     /* check-then-act: if L: L.pop() */
     if ((t = guard_on(x, e, c, &safe)))
         return add_finding(x, "GIL201", e, t, "check",
                            "check-then-act on '%s': the check (line %d) and %s() are separate "
-                           "steps; another thread can act in between", c->p_display,
+                           "steps; another thread can act in between", ir_path_display(c),
                            line_of(x, t), e->ev_name);
     return G_OK;
 }
@@ -294,14 +293,13 @@ static int check_load(ctx *x, uint32_t k)
     int safe;
     if (p->p_kind != PATH_ITEM || !p->p_base)
         return G_OK;
-    if (!mod_list_has(x->x_m->m_deleted, x->x_m->m_ndeleted,
-                      mod_normalize(x->x_m, x->x_c, p->p_base)))
+    if (!set_has(&x->x_m->m_deleted, mod_normalize(x->x_m, x->x_c, p->p_base), NULL))
         return G_OK;
     t = guard_on(x, e, p->p_base, &safe);
     if (t && (t->ev_test == TEST_IN || t->ev_test == TEST_NOT_IN) && t->ev_key == p->p_key)
         return add_finding(x, "GIL201", e, t, "check",
                            "check-then-act on '%s': the key can be deleted by another thread "
-                           "between the check (line %d) and this read", p->p_base->p_display,
+                           "between the check (line %d) and this read", ir_path_display(p->p_base),
                            line_of(x, t));
     return G_OK;
 }
@@ -335,33 +333,16 @@ static int owns_cell(const ctx *x, const ir_path *p)
 static int check_inconsistent(ctx *x, uint32_t k)
 {
     const ir_event *e = ev(x, k);
-    const char *key = mod_normalize(x->x_m, x->x_c, e->ev_path);
-    uint32_t i, j;
-    if (!key || locked(x, e) || x->x_c->c_is_init || owns_cell(x, e->ev_path))
+    const char *key;
+    int32_t line;
+    if (locked(x, e) || x->x_c->c_is_init || owns_cell(x, e->ev_path))
         return G_OK;
-    for (i = 0; i < x->x_m->m_ncodes; i++) {
-        eng_code *o = &x->x_m->m_codes[i];
-        uint64_t mask;
-        if (o->c_is_module || o->c_is_class_body)
-            continue;
-        mask = mod_lock_mask(x->x_m, o);
-        for (j = 0; mask && j < o->c_ir.f_nevents; j++) {
-            const ir_event *w = &o->c_ir.f_events[j];
-            const char *wk;
-            if (!(w->ev_locks & mask) || !is_write(x->x_m, w))
-                continue;
-            wk = mod_normalize(x->x_m, o, w->ev_path);
-            if (wk && !strcmp(wk, key)) {
-                int32_t line, col;
-                position(&o->c_ir.f_code->bc_instrs[w->ev_instr], &line, &col, NULL, NULL);
-                return add_finding(x, "GIL301", e, NULL, NULL,
-                                   "'%s' is written under a lock at line %d but without one here",
-                                   e->ev_kind == EV_CALL ? e->ev_path->p_display :
-                                   e->ev_path->p_display, line);
-            }
-        }
-    }
-    return G_OK;
+    key = mod_normalize(x->x_m, x->x_c, e->ev_path);
+    if (!set_has(&x->x_m->m_locked_writes, key, &line))
+        return G_OK;
+    return add_finding(x, "GIL301", e, NULL, NULL,
+                       "'%s' is written under a lock at line %d but without one here",
+                       ir_path_display(e->ev_path), line);
 }
 
 int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt, diag_ctx *d,
@@ -419,7 +400,7 @@ static void dump(const eng_mod *m)
             const bc_instr *in = &c->c_ir.f_code->bc_instrs[e->ev_instr];
             uint16_t s;
             fprintf(stderr, "  %3u @%-4u L%-4d %-6s %s", k, in->in_offset, in->in_line,
-                    kinds[e->ev_kind], e->ev_path ? e->ev_path->p_text : "-");
+                    kinds[e->ev_kind], e->ev_path ? ir_path_text(e->ev_path) : "-");
             if (e->ev_name)
                 fprintf(stderr, " .%s", e->ev_name);
             if (e->ev_callee)
@@ -430,7 +411,7 @@ static void dump(const eng_mod *m)
                 fprintf(stderr, "%s%u", s ? "," : " srcs=", e->ev_srcs.s_ev[s]);
             for (s = 0; s < e->ev_nargs; s++)
                 fprintf(stderr, " arg%u=%s%s%s", s, e->ev_argkw[s] ? e->ev_argkw[s] : "",
-                        e->ev_argkw[s] ? "=" : "", e->ev_args[s] ? e->ev_args[s]->p_text :
+                        e->ev_argkw[s] ? "=" : "", e->ev_args[s] ? ir_path_text(e->ev_args[s]) :
                         e->ev_argfunc[s] >= 0 ? "<func>" : "?");
             fprintf(stderr, " blk=%u\n", e->ev_block);
         }

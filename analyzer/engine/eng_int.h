@@ -20,6 +20,17 @@ typedef struct eng_code {
     uint8_t c_uses_lock;       /* has a lock-like acquisition, or creates a lock */
 } eng_code;
 
+/* A set of strings (normalized state names), open addressing in the module's arena. */
+typedef struct strset {
+    const char **ss_slots;
+    int32_t *ss_vals;            /* a number kept with each string (a line) */
+    uint32_t ss_cap;             /* a power of two, or 0 */
+    uint32_t ss_used;
+} strset;
+
+int set_add(strset *s, arena *a, const char *key, int32_t val);
+int set_has(const strset *s, const char *key, int32_t *val);
+
 typedef struct eng_mod {
     const pyc_file *m_pyc;
     const bc_file *m_bf;
@@ -38,10 +49,9 @@ typedef struct eng_mod {
     uint32_t m_nlock_attrs;
     const char **m_local_attrs; /* attribute names bound to threading.local() */
     uint32_t m_nlocal_attrs;
-    const char **m_protected;  /* normalized state accessed under a lock somewhere */
-    uint32_t m_nprotected;
-    const char **m_deleted;    /* normalized containers something deletes from */
-    uint32_t m_ndeleted;
+    strset m_protected;        /* normalized state accessed under a lock somewhere */
+    strset m_deleted;          /* normalized containers something deletes from */
+    strset m_locked_writes;    /* normalized state written under a lock, with the line */
 } eng_mod;
 
 /* eng_module.c */

@@ -27,6 +27,60 @@ int mod_list_has(const char *const *list, uint32_t n, const char *s)
     return 0;
 }
 
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    while (*s)
+        h = (h ^ (uint8_t)*s++) * 1099511628211u;
+    return h;
+}
+
+int set_has(const strset *s, const char *key, int32_t *val)
+{
+    uint32_t j;
+    if (!key || !s->ss_cap)
+        return 0;
+    for (j = (uint32_t)str_hash(key) & (s->ss_cap - 1); s->ss_slots[j]; j = (j + 1) & (s->ss_cap - 1))
+        if (!strcmp(s->ss_slots[j], key)) {
+            if (val)
+                *val = s->ss_vals[j];
+            return 1;
+        }
+    return 0;
+}
+
+int set_add(strset *s, arena *a, const char *key, int32_t val)
+{
+    uint32_t j;
+    if (!key || set_has(s, key, NULL))
+        return G_OK;
+    if ((s->ss_used + 1) * 2 > s->ss_cap) {
+        uint32_t cap = s->ss_cap ? s->ss_cap * 2 : 64, i;
+        const char **slots = arena_array(a, cap, sizeof *slots);
+        int32_t *vals = arena_array(a, cap, sizeof *vals);
+        if (!slots || !vals)
+            return G_ENOMEM;
+        memset((void *)slots, 0, cap * sizeof *slots);
+        for (i = 0; i < s->ss_cap; i++) {
+            if (!s->ss_slots[i])
+                continue;
+            for (j = (uint32_t)str_hash(s->ss_slots[i]) & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
+                ;
+            slots[j] = s->ss_slots[i];
+            vals[j] = s->ss_vals[i];
+        }
+        s->ss_slots = slots;
+        s->ss_vals = vals;
+        s->ss_cap = cap;
+    }
+    for (j = (uint32_t)str_hash(key) & (s->ss_cap - 1); s->ss_slots[j]; j = (j + 1) & (s->ss_cap - 1))
+        ;
+    s->ss_slots[j] = key;
+    s->ss_vals[j] = val;
+    s->ss_used++;
+    return G_OK;
+}
+
 /* Appends s to a string list kept in the arena (capacity doubles at powers of two). */
 static int list_add(arena *a, const char ***items, uint32_t *n, const char *s)
 {
@@ -70,6 +124,17 @@ static const char *obj_str(arena *a, const pyc_obj *o)
 /***** names *****/
 
 /* The binding of a module-level name, or -1. */
+static int32_t binding(const eng_mod *m, const char *name);
+
+/* binding() of a global path's name, cached in the path. */
+static int32_t path_binding(const eng_mod *m, const ir_path *p)
+{
+    ir_path *w = (ir_path *)p;  /* p_user is scratch space for this stage */
+    if (p->p_user == -2)
+        w->p_user = binding(m, p->p_name);
+    return p->p_user;
+}
+
 static int32_t binding(const eng_mod *m, const char *name)
 {
     uint32_t i;
@@ -184,7 +249,7 @@ int mod_is_shared(const eng_mod *m, const eng_code *c, const ir_path *p)
             return 0;
     switch (root->p_kind) {
     case PATH_GLOBAL:
-        b = binding(m, root->p_name);
+        b = path_binding(m, root);
         if (b >= 0 && m->m_bind_kind[b] == VAL_CALL && is_local_ctor(m, m->m_bind_what[b]))
             return 0;
         if (b >= 0 && (m->m_bind_kind[b] == VAL_FUNC || m->m_bind_kind[b] == VAL_CLASS ||
@@ -213,11 +278,11 @@ const char *mod_normalize(const eng_mod *m, const eng_code *c, const ir_path *p)
     root = ir_path_root(p);
     if (is_self_root(c, root) && c->c_class != NO_CODE) {
         const char *cls = m->m_codes[c->c_class].c_qualname;
-        const char *disp = p->p_display + strlen(root->p_display);
+        const char *disp = ir_path_display(p) + strlen(ir_path_display(root));
         attrs = cat3(m->m_arena, cls, ".self", disp);
         return attrs;
     }
-    return p->p_text;
+    return ir_path_text(p);
 }
 
 /***** building *****/
@@ -343,6 +408,21 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix) && (n == k || s[n - k - 1] == '.');
 }
 
+/* The last name of the callables that start threads (a cheap test before resolving imports). */
+static int is_entry_name(const char *name)
+{
+    static const char *const names[] = { "Thread", "Timer", "start_new_thread", "start_new",
+                                         "to_thread", "run_in_executor", "submit", "map",
+                                         "__build_class__" };
+    size_t n = strlen(name), i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t k = strlen(names[i]);
+        if (n >= k && !strcmp(name + n - k, names[i]))
+            return 1;
+    }
+    return 0;
+}
+
 static void find_entries(eng_mod *m, uint32_t ci)
 {
     const eng_code *c = &m->m_codes[ci];
@@ -350,7 +430,7 @@ static void find_entries(eng_mod *m, uint32_t ci)
     for (k = 0; k < c->c_ir.f_nevents; k++) {
         const ir_event *e = &c->c_ir.f_events[k];
         const char *r;
-        if (e->ev_kind != EV_CALL)
+        if (e->ev_kind != EV_CALL || !e->ev_name || !is_entry_name(e->ev_name))
             continue;
         r = mod_resolve(m, e->ev_callee);
         if (r && (!strcmp(r, "threading.Thread") || ends_with(r, "Thread")))
@@ -369,7 +449,7 @@ static void find_entries(eng_mod *m, uint32_t ci)
             uint32_t a;
             for (a = 1; a < e->ev_nargs; a++) {
                 const ir_path *base = e->ev_args[a];
-                const char *br = base ? mod_resolve(m, base->p_display) : NULL;
+                const char *br = base ? mod_resolve(m, ir_path_display(base)) : NULL;
                 if (br && (!strcmp(br, "threading.Thread") || ends_with(br, "Thread"))) {
                     uint32_t run = method_of(m, (uint32_t)e->ev_aux, "run");
                     if (run != NO_CODE)
@@ -526,19 +606,27 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
             continue;
         for (k = 0; k < c->c_ir.f_nevents; k++) {
             const ir_event *e = &c->c_ir.f_events[k];
+            int locked_here, deletes, writes;
             const char *key;
             if (!e->ev_path)
                 continue;
+            locked_here = (e->ev_locks & mask) && e->ev_kind != EV_TEST;
+            deletes = (e->ev_kind == EV_DELETE && e->ev_path->p_kind == PATH_ITEM) ||
+                      (e->ev_kind == EV_CALL && e->ev_name &&
+                       mod_list_has(kb->k_deleters, (uint32_t)kb->k_ndeleters, e->ev_name));
+            if (!locked_here && !deletes)
+                continue;
             key = mod_normalize(m, c, e->ev_path);
-            if ((e->ev_locks & mask) && e->ev_kind != EV_TEST && mod_is_shared(m, c, e->ev_path) &&
-                list_add(a, &m->m_protected, &m->m_nprotected, key))
+            writes = e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE ||
+                     (e->ev_kind == EV_CALL && e->ev_name &&
+                      mod_list_has(kb->k_mutators, (uint32_t)kb->k_nmutators, e->ev_name));
+            if (locked_here && mod_is_shared(m, c, e->ev_path) &&
+                ((rc = set_add(&m->m_protected, a, key, 0)) ||
+                 (writes && (rc = set_add(&m->m_locked_writes, a, key,
+                                          c->c_ir.f_code->bc_instrs[e->ev_instr].in_line)))))
                 return diag_add(d, G_ENOMEM, name, -1, "out of memory");
-            if ((e->ev_kind == EV_DELETE && e->ev_path->p_kind == PATH_ITEM) ||
-                (e->ev_kind == EV_CALL && e->ev_name &&
-                 mod_list_has(kb->k_deleters, (uint32_t)kb->k_ndeleters, e->ev_name))) {
-                if (list_add(a, &m->m_deleted, &m->m_ndeleted, key))
-                    return diag_add(d, G_ENOMEM, name, -1, "out of memory");
-            }
+            if (deletes && set_add(&m->m_deleted, a, key, 0))
+                return diag_add(d, G_ENOMEM, name, -1, "out of memory");
         }
     }
     for (i = 0; i < m->m_ncodes; i++) {

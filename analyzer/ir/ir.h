@@ -29,8 +29,12 @@ typedef struct ir_path {
     const char *p_name;           /* NUL-terminated name / attribute / constant repr */
     const struct ir_path *p_base; /* PATH_ATTR, PATH_ITEM: the container */
     const struct ir_path *p_key;  /* PATH_ITEM: the key */
-    const char *p_text;           /* canonical text, e.g. "item(global:D,local:k)" */
-    const char *p_display;        /* as a person writes it, e.g. "D[k]" */
+    const char *p_text_;          /* canonical text, built on first use: ir_path_text() */
+    const char *p_display_;       /* display text, built on first use: ir_path_display() */
+    struct ir_paths *p_table;     /* the table that owns it (its arena holds the texts) */
+    uint64_t p_hash;              /* structural hash used by the intern table */
+    int32_t p_user;               /* scratch for later stages (the engine caches a module
+                                   * binding here); -2 until set */
 } ir_path;
 
 typedef struct ir_paths ir_paths;  /* the intern table of one module */
@@ -39,6 +43,11 @@ int ir_paths_new(ir_paths **out, arena *a);
 const ir_path *ir_path_name(ir_paths *t, int kind, const char *name, size_t len, uint32_t version);
 const ir_path *ir_path_attr(ir_paths *t, const ir_path *base, const char *name, size_t len);
 const ir_path *ir_path_item(ir_paths *t, const ir_path *base, const ir_path *key);
+
+/* Canonical text ("item(global:D,local:k)") and display text ("D[k]") of a path, built on first
+ * use; "?" when memory runs out. */
+const char *ir_path_text(const ir_path *p);
+const char *ir_path_display(const ir_path *p);
 
 /* The root of a path (the global, local, deref or fresh object it starts from). */
 const ir_path *ir_path_root(const ir_path *p);

@@ -1,4 +1,7 @@
-/* Access paths, interned per module so that equal paths are one pointer. */
+/* Access paths, interned per module so that equal paths are one pointer.
+ *
+ * Lookups hash the path's structure (kind, name, version, base and key pointers), never its
+ * text: the canonical and display texts are built once, when a path is first seen. */
 #include "ir.h"
 
 #include <stdio.h>
@@ -8,18 +11,39 @@
 #include "../common/mem.h"
 
 struct ir_paths {
-    arena *t_arena;       /* paths and their text live here */
-    const ir_path **t_slots;  /* open addressing on p_text; heap, grown by doubling */
-    size_t t_cap;         /* slots (a power of two) */
-    size_t t_used;        /* filled slots */
+    arena *t_arena;           /* paths and their text live here */
+    const ir_path **t_slots;  /* open addressing; arena, replaced on growth */
+    size_t t_cap;             /* slots (a power of two) */
+    size_t t_used;            /* filled slots */
 };
 
-static uint64_t text_hash(const char *s)
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-    uint64_t h = 1469598103934665603u;
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 1099511628211u;
+    return (h ^ v) * 1099511628211u;
+}
+
+static uint64_t bytes_hash(uint64_t h, const char *s, size_t n)
+{
+    while (n--)
+        h = mix(h, (uint8_t)*s++);
     return h;
+}
+
+static uint64_t path_hash(int kind, const char *name, size_t len, uint32_t version,
+                          const ir_path *base, const ir_path *key)
+{
+    uint64_t h = mix(1469598103934665603u, (uint64_t)kind);
+    h = bytes_hash(h, name, len);
+    h = mix(h, version);
+    h = mix(h, (uint64_t)(uintptr_t)base);
+    return mix(h, (uint64_t)(uintptr_t)key);
+}
+
+static int same(const ir_path *p, int kind, const char *name, size_t len, uint32_t version,
+                const ir_path *base, const ir_path *key)
+{
+    return p->p_kind == kind && p->p_version == version && p->p_base == base && p->p_key == key &&
+           strlen(p->p_name) == len && !memcmp(p->p_name, name, len);
 }
 
 int ir_paths_new(ir_paths **out, arena *a)
@@ -31,7 +55,6 @@ int ir_paths_new(ir_paths **out, arena *a)
     t->t_arena = a;
     t->t_cap = 256;
     t->t_used = 0;
-    /* the slot array lives in the arena too: simpler ownership, a little waste on growth */
     t->t_slots = arena_array(a, t->t_cap, sizeof *t->t_slots);
     if (!t->t_slots)
         return G_ENOMEM;
@@ -52,7 +75,7 @@ static int grow(ir_paths *t)
         size_t j;
         if (!p)
             continue;
-        for (j = text_hash(p->p_text) & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
+        for (j = p->p_hash & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
             ;
         slots[j] = p;
     }
@@ -61,36 +84,13 @@ static int grow(ir_paths *t)
     return G_OK;
 }
 
-static char *text_dup(arena *a, const char *s)
+static char *text_dup(arena *a, const char *s, size_t n)
 {
-    size_t n = strlen(s) + 1;
-    char *p = arena_alloc(a, n);
-    if (p)
+    char *p = arena_alloc(a, n + 1);
+    if (p) {
         memcpy(p, s, n);
-    return p;
-}
-
-/* Finds the path with this canonical text, or adds `proto` under it.  NULL on no memory. */
-static const ir_path *intern(ir_paths *t, const char *text, const ir_path *proto,
-                             const char *display)
-{
-    size_t j;
-    ir_path *p;
-    if (t->t_used * 2 >= t->t_cap && grow(t))
-        return NULL;
-    for (j = text_hash(text) & (t->t_cap - 1); t->t_slots[j]; j = (j + 1) & (t->t_cap - 1))
-        if (!strcmp(t->t_slots[j]->p_text, text))
-            return t->t_slots[j];
-    p = arena_alloc(t->t_arena, sizeof *p);
-    if (!p)
-        return NULL;
-    *p = *proto;
-    p->p_text = text_dup(t->t_arena, text);
-    p->p_display = text_dup(t->t_arena, display);
-    if (!p->p_text || !p->p_display)
-        return NULL;
-    t->t_slots[j] = p;
-    t->t_used++;
+        p[n] = 0;
+    }
     return p;
 }
 
@@ -106,84 +106,106 @@ static const char *kind_prefix(int kind)
     }
 }
 
+/* Builds the texts of a path (most paths are never printed, so this runs on first use). */
+static int texts(arena *a, ir_path *p)
+{
+    char small[600];
+    const char *b = p->p_base ? ir_path_text(p->p_base) : "";
+    const char *bd = p->p_base ? ir_path_display(p->p_base) : "";
+    const char *k = p->p_key ? ir_path_text(p->p_key) : "?";
+    const char *kd = p->p_key ? ir_path_display(p->p_key) : "...";
+    size_t need = strlen(b) + strlen(bd) + strlen(k) + strlen(kd) + strlen(p->p_name) * 2 + 64;
+    char *buf = need <= sizeof small ? small : mem_alloc(need);
+    int n;
+    if (!buf)
+        return G_ENOMEM;
+    switch (p->p_kind) {
+    case PATH_ATTR: n = snprintf(buf, need, "attr(%s,%s)", b, p->p_name); break;
+    case PATH_ITEM: n = snprintf(buf, need, "item(%s,%s)", b, k); break;
+    case PATH_LOCAL: case PATH_FRESH:
+        n = snprintf(buf, need, "%s:%s#%u", kind_prefix(p->p_kind), p->p_name, p->p_version);
+        break;
+    default: n = snprintf(buf, need, "%s:%s", kind_prefix(p->p_kind), p->p_name); break;
+    }
+    p->p_text_ = text_dup(a, buf, (size_t)n);
+    switch (p->p_kind) {
+    case PATH_ATTR: n = snprintf(buf, need, "%s.%s", bd, p->p_name); break;
+    case PATH_ITEM: n = snprintf(buf, need, "%s[%s]", bd, kd); break;
+    case PATH_FRESH:
+        n = p->p_name[0] == '.' ? snprintf(buf, need, "%s", p->p_name)
+                                : snprintf(buf, need, "<new %s>", p->p_name);
+        break;
+    default: n = snprintf(buf, need, "%s", p->p_name); break;
+    }
+    p->p_display_ = text_dup(a, buf, (size_t)n);
+    if (buf != small)
+        mem_free(buf);
+    return p->p_text_ && p->p_display_ ? G_OK : G_ENOMEM;
+}
+
+const char *ir_path_text(const ir_path *p)
+{
+    ir_path *w = (ir_path *)p;  /* the texts are a cache: filling it does not change the path */
+    if (!p->p_text_ && texts(p->p_table->t_arena, w))
+        return "?";
+    return p->p_text_;
+}
+
+const char *ir_path_display(const ir_path *p)
+{
+    ir_path *w = (ir_path *)p;
+    if (!p->p_display_ && texts(p->p_table->t_arena, w))
+        return "?";
+    return p->p_display_;
+}
+
+static const ir_path *intern(ir_paths *t, int kind, const char *name, size_t len, uint32_t version,
+                             const ir_path *base, const ir_path *key)
+{
+    uint64_t h = path_hash(kind, name, len, version, base, key);
+    size_t j;
+    ir_path *p;
+    if (t->t_used * 2 >= t->t_cap && grow(t))
+        return NULL;
+    for (j = h & (t->t_cap - 1); t->t_slots[j]; j = (j + 1) & (t->t_cap - 1))
+        if (t->t_slots[j]->p_hash == h && same(t->t_slots[j], kind, name, len, version, base, key))
+            return t->t_slots[j];
+    p = arena_alloc(t->t_arena, sizeof *p);
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    p->p_kind = (uint8_t)kind;
+    p->p_version = version;
+    p->p_base = base;
+    p->p_key = key;
+    p->p_hash = h;
+    p->p_user = -2;
+    p->p_table = t;
+    p->p_name = text_dup(t->t_arena, name, len);
+    if (!p->p_name)
+        return NULL;
+    t->t_slots[j] = p;
+    t->t_used++;
+    return p;
+}
+
 const ir_path *ir_path_name(ir_paths *t, int kind, const char *name, size_t len, uint32_t version)
 {
-    char text[600], display[600], *nm;
-    ir_path proto;
     if (len > 500)
         len = 500;
-    memset(&proto, 0, sizeof proto);
-    proto.p_kind = (uint8_t)kind;
-    proto.p_version = version;
-    if (kind == PATH_LOCAL || kind == PATH_FRESH)
-        snprintf(text, sizeof text, "%s:%.*s#%u", kind_prefix(kind), (int)len, name, version);
-    else
-        snprintf(text, sizeof text, "%s:%.*s", kind_prefix(kind), (int)len, name);
-    if (kind == PATH_FRESH && name[0] != '.')
-        snprintf(display, sizeof display, "<new %.*s>", (int)len, name);
-    else
-        snprintf(display, sizeof display, "%.*s", (int)len, name);
-    nm = arena_alloc(t->t_arena, len + 1);
-    if (!nm)
-        return NULL;
-    memcpy(nm, name, len);
-    nm[len] = 0;
-    proto.p_name = nm;
-    return intern(t, text, &proto, display);
+    return intern(t, kind, name, len, version, NULL, NULL);
 }
 
 const ir_path *ir_path_attr(ir_paths *t, const ir_path *base, const char *name, size_t len)
 {
-    char *text, *display, *nm;
-    size_t tn = strlen(base->p_text) + len + 16, dn = strlen(base->p_display) + len + 4;
-    ir_path proto;
-    const ir_path *p;
-    text = mem_alloc(tn);
-    display = mem_alloc(dn);
-    nm = arena_alloc(t->t_arena, len + 1);
-    if (!text || !display || !nm) {
-        mem_free(text);
-        mem_free(display);
-        return NULL;
-    }
-    memcpy(nm, name, len);
-    nm[len] = 0;
-    snprintf(text, tn, "attr(%s,%s)", base->p_text, nm);
-    snprintf(display, dn, "%s.%s", base->p_display, nm);
-    memset(&proto, 0, sizeof proto);
-    proto.p_kind = PATH_ATTR;
-    proto.p_name = nm;
-    proto.p_base = base;
-    p = intern(t, text, &proto, display);
-    mem_free(text);
-    mem_free(display);
-    return p;
+    if (len > 500)
+        len = 500;
+    return intern(t, PATH_ATTR, name, len, 0, base, NULL);
 }
 
 const ir_path *ir_path_item(ir_paths *t, const ir_path *base, const ir_path *key)
 {
-    const char *ktext = key ? key->p_text : "?", *kdisp = key ? key->p_display : "...";
-    size_t tn = strlen(base->p_text) + strlen(ktext) + 16;
-    size_t dn = strlen(base->p_display) + strlen(kdisp) + 4;
-    char *text = mem_alloc(tn), *display = mem_alloc(dn);
-    ir_path proto;
-    const ir_path *p;
-    if (!text || !display) {
-        mem_free(text);
-        mem_free(display);
-        return NULL;
-    }
-    snprintf(text, tn, "item(%s,%s)", base->p_text, ktext);
-    snprintf(display, dn, "%s[%s]", base->p_display, kdisp);
-    memset(&proto, 0, sizeof proto);
-    proto.p_kind = PATH_ITEM;
-    proto.p_name = "";
-    proto.p_base = base;
-    proto.p_key = key;
-    p = intern(t, text, &proto, display);
-    mem_free(text);
-    mem_free(display);
-    return p;
+    return intern(t, PATH_ITEM, "", 0, 0, base, key);
 }
 
 const ir_path *ir_path_root(const ir_path *p)

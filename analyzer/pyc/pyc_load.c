@@ -2,9 +2,11 @@
 #include "pyc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/err.h"
 #include "../common/mem.h"
@@ -58,63 +60,94 @@ int pyc_load_bytes(pyc_file **out, const uint8_t *data, size_t len, const char *
     return rc;
 }
 
+/* read(2) until n bytes or end of file, retrying after signals; *out_got is the bytes read.
+ * Returns 0, or -1 with errno set. */
+static int read_full(int fd, uint8_t *buf, size_t n, size_t *out_got)
+{
+    *out_got = 0;
+    while (*out_got < n) {
+        ssize_t k = read(fd, buf + *out_got, n - *out_got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        *out_got += (size_t)k;
+    }
+    return 0;
+}
+
 /* Reads the whole file into `a`: one allocation sized by fstat for regular files, a growing
- * heap buffer copied once for anything else (pipes). */
+ * heap buffer copied once for anything else (pipes).  Plain open/fstat/read/close: stdio would
+ * add a buffer allocation and two more fstat calls per file, which shows over a whole stdlib
+ * (mmap costs far more than the copy on the machines measured: docs/benchmarks.md). */
 static int read_file(uint8_t **out, size_t *out_len, arena *a, const char *path, diag_ctx *d)
 {
-    FILE *fp = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
+    size_t len = 0, cap = 0, got;
     int e;
 
-    if (!fp)
+    if (fd < 0)
         return diag_add(d, G_EIO, path, -1, "cannot open: %s", strerror(errno));
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(fp);
+    if (fstat(fd, &st) != 0) {
+        e = errno;
+        close(fd);
+        return diag_add(d, G_EIO, path, -1, "cannot read: %s", strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
         return diag_add(d, G_EIO, path, -1, "cannot read: is a directory");
     }
-    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
+    if (S_ISREG(st.st_mode)) {
         cap = (size_t)st.st_size;
         buf = arena_alloc(a, cap ? cap : 1);
         if (!buf) {
-            fclose(fp);
+            close(fd);
             return diag_add(d, G_ENOMEM, path, -1, "out of memory reading the file");
         }
-        len = fread(buf, 1, cap, fp);
+        if (read_full(fd, buf, cap, &len) != 0) {
+            e = errno;
+            close(fd);
+            return diag_add(d, G_EIO, path, (long)len, "cannot read: %s", strerror(e));
+        }
     } else {
         uint8_t *heap = NULL;
         for (;;) {
-            size_t got;
             if (len == cap) {
                 size_t ncap = cap ? cap * 2 : 64 * 1024;
                 uint8_t *grown = ncap > cap ? mem_realloc(heap, ncap) : NULL;
                 if (!grown) {
                     mem_free(heap);
-                    fclose(fp);
+                    close(fd);
                     return diag_add(d, G_ENOMEM, path, -1, "out of memory reading the file");
                 }
                 heap = grown;
                 cap = ncap;
             }
-            got = fread(heap + len, 1, cap - len, fp);
+            if (read_full(fd, heap + len, cap - len, &got) != 0) {
+                e = errno;
+                mem_free(heap);
+                close(fd);
+                return diag_add(d, G_EIO, path, (long)(len + got), "cannot read: %s",
+                                strerror(e));
+            }
             len += got;
-            if (got == 0)
-                break;
+            if (len < cap)
+                break;  /* read_full stops short only at end of file */
         }
         buf = arena_alloc(a, len ? len : 1);
         if (buf && len)
             memcpy(buf, heap, len);
         mem_free(heap);
         if (!buf) {
-            fclose(fp);
+            close(fd);
             return diag_add(d, G_ENOMEM, path, -1, "out of memory reading the file");
         }
     }
-    e = ferror(fp) ? errno : 0;
-    fclose(fp);
-    if (e)
-        return diag_add(d, G_EIO, path, (long)len, "cannot read: %s", strerror(e));
+    close(fd);
     *out = buf;
     *out_len = len;
     return G_OK;

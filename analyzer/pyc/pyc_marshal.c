@@ -93,21 +93,28 @@ static int read_len(reader *r, uint32_t *out, size_t min_elem, const char *what)
     return G_OK;
 }
 
-static pyc_obj *obj_new(reader *r, int kind, int type, const uint8_t *at)
+/* Starts a new slab of objects; 0 when memory runs out. */
+static int slab_refill(reader *r)
+{
+    r->r_slab = arena_array(r->r_arena, OBJ_SLAB, sizeof *r->r_slab);
+    if (!r->r_slab)
+        return 0;
+    r->r_slab_left = OBJ_SLAB;
+    return 1;
+}
+
+/* A new object, zeroed but for its kind, type code and offset; NULL when memory runs out. */
+static inline pyc_obj *obj_new(reader *r, int kind, int type, const uint8_t *at)
 {
     pyc_obj *o;
-    if (!r->r_slab_left) {
-        r->r_slab = arena_array(r->r_arena, OBJ_SLAB, sizeof *r->r_slab);
-        if (!r->r_slab)
-            return NULL;
-        r->r_slab_left = OBJ_SLAB;
-    }
+    if (!r->r_slab_left && !slab_refill(r))
+        return NULL;
     o = r->r_slab++;
     r->r_slab_left--;
-    memset(o, 0, sizeof *o);
     o->o_kind = (uint8_t)kind;
     o->o_type = (uint8_t)type;
     o->o_offset = (uint32_t)(r->r_base + (size_t)(at - r->r_start));
+    memset(&o->u, 0, sizeof o->u);
     return o;
 }
 
