@@ -25,19 +25,6 @@ static int bad_code(diag_ctx *d, const char *name, const pyc_code *c, uint32_t o
                     at, why, off, (int)c->co_name->u.o_str.len, c->co_name->u.o_str.s);
 }
 
-/* Instructions in the code: every unit that is not an inline cache.  An upper bound when the
- * code is malformed (the decoding pass then fails), so the array is never too small. */
-static uint32_t count_instrs(const op_version *v, const uint8_t *code, uint32_t nunits)
-{
-    const op_info *ops = v->ov_ops;
-    uint32_t i, n = 0;
-    if (v->ov_cache < 0)
-        return nunits;  /* no inline caches before 3.11: one instruction per unit */
-    for (i = 0; i < nunits; i += 1u + ops[code[2 * i]].oi_caches)
-        n++;
-    return n;
-}
-
 /* Splits the code into instructions, folding EXTENDED_ARG the way this version's dis does and
  * skipping inline caches, and resolves jump targets in the same pass.  Malformed units are
  * reported before any jump out of range (the first one), as when jumps were a pass of their own.
@@ -56,10 +43,12 @@ static int split_units(bc_code *bc, const pyc_code *c, arena *a, const char *nam
     int32_t *at;
     bc_instr *ins, *in;
 
-    cap = count_instrs(v, code, nunits);
+    /* one instruction per unit at most; the unused end (the inline caches' share) is given back
+     * below */
+    cap = nunits ? nunits : 1;
     bc->bc_nunits = nunits;
-    bc->bc_at = at = arena_array(a, nunits ? nunits : 1, sizeof *bc->bc_at);
-    ins = arena_array(a, cap ? cap : 1, sizeof *ins);
+    bc->bc_at = at = arena_array(a, cap, sizeof *bc->bc_at);
+    ins = arena_array(a, cap, sizeof *ins);
     if (!at || !ins)
         return diag_add(d, G_ENOMEM, name, -1, "out of memory");
     /* -1 everywhere (the cache units); instruction starts are overwritten below */
@@ -106,6 +95,7 @@ static int split_units(bc_code *bc, const pyc_code *c, arena *a, const char *nam
                 bad_jump = (uint32_t)(in - ins);
         }
     }
+    arena_shrink(a, ins, (size_t)cap * sizeof *ins, (size_t)(n ? n : 1) * sizeof *ins);
     bc->bc_instrs = ins;
     bc->bc_ninstrs = n;
     if (bad_jump != UINT32_MAX)

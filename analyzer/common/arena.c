@@ -8,7 +8,7 @@
 #include "mem.h"
 
 #define ARENA_ALIGN 16
-#define ARENA_CHUNK (64 * 1024)
+#define ARENA_CHUNK (1024 * 1024)
 
 typedef struct chunk {
     struct chunk *c_next;  /* previously filled chunk */
@@ -138,6 +138,38 @@ void *arena_array(arena *a, size_t count, size_t size)
     if (overflow)
         return NULL;
     return arena_alloc(a, n);
+}
+
+void arena_shrink(arena *a, void *p, size_t n, size_t keep)
+{
+#ifdef GILCHECK_DEBUG_POOL
+    (void)a, (void)p, (void)n, (void)keep;
+#else
+    size_t have = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    size_t want = (keep + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    chunk *c = a->a_head ? a->a_head->c_next : NULL;
+    if (!p || want >= have)
+        return;
+    if ((char *)p + have == a->a_ptr) {
+        /* the last block of the head chunk */
+        a->a_ptr = (char *)p + want;
+        a->a_total -= have - want;
+    } else if (c && (char *)p == (char *)c + CHUNK_HDR && c->c_used == have) {
+        /* a large block with a chunk of its own, just behind the head: its chunk becomes the
+         * head when that leaves more room to allocate from */
+        c->c_used = want;
+        a->a_total -= have - want;
+        if (c->c_size - want > (size_t)(a->a_end - a->a_ptr)) {
+            chunk *head = a->a_head;
+            head->c_used = (size_t)(a->a_ptr - ((char *)head + CHUNK_HDR));
+            head->c_next = c->c_next;
+            c->c_next = head;
+            a->a_head = c;
+            a->a_ptr = (char *)c + CHUNK_HDR + want;
+            a->a_end = (char *)c + CHUNK_HDR + c->c_size;
+        }
+    }
+#endif
 }
 
 void arena_reset(arena *a)

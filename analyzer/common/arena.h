@@ -17,6 +17,11 @@ void *arena_alloc(arena *a, size_t n);
 /* arena_alloc of count * size bytes; NULL on overflow as well. */
 void *arena_array(arena *a, size_t count, size_t size);
 
+/* Gives back the end of p, the most recent allocation of n bytes, keeping its first `keep`
+ * bytes: for arrays sized by an upper bound before the count is known.  Does nothing when p is
+ * not the most recent allocation (or in a GILCHECK_DEBUG_POOL build). */
+void arena_shrink(arena *a, void *p, size_t n, size_t keep);
+
 /* Forgets every allocation but keeps the memory for the next ones, so a loop over many files
  * reuses warm pages instead of asking the system for fresh ones each time. */
 void arena_reset(arena *a);

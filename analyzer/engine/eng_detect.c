@@ -267,7 +267,7 @@ static int check_call(ctx *x, uint32_t k)
     const eng_kb *kb = x->x_m->m_kb;
     int safe;
     uint32_t a;
-    if (!c || !e->ev_name || !mod_list_has(kb->k_mutators, (uint32_t)kb->k_nmutators, e->ev_name))
+    if (!c || !e->ev_name || !kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name))
         return G_OK;
     /* read-then-write: L.append(L[-1]) */
     for (a = 0; a < e->ev_nargs; a++)
@@ -313,7 +313,7 @@ static int is_write(const eng_mod *m, const ir_event *e)
     if (e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE)
         return 1;
     return e->ev_kind == EV_CALL && e->ev_name &&
-           mod_list_has(kb->k_mutators, (uint32_t)kb->k_nmutators, e->ev_name);
+           kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name);
 }
 
 /* A store into a closure cell by the function that owns the cell: its initialisation. */

@@ -63,6 +63,7 @@ uint64_t mod_lock_mask(const eng_mod *m, const eng_code *c);
 int mod_is_shared(const eng_mod *m, const eng_code *c, const ir_path *p);
 const char *mod_normalize(const eng_mod *m, const eng_code *c, const ir_path *p);
 int mod_list_has(const char *const *list, uint32_t n, const char *s);
+int kb_has(const char *const *sorted, size_t n, const char *s);  /* binary search */
 
 /* eng_detect.c */
 int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt, diag_ctx *d,

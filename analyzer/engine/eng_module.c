@@ -81,6 +81,24 @@ int set_add(strset *s, arena *a, const char *key, int32_t val)
     return G_OK;
 }
 
+int kb_has(const char *const *sorted, size_t n, const char *s)
+{
+    size_t lo = 0, hi = n;
+    if (!s)
+        return 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(s, sorted[mid]);
+        if (!c)
+            return 1;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
 /* Appends s to a string list kept in the arena (capacity doubles at powers of two). */
 static int list_add(arena *a, const char ***items, uint32_t *n, const char *s)
 {
@@ -101,10 +119,13 @@ static int list_add(arena *a, const char ***items, uint32_t *n, const char *s)
 
 static char *cat3(arena *a, const char *x, const char *y, const char *z)
 {
-    size_t n = strlen(x) + strlen(y) + strlen(z) + 1;
-    char *p = arena_alloc(a, n);
-    if (p)
-        snprintf(p, n, "%s%s%s", x, y, z);
+    size_t nx = strlen(x), ny = strlen(y), nz = strlen(z);
+    char *p = arena_alloc(a, nx + ny + nz + 1);
+    if (p) {
+        memcpy(p, x, nx);
+        memcpy(p + nx, y, ny);
+        memcpy(p + nx + ny, z, nz + 1);
+    }
     return p;
 }
 
@@ -613,13 +634,13 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
             locked_here = (e->ev_locks & mask) && e->ev_kind != EV_TEST;
             deletes = (e->ev_kind == EV_DELETE && e->ev_path->p_kind == PATH_ITEM) ||
                       (e->ev_kind == EV_CALL && e->ev_name &&
-                       mod_list_has(kb->k_deleters, (uint32_t)kb->k_ndeleters, e->ev_name));
+                       kb_has(kb->k_deleters, kb->k_ndeleters, e->ev_name));
             if (!locked_here && !deletes)
                 continue;
             key = mod_normalize(m, c, e->ev_path);
             writes = e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE ||
                      (e->ev_kind == EV_CALL && e->ev_name &&
-                      mod_list_has(kb->k_mutators, (uint32_t)kb->k_nmutators, e->ev_name));
+                      kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name));
             if (locked_here && mod_is_shared(m, c, e->ev_path) &&
                 ((rc = set_add(&m->m_protected, a, key, 0)) ||
                  (writes && (rc = set_add(&m->m_locked_writes, a, key,

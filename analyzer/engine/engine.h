@@ -29,9 +29,9 @@ typedef struct eng_rule {
 typedef struct eng_kb {
     eng_rule *k_rules;
     uint32_t k_nrules;
-    const char **k_mutators;   /* methods that modify the object they are called on */
+    const char **k_mutators;   /* methods that modify the object they are called on (sorted) */
     size_t k_nmutators;
-    const char **k_deleters;   /* mutators that remove entries (pop, popitem, remove, clear...) */
+    const char **k_deleters;   /* mutators that remove entries (pop, popitem, ...; sorted) */
     size_t k_ndeleters;
     ir_kb k_ir;                /* readers, for the interpretation */
 } eng_kb;

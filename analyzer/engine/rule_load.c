@@ -269,6 +269,11 @@ int rule_load_dir(eng_kb *kb, const char *dir, arena *a, diag_ctx *d)
         return rc;
     if ((rc = walk_kb(kb, doc, NULL, a)))
         return diag_add(d, rc, path, -1, "out of memory");
+    /* sorted, for binary search by the interpretation and the detectors */
+    qsort((void *)kb->k_mutators, kb->k_nmutators, sizeof *kb->k_mutators, by_name);
+    qsort((void *)kb->k_deleters, kb->k_ndeleters, sizeof *kb->k_deleters, by_name);
+    qsort((void *)kb->k_ir.k_reader_methods, kb->k_ir.k_nreader_methods, sizeof (char *), by_name);
+    qsort((void *)kb->k_ir.k_reader_funcs, kb->k_ir.k_nreader_funcs, sizeof (char *), by_name);
     if (!kb->k_nmutators || !kb->k_ir.k_nreader_methods)
         return diag_add(d, G_EBAD, path, -1, "no operations with 'reads'/'mutates' found");
     return G_OK;

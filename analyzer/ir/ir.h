@@ -164,7 +164,8 @@ int cfg_build(ir_func *f, const bc_code *bc, arena *a, diag_ctx *d, const char *
 int cfg_check(const ir_func *f);
 
 /* What the interpretation needs to know about built-in operations (from rules/atomicity.yaml):
- * calls that only read the object they are called on or their first argument. */
+ * calls that only read the object they are called on or their first argument.  Both lists are
+ * sorted (strcmp order). */
 typedef struct ir_kb {
     const char *const *k_reader_methods;  /* D.get(k), D.keys(), L.index(x), L.count(x) ... */
     size_t k_nreader_methods;

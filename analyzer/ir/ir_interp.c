@@ -141,27 +141,48 @@ static const char *obj_text(interp *it, const pyc_obj *o)
 /* The dotted name of a path built from globals and attributes ("threading.Lock"), or NULL. */
 static const char *dotted(interp *it, const ir_path *p)
 {
-    char buf[256];
-    size_t n = 0;
     const ir_path *chain[16];
-    int depth = 0;
+    size_t n = 0, len[16];
+    int depth = 0, i;
+    char *out, *w;
     for (; p && depth < 16; p = p->p_base) {
         if (p->p_kind != PATH_ATTR && p->p_kind != PATH_GLOBAL && p->p_kind != PATH_LOCAL &&
             p->p_kind != PATH_DEREF)
             return NULL;
+        len[depth] = strlen(p->p_name);
+        n += len[depth] + 1;
         chain[depth++] = p;
         if (p->p_kind != PATH_ATTR)
             break;
     }
     if (!depth || chain[depth - 1]->p_kind == PATH_ATTR)
         return NULL;
-    while (depth--) {
-        int w = snprintf(buf + n, sizeof buf - n, "%s%s", n ? "." : "", chain[depth]->p_name);
-        if (w < 0 || (size_t)w >= sizeof buf - n)
-            return NULL;
-        n += (size_t)w;
+    out = w = arena_alloc(it->i_arena, n);
+    if (!out) {
+        it->i_oom = 1;
+        return NULL;
     }
-    return text_dup(it, buf, n);
+    for (i = depth - 1; i >= 0; i--) {
+        memcpy(w, chain[i]->p_name, len[i]);
+        w += len[i];
+        *w++ = i ? '.' : 0;
+    }
+    return out;
+}
+
+/* "a" "." "b" in the arena. */
+static const char *join(interp *it, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *out = arena_alloc(it->i_arena, na + nb + 2);
+    if (!out) {
+        it->i_oom = 1;
+        return a;
+    }
+    memcpy(out, a, na);
+    out[na] = '.';
+    memcpy(out + na + 1, b, nb + 1);
+    return out;
 }
 
 static const ir_path *fresh_path(interp *it, const char *what)
@@ -210,14 +231,22 @@ static int is_none_const(interp *it, const aval *v)
     return o && o->o_kind == PYC_NONE;
 }
 
+/* Is name in the sorted list? */
 static int name_in(const char *name, const char *const *list, size_t n)
 {
-    size_t i;
+    size_t lo = 0, hi = n;
     if (!name)
         return 0;
-    for (i = 0; i < n; i++)
-        if (!strcmp(name, list[i]))
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(name, list[mid]);
+        if (!c)
             return 1;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
     return 0;
 }
 
@@ -526,11 +555,7 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     else if (callee.a_path)
         cname = dotted(it, callee.a_path);
     if (callee.a_kind == AV_METHOD && cname) {
-        size_t n = strlen(cname) + strlen(mname) + 2;
-        char *full = arena_alloc(it->i_arena, n);
-        if (full)
-            snprintf(full, n, "%s.%s", cname, mname);
-        cname = full;
+        cname = join(it, cname, mname);
     } else if (callee.a_kind == AV_METHOD) {
         cname = mname;
     }
@@ -1046,14 +1071,8 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     case SEM_IMPORT_FROM: {
         const pyc_obj *nm = bc_name(bc, in->in_a);
         const char *mod = peek(s, 1)->a_kind == AV_IMPORT ? peek(s, 1)->a_name : "?";
-        const char *attr = obj_text(it, nm);
-        size_t n = strlen(mod) + strlen(attr) + 2;
-        char *full = arena_alloc(it->i_arena, n);
         x = av_make(AV_IMPORT);
-        if (full) {
-            snprintf(full, n, "%s.%s", mod, attr);
-            x.a_name = full;
-        }
+        x.a_name = join(it, mod, obj_text(it, nm));
         push(it, s, x);
         break;
     }
@@ -1096,7 +1115,8 @@ static void run_block(interp *it, uint32_t b)
     ir_func *f = it->i_f;
     const bc_code *bc = it->i_bc;
     ir_block *blk = &f->f_blocks[b];
-    state *s = state_copy(it, it->i_in[b] ? it->i_in[b] : it->i_in_exc[b]);
+    /* each block runs once: it may consume the state it was handed */
+    state *s = it->i_in[b] ? it->i_in[b] : it->i_in_exc[b];
     const bc_instr *last = &bc->bc_instrs[blk->b_last];
     uint32_t i, k;
     int32_t guard = -1;
@@ -1105,7 +1125,7 @@ static void run_block(interp *it, uint32_t b)
     blk->b_reached = 1;
     for (i = blk->b_first; i <= blk->b_last && !it->i_oom; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
-        int64_t jump_depth = (int64_t)s->s_depth + bc_stack_effect(bc, in, 1);
+        int64_t jump_depth = 0;
         uint32_t t = NONE;
         /* 3.11+: the first covered instruction seen hands the handler the stack below the
          * recorded depth (plus lasti and the exception) and the locks held there */
@@ -1119,8 +1139,10 @@ static void run_block(interp *it, uint32_t b)
                 }
             }
         }
-        if ((in->in_flags & OPF_JUMP) && in->in_target >= 0 && bc->bc_at[in->in_target / 2] >= 0)
+        if ((in->in_flags & OPF_JUMP) && in->in_target >= 0 && bc->bc_at[in->in_target / 2] >= 0) {
             t = f->f_block_of[bc->bc_at[in->in_target / 2]];
+            jump_depth = (int64_t)s->s_depth + bc_stack_effect(bc, in, 1);
+        }
         if (t != NONE && (in->in_sem == SEM_SETUP_HANDLER || in->in_sem == SEM_WITH_ENTER)) {
             /* pre-3.11 SETUP_*: the handler starts from the stack before the setup */
             hand_to(it, t, s, jump_depth, 1);
