@@ -92,7 +92,7 @@ static const ir_event *store_of(const ir_func *f, const char *name)
     uint32_t k;
     for (k = 0; k < f->f_nevents; k++) {
         const ir_event *e = &f->f_events[k];
-        if (e->ev_kind == EV_STORE && e->ev_path && !strcmp(e->ev_path->p_text, name))
+        if (e->ev_kind == EV_STORE && e->ev_path && !strcmp(ir_path_text(e->ev_path), name))
             return e;
     }
     return NULL;
@@ -115,7 +115,7 @@ static void test_ir_interp__read_modify_write_and_locks_on_every_version(void **
         e = store_of(&unsafe, "global:counter");
         assert_non_null(e);
         assert_int_equal(e->ev_srcs.s_n >= 1, 1);
-        assert_string_equal(unsafe.f_events[e->ev_srcs.s_ev[0]].ev_path->p_text, "global:counter");
+        assert_string_equal(ir_path_text(unsafe.f_events[e->ev_srcs.s_ev[0]].ev_path), "global:counter");
         assert_true(e->ev_locks == 0);
 
         /* with lock: counter += 1 */
@@ -124,7 +124,7 @@ static void test_ir_interp__read_modify_write_and_locks_on_every_version(void **
         if (!e->ev_locks)
             fail_msg("3.%d: the store inside `with lock:` is not under the lock", minors[v]);
         assert_int_equal(with.f_nacqs, 1);
-        assert_string_equal(with.f_acqs[0].a_path->p_text, "global:lock");
+        assert_string_equal(ir_path_text(with.f_acqs[0].a_path), "global:lock");
         assert_int_equal(with.f_acqs[0].a_with, 1);
 
         /* lock.acquire(); try: counter = counter + 1 finally: lock.release() */
@@ -158,7 +158,7 @@ static void test_ir_interp__check_then_act_is_guarded(void **state)
                 continue;
             for (b = e->ev_block; b != UINT32_MAX; b = f.f_blocks[b].b_idom) {
                 if ((g = ir_block_guard(&f, b)) >= 0 && f.f_events[g].ev_test == TEST_NOT_IN) {
-                    assert_string_equal(f.f_events[g].ev_path->p_text, "global:cache");
+                    assert_string_equal(ir_path_text(f.f_events[g].ev_path), "global:cache");
                     found = 1;
                     break;
                 }
