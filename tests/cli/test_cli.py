@@ -98,6 +98,75 @@ class Cli(unittest.TestCase):
         self.assertTrue(any(c["exceptiontable"] for c in doc["code"]))
 
 
+class Check(unittest.TestCase):
+    """gilcheck check: exit codes, the concise contract, scopes, JSON, bad inputs."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_concise_lines_and_exit_1(self):
+        pyc = os.path.join(FIXTURES, "3.11", "threads.pyc")
+        rc, out, err = run("check", "--scope", "all", "--format", "concise", pyc)
+        self.assertEqual(rc, 1, err)
+        lines = out.splitlines()
+        self.assertTrue(lines)
+        for line in lines:
+            self.assertRegex(line, r"^[^:]+:\d+:\d+: GIL\d{3} \S")
+        self.assertTrue(any(" GIL101 " in l for l in lines))
+        self.assertEqual(lines, sorted(lines, key=lambda l: (l.split(":")[0], int(l.split(":")[1]),
+                                                             int(l.split(":")[2]))))
+
+    def test_clean_file_exits_0(self):
+        pyc = os.path.join(FIXTURES, "3.11", "small.pyc")
+        rc, out, err = run("check", "--format", "concise", pyc)
+        self.assertEqual((rc, out), (0, ""), err)
+
+    def test_scope_concurrent_reports_less_than_all(self):
+        pyc = os.path.join(FIXTURES, "3.12", "threads.pyc")
+        rc_all, out_all, _ = run("check", "--scope", "all", "--format", "concise", pyc)
+        rc_con, out_con, _ = run("check", "--format", "concise", pyc)
+        self.assertLessEqual(len(out_con.splitlines()), len(out_all.splitlines()))
+        self.assertEqual(rc_all, 1)
+
+    def test_json_findings_carry_their_window(self):
+        pyc = os.path.join(FIXTURES, "3.9", "threads.pyc")
+        rc, out, err = run("check", "--scope", "all", "--format", "json", pyc)
+        self.assertEqual(rc, 1, err)
+        findings = json.loads(out)
+        f = [f for f in findings if f["rule"] == "GIL101"][0]
+        for key in ("name", "severity", "path", "line", "column", "message", "related", "window",
+                    "python"):
+            self.assertIn(key, f)
+        self.assertEqual(f["python"], "3.9")
+        self.assertLessEqual(f["window"]["first"], f["window"]["last"])
+        # 3.6-3.9 can switch threads between the load and the store of `counter += 1`
+        self.assertTrue(f["window"]["gil_switch"])
+
+    def test_undecodable_input_is_named_and_the_rest_analysed(self):
+        bad = os.path.join(self.tmp.name, "bad.pyc")
+        with open(bad, "wb") as fh:
+            fh.write(b"\xa7\x0d\x0d\x0a" + b"\0" * 12 + b"\xe3garbage")
+        good = os.path.join(FIXTURES, "3.11", "threads.pyc")
+        rc, out, err = run("check", "--scope", "all", "--format", "concise", bad, good)
+        self.assertEqual(rc, 2)
+        self.assertIn("bad.pyc: bad marshal data at offset", err)
+        self.assertIn(" GIL101 ", out)
+
+    def test_directories_are_searched(self):
+        rc, out, err = run("check", "--scope", "all", "--format", "concise",
+                           os.path.join(FIXTURES, "3.10"))
+        self.assertEqual(rc, 1, err)
+        self.assertIn("threads.py", out)
+
+    def test_usage_errors(self):
+        self.assertEqual(run("check")[0], 2)
+        self.assertEqual(run("check", "--scope", "some", "x.pyc")[0], 2)
+        self.assertEqual(run("check", "--format", "xml", "x.pyc")[0], 2)
+
+
 if __name__ == "__main__":
     GILCHECK = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)
