@@ -5,10 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(cmake make gcc clang pkg-config libpython3-dev libyaml-dev libjansson-dev libcmocka-dev
-      nodejs npm)
 missing=()
-for p in "${pkgs[@]}"; do
+# tools: whatever provides the command will do (node may come with its own npm)
+for pair in cmake:cmake make:make gcc:gcc clang:clang pkg-config:pkg-config node:nodejs; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if ! command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+# libraries: the Debian -dev packages
+for p in libpython3-dev libyaml-dev libjansson-dev libcmocka-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,6 +26,6 @@ fi
 
 if [ ! -d tools/node/node_modules/pyodide ]; then
   echo "deps: installing pyodide (CPython 3.14) under tools/node"
-  npm install --prefix tools/node --no-audit --no-fund --loglevel=error >/dev/null \
+  (cd tools/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
     || echo "deps: warning: npm install failed; 3.14 oracle tests will be skipped"
 fi
