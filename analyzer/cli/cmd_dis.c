@@ -191,10 +191,12 @@ static void arg_meaning(strbuf *sb, const bc_code *bc, const bc_instr *in)
     else if (in->in_flags & OPF_FREE)
         o = bc_deref(bc, in->in_a);
     if (o) {
-        if (in->in_sem == SEM_LOAD_ATTR && in->in_b)
+        if ((in->in_sem == SEM_LOAD_ATTR && in->in_b))
             sb_puts(sb, "NULL|self + ");
+        if (in->in_sem == SEM_LOAD_GLOBAL && (in->in_b & 3) == 3)
+            sb_puts(sb, "NULL + ");
         sb_putn(sb, o->u.o_str.s, o->u.o_str.len);
-        if (in->in_sem == SEM_LOAD_GLOBAL && in->in_b)
+        if (in->in_sem == SEM_LOAD_GLOBAL && (in->in_b & 3) == 1)
             sb_puts(sb, " + NULL");
     }
 }

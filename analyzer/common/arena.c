@@ -8,7 +8,7 @@
 #include "mem.h"
 
 #define ARENA_ALIGN 16
-#define ARENA_CHUNK (1024 * 1024)
+#define ARENA_CHUNK (64 * 1024)
 
 typedef struct chunk {
     struct chunk *c_next;  /* previously filled chunk */

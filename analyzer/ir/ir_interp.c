@@ -1159,8 +1159,13 @@ static void run_block(interp *it, uint32_t b)
             drop(s, &v);
         }
     }
-    if (blk->b_succ[0] != NONE)
-        hand_to(it, blk->b_succ[0], s, s->s_depth, 0);
+    /* the fall-through successor takes this block's state as it is: no copy */
+    if (blk->b_succ[0] != NONE && !it->i_in[blk->b_succ[0]]) {
+        it->i_in[blk->b_succ[0]] = s;
+        it->i_in[b] = NULL;
+        if (it->i_in_exc[b] == s)
+            it->i_in_exc[b] = NULL;
+    }
     /* the edges out of this block carry a guard: the test its conditional jump consumed, with
      * the outcome of each edge, or else the guard of the block itself */
     {

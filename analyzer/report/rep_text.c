@@ -141,10 +141,12 @@ static void write_full(rep_ctx *r, const finding *f)
             fputc('^', r->r_out);
         fputc('\n', r->r_out);
     }
-    if (f->f_rel_what)
+    if (f->f_rel_what) {
         fprintf(r->r_out, "%6s = %s at %s:%d:%d\n", "", f->f_rel_what, f->f_file, f->f_rel_line,
                 f->f_rel_col);
-    fprintf(r->r_out, "%6s = shows %s\n\n", "", rep_where(f, where, sizeof where));
+        fprintf(r->r_out, "%6s = shows %s\n", "", rep_where(f, where, sizeof where));
+    }
+    fputc('\n', r->r_out);
 }
 
 void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
