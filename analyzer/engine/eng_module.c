@@ -83,20 +83,7 @@ int set_add(strset *s, arena *a, const char *key, int32_t val)
 
 int kb_has(const char *const *sorted, size_t n, const char *s)
 {
-    size_t lo = 0, hi = n;
-    if (!s)
-        return 0;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(s, sorted[mid]);
-        if (!c)
-            return 1;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return 0;
+    return ir_name_in(s, sorted, n);
 }
 
 /* Appends s to a string list kept in the arena (capacity doubles at powers of two). */

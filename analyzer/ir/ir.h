@@ -173,6 +173,9 @@ typedef struct ir_kb {
     size_t k_nreader_funcs;
 } ir_kb;
 
+/* Is name in the sorted list (binary search)? */
+int ir_name_in(const char *name, const char *const *sorted, size_t n);
+
 /* Interprets f's code, filling f_events and f_acqs.  bf is the file's code list (functions made
  * from constants name their code index).  Returns G_OK or a negative code with a message. */
 int ir_interpret(ir_func *f, const bc_file *bf, const ir_kb *kb, ir_paths *paths, arena *a,

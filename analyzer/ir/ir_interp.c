@@ -231,8 +231,7 @@ static int is_none_const(interp *it, const aval *v)
     return o && o->o_kind == PYC_NONE;
 }
 
-/* Is name in the sorted list? */
-static int name_in(const char *name, const char *const *list, size_t n)
+int ir_name_in(const char *name, const char *const *list, size_t n)
 {
     size_t lo = 0, hi = n;
     if (!name)
@@ -471,6 +470,25 @@ static void hand_to(interp *it, uint32_t b, const state *s, int64_t depth, int e
         it->i_in[b] = t;
 }
 
+/***** locks *****/
+
+/* Records an acquisition of the object at p (or of a call's result, callee) and marks it held.
+ * Returns its index, or -1 past the 64 tracked per function. */
+static int32_t acquire(interp *it, state *s, const ir_path *p, const char *callee, uint32_t idx,
+                       int with)
+{
+    ir_acq *q;
+    if (it->i_f->f_nacqs >= 64)
+        return -1;
+    q = &it->i_f->f_acqs[it->i_f->f_nacqs];
+    q->a_path = p;
+    q->a_callee = callee;
+    q->a_instr = idx;
+    q->a_with = (uint8_t)with;
+    s->s_held |= (uint64_t)1 << it->i_f->f_nacqs;
+    return (int32_t)it->i_f->f_nacqs++;
+}
+
 /***** calls *****/
 
 /* The names of keyword arguments: a constant tuple of strings, or none. */
@@ -589,13 +607,8 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         res.a_aux = vals[first].a_aux;
     }
     /* locks taken and given back by hand */
-    if (on && mname && !strcmp(mname, "acquire") && it->i_f->f_nacqs < 64) {
-        ir_acq *q = &it->i_f->f_acqs[it->i_f->f_nacqs];
-        q->a_path = on;
-        q->a_callee = NULL;
-        q->a_instr = idx;
-        q->a_with = 0;
-        s->s_held |= (uint64_t)1 << it->i_f->f_nacqs++;
+    if (on && mname && !strcmp(mname, "acquire")) {
+        acquire(it, s, on, NULL, idx, 0);
         e->ev_locks = s->s_held;
     } else if (on && mname && !strcmp(mname, "release")) {
         for (k = 0; k < it->i_f->f_nacqs; k++)
@@ -604,7 +617,7 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     }
     /* readers: D.get(k) reads D[k]; len(L), sorted(L) read L's items */
     if (callee.a_kind == AV_METHOD || (callee.a_path && callee.a_path->p_kind == PATH_ATTR)) {
-        if (on && name_in(mname, it->i_kb->k_reader_methods, it->i_kb->k_nreader_methods)) {
+        if (on && ir_name_in(mname, it->i_kb->k_reader_methods, it->i_kb->k_nreader_methods)) {
             const ir_path *key = nargs ? key_path(it, &vals[first]) : fresh_path(it, "key");
             const ir_path *item = key ? ir_path_item(it->i_paths, on, key) : NULL;
             aval got = load(it, item, idx, s, &res.a_src);
@@ -613,7 +626,7 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         }
     } else if (nargs >= 1 && vals[first].a_path && callee.a_path &&
                callee.a_path->p_kind == PATH_GLOBAL &&
-               name_in(callee.a_path->p_name, it->i_kb->k_reader_funcs, it->i_kb->k_nreader_funcs)) {
+               ir_name_in(callee.a_path->p_name, it->i_kb->k_reader_funcs, it->i_kb->k_nreader_funcs)) {
         const ir_path *key = fresh_path(it, "key");
         const ir_path *item = key ? ir_path_item(it->i_paths, vals[first].a_path, key) : NULL;
         aval got = load(it, item, idx, s, &res.a_src);
@@ -1010,16 +1023,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     case SEM_WITH_ENTER:
         v = pop(s);
         x = av_make(AV_EXIT);
-        x.a_aux = -1;
-        if (it->i_f->f_nacqs < 64) {
-            ir_acq *q = &it->i_f->f_acqs[it->i_f->f_nacqs];
-            q->a_path = v.a_path;
-            q->a_callee = v.a_kind == AV_CALLRES ? v.a_name : NULL;
-            q->a_instr = idx;
-            q->a_with = 1;
-            x.a_aux = (int32_t)it->i_f->f_nacqs++;
-            s->s_held |= (uint64_t)1 << x.a_aux;
-        }
+        x.a_aux = acquire(it, s, v.a_path, v.a_kind == AV_CALLRES ? v.a_name : NULL, idx, 1);
         if ((in->in_flags & OPF_JUMP) && s->s_nfb < MAX_FBLOCKS)
             s->s_fb[s->s_nfb++].fb_acq = x.a_aux;
         push(it, s, x);
@@ -1031,16 +1035,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         v = pop(s);
         if (in->in_a == 1 || in->in_a == 3) {
             x = av_make(AV_EXIT);
-            x.a_aux = -1;
-            if (it->i_f->f_nacqs < 64) {
-                ir_acq *q = &it->i_f->f_acqs[it->i_f->f_nacqs];
-                q->a_path = v.a_path;
-                q->a_callee = v.a_kind == AV_CALLRES ? v.a_name : NULL;
-                q->a_instr = idx;
-                q->a_with = 1;
-                x.a_aux = (int32_t)it->i_f->f_nacqs++;
-                s->s_held |= (uint64_t)1 << x.a_aux;
-            }
+            x.a_aux = acquire(it, s, v.a_path, v.a_kind == AV_CALLRES ? v.a_name : NULL, idx, 1);
         } else {
             x = av_make(AV_METHOD);
             x.a_path = v.a_path;

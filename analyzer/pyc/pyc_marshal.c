@@ -151,9 +151,6 @@ static void ref_fill(reader *r, int64_t idx, const pyc_obj *o)
 
 /***** text *****/
 
-/* Checks UTF-8 the way CPython's "surrogatepass" decoder accepts it: shortest forms only, code
- * points up to U+10FFFF, lone surrogates allowed.  Returns the offset of the first bad byte, or
- * -1 when s is valid. */
 /* Bytes from the start of s[0..n) that are ASCII, counted a word at a time (the common case:
  * names and most text in a pyc are ASCII). */
 static size_t ascii_prefix(const uint8_t *s, size_t n)
@@ -170,6 +167,9 @@ static size_t ascii_prefix(const uint8_t *s, size_t n)
     return i;
 }
 
+/* Checks UTF-8 the way CPython's "surrogatepass" decoder accepts it: shortest forms only, code
+ * points up to U+10FFFF, lone surrogates allowed.  Returns the offset of the first bad byte, or
+ * -1 when s is valid. */
 static long utf8_check(const uint8_t *s, size_t n)
 {
     size_t i = ascii_prefix(s, n);
