@@ -8,16 +8,6 @@
 
 #define NONE UINT32_MAX
 
-/* The exception-table entry covering byte offset off (the innermost is listed first), or NULL. */
-static const bc_handler *handler_at(const bc_code *bc, uint32_t off)
-{
-    uint32_t i;
-    for (i = 0; i < bc->bc_nhandlers; i++)
-        if (bc->bc_handlers[i].h_start <= off && off < bc->bc_handlers[i].h_end)
-            return &bc->bc_handlers[i];
-    return NULL;
-}
-
 /* A jump whose target is an exception handler, not a normal successor (pre-3.11 SETUP_*). */
 static int is_setup(const bc_instr *in)
 {
@@ -217,13 +207,22 @@ int cfg_build(ir_func *f, const bc_code *bc, arena *a, diag_ctx *d, const char *
         blocks[nb - 1].b_last = i;
         f->f_block_of[i] = nb - 1;
     }
+    /* the innermost handler of each block's first instruction: one sweep over the table
+     * (entries are listed innermost first), instead of a search per block */
+    for (i = 0; i < bc->bc_nhandlers; i++) {
+        const bc_handler *h = &bc->bc_handlers[i];
+        uint32_t u, target = block_at(f, bc, (int32_t)h->h_target);
+        for (u = h->h_start / 2; u < h->h_end / 2 && u < bc->bc_nunits; u++) {
+            int32_t k = bc->bc_at[u];
+            if (k >= 0 && blocks[f->f_block_of[k]].b_first == (uint32_t)k &&
+                blocks[f->f_block_of[k]].b_handler == NONE)
+                blocks[f->f_block_of[k]].b_handler = target;
+        }
+    }
     for (i = 0; i < nb; i++) {
         ir_block *b = &blocks[i];
         const bc_instr *last = &bc->bc_instrs[b->b_last];
-        const bc_handler *h = handler_at(bc, bc->bc_instrs[b->b_first].in_offset);
         int falls = !(last->in_flags & OPF_NOFALL) && i + 1 < nb;
-        if (h)
-            b->b_handler = block_at(f, bc, (int32_t)h->h_target);
         if (last->in_target >= 0) {
             uint32_t t = block_at(f, bc, last->in_target);
             if (is_setup(last))
