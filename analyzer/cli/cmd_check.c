@@ -7,6 +7,7 @@
 #include "../bytecode/bytecode.h"
 #include "../common/err.h"
 #include "../engine/engine.h"
+#include "../input/input.h"
 #include "../pyc/pyc.h"
 #include "../report/report.h"
 #include "cli.h"
@@ -14,8 +15,11 @@
 static const char check_usage[] =
     "usage: gilcheck check [--scope concurrent|all] [--format full|concise|json] PATH...\n"
     "\n"
-    "Finds operations on shared state that are not atomic in .pyc files (directories are searched\n"
-    "for *.pyc).\n"
+    "Finds operations on shared state that are not atomic in .py and .pyc files (directories are\n"
+    "searched for *.py and *.pyc; a .py is compiled in-process by the embedded CPython 3.11 and\n"
+    "never run; a syntax error is reported as GIL000).  A finding is dropped when its line ends\n"
+    "with `# noqa` or `# noqa: GILnnn[, GILnnn]`; `# gilcheck: noqa[: GILnnn]` on any line\n"
+    "applies to the whole file.\n"
     "\n"
     "  --scope concurrent   report in functions that run in threads, methods of classes that use\n"
     "                       a lock, and for state a lock protects somewhere (default)\n"
@@ -53,8 +57,21 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
-/* Collects *.pyc under dir (recursively, not following symlinked directories). */
-static void walk(paths *ps, const char *dir, diag_ctx *d, int depth)
+/* Directories never searched for *.py: tools' state, builds, installed packages. */
+static int skip_for_source(const char *name)
+{
+    static const char *const skip[] = { ".git", ".venv", "venv", "build", "dist", "node_modules",
+                                        "site-packages", "__pycache__" };
+    size_t i;
+    for (i = 0; i < sizeof skip / sizeof *skip; i++)
+        if (!strcmp(name, skip[i]))
+            return 1;
+    return 0;
+}
+
+/* Collects *.pyc under dir (recursively, not following symlinked directories), and *.py outside
+ * the directories skip_for_source names (`sources` 0 below one of them). */
+static void walk(paths *ps, const char *dir, diag_ctx *d, int depth, int sources)
 {
     DIR *dp = opendir(dir);
     struct dirent *e;
@@ -71,8 +88,9 @@ static void walk(paths *ps, const char *dir, diag_ctx *d, int depth)
         if (lstat(path, &st))
             continue;
         if (S_ISDIR(st.st_mode) && depth < 64)
-            walk(ps, path, d, depth + 1);
-        else if (S_ISREG(st.st_mode) && ends_with(e->d_name, ".pyc"))
+            walk(ps, path, d, depth + 1, sources && !skip_for_source(e->d_name));
+        else if (S_ISREG(st.st_mode) && (ends_with(e->d_name, ".pyc") ||
+                                         (sources && ends_with(e->d_name, ".py"))))
             paths_add(ps, path);
     }
     closedir(dp);
@@ -81,6 +99,115 @@ static void walk(paths *ps, const char *dir, diag_ctx *d, int depth)
 static int by_text(const void *x, const void *y)
 {
     return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The source a walked .pyc was compiled from: dir/__pycache__/NAME.TAG.pyc -> dir/NAME.py,
+ * dir/NAME.pyc -> dir/NAME.py.  0 when the path has no such form. */
+static int source_of_pyc(const char *pyc, char *buf, size_t size)
+{
+    const char *slash = strrchr(pyc, '/'), *base = slash ? slash + 1 : pyc, *dot;
+    size_t dirlen = (size_t)(base - pyc);
+    if (dirlen >= 13 && !strncmp(base - 13, "/__pycache__/", 13)) {
+        dot = strchr(base, '.');
+        return snprintf(buf, size, "%.*s%.*s.py", (int)(dirlen - 12), pyc, (int)(dot - base),
+                        base) < (int)size;
+    }
+    return snprintf(buf, size, "%.*s.py", (int)(strlen(pyc) - 4), pyc) < (int)size;
+}
+
+/* Drops from the sorted walked paths [from, n) every .pyc whose source .py is also there: the
+ * source is analysed instead, so nothing is reported twice.  Marks first, then compacts, so the
+ * binary search always sees the whole sorted range.  Keeps everything when memory runs out. */
+static void drop_compiled_twins(paths *ps, size_t from)
+{
+    size_t i, kept = from, n = ps->p_n - from;
+    unsigned char *twin = calloc(n ? n : 1, 1);
+    char src[4096];
+    if (!twin)
+        return;
+    for (i = 0; i < n; i++) {
+        const char *key = src, *p = ps->p_items[from + i];
+        twin[i] = ends_with(p, ".pyc") && source_of_pyc(p, src, sizeof src) &&
+                  bsearch(&key, ps->p_items + from, n, sizeof *ps->p_items, by_text);
+    }
+    for (i = 0; i < n; i++) {
+        if (twin[i])
+            free(ps->p_items[from + i]);
+        else
+            ps->p_items[kept++] = ps->p_items[from + i];
+    }
+    ps->p_n = kept;
+    free(twin);
+}
+
+/* Drops the findings that `# noqa` comments of the source `src` suppress (GIL000 never). */
+static void drop_suppressed(eng_result *res, const char *src)
+{
+    in_noqa nq;
+    uint32_t i, kept = 0;
+    if (!res->r_count || in_noqa_load(&nq, src))
+        return;
+    for (i = 0; i < res->r_count; i++)
+        if (!strcmp(res->r_findings[i].f_rule, "GIL000") ||
+            !in_noqa_suppressed(&nq, res->r_findings[i].f_line, res->r_findings[i].f_rule))
+            res->r_findings[kept++] = res->r_findings[i];
+    res->r_count = kept;
+    in_noqa_free(&nq);
+}
+
+/* The module's co_filename as a C string in `a` ("" when unusable). */
+static const char *source_name(const pyc_file *f, arena *a)
+{
+    const pyc_obj *fn = f->f_root->u.o_code->co_filename;
+    char *s;
+    if (!fn || fn->o_kind != PYC_STR || !(s = arena_alloc(a, fn->u.o_str.len + 1)))
+        return "";
+    memcpy(s, fn->u.o_str.s, fn->u.o_str.len);
+    s[fn->u.o_str.len] = 0;
+    return s;
+}
+
+/* Analyses one .py: compile in-process, then the .pyc pipeline; a syntax error is one GIL000
+ * finding.  Returns G_OK (findings in *res, in `a`) or a negative code with a message in d; *out_f
+ * is the decoded image (its own arena), NULL or not, for the caller to free after reporting. */
+static int analyze_source(pyc_file **out_f, eng_result *res, const char *path, const eng_kb *kb,
+                          const eng_options *opt, arena *a, diag_ctx *d)
+{
+    in_compiled c;
+    pyc_file *f = NULL;
+    bc_file *bf = NULL;
+    int rc = in_compile_path(&c, path, d);
+    *out_f = NULL;
+    if (rc)
+        return rc;
+    if (c.ic_syntax) {
+        finding *g = arena_alloc(a, sizeof *g);
+        char *msg = arena_alloc(a, strlen(c.ic_msg) + 16), *file = arena_alloc(a, strlen(path) + 1);
+        if (!g || !msg || !file)
+            return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+        memset(g, 0, sizeof *g);
+        sprintf(msg, "syntax error: %s", c.ic_msg);
+        strcpy(file, path);
+        g->f_rule = "GIL000";
+        g->f_file = file;
+        g->f_message = msg;
+        g->f_target = g->f_function = "";
+        g->f_line = g->f_end_line = c.ic_line;
+        g->f_col = c.ic_col;
+        g->f_end_col = g->f_rel_line = g->f_rel_col = -1;
+        g->f_python_minor = 11;
+        res->r_findings = g;
+        res->r_count = res->r_cap = 1;
+        return G_OK;
+    }
+    rc = pyc_load_bytes(&f, c.ic_pyc, c.ic_len, path, d);
+    in_compiled_free(&c);
+    *out_f = f;
+    if (!rc)
+        rc = bc_decode_file(&bf, f, path, d);
+    if (!rc)
+        rc = eng_analyze(res, f, bf, kb, opt, a, d, path);
+    return rc;
 }
 
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
@@ -128,8 +255,9 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             struct stat st;
             if (stat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
                 size_t before = ps.p_n;
-                walk(&ps, s, &d, 0);
+                walk(&ps, s, &d, 0, 1);
                 qsort(ps.p_items + before, ps.p_n - before, sizeof *ps.p_items, by_text);
+                drop_compiled_twins(&ps, before);
             } else {
                 paths_add(&ps, s);
             }
@@ -158,16 +286,25 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         pyc_file *f = NULL;
         bc_file *bf = NULL;
         eng_result res = { NULL, 0, 0 };
+        pyc_file *compiled = NULL;  /* a .py's image, in its own arena */
+        const char *src = path;
         arena_reset(a);
-        if (pyc_load_path_in(&f, a, path, &d) || bc_decode_file(&bf, f, path, &d) ||
-            eng_analyze(&res, f, bf, &kb, &opt, a, &d, path)) {
+        if (ends_with(path, ".py") ? analyze_source(&compiled, &res, path, &kb, &opt, a, &d)
+            : (pyc_load_path_in(&f, a, path, &d) || bc_decode_file(&bf, f, path, &d) ||
+               eng_analyze(&res, f, bf, &kb, &opt, a, &d, path))) {
+            pyc_file_free(compiled);
             cli_print_diags(&d, err);
             diag_free(&d);
             diag_init(&d);
             status = EXIT_ERROR;
             continue;
         }
-        rep_file(&rep, res.r_findings, res.r_count);
+        if (f)              /* a .pyc: `# noqa` comments of the source it names */
+            src = source_name(f, a);
+        drop_suppressed(&res, src);
+        if (res.r_count)    /* no findings: r_findings is NULL, which qsort must not get */
+            rep_file(&rep, res.r_findings, res.r_count);
+        pyc_file_free(compiled);
     }
     rep_end(&rep);
     if (status == EXIT_CLEAN && rep.r_count)
@@ -179,6 +316,7 @@ done:
     arena_free(a);
     arena_free(kba);
     diag_free(&d);
+    in_shutdown();
     if (fflush(out) != 0 || ferror(out))
         status = EXIT_ERROR;
     return status;

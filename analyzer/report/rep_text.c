@@ -164,6 +164,8 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
 void rep_file(rep_ctx *r, finding *f, uint32_t n)
 {
     uint32_t i;
+    if (!n)
+        return;
     for (i = 0; i < n; i++)
         fill_columns(&f[i]);
     qsort(f, n, sizeof *f, by_position);

@@ -1,0 +1,68 @@
+/* The input stage: Python source compiled in-process to a 3.11 .pyc image (embedded libpython),
+ * and `# noqa` comments read from source files.  Knows nothing of later stages. */
+#ifndef GILCHECK_INPUT_H
+#define GILCHECK_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/diag.h"
+
+/* What compiling one source file gave: a .pyc image, or the syntax error that stopped it. */
+typedef struct in_compiled {
+    uint8_t *ic_pyc;          /* malloc'd 3.11 .pyc image (16-byte header + marshal 4), or NULL */
+    size_t ic_len;            /* bytes of ic_pyc */
+    int ic_syntax;            /* 1: the source has a syntax error, ic_pyc is NULL */
+    int32_t ic_line;          /* the error's line, 1-based (1 when CPython gives none) */
+    int32_t ic_col;           /* the error's column, 1-based (1 when CPython gives none) */
+    char ic_msg[512];         /* "invalid syntax", "unknown encoding: foo", ... */
+} in_compiled;
+
+/* Compiles src[0..len) as a module named `path` (its co_filename) with the embedded CPython 3.11,
+ * honouring a PEP 263 coding cookie; the code is never executed.  The interpreter starts on the
+ * first call (isolated, no site) and stays until in_shutdown.  Returns G_OK with either ic_pyc
+ * (the caller frees it) or ic_syntax set; G_EBAD with a message naming `path` when CPython fails
+ * otherwise (nesting too deep for it, out of memory in the interpreter), G_ENOMEM; *out then holds
+ * no image. */
+int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const char *path,
+                     diag_ctx *d);
+
+/* in_compile_bytes of a file read from disk; G_EIO with a message naming it when unreadable. */
+int in_compile_path(in_compiled *out, const char *path, diag_ctx *d);
+
+/* Frees the image; *c may be reused afterwards. */
+void in_compiled_free(in_compiled *c);
+
+/* Finalizes the embedded interpreter if in_compile_* started it.  Safe to call when it did not. */
+void in_shutdown(void);
+
+/* The 3.11 pyc magic number of the embedded interpreter (3495), starting it if needed; -1 when
+ * it cannot start. */
+int in_magic(void);
+
+/* `# noqa` comments of one source file. */
+typedef struct in_noqa_line {
+    int32_t nl_line;          /* 1-based line whose comment holds `# noqa` */
+    char *nl_codes;           /* "GIL101,GIL104" upper-cased, or NULL: every code */
+} in_noqa_line;
+
+typedef struct in_noqa {
+    in_noqa_line *nq_lines;   /* sorted by line */
+    size_t nq_count;
+    int nq_file_all;          /* `# gilcheck: noqa` somewhere: every finding of the file */
+    char *nq_file_codes;      /* `# gilcheck: noqa: GIL201, ...`: these codes in the whole file */
+} in_noqa;
+
+/* Reads the comments of src[0..len) (outside strings, triple-quoted ones included).  Returns G_OK
+ * or G_ENOMEM; *out is empty after a failure and always needs in_noqa_free. */
+int in_noqa_parse(in_noqa *out, const uint8_t *src, size_t len);
+
+/* in_noqa_parse of a file; G_EIO (and an empty *out, no message) when it cannot be read. */
+int in_noqa_load(in_noqa *out, const char *path);
+
+/* 1 when a finding of rule `code` on `line` is suppressed. */
+int in_noqa_suppressed(const in_noqa *nq, int32_t line, const char *code);
+
+void in_noqa_free(in_noqa *nq);
+
+#endif

@@ -1,0 +1,256 @@
+/* Python source to a 3.11 .pyc image with the embedded libpython: compile, marshal, header. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <marshal.h>
+
+#include "input.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/mem.h"
+
+static int started;    /* this stage initialised the interpreter (and finalizes it) */
+static int start_failed;
+
+/* Starts an isolated interpreter once: no site, no environment, no signal handlers. */
+static int python_start(void)
+{
+    PyConfig config;
+    PyStatus st;
+    if (Py_IsInitialized())
+        return 0;
+    if (start_failed)
+        return -1;
+    PyConfig_InitIsolatedConfig(&config);
+    config.site_import = 0;
+    config.install_signal_handlers = 0;
+    config.write_bytecode = 0;
+    config.user_site_directory = 0;
+    /* compile() warns (SyntaxWarning, DeprecationWarning) on stderr: not gilcheck's findings */
+    st = PyWideStringList_Append(&config.warnoptions, L"ignore");
+    if (!PyStatus_Exception(st))
+        st = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(st)) {
+        start_failed = 1;
+        return -1;
+    }
+    started = 1;
+    return 0;
+}
+
+void in_shutdown(void)
+{
+    if (started && Py_IsInitialized())
+        Py_FinalizeEx();
+    started = 0;
+}
+
+int in_magic(void)
+{
+    if (python_start())
+        return -1;
+    return (int)(PyImport_GetMagicNumber() & 0xffff);
+}
+
+void in_compiled_free(in_compiled *c)
+{
+    mem_free(c->ic_pyc);
+    c->ic_pyc = NULL;
+    c->ic_len = 0;
+}
+
+/* An int attribute of an exception, or `dflt` when missing, None or not an int. */
+static long attr_long(PyObject *exc, const char *name, long dflt)
+{
+    PyObject *v = PyObject_GetAttrString(exc, name);
+    long r = dflt;
+    if (v && PyLong_Check(v)) {
+        r = PyLong_AsLong(v);
+        if (r == -1 && PyErr_Occurred())
+            r = dflt;
+    }
+    Py_XDECREF(v);
+    PyErr_Clear();
+    return r;
+}
+
+/* str(obj) as UTF-8 into buf; "" when it has none. */
+static void text_of(PyObject *obj, char *buf, size_t size)
+{
+    PyObject *s = obj ? PyObject_Str(obj) : NULL;
+    const char *u = s ? PyUnicode_AsUTF8(s) : NULL;
+    snprintf(buf, size, "%s", u ? u : "");
+    Py_XDECREF(s);
+    PyErr_Clear();
+}
+
+/* Turns the pending exception into *out's syntax error (G_OK) or a message in d (G_EBAD). */
+static int compile_error(in_compiled *out, const char *path, diag_ctx *d)
+{
+    PyObject *type, *value, *tb;
+    int rc = G_OK;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value && PyErr_GivenExceptionMatches(type, PyExc_SyntaxError)) {
+        PyObject *msg = PyObject_GetAttrString(value, "msg");
+        PyErr_Clear();
+        text_of(msg ? msg : value, out->ic_msg, sizeof out->ic_msg);
+        Py_XDECREF(msg);
+        out->ic_syntax = 1;
+        out->ic_line = (int32_t)attr_long(value, "lineno", 1);
+        out->ic_col = (int32_t)attr_long(value, "offset", 1);
+    } else if (value && PyErr_GivenExceptionMatches(type, PyExc_ValueError)) {
+        /* UnicodeDecodeError of a wrong cookie, null bytes: the source is not valid Python */
+        text_of(value, out->ic_msg, sizeof out->ic_msg);
+        out->ic_syntax = 1;
+        out->ic_line = out->ic_col = 1;
+    } else if (value && PyErr_GivenExceptionMatches(type, PyExc_MemoryError)) {
+        /* 3.11's parser raises a bare MemoryError when its stack runs out on deep nesting */
+        rc = diag_add(d, G_EBAD, path, -1, "cannot compile (MemoryError: nested too deeply for "
+                      "CPython's parser, or out of memory)");
+    } else {
+        char what[400];
+        text_of(value, what, sizeof what);
+        rc = diag_add(d, G_EBAD, path, -1, "cannot compile (%s%s%s)",
+                      type ? ((PyTypeObject *)type)->tp_name : "error", *what ? ": " : "", what);
+    }
+    if (out->ic_syntax) {
+        if (out->ic_line < 1)
+            out->ic_line = 1;
+        if (out->ic_col < 1)
+            out->ic_col = 1;
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return rc;
+}
+
+/* The first NUL byte's line and column (CPython refuses such sources). */
+static void nul_position(in_compiled *out, const uint8_t *src, size_t len)
+{
+    size_t i;
+    int32_t line = 1, col = 1;
+    for (i = 0; i < len && src[i]; i++) {
+        if (src[i] == '\n' || (src[i] == '\r' && !(i + 1 < len && src[i + 1] == '\n'))) {
+            line++;
+            col = 1;
+        } else if (src[i] != '\r' && (src[i] & 0xc0) != 0x80) {
+            col++;
+        }
+    }
+    out->ic_syntax = 1;
+    out->ic_line = line;
+    out->ic_col = col;
+    snprintf(out->ic_msg, sizeof out->ic_msg, "source code cannot contain null bytes");
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = v & 0xff;
+    p[1] = v >> 8 & 0xff;
+    p[2] = v >> 16 & 0xff;
+    p[3] = v >> 24 & 0xff;
+}
+
+int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const char *path,
+                     diag_ctx *d)
+{
+    PyCompilerFlags flags = _PyCompilerFlags_INIT;
+    PyObject *name = NULL, *code = NULL, *data = NULL;
+    char *text;
+    int rc = G_OK;
+
+    memset(out, 0, sizeof *out);
+    if (memchr(src, 0, len)) {
+        nul_position(out, src, len);
+        return G_OK;
+    }
+    if (python_start())
+        return diag_add(d, G_EBAD, path, -1, "cannot start the embedded Python to compile it");
+    text = mem_alloc(len + 1);
+    if (!text)
+        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    memcpy(text, src, len);
+    text[len] = 0;
+    /* Bytes in, no PyCF_IGNORE_COOKIE: CPython decodes by the coding cookie (UTF-8 without one). */
+    name = PyUnicode_DecodeFSDefault(path);
+    if (name)
+        code = Py_CompileStringObject(text, name, Py_file_input, &flags, 0);
+    mem_free(text);
+    if (!code) {
+        rc = compile_error(out, path, d);
+        goto done;
+    }
+    data = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);
+    if (!data) {
+        rc = compile_error(out, path, d);
+        if (!rc && out->ic_syntax) /* marshal raises ValueError only for unmarshallable objects */
+            rc = diag_add(d, G_EBAD, path, -1, "cannot marshal the compiled code (%s)",
+                          out->ic_msg);
+        out->ic_syntax = 0;
+        goto done;
+    }
+    out->ic_len = 16 + (size_t)PyBytes_GET_SIZE(data);
+    out->ic_pyc = mem_alloc(out->ic_len);
+    if (!out->ic_pyc) {
+        out->ic_len = 0;
+        rc = diag_add(d, G_ENOMEM, path, -1, "out of memory");
+        goto done;
+    }
+    put_u32(out->ic_pyc, (uint32_t)PyImport_GetMagicNumber());  /* 3495 | '\r\n' << 16 */
+    put_u32(out->ic_pyc + 4, 0);                                /* flags: timestamp pyc */
+    put_u32(out->ic_pyc + 8, 0);                                /* mtime: none */
+    put_u32(out->ic_pyc + 12, (uint32_t)len);                   /* source size */
+    memcpy(out->ic_pyc + 16, PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data));
+done:
+    Py_XDECREF(data);
+    Py_XDECREF(code);
+    Py_XDECREF(name);
+    PyErr_Clear();
+    return rc;
+}
+
+int in_compile_path(in_compiled *out, const char *path, diag_ctx *d)
+{
+    FILE *fp = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!fp)
+        return diag_add(d, G_EIO, path, -1, "cannot open (%s)", strerror(errno));
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            uint8_t *grown;
+            cap = cap ? cap * 2 : 65536;
+            grown = mem_realloc(buf, cap);
+            if (!grown) {
+                mem_free(buf);
+                fclose(fp);
+                return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+            }
+            buf = grown;
+        }
+        got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(fp)) {
+        int e = errno;
+        mem_free(buf);
+        fclose(fp);
+        return diag_add(d, G_EIO, path, -1, "cannot read (%s)", strerror(e ? e : EIO));
+    }
+    fclose(fp);
+    rc = in_compile_bytes(out, buf ? buf : (const uint8_t *)"", n, path, d);
+    mem_free(buf);
+    return rc;
+}

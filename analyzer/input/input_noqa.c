@@ -1,0 +1,265 @@
+/* `# noqa` comments: a lexer that finds the comments of a Python source (outside strings), and
+ * the per-line and per-file suppressions they declare. */
+#include "input.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/mem.h"
+
+void in_noqa_free(in_noqa *nq)
+{
+    size_t i;
+    for (i = 0; i < nq->nq_count; i++)
+        mem_free(nq->nq_lines[i].nl_codes);
+    mem_free(nq->nq_lines);
+    mem_free(nq->nq_file_codes);
+    memset(nq, 0, sizeof *nq);
+}
+
+/* Case-insensitive: does s[0..n) start with the NUL-terminated word w? */
+static int starts_with_ci(const char *s, size_t n, const char *w)
+{
+    size_t k = strlen(w), i;
+    if (n < k)
+        return 0;
+    for (i = 0; i < k; i++)
+        if (tolower((unsigned char)s[i]) != w[i])
+            return 0;
+    return 1;
+}
+
+static size_t skip_blanks(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* Parses `noqa` at s[i..n) (after the `#` and blanks): returns 0 when it is not a noqa directive,
+ * else 1 with *codes NULL (every code) or a malloc'd "GIL101,GIL104" list (-1: out of memory). */
+static int parse_noqa(const char *s, size_t i, size_t n, char **codes)
+{
+    size_t j, len = 0;
+    char *list;
+    *codes = NULL;
+    if (!starts_with_ci(s + i, n - i, "noqa"))
+        return 0;
+    i += 4;
+    if (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_'))
+        return 0;                       /* `# noqaX` is not a directive */
+    j = skip_blanks(s, i, n);
+    if (j >= n || s[j] != ':')
+        return 1;                       /* bare `# noqa` */
+    j = skip_blanks(s, j + 1, n);
+    list = mem_alloc(n - j + 1);
+    if (!list)
+        return -1;
+    /* codes: letters then digits, separated by commas and/or blanks */
+    while (j < n) {
+        size_t start = j;
+        while (j < n && isalpha((unsigned char)s[j]))
+            j++;
+        if (j == start)
+            break;
+        while (j < n && isdigit((unsigned char)s[j]))
+            j++;
+        if (j == start || !isdigit((unsigned char)s[j - 1]))
+            break;
+        if (len)
+            list[len++] = ',';
+        for (; start < j; start++)
+            list[len++] = (char)toupper((unsigned char)s[start]);
+        while (j < n && (s[j] == ',' || s[j] == ' ' || s[j] == '\t'))
+            j++;
+    }
+    list[len] = 0;
+    if (!len) {                         /* `# noqa:` without codes means every code, as flake8 */
+        mem_free(list);
+        return 1;
+    }
+    *codes = list;
+    return 1;
+}
+
+/* Appends `add` to the comma list *list (NULL: empty).  Returns 0 or -1 (out of memory). */
+static int codes_append(char **list, const char *add)
+{
+    size_t a = *list ? strlen(*list) : 0, b = strlen(add);
+    char *grown = mem_realloc(*list, a + b + 2);
+    if (!grown)
+        return -1;
+    if (a)
+        grown[a++] = ',';
+    memcpy(grown + a, add, b + 1);
+    *list = grown;
+    return 0;
+}
+
+/* Reads one comment s[0..n) (starting at its `#`) found on `line`. */
+static int comment(in_noqa *nq, const char *s, size_t n, int32_t line)
+{
+    size_t i;
+    char *codes;
+    int r;
+    /* each `#` in the comment may start a directive: `# type: ignore  # noqa: GIL101` */
+    for (i = 0; i < n; i++) {
+        size_t j;
+        if (s[i] != '#')
+            continue;
+        j = skip_blanks(s, i + 1, n);
+        if (starts_with_ci(s + j, n - j, "gilcheck:")) {
+            j = skip_blanks(s, j + 9, n);
+            r = parse_noqa(s, j, n, &codes);
+            if (r < 0)
+                return -1;
+            if (r && !codes)
+                nq->nq_file_all = 1;
+            if (r && codes) {
+                r = codes_append(&nq->nq_file_codes, codes);
+                mem_free(codes);
+                if (r)
+                    return -1;
+            }
+            continue;
+        }
+        r = parse_noqa(s, j, n, &codes);
+        if (r < 0)
+            return -1;
+        if (r) {
+            in_noqa_line *grown = mem_realloc(nq->nq_lines, (nq->nq_count + 1) * sizeof *grown);
+            if (!grown) {
+                mem_free(codes);
+                return -1;
+            }
+            nq->nq_lines = grown;
+            grown[nq->nq_count].nl_line = line;
+            grown[nq->nq_count].nl_codes = codes;
+            nq->nq_count++;
+            return 0;                   /* one directive per line */
+        }
+    }
+    return 0;
+}
+
+int in_noqa_parse(in_noqa *out, const uint8_t *src, size_t len)
+{
+    const char *s = (const char *)src;
+    size_t i = 0;
+    int32_t line = 1;
+    memset(out, 0, sizeof *out);
+    while (i < len) {
+        char c = s[i];
+        if (c == '\n' || c == '\r') {
+            if (c == '\r' && i + 1 < len && s[i + 1] == '\n')
+                i++;
+            line++;
+            i++;
+        } else if (c == '#') {
+            size_t j = i;
+            while (j < len && s[j] != '\n' && s[j] != '\r')
+                j++;
+            if (comment(out, s + i, j - i, line)) {
+                in_noqa_free(out);
+                return G_ENOMEM;
+            }
+            i = j;
+        } else if (c == '\'' || c == '"') {
+            /* a string: triple-quoted ones span lines; a backslash escapes the next character
+             * (in raw strings too, as far as the tokenizer is concerned) */
+            int triple = i + 2 < len && s[i + 1] == c && s[i + 2] == c;
+            i += triple ? 3 : 1;
+            while (i < len) {
+                if (s[i] == '\\' && i + 1 < len) {
+                    if (s[i + 1] == '\n' || s[i + 1] == '\r') {
+                        if (s[i + 1] == '\r' && i + 2 < len && s[i + 2] == '\n')
+                            i++;
+                        line++;
+                    }
+                    i += 2;
+                } else if (s[i] == c && (!triple || (i + 2 < len && s[i + 1] == c &&
+                                                     s[i + 2] == c))) {
+                    i += triple ? 3 : 1;
+                    break;
+                } else if (s[i] == '\n' || s[i] == '\r') {
+                    if (!triple)
+                        break;          /* unterminated single-quoted string ends the line */
+                    if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+                        i++;
+                    line++;
+                    i++;
+                } else {
+                    i++;
+                }
+            }
+        } else {
+            i++;
+        }
+    }
+    return G_OK;
+}
+
+int in_noqa_load(in_noqa *out, const char *path)
+{
+    FILE *fp = path && *path ? fopen(path, "rb") : NULL;
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (!fp)
+        return G_EIO;
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            uint8_t *grown;
+            cap = cap ? cap * 2 : 65536;
+            grown = mem_realloc(buf, cap);
+            if (!grown) {
+                mem_free(buf);
+                fclose(fp);
+                return G_ENOMEM;
+            }
+            buf = grown;
+        }
+        got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+        if (!got)
+            break;
+    }
+    rc = ferror(fp) ? G_EIO : in_noqa_parse(out, buf, n);
+    fclose(fp);
+    mem_free(buf);
+    return rc;
+}
+
+/* Is `code` in the comma list? */
+static int list_has(const char *list, const char *code)
+{
+    size_t k = strlen(code);
+    while (list && *list) {
+        const char *end = strchr(list, ',');
+        size_t n = end ? (size_t)(end - list) : strlen(list);
+        size_t i;
+        int same = n == k;
+        for (i = 0; same && i < n; i++)
+            same = toupper((unsigned char)list[i]) == toupper((unsigned char)code[i]);
+        if (same)
+            return 1;
+        list = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+int in_noqa_suppressed(const in_noqa *nq, int32_t line, const char *code)
+{
+    size_t i;
+    if (nq->nq_file_all || list_has(nq->nq_file_codes, code))
+        return 1;
+    for (i = 0; i < nq->nq_count; i++)
+        if (nq->nq_lines[i].nl_line == line)
+            return !nq->nq_lines[i].nl_codes || list_has(nq->nq_lines[i].nl_codes, code);
+    return 0;
+}
