@@ -381,6 +381,8 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
         free(fl.fl_text);
         return EXIT_ERROR;
     }
+    if (fl.fl_n > 1)
+        arena_hint_reused(a);  /* one arena, reset for each file */
     for (k = 0; k < fl.fl_n; k++) {
         const char *path = fl.fl_paths[k];
         diag_ctx d;

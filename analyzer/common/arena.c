@@ -25,6 +25,7 @@ struct arena {
     chunk *a_head;    /* chunk being filled; older ones follow c_next */
     chunk *a_spare;   /* emptied chunks kept by arena_reset, reused before new ones */
     size_t a_total;   /* bytes handed out */
+    size_t a_chunk;   /* size of a new chunk, header included: ARENA_CHUNK or MEM_HUGE_PAGE */
 };
 
 int arena_new(arena **out)
@@ -37,25 +38,39 @@ int arena_new(arena **out)
     a->a_head = NULL;
     a->a_spare = NULL;
     a->a_total = 0;
+    a->a_chunk = ARENA_CHUNK;
     *out = a;
     return G_OK;
 }
 
-static chunk *chunk_new(size_t want)
+void arena_hint_reused(arena *a)
 {
-    size_t size = want > ARENA_CHUNK ? want : ARENA_CHUNK;
+    a->a_chunk = MEM_HUGE_PAGE;
+}
+
+#ifndef GILCHECK_DEBUG_POOL
+/* A chunk with room for want bytes: the arena's chunk size, or more for a large block (a whole
+ * number of huge pages in a reused arena). */
+static chunk *chunk_new(arena *a, size_t want)
+{
+    size_t size;
     chunk *c;
-    if (size > SIZE_MAX - CHUNK_HDR)
+    if (want > SIZE_MAX - CHUNK_HDR - MEM_HUGE_PAGE)
         return NULL;
-    c = mem_alloc(CHUNK_HDR + size);
+    size = CHUNK_HDR + want > a->a_chunk ? CHUNK_HDR + want : a->a_chunk;
+    if (a->a_chunk == MEM_HUGE_PAGE) {
+        size = (size + MEM_HUGE_PAGE - 1) & ~(MEM_HUGE_PAGE - 1);
+        c = mem_alloc_huge(size);
+    } else {
+        c = mem_alloc(size);
+    }
     if (!c)
         return NULL;
-    c->c_size = size;
+    c->c_size = size - CHUNK_HDR;
     c->c_used = 0;
     return c;
 }
 
-#ifndef GILCHECK_DEBUG_POOL
 /* A spare chunk with room for n bytes, emptied; NULL when none fits. */
 static chunk *spare_take(arena *a, size_t n)
 {
@@ -91,11 +106,11 @@ static void *alloc_slow(arena *a, size_t n)
     {
         chunk *fresh = spare_take(a, n);
         if (!fresh)
-            fresh = chunk_new(n);
+            fresh = chunk_new(a, n);
         if (!fresh)
             return NULL;
         /* A large block gets its own chunk behind the head so the head keeps its free space. */
-        if (c && n > ARENA_CHUNK / 4) {
+        if (c && n > a->a_chunk / 4) {
             fresh->c_next = c->c_next;
             c->c_next = fresh;
             fresh->c_used = n;

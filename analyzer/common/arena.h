@@ -9,6 +9,11 @@ typedef struct arena arena;
 /* Creates an empty arena in *out.  Returns G_OK or G_ENOMEM (then *out is NULL). */
 int arena_new(arena **out);
 
+/* Marks an arena that will be reset and filled again many times (one file after another): its
+ * chunks are then huge pages (mem_alloc_huge), cheap to touch for the first time, at the price of
+ * memory a small arena would not need.  Call it before the first allocation. */
+void arena_hint_reused(arena *a);
+
 /* Returns n bytes aligned for any scalar type, owned by the arena, or NULL when memory runs out
  * (the arena stays valid).  In a GILCHECK_DEBUG_POOL build each call is its own malloc so that
  * AddressSanitizer sees every block's bounds. */

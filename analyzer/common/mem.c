@@ -1,8 +1,12 @@
 /* The one allocator every stage goes through, with a failure-injection hook for tests. */
+#define _DEFAULT_SOURCE  /* madvise and MADV_HUGEPAGE, which POSIX does not have */
 #include "mem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* Failure injection is process-wide on purpose: it is a test-only switch, never set in a
  * normal run, and the code under test creates its own arenas internally. */
@@ -39,6 +43,20 @@ void *mem_realloc(void *p, size_t n)
     q = realloc(p, n ? n : 1);
     live += q != NULL && p == NULL;
     return q;
+}
+
+void *mem_alloc_huge(size_t n)
+{
+    void *p;
+    if (should_fail())
+        return NULL;
+    if (posix_memalign(&p, MEM_HUGE_PAGE, n ? n : 1) != 0)
+        return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    (void)madvise(p, n, MADV_HUGEPAGE);  /* only advice: without huge pages all still works */
+#endif
+    live++;
+    return p;
 }
 
 void mem_free(void *p)

@@ -10,6 +10,15 @@ void *mem_alloc(size_t n);
 void *mem_realloc(void *p, size_t n);
 void mem_free(void *p);
 
+/* Huge pages, where the system has them, are this big and aligned. */
+#define MEM_HUGE_PAGE ((size_t)2 << 20)
+
+/* mem_alloc of a large block, n a multiple of MEM_HUGE_PAGE, that will be written all over and
+ * reused: aligned to MEM_HUGE_PAGE and, on Linux with transparent huge pages, advised to be
+ * backed by them, so that first touching it costs one page fault per 2 MiB instead of one per
+ * 4 KiB.  Counted and failure-injected like mem_alloc; freed with mem_free. */
+void *mem_alloc_huge(size_t n);
+
 /* Test hook: the (n+1)-th allocation from now fails, and so does every one after it, until
  * mem_fail_after(-1) turns failure injection off.  Returns the number of allocations made since
  * the previous call, so a test can loop N = 0, 1, 2 ... until an operation succeeds. */

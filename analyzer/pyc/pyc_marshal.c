@@ -656,22 +656,20 @@ static int code_name_arrays(reader *r, pyc_code *c, const uint8_t *at)
     const pyc_obj **names;
     uint8_t *kinds, *dkinds;
     if (c->co_localsplusnames) {
+        /* the kinds are the bytes of co_localspluskinds, which live as long as the file */
+        const uint8_t *lkinds = (const uint8_t *)c->co_localspluskinds->u.o_str.s;
         nl = c->co_localsplusnames->u.o_seq.n;
         if (c->co_localspluskinds->u.o_str.len != nl)
             return bad(r, G_EBAD, at, "code object localsplus names and kinds differ in length");
-        kinds = arena_alloc(r->r_arena, nl ? nl : 1);
-        if (!kinds)
-            return bad(r, G_ENOMEM, at, NULL);
-        memcpy(kinds, c->co_localspluskinds->u.o_str.s, nl);
         c->co_localnames = c->co_localsplusnames->u.o_seq.items;
         c->co_nlocalnames = nl;
-        c->co_localkinds = kinds;
+        c->co_localkinds = lkinds;
         c->co_derefnames = c->co_localnames;
-        c->co_derefkinds = kinds;
+        c->co_derefkinds = lkinds;
         c->co_nderefnames = nl;
         c->co_nlocals = 0;
         for (i = 0; i < nl; i++)
-            c->co_nlocals += (kinds[i] & PYC_FAST_LOCAL) != 0;
+            c->co_nlocals += (lkinds[i] & PYC_FAST_LOCAL) != 0;
         return G_OK;
     }
     nl = c->co_varnames->u.o_seq.n;
