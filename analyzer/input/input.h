@@ -30,6 +30,11 @@ int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const cha
 /* in_compile_bytes of a file read from disk; G_EIO with a message naming it when unreadable. */
 int in_compile_path(in_compiled *out, const char *path, diag_ctx *d);
 
+/* Reads the whole file at path into *out (mem_alloc'd, the caller frees; NULL for an empty
+ * file).  Returns G_OK, G_EIO (errno in *out_errno; *out_len is SIZE_MAX when the file opened
+ * but could not be read) or G_ENOMEM; nothing to free on failure. */
+int in_read_file(uint8_t **out, size_t *out_len, int *out_errno, const char *path);
+
 /* Frees the image; *c may be reused afterwards. */
 void in_compiled_free(in_compiled *c);
 

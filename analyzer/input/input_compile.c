@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../common/err.h"
@@ -217,39 +218,17 @@ done:
 
 int in_compile_path(in_compiled *out, const char *path, diag_ctx *d)
 {
-    FILE *fp = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
+    uint8_t *buf;
+    size_t n;
+    int rc, e;
 
     memset(out, 0, sizeof *out);
-    if (!fp)
-        return diag_add(d, G_EIO, path, -1, "cannot open (%s)", strerror(errno));
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            uint8_t *grown;
-            cap = cap ? cap * 2 : 65536;
-            grown = mem_realloc(buf, cap);
-            if (!grown) {
-                mem_free(buf);
-                fclose(fp);
-                return diag_add(d, G_ENOMEM, path, -1, "out of memory");
-            }
-            buf = grown;
-        }
-        got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(fp)) {
-        int e = errno;
-        mem_free(buf);
-        fclose(fp);
-        return diag_add(d, G_EIO, path, -1, "cannot read (%s)", strerror(e ? e : EIO));
-    }
-    fclose(fp);
+    rc = in_read_file(&buf, &n, &e, path);
+    if (rc == G_ENOMEM)
+        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    if (rc)
+        return diag_add(d, G_EIO, path, -1, "cannot %s (%s)", n == SIZE_MAX ? "read" : "open",
+                        strerror(e ? e : EIO));
     rc = in_compile_bytes(out, buf ? buf : (const uint8_t *)"", n, path, d);
     mem_free(buf);
     return rc;

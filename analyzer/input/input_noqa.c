@@ -204,33 +204,14 @@ int in_noqa_parse(in_noqa *out, const uint8_t *src, size_t len)
 
 int in_noqa_load(in_noqa *out, const char *path)
 {
-    FILE *fp = path && *path ? fopen(path, "rb") : NULL;
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
+    uint8_t *buf;
+    size_t n;
+    int rc, e;
     memset(out, 0, sizeof *out);
-    if (!fp)
-        return G_EIO;
-    for (;;) {
-        size_t got;
-        if (n == cap) {
-            uint8_t *grown;
-            cap = cap ? cap * 2 : 65536;
-            grown = mem_realloc(buf, cap);
-            if (!grown) {
-                mem_free(buf);
-                fclose(fp);
-                return G_ENOMEM;
-            }
-            buf = grown;
-        }
-        got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-        if (!got)
-            break;
-    }
-    rc = ferror(fp) ? G_EIO : in_noqa_parse(out, buf, n);
-    fclose(fp);
+    rc = in_read_file(&buf, &n, &e, path);
+    if (rc)
+        return rc;
+    rc = in_noqa_parse(out, buf ? buf : (const uint8_t *)"", n);
     mem_free(buf);
     return rc;
 }

@@ -692,6 +692,15 @@ static void generic(interp *it, state *s, const bc_instr *in)
     }
 }
 
+/* The result of a test of v against w: its sources are both operands'. */
+static aval test_value(const aval *v, const aval *w)
+{
+    aval x = av_make(AV_TEST);
+    x.a_src = v->a_src;
+    srcs_union(&x.a_src, &w->a_src);
+    return x;
+}
+
 /* Interprets instruction idx on s.  *guard gets the test event a conditional jump consumes. */
 static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
 {
@@ -873,9 +882,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     case SEM_COMPARE:
         w = pop(s);
         v = pop(s);
-        x = av_make(AV_TEST);
-        x.a_src = v.a_src;
-        srcs_union(&x.a_src, &w.a_src);
+        x = test_value(&v, &w);
         t = test_event(it, TEST_TRUTH, v.a_path || v.a_src.s_n ? &v : &w, NULL, idx, s);
         x.a_aux = t;
         push(it, s, x);
@@ -883,9 +890,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     case SEM_CONTAINS:
         w = pop(s);  /* container */
         v = pop(s);  /* key */
-        x = av_make(AV_TEST);
-        x.a_src = v.a_src;
-        srcs_union(&x.a_src, &w.a_src);
+        x = test_value(&v, &w);
         x.a_aux = -1;
         if (w.a_path) {
             const ir_path *key = key_path(it, &v);
@@ -900,9 +905,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     case SEM_IS:
         w = pop(s);
         v = pop(s);
-        x = av_make(AV_TEST);
-        x.a_src = v.a_src;
-        srcs_union(&x.a_src, &w.a_src);
+        x = test_value(&v, &w);
         x.a_aux = -1;
         if (is_none_const(it, &w) || is_none_const(it, &v))
             x.a_aux = test_event(it, in->in_a ? TEST_IS_NOT_NONE : TEST_IS_NONE,
