@@ -4,11 +4,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../bytecode/bytecode.h"
 #include "../common/err.h"
-#include "../engine/engine.h"
+#include "../driver/driver.h"
 #include "../input/input.h"
-#include "../pyc/pyc.h"
 #include "../report/report.h"
 #include "cli.h"
 
@@ -140,84 +138,14 @@ static void drop_compiled_twins(paths *ps, size_t from)
     free(twin);
 }
 
-/* Drops the findings that `# noqa` comments of the source `src` suppress (GIL000 never). */
-static void drop_suppressed(eng_result *res, const char *src)
-{
-    in_noqa nq;
-    uint32_t i, kept = 0;
-    if (!res->r_count || in_noqa_load(&nq, src))
-        return;
-    for (i = 0; i < res->r_count; i++)
-        if (!strcmp(res->r_findings[i].f_rule, "GIL000") ||
-            !in_noqa_suppressed(&nq, res->r_findings[i].f_line, res->r_findings[i].f_rule))
-            res->r_findings[kept++] = res->r_findings[i];
-    res->r_count = kept;
-    in_noqa_free(&nq);
-}
-
-/* The module's co_filename as a C string in `a` ("" when unusable). */
-static const char *source_name(const pyc_file *f, arena *a)
-{
-    const pyc_obj *fn = f->f_root->u.o_code->co_filename;
-    char *s;
-    if (!fn || fn->o_kind != PYC_STR || !(s = arena_alloc(a, fn->u.o_str.len + 1)))
-        return "";
-    memcpy(s, fn->u.o_str.s, fn->u.o_str.len);
-    s[fn->u.o_str.len] = 0;
-    return s;
-}
-
-/* Analyses one .py: compile in-process, then the .pyc pipeline; a syntax error is one GIL000
- * finding.  Returns G_OK (findings in *res, in `a`) or a negative code with a message in d; *out_f
- * is the decoded image (its own arena), NULL or not, for the caller to free after reporting. */
-static int analyze_source(pyc_file **out_f, eng_result *res, const char *path, const eng_kb *kb,
-                          const eng_options *opt, arena *a, diag_ctx *d)
-{
-    in_compiled c;
-    pyc_file *f = NULL;
-    bc_file *bf = NULL;
-    int rc = in_compile_path(&c, path, d);
-    *out_f = NULL;
-    if (rc)
-        return rc;
-    if (c.ic_syntax) {
-        finding *g = arena_alloc(a, sizeof *g);
-        char *msg = arena_alloc(a, strlen(c.ic_msg) + 16), *file = arena_alloc(a, strlen(path) + 1);
-        if (!g || !msg || !file)
-            return diag_add(d, G_ENOMEM, path, -1, "out of memory");
-        memset(g, 0, sizeof *g);
-        sprintf(msg, "syntax error: %s", c.ic_msg);
-        strcpy(file, path);
-        g->f_rule = "GIL000";
-        g->f_file = file;
-        g->f_message = msg;
-        g->f_target = g->f_function = "";
-        g->f_line = g->f_end_line = c.ic_line;
-        g->f_col = c.ic_col;
-        g->f_end_col = g->f_rel_line = g->f_rel_col = -1;
-        g->f_python_minor = 11;
-        res->r_findings = g;
-        res->r_count = res->r_cap = 1;
-        return G_OK;
-    }
-    rc = pyc_load_bytes(&f, c.ic_pyc, c.ic_len, path, d);
-    in_compiled_free(&c);
-    *out_f = f;
-    if (!rc)
-        rc = bc_decode_file(&bf, f, path, d);
-    if (!rc)
-        rc = eng_analyze(res, f, bf, kb, opt, a, d, path);
-    return rc;
-}
-
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     eng_options opt = { 0 };
     int format = REP_FULL, i, status = EXIT_CLEAN;
     paths ps = { NULL, 0, 0 };
     diag_ctx d;
-    arena *kba = NULL, *a = NULL;
-    eng_kb kb;
+    arena *a = NULL;
+    drv_ctx drv;
     rep_ctx rep;
     size_t k;
 
@@ -267,44 +195,33 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         fprintf(err, "gilcheck: error: check: no input files\n\n%s", check_usage);
         return EXIT_ERROR;
     }
-    if (arena_new(&kba) || arena_new(&a) ||
-        rule_load_dir(&kb, rule_default_dir(argv0), kba, &d)) {
+    if (drv_open(&drv, argv0, &d) || arena_new(&a)) {
         cli_print_diags(&d, err);
         fprintf(err, "gilcheck: error: cannot load the rules\n");
         status = EXIT_ERROR;
         goto done;
     }
+    drv.c_set.s_eng = opt;
     if (d.d_count) {
         cli_print_diags(&d, err);
         status = EXIT_ERROR;
         diag_free(&d);
         diag_init(&d);
     }
-    rep_begin(&rep, out, format, &kb);
+    rep_begin(&rep, out, format, &drv.c_kb);
     for (k = 0; k < ps.p_n; k++) {
-        const char *path = ps.p_items[k];
-        pyc_file *f = NULL;
-        bc_file *bf = NULL;
-        eng_result res = { NULL, 0, 0 };
-        pyc_file *compiled = NULL;  /* a .py's image, in its own arena */
-        const char *src = path;
+        drv_result res;
         arena_reset(a);
-        if (ends_with(path, ".py") ? analyze_source(&compiled, &res, path, &kb, &opt, a, &d)
-            : (pyc_load_path_in(&f, a, path, &d) || bc_decode_file(&bf, f, path, &d) ||
-               eng_analyze(&res, f, bf, &kb, &opt, a, &d, path))) {
-            pyc_file_free(compiled);
+        if (drv_analyze(&res, &drv, ps.p_items[k], NULL, 0, a, &d)) {
             cli_print_diags(&d, err);
             diag_free(&d);
             diag_init(&d);
             status = EXIT_ERROR;
             continue;
         }
-        if (f)              /* a .pyc: `# noqa` comments of the source it names */
-            src = source_name(f, a);
-        drop_suppressed(&res, src);
-        if (res.r_count)    /* no findings: r_findings is NULL, which qsort must not get */
-            rep_file(&rep, res.r_findings, res.r_count);
-        pyc_file_free(compiled);
+        if (res.r_res.r_count)  /* no findings: r_findings is NULL, which qsort must not get */
+            rep_file(&rep, res.r_res.r_findings, res.r_res.r_count);
+        drv_result_free(&res);
     }
     rep_end(&rep);
     if (status == EXIT_CLEAN && rep.r_count)
@@ -314,7 +231,7 @@ done:
         free(ps.p_items[k]);
     free(ps.p_items);
     arena_free(a);
-    arena_free(kba);
+    drv_close(&drv);
     diag_free(&d);
     in_shutdown();
     if (fflush(out) != 0 || ferror(out))

@@ -1,0 +1,184 @@
+/* One file or buffer through the pipeline: compile or load, decode, analyse, select, `# noqa`. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bytecode/bytecode.h"
+#include "../common/err.h"
+#include "../input/input.h"
+#include "driver.h"
+
+int drv_open(drv_ctx *c, const char *argv0, diag_ctx *d)
+{
+    memset(c, 0, sizeof *c);
+    if (arena_new(&c->c_arena))
+        return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    return rule_load_dir(&c->c_kb, rule_default_dir(argv0), c->c_arena, d);
+}
+
+void drv_close(drv_ctx *c)
+{
+    arena_free(c->c_arena);
+    drv_settings_free(&c->c_set);
+    memset(c, 0, sizeof *c);
+}
+
+void drv_result_free(drv_result *r)
+{
+    pyc_file_free(r->r_image);
+    memset(r, 0, sizeof *r);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+static int has_prefix(char **prefixes, size_t n, const char *code)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!strncmp(code, prefixes[i], strlen(prefixes[i])))
+            return 1;
+    return 0;
+}
+
+/* `path` relative to the config's directory when it lies below it. */
+static const char *relative_to(const char *path, const char *root)
+{
+    size_t n = root ? strlen(root) : 0;
+    if (n && !strncmp(path, root, n) && path[n] == '/')
+        return path + n + 1;
+    if (path[0] == '.' && path[1] == '/')
+        return path + 2;
+    return path;
+}
+
+int drv_selected(const drv_settings *s, const char *path, const char *code)
+{
+    size_t i;
+    if (!strcmp(code, "GIL000"))   /* a syntax error is always reported */
+        return 1;
+    if (s->s_select && !has_prefix(s->s_select, s->s_nselect, code))
+        return 0;
+    if (has_prefix(s->s_ignore, s->s_nignore, code))
+        return 0;
+    for (i = 0; i < s->s_nfile_ignores; i++) {
+        const drv_file_ignore *fi = &s->s_file_ignores[i];
+        const char *rel = relative_to(path, s->s_root);
+        const char *base = strrchr(path, '/');
+        if ((!fnmatch(fi->fi_glob, rel, 0) || !fnmatch(fi->fi_glob, base ? base + 1 : path, 0)) &&
+            has_prefix(fi->fi_codes, fi->fi_ncodes, code))
+            return 0;
+    }
+    return 1;
+}
+
+/* Drops findings the settings do not select, and those `# noqa` comments of the source (the
+ * buffer src when not NULL, else the file src_path) suppress; GIL000 is never suppressed. */
+static void filter(eng_result *res, const drv_settings *s, const char *path, const char *src_path,
+                   const uint8_t *src, size_t len)
+{
+    in_noqa nq;
+    uint32_t i, kept = 0;
+    int have;
+    if (!res->r_count)
+        return;
+    have = src ? !in_noqa_parse(&nq, src, len) : !in_noqa_load(&nq, src_path);
+    for (i = 0; i < res->r_count; i++) {
+        const finding *f = &res->r_findings[i];
+        if (!drv_selected(s, path, f->f_rule))
+            continue;
+        if (have && strcmp(f->f_rule, "GIL000") && in_noqa_suppressed(&nq, f->f_line, f->f_rule))
+            continue;
+        res->r_findings[kept++] = *f;
+    }
+    res->r_count = kept;
+    if (have)
+        in_noqa_free(&nq);
+}
+
+/* The module's co_filename as a C string in `a` ("" when unusable). */
+static const char *source_name(const pyc_file *f, arena *a)
+{
+    const pyc_obj *fn = f->f_root->u.o_code->co_filename;
+    char *s;
+    if (!fn || fn->o_kind != PYC_STR || !(s = arena_alloc(a, fn->u.o_str.len + 1)))
+        return "";
+    memcpy(s, fn->u.o_str.s, fn->u.o_str.len);
+    s[fn->u.o_str.len] = 0;
+    return s;
+}
+
+/* The one finding a syntax error gives. */
+static int syntax_finding(eng_result *res, const in_compiled *c, const char *path, arena *a,
+                          diag_ctx *d)
+{
+    finding *g = arena_alloc(a, sizeof *g);
+    char *msg = arena_alloc(a, strlen(c->ic_msg) + 16), *file = arena_alloc(a, strlen(path) + 1);
+    if (!g || !msg || !file)
+        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    memset(g, 0, sizeof *g);
+    sprintf(msg, "syntax error: %s", c->ic_msg);
+    strcpy(file, path);
+    g->f_rule = "GIL000";
+    g->f_file = file;
+    g->f_message = msg;
+    g->f_target = g->f_function = "";
+    g->f_line = g->f_end_line = c->ic_line;
+    g->f_col = c->ic_col;
+    g->f_end_col = g->f_rel_line = g->f_rel_col = -1;
+    g->f_python_minor = 11;
+    res->r_findings = g;
+    res->r_count = res->r_cap = 1;
+    return G_OK;
+}
+
+/* A .py file or buffer: compile in-process, then the .pyc pipeline. */
+static int analyze_source(drv_result *out, const drv_ctx *c, const char *path, const uint8_t *src,
+                          size_t len, arena *a, diag_ctx *d)
+{
+    in_compiled ic;
+    bc_file *bf = NULL;
+    int rc = src ? in_compile_bytes(&ic, src, len, path, d) : in_compile_path(&ic, path, d);
+    if (rc)
+        return rc;
+    if (ic.ic_syntax)
+        return syntax_finding(&out->r_res, &ic, path, a, d);
+    rc = pyc_load_bytes(&out->r_image, ic.ic_pyc, ic.ic_len, path, d);
+    in_compiled_free(&ic);
+    if (!rc)
+        rc = bc_decode_file(&bf, out->r_image, path, d);
+    if (!rc)
+        rc = eng_analyze(&out->r_res, out->r_image, bf, &c->c_kb, &c->c_set.s_eng, a, d, path);
+    return rc;
+}
+
+int drv_analyze(drv_result *out, const drv_ctx *c, const char *path, const uint8_t *src,
+                size_t len, arena *a, diag_ctx *d)
+{
+    const char *src_path = path;
+    pyc_file *f = NULL;
+    bc_file *bf = NULL;
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (src || !ends_with(path, ".pyc")) {
+        rc = analyze_source(out, c, path, src, len, a, d);
+    } else {
+        rc = pyc_load_path_in(&f, a, path, d);
+        if (!rc)
+            rc = bc_decode_file(&bf, f, path, d);
+        if (!rc)
+            rc = eng_analyze(&out->r_res, f, bf, &c->c_kb, &c->c_set.s_eng, a, d, path);
+        if (!rc)            /* `# noqa` comments of the source the .pyc names */
+            src_path = source_name(f, a);
+    }
+    if (rc) {
+        drv_result_free(out);
+        return rc;
+    }
+    filter(&out->r_res, &c->c_set, path, src_path, src, len);
+    return G_OK;
+}
