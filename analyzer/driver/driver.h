@@ -22,9 +22,12 @@ typedef struct drv_file_ignore {
 /* What a run is configured with: the config file's [tool.gilcheck] overlaid by the command line.
  * Every string is malloc'd and owned (drv_settings_free). */
 typedef struct drv_settings {
-    eng_options s_eng;         /* scope */
+    eng_options s_eng;         /* scope, lock names, entry points (owned here) */
+    int s_scope_set;           /* s_eng.o_scope_all was given (command line or config) */
     char **s_select;           /* code prefixes to report; NULL: every rule */
     size_t s_nselect;
+    char **s_extend_select;    /* code prefixes reported beside s_select */
+    size_t s_nextend_select;
     char **s_ignore;           /* code prefixes never reported */
     size_t s_nignore;
     drv_file_ignore *s_file_ignores;
@@ -33,10 +36,6 @@ typedef struct drv_settings {
     size_t s_nexclude;
     char **s_extend_exclude;   /* globs added to the excludes */
     size_t s_nextend_exclude;
-    char **s_lock_names;       /* extra names treated as locks */
-    size_t s_nlock_names;
-    char **s_entry_points;     /* extra functions treated as thread entry points */
-    size_t s_nentry_points;
     char *s_python;            /* interpreter compiling .py files (NULL: the embedded 3.11) */
     char *s_output_format;     /* "full", "concise", ... (NULL: the front end's default) */
     char *s_config_path;       /* the pyproject.toml / gilcheck.toml read, or NULL */

@@ -36,13 +36,21 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
-static int has_prefix(char **prefixes, size_t n, const char *code)
+/* The length of the longest of the prefixes that matches code ("ALL" counts as 0), or -1. */
+static int best_prefix(char **prefixes, size_t n, const char *code)
 {
     size_t i;
-    for (i = 0; i < n; i++)
-        if (!strncmp(code, prefixes[i], strlen(prefixes[i])))
-            return 1;
-    return 0;
+    int best = -1;
+    for (i = 0; i < n; i++) {
+        int k = (int)strlen(prefixes[i]);
+        if (!strcmp(prefixes[i], "ALL"))
+            k = 0;
+        else if (strncmp(code, prefixes[i], (size_t)k))
+            continue;
+        if (k > best)
+            best = k;
+    }
+    return best;
 }
 
 /* `path` relative to the config's directory when it lies below it. */
@@ -56,24 +64,30 @@ static const char *relative_to(const char *path, const char *root)
     return path;
 }
 
+/* Like ruff: the most specific of select / extend-select and ignore / per-file-ignores decides
+ * (`select = ["GIL201"]` with `ignore = ["GIL2"]` reports GIL201); on a tie, ignore wins. */
 int drv_selected(const drv_settings *s, const char *path, const char *code)
 {
     size_t i;
+    int sel, ign, k;
     if (!strcmp(code, "GIL000"))   /* a syntax error is always reported */
         return 1;
-    if (s->s_select && !has_prefix(s->s_select, s->s_nselect, code))
-        return 0;
-    if (has_prefix(s->s_ignore, s->s_nignore, code))
-        return 0;
+    sel = s->s_select ? best_prefix(s->s_select, s->s_nselect, code) : 0;
+    k = best_prefix(s->s_extend_select, s->s_nextend_select, code);
+    if (k > sel)
+        sel = k;
+    ign = best_prefix(s->s_ignore, s->s_nignore, code);
     for (i = 0; i < s->s_nfile_ignores; i++) {
         const drv_file_ignore *fi = &s->s_file_ignores[i];
         const char *rel = relative_to(path, s->s_root);
         const char *base = strrchr(path, '/');
-        if ((!fnmatch(fi->fi_glob, rel, 0) || !fnmatch(fi->fi_glob, base ? base + 1 : path, 0)) &&
-            has_prefix(fi->fi_codes, fi->fi_ncodes, code))
-            return 0;
+        if (!fnmatch(fi->fi_glob, rel, 0) || !fnmatch(fi->fi_glob, base ? base + 1 : path, 0)) {
+            k = best_prefix(fi->fi_codes, fi->fi_ncodes, code);
+            if (k > ign)
+                ign = k;
+        }
     }
-    return 1;
+    return sel >= 0 && sel > ign;
 }
 
 /* Drops findings the settings do not select, and those `# noqa` comments of the source (the
