@@ -74,7 +74,7 @@ static int find_config(drv_settings *s, const char *first_input, diag_ctx *d)
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     drv_settings set;
-    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1;
+    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0;
     const char *config = NULL;
     in_paths args = { NULL, 0, 0 }, ps = { NULL, 0, 0 };
     diag_ctx d;
@@ -132,6 +132,14 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
                 status = EXIT_ERROR;
                 goto done;
             }
+        } else if (!strcmp(s, "--python") && i + 1 < argc) {
+            free(set.s_python);
+            if (!(set.s_python = strdup(argv[++i]))) {
+                status = EXIT_ERROR;
+                goto done;
+            }
+        } else if (!strcmp(s, "--no-pycache")) {
+            no_pycache = 1;
         } else if (!strcmp(s, "--config") && i + 1 < argc) {
             config = argv[++i];
         } else if (!strcmp(s, "--isolated")) {
@@ -204,6 +212,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         goto close;
     }
     drv.c_set = set;
+    drv.c_no_pycache = no_pycache;
     memset(&set, 0, sizeof set);
     if (d.d_count) {
         cli_print_diags(&d, err);

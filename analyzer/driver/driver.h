@@ -47,6 +47,9 @@ typedef struct drv_ctx {
     eng_kb c_kb;               /* loaded rules (allocations in c_arena) */
     arena *c_arena;
     drv_settings c_set;
+    struct in_python *c_python; /* the --python interpreter, started on first use, or NULL */
+    int c_python_failed;       /* it could not start: every source is an error */
+    int c_no_pycache;          /* always compile; never reuse __pycache__ */
 } drv_ctx;
 
 /* Loads the rules (rule_default_dir(argv0)) into a fresh context with empty settings.
@@ -60,12 +63,14 @@ typedef struct drv_result {
     pyc_file *r_image;         /* a compiled .py's decoded image the findings point into, or NULL */
 } drv_result;
 
-/* Analyses `path`: a .pyc is loaded, anything else compiled as Python source.  When src is not
+/* Analyses `path`: a .pyc is loaded, anything else compiled as Python source -- by the embedded
+ * 3.11, or by c_set.s_python when set -- unless a fresh __pycache__/NAME.cpython-3X.pyc of that
+ * version exists (timestamp, or unchecked hash, validated as import does).  When src is not
  * NULL the source is src[0..len) (an editor's buffer) and `path` only names it.  Findings go to
  * out->r_res, allocated in `a` (and out->r_image); a syntax error is one GIL000 finding.  Returns
  * G_OK, or a negative code with a message naming the file in d (out is then empty).  Free with
  * drv_result_free before resetting `a`. */
-int drv_analyze(drv_result *out, const drv_ctx *c, const char *path, const uint8_t *src,
+int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d);
 void drv_result_free(drv_result *r);
 

@@ -50,9 +50,30 @@ int in_python_start(void);
  * with a message naming `path` and the line and column of a syntax error. */
 int in_toml_to_json(char **out, const uint8_t *src, size_t len, const char *path, diag_ctx *d);
 
+/* The embedded interpreter's version, 3.<minor> (11), without starting it. */
+int in_embedded_minor(void);
+
 /* The 3.11 pyc magic number of the embedded interpreter (3495), starting it if needed; -1 when
  * it cannot start. */
 int in_magic(void);
+
+/* A user's interpreter compiling sources for this run (`--python PATH`), in a child process. */
+typedef struct in_python in_python;
+
+/* Starts `python` (which must be CPython 3.6 or later) as a compile server.  Returns G_OK, or
+ * G_EBAD with a message naming it when it cannot run or does not answer. */
+int in_python_open(in_python **out, const char *python, diag_ctx *d);
+
+/* The interpreter's version, 3.<minor>. */
+int in_python_minor(const in_python *p);
+
+/* Like in_compile_bytes, with that interpreter: a .pyc image of its version, or a syntax error.
+ * The source is only compiled, never run.  A child that dies or hangs (2 minutes) is an error for
+ * this file and is restarted for the next. */
+int in_python_compile(in_compiled *out, in_python *p, const uint8_t *src, size_t len,
+                      const char *path, diag_ctx *d);
+
+void in_python_free(in_python *p);
 
 /* A list of file paths (malloc'd strings). */
 typedef struct in_paths {

@@ -50,6 +50,11 @@ void in_shutdown(void)
     started = 0;
 }
 
+int in_embedded_minor(void)
+{
+    return PY_MINOR_VERSION;
+}
+
 int in_magic(void)
 {
     if (in_python_start())
