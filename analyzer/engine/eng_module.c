@@ -146,11 +146,8 @@ static int32_t path_binding(const eng_mod *m, const ir_path *p)
 
 static int32_t binding(const eng_mod *m, const char *name)
 {
-    uint32_t i;
-    for (i = 0; name && i < m->m_nbind; i++)
-        if (!strcmp(m->m_bind_name[i], name))
-            return (int32_t)i;
-    return -1;
+    int32_t b;
+    return set_has(&m->m_bind_index, name, &b) ? b : -1;
 }
 
 /* "th.Lock" with `import threading as th` -> "threading.Lock"; "Lock" with `from threading
@@ -356,6 +353,8 @@ static int add_binding(eng_mod *m, const ir_event *e)
             m->m_bind_aux = n4;
         }
         b = (int32_t)m->m_nbind++;
+        if (set_add(&m->m_bind_index, m->m_arena, name, b))
+            return G_ENOMEM;
         m->m_bind_name[b] = name;
     }
     m->m_bind_what[b] = what;

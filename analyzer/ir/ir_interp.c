@@ -500,13 +500,9 @@ static const pyc_obj *kw_tuple(interp *it, int32_t const_index)
 
 static int32_t code_index_of(interp *it, const pyc_obj *o)
 {
-    uint32_t i;
     if (!o || o->o_kind != PYC_CODE)
         return -1;
-    for (i = 0; i < it->i_bf->bf_ncodes; i++)
-        if (it->i_bf->bf_codes[i].bc_src == o->u.o_code)
-            return (int32_t)i;
-    return -1;
+    return bc_code_index(it->i_bf, o->u.o_code);
 }
 
 static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
