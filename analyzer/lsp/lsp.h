@@ -61,9 +61,6 @@ size_t lsp_line_start(const char *text, size_t len, uint32_t line);
  * col itself for UTF-8, the UTF-16 code units of those bytes otherwise.  Clamped to the line. */
 uint32_t lsp_char_of_col(const char *text, size_t len, size_t start, size_t col, int enc);
 
-/* Byte column (0-based) of code point `cp` (0-based) in the line starting at text[start]. */
-size_t lsp_col_of_codepoint(const char *text, size_t len, size_t start, size_t cp);
-
 /* Replaces text[from..to) of the malloc'd buffer *text (*len bytes) by ins[0..n).  Returns G_OK
  * or G_ENOMEM (the text unchanged). */
 int lsp_splice(char **text, size_t *len, size_t from, size_t to, const char *ins, size_t n);

@@ -88,14 +88,6 @@ uint32_t lsp_char_of_col(const char *text, size_t len, size_t start, size_t col,
     return (uint32_t)used;
 }
 
-size_t lsp_col_of_codepoint(const char *text, size_t len, size_t start, size_t cp)
-{
-    size_t end = start < len ? line_end(text, len, start) : len, pos = start;
-    while (pos < end && cp--)
-        pos += seq_len((const unsigned char *)text + pos, end - pos);
-    return pos - start;
-}
-
 int lsp_splice(char **text, size_t *len, size_t from, size_t to, const char *ins, size_t n)
 {
     size_t newlen;

@@ -33,16 +33,16 @@ static uint32_t line0(int32_t line)
     return line > 0 ? (uint32_t)(line - 1) : 0;
 }
 
-/* A finding's range: 3.11+ column spans are UTF-8 byte columns + 1 (end exclusive); a syntax
- * error's column counts code points (CPython's SyntaxError.offset); no column: the whole line. */
+/* A finding's range: columns are UTF-8 byte columns + 1 (end exclusive) -- 3.11+ co_positions,
+ * and a syntax error's SyntaxError.offset, which CPython 3.11 gives in bytes of the line for
+ * parser and bracket errors (a mid-sequence column is taken to the end of its character); no
+ * column: the whole line. */
 static json_t *finding_range(const lsp_doc *doc, const finding *f, int enc)
 {
     uint32_t l = line0(f->f_line), el = f->f_end_line > 0 ? line0(f->f_end_line) : l;
-    size_t start = lsp_line_start(doc->d_text, doc->d_len, l);
     if (!strcmp(f->f_rule, "GIL000")) {
-        size_t cp = f->f_col > 0 ? (size_t)f->f_col - 1 : 0;
-        return range_json(doc, l, lsp_col_of_codepoint(doc->d_text, doc->d_len, start, cp), l,
-                          lsp_col_of_codepoint(doc->d_text, doc->d_len, start, cp + 1), enc);
+        size_t c = f->f_col > 0 ? (size_t)f->f_col - 1 : 0;
+        return range_json(doc, l, c, l, c + 1, enc);
     }
     if (f->f_col <= 0)
         return range_json(doc, l, 0, l, SIZE_MAX / 2, enc);
