@@ -14,9 +14,16 @@
 
 /***** positions *****/
 
+size_t lf_line_start(const lsp_doc *doc, uint32_t line)
+{
+    if (!doc->d_lines)
+        return lsp_line_start(doc->d_text, doc->d_len, line);
+    return line < doc->d_nlines ? doc->d_lines[line] : doc->d_len;
+}
+
 static json_t *position_json(const lsp_doc *doc, uint32_t line, size_t bytecol, int enc)
 {
-    size_t start = lsp_line_start(doc->d_text, doc->d_len, line);
+    size_t start = lf_line_start(doc, line);
     return json_pack("{s:i,s:i}", "line", (int)line, "character",
                      (int)lsp_char_of_col(doc->d_text, doc->d_len, start, bytecol, enc));
 }
@@ -64,7 +71,7 @@ static int severity_of(const drv_ctx *c, const char *rule)
 
 static json_t *diagnostic(const lsp_doc *doc, const drv_ctx *c, const finding *f, int enc)
 {
-    char href[200], where[400];
+    char href[200];
     json_t *dg;
     snprintf(href, sizeof href, RULE_DOC_URL, f->f_rule);
     dg = json_pack("{s:o,s:i,s:s,s:{s:s},s:s,s:s}", "range", finding_range(doc, f, enc),
@@ -81,9 +88,6 @@ static json_t *diagnostic(const lsp_doc *doc, const drv_ctx *c, const finding *f
                                       "range", range_json(doc, rl, rc, rl, rc, enc), "message",
                                       what));
     }
-    if (dg && strcmp(f->f_rule, "GIL000"))
-        json_object_set_new(dg, "data", json_pack("{s:s}", "where", rep_where(f, where,
-                                                                              sizeof where)));
     return dg;
 }
 
@@ -280,7 +284,7 @@ done:
 static void line_bounds(const lsp_doc *doc, uint32_t l, size_t *start, size_t *end)
 {
     const char *nl;
-    *start = lsp_line_start(doc->d_text, doc->d_len, l);
+    *start = lf_line_start(doc, l);
     nl = memchr(doc->d_text + *start, '\n', doc->d_len - *start);
     *end = nl ? (size_t)(nl - doc->d_text) : doc->d_len;
     if (*end > *start && doc->d_text[*end - 1] == '\r')

@@ -60,6 +60,9 @@ typedef struct lsp_doc {
     size_t d_len;
     int64_t d_version;         /* the client's version of d_text */
     int d_dirty;               /* d_text changed since the last analysis */
+    size_t *d_lines;           /* byte offset of each line's start in the analysed text (malloc'd),
+                                * or NULL: positions are then found by scanning */
+    uint32_t d_nlines;         /* entries of d_lines */
     double d_changed_ms;       /* when it last changed */
     /* the last analysis (of d_version when d_dirty is 0) */
     arena *d_arena;            /* holds d_res */
@@ -69,6 +72,9 @@ typedef struct lsp_doc {
     int d_error;               /* the analysis failed (d_res empty) */
     struct lsp_doc *d_next;
 } lsp_doc;
+
+/* Byte offset of the start of 0-based line `line` of the analysed text (d_len past the end). */
+size_t lf_line_start(const lsp_doc *doc, uint32_t line);
 
 /***** features (lsp_feature.c) *****/
 

@@ -102,6 +102,7 @@ static void doc_forget_result(lsp_doc *d)
 static void doc_free(lsp_doc *d)
 {
     doc_forget_result(d);
+    free(d->d_lines);
     arena_free(d->d_arena);
     free(d->d_uri);
     free(d->d_path);
@@ -113,6 +114,27 @@ static void doc_free(lsp_doc *d)
 static const char *param_uri(json_t *params)
 {
     return json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+}
+
+/* The table of line starts of the current text; none when memory runs out. */
+static void doc_index_lines(lsp_doc *doc)
+{
+    size_t n = 1, i, k = 0;
+    const char *p = doc->d_text, *end = doc->d_text + doc->d_len;
+    free(doc->d_lines);
+    doc->d_lines = NULL;
+    doc->d_nlines = 0;
+    while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+        n++;
+        p++;
+    }
+    if (n > UINT32_MAX || !(doc->d_lines = malloc(n * sizeof *doc->d_lines)))
+        return;
+    doc->d_lines[k++] = 0;
+    for (i = 0; i < doc->d_len; i++)
+        if (doc->d_text[i] == '\n')
+            doc->d_lines[k++] = i + 1;
+    doc->d_nlines = (uint32_t)k;
 }
 
 /* Analyses the document's current text (the newest version) and publishes its diagnostics. */
@@ -137,6 +159,7 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
     }
     diag_free(&d);
     doc->d_dirty = 0;
+    doc_index_lines(doc);
     diags = lf_diagnostics(doc, &s->s_drv, s->s_enc);
     notify(s, "textDocument/publishDiagnostics",
            json_pack("{s:s,s:I,s:o}", "uri", doc->d_uri, "version", (json_int_t)doc->d_version,
@@ -236,6 +259,8 @@ static void did_change(lsp_server *s, json_t *params)
     if (json_is_integer(json_object_get(json_object_get(params, "textDocument"), "version")))
         doc->d_version = json_integer_value(
             json_object_get(json_object_get(params, "textDocument"), "version"));
+    free(doc->d_lines);                      /* indexes the old text */
+    doc->d_lines = NULL;
     doc->d_dirty = 1;
     doc->d_changed_ms = lq_now_ms();
 }
