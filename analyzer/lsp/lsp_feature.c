@@ -183,7 +183,7 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
 {
     const finding *f = doc->d_have_res ? finding_on(doc, (int32_t)line + 1) : NULL;
     strbuf sb, arg;
-    uint32_t i, k, nshared = 0, ninstr = 0;
+    uint32_t i, k, nshared = 0, ninstr = 0, nswitch = 0;
     json_t *out;
     (void)enc;
     if (!doc->d_have_res)
@@ -228,8 +228,6 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
             ninstr++;
             sb_clear(&arg);
             arg_text(&arg, bc, in);
-            if (fc && offset_in(fc->f_switch, fc->f_nswitch, in->in_offset))
-                sb_puts(&sb, "   -- a thread switch can fall here --\n");
             sb_printf(&sb, "%4u %-22s %-16s", in->in_offset, bc_opname(bc, in), arg.sb_buf);
             if ((acc = shared_access(in))) {
                 nshared++;
@@ -240,11 +238,23 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
             if (fc && in->in_offset == fc->f_last)
                 sb_puts(&sb, " (the write)");
             sb_putc(&sb, '\n');
+            if (fc ? offset_in(fc->f_switch, fc->f_nswitch, in->in_offset)
+                   : (in->in_flags & OPF_BREAKER) != 0) {
+                sb_puts(&sb, "     ~~ a GIL build can switch threads here ~~\n");
+                nswitch++;
+            }
         }
     }
     sb_free(&arg);
     if (ninstr)
-        sb_puts(&sb, "```\n\n");
+        sb_printf(&sb, "```\n\n%s Free-threaded builds can run another thread between any two "
+                  "instructions.\n\n",
+                  nswitch ? (f ? "`~~` marks where a GIL build can hand the GIL to another thread "
+                                 "between the read and the write." :
+                                 "`~~` marks where a GIL build can hand the GIL to another thread.")
+                          : (f ? "No instruction between the read and the write lets a GIL build "
+                                 "switch threads." :
+                                 "No instruction on this line lets a GIL build switch threads."));
     if (f) {
         char where[400];
         sb_printf(&sb, "**Not atomic** ([%s](" RULE_DOC_URL ")): %s.\n\n", f->f_rule, f->f_rule,
