@@ -42,7 +42,7 @@ int lsp_frame_parse(const uint8_t *buf, size_t len, size_t *out_hdr, size_t *out
     size_t pos = 0, body = 0;
     int have_length = 0;
     for (;;) {
-        const uint8_t *nl = memchr(buf + pos, '\n', len - pos);
+        const uint8_t *nl = pos < len ? memchr(buf + pos, '\n', len - pos) : NULL;
         size_t end, colon;
         if (!nl)
             return len > LSP_MAX_HEADER ? frame_error(err, errsize, "header block too long") : 0;
