@@ -189,6 +189,8 @@ static void did_open(lsp_server *s, json_t *params)
     if ((doc = doc_find(s, uri))) {          /* opened twice: the newer text wins */
         free(doc->d_text);
         doc->d_text = NULL;
+        free(doc->d_lines);
+        doc->d_lines = NULL;
     } else {
         if (!(doc = calloc(1, sizeof *doc)))
             return;
@@ -409,9 +411,11 @@ static void handle(lsp_server *s, lsp_item *it)
         return;
     }
     id = json_object_get(msg, "id");
-    if (id && !json_is_string(id) && !json_is_integer(id) && !json_is_null(id))
-        id = NULL;
     method = json_object_get(msg, "method");
+    if (id && !json_is_string(id) && !json_is_integer(id)) {
+        reply_error(s, NULL, RPC_INVALID_REQUEST, "the id is neither a number nor a string");
+        return;
+    }
     if (!json_is_object(msg) || (method && !json_is_string(method))) {
         reply_error(s, id, RPC_INVALID_REQUEST, "not a JSON-RPC request");
         return;

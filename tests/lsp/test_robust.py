@@ -109,6 +109,7 @@ def test_messages():
             note("initialized", {}) + req(2, "no/such/method") + note("no/such/notification") +
             frame({"jsonrpc": "2.0", "id": 3, "method": 17}) +
             frame({"jsonrpc": "2.0", "id": 99, "result": None}) +
+            frame({"jsonrpc": "2.0", "id": {"x": 1}, "method": "shutdown"}) +
             req(4, "textDocument/hover", {"textDocument": {"uri": "file:///nowhere.py"},
                                           "position": {"line": 0, "character": 0}}) +
             req(5, "textDocument/diagnostic", {"textDocument": {"uri": "file:///nowhere.py"}}) +
@@ -116,8 +117,8 @@ def test_messages():
     rc, msgs, err = run(data)
     check(clean(rc, err) and rc == 0, "exit after shutdown: 0", (rc, err[-300:]))
     nulls = [m["error"]["code"] for m in msgs if m.get("id") is None and "error" in m]
-    check(nulls == [-32700, -32700, -32600, -32600], "invalid JSON: ParseError, non-objects: "
-          "InvalidRequest", nulls)
+    check(nulls == [-32700, -32700, -32600, -32600, -32600], "invalid JSON: ParseError, "
+          "non-objects and an object as id: InvalidRequest", nulls)
     check(error_of(msgs, 7) == -32002, "request before initialize: ServerNotInitialized", msgs)
     check(error_of(msgs, 2) == -32601, "unknown method: MethodNotFound", msgs)
     check(error_of(msgs, 3) == -32600, "method not a string: InvalidRequest", msgs)
