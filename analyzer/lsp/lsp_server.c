@@ -33,6 +33,7 @@ typedef struct lsp_server {
     drv_ctx s_drv;             /* rules and settings */
     lsp_doc *s_docs;           /* open documents */
     lsp_queue *s_q;            /* incoming messages */
+    int s_timing;              /* $GILCHECK_LSP_TIMING: log how long each analysis took */
 } lsp_server;
 
 /* The reader thread may outlive lsp_serve (blocked in read), so its queue is not on a stack. */
@@ -143,6 +144,7 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
     diag_ctx d;
     size_t i;
     json_t *diags;
+    double t0 = lq_now_ms(), t1, t2;
     doc_forget_result(doc);
     diag_init(&d);
     if (!doc->d_arena && arena_new(&doc->d_arena)) {
@@ -159,11 +161,17 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
     }
     diag_free(&d);
     doc->d_dirty = 0;
+    t1 = lq_now_ms();
     doc_index_lines(doc);
     diags = lf_diagnostics(doc, &s->s_drv, s->s_enc);
+    t2 = lq_now_ms();
     notify(s, "textDocument/publishDiagnostics",
            json_pack("{s:s,s:I,s:o}", "uri", doc->d_uri, "version", (json_int_t)doc->d_version,
                      "diagnostics", diags));
+    if (s->s_timing)
+        fprintf(s->s_log, "gilcheck lsp: timing: %s v%lld: analysis %.2f ms, diagnostics %.2f ms, "
+                "sending %.2f ms\n", doc->d_uri, (long long)doc->d_version, t1 - t0, t2 - t1,
+                lq_now_ms() - t2);
 }
 
 /* A request about a document sees its newest text analysed. */
@@ -451,6 +459,7 @@ int lsp_serve(int in_fd, int out_fd, const char *argv0, FILE *log)
     s.s_log = log;
     s.s_code = 1;
     s.s_q = &server_queue;
+    s.s_timing = getenv("GILCHECK_LSP_TIMING") != NULL;
     json_object_seed(0);
     diag_init(&d);
     if (drv_open(&s.s_drv, argv0, &d)) {
