@@ -402,6 +402,7 @@ static json_t *lock_action(const lsp_doc *doc, const finding *f, const char *loc
 {
     uint32_t first = line0(f->f_line), last, l;
     size_t start, end, ind, lstart, lend;
+    const char *step;
     strbuf sb;
     char title[160];
     json_t *act;
@@ -426,13 +427,15 @@ static json_t *lock_action(const lsp_doc *doc, const finding *f, const char *loc
             break;
         last = l;
     }
+    /* one more level of the file's own kind: a tab where the statement is indented with tabs */
+    step = memchr(doc->d_text + start, '\t', ind) ? "\t" : "    ";
     sb_init(&sb);
     sb_putn(&sb, doc->d_text + start, ind);
     sb_printf(&sb, "with %s:\n", lock);
     for (l = first; l <= last; l++) {
         line_bounds(doc, l, &lstart, &lend);
         if (lend > lstart)
-            sb_puts(&sb, "    ");
+            sb_puts(&sb, step);
         sb_putn(&sb, doc->d_text + lstart, lend - lstart);
         if (l < last)
             sb_putc(&sb, '\n');
