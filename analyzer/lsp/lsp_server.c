@@ -340,14 +340,19 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
         return;
     }
     if (!strcmp(method, "textDocument/diagnostic")) {
+        const char *prev;
         char rid[32];
         if (!(doc = doc_current(s, params))) {
             reply_error(s, id, RPC_INVALID_PARAMS, "the document is not open");
             return;
         }
         snprintf(rid, sizeof rid, "%lld", (long long)doc->d_version);
-        reply(s, id, json_pack("{s:s,s:s,s:o}", "kind", "full", "resultId", rid, "items",
-                               lf_diagnostics(doc, &s->s_drv, s->s_enc)));
+        prev = json_string_value(json_object_get(params, "previousResultId"));
+        if (prev && !strcmp(prev, rid))      /* the client has this version's list */
+            reply(s, id, json_pack("{s:s,s:s}", "kind", "unchanged", "resultId", rid));
+        else
+            reply(s, id, json_pack("{s:s,s:s,s:o}", "kind", "full", "resultId", rid, "items",
+                                   lf_diagnostics(doc, &s->s_drv, s->s_enc)));
         return;
     }
     if (!strcmp(method, "textDocument/hover")) {

@@ -63,6 +63,8 @@ def main():
             note("textDocument/didChange", {"textDocument": {"uri": URI, "version": 3},
                                             "contentChanges": [{"text": "# gilcheck: noqa\n" + SRC}]}) +
             req(6, "textDocument/diagnostic", {"textDocument": {"uri": URI}}) +
+            req(9, "textDocument/diagnostic", {"textDocument": {"uri": URI},
+                                               "previousResultId": "3"}) +
             note("textDocument/didSave", {"textDocument": {"uri": URI}}) +
             req(8, "textDocument/hover", {"textDocument": {"uri": URI}, "position": pos(0)}) +
             req(7, "shutdown") + note("exit"))
@@ -92,6 +94,8 @@ def main():
     pulled = result(msgs, 6)
     check(pulled and pulled["items"] == [], "file-level `# gilcheck: noqa`, pulled for the newest "
           "version right after the change", pulled)
+    check(result(msgs, 9) == {"kind": "unchanged", "resultId": "3"},
+          "pull with the current resultId: unchanged", result(msgs, 9))
     check(len([p for p in pushed if p["version"] == 3]) == 2 and pushed[-1]["diagnostics"] == [],
           "didSave analyses again", [p["version"] for p in pushed])
     print(f"{results['passed']} passed, {results['failed']} failed")
