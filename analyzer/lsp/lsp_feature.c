@@ -95,6 +95,14 @@ json_t *lf_diagnostics(const lsp_doc *doc, const drv_ctx *c, int enc)
 {
     json_t *arr = json_array();
     uint32_t i;
+    if (doc->d_error && doc->d_errmsg[0]) {  /* say why there is nothing, on the first line */
+        char msg[360];
+        snprintf(msg, sizeof msg, "gilcheck could not analyse this file: %s", doc->d_errmsg);
+        json_array_append_new(arr, json_pack("{s:o,s:i,s:s,s:s}", "range",
+                                             range_json(doc, 0, 0, 0, SIZE_MAX / 2, enc),
+                                             "severity", 3, "source", "gilcheck", "message",
+                                             msg));
+    }
     if (!doc->d_have_res)
         return arr;
     for (i = 0; i < doc->d_res.r_res.r_count; i++)

@@ -70,6 +70,7 @@ typedef struct lsp_doc {
     int d_have_res;            /* d_res is valid */
     bc_file *d_bc;             /* r_image decoded (lazily, for hovers), or NULL */
     int d_error;               /* the analysis failed (d_res empty) */
+    char d_errmsg[300];        /* why, shown as one diagnostic ("not analysed: 20.0 MB ...") */
     struct lsp_doc *d_next;
 } lsp_doc;
 

@@ -96,6 +96,7 @@ static void doc_forget_result(lsp_doc *d)
     d->d_have_res = 0;
     d->d_bc = NULL;
     d->d_error = 0;
+    d->d_errmsg[0] = 0;
     if (d->d_arena)
         arena_reset(d->d_arena);
 }
@@ -149,9 +150,13 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
     diag_init(&d);
     if (!doc->d_arena && arena_new(&doc->d_arena)) {
         doc->d_error = 1;
+        snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "out of memory");
     } else if (drv_analyze(&doc->d_res, &s->s_drv, doc->d_path, (const uint8_t *)doc->d_text,
                            doc->d_len, doc->d_arena, &d)) {
         doc->d_error = 1;
+        snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "%s",
+                 d.d_count && d.d_msgs[d.d_count - 1].dm_text ? d.d_msgs[d.d_count - 1].dm_text
+                                                              : "the analysis failed");
         for (i = 0; i < d.d_count; i++) {
             char buf[1400];
             fprintf(s->s_log, "gilcheck lsp: %s\n", diag_format(&d, i, buf, sizeof buf));

@@ -98,6 +98,15 @@ def main():
           "pull with the current resultId: unchanged", result(msgs, 9))
     check(len([p for p in pushed if p["version"] == 3]) == 2 and pushed[-1]["diagnostics"] == [],
           "didSave analyses again", [p["version"] for p in pushed])
+    # a buffer CPython cannot compile at all (not a syntax error): one diagnostic saying why
+    deep = "x = " + "-" * 200000 + "1\n"
+    rc, msgs, err = run(INIT + note("initialized") + opened(deep) +
+                        req(2, "textDocument/diagnostic", {"textDocument": {"uri": URI}}) +
+                        req(3, "shutdown") + note("exit"))
+    items = (result(msgs, 2) or {}).get("items")
+    check(rc == 0 and items and len(items) == 1 and items[0]["severity"] == 3 and
+          items[0]["message"].startswith("gilcheck could not analyse this file: ") and
+          "code" not in items[0], "a buffer that cannot be analysed: one message why", items)
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
 

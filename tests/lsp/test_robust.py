@@ -170,6 +170,10 @@ def test_big_document():
             {"range": {"start": {"line": edit_line, "character": 4},
                        "end": {"line": edit_line, "character": 4}}, "text": "s = '\u00e9'; "}]}) +
         req(3, "textDocument/diagnostic", {"textDocument": {"uri": uri}}) +
+        note("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [
+            {"range": {"start": {"line": 2, "character": 0},
+                       "end": {"line": edit_line - 2, "character": 0}}, "text": ""}]}) +
+        req(5, "textDocument/diagnostic", {"textDocument": {"uri": uri}}) +
         req(4, "shutdown") + note("exit"))
     t0 = time.time()
     rc, msgs, err = run(data)
@@ -179,14 +183,23 @@ def test_big_document():
     def items(i):
         r = [m for m in msgs if m.get("id") == i]
         return r[0]["result"]["items"] if r and "result" in r[0] else None
-    one, two = items(2), items(3)
-    check(one is not None and len(one) == 1 and one[0]["code"] == "GIL101" and
-          one[0]["range"]["start"] == {"line": edit_line, "character": 4},
-          "20 MB document: GIL101 at its end", one)
-    # `s = 'é'; ` is 9 UTF-16 units (10 bytes) before the new start of `n`
-    check(two is not None and len(two) == 1 and
-          two[0]["range"]["start"] == {"line": edit_line, "character": 13},
-          "20 MB document: an edit near its end is seen", two)
+    one, two, small = items(2), items(3), items(5)
+    if one and len(one) == 1 and "code" not in one[0]:
+        # a driver that refuses sources this large: one message saying so, on the first line
+        check("not analysed" in one[0]["message"] and one[0]["range"]["start"]["line"] == 0,
+              "20 MB document: refused with a message", one)
+    else:
+        check(one is not None and len(one) == 1 and one[0]["code"] == "GIL101" and
+              one[0]["range"]["start"] == {"line": edit_line, "character": 4},
+              "20 MB document: GIL101 at its end", one)
+        # `s = 'é'; ` is 9 UTF-16 units (10 bytes) before the new start of `n`
+        check(two is not None and len(two) == 1 and
+              two[0]["range"]["start"] == {"line": edit_line, "character": 13},
+              "20 MB document: an edit near its end is seen", two)
+    # deleting all but the end by an incremental edit leaves the small racy function
+    check(small is not None and len(small) == 1 and small[0]["code"] == "GIL101" and
+          small[0]["range"]["start"] == {"line": 4, "character": 13},
+          "20 MB document cut down by an edit: GIL101 where the edit left it", small)
 
 
 def test_client_vanishes():
