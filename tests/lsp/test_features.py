@@ -7,7 +7,9 @@ pull diagnostics answered for the newest text, didSave.
 usage: test_features.py GILCHECK
 """
 import os
+import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_robust import INIT, check, note, req, results, run  # noqa: E402
@@ -107,6 +109,22 @@ def main():
     check(rc == 0 and items and len(items) == 1 and items[0]["severity"] == 3 and
           items[0]["message"].startswith("gilcheck could not analyse this file: ") and
           "code" not in items[0], "a buffer that cannot be analysed: one message why", items)
+    # configuration as in CI: the server reports what `gilcheck check` reports for the file
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "pyproject.toml"), "w") as f:
+            f.write('[tool.gilcheck]\nignore = ["GIL201"]\n')
+        path = os.path.join(tmp, "store.py")
+        with open(path, "w") as f:
+            f.write(SRC)
+        cli = subprocess.run([sys.argv[1], "check", "--format", "concise", path],
+                             capture_output=True, text=True)
+        want = sorted(line.split()[1] for line in cli.stdout.splitlines() if ": GIL" in line)
+        rc, msgs, err = run(INIT + note("textDocument/didOpen", {"textDocument": {
+            "uri": "file://" + path, "languageId": "python", "version": 1, "text": SRC}}) +
+            req(2, "textDocument/diagnostic", {"textDocument": {"uri": "file://" + path}}) +
+            req(3, "shutdown") + note("exit"))
+        got = sorted(d["code"] for d in (result(msgs, 2) or {}).get("items", []))
+        check(want and got == want, f"pyproject.toml applies as in `check` ({want})", (got, want))
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
 
