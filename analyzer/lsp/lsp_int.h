@@ -22,7 +22,8 @@ enum {
 typedef struct lsp_item {
     int it_kind;               /* LQ_* */
     json_t *it_msg;            /* LQ_MSG: the message (owned) */
-    char it_err[160];          /* LQ_PARSE / LQ_FATAL / LQ_EOF: what went wrong ("" for a clean EOF) */
+    char it_err[160];          /* LQ_PARSE / LQ_FATAL / LQ_EOF: what went wrong ("" at a clean
+                                * end of input) */
     struct lsp_item *it_next;
 } lsp_item;
 

@@ -48,7 +48,8 @@ static void *reader_main(void *arg)
         lsp_item *it;
         if (rc == 1) {
             json_error_t je;
-            json_t *msg = json_loadb((const char *)body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
+            json_t *msg = json_loadb((const char *)body, len,
+                                     JSON_ALLOW_NUL | JSON_DECODE_ANY, &je);
             if (msg) {
                 it = item_new(LQ_MSG, "");
                 if (it)

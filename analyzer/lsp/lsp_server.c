@@ -373,9 +373,9 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
             reply(s, id, json_array());
             return;
         }
-        reply(s, id, lf_code_actions(doc, &s->s_drv, pos_field(json_object_get(range, "start"), "line"),
-                                     pos_field(json_object_get(range, "end"), "line"),
-                                     s->s_enc));
+        reply(s, id, lf_code_actions(doc, &s->s_drv,
+                                     pos_field(json_object_get(range, "start"), "line"),
+                                     pos_field(json_object_get(range, "end"), "line"), s->s_enc));
         return;
     }
     reply_error(s, id, RPC_METHOD_NOT_FOUND, "method not found");

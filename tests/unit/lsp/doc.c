@@ -9,7 +9,8 @@
 #include "lsp/lsp.h"
 #include "../helpers.h"
 
-/* "a é 😀 z": bytes a0 ' '1 é2-3 ' '4 😀5-8 ' '9 z10; UTF-16 units a0 ' '1 é2 ' '3 😀4-5 ' '6 z7 */
+/* "a é 😀 z": bytes a0 ' '1 é2-3 ' '4 😀5-8 ' '9 z10;
+ * UTF-16 units a0 ' '1 é2 ' '3 😀4-5 ' '6 z7 */
 static const char line[] = "a \xC3\xA9 \xF0\x9F\x98\x80 z\r\nnext";
 
 static void test_lsp_doc__positions(void **state)

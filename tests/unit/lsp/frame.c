@@ -60,7 +60,8 @@ static void test_lsp_frame__reader(void **state)
     size_t n;
     char err[128];
     lsp_reader r;
-    const char two[] = "Content-Length: 2\r\n\r\n{}Content-Length: 3\r\n\r\n[1]Content-Length: 9\r\n\r\n{";
+    const char two[] = "Content-Length: 2\r\n\r\n{}Content-Length: 3\r\n\r\n[1]"
+                       "Content-Length: 9\r\n\r\n{";
     (void)state;
     assert_int_equal(pipe(fds), 0);
     assert_int_equal(write(fds[1], two, strlen(two)), (ssize_t)strlen(two));
