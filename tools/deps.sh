@@ -29,3 +29,10 @@ if [ ! -d tools/node/node_modules/pyodide ]; then
   (cd tools/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
     || echo "deps: warning: npm install failed; 3.14 oracle tests will be skipped"
 fi
+
+# --- lsp: the LSP client of tests/lsp (vscode-languageserver-protocol), pinned by its lock file
+if [ ! -d tests/lsp/node_modules/vscode-languageserver-protocol ]; then
+  echo "deps: installing the LSP test client under tests/lsp"
+  (cd tests/lsp && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "deps: warning: npm install failed; the lsp end-to-end tests will be skipped"
+fi

@@ -20,6 +20,7 @@ static const char usage[] =
     "                             files (.py compiled in-process, never run; `# noqa` honoured)\n"
     "  dis [--json] FILE.pyc...   disassemble .pyc files (text, or one JSON document per file)\n"
     "  rule GILnnn... | --all     print a rule's documentation (summary, fix, examples)\n"
+    "  lsp [--stdio]              the language server (LSP over stdio) for editors\n"
     "\n"
     "options:\n"
     "  -h, --help       show this help (also: gilcheck <command> --help)\n"
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1, argv[0], stdout, stderr);
     if (!strcmp(cmd, "rule"))
         return cmd_rule(argc - 1, argv + 1, argv[0], stdout, stderr);
+    if (!strcmp(cmd, "lsp"))
+        return cmd_lsp(argc - 1, argv + 1, argv[0], stdout, stderr);
     fprintf(stderr, "gilcheck: error: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_ERROR;
 }

@@ -1,0 +1,487 @@
+/* What the server says about a document: findings as LSP diagnostics, a hover with a line's
+ * bytecode and verdict, and code actions (`# noqa`, `with <lock>:`). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/strbuf.h"
+#include "../report/report.h"
+#include "lsp_int.h"
+
+/* Where the rule documentation lives (docs/rules/GILnnn.md of the repository). */
+#define RULE_DOC_URL "https://github.com/gilcheck/gilcheck/blob/main/docs/rules/%s.md"
+
+/***** positions *****/
+
+size_t lf_line_start(const lsp_doc *doc, uint32_t line)
+{
+    if (!doc->d_lines)
+        return lsp_line_start(doc->d_text, doc->d_len, line);
+    return line < doc->d_nlines ? doc->d_lines[line] : doc->d_len;
+}
+
+static json_t *position_json(const lsp_doc *doc, uint32_t line, size_t bytecol, int enc)
+{
+    size_t start = lf_line_start(doc, line);
+    return json_pack("{s:i,s:i}", "line", (int)line, "character",
+                     (int)lsp_char_of_col(doc->d_text, doc->d_len, start, bytecol, enc));
+}
+
+static json_t *range_json(const lsp_doc *doc, uint32_t l1, size_t c1, uint32_t l2, size_t c2,
+                          int enc)
+{
+    return json_pack("{s:o,s:o}", "start", position_json(doc, l1, c1, enc), "end",
+                     position_json(doc, l2, c2, enc));
+}
+
+static uint32_t line0(int32_t line)
+{
+    return line > 0 ? (uint32_t)(line - 1) : 0;
+}
+
+/* A finding's range: columns are UTF-8 byte columns + 1 (end exclusive) -- 3.11+ co_positions,
+ * and a syntax error's SyntaxError.offset, which CPython 3.11 gives in bytes of the line for
+ * parser and bracket errors (a mid-sequence column is taken to the end of its character); no
+ * column: the whole line. */
+static json_t *finding_range(const lsp_doc *doc, const finding *f, int enc)
+{
+    uint32_t l = line0(f->f_line), el = f->f_end_line > 0 ? line0(f->f_end_line) : l;
+    if (!strcmp(f->f_rule, "GIL000")) {
+        size_t c = f->f_col > 0 ? (size_t)f->f_col - 1 : 0;
+        return range_json(doc, l, c, l, c + 1, enc);
+    }
+    if (f->f_col <= 0)
+        return range_json(doc, l, 0, l, SIZE_MAX / 2, enc);
+    if (el < l)
+        el = l;
+    return range_json(doc, l, (size_t)f->f_col - 1, el,
+                      f->f_end_col > 0 ? (size_t)f->f_end_col - 1 : SIZE_MAX / 2, enc);
+}
+
+static int severity_of(const drv_ctx *c, const char *rule)
+{
+    const eng_rule *r = c ? rule_find(&c->c_kb, rule) : NULL;
+    if (!strcmp(rule, "GIL000") || (r && !strcmp(r->r_severity, "error")))
+        return 1;
+    if (r && !strcmp(r->r_severity, "note"))
+        return 3;
+    return 2;
+}
+
+static json_t *diagnostic(const lsp_doc *doc, const drv_ctx *c, const finding *f, int enc)
+{
+    char href[200];
+    json_t *dg;
+    snprintf(href, sizeof href, RULE_DOC_URL, f->f_rule);
+    dg = json_pack("{s:o,s:i,s:s,s:{s:s},s:s,s:s}", "range", finding_range(doc, f, enc),
+                   "severity", severity_of(c, f->f_rule), "code", f->f_rule, "codeDescription",
+                   "href", href, "source", "gilcheck", "message", f->f_message);
+    if (dg && f->f_rel_line > 0 && strcmp(f->f_rule, "GIL000")) {
+        uint32_t rl = line0(f->f_rel_line);
+        size_t rc = f->f_rel_col > 0 ? (size_t)f->f_rel_col - 1 : 0;
+        char what[300];
+        snprintf(what, sizeof what, "the %s of %s", f->f_rel_what ? f->f_rel_what : "read",
+                 f->f_target && *f->f_target ? f->f_target : "the shared state");
+        json_object_set_new(dg, "relatedInformation",
+                            json_pack("[{s:{s:s,s:o},s:s}]", "location", "uri", doc->d_uri,
+                                      "range", range_json(doc, rl, rc, rl, rc, enc), "message",
+                                      what));
+    }
+    return dg;
+}
+
+json_t *lf_diagnostics(const lsp_doc *doc, const drv_ctx *c, int enc)
+{
+    json_t *arr = json_array();
+    uint32_t i;
+    if (doc->d_error && doc->d_errmsg[0]) {  /* say why there is nothing, on the first line */
+        char msg[360];
+        snprintf(msg, sizeof msg, "gilcheck could not analyse this file: %s", doc->d_errmsg);
+        json_array_append_new(arr, json_pack("{s:o,s:i,s:s,s:s}", "range",
+                                             range_json(doc, 0, 0, 0, SIZE_MAX / 2, enc),
+                                             "severity", 3, "source", "gilcheck", "message",
+                                             msg));
+    }
+    if (!doc->d_have_res)
+        return arr;
+    for (i = 0; i < doc->d_res.r_res.r_count; i++)
+        json_array_append_new(arr, diagnostic(doc, c, &doc->d_res.r_res.r_findings[i], enc));
+    return arr;
+}
+
+/***** hover *****/
+
+static const char *const binop_names[] = {
+    "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^",
+    "+=", "&=", "//=", "<<=", "@=", "*=", "%=", "|=", "**=", ">>=", "-=", "/=", "^=",
+};
+
+/* The argument's meaning, shortly: a name, a constant, a jump target, an operator. */
+static void arg_text(strbuf *sb, const bc_code *bc, const bc_instr *in)
+{
+    const pyc_obj *o = NULL;
+    if (!in->in_hasarg)
+        return;
+    if (in->in_flags & OPF_JUMP) {
+        sb_printf(sb, "to %d", in->in_target);
+        return;
+    }
+    if (in->in_sem == SEM_BINARY && in->in_a >= 0 && in->in_a < 26) {
+        sb_puts(sb, binop_names[in->in_a]);
+        return;
+    }
+    if (in->in_flags & OPF_CONST) {
+        pyc_repr(sb, bc_const(bc, in->in_a), 40);
+        return;
+    }
+    if (in->in_flags & OPF_NAME)
+        o = bc_name(bc, in->in_a);
+    else if ((in->in_flags & OPF_LOCAL) && !(in->in_flags & OPF_PAIR))
+        o = bc_local(bc, in->in_a);
+    else if (in->in_flags & OPF_FREE)
+        o = bc_deref(bc, in->in_a);
+    if (o && o->o_kind == PYC_STR)
+        sb_putn(sb, o->u.o_str.s, o->u.o_str.len);
+}
+
+/* What an instruction does to state other threads can see, or NULL. */
+static const char *shared_access(const bc_instr *in)
+{
+    switch (in->in_sem) {
+    case SEM_LOAD_GLOBAL: case SEM_LOAD_NAME: case SEM_LOAD_DEREF: return "reads a global/cell";
+    case SEM_STORE_GLOBAL: case SEM_STORE_NAME: case SEM_STORE_DEREF: return "writes a global/cell";
+    case SEM_DELETE_GLOBAL: case SEM_DELETE_NAME: case SEM_DELETE_DEREF: return "deletes a name";
+    case SEM_LOAD_ATTR: return "reads an attribute";
+    case SEM_STORE_ATTR: return "writes an attribute";
+    case SEM_DELETE_ATTR: return "deletes an attribute";
+    case SEM_SUBSCR: case SEM_SLICE: return "reads an item";
+    case SEM_STORE_SUBSCR: case SEM_STORE_SLICE: return "writes an item";
+    case SEM_DELETE_SUBSCR: return "deletes an item";
+    case SEM_CONTAINS: return "tests membership";
+    default: return NULL;
+    }
+}
+
+static int offset_in(const uint32_t *v, uint32_t n, uint32_t off)
+{
+    uint32_t i;
+    for (i = 0; i < n; i++)
+        if (v[i] == off)
+            return 1;
+    return 0;
+}
+
+/* The finding on (1-based) line `line` of code object `code`, or NULL. */
+static const finding *finding_on(const lsp_doc *doc, int32_t line)
+{
+    uint32_t i;
+    for (i = 0; i < doc->d_res.r_res.r_count; i++) {
+        const finding *f = &doc->d_res.r_res.r_findings[i];
+        int32_t last = f->f_end_line > f->f_line ? f->f_end_line : f->f_line;
+        if (strcmp(f->f_rule, "GIL000") && line >= f->f_line && line <= last)
+            return f;
+        if (!strcmp(f->f_rule, "GIL000") && line == f->f_line)
+            return f;
+    }
+    return NULL;
+}
+
+json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
+{
+    const finding *f = doc->d_have_res ? finding_on(doc, (int32_t)line + 1) : NULL;
+    strbuf sb, arg;
+    uint32_t i, k, nshared = 0, ninstr = 0, nswitch = 0;
+    json_t *out;
+    (void)enc;
+    if (!doc->d_have_res)
+        return json_null();
+    if (f && !strcmp(f->f_rule, "GIL000")) {
+        sb_init(&sb);
+        sb_printf(&sb, "**GIL000** %s\n\nThe buffer does not compile yet; no bytecode to show.",
+                  f->f_message);
+        goto done;
+    }
+    if (!doc->d_res.r_image)
+        return json_null();
+    if (!doc->d_bc) {
+        diag_ctx d;
+        diag_init(&d);
+        if (bc_decode_file(&doc->d_bc, doc->d_res.r_image, doc->d_path, &d))
+            doc->d_bc = NULL;
+        diag_free(&d);
+        if (!doc->d_bc)
+            return json_null();
+    }
+    sb_init(&sb);
+    sb_init(&arg);
+    for (i = 0; i < doc->d_bc->bf_ncodes; i++) {
+        const bc_code *bc = &doc->d_bc->bf_codes[i];
+        const pyc_obj *name = bc->bc_src->co_qualname ? bc->bc_src->co_qualname
+                                                      : bc->bc_src->co_name;
+        const finding *fc = f && f->f_code == i ? f : NULL;
+        int header = 0;
+        for (k = 0; k < bc->bc_ninstrs; k++) {
+            const bc_instr *in = &bc->bc_instrs[k];
+            const char *acc;
+            if (in->in_line != (int32_t)line + 1 || in->in_sem == SEM_NOP)
+                continue;
+            if (!header) {
+                sb_printf(&sb, "%sbytecode of line %u in `%.*s` (Python 3.%d):\n\n```text\n",
+                          ninstr ? "```\n\n" : "", line + 1,
+                          name ? (int)name->u.o_str.len : 1, name ? name->u.o_str.s : "?",
+                          doc->d_res.r_image->f_minor);
+                header = 1;
+            }
+            ninstr++;
+            sb_clear(&arg);
+            arg_text(&arg, bc, in);
+            sb_printf(&sb, "%4u %-22s %-16s", in->in_offset, bc_opname(bc, in), arg.sb_buf);
+            if ((acc = shared_access(in))) {
+                nshared++;
+                sb_printf(&sb, "  <- %s", acc);
+            }
+            if (fc && in->in_offset == fc->f_first && fc->f_first != fc->f_last)
+                sb_printf(&sb, " (the %s)", fc->f_rel_what ? fc->f_rel_what : "read");
+            if (fc && in->in_offset == fc->f_last)
+                sb_puts(&sb, " (the write)");
+            sb_putc(&sb, '\n');
+            if (fc ? offset_in(fc->f_switch, fc->f_nswitch, in->in_offset)
+                   : (in->in_flags & OPF_BREAKER) != 0) {
+                sb_puts(&sb, "     ~~ a GIL build can switch threads here ~~\n");
+                nswitch++;
+            }
+        }
+    }
+    sb_free(&arg);
+    if (ninstr)
+        sb_printf(&sb, "```\n\n%s Free-threaded builds can run another thread between any two "
+                  "instructions.\n\n",
+                  nswitch ? (f ? "`~~` marks where a GIL build can hand the GIL to another thread "
+                                 "between the read and the write." :
+                                 "`~~` marks where a GIL build can hand the GIL to another thread.")
+                          : (f ? "No instruction between the read and the write lets a GIL build "
+                                 "switch threads." :
+                                 "No instruction on this line lets a GIL build switch threads."));
+    if (f) {
+        char where[400];
+        sb_printf(&sb, "**Not atomic** ([%s](" RULE_DOC_URL ")): %s.\n\n", f->f_rule, f->f_rule,
+                  f->f_message);
+        sb_printf(&sb, "The %s and the write of `%s` are separate instructions (offsets %u..%u); "
+                  "%s.", f->f_rel_what ? f->f_rel_what : "read",
+                  f->f_target ? f->f_target : "?", f->f_first, f->f_last,
+                  rep_where(f, where, sizeof where));
+        if (f->f_nswitch) {
+            sb_puts(&sb, " Switch points at offsets");
+            for (k = 0; k < f->f_nswitch; k++)
+                sb_printf(&sb, "%s %u", k ? "," : "", f->f_switch[k]);
+            sb_puts(&sb, ".");
+        }
+    } else if (!ninstr) {
+        sb_printf(&sb, "No bytecode on line %u.", line + 1);
+    } else if (nshared) {
+        sb_printf(&sb, "**Atomic** as far as gilcheck sees: %u access%s to shared state, but no "
+                  "read-modify-write or check-then-act window between them that another thread "
+                  "could split (or the function does not run concurrently; see `--scope`).",
+                  nshared, nshared == 1 ? "" : "es");
+    } else {
+        sb_puts(&sb, "**Atomic**: the line touches no shared state (only locals and constants).");
+    }
+done:
+    out = sb.sb_failed ? json_null()
+                       : json_pack("{s:{s:s,s:s},s:o}", "contents", "kind", "markdown", "value",
+                                   sb.sb_buf, "range",
+                                   range_json(doc, line, 0, line, SIZE_MAX / 2, enc));
+    sb_free(&sb);
+    return out ? out : json_null();
+}
+
+/***** code actions *****/
+
+/* [start, end) of 0-based line l, end before the line break. */
+static void line_bounds(const lsp_doc *doc, uint32_t l, size_t *start, size_t *end)
+{
+    const char *nl;
+    *start = lf_line_start(doc, l);
+    nl = memchr(doc->d_text + *start, '\n', doc->d_len - *start);
+    *end = nl ? (size_t)(nl - doc->d_text) : doc->d_len;
+    if (*end > *start && doc->d_text[*end - 1] == '\r')
+        (*end)--;
+}
+
+static size_t indent_of(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* Names bound to a lock in the source: `NAME = threading.Lock()` at module level, and
+ * `self.NAME = ...Lock()` in methods.  Returns how many were put into names[]. */
+static int lock_names(const lsp_doc *doc, char names[][96], int max)
+{
+    static const char *const ctors[] = { "Lock(", "RLock(", "allocate_lock(", "Condition(",
+                                         "Semaphore(" };
+    size_t pos = 0;
+    int n = 0;
+    while (pos < doc->d_len && n < max) {
+        const char *s = doc->d_text + pos, *nl = memchr(s, '\n', doc->d_len - pos);
+        size_t len = nl ? (size_t)(nl - s) : doc->d_len - pos, ind = indent_of(s, len), e, v;
+        int self = 0, k;
+        pos += len + 1;
+        if (len - ind > 5 && !strncmp(s + ind, "self.", 5))
+            self = 1;
+        else if (ind)
+            continue;
+        e = ind + (self ? 5 : 0);
+        if (e >= len || !(isalpha((unsigned char)s[e]) || s[e] == '_'))
+            continue;
+        while (e < len && (isalnum((unsigned char)s[e]) || s[e] == '_'))
+            e++;
+        for (v = e; v < len && s[v] == ' '; v++)
+            ;
+        if (v >= len || s[v] != '=' || (v + 1 < len && s[v + 1] == '='))
+            continue;
+        for (k = 0; k < 5; k++) {
+            const char *hit = NULL;
+            size_t j, cl = strlen(ctors[k]);
+            for (j = v + 1; j + cl <= len && !hit; j++)
+                if (!memcmp(s + j, ctors[k], cl) &&
+                    (j == 0 || !(isalnum((unsigned char)s[j - 1]) || s[j - 1] == '_') ||
+                     s[j - 1] == '.'))
+                    hit = s + j;
+            if (hit && e - ind < 95) {
+                int dup = 0, m;
+                memcpy(names[n], s + ind, e - ind);
+                names[n][e - ind] = 0;
+                for (m = 0; m < n; m++)
+                    dup |= !strcmp(names[m], names[n]);
+                n += !dup;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+static json_t *text_edit(const lsp_doc *doc, uint32_t l1, size_t c1, uint32_t l2, size_t c2,
+                         const char *text, int enc)
+{
+    return json_pack("{s:o,s:s}", "range", range_json(doc, l1, c1, l2, c2, enc), "newText", text);
+}
+
+static json_t *action(const lsp_doc *doc, const char *title, json_t *diag, json_t *edit)
+{
+    json_t *changes = json_object();
+    json_object_set_new(changes, doc->d_uri, json_pack("[o]", edit));
+    return json_pack("{s:s,s:s,s:[o],s:{s:o}}", "title", title, "kind", "quickfix",
+                     "diagnostics", diag, "edit", "changes", changes);
+}
+
+/* `# noqa: CODE` at the end of the finding's line, or `, CODE` after an existing list. */
+static json_t *noqa_action(const lsp_doc *doc, const finding *f, json_t *diag, int enc)
+{
+    uint32_t l = line0(f->f_line);
+    size_t start, end, full, i;
+    char text[64], title[80];
+    const char *s;
+    line_bounds(doc, l, &start, &end);
+    full = end;
+    s = doc->d_text + start;
+    snprintf(text, sizeof text, "  # noqa: %s", f->f_rule);
+    for (i = 0; i + 7 <= end - start; i++)
+        if (!strncmp(s + i, "# noqa:", 7)) {
+            snprintf(text, sizeof text, ", %s", f->f_rule);
+            break;
+        }
+    while (end > start && (doc->d_text[end - 1] == ' ' || doc->d_text[end - 1] == '\t') &&
+           text[0] == ' ')
+        end--;
+    snprintf(title, sizeof title, "Suppress %s on this line (# noqa)", f->f_rule);
+    return action(doc, title, diag,
+                  text_edit(doc, l, end - start, l, full - start, text, enc));
+}
+
+/* `with LOCK:` around the statement lines of the finding (from the read or check to the write,
+ * and the block of a compound statement that starts there), re-indented by four spaces. */
+static json_t *lock_action(const lsp_doc *doc, const finding *f, const char *lock, json_t *diag,
+                           int enc)
+{
+    uint32_t first = line0(f->f_line), last, l;
+    size_t start, end, ind, lstart, lend;
+    const char *step;
+    strbuf sb;
+    char title[160];
+    json_t *act;
+    if (f->f_rel_line > 0 && line0(f->f_rel_line) < first)
+        first = line0(f->f_rel_line);
+    last = line0(f->f_end_line > f->f_line ? f->f_end_line : f->f_line);
+    line_bounds(doc, first, &start, &end);
+    ind = indent_of(doc->d_text + start, end - start);
+    if (ind == end - start) {
+        json_decref(diag);
+        return NULL;
+    }
+    for (l = last + 1;; l++) {         /* the block of an `if`, `for`... that starts here */
+        size_t li;
+        line_bounds(doc, l, &lstart, &lend);
+        if (lstart >= doc->d_len)
+            break;
+        li = indent_of(doc->d_text + lstart, lend - lstart);
+        if (li == lend - lstart)
+            continue;                  /* blank: decided by what follows */
+        if (li <= ind)
+            break;
+        last = l;
+    }
+    /* one more level of the file's own kind: a tab where the statement is indented with tabs */
+    step = memchr(doc->d_text + start, '\t', ind) ? "\t" : "    ";
+    sb_init(&sb);
+    sb_putn(&sb, doc->d_text + start, ind);
+    sb_printf(&sb, "with %s:\n", lock);
+    for (l = first; l <= last; l++) {
+        line_bounds(doc, l, &lstart, &lend);
+        if (lend > lstart)
+            sb_puts(&sb, step);
+        sb_putn(&sb, doc->d_text + lstart, lend - lstart);
+        if (l < last)
+            sb_putc(&sb, '\n');
+    }
+    line_bounds(doc, last, &lstart, &lend);
+    snprintf(title, sizeof title, "Wrap in `with %.96s:`", lock);
+    act = sb.sb_failed ? NULL
+                       : action(doc, title, diag,
+                                text_edit(doc, first, 0, last, lend - lstart, sb.sb_buf, enc));
+    sb_free(&sb);
+    return act;
+}
+
+json_t *lf_code_actions(const lsp_doc *doc, const drv_ctx *c, uint32_t first, uint32_t last,
+                        int enc)
+{
+    json_t *out = json_array();
+    char locks[16][96];
+    int nlocks = -1, k;
+    uint32_t i;
+    if (!doc->d_have_res)
+        return out;
+    for (i = 0; i < doc->d_res.r_res.r_count; i++) {
+        const finding *f = &doc->d_res.r_res.r_findings[i];
+        uint32_t l = line0(f->f_line);
+        if (!strcmp(f->f_rule, "GIL000") || l < first || l > last)
+            continue;
+        json_array_append_new(out, noqa_action(doc, f, diagnostic(doc, c, f, enc), enc));
+        if (nlocks < 0)
+            nlocks = lock_names(doc, locks, 16);
+        for (k = 0; k < nlocks; k++) {
+            int method = f->f_function && strchr(f->f_function, '.');
+            json_t *a;
+            if (!strncmp(locks[k], "self.", 5) && !method)
+                continue;
+            if ((a = lock_action(doc, f, locks[k], diagnostic(doc, c, f, enc), enc)))
+                json_array_append_new(out, a);
+        }
+    }
+    return out;
+}

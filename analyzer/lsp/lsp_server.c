@@ -1,0 +1,515 @@
+/* The language server loop: lifecycle, open documents, debounced analysis of the newest text,
+ * and the dispatch of requests and notifications to the features. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../input/input.h"
+#include "lsp_int.h"
+
+/* A changed document is analysed once it has been quiet this long and no message waits. */
+#define LSP_DEBOUNCE_MS 4
+
+/* JSON-RPC and LSP error codes. */
+enum {
+    RPC_PARSE_ERROR = -32700,
+    RPC_INVALID_REQUEST = -32600,
+    RPC_METHOD_NOT_FOUND = -32601,
+    RPC_INVALID_PARAMS = -32602,
+    RPC_INTERNAL_ERROR = -32603,
+    RPC_NOT_INITIALIZED = -32002
+};
+
+enum { ST_NEW, ST_RUNNING, ST_SHUTDOWN };
+
+typedef struct lsp_server {
+    int s_out;                 /* where messages go */
+    FILE *s_log;               /* one line per problem */
+    int s_state;               /* ST_* */
+    int s_enc;                 /* negotiated position encoding (LSP_UTF8 / LSP_UTF16) */
+    int s_exit;                /* leave the loop */
+    int s_code;                /* exit code when leaving */
+    int s_drv_ok;              /* s_drv holds the rules */
+    drv_ctx s_drv;             /* rules and settings */
+    lsp_doc *s_docs;           /* open documents */
+    lsp_queue *s_q;            /* incoming messages */
+    int s_timing;              /* $GILCHECK_LSP_TIMING: log how long each analysis took */
+} lsp_server;
+
+/* The reader thread may outlive lsp_serve (blocked in read), so its queue is not on a stack. */
+static lsp_queue server_queue;
+
+/***** output *****/
+
+static void send_json(lsp_server *s, json_t *msg)
+{
+    char *text;
+    if (!msg)
+        return;
+    json_object_set_new(msg, "jsonrpc", json_string("2.0"));
+    text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    if (!text || lsp_write_frame(s->s_out, text, strlen(text))) {
+        fprintf(s->s_log, "gilcheck lsp: cannot write to the client; stopping\n");
+        s->s_exit = 1;
+        s->s_code = 1;
+    }
+    free(text);
+}
+
+static void reply(lsp_server *s, json_t *id, json_t *result)
+{
+    json_t *m = json_object();
+    json_object_set(m, "id", id ? id : json_null());
+    json_object_set_new(m, "result", result ? result : json_null());
+    send_json(s, m);
+}
+
+static void reply_error(lsp_server *s, json_t *id, int code, const char *message)
+{
+    json_t *m = json_object();
+    json_object_set(m, "id", id ? id : json_null());
+    json_object_set_new(m, "error", json_pack("{s:i,s:s}", "code", code, "message", message));
+    send_json(s, m);
+}
+
+static void notify(lsp_server *s, const char *method, json_t *params)
+{
+    send_json(s, json_pack("{s:s,s:o}", "method", method, "params", params));
+}
+
+/***** documents *****/
+
+static lsp_doc *doc_find(lsp_server *s, const char *uri)
+{
+    lsp_doc *d;
+    for (d = s->s_docs; d; d = d->d_next)
+        if (!strcmp(d->d_uri, uri))
+            return d;
+    return NULL;
+}
+
+static void doc_forget_result(lsp_doc *d)
+{
+    if (d->d_have_res)
+        drv_result_free(&d->d_res);
+    d->d_have_res = 0;
+    d->d_bc = NULL;
+    d->d_error = 0;
+    d->d_errmsg[0] = 0;
+    if (d->d_arena)
+        arena_reset(d->d_arena);
+}
+
+static void doc_free(lsp_doc *d)
+{
+    doc_forget_result(d);
+    free(d->d_lines);
+    arena_free(d->d_arena);
+    free(d->d_uri);
+    free(d->d_path);
+    free(d->d_text);
+    free(d);
+}
+
+/* The URI of a request's textDocument, or NULL. */
+static const char *param_uri(json_t *params)
+{
+    return json_string_value(json_object_get(json_object_get(params, "textDocument"), "uri"));
+}
+
+/* The table of line starts of the current text; none when memory runs out. */
+static void doc_index_lines(lsp_doc *doc)
+{
+    size_t n = 1, i, k = 0;
+    const char *p = doc->d_text, *end = doc->d_text + doc->d_len;
+    free(doc->d_lines);
+    doc->d_lines = NULL;
+    doc->d_nlines = 0;
+    while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+        n++;
+        p++;
+    }
+    if (n > UINT32_MAX || !(doc->d_lines = malloc(n * sizeof *doc->d_lines)))
+        return;
+    doc->d_lines[k++] = 0;
+    for (i = 0; i < doc->d_len; i++)
+        if (doc->d_text[i] == '\n')
+            doc->d_lines[k++] = i + 1;
+    doc->d_nlines = (uint32_t)k;
+}
+
+/* Analyses the document's current text (the newest version) and publishes its diagnostics. */
+static void doc_analyze(lsp_server *s, lsp_doc *doc)
+{
+    diag_ctx d;
+    size_t i;
+    json_t *diags;
+    double t0 = lq_now_ms(), t1, t2;
+    doc_forget_result(doc);
+    diag_init(&d);
+    if (!doc->d_arena && arena_new(&doc->d_arena)) {
+        doc->d_error = 1;
+        snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "out of memory");
+    } else if (drv_analyze(&doc->d_res, &s->s_drv, doc->d_path, (const uint8_t *)doc->d_text,
+                           doc->d_len, doc->d_arena, &d)) {
+        doc->d_error = 1;
+        snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "%s",
+                 d.d_count && d.d_msgs[d.d_count - 1].dm_text ? d.d_msgs[d.d_count - 1].dm_text
+                                                              : "the analysis failed");
+        for (i = 0; i < d.d_count; i++) {
+            char buf[1400];
+            fprintf(s->s_log, "gilcheck lsp: %s\n", diag_format(&d, i, buf, sizeof buf));
+        }
+    } else {
+        doc->d_have_res = 1;
+    }
+    diag_free(&d);
+    doc->d_dirty = 0;
+    t1 = lq_now_ms();
+    doc_index_lines(doc);
+    diags = lf_diagnostics(doc, &s->s_drv, s->s_enc);
+    t2 = lq_now_ms();
+    notify(s, "textDocument/publishDiagnostics",
+           json_pack("{s:s,s:I,s:o}", "uri", doc->d_uri, "version", (json_int_t)doc->d_version,
+                     "diagnostics", diags));
+    if (s->s_timing)
+        fprintf(s->s_log, "gilcheck lsp: timing: %s v%lld: analysis %.2f ms, diagnostics %.2f ms, "
+                "sending %.2f ms\n", doc->d_uri, (long long)doc->d_version, t1 - t0, t2 - t1,
+                lq_now_ms() - t2);
+}
+
+/* A request about a document sees its newest text analysed. */
+static lsp_doc *doc_current(lsp_server *s, json_t *params)
+{
+    const char *uri = param_uri(params);
+    lsp_doc *doc = uri ? doc_find(s, uri) : NULL;
+    if (doc && doc->d_dirty)
+        doc_analyze(s, doc);
+    return doc;
+}
+
+static void did_open(lsp_server *s, json_t *params)
+{
+    json_t *td = json_object_get(params, "textDocument");
+    const char *uri = json_string_value(json_object_get(td, "uri"));
+    json_t *text = json_object_get(td, "text");
+    lsp_doc *doc;
+    char path[4096];
+    diag_ctx d;
+    if (!uri || !json_is_string(text))
+        return;
+    if ((doc = doc_find(s, uri))) {          /* opened twice: the newer text wins */
+        free(doc->d_text);
+        doc->d_text = NULL;
+        free(doc->d_lines);
+        doc->d_lines = NULL;
+    } else {
+        if (!(doc = calloc(1, sizeof *doc)))
+            return;
+        lsp_uri_path(uri, path, sizeof path);
+        doc->d_uri = strdup(uri);
+        doc->d_path = strdup(path);
+        if (!doc->d_uri || !doc->d_path) {
+            doc_free(doc);
+            return;
+        }
+        doc->d_next = s->s_docs;
+        s->s_docs = doc;
+        diag_init(&d);       /* the configuration that applies to the file */
+        if (drv_config_find(&s->s_drv.c_set, doc->d_path, &d)) {
+            char buf[1400];
+            size_t i;
+            for (i = 0; i < d.d_count; i++)
+                fprintf(s->s_log, "gilcheck lsp: %s\n", diag_format(&d, i, buf, sizeof buf));
+        }
+        diag_free(&d);
+    }
+    doc->d_len = json_string_length(text);
+    doc->d_text = malloc(doc->d_len + 1);
+    if (!doc->d_text) {
+        doc->d_len = 0;
+        return;
+    }
+    memcpy(doc->d_text, json_string_value(text), doc->d_len);
+    doc->d_text[doc->d_len] = 0;
+    doc->d_version = json_integer_value(json_object_get(td, "version"));
+    doc->d_dirty = 1;
+    doc->d_changed_ms = 0;                   /* analyse at once */
+}
+
+static uint32_t pos_field(json_t *pos, const char *key)
+{
+    json_int_t v = json_integer_value(json_object_get(pos, key));
+    return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static void did_change(lsp_server *s, json_t *params)
+{
+    const char *uri = param_uri(params);
+    lsp_doc *doc = uri ? doc_find(s, uri) : NULL;
+    json_t *changes = json_object_get(params, "contentChanges"), *ch;
+    size_t i;
+    if (!doc || !doc->d_text)
+        return;
+    json_array_foreach(changes, i, ch) {
+        json_t *range = json_object_get(ch, "range"), *text = json_object_get(ch, "text");
+        size_t from, to;
+        if (!json_is_string(text))
+            continue;
+        if (range) {
+            json_t *a = json_object_get(range, "start"), *b = json_object_get(range, "end");
+            from = lsp_offset_of(doc->d_text, doc->d_len, pos_field(a, "line"),
+                                 pos_field(a, "character"), s->s_enc);
+            to = lsp_offset_of(doc->d_text, doc->d_len, pos_field(b, "line"),
+                               pos_field(b, "character"), s->s_enc);
+        } else {
+            from = 0;
+            to = doc->d_len;
+        }
+        if (lsp_splice(&doc->d_text, &doc->d_len, from, to, json_string_value(text),
+                       json_string_length(text)))
+            fprintf(s->s_log, "gilcheck lsp: out of memory applying an edit to %s\n", uri);
+    }
+    if (json_is_integer(json_object_get(json_object_get(params, "textDocument"), "version")))
+        doc->d_version = json_integer_value(
+            json_object_get(json_object_get(params, "textDocument"), "version"));
+    free(doc->d_lines);                      /* indexes the old text */
+    doc->d_lines = NULL;
+    doc->d_dirty = 1;
+    doc->d_changed_ms = lq_now_ms();
+}
+
+static void did_close(lsp_server *s, json_t *params)
+{
+    const char *uri = param_uri(params);
+    lsp_doc **pp;
+    for (pp = &s->s_docs; uri && *pp; pp = &(*pp)->d_next) {
+        if (!strcmp((*pp)->d_uri, uri)) {
+            lsp_doc *doc = *pp;
+            *pp = doc->d_next;
+            notify(s, "textDocument/publishDiagnostics",
+                   json_pack("{s:s,s:[]}", "uri", uri, "diagnostics"));
+            doc_free(doc);
+            return;
+        }
+    }
+}
+
+/***** requests *****/
+
+static json_t *initialize(lsp_server *s, json_t *params)
+{
+    json_t *encs = json_object_get(json_object_get(json_object_get(params, "capabilities"),
+                                                   "general"), "positionEncodings"), *e;
+    size_t i;
+    s->s_enc = LSP_UTF16;
+    json_array_foreach(encs, i, e)
+        if (json_is_string(e) && !strcmp(json_string_value(e), "utf-8"))
+            s->s_enc = LSP_UTF8;
+    return json_pack(
+        "{s:{s:s,s:{s:b,s:i,s:{s:b}},s:b,s:{s:[s]},s:{s:s,s:b,s:b}},s:{s:s,s:s}}",
+        "capabilities",
+        "positionEncoding", s->s_enc == LSP_UTF8 ? "utf-8" : "utf-16",
+        "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
+        "hoverProvider", 1,
+        "codeActionProvider", "codeActionKinds", "quickfix",
+        "diagnosticProvider", "identifier", "gilcheck", "interFileDependencies", 0,
+        "workspaceDiagnostics", 0,
+        "serverInfo", "name", "gilcheck", "version", GILCHECK_VERSION);
+}
+
+static void request(lsp_server *s, const char *method, json_t *id, json_t *params)
+{
+    lsp_doc *doc;
+    if (!strcmp(method, "initialize")) {
+        if (s->s_state != ST_NEW) {
+            reply_error(s, id, RPC_INVALID_REQUEST, "initialize was already received");
+            return;
+        }
+        s->s_state = ST_RUNNING;
+        reply(s, id, initialize(s, params));
+        return;
+    }
+    if (s->s_state == ST_NEW) {
+        reply_error(s, id, RPC_NOT_INITIALIZED, "the server is not initialized");
+        return;
+    }
+    if (s->s_state == ST_SHUTDOWN) {
+        reply_error(s, id, RPC_INVALID_REQUEST, "the server is shutting down");
+        return;
+    }
+    if (!strcmp(method, "shutdown")) {
+        s->s_state = ST_SHUTDOWN;
+        reply(s, id, json_null());
+        return;
+    }
+    if (!strcmp(method, "textDocument/diagnostic")) {
+        const char *prev;
+        char rid[32];
+        if (!(doc = doc_current(s, params))) {
+            reply_error(s, id, RPC_INVALID_PARAMS, "the document is not open");
+            return;
+        }
+        snprintf(rid, sizeof rid, "%lld", (long long)doc->d_version);
+        prev = json_string_value(json_object_get(params, "previousResultId"));
+        if (prev && !strcmp(prev, rid))      /* the client has this version's list */
+            reply(s, id, json_pack("{s:s,s:s}", "kind", "unchanged", "resultId", rid));
+        else
+            reply(s, id, json_pack("{s:s,s:s,s:o}", "kind", "full", "resultId", rid, "items",
+                                   lf_diagnostics(doc, &s->s_drv, s->s_enc)));
+        return;
+    }
+    if (!strcmp(method, "textDocument/hover")) {
+        json_t *pos = json_object_get(params, "position");
+        doc = doc_current(s, params);
+        reply(s, id, doc && pos ? lf_hover(doc, pos_field(pos, "line"), s->s_enc) : json_null());
+        return;
+    }
+    if (!strcmp(method, "textDocument/codeAction")) {
+        json_t *range = json_object_get(params, "range");
+        doc = doc_current(s, params);
+        if (!doc || !range) {
+            reply(s, id, json_array());
+            return;
+        }
+        reply(s, id, lf_code_actions(doc, &s->s_drv,
+                                     pos_field(json_object_get(range, "start"), "line"),
+                                     pos_field(json_object_get(range, "end"), "line"), s->s_enc));
+        return;
+    }
+    reply_error(s, id, RPC_METHOD_NOT_FOUND, "method not found");
+}
+
+static void notification(lsp_server *s, const char *method, json_t *params)
+{
+    if (!strcmp(method, "exit")) {
+        s->s_exit = 1;
+        s->s_code = s->s_state == ST_SHUTDOWN ? 0 : 1;
+        return;
+    }
+    if (s->s_state != ST_RUNNING)       /* before initialize / after shutdown: dropped */
+        return;
+    if (!strcmp(method, "textDocument/didOpen"))
+        did_open(s, params);
+    else if (!strcmp(method, "textDocument/didChange"))
+        did_change(s, params);
+    else if (!strcmp(method, "textDocument/didSave")) {
+        lsp_doc *doc = param_uri(params) ? doc_find(s, param_uri(params)) : NULL;
+        if (doc) {
+            doc->d_dirty = 1;
+            doc->d_changed_ms = 0;
+        }
+    } else if (!strcmp(method, "textDocument/didClose"))
+        did_close(s, params);
+    /* initialized, $/cancelRequest, $/setTrace, unknown notifications: nothing to do */
+}
+
+static void handle(lsp_server *s, lsp_item *it)
+{
+    json_t *msg = it->it_msg, *id, *method;
+    if (it->it_kind == LQ_PARSE) {
+        reply_error(s, NULL, RPC_PARSE_ERROR, it->it_err);
+        return;
+    }
+    if (it->it_kind == LQ_FATAL) {
+        char why[200];
+        snprintf(why, sizeof why, "unreadable message header: %s", it->it_err);
+        reply_error(s, NULL, RPC_PARSE_ERROR, why);
+        fprintf(s->s_log, "gilcheck lsp: %s; stopping\n", why);
+        s->s_exit = 1;
+        s->s_code = 1;
+        return;
+    }
+    if (it->it_kind == LQ_EOF) {
+        if (it->it_err[0])
+            fprintf(s->s_log, "gilcheck lsp: %s; stopping\n", it->it_err);
+        s->s_exit = 1;
+        s->s_code = s->s_state == ST_SHUTDOWN ? 0 : 1;
+        return;
+    }
+    id = json_object_get(msg, "id");
+    method = json_object_get(msg, "method");
+    if (id && !json_is_string(id) && !json_is_integer(id)) {
+        reply_error(s, NULL, RPC_INVALID_REQUEST, "the id is neither a number nor a string");
+        return;
+    }
+    if (!json_is_object(msg) || (method && !json_is_string(method))) {
+        reply_error(s, id, RPC_INVALID_REQUEST, "not a JSON-RPC request");
+        return;
+    }
+    if (!method) {
+        if (!id || !(json_object_get(msg, "result") || json_object_get(msg, "error")))
+            reply_error(s, id, RPC_INVALID_REQUEST, "not a JSON-RPC request");
+        return;                          /* a response to us: we send no requests */
+    }
+    if (json_object_get(msg, "id"))
+        request(s, json_string_value(method), json_object_get(msg, "id"),
+                json_object_get(msg, "params"));
+    else
+        notification(s, json_string_value(method), json_object_get(msg, "params"));
+}
+
+/* The changed document whose quiet period ends first, or NULL. */
+static lsp_doc *next_due(lsp_server *s)
+{
+    lsp_doc *d, *best = NULL;
+    for (d = s->s_docs; d; d = d->d_next)
+        if (d->d_dirty && d->d_text && (!best || d->d_changed_ms < best->d_changed_ms))
+            best = d;
+    return best;
+}
+
+int lsp_serve(int in_fd, int out_fd, const char *argv0, FILE *log)
+{
+    lsp_server s;
+    diag_ctx d;
+    memset(&s, 0, sizeof s);
+    s.s_out = out_fd;
+    s.s_log = log;
+    s.s_code = 1;
+    s.s_q = &server_queue;
+    s.s_timing = getenv("GILCHECK_LSP_TIMING") != NULL;
+    json_object_seed(0);
+    diag_init(&d);
+    if (drv_open(&s.s_drv, argv0, &d)) {
+        char buf[1400];
+        size_t i;
+        for (i = 0; i < d.d_count; i++)
+            fprintf(log, "gilcheck lsp: %s\n", diag_format(&d, i, buf, sizeof buf));
+        diag_free(&d);
+        drv_close(&s.s_drv);
+        return 1;
+    }
+    diag_free(&d);
+    if (lq_start(s.s_q, in_fd)) {
+        fprintf(log, "gilcheck lsp: cannot start the reader thread\n");
+        drv_close(&s.s_drv);
+        return 1;
+    }
+    while (!s.s_exit) {
+        lsp_doc *due = next_due(&s);
+        long wait = -1;
+        lsp_item *it;
+        if (due) {
+            double left = due->d_changed_ms + LSP_DEBOUNCE_MS - lq_now_ms();
+            wait = left > 0 ? (long)left + 1 : 0;
+        }
+        if ((it = lq_pop(s.s_q, wait))) {
+            handle(&s, it);
+            lq_item_free(it);
+            continue;
+        }
+        if (due && due->d_changed_ms + LSP_DEBOUNCE_MS <= lq_now_ms() && !lq_pending(s.s_q))
+            doc_analyze(&s, due);
+    }
+    lq_stop(s.s_q);
+    while (s.s_docs) {
+        lsp_doc *next = s.s_docs->d_next;
+        doc_free(s.s_docs);
+        s.s_docs = next;
+    }
+    drv_close(&s.s_drv);
+    in_shutdown();
+    return s.s_code;
+}
