@@ -11,7 +11,8 @@
 #include "cli.h"
 
 static const char check_usage[] =
-    "usage: gilcheck check [--scope concurrent|all] [--format full|concise|json] PATH...\n"
+    "usage: gilcheck check [--scope concurrent|all] [--format FORMAT] [-o FILE] [--statistics]\n"
+    "                      [--exit-zero] [--color auto|always|never] PATH...\n"
     "\n"
     "Finds operations on shared state that are not atomic in .py and .pyc files (directories are\n"
     "searched for *.py and *.pyc; a .py is compiled in-process by the embedded CPython 3.11 and\n"
@@ -26,9 +27,30 @@ static const char check_usage[] =
     "                       they show (default)\n"
     "  --format concise     one line per finding: PATH:LINE:COL: GILnnn message\n"
     "  --format json        an array of findings\n"
+    "  --format sarif       a SARIF 2.1.0 log for GitHub code scanning (paths relative to the\n"
+    "                       current directory, %SRCROOT%)\n"
+    "  --format github      GitHub Actions annotations (::warning file=...,line=...::message)\n"
+    "  -o, --output-file FILE  write the report to FILE instead of stdout (errors stay on stderr)\n"
+    "  --statistics         count the findings per rule instead of listing them (a table; with\n"
+    "                       --format json an array)\n"
+    "  --exit-zero          exit 0 even when there are findings (errors still exit 2)\n"
+    "  --color auto|always|never  ANSI colour in the full and concise formats; auto (default):\n"
+    "                       when writing to a terminal, unless NO_COLOR is set (FORCE_COLOR forces)\n"
     "\n"
     "exit codes: 0 no findings, 1 findings, 2 errors (an input that cannot be read or decoded is\n"
     "reported with its reason; the other inputs are still analysed)\n";
+
+/* Prints a diagnostics context to stderr and hands each message to the report (SARIF lists
+ * them as notifications, github as annotations); leaves d empty. */
+static void report_diags(rep_ctx *rep, diag_ctx *d, FILE *err)
+{
+    size_t k;
+    cli_print_diags(d, err);
+    for (k = 0; k < d->d_count; k++)
+        rep_error(rep, d->d_msgs[k].dm_file, d->d_msgs[k].dm_text);
+    diag_free(d);
+    diag_init(d);
+}
 
 typedef struct paths {
     char **p_items;
@@ -141,7 +163,9 @@ static void drop_compiled_twins(paths *ps, size_t from)
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     eng_options opt = { 0 };
-    int format = REP_FULL, i, status = EXIT_CLEAN;
+    int format = REP_FULL, i, status = EXIT_CLEAN, rc;
+    cli_output oo = { 0 };
+    FILE *dest = out;           /* the report: out, or the -o file */
     paths ps = { NULL, 0, 0 };
     diag_ctx d;
     arena *a = NULL;
@@ -163,19 +187,9 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
                 fprintf(err, "gilcheck: error: check: --scope takes concurrent or all, not '%s'\n", s);
                 return EXIT_ERROR;
             }
-        } else if (!strcmp(s, "--format") && i + 1 < argc) {
-            s = argv[++i];
-            if (!strcmp(s, "full"))
-                format = REP_FULL;
-            else if (!strcmp(s, "concise"))
-                format = REP_CONCISE;
-            else if (!strcmp(s, "json"))
-                format = REP_JSON;
-            else {
-                fprintf(err, "gilcheck: error: check: --format takes full, concise or json, not "
-                        "'%s'\n", s);
+        } else if ((rc = cli_output_option(&oo, argc, argv, &i, err)) != 0) {
+            if (rc < 0)
                 return EXIT_ERROR;
-            }
         } else if (s[0] == '-' && s[1]) {
             fprintf(err, "gilcheck: error: check: unknown option '%s'\n\n%s", s, check_usage);
             return EXIT_ERROR;
@@ -202,20 +216,31 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         goto done;
     }
     drv.c_set.s_eng = opt;
-    if (d.d_count) {
-        cli_print_diags(&d, err);
+    format = oo.co_format ? oo.co_format
+           : drv.c_set.s_output_format && rep_format_parse(drv.c_set.s_output_format)
+           ? rep_format_parse(drv.c_set.s_output_format) : format;
+    if (oo.co_statistics && (format == REP_SARIF || format == REP_GITHUB)) {
+        fprintf(err, "gilcheck: error: check: --statistics works with the full, concise and json "
+                "formats\n");
         status = EXIT_ERROR;
-        diag_free(&d);
-        diag_init(&d);
+        goto done;
     }
-    rep_begin(&rep, out, format, &drv.c_kb);
+    if (!(dest = cli_output_open(&oo, out, err))) {
+        status = EXIT_ERROR;
+        goto done;
+    }
+    rep_begin(&rep, dest, format, &drv.c_kb);
+    rep.r_statistics = oo.co_statistics;
+    rep.r_color = (format == REP_FULL || format == REP_CONCISE) && cli_output_color(&oo, dest);
+    if (d.d_count) {
+        report_diags(&rep, &d, err);
+        status = EXIT_ERROR;
+    }
     for (k = 0; k < ps.p_n; k++) {
         drv_result res;
         arena_reset(a);
         if (drv_analyze(&res, &drv, ps.p_items[k], NULL, 0, a, &d)) {
-            cli_print_diags(&d, err);
-            diag_free(&d);
-            diag_init(&d);
+            report_diags(&rep, &d, err);
             status = EXIT_ERROR;
             continue;
         }
@@ -224,7 +249,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         drv_result_free(&res);
     }
     rep_end(&rep);
-    if (status == EXIT_CLEAN && rep.r_count)
+    if (status == EXIT_CLEAN && rep.r_count && !oo.co_exit_zero)
         status = EXIT_FINDINGS;
 done:
     for (k = 0; k < ps.p_n; k++)
@@ -234,6 +259,8 @@ done:
     drv_close(&drv);
     diag_free(&d);
     in_shutdown();
+    if (dest && dest != out && (ferror(dest) | fclose(dest)))
+        status = EXIT_ERROR;
     if (fflush(out) != 0 || ferror(out))
         status = EXIT_ERROR;
     return status;
