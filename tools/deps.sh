@@ -29,3 +29,14 @@ if [ ! -d tools/node/node_modules/pyodide ]; then
   (cd tools/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
     || echo "deps: warning: npm install failed; 3.14 oracle tests will be skipped"
 fi
+
+# --- SARIF validator (tests/sarif): Microsoft's Sarif.Multitool, a self-contained .NET binary
+# from npm.  It needs no .NET runtime; the test runs it with invariant globalization, so libicu
+# is not needed either.
+if [ ! -x tests/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool ] &&
+   [ "$(uname -s)" = Linux ]; then
+  echo "deps: installing the SARIF validator under tests/sarif"
+  (cd tests/sarif && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "deps: warning: npm install failed; the sarif/validate test will be skipped"
+  chmod u+x tests/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
+fi

@@ -175,15 +175,18 @@ static void write_full(rep_ctx *r, const finding *f)
     const char *off = r->r_color ? C_OFF : "";
     write_header(r, f);
     if (source_line(f->f_file, f->f_line, src, sizeof src)) {
-        int32_t end = f->f_end_col > f->f_col && f->f_end_line == f->f_line ? f->f_end_col
-                                                                            : (int32_t)strlen(src) + 1;
+        int32_t len = (int32_t)strlen(src);
+        int32_t end = f->f_end_col > f->f_col && f->f_end_line == f->f_line ? f->f_end_col : len + 1;
         fprintf(r->r_out, "%s%6s |%s\n%s%6d |%s %s\n%s%6s |%s ", blue, "", off, blue, f->f_line,
                 off, src, blue, "", off);
-        for (i = 1; i < f->f_col; i++)
-            fputc(src[i - 1] == '\t' ? '\t' : ' ', r->r_out);
+        /* one mark per character, not per byte: UTF-8 continuation bytes are skipped */
+        for (i = 1; i < f->f_col && src[i - 1]; i++)
+            if (((unsigned char)src[i - 1] & 0xC0) != 0x80)
+                fputc(src[i - 1] == '\t' ? '\t' : ' ', r->r_out);
         fputs(red, r->r_out);
         for (i = f->f_col; i < end; i++)
-            fputc('^', r->r_out);
+            if (i > len || ((unsigned char)src[i - 1] & 0xC0) != 0x80)
+                fputc('^', r->r_out);
         fputs(off, r->r_out);
         fputc('\n', r->r_out);
     }
