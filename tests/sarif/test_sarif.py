@@ -17,6 +17,7 @@ so its own SARIF output is read.  Exits 77 (skipped) when the validator is not i
 """
 import json
 import os
+import py_compile
 import re
 import shutil
 import subprocess
@@ -87,6 +88,7 @@ class Logs(object):
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="gilcheck-sarif-")
         self.dir = os.path.realpath(self.tmp)
+        self.outside = None
         self.logs = {}
         shutil.copytree(os.path.join(ROOT, "corpus"), os.path.join(self.dir, "corpus"))
         self.make("corpus", ["--scope", "all", "corpus"])
@@ -103,6 +105,14 @@ class Logs(object):
         self.make("clean", ["clean"])
         shutil.copy(os.path.join(FIXTURES, "3.11", "threads.pyc"), self.dir)
         self.make("pyc", ["--scope", "all", "threads.pyc"])
+        # a .pyc naming a source outside the current directory: an absolute file URI
+        self.outside = os.path.realpath(tempfile.mkdtemp(prefix="gilcheck-sarif-outside-"))
+        self.outside_src = os.path.join(self.outside, "racy.py")
+        with open(self.outside_src, "w") as f:
+            f.write(RACY)
+        py_compile.compile(self.outside_src, cfile=os.path.join(self.dir, "outside.pyc"),
+                           doraise=True)
+        self.make("outside", ["--scope", "all", "outside.pyc"])
 
     def write(self, name, text):
         path = os.path.join(self.dir, name)
@@ -124,6 +134,8 @@ class Logs(object):
 
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.outside:
+            shutil.rmtree(self.outside, ignore_errors=True)
 
 
 LOGS = None
@@ -304,6 +316,18 @@ class Content(unittest.TestCase):
             reg = res["locations"][0]["physicalLocation"]["region"]
             self.assertNotIn("startColumn", reg)   # no source line to count UTF-16 units in
             self.assertNotIn("partialFingerprints", res)
+
+
+class Outside(unittest.TestCase):
+    def test_source_outside_srcroot_is_an_absolute_uri(self):
+        doc = LOGS.load("outside")
+        results = doc["runs"][0]["results"]
+        self.assertTrue(results)
+        for res in results:
+            art = res["locations"][0]["physicalLocation"]["artifactLocation"]
+            self.assertEqual(art, {"uri": "file://" + urllib.parse.quote(LOGS.outside_src)})
+            self.assertIn("startColumn", res["locations"][0]["physicalLocation"]["region"])
+            self.assertIn("partialFingerprints", res)
 
 
 def multitool():
