@@ -1,5 +1,4 @@
 /* `gilcheck check`: analyse .pyc files and directories of them, report findings. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,132 +40,67 @@ static const char check_usage[] =
     "reported with its reason; the other inputs are still analysed)\n";
 
 /* Prints a diagnostics context to stderr and hands each message to the report (SARIF lists
- * them as notifications, github as annotations); leaves d empty. */
+ * them as notifications, github as annotations; warnings as warnings); leaves d empty. */
 static void report_diags(rep_ctx *rep, diag_ctx *d, FILE *err)
 {
     size_t k;
     cli_print_diags(d, err);
     for (k = 0; k < d->d_count; k++)
-        rep_error(rep, d->d_msgs[k].dm_file, d->d_msgs[k].dm_text);
+        rep_error(rep, d->d_msgs[k].dm_code != 0, d->d_msgs[k].dm_file, d->d_msgs[k].dm_text);
     diag_free(d);
     diag_init(d);
 }
 
-typedef struct paths {
-    char **p_items;
-    size_t p_n, p_cap;
-} paths;
-
-static int paths_add(paths *ps, const char *s)
+/* "GIL101,GIL2" appended to a vector of codes; 0, or -1 naming the bad code on err. */
+static int add_list(char ***vec, size_t *n, const char *arg, int codes, const char *opt, FILE *err)
 {
-    if (ps->p_n == ps->p_cap) {
-        size_t cap = ps->p_cap ? ps->p_cap * 2 : 64;
-        char **grown = realloc(ps->p_items, cap * sizeof *grown);
-        if (!grown)
+    char *copy = strdup(arg), *tok, *save = NULL;
+    if (!copy)
+        return -1;
+    for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char **grown;
+        while (*tok == ' ')
+            tok++;
+        if (!*tok)
+            continue;
+        if (codes && strcmp(tok, "ALL") &&
+            (strncmp(tok, "GIL", 3) || strspn(tok + 3, "0123456789") != strlen(tok + 3) ||
+             strlen(tok) > 6)) {
+            fprintf(err, "gilcheck: error: check: %s takes rule codes (GIL, GIL1, GIL101 or ALL), "
+                    "not '%s'\n", opt, tok);
+            free(copy);
             return -1;
-        ps->p_items = grown;
-        ps->p_cap = cap;
+        }
+        if (!(grown = realloc(*vec, (*n + 2) * sizeof *grown)) || !(grown[*n] = strdup(tok))) {
+            if (grown)
+                *vec = grown;
+            free(copy);
+            return -1;
+        }
+        *vec = grown;
+        (*n)++;
     }
-    ps->p_items[ps->p_n] = strdup(s);
-    return ps->p_items[ps->p_n++] ? 0 : -1;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix);
-}
-
-/* Directories never searched for *.py: tools' state, builds, installed packages. */
-static int skip_for_source(const char *name)
-{
-    static const char *const skip[] = { ".git", ".venv", "venv", "build", "dist", "node_modules",
-                                        "site-packages", "__pycache__" };
-    size_t i;
-    for (i = 0; i < sizeof skip / sizeof *skip; i++)
-        if (!strcmp(name, skip[i]))
-            return 1;
+    free(copy);
     return 0;
 }
 
-/* Collects *.pyc under dir (recursively, not following symlinked directories), and *.py outside
- * the directories skip_for_source names (`sources` 0 below one of them). */
-static void walk(paths *ps, const char *dir, diag_ctx *d, int depth, int sources)
+/* Where the configuration is looked for: the current directory, else the first input. */
+static int find_config(drv_settings *s, const char *first_input, diag_ctx *d)
 {
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    if (!dp) {
-        diag_add(d, G_EIO, dir, -1, "cannot open directory");
-        return;
-    }
-    while ((e = readdir(dp))) {
-        char path[4096];
-        struct stat st;
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (lstat(path, &st))
-            continue;
-        if (S_ISDIR(st.st_mode) && depth < 64)
-            walk(ps, path, d, depth + 1, sources && !skip_for_source(e->d_name));
-        else if (S_ISREG(st.st_mode) && (ends_with(e->d_name, ".pyc") ||
-                                         (sources && ends_with(e->d_name, ".py"))))
-            paths_add(ps, path);
-    }
-    closedir(dp);
-}
-
-static int by_text(const void *x, const void *y)
-{
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* The source a walked .pyc was compiled from: dir/__pycache__/NAME.TAG.pyc -> dir/NAME.py,
- * dir/NAME.pyc -> dir/NAME.py.  0 when the path has no such form. */
-static int source_of_pyc(const char *pyc, char *buf, size_t size)
-{
-    const char *slash = strrchr(pyc, '/'), *base = slash ? slash + 1 : pyc, *dot;
-    size_t dirlen = (size_t)(base - pyc);
-    if (dirlen >= 13 && !strncmp(base - 13, "/__pycache__/", 13)) {
-        dot = strchr(base, '.');
-        return snprintf(buf, size, "%.*s%.*s.py", (int)(dirlen - 12), pyc, (int)(dot - base),
-                        base) < (int)size;
-    }
-    return snprintf(buf, size, "%.*s.py", (int)(strlen(pyc) - 4), pyc) < (int)size;
-}
-
-/* Drops from the sorted walked paths [from, n) every .pyc whose source .py is also there: the
- * source is analysed instead, so nothing is reported twice.  Marks first, then compacts, so the
- * binary search always sees the whole sorted range.  Keeps everything when memory runs out. */
-static void drop_compiled_twins(paths *ps, size_t from)
-{
-    size_t i, kept = from, n = ps->p_n - from;
-    unsigned char *twin = calloc(n ? n : 1, 1);
-    char src[4096];
-    if (!twin)
-        return;
-    for (i = 0; i < n; i++) {
-        const char *key = src, *p = ps->p_items[from + i];
-        twin[i] = ends_with(p, ".pyc") && source_of_pyc(p, src, sizeof src) &&
-                  bsearch(&key, ps->p_items + from, n, sizeof *ps->p_items, by_text);
-    }
-    for (i = 0; i < n; i++) {
-        if (twin[i])
-            free(ps->p_items[from + i]);
-        else
-            ps->p_items[kept++] = ps->p_items[from + i];
-    }
-    ps->p_n = kept;
-    free(twin);
+    int rc = drv_config_find(s, ".", d);
+    if (!rc && !s->s_config_path && first_input)
+        rc = drv_config_find(s, first_input, d);
+    return rc;
 }
 
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
-    eng_options opt = { 0 };
-    int format = REP_FULL, i, status = EXIT_CLEAN, rc;
+    drv_settings set;
+    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0, oc;
     cli_output oo = { 0 };
     FILE *dest = out;           /* the report: out, or the -o file */
-    paths ps = { NULL, 0, 0 };
+    const char *config = NULL;
+    in_paths args = { NULL, 0, 0 }, ps = { NULL, 0, 0 };
     diag_ctx d;
     arena *a = NULL;
     drv_ctx drv;
@@ -174,6 +108,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     size_t k;
 
     diag_init(&d);
+    memset(&set, 0, sizeof set);
     for (i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
@@ -181,60 +116,131 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             return EXIT_CLEAN;
         } else if (!strcmp(s, "--scope") && i + 1 < argc) {
             s = argv[++i];
+            set.s_scope_set = 1;
             if (!strcmp(s, "all"))
-                opt.o_scope_all = 1;
+                set.s_eng.o_scope_all = 1;
             else if (strcmp(s, "concurrent")) {
                 fprintf(err, "gilcheck: error: check: --scope takes concurrent or all, not '%s'\n", s);
-                return EXIT_ERROR;
+                status = EXIT_ERROR;
+                goto done;
             }
-        } else if ((rc = cli_output_option(&oo, argc, argv, &i, err)) != 0) {
-            if (rc < 0)
-                return EXIT_ERROR;
+        } else if ((oc = cli_output_option(&oo, argc, argv, &i, err)) != 0) {
+            if (oc < 0) {
+                status = EXIT_ERROR;
+                goto done;
+            }
+            format = oo.co_format ? oo.co_format : format;
+        } else if ((!strcmp(s, "--select") || !strcmp(s, "--extend-select") ||
+                    !strcmp(s, "--ignore") || !strcmp(s, "--exclude") ||
+                    !strcmp(s, "--extend-exclude")) && i + 1 < argc) {
+            int rc;
+            if (!strcmp(s, "--select"))
+                rc = add_list(&set.s_select, &set.s_nselect, argv[++i], 1, s, err);
+            else if (!strcmp(s, "--extend-select"))
+                rc = add_list(&set.s_extend_select, &set.s_nextend_select, argv[++i], 1, s, err);
+            else if (!strcmp(s, "--ignore"))
+                rc = add_list(&set.s_ignore, &set.s_nignore, argv[++i], 1, s, err);
+            else if (!strcmp(s, "--exclude"))
+                rc = add_list(&set.s_exclude, &set.s_nexclude, argv[++i], 0, s, err);
+            else
+                rc = add_list(&set.s_extend_exclude, &set.s_nextend_exclude, argv[++i], 0, s, err);
+            if (rc) {
+                status = EXIT_ERROR;
+                goto done;
+            }
+        } else if (!strcmp(s, "--python") && i + 1 < argc) {
+            free(set.s_python);
+            if (!(set.s_python = strdup(argv[++i]))) {
+                status = EXIT_ERROR;
+                goto done;
+            }
+        } else if (!strcmp(s, "--no-pycache")) {
+            no_pycache = 1;
+        } else if (!strcmp(s, "--config") && i + 1 < argc) {
+            config = argv[++i];
+        } else if (!strcmp(s, "--isolated")) {
+            isolated = 1;
+        } else if (!strcmp(s, "--no-respect-gitignore")) {
+            gitignore = 0;
+        } else if (!strcmp(s, "--respect-gitignore")) {
+            gitignore = 1;
         } else if (s[0] == '-' && s[1]) {
-            fprintf(err, "gilcheck: error: check: unknown option '%s'\n\n%s", s, check_usage);
-            return EXIT_ERROR;
-        } else {
-            struct stat st;
-            if (stat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
-                size_t before = ps.p_n;
-                walk(&ps, s, &d, 0, 1);
-                qsort(ps.p_items + before, ps.p_n - before, sizeof *ps.p_items, by_text);
-                drop_compiled_twins(&ps, before);
-            } else {
-                paths_add(&ps, s);
-            }
+            fprintf(err, "gilcheck: error: check: unknown option '%s' (or its value is missing)"
+                    "\n\n%s", s, check_usage);
+            status = EXIT_ERROR;
+            goto done;
+        } else if (in_paths_add(&args, s)) {
+            fprintf(err, "gilcheck: error: out of memory\n");
+            status = EXIT_ERROR;
+            goto done;
         }
     }
-    if (!ps.p_n && !d.d_count) {
+    if (!args.p_n) {
         fprintf(err, "gilcheck: error: check: no input files\n\n%s", check_usage);
-        return EXIT_ERROR;
-    }
-    if (drv_open(&drv, argv0, &d) || arena_new(&a)) {
-        cli_print_diags(&d, err);
-        fprintf(err, "gilcheck: error: cannot load the rules\n");
         status = EXIT_ERROR;
         goto done;
     }
-    drv.c_set.s_eng = opt;
-    format = oo.co_format ? oo.co_format
-           : drv.c_set.s_output_format && rep_format_parse(drv.c_set.s_output_format)
-           ? rep_format_parse(drv.c_set.s_output_format) : format;
+    /* the configuration: settings given on the command line win */
+    if (config ? drv_config_load(&set, config, &d)
+               : !isolated && find_config(&set, args.p_items[0], &d)) {
+        cli_print_diags(&d, err);
+        status = EXIT_ERROR;
+        goto done;
+    }
+    if (!format && set.s_output_format) {
+        if (!(format = rep_format_parse(set.s_output_format))) {
+            fprintf(err, "gilcheck: error: %s: output-format '%s' is not supported by this "
+                    "build\n", set.s_config_path, set.s_output_format);
+            status = EXIT_ERROR;
+            goto done;
+        }
+    }
+    if (!format)
+        format = REP_FULL;
     if (oo.co_statistics && (format == REP_SARIF || format == REP_GITHUB)) {
         fprintf(err, "gilcheck: error: check: --statistics works with the full, concise and json "
                 "formats\n");
         status = EXIT_ERROR;
         goto done;
     }
+    {
+        in_walk_opts wo;
+        memset(&wo, 0, sizeof wo);
+        wo.w_exclude = set.s_exclude;
+        wo.w_nexclude = set.s_nexclude;
+        wo.w_extend_exclude = set.s_extend_exclude;
+        wo.w_nextend_exclude = set.s_nextend_exclude;
+        wo.w_root = set.s_root;
+        wo.w_gitignore = gitignore;
+        for (k = 0; k < args.p_n; k++) {
+            struct stat st;
+            const char *s = args.p_items[k];
+            if (stat(s, &st) == 0 && S_ISDIR(st.st_mode))
+                in_walk(&ps, s, &wo, &d);
+            else if (in_paths_add(&ps, s))
+                diag_add(&d, G_ENOMEM, s, -1, "out of memory");
+        }
+    }
+    if (drv_open(&drv, argv0, &d) || arena_new(&a)) {
+        cli_print_diags(&d, err);
+        fprintf(err, "gilcheck: error: cannot load the rules\n");
+        status = EXIT_ERROR;
+        goto close;
+    }
+    drv.c_set = set;
+    drv.c_no_pycache = no_pycache;
+    memset(&set, 0, sizeof set);
     if (!(dest = cli_output_open(&oo, out, err))) {
         status = EXIT_ERROR;
-        goto done;
+        goto close;
     }
     rep_begin(&rep, dest, format, &drv.c_kb);
     rep.r_statistics = oo.co_statistics;
     rep.r_color = (format == REP_FULL || format == REP_CONCISE) && cli_output_color(&oo, dest);
     if (d.d_count) {
+        if (diag_has_error(&d))
+            status = EXIT_ERROR;
         report_diags(&rep, &d, err);
-        status = EXIT_ERROR;
     }
     for (k = 0; k < ps.p_n; k++) {
         drv_result res;
@@ -251,12 +257,13 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     rep_end(&rep);
     if (status == EXIT_CLEAN && rep.r_count && !oo.co_exit_zero)
         status = EXIT_FINDINGS;
-done:
-    for (k = 0; k < ps.p_n; k++)
-        free(ps.p_items[k]);
-    free(ps.p_items);
-    arena_free(a);
+close:
     drv_close(&drv);
+done:
+    in_paths_free(&ps);
+    in_paths_free(&args);
+    drv_settings_free(&set);
+    arena_free(a);
     diag_free(&d);
     in_shutdown();
     if (dest && dest != out && (ferror(dest) | fclose(dest)))

@@ -32,7 +32,8 @@ void cli_print_diags(const diag_ctx *d, FILE *err)
     char buf[1400];
     size_t i;
     for (i = 0; i < d->d_count; i++)
-        fprintf(err, "gilcheck: error: %s\n", diag_format(d, i, buf, sizeof buf));
+        fprintf(err, "gilcheck: %s: %s\n", d->d_msgs[i].dm_code < 0 ? "error" : "warning",
+                diag_format(d, i, buf, sizeof buf));
     if (d->d_oom)
         fprintf(err, "gilcheck: error: out of memory (some messages were lost)\n");
 }

@@ -92,3 +92,12 @@ const char *err_name(int code)
     default: return "error";
     }
 }
+
+int diag_has_error(const diag_ctx *d)
+{
+    size_t i;
+    for (i = 0; i < d->d_count; i++)
+        if (d->d_msgs[i].dm_code < 0)
+            return 1;
+    return d->d_oom;
+}

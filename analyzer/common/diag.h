@@ -29,6 +29,9 @@ int diag_add(diag_ctx *d, int code, const char *file, long offset, const char *f
 #endif
     ;
 
+/* 1 when a message is an error (a negative code), not only warnings. */
+int diag_has_error(const diag_ctx *d);
+
 /* Formats message i as "FILE: TEXT" into buf (truncating); returns buf. */
 const char *diag_format(const diag_ctx *d, size_t i, char *buf, size_t size);
 

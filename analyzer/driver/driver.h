@@ -22,9 +22,12 @@ typedef struct drv_file_ignore {
 /* What a run is configured with: the config file's [tool.gilcheck] overlaid by the command line.
  * Every string is malloc'd and owned (drv_settings_free). */
 typedef struct drv_settings {
-    eng_options s_eng;         /* scope */
+    eng_options s_eng;         /* scope, lock names, entry points (owned here) */
+    int s_scope_set;           /* s_eng.o_scope_all was given (command line or config) */
     char **s_select;           /* code prefixes to report; NULL: every rule */
     size_t s_nselect;
+    char **s_extend_select;    /* code prefixes reported beside s_select */
+    size_t s_nextend_select;
     char **s_ignore;           /* code prefixes never reported */
     size_t s_nignore;
     drv_file_ignore *s_file_ignores;
@@ -33,10 +36,6 @@ typedef struct drv_settings {
     size_t s_nexclude;
     char **s_extend_exclude;   /* globs added to the excludes */
     size_t s_nextend_exclude;
-    char **s_lock_names;       /* extra names treated as locks */
-    size_t s_nlock_names;
-    char **s_entry_points;     /* extra functions treated as thread entry points */
-    size_t s_nentry_points;
     char *s_python;            /* interpreter compiling .py files (NULL: the embedded 3.11) */
     char *s_output_format;     /* "full", "concise", ... (NULL: the front end's default) */
     char *s_config_path;       /* the pyproject.toml / gilcheck.toml read, or NULL */
@@ -48,6 +47,9 @@ typedef struct drv_ctx {
     eng_kb c_kb;               /* loaded rules (allocations in c_arena) */
     arena *c_arena;
     drv_settings c_set;
+    struct in_python *c_python; /* the --python interpreter, started on first use, or NULL */
+    int c_python_failed;       /* it could not start: every source is an error */
+    int c_no_pycache;          /* always compile; never reuse __pycache__ */
 } drv_ctx;
 
 /* Loads the rules (rule_default_dir(argv0)) into a fresh context with empty settings.
@@ -61,12 +63,14 @@ typedef struct drv_result {
     pyc_file *r_image;         /* a compiled .py's decoded image the findings point into, or NULL */
 } drv_result;
 
-/* Analyses `path`: a .pyc is loaded, anything else compiled as Python source.  When src is not
+/* Analyses `path`: a .pyc is loaded, anything else compiled as Python source -- by the embedded
+ * 3.11, or by c_set.s_python when set -- unless a fresh __pycache__/NAME.cpython-3X.pyc of that
+ * version exists (timestamp, or unchecked hash, validated as import does).  When src is not
  * NULL the source is src[0..len) (an editor's buffer) and `path` only names it.  Findings go to
  * out->r_res, allocated in `a` (and out->r_image); a syntax error is one GIL000 finding.  Returns
  * G_OK, or a negative code with a message naming the file in d (out is then empty).  Free with
  * drv_result_free before resetting `a`. */
-int drv_analyze(drv_result *out, const drv_ctx *c, const char *path, const uint8_t *src,
+int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d);
 void drv_result_free(drv_result *r);
 

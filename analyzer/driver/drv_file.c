@@ -1,11 +1,14 @@
 /* One file or buffer through the pipeline: compile or load, decode, analyse, select, `# noqa`. */
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../bytecode/bytecode.h"
 #include "../common/err.h"
+#include "../common/mem.h"
 #include "../input/input.h"
 #include "driver.h"
 
@@ -19,6 +22,7 @@ int drv_open(drv_ctx *c, const char *argv0, diag_ctx *d)
 
 void drv_close(drv_ctx *c)
 {
+    in_python_free(c->c_python);
     arena_free(c->c_arena);
     drv_settings_free(&c->c_set);
     memset(c, 0, sizeof *c);
@@ -36,13 +40,21 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
-static int has_prefix(char **prefixes, size_t n, const char *code)
+/* The length of the longest of the prefixes that matches code ("ALL" counts as 0), or -1. */
+static int best_prefix(char **prefixes, size_t n, const char *code)
 {
     size_t i;
-    for (i = 0; i < n; i++)
-        if (!strncmp(code, prefixes[i], strlen(prefixes[i])))
-            return 1;
-    return 0;
+    int best = -1;
+    for (i = 0; i < n; i++) {
+        int k = (int)strlen(prefixes[i]);
+        if (!strcmp(prefixes[i], "ALL"))
+            k = 0;
+        else if (strncmp(code, prefixes[i], (size_t)k))
+            continue;
+        if (k > best)
+            best = k;
+    }
+    return best;
 }
 
 /* `path` relative to the config's directory when it lies below it. */
@@ -56,24 +68,30 @@ static const char *relative_to(const char *path, const char *root)
     return path;
 }
 
+/* Like ruff: the most specific of select / extend-select and ignore / per-file-ignores decides
+ * (`select = ["GIL201"]` with `ignore = ["GIL2"]` reports GIL201); on a tie, ignore wins. */
 int drv_selected(const drv_settings *s, const char *path, const char *code)
 {
     size_t i;
+    int sel, ign, k;
     if (!strcmp(code, "GIL000"))   /* a syntax error is always reported */
         return 1;
-    if (s->s_select && !has_prefix(s->s_select, s->s_nselect, code))
-        return 0;
-    if (has_prefix(s->s_ignore, s->s_nignore, code))
-        return 0;
+    sel = s->s_select ? best_prefix(s->s_select, s->s_nselect, code) : 0;
+    k = best_prefix(s->s_extend_select, s->s_nextend_select, code);
+    if (k > sel)
+        sel = k;
+    ign = best_prefix(s->s_ignore, s->s_nignore, code);
     for (i = 0; i < s->s_nfile_ignores; i++) {
         const drv_file_ignore *fi = &s->s_file_ignores[i];
         const char *rel = relative_to(path, s->s_root);
         const char *base = strrchr(path, '/');
-        if ((!fnmatch(fi->fi_glob, rel, 0) || !fnmatch(fi->fi_glob, base ? base + 1 : path, 0)) &&
-            has_prefix(fi->fi_codes, fi->fi_ncodes, code))
-            return 0;
+        if (!fnmatch(fi->fi_glob, rel, 0) || !fnmatch(fi->fi_glob, base ? base + 1 : path, 0)) {
+            k = best_prefix(fi->fi_codes, fi->fi_ncodes, code);
+            if (k > ign)
+                ign = k;
+        }
     }
-    return 1;
+    return sel >= 0 && sel > ign;
 }
 
 /* Drops findings the settings do not select, and those `# noqa` comments of the source (the
@@ -136,13 +154,77 @@ static int syntax_finding(eng_result *res, const in_compiled *c, const char *pat
     return G_OK;
 }
 
+/* The version sources are compiled for: the --python interpreter's, else the embedded one's.
+ * Starts the interpreter on first use; -1 (message in d) when it cannot. */
+static int target_minor(drv_ctx *c, const char *path, diag_ctx *d)
+{
+    if (!c->c_set.s_python)
+        return in_embedded_minor();
+    if (!c->c_python && !c->c_python_failed &&
+        in_python_open(&c->c_python, c->c_set.s_python, d))
+        c->c_python_failed = 1;
+    if (c->c_python_failed) {
+        diag_add(d, G_EBAD, path, -1, "not compiled: the interpreter %s is unusable",
+                 c->c_set.s_python);
+        return -1;
+    }
+    return in_python_minor(c->c_python);
+}
+
+/* dir/__pycache__/NAME.cpython-3<minor>.pyc into buf when it is fresh for the source at `path`,
+ * as import decides: same version, and the source's mtime and size for a timestamp pyc, or a
+ * hash-based pyc that does not ask for its source to be checked.  Returns 1 when fresh. */
+static int fresh_pycache(char *buf, size_t size, const char *path, int minor)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t n = strlen(base);
+    struct stat st;
+    uint8_t head[16];
+    pyc_file f;
+    diag_ctx quiet;
+    FILE *fp;
+    int fresh = 0, got;
+    if (n < 4 || strcmp(base + n - 3, ".py") ||
+        snprintf(buf, size, "%.*s__pycache__/%.*s.cpython-3%d.pyc", (int)(base - path), path,
+                 (int)(n - 3), base, minor) >= (int)size ||
+        stat(path, &st) || !(fp = fopen(buf, "rb")))
+        return 0;
+    got = (int)fread(head, 1, sizeof head, fp);
+    fclose(fp);
+    diag_init(&quiet);
+    memset(&f, 0, sizeof f);
+    if (got >= 12 && !pyc_read_header(&f, head, (size_t)got, buf, &quiet) && f.f_minor == minor) {
+        if (f.f_flags & PYC_FLAG_HASH)
+            fresh = !(f.f_flags & PYC_FLAG_CHECK);
+        else
+            fresh = f.f_mtime == (uint32_t)st.st_mtime && f.f_srcsize == (uint32_t)st.st_size;
+    }
+    diag_free(&quiet);
+    return fresh;
+}
+
 /* A .py file or buffer: compile in-process, then the .pyc pipeline. */
-static int analyze_source(drv_result *out, const drv_ctx *c, const char *path, const uint8_t *src,
+static int analyze_source(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                           size_t len, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     bc_file *bf = NULL;
-    int rc = src ? in_compile_bytes(&ic, src, len, path, d) : in_compile_path(&ic, path, d);
+    int rc;
+    if (c->c_set.s_python) {
+        uint8_t *text = (uint8_t *)src;
+        int err = 0;
+        if (!c->c_python)
+            return G_EBAD;      /* target_minor said why */
+        if (!src && (rc = in_read_file(&text, &len, &err, path)))
+            return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
+                                  : diag_add(d, G_EIO, path, -1, "cannot read (%s)",
+                                             strerror(err));
+        rc = in_python_compile(&ic, c->c_python, text ? text : (const uint8_t *)"", len, path, d);
+        if (!src)
+            mem_free(text);
+    } else {
+        rc = src ? in_compile_bytes(&ic, src, len, path, d) : in_compile_path(&ic, path, d);
+    }
     if (rc)
         return rc;
     if (ic.ic_syntax)
@@ -156,28 +238,43 @@ static int analyze_source(drv_result *out, const drv_ctx *c, const char *path, c
     return rc;
 }
 
-int drv_analyze(drv_result *out, const drv_ctx *c, const char *path, const uint8_t *src,
+int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d)
 {
-    const char *src_path = path;
+    const char *src_path = path, *pyc_path = path;
+    char cached[PATH_MAX];
     pyc_file *f = NULL;
     bc_file *bf = NULL;
-    int rc;
+    int rc, is_source = src || !ends_with(path, ".pyc"), minor;
     memset(out, 0, sizeof *out);
-    if (src || !ends_with(path, ".pyc")) {
+    if (is_source && !src && (minor = target_minor(c, path, d)) < 0)
+        return G_EBAD;
+    if (is_source && !src && !c->c_no_pycache &&
+        fresh_pycache(cached, sizeof cached, path, minor)) {
+        is_source = 0;          /* the fresh pyc stands for the source */
+        pyc_path = cached;
+    }
+    if (is_source) {
+        if (src && c->c_set.s_python && target_minor(c, path, d) < 0)
+            return G_EBAD;
         rc = analyze_source(out, c, path, src, len, a, d);
     } else {
-        rc = pyc_load_path_in(&f, a, path, d);
+        rc = pyc_load_path_in(&f, a, pyc_path, d);
         if (!rc)
             rc = bc_decode_file(&bf, f, path, d);
         if (!rc)
             rc = eng_analyze(&out->r_res, f, bf, &c->c_kb, &c->c_set.s_eng, a, d, path);
-        if (!rc)            /* `# noqa` comments of the source the .pyc names */
+        if (!rc && pyc_path == path)  /* `# noqa` comments of the source the .pyc names */
             src_path = source_name(f, a);
     }
     if (rc) {
         drv_result_free(out);
         return rc;
+    }
+    if (pyc_path != path || is_source) {   /* a source is reported under the name it was given */
+        uint32_t i;
+        for (i = 0; i < out->r_res.r_count; i++)
+            out->r_res.r_findings[i].f_file = path;
     }
     filter(&out->r_res, &c->c_set, path, src_path, src, len);
     return G_OK;

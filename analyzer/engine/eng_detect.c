@@ -423,7 +423,7 @@ int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const en
 {
     eng_mod m;
     uint32_t i;
-    int rc = mod_build(&m, pf, bf, kb, a, d, name);
+    int rc = mod_build(&m, pf, bf, kb, opt, a, d, name);
     if (!rc && getenv("GILCHECK_DEBUG_IR"))
         dump(&m);
     for (i = 0; !rc && i < m.m_ncodes; i++)

@@ -35,6 +35,7 @@ typedef struct eng_mod {
     const pyc_file *m_pyc;
     const bc_file *m_bf;
     const eng_kb *m_kb;
+    const eng_options *m_opt;  /* the run's options (configured locks and entry points) */
     eng_code *m_codes;         /* one per code object of bf, same order */
     uint32_t m_ncodes;
     ir_paths *m_paths;
@@ -55,8 +56,8 @@ typedef struct eng_mod {
 } eng_mod;
 
 /* eng_module.c */
-int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *kb, arena *a,
-              diag_ctx *d, const char *name);
+int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
+              const eng_options *opt, arena *a, diag_ctx *d, const char *name);
 const char *mod_resolve(const eng_mod *m, const char *dotted);
 int mod_is_lock(const eng_mod *m, const eng_code *c, const ir_acq *q);
 uint64_t mod_lock_mask(const eng_mod *m, const eng_code *c);

@@ -3,6 +3,7 @@
 #include "eng_int.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -209,6 +210,18 @@ static int is_local_ctor(const eng_mod *m, const char *callee)
     return r && !strcmp(r, "threading.local");
 }
 
+/* A name the configuration (`lock-names`) declares a lock: its last component or its display. */
+static int is_configured_lock(const eng_mod *m, const ir_path *p)
+{
+    size_t i;
+    for (i = 0; m->m_opt && i < m->m_opt->o_nlock_names; i++) {
+        const char *want = m->m_opt->o_lock_names[i];
+        if ((p->p_name && !strcmp(p->p_name, want)) || !strcmp(ir_path_display(p), want))
+            return 1;
+    }
+    return 0;
+}
+
 int mod_is_lock(const eng_mod *m, const eng_code *c, const ir_acq *q)
 {
     const ir_path *p = q->a_path;
@@ -218,7 +231,7 @@ int mod_is_lock(const eng_mod *m, const eng_code *c, const ir_acq *q)
         return 1;
     if (!p)
         return 0;
-    if (is_lock_name(p->p_name))
+    if (is_lock_name(p->p_name) || is_configured_lock(m, p))
         return 1;
     if (p->p_kind == PATH_GLOBAL && (b = binding(m, p->p_name)) >= 0 &&
         m->m_bind_kind[b] == VAL_CALL && is_lock_ctor(m, m->m_bind_what[b]))
@@ -522,8 +535,20 @@ static int reach(eng_mod *m)
     return G_OK;
 }
 
-int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *kb, arena *a,
-              diag_ctx *d, const char *name)
+/* Functions the configuration (`thread-entry-points`) says run in threads. */
+static void mark_configured_entries(eng_mod *m)
+{
+    uint32_t i;
+    size_t k;
+    for (i = 1; m->m_opt && i < m->m_ncodes; i++)
+        for (k = 0; k < m->m_opt->o_nentry_points; k++)
+            if (!m->m_codes[i].c_is_class_body &&
+                !fnmatch(m->m_opt->o_entry_points[k], m->m_codes[i].c_qualname, 0))
+                m->m_codes[i].c_entry = 1;
+}
+
+int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
+              const eng_options *opt, arena *a, diag_ctx *d, const char *name)
 {
     uint32_t i, k;
     int rc;
@@ -531,6 +556,7 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
     m->m_pyc = pf;
     m->m_bf = bf;
     m->m_kb = kb;
+    m->m_opt = opt;
     m->m_arena = a;
     m->m_ncodes = bf->bf_ncodes;
     m->m_codes = arena_array(a, m->m_ncodes + 1, sizeof *m->m_codes);
@@ -602,6 +628,7 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
     /* threads and what they reach */
     for (i = 0; i < m->m_ncodes; i++)
         find_entries(m, i);
+    mark_configured_entries(m);
     if (reach(m))
         return diag_add(d, G_ENOMEM, name, -1, "out of memory");
     /* locks in use, state they protect, containers something deletes from */

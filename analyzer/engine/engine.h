@@ -3,6 +3,7 @@
 #ifndef GILCHECK_ENGINE_H
 #define GILCHECK_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../ir/ir.h"
@@ -70,6 +71,12 @@ typedef struct finding {
 
 typedef struct eng_options {
     int o_scope_all;           /* report in every function, not only concurrent ones */
+    char **o_lock_names;       /* more names of locks ("guard", "self.guard"), beside the
+                                * constructors and lock-like names the engine knows */
+    size_t o_nlock_names;
+    char **o_entry_points;     /* more functions that run in threads: qualified names or
+                                * fnmatch patterns ("Worker.loop", "handle_*") */
+    size_t o_nentry_points;
 } eng_options;
 
 typedef struct eng_result {

@@ -41,9 +41,65 @@ void in_compiled_free(in_compiled *c);
 /* Finalizes the embedded interpreter if in_compile_* started it.  Safe to call when it did not. */
 void in_shutdown(void);
 
+/* Starts the embedded interpreter once (isolated, no site); 0, or -1 when it cannot start.
+ * Every function of this stage that needs Python calls it. */
+int in_python_start(void);
+
+/* Parses TOML text src[0..len) with the embedded interpreter's tomllib and gives it back as JSON
+ * text in *out (malloc'd, the caller frees; dates and times as strings).  Returns G_OK, or G_EBAD
+ * with a message naming `path` and the line and column of a syntax error. */
+int in_toml_to_json(char **out, const uint8_t *src, size_t len, const char *path, diag_ctx *d);
+
+/* The embedded interpreter's version, 3.<minor> (11), without starting it. */
+int in_embedded_minor(void);
+
 /* The 3.11 pyc magic number of the embedded interpreter (3495), starting it if needed; -1 when
  * it cannot start. */
 int in_magic(void);
+
+/* A user's interpreter compiling sources for this run (`--python PATH`), in a child process. */
+typedef struct in_python in_python;
+
+/* Starts `python` (which must be CPython 3.6 or later) as a compile server.  Returns G_OK, or
+ * G_EBAD with a message naming it when it cannot run or does not answer. */
+int in_python_open(in_python **out, const char *python, diag_ctx *d);
+
+/* The interpreter's version, 3.<minor>. */
+int in_python_minor(const in_python *p);
+
+/* Like in_compile_bytes, with that interpreter: a .pyc image of its version, or a syntax error.
+ * The source is only compiled, never run.  A child that dies or hangs (2 minutes) is an error for
+ * this file and is restarted for the next. */
+int in_python_compile(in_compiled *out, in_python *p, const uint8_t *src, size_t len,
+                      const char *path, diag_ctx *d);
+
+void in_python_free(in_python *p);
+
+/* A list of file paths (malloc'd strings). */
+typedef struct in_paths {
+    char **p_items;
+    size_t p_n, p_cap;
+} in_paths;
+
+int in_paths_add(in_paths *ps, const char *s);   /* G_OK or G_ENOMEM */
+void in_paths_free(in_paths *ps);
+
+/* How a directory is searched. */
+typedef struct in_walk_opts {
+    char *const *w_exclude;    /* globs replacing the default excludes, or NULL for them */
+    size_t w_nexclude;
+    char *const *w_extend_exclude; /* globs excluded beside them */
+    size_t w_nextend_exclude;
+    const char *w_root;        /* globs may name paths relative to this directory */
+    int w_gitignore;           /* skip what .gitignore (git's rules, via libgit2) ignores */
+} in_walk_opts;
+
+/* Appends the *.py and *.pyc files under dir to *out, sorted; a .pyc whose .py is also found is
+ * left out (the source is analysed).  A glob excludes an entry when it matches its name or its
+ * path relative to w_root.  Symbolic links are followed; a loop, a broken link or a too deep
+ * tree is a warning (code 0) in d, an unreadable directory an error (G_EIO), and the walk goes
+ * on.  Returns G_OK, or G_EIO when dir itself cannot be opened. */
+int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d);
 
 /* `# noqa` comments of one source file. */
 typedef struct in_noqa_line {

@@ -17,7 +17,7 @@ static int started;    /* this stage initialised the interpreter (and finalizes 
 static int start_failed;
 
 /* Starts an isolated interpreter once: no site, no environment, no signal handlers. */
-static int python_start(void)
+int in_python_start(void)
 {
     PyConfig config;
     PyStatus st;
@@ -50,9 +50,14 @@ void in_shutdown(void)
     started = 0;
 }
 
+int in_embedded_minor(void)
+{
+    return PY_MINOR_VERSION;
+}
+
 int in_magic(void)
 {
-    if (python_start())
+    if (in_python_start())
         return -1;
     return (int)(PyImport_GetMagicNumber() & 0xffff);
 }
@@ -171,7 +176,7 @@ int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const cha
         nul_position(out, src, len);
         return G_OK;
     }
-    if (python_start())
+    if (in_python_start())
         return diag_add(d, G_EBAD, path, -1, "cannot start the embedded Python to compile it");
     text = mem_alloc(len + 1);
     if (!text)

@@ -71,9 +71,9 @@ void github_file(rep_ctx *r, const finding *f, uint32_t n)
     rep_source_free(&src);
 }
 
-void github_error(rep_ctx *r, const char *file, const char *message)
+void github_error(rep_ctx *r, int is_error, const char *file, const char *message)
 {
-    fputs("::error ", r->r_out);
+    fputs(is_error ? "::error " : "::warning ", r->r_out);
     if (file && *file) {
         fputs("file=", r->r_out);
         put_escaped(r->r_out, file, 1);

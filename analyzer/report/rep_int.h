@@ -39,12 +39,12 @@ const char *rep_severity(const rep_ctx *r, const char *rule);
 
 /* SARIF (rep_sarif.c): results are collected, the log is written by sarif_end. */
 void sarif_file(rep_ctx *r, const finding *f, uint32_t n);
-void sarif_error(rep_ctx *r, const char *file, const char *message);
+void sarif_error(rep_ctx *r, int is_error, const char *file, const char *message);
 void sarif_end(rep_ctx *r);
 
 /* GitHub workflow commands (rep_github.c), one line per finding or error. */
 void github_file(rep_ctx *r, const finding *f, uint32_t n);
-void github_error(rep_ctx *r, const char *file, const char *message);
+void github_error(rep_ctx *r, int is_error, const char *file, const char *message);
 
 /* --statistics (rep_stats.c): counts per rule, written by stats_end. */
 void stats_file(rep_ctx *r, const finding *f, uint32_t n);

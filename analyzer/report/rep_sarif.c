@@ -271,13 +271,14 @@ void sarif_file(rep_ctx *r, const finding *f, uint32_t n)
     rep_source_free(&src);
 }
 
-void sarif_error(rep_ctx *r, const char *file, const char *text)
+void sarif_error(rep_ctx *r, int is_error, const char *file, const char *text)
 {
     sarif_log *lg = log_of(r);
     json_t *note;
     if (!lg)
         return;
-    note = json_pack("{s:s, s:o}", "level", "error", "message", message(text));
+    note = json_pack("{s:s, s:o}", "level", is_error ? "error" : "warning", "message",
+                     message(text));
     if (file && *file)
         json_object_set_new(note, "locations", json_pack("[{s:{s:o}}]", "physicalLocation",
                                                          "artifactLocation",

@@ -236,13 +236,13 @@ void rep_file(rep_ctx *r, finding *f, uint32_t n)
     }
 }
 
-void rep_error(rep_ctx *r, const char *file, const char *message)
+void rep_error(rep_ctx *r, int is_error, const char *file, const char *message)
 {
-    r->r_errors++;
+    r->r_errors += is_error != 0;
     if (r->r_format == REP_SARIF && !r->r_statistics)
-        sarif_error(r, file, message);
+        sarif_error(r, is_error, file, message);
     else if (r->r_format == REP_GITHUB && !r->r_statistics)
-        github_error(r, file, message);
+        github_error(r, is_error, file, message);
 }
 
 void rep_end(rep_ctx *r)

@@ -34,10 +34,11 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb);
  * taken from the source file (its first non-blank character) when it is readable. */
 void rep_file(rep_ctx *r, finding *f, uint32_t n);
 
-/* A file that could not be read or decoded (file may be NULL): SARIF lists it as a
- * toolExecutionNotification, github as an ::error annotation; the text formats ignore it (the
- * caller prints it to stderr). */
-void rep_error(rep_ctx *r, const char *file, const char *message);
+/* A file that could not be read or decoded (is_error 1), or a warning about one such as a
+ * symlink loop (0); file may be NULL.  SARIF lists it as a toolExecutionNotification (an error
+ * makes executionSuccessful false), github as an ::error / ::warning annotation; the text
+ * formats ignore it (the caller prints it to stderr). */
+void rep_error(rep_ctx *r, int is_error, const char *file, const char *message);
 
 /* Closes the JSON array, writes the SARIF log or the statistics, or prints the summary line of
  * the full format; frees what the context holds. */

@@ -15,7 +15,7 @@
 /* Findings of a .pyc image under --scope all, as "RULE LINE:COL message" lines sorted. */
 static char *findings_of(const uint8_t *pyc, size_t len, arena *a, const eng_kb *kb)
 {
-    eng_options opt = { 1 };
+    eng_options opt = { .o_scope_all = 1 };
     eng_result res = { NULL, 0, 0 };
     pyc_file *f = NULL;
     bc_file *bf = NULL;

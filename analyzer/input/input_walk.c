@@ -1,0 +1,258 @@
+/* Directory walks: the .py and .pyc files under a directory, with ruff's excludes, .gitignore
+ * (through libgit2, so git's own rules apply), symlinks followed and their loops reported. */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../common/err.h"
+#include "input.h"
+
+/* Directories nobody wants searched: tools' state, builds, installed packages. */
+static const char *const default_excludes[] = { ".git", ".hg", ".svn", ".venv", "venv", "build",
+                                                "dist", "node_modules", "site-packages",
+                                                ".tox", ".nox", ".mypy_cache", ".gilcheck_cache" };
+
+typedef struct walker {
+    in_paths *w_out;
+    const in_walk_opts *w_opt;
+    diag_ctx *w_d;
+    git_repository *w_repo;    /* the work tree the walk is in, or NULL */
+    const char *w_workdir;     /* its directory, absolute with a trailing '/' */
+    dev_t w_dev[64];           /* the directories being walked, outermost first (loops) */
+    ino_t w_ino[64];
+    int w_depth;
+} walker;
+
+int in_paths_add(in_paths *ps, const char *s)
+{
+    if (ps->p_n == ps->p_cap) {
+        size_t cap = ps->p_cap ? ps->p_cap * 2 : 64;
+        char **grown = realloc(ps->p_items, cap * sizeof *grown);
+        if (!grown)
+            return G_ENOMEM;
+        ps->p_items = grown;
+        ps->p_cap = cap;
+    }
+    ps->p_items[ps->p_n] = strdup(s);
+    return ps->p_items[ps->p_n++] ? G_OK : G_ENOMEM;
+}
+
+void in_paths_free(in_paths *ps)
+{
+    size_t i;
+    for (i = 0; i < ps->p_n; i++)
+        free(ps->p_items[i]);
+    free(ps->p_items);
+    memset(ps, 0, sizeof *ps);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* 1 when a pattern matches the entry's name or its path relative to the root. */
+static int matches(char *const *globs, size_t n, const char *name, const char *rel)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!fnmatch(globs[i], name, 0) || !fnmatch(globs[i], rel, 0))
+            return 1;
+    return 0;
+}
+
+static int excluded(const walker *w, const char *name, const char *rel)
+{
+    const in_walk_opts *o = w->w_opt;
+    if (o->w_exclude ? matches(o->w_exclude, o->w_nexclude, name, rel)
+                     : matches((char *const *)default_excludes,
+                               sizeof default_excludes / sizeof *default_excludes, name, rel))
+        return 1;
+    return matches(o->w_extend_exclude, o->w_nextend_exclude, name, rel);
+}
+
+/* 1 when git ignores the entry at absolute path abs (a directory when is_dir). */
+static int git_ignored(const walker *w, const char *abs, int is_dir)
+{
+    char rel[PATH_MAX + 2];
+    size_t n = w->w_workdir ? strlen(w->w_workdir) : 0;
+    int ignored = 0;
+    if (!w->w_repo || strncmp(abs, w->w_workdir, n))
+        return 0;
+    snprintf(rel, sizeof rel, "%s%s", abs + n, is_dir ? "/" : "");
+    if (git_ignore_path_is_ignored(&ignored, w->w_repo, rel) < 0)
+        return 0;
+    return ignored;
+}
+
+/* The path relative to the options' root (for exclude globs). */
+static const char *relative(const walker *w, const char *path)
+{
+    const char *root = w->w_opt->w_root;
+    size_t n = root ? strlen(root) : 0;
+    if (n && !strncmp(path, root, n) && path[n] == '/')
+        return path + n + 1;
+    return path[0] == '.' && path[1] == '/' ? path + 2 : path;
+}
+
+static void walk_dir(walker *w, const char *dir, const char *abs);
+
+/* One directory entry: a file to keep, a directory to enter, or something to report. */
+static void walk_entry(walker *w, const char *dir, const char *abs, const char *name)
+{
+    char path[PATH_MAX], real[PATH_MAX];
+    struct stat st, lst;
+    int is_link, i;
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+        diag_add(w->w_d, 0, path, -1, "path too long, skipped");
+        return;
+    }
+    if (lstat(path, &lst))
+        return;                 /* removed while walking */
+    is_link = S_ISLNK(lst.st_mode);
+    if (is_link && stat(path, &st)) {
+        diag_add(w->w_d, 0, path, -1, "broken symbolic link (%s), skipped", strerror(errno));
+        return;
+    }
+    if (!is_link)
+        st = lst;
+    if (S_ISDIR(st.st_mode)) {
+        if (excluded(w, name, relative(w, path)))
+            return;
+        if (is_link ? !realpath(path, real)
+                    : snprintf(real, sizeof real, "%s/%s", abs, name) >= (int)sizeof real)
+            return;
+        if (git_ignored(w, real, 1))
+            return;
+        if (is_link) {          /* a link up to a directory above this one: a loop */
+            size_t n = strlen(real);
+            if (!strncmp(abs, real, n) && (abs[n] == '/' || abs[n] == 0 || n == 1)) {
+                diag_add(w->w_d, 0, path, -1, "symbolic link loop (back to %s), not followed",
+                         real);
+                return;
+            }
+        }
+        for (i = 0; i < w->w_depth; i++)
+            if (w->w_dev[i] == st.st_dev && w->w_ino[i] == st.st_ino) {
+                diag_add(w->w_d, 0, path, -1, "symbolic link loop (back to %s), not followed",
+                         real);
+                return;
+            }
+        if (w->w_depth >= (int)(sizeof w->w_dev / sizeof *w->w_dev)) {
+            diag_add(w->w_d, 0, path, -1, "directories nested too deeply, not searched");
+            return;
+        }
+        w->w_dev[w->w_depth] = st.st_dev;
+        w->w_ino[w->w_depth++] = st.st_ino;
+        walk_dir(w, path, real);
+        w->w_depth--;
+    } else if (S_ISREG(st.st_mode) && (ends_with(name, ".pyc") ||
+                                       (ends_with(name, ".py") && !ends_with(dir, "__pycache__")))) {
+        if (excluded(w, name, relative(w, path)))
+            return;
+        snprintf(real, sizeof real, "%s/%s", abs, name);
+        if (!git_ignored(w, real, 0) && in_paths_add(w->w_out, path))
+            diag_add(w->w_d, G_ENOMEM, path, -1, "out of memory");
+    }
+}
+
+static void walk_dir(walker *w, const char *dir, const char *abs)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    if (!dp) {
+        diag_add(w->w_d, G_EIO, dir, -1, "cannot open directory (%s)", strerror(errno));
+        return;
+    }
+    while ((e = readdir(dp)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            walk_entry(w, dir, abs, e->d_name);
+    closedir(dp);
+}
+
+static int by_text(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The source a walked .pyc was compiled from: dir/__pycache__/NAME.TAG.pyc -> dir/NAME.py,
+ * dir/NAME.pyc -> dir/NAME.py.  0 when the path has no such form. */
+static int source_of_pyc(const char *pyc, char *buf, size_t size)
+{
+    const char *slash = strrchr(pyc, '/'), *base = slash ? slash + 1 : pyc, *dot;
+    size_t dirlen = (size_t)(base - pyc);
+    if (dirlen >= 13 && !strncmp(base - 13, "/__pycache__/", 13)) {
+        dot = strchr(base, '.');
+        return snprintf(buf, size, "%.*s%.*s.py", (int)(dirlen - 12), pyc, (int)(dot - base),
+                        base) < (int)size;
+    }
+    return snprintf(buf, size, "%.*s.py", (int)(strlen(pyc) - 4), pyc) < (int)size;
+}
+
+/* Drops from the sorted paths [from, n) every .pyc whose source .py is also there: the source
+ * is analysed instead, so nothing is reported twice. */
+static void drop_compiled_twins(in_paths *ps, size_t from)
+{
+    size_t i, kept = from, n = ps->p_n - from;
+    unsigned char *twin = calloc(n ? n : 1, 1);
+    char src[PATH_MAX];
+    if (!twin)
+        return;
+    for (i = 0; i < n; i++) {
+        const char *key = src, *p = ps->p_items[from + i];
+        twin[i] = ends_with(p, ".pyc") && source_of_pyc(p, src, sizeof src) &&
+                  bsearch(&key, ps->p_items + from, n, sizeof *ps->p_items, by_text);
+    }
+    for (i = 0; i < n; i++) {
+        if (twin[i])
+            free(ps->p_items[from + i]);
+        else
+            ps->p_items[kept++] = ps->p_items[from + i];
+    }
+    ps->p_n = kept;
+    free(twin);
+}
+
+int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d)
+{
+    walker w;
+    char abs[PATH_MAX];
+    struct stat st;
+    size_t before = out->p_n;
+    memset(&w, 0, sizeof w);
+    w.w_out = out;
+    w.w_opt = opt;
+    w.w_d = d;
+    if (!realpath(dir, abs) || stat(abs, &st))
+        return diag_add(d, G_EIO, dir, -1, "cannot open directory (%s)", strerror(errno));
+    if (opt->w_gitignore) {
+        git_libgit2_init();
+        if (git_repository_open_ext(&w.w_repo, abs, 0, NULL) == 0) {
+            const char *wd = git_repository_workdir(w.w_repo);
+            if (!wd) {
+                git_repository_free(w.w_repo);
+                w.w_repo = NULL;
+            }
+            w.w_workdir = wd;
+        }
+    }
+    w.w_dev[0] = st.st_dev;
+    w.w_ino[0] = st.st_ino;
+    w.w_depth = 1;
+    walk_dir(&w, dir, abs);
+    if (w.w_repo)
+        git_repository_free(w.w_repo);
+    if (opt->w_gitignore)
+        git_libgit2_shutdown();
+    qsort(out->p_items + before, out->p_n - before, sizeof *out->p_items, by_text);
+    drop_compiled_twins(out, before);
+    return G_OK;
+}
