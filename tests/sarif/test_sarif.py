@@ -6,7 +6,7 @@ usage: python3 tests/sarif/test_sarif.py --content  PATH/TO/gilcheck
 
 Both modes produce the same logs, from runs in a temporary directory that is the current
 directory (so %SRCROOT%): the corpus/ directory, a syntax error, an unreadable and an
-undecodable input beside a racy file, non-ASCII lines in a file whose name needs percent-encoding,
+undecodable input beside a racy file, a symbolic link loop (a warning), non-ASCII lines in a file whose name needs percent-encoding,
 a .pyc whose source is elsewhere, and a clean run.
 
 --validate runs `Sarif.Multitool validate --rule-kind "Ghas;Sarif"` from
@@ -101,6 +101,9 @@ class Logs(object):
                              "errors/racy.py"])
         self.write("unicode/with space \u00e9.py", NON_ASCII)
         self.make("unicode", ["--scope", "all", "unicode"])
+        self.write("loop/racy.py", RACY)
+        os.symlink("..", os.path.join(self.dir, "loop", "up"))
+        self.make("loop", ["--scope", "all", "loop"])
         self.write("clean/ok.py", "x = 1\n\n\ndef f():\n    return x\n")
         self.make("clean", ["clean"])
         shutil.copy(os.path.join(FIXTURES, "3.11", "threads.pyc"), self.dir)
@@ -282,6 +285,17 @@ class Content(unittest.TestCase):
         self.assertIn("bad marshal data", " ".join(n["message"]["text"] for n in notes))
         self.assertIn("missing.py", LOGS.logs["errors"][2])   # still on stderr
         self.assertTrue(any(r["ruleId"] == "GIL101" for r in run_["results"]))
+
+    def test_walk_warnings_are_warning_notifications(self):
+        run_ = self.run_of("loop")
+        self.assertEqual(LOGS.logs["loop"][1], 1)      # a warning is not an error
+        inv = run_["invocations"][0]
+        self.assertTrue(inv["executionSuccessful"])
+        (note,) = inv["toolExecutionNotifications"]
+        self.assertEqual(note["level"], "warning")
+        self.assertIn("loop", note["message"]["text"])
+        self.assertEqual(note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                         "loop/up")
 
     def test_non_ascii_columns_are_utf16_and_uris_percent_encoded(self):
         run_ = self.run_of("unicode")
