@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/mem.h"
+
 #define SOURCE_MAX ((size_t)256 << 20)   /* larger files get no columns or fingerprints */
 
 /* FNV-1a over the bytes of [p, end) that are not whitespace: a line keeps its fingerprint when
@@ -33,8 +35,8 @@ static int read_all(const char *path, char **out, size_t *len)
     do {
         if (n == cap) {
             cap = cap ? cap * 2 : 65536;
-            if (cap > SOURCE_MAX + 1 || !(grown = realloc(buf, cap + 1))) {
-                free(buf);
+            if (cap > SOURCE_MAX + 1 || !(grown = mem_realloc(buf, cap + 1))) {
+                mem_free(buf);
                 fclose(fp);
                 return -1;
             }
@@ -44,7 +46,7 @@ static int read_all(const char *path, char **out, size_t *len)
         n += got;
     } while (got);
     if (ferror(fp)) {
-        free(buf);
+        mem_free(buf);
         fclose(fp);
         return -1;
     }
@@ -64,8 +66,8 @@ int rep_source_load(rep_source *s, const char *path)
     for (i = 0; i < len; i++)   /* "\n", "\r\n" and a lone "\r" end a line, as for CPython */
         if (s->rs_text[i] == '\n' || (s->rs_text[i] == '\r' && s->rs_text[i + 1] != '\n'))
             lines++;
-    s->rs_starts = malloc((lines + 1) * sizeof *s->rs_starts);
-    s->rs_hash = malloc(lines * sizeof *s->rs_hash);
+    s->rs_starts = mem_alloc((lines + 1) * sizeof *s->rs_starts);
+    s->rs_hash = mem_alloc(lines * sizeof *s->rs_hash);
     if (!s->rs_starts || !s->rs_hash) {
         rep_source_free(s);
         return -1;
@@ -85,9 +87,9 @@ int rep_source_load(rep_source *s, const char *path)
 
 void rep_source_free(rep_source *s)
 {
-    free(s->rs_text);
-    free(s->rs_starts);
-    free(s->rs_hash);
+    mem_free(s->rs_text);
+    mem_free(s->rs_starts);
+    mem_free(s->rs_hash);
     memset(s, 0, sizeof *s);
 }
 
