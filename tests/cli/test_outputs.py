@@ -220,18 +220,32 @@ class Outputs(unittest.TestCase):
         self.assertNotIn(esc, run("check", "--color", "always", "--format", "json", self.racy)[1])
         self.assertNotIn(esc, run("check", "--color", "always", "--format", "github",
                                   self.racy)[1])
-        # a terminal: colour, unless NO_COLOR is set (an empty NO_COLOR does not count)
-        rc, out = run_tty(*args)
-        self.assertEqual(rc, 1)
-        self.assertIn(esc + "1;31mGIL101" + esc + "0m", out)
-        self.assertNotIn(esc, run_tty(*args, env={"NO_COLOR": "1"})[1])
-        self.assertIn(esc, run_tty(*args, env={"NO_COLOR": ""})[1])
         # stripped of colour, the text is the plain text
         plain = re.sub(r"\x1b\[[0-9;]*m", "", run("check", "--color", "always", *args[1:])[1])
         self.assertEqual(plain, run(*args)[1])
         full = run("check", "--scope", "all", "--color", "always", self.racy)[1]
         self.assertEqual(re.sub(r"\x1b\[[0-9;]*m", "", full),
                          run("check", "--scope", "all", self.racy)[1])
+
+    def test_colour_on_a_terminal(self):
+        args = ("check", "--scope", "all", "--format", "concise", self.racy)
+        esc = "\x1b["
+        try:
+            for fd in os.openpty():
+                os.close(fd)
+        except OSError as e:
+            self.skipTest("no pseudo-terminal here: %s" % e)
+        # a terminal: colour, unless NO_COLOR is set (an empty NO_COLOR does not count)
+        rc, out = run_tty(*args)
+        self.assertEqual(rc, 1)
+        self.assertIn(esc + "1;31mGIL101" + esc + "0m", out)
+        self.assertNotIn(esc, run_tty(*args, env={"NO_COLOR": "1"})[1])
+        self.assertIn(esc, run_tty(*args, env={"NO_COLOR": ""})[1])
+        # -o writes a file, never a terminal: no colour even when stdout is one
+        target = os.path.join(self.dir, "r.txt")
+        self.assertEqual(run_tty("check", "-o", target, *args[1:])[0], 1)
+        with open(target) as f:
+            self.assertNotIn(esc, f.read())
 
 
 class SyntaxRule(unittest.TestCase):
