@@ -153,9 +153,49 @@ static json_t *physical(const sarif_log *lg, const char *file, json_t *reg)
                      artifact_location(lg, file), "region", reg);
 }
 
+/* text with '\', '[' and ']' escaped: SARIF reads "[text](id)" in a message as a link, so
+ * literal brackets ("D[k]") must be escaped (SARIF 2.1.0 3.11.6).  Returns a malloc'd string. */
+static char *escape_text(const char *text)
+{
+    size_t n = 0, k = 0;
+    const char *p;
+    char *out;
+    for (p = text; *p; p++)
+        n += 1 + (*p == '\\' || *p == '[' || *p == ']');
+    if (!(out = malloc(n + 1)))
+        return NULL;
+    for (p = text; *p; p++) {
+        if (*p == '\\' || *p == '[' || *p == ']')
+            out[k++] = '\\';
+        out[k++] = *p;
+    }
+    out[k] = 0;
+    return out;
+}
+
+/* {"text": text escaped}; with link_text, " ([link_text](1))" appended: a link to the related
+ * location with id 1, which is how GitHub shows related locations. */
+static json_t *message_link(const char *text, const char *link_text)
+{
+    char *t = escape_text(text), *l = link_text ? escape_text(link_text) : NULL, *both;
+    json_t *m = NULL;
+    if (t && (!link_text || l)) {
+        if (!l)
+            m = json_pack("{s:s}", "text", t);
+        else if ((both = malloc(strlen(t) + strlen(l) + 16))) {
+            sprintf(both, "%s ([%s](1))", t, l);
+            m = json_pack("{s:s}", "text", both);
+            free(both);
+        }
+    }
+    free(t);
+    free(l);
+    return m ? m : json_pack("{s:s}", "text", "(out of memory)");
+}
+
 static json_t *message(const char *text)
 {
-    return json_pack("{s:s}", "text", text);
+    return message_link(text, NULL);
 }
 
 /* The lost-update schedule: A reads, B reads, B writes, A writes over B's write.  Returns the
@@ -224,7 +264,12 @@ static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const f
     if (idx >= 0)
         json_object_set_new(res, "ruleIndex", json_integer(idx));
     json_object_set_new(res, "level", json_string(rep_severity(r, f->f_rule)));
-    json_object_set_new(res, "message", message(f->f_message));
+    if (f->f_rel_what && f->f_rel_line >= 1)
+        snprintf(rel, sizeof rel, "the %s of %s", f->f_rel_what,
+                 f->f_target && *f->f_target ? f->f_target : "the shared state");
+    json_object_set_new(res, "message", message_link(f->f_message,
+                                                     f->f_rel_what && f->f_rel_line >= 1 ? rel
+                                                                                         : NULL));
     if (f->f_line >= 1)
         loc = physical(lg, f->f_file, region(src, f->f_line, f->f_col, f->f_end_line,
                                              f->f_end_col));
@@ -242,8 +287,6 @@ static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const f
                             json_pack("{s:s}", "primaryLocationLineHash", fp));
     if (f->f_rel_what && f->f_rel_line >= 1) {
         json_t *rl = physical(lg, f->f_file, region(src, f->f_rel_line, f->f_rel_col, -1, -1));
-        snprintf(rel, sizeof rel, "the %s of %s", f->f_rel_what,
-                 f->f_target && *f->f_target ? f->f_target : "the shared state");
         json_object_set_new(rl, "id", json_integer(1));
         json_object_set_new(rl, "message", message(rel));
         json_object_set_new(res, "relatedLocations", json_pack("[o]", rl));

@@ -82,6 +82,11 @@ def utf16_column(line, byte_col):
     return len(prefix.encode("utf-16-le")) // 2 + 1
 
 
+def sarif_escape(text):
+    """Literal brackets escaped, as SARIF messages need them beside embedded links."""
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
 class Logs(object):
     """Makes every log once: {name: (path, exit code, stderr)}, in a temporary directory."""
 
@@ -206,7 +211,11 @@ class Content(unittest.TestCase):
             self.assertTrue(os.path.isfile(os.path.join(LOGS.dir, path)), path)
             reg = loc["region"]
             f = by_key[(path, reg["startLine"], reg["startColumn"], res["ruleId"])]  # ASCII files
-            self.assertEqual(res["message"]["text"], f["message"])
+            msg = sarif_escape(f["message"])
+            if f["related"] is not None:   # GitHub shows related locations linked from the text
+                msg += " ([%s](1))" % sarif_escape("the %s of %s" % (f["related"]["what"],
+                                                                   f["target"]))
+            self.assertEqual(res["message"]["text"], msg)
             self.assertEqual((reg["endLine"], reg["endColumn"]), (f["end_line"], f["end_column"]))
             self.assertRegex(res["partialFingerprints"]["primaryLocationLineHash"],
                              r"^[0-9a-f]{16}:[1-9]\d*$")
