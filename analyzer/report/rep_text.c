@@ -257,8 +257,15 @@ void rep_end(rep_ctx *r)
         return;                 /* annotations only: no summary to annotate */
     else if (r->r_format == REP_JSON)
         fputs(r->r_count ? "\n]\n" : "[]\n", r->r_out);
-    else if (r->r_format == REP_FULL && !r->r_count)
+    else if (r->r_format == REP_FULL && !r->r_count && !r->r_errors)
         fputs("All clear: no findings.\n", r->r_out);
+    else if (r->r_format == REP_FULL && !r->r_count)  /* not all clear: some inputs failed */
+        fprintf(r->r_out, "No findings; %lu error%s.\n", r->r_errors,
+                r->r_errors == 1 ? "" : "s");
+    else if (r->r_format == REP_FULL && r->r_errors)
+        fprintf(r->r_out, "Found %lu finding%s in %lu file%s; %lu error%s.\n", r->r_count,
+                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s",
+                r->r_errors, r->r_errors == 1 ? "" : "s");
     else if (r->r_format == REP_FULL)
         fprintf(r->r_out, "Found %lu finding%s in %lu file%s.\n", r->r_count,
                 r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s");

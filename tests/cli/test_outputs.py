@@ -198,6 +198,11 @@ class Outputs(unittest.TestCase):
         self.assertTrue(out.endswith("\nFound 1 finding in 1 file.\n"), out)
         clean = self.write("clean.py", "x = 1\n")
         self.assertEqual(run("check", clean), (0, "All clear: no findings.\n", ""))
+        # an input that failed is not "all clear"
+        missing = os.path.join(self.dir, "missing.py")
+        self.assertEqual(run("check", clean, missing)[:2], (2, "No findings; 1 error.\n"))
+        rc, out, _ = run("check", "--scope", "all", self.racy, missing)
+        self.assertTrue(out.endswith("\nFound 2 findings in 1 file; 1 error.\n"), out[-200:])
         # machine formats carry no summary
         self.assertEqual(run("check", "--format", "concise", clean)[1], "")
         for fmt in ("concise", "github"):
