@@ -30,6 +30,15 @@ if [ ! -d tools/node/node_modules/pyodide ]; then
     || echo "deps: warning: npm install failed; 3.14 oracle tests will be skipped"
 fi
 
+# --- pre-commit, for the test of .pre-commit-hooks.yaml (tests/cli/test_precommit.py)
+if ! command -v pre-commit >/dev/null 2>&1; then
+  echo "deps: installing pre-commit"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || true
+  apt-get install -y -qq --no-install-recommends pre-commit >/dev/null \
+    || echo "deps: warning: pre-commit not installed; cli/precommit will be skipped"
+fi
+
 # --- SARIF validator (tests/sarif): Microsoft's Sarif.Multitool, a self-contained .NET binary
 # from npm.  It needs no .NET runtime; the test runs it with invariant globalization, so libicu
 # is not needed either.
