@@ -17,9 +17,11 @@
 #define SARIF_HOME "https://github.com/gilcheck/gilcheck"
 #define SARIF_DOCS SARIF_HOME "/blob/main/docs/rules/"
 
-/* The log under construction. */
+/* The log being written.  Results are written as they come (memory stays flat however many
+ * there are); the notifications wait for the end, where `invocations` follows `results`. */
 typedef struct sarif_log {
-    json_t *sl_results;        /* run.results */
+    int sl_started;            /* the log is open up to "results": [ */
+    unsigned long sl_nresults; /* results written */
     json_t *sl_notes;          /* invocations[0].toolExecutionNotifications */
     char sl_root[4096];        /* absolute source root, no trailing slash ("" for "/") */
 } sarif_log;
@@ -44,7 +46,6 @@ static sarif_log *log_of(rep_ctx *r)
         return lg;
     if (!(lg = calloc(1, sizeof *lg)))
         return NULL;
-    lg->sl_results = json_array();
     lg->sl_notes = json_array();
     if (!root)
         root = getcwd(cwd, sizeof cwd) ? cwd : "/";
@@ -253,6 +254,8 @@ static json_t *code_flows(const sarif_log *lg, const rep_source *src, const find
                      "update is lost", "threadFlows", flows);
 }
 
+static void log_start(sarif_log *lg, rep_ctx *r);
+
 static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const finding *f)
 {
     json_t *res = json_object(), *loc, *logical;
@@ -293,7 +296,9 @@ static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const f
     }
     if ((n = flow_steps(f, steps)) > 0)
         json_object_set_new(res, "codeFlows", code_flows(lg, src, f, steps, n));
-    json_array_append_new(lg->sl_results, res);
+    fputs(lg->sl_nresults++ ? ",\n        " : "\n        ", r->r_out);
+    json_dumpf(res, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(res);
 }
 
 void sarif_file(rep_ctx *r, const finding *f, uint32_t n)
@@ -303,6 +308,7 @@ void sarif_file(rep_ctx *r, const finding *f, uint32_t n)
     uint32_t i;
     if (!lg || !n)
         return;
+    log_start(lg, r);
     rep_source_load(&src, f[0].f_file);   /* unreadable: regions without columns */
     for (i = 0; i < n; i++) {
         if (i && strcmp(f[i].f_file, f[i - 1].f_file)) {
@@ -386,43 +392,52 @@ static json_t *rule_entry(const eng_rule *er)
                      !strcmp(er->r_severity, "note") ? "recommendation" : er->r_severity);
 }
 
-void sarif_end(rep_ctx *r)
+/* Writes the log up to the results array: the tool with its rules, the source root. */
+static void log_start(sarif_log *lg, rep_ctx *r)
 {
-    sarif_log *lg = log_of(r);
-    json_t *rules = json_array(), *root, *driver, *inv, *base;
+    json_t *rules = json_array(), *driver, *base;
     char root_uri[12288] = "file://";
     uint32_t i;
-    if (!lg)
+    if (lg->sl_started)
         return;
+    lg->sl_started = 1;
     for (i = 0; r->r_kb && i < r->r_kb->k_nrules; i++) {
         json_t *e = rule_entry(&r->r_kb->k_rules[i]);
         if (e)
             json_array_append_new(rules, e);
     }
-    driver = json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", "gilcheck", "version", GILCHECK_VERSION,
-                       "semanticVersion", GILCHECK_VERSION, "informationUri", SARIF_HOME,
-                       "rules", rules);
+    driver = json_pack("{s:{s:s, s:s, s:s, s:s, s:o}}", "driver", "name", "gilcheck", "version",
+                       GILCHECK_VERSION, "semanticVersion", GILCHECK_VERSION, "informationUri",
+                       SARIF_HOME, "rules", rules);
     uri_encode(root_uri, sizeof root_uri, lg->sl_root);
     strcat(root_uri, "/");
     base = json_pack("{s:{s:s, s:{s:s}}}", "SRCROOT", "uri", root_uri, "description", "text",
                      "The directory gilcheck ran in; result paths are relative to it.");
+    fputs("{\n  \"$schema\": \"" SARIF_SCHEMA "\",\n  \"version\": \"2.1.0\",\n"
+          "  \"runs\": [\n    {\n      \"tool\": ", r->r_out);
+    json_dumpf(driver, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputs(",\n      \"originalUriBaseIds\": ", r->r_out);
+    json_dumpf(base, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputs(",\n      \"columnKind\": \"utf16CodeUnits\",\n      \"results\": [", r->r_out);
+    json_decref(driver);
+    json_decref(base);
+}
+
+void sarif_end(rep_ctx *r)
+{
+    sarif_log *lg = log_of(r);
+    json_t *inv;
+    if (!lg)
+        return;
+    log_start(lg, r);
     inv = json_pack("{s:b}", "executionSuccessful", r->r_errors == 0);
     if (json_array_size(lg->sl_notes))
         json_object_set(inv, "toolExecutionNotifications", lg->sl_notes);
-    root = json_pack("{s:s, s:s, s:[{s:{s:o}, s:o, s:s, s:[o], s:o}]}",
-                     "$schema", SARIF_SCHEMA, "version", "2.1.0", "runs",
-                     "tool", "driver", driver, "originalUriBaseIds", base,
-                     "columnKind", "utf16CodeUnits", "invocations", inv,
-                     "results", lg->sl_results);
-    lg->sl_results = NULL;      /* now owned by root */
-    if (root) {
-        json_dumpf(root, r->r_out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', r->r_out);
-    } else {
-        fputs("gilcheck: error: cannot build the SARIF log (out of memory)\n", stderr);
-    }
-    json_decref(root);
-    json_decref(lg->sl_results);
+    fputs(lg->sl_nresults ? "\n      ],\n      \"invocations\": [" : "],\n      \"invocations\": [",
+          r->r_out);
+    json_dumpf(inv, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputs("]\n    }\n  ]\n}\n", r->r_out);
+    json_decref(inv);
     json_decref(lg->sl_notes);
     free(lg);
     r->r_sarif = NULL;
