@@ -395,12 +395,13 @@ static json_t *rule_entry(const eng_rule *er)
 /* Writes the log up to the results array: the tool with its rules, the source root. */
 static void log_start(sarif_log *lg, rep_ctx *r)
 {
-    json_t *rules = json_array(), *driver, *base;
+    json_t *rules, *driver, *base;
     char root_uri[12288] = "file://";
     uint32_t i;
     if (lg->sl_started)
         return;
     lg->sl_started = 1;
+    rules = json_array();
     for (i = 0; r->r_kb && i < r->r_kb->k_nrules; i++) {
         json_t *e = rule_entry(&r->r_kb->k_rules[i]);
         if (e)
