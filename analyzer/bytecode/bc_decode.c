@@ -1,6 +1,8 @@
 /* Instruction decoding: code units to instructions exactly as dis.get_instructions sees them. */
 #include "bytecode.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
@@ -162,6 +164,13 @@ static int walk_code(walk *w, const pyc_code *c, int32_t parent, int depth)
     return G_OK;
 }
 
+static int by_src(const void *x, const void *y)
+{
+    uintptr_t a = (uintptr_t)((const bc_src_index *)x)->si_src;
+    uintptr_t b = (uintptr_t)((const bc_src_index *)y)->si_src;
+    return a < b ? -1 : a > b;
+}
+
 int bc_decode_file(bc_file **out, const pyc_file *f, const char *name, diag_ctx *d)
 {
     walk w;
@@ -180,8 +189,34 @@ int bc_decode_file(bc_file **out, const pyc_file *f, const char *name, diag_ctx 
     bf->bf_pyc = f;
     bf->bf_codes = w.w_codes;
     bf->bf_ncodes = w.w_n;
+    if (!(bf->bf_by_src = arena_array(f->f_arena, w.w_n + 1, sizeof *bf->bf_by_src)))
+        return diag_add(d, G_ENOMEM, name, -1, "out of memory");
+    {
+        uint32_t i;
+        for (i = 0; i < w.w_n; i++) {
+            bf->bf_by_src[i].si_src = w.w_codes[i].bc_src;
+            bf->bf_by_src[i].si_index = i;
+        }
+        qsort(bf->bf_by_src, w.w_n, sizeof *bf->bf_by_src, by_src);
+    }
     *out = bf;
     return G_OK;
+}
+
+int32_t bc_code_index(const bc_file *bf, const pyc_code *co)
+{
+    uint32_t lo = 0, hi = bf->bf_ncodes;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const pyc_code *at = bf->bf_by_src[mid].si_src;
+        if (at == co)
+            return (int32_t)bf->bf_by_src[mid].si_index;
+        if ((uintptr_t)at < (uintptr_t)co)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
 }
 
 /***** lookups *****/

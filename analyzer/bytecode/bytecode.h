@@ -64,7 +64,13 @@ typedef struct bc_file {
     const pyc_file *bf_pyc;     /* the decoded file */
     bc_code *bf_codes;
     uint32_t bf_ncodes;
+    struct bc_src_index *bf_by_src; /* (bc_src, index) sorted by address (bc_code_index) */
 } bc_file;
+
+typedef struct bc_src_index {
+    const pyc_code *si_src;     /* a code object */
+    uint32_t si_index;          /* its index in bf_codes */
+} bc_src_index;
 
 /* Looks up the opcode facts of Python 3.<minor>; NULL when unknown. */
 const op_version *bc_version(int minor);
@@ -94,6 +100,10 @@ const pyc_obj *bc_const(const bc_code *bc, int32_t i);     /* co_consts[i] */
 
 /* Net stack effect of an instruction as CPython's compiler models it (dis.stack_effect): on the
  * fall-through edge, or with jump set on the jump edge (the handler edge of pre-3.11 SETUP_*). */
+/* The index in bf->bf_codes of the code object co, or -1 (a binary search: files with many
+ * functions make a linear one quadratic). */
+int32_t bc_code_index(const bc_file *bf, const pyc_code *co);
+
 int bc_stack_effect(const bc_code *bc, const bc_instr *in, int jump);
 
 /* The opcode name of an instruction. */

@@ -1,4 +1,4 @@
-/* `gilcheck check`: analyse .pyc files and directories of them, report findings. */
+/* `gilcheck check`: options and configuration, the files to analyse, the report. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,14 +10,16 @@
 #include "cli.h"
 
 static const char check_usage[] =
-    "usage: gilcheck check [--scope concurrent|all] [--format FORMAT] [-o FILE] [--statistics]\n"
-    "                      [--exit-zero] [--color auto|always|never] PATH...\n"
+    "usage: gilcheck check [options] PATH...\n"
     "\n"
-    "Finds operations on shared state that are not atomic in .py and .pyc files (directories are\n"
-    "searched for *.py and *.pyc; a .py is compiled in-process by the embedded CPython 3.11 and\n"
-    "never run; a syntax error is reported as GIL000).  A finding is dropped when its line ends\n"
-    "with `# noqa` or `# noqa: GILnnn[, GILnnn]`; `# gilcheck: noqa[: GILnnn]` on any line\n"
-    "applies to the whole file.\n"
+    "Finds operations on shared state that are not atomic in .py and .pyc files.  Directories are\n"
+    "searched for *.py and *.pyc, skipping what .gitignore ignores and the default excludes (.git,\n"
+    ".venv, venv, build, dist, node_modules, site-packages, ...).  A .py is compiled by the\n"
+    "embedded CPython 3.11 (or --python) and never run, unless a fresh __pycache__ pyc of that\n"
+    "version exists; a syntax error is reported as GIL000.  A finding is dropped when its line\n"
+    "ends with `# noqa` or `# noqa: GILnnn[, GILnnn]`; `# gilcheck: noqa[: GILnnn]` on any line\n"
+    "applies to the whole file.  Settings come from [tool.gilcheck] in the closest pyproject.toml,\n"
+    "or gilcheck.toml (current directory upward, else the first PATH's); options win.\n"
     "\n"
     "  --scope concurrent   report in functions that run in threads, methods of classes that use\n"
     "                       a lock, and for state a lock protects somewhere (default)\n"
@@ -29,6 +31,17 @@ static const char check_usage[] =
     "  --format sarif       a SARIF 2.1.0 log for GitHub code scanning (paths relative to the\n"
     "                       current directory, %SRCROOT%)\n"
     "  --format github      GitHub Actions annotations (::warning file=...,line=...::message)\n"
+    "  --select CODES       report only these rules (comma-separated codes or prefixes: GIL1,GIL201)\n"
+    "  --extend-select CODES  report these beside the selected ones\n"
+    "  --ignore CODES       never report these (the most specific code wins, as in ruff)\n"
+    "  --exclude GLOBS      replace the default excludes (matched on names and relative paths)\n"
+    "  --extend-exclude GLOBS  exclude these beside the defaults\n"
+    "  --no-respect-gitignore  search what .gitignore ignores too\n"
+    "  --python PATH        compile sources with this interpreter (CPython 3.6 or later), so the\n"
+    "                       bytecode is your runtime's\n"
+    "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc\n"
+    "  --config FILE        read settings from this file only\n"
+    "  --isolated           read no configuration file\n"
     "  -o, --output-file FILE  write the report to FILE instead of stdout (errors stay on stderr)\n"
     "  --statistics         count the findings per rule instead of listing them (a table; with\n"
     "                       --format json an array)\n"
@@ -36,8 +49,8 @@ static const char check_usage[] =
     "  --color auto|always|never  ANSI colour in the full and concise formats; auto (default):\n"
     "                       when writing to a terminal, unless NO_COLOR is set (FORCE_COLOR forces)\n"
     "\n"
-    "exit codes: 0 no findings, 1 findings, 2 errors (an input that cannot be read or decoded is\n"
-    "reported with its reason; the other inputs are still analysed)\n";
+    "exit codes: 0 no findings, 1 findings, 2 errors (usage, configuration, or an input that cannot\n"
+    "be read or decoded -- named with its reason; the other inputs are still analysed)\n";
 
 /* Prints a diagnostics context to stderr and hands each message to the report (SARIF lists
  * them as notifications, github as annotations; warnings as warnings); leaves d empty. */

@@ -46,6 +46,7 @@ typedef struct eng_mod {
     uint8_t *m_bind_kind;      /* VAL_IMPORT / VAL_CALL / VAL_FUNC / VAL_CLASS */
     int32_t *m_bind_aux;       /* code index for VAL_FUNC / VAL_CLASS */
     uint32_t m_nbind;
+    strset m_bind_index;       /* global name -> its index in m_bind_name */
     const char **m_lock_attrs; /* attribute names bound to a lock somewhere (self._lock) */
     uint32_t m_nlock_attrs;
     const char **m_local_attrs; /* attribute names bound to threading.local() */

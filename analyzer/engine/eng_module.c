@@ -146,11 +146,8 @@ static int32_t path_binding(const eng_mod *m, const ir_path *p)
 
 static int32_t binding(const eng_mod *m, const char *name)
 {
-    uint32_t i;
-    for (i = 0; name && i < m->m_nbind; i++)
-        if (!strcmp(m->m_bind_name[i], name))
-            return (int32_t)i;
-    return -1;
+    int32_t b;
+    return set_has(&m->m_bind_index, name, &b) ? b : -1;
 }
 
 /* "th.Lock" with `import threading as th` -> "threading.Lock"; "Lock" with `from threading
@@ -356,6 +353,8 @@ static int add_binding(eng_mod *m, const ir_event *e)
             m->m_bind_aux = n4;
         }
         b = (int32_t)m->m_nbind++;
+        if (set_add(&m->m_bind_index, m->m_arena, name, b))
+            return G_ENOMEM;
         m->m_bind_name[b] = name;
     }
     m->m_bind_what[b] = what;
@@ -410,10 +409,10 @@ static void mark_entry(eng_mod *m, uint32_t ci, const ir_event *e, int pos, cons
 {
     uint32_t k, target = NO_CODE;
     for (k = 0; k < e->ev_nargs; k++) {
-        int match = kw && e->ev_argkw[k] ? !strcmp(e->ev_argkw[k], kw)
-                                         : (!e->ev_argkw[k] && (int)k == pos);
+        int match = kw && e->ev_call->ca_kw[k] ? !strcmp(e->ev_call->ca_kw[k], kw)
+                                         : (!e->ev_call->ca_kw[k] && (int)k == pos);
         if (match) {
-            target = function_at(m, ci, e->ev_args[k], e->ev_argfunc[k]);
+            target = function_at(m, ci, e->ev_call->ca_args[k], e->ev_call->ca_func[k]);
             break;
         }
     }
@@ -469,7 +468,7 @@ static void find_entries(eng_mod *m, uint32_t ci)
         else if (e->ev_name && !strcmp(e->ev_name, "__build_class__") && e->ev_aux >= 0) {
             uint32_t a;
             for (a = 1; a < e->ev_nargs; a++) {
-                const ir_path *base = e->ev_args[a];
+                const ir_path *base = e->ev_call->ca_args[a];
                 const char *br = base ? mod_resolve(m, ir_path_display(base)) : NULL;
                 if (br && (!strcmp(br, "threading.Thread") || ends_with(br, "Thread"))) {
                     uint32_t run = method_of(m, (uint32_t)e->ev_aux, "run");
@@ -511,7 +510,7 @@ static int reach(eng_mod *m)
                 else if (e->ev_path && e->ev_path->p_kind == PATH_GLOBAL)
                     t = function_at(m, ci, e->ev_path, -1);
                 for (a = 0; a < e->ev_nargs; a++) {
-                    uint32_t f = e->ev_argfunc[a] >= 0 ? (uint32_t)e->ev_argfunc[a] : NO_CODE;
+                    uint32_t f = e->ev_call->ca_func[a] >= 0 ? (uint32_t)e->ev_call->ca_func[a] : NO_CODE;
                     if (f != NO_CODE && f < m->m_ncodes && !m->m_codes[f].c_reachable &&
                         !m->m_codes[f].c_is_class_body) {
                         m->m_codes[f].c_reachable = 1;

@@ -18,6 +18,14 @@ typedef struct in_compiled {
     char ic_msg[512];         /* "invalid syntax", "unknown encoding: foo", ... */
 } in_compiled;
 
+/* The largest source compiled.  CPython's compiler takes ~150 bytes of memory and ~3.5 s per
+ * source megabyte (3.11, measured on generated functions): a 50 MB file would take minutes and
+ * gigabytes.  Larger sources are an error naming the file (in_too_large). */
+#define IN_MAX_SOURCE (8u << 20)
+
+/* The G_EBAD message for a source over IN_MAX_SOURCE. */
+int in_too_large(const char *path, size_t len, diag_ctx *d);
+
 /* Compiles src[0..len) as a module named `path` (its co_filename) with the embedded CPython 3.11,
  * honouring a PEP 263 coding cookie; the code is never executed.  The interpreter starts on the
  * first call (isolated, no site) and stays until in_shutdown.  Returns G_OK with either ic_pyc

@@ -50,6 +50,13 @@ void in_shutdown(void)
     started = 0;
 }
 
+int in_too_large(const char *path, size_t len, diag_ctx *d)
+{
+    return diag_add(d, G_EBAD, path, -1, "not analysed: %.1f MB of source; CPython's compiler "
+                    "needs about 150 bytes of memory per byte, so sources over %u MB (generated "
+                    "code or data) are skipped", len / 1048576.0, IN_MAX_SOURCE >> 20);
+}
+
 int in_embedded_minor(void)
 {
     return PY_MINOR_VERSION;
@@ -172,6 +179,8 @@ int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const cha
     int rc = G_OK;
 
     memset(out, 0, sizeof *out);
+    if (len > IN_MAX_SOURCE)
+        return in_too_large(path, len, d);
     if (memchr(src, 0, len)) {
         nul_position(out, src, len);
         return G_OK;

@@ -232,8 +232,10 @@ int in_python_compile(in_compiled *out, in_python *p, const uint8_t *src, size_t
     uint8_t *body = NULL;
     uint32_t blen = 0;
     memset(out, 0, sizeof *out);
-    if (len > REPLY_LIMIT || plen > 65536)
-        return diag_add(d, G_EBAD, path, -1, "too large to compile");
+    if (len > IN_MAX_SOURCE)
+        return in_too_large(path, len, d);
+    if (plen > 65536)
+        return diag_add(d, G_EBAD, path, -1, "path too long to compile");
     if (!p->py_pid && child_start(p, d))
         return G_EBAD;
     head[0] = 'C';

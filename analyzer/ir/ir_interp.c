@@ -500,13 +500,9 @@ static const pyc_obj *kw_tuple(interp *it, int32_t const_index)
 
 static int32_t code_index_of(interp *it, const pyc_obj *o)
 {
-    uint32_t i;
     if (!o || o->o_kind != PYC_CODE)
         return -1;
-    for (i = 0; i < it->i_bf->bf_ncodes; i++)
-        if (it->i_bf->bf_codes[i].bc_src == o->u.o_code)
-            return (int32_t)i;
-    return -1;
+    return bc_code_index(it->i_bf, o->u.o_code);
 }
 
 static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
@@ -585,16 +581,25 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     e->ev_callee = cname;
     e->ev_srcs = callee.a_src;
     e->ev_aux = callee.a_kind == AV_FUNC ? callee.a_aux : -1;
-    for (k = 0; k < nargs && k < IR_MAX_ARGS; k++) {
-        const aval *a = &vals[first + k];
-        e->ev_args[k] = a->a_path;
-        e->ev_argsrcs[k] = srcs_of(it, a);
-        e->ev_argfunc[k] = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
-        if (k >= nargs - nkw) {
-            const pyc_obj *nm = kw->u.o_seq.items[kw->u.o_seq.n - nkw + (k - (nargs - nkw))];
-            e->ev_argkw[k] = obj_text(it, nm);
+    if (nargs > 0) {
+        ir_callargs *ca = arena_alloc(it->i_arena, sizeof *ca);
+        if (!ca) {
+            it->i_oom = 1;
+            return;
         }
-        srcs_union(&e->ev_srcs, &e->ev_argsrcs[k]);
+        for (k = 0; k < nargs && k < IR_MAX_ARGS; k++) {
+            const aval *a = &vals[first + k];
+            ca->ca_args[k] = a->a_path;
+            ca->ca_srcs[k] = srcs_of(it, a);
+            ca->ca_func[k] = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
+            ca->ca_kw[k] = NULL;
+            if (k >= nargs - nkw) {
+                const pyc_obj *nm = kw->u.o_seq.items[kw->u.o_seq.n - nkw + (k - (nargs - nkw))];
+                ca->ca_kw[k] = obj_text(it, nm);
+            }
+            srcs_union(&e->ev_srcs, &ca->ca_srcs[k]);
+        }
+        e->ev_call = ca;
     }
     e->ev_nargs = (uint8_t)(nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS);
     res.a_name = cname;
