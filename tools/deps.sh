@@ -36,3 +36,23 @@ if [ ! -d tests/lsp/node_modules/vscode-languageserver-protocol ]; then
   (cd tests/lsp && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
     || echo "deps: warning: npm install failed; the lsp end-to-end tests will be skipped"
 fi
+
+# --- pre-commit, for the test of .pre-commit-hooks.yaml (tests/cli/test_precommit.py)
+if ! command -v pre-commit >/dev/null 2>&1; then
+  echo "deps: installing pre-commit"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || true
+  apt-get install -y -qq --no-install-recommends pre-commit >/dev/null \
+    || echo "deps: warning: pre-commit not installed; cli/precommit will be skipped"
+fi
+
+# --- SARIF validator (tests/sarif): Microsoft's Sarif.Multitool, a self-contained .NET binary
+# from npm.  It needs no .NET runtime; the test runs it with invariant globalization, so libicu
+# is not needed either.
+if [ ! -x tests/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool ] &&
+   [ "$(uname -s)" = Linux ]; then
+  echo "deps: installing the SARIF validator under tests/sarif"
+  (cd tests/sarif && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "deps: warning: npm install failed; the sarif/validate test will be skipped"
+  chmod u+x tests/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
+fi

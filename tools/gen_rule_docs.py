@@ -278,7 +278,7 @@ def load_yaml(path):
 # ---------------------------------------------------------------------------------------------
 
 SEVERITIES = ("error", "warning", "note")
-DETECTORS = ("rmw", "read-then-write", "check-then-act", "lazy-init", "lock-inconsistent")
+DETECTORS = ("rmw", "read-then-write", "check-then-act", "lazy-init", "lock-inconsistent", "syntax")
 RULE_KEYS = ("id", "name", "summary", "severity", "explanation", "fix", "references", "examples",
              "detector")
 OP_KEYS = ("name", "form", "reads", "mutates", "atomic_gil", "atomic_free_threaded", "note")
@@ -327,11 +327,20 @@ def check_rule(rule, path):
                     not all(isinstance(c, str) and c.strip() for c in ex[kind]):
                 p.append("%s: examples.%s must be a non-empty list of code strings" % (where, kind))
                 continue
+            syntax = isinstance(rule["detector"], dict) and rule["detector"].get("kind") == "syntax"
             for n, code in enumerate(ex[kind], 1):
+                # A syntax rule's unsafe examples must fail to compile on their '# expect' line.
                 try:
                     compile(code, "%s examples.%s[%d]" % (where, kind, n), "exec")
+                    if syntax and kind == "unsafe":
+                        p.append("%s: examples.unsafe[%d] compiles" % (where, n))
                 except SyntaxError as e:
-                    p.append("%s: examples.%s[%d] does not compile: %s" % (where, kind, n, e))
+                    if not (syntax and kind == "unsafe"):
+                        p.append("%s: examples.%s[%d] does not compile: %s" % (where, kind, n, e))
+                    elif not re.search(r"#\s*expect:\s*%s" % rule["id"],
+                                       code.split("\n")[(e.lineno or 1) - 1]):
+                        p.append("%s: examples.unsafe[%d]: the syntax error is on line %s, not "
+                                 "on the '# expect' line" % (where, n, e.lineno))
                 marks = re.findall(r"#\s*expect:\s*(GIL\d{3}(?:\s*,\s*GIL\d{3})*)", code)
                 if kind == "unsafe" and not any(rule["id"] in m for m in marks):
                     p.append("%s: examples.unsafe[%d] marks no '# expect: %s'" % (where, n, rule["id"]))

@@ -28,6 +28,9 @@ static const char check_usage[] =
     "                       they show (default)\n"
     "  --format concise     one line per finding: PATH:LINE:COL: GILnnn message\n"
     "  --format json        an array of findings\n"
+    "  --format sarif       a SARIF 2.1.0 log for GitHub code scanning (paths relative to the\n"
+    "                       current directory, %SRCROOT%)\n"
+    "  --format github      GitHub Actions annotations (::warning file=...,line=...::message)\n"
     "  --select CODES       report only these rules (comma-separated codes or prefixes: GIL1,GIL201)\n"
     "  --extend-select CODES  report these beside the selected ones\n"
     "  --ignore CODES       never report these (the most specific code wins, as in ruff)\n"
@@ -39,9 +42,27 @@ static const char check_usage[] =
     "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc\n"
     "  --config FILE        read settings from this file only\n"
     "  --isolated           read no configuration file\n"
+    "  -o, --output-file FILE  write the report to FILE instead of stdout (errors stay on stderr)\n"
+    "  --statistics         count the findings per rule instead of listing them (a table; with\n"
+    "                       --format json an array)\n"
+    "  --exit-zero          exit 0 even when there are findings (errors still exit 2)\n"
+    "  --color auto|always|never  ANSI colour in the full and concise formats; auto (default):\n"
+    "                       when writing to a terminal, unless NO_COLOR is set (FORCE_COLOR forces)\n"
     "\n"
     "exit codes: 0 no findings, 1 findings, 2 errors (usage, configuration, or an input that cannot\n"
     "be read or decoded -- named with its reason; the other inputs are still analysed)\n";
+
+/* Prints a diagnostics context to stderr and hands each message to the report (SARIF lists
+ * them as notifications, github as annotations; warnings as warnings); leaves d empty. */
+static void report_diags(rep_ctx *rep, diag_ctx *d, FILE *err)
+{
+    size_t k;
+    cli_print_diags(d, err);
+    for (k = 0; k < d->d_count; k++)
+        rep_error(rep, d->d_msgs[k].dm_code != 0, d->d_msgs[k].dm_file, d->d_msgs[k].dm_text);
+    diag_free(d);
+    diag_init(d);
+}
 
 /* "GIL101,GIL2" appended to a vector of codes; 0, or -1 naming the bad code on err. */
 static int add_list(char ***vec, size_t *n, const char *arg, int codes, const char *opt, FILE *err)
@@ -88,7 +109,9 @@ static int find_config(drv_settings *s, const char *first_input, diag_ctx *d)
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     drv_settings set;
-    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0;
+    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0, oc;
+    cli_output oo = { 0 };
+    FILE *dest = out;           /* the report: out, or the -o file */
     const char *config = NULL;
     in_paths args = { NULL, 0, 0 }, ps = { NULL, 0, 0 };
     diag_ctx d;
@@ -114,20 +137,12 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
                 status = EXIT_ERROR;
                 goto done;
             }
-        } else if (!strcmp(s, "--format") && i + 1 < argc) {
-            s = argv[++i];
-            if (!strcmp(s, "full"))
-                format = REP_FULL;
-            else if (!strcmp(s, "concise"))
-                format = REP_CONCISE;
-            else if (!strcmp(s, "json"))
-                format = REP_JSON;
-            else {
-                fprintf(err, "gilcheck: error: check: --format takes full, concise or json, not "
-                        "'%s'\n", s);
+        } else if ((oc = cli_output_option(&oo, argc, argv, &i, err)) != 0) {
+            if (oc < 0) {
                 status = EXIT_ERROR;
                 goto done;
             }
+            format = oo.co_format ? oo.co_format : format;
         } else if ((!strcmp(s, "--select") || !strcmp(s, "--extend-select") ||
                     !strcmp(s, "--ignore") || !strcmp(s, "--exclude") ||
                     !strcmp(s, "--extend-exclude")) && i + 1 < argc) {
@@ -186,13 +201,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         goto done;
     }
     if (!format && set.s_output_format) {
-        if (!strcmp(set.s_output_format, "full"))
-            format = REP_FULL;
-        else if (!strcmp(set.s_output_format, "concise"))
-            format = REP_CONCISE;
-        else if (!strcmp(set.s_output_format, "json"))
-            format = REP_JSON;
-        else {
+        if (!(format = rep_format_parse(set.s_output_format))) {
             fprintf(err, "gilcheck: error: %s: output-format '%s' is not supported by this "
                     "build\n", set.s_config_path, set.s_output_format);
             status = EXIT_ERROR;
@@ -201,6 +210,12 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     }
     if (!format)
         format = REP_FULL;
+    if (oo.co_statistics && (format == REP_SARIF || format == REP_GITHUB)) {
+        fprintf(err, "gilcheck: error: check: --statistics works with the full, concise and json "
+                "formats\n");
+        status = EXIT_ERROR;
+        goto done;
+    }
     {
         in_walk_opts wo;
         memset(&wo, 0, sizeof wo);
@@ -228,21 +243,23 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     drv.c_set = set;
     drv.c_no_pycache = no_pycache;
     memset(&set, 0, sizeof set);
+    if (!(dest = cli_output_open(&oo, out, err))) {
+        status = EXIT_ERROR;
+        goto close;
+    }
+    rep_begin(&rep, dest, format, &drv.c_kb);
+    rep.r_statistics = oo.co_statistics;
+    rep.r_color = (format == REP_FULL || format == REP_CONCISE) && cli_output_color(&oo, dest);
     if (d.d_count) {
-        cli_print_diags(&d, err);
         if (diag_has_error(&d))
             status = EXIT_ERROR;
-        diag_free(&d);
-        diag_init(&d);
+        report_diags(&rep, &d, err);
     }
-    rep_begin(&rep, out, format, &drv.c_kb);
     for (k = 0; k < ps.p_n; k++) {
         drv_result res;
         arena_reset(a);
         if (drv_analyze(&res, &drv, ps.p_items[k], NULL, 0, a, &d)) {
-            cli_print_diags(&d, err);
-            diag_free(&d);
-            diag_init(&d);
+            report_diags(&rep, &d, err);
             status = EXIT_ERROR;
             continue;
         }
@@ -251,7 +268,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         drv_result_free(&res);
     }
     rep_end(&rep);
-    if (status == EXIT_CLEAN && rep.r_count)
+    if (status == EXIT_CLEAN && rep.r_count && !oo.co_exit_zero)
         status = EXIT_FINDINGS;
 close:
     drv_close(&drv);
@@ -262,6 +279,8 @@ done:
     arena_free(a);
     diag_free(&d);
     in_shutdown();
+    if (dest && dest != out && (ferror(dest) | fclose(dest)))
+        status = EXIT_ERROR;
     if (fflush(out) != 0 || ferror(out))
         status = EXIT_ERROR;
     return status;

@@ -15,7 +15,7 @@ static const char usage[] =
     "Finds operations on shared state that are not atomic in CPython 3.6-3.14 bytecode.\n"
     "\n"
     "commands:\n"
-    "  check [--scope concurrent|all] [--format full|concise|json] PATH...\n"
+    "  check [--scope concurrent|all] [--format full|concise|json|sarif|github] PATH...\n"
     "                             find non-atomic operations on shared state in .py and .pyc\n"
     "                             files (.py compiled in-process, never run; `# noqa` honoured)\n"
     "  dis [--json] FILE.pyc...   disassemble .pyc files (text, or one JSON document per file)\n"

@@ -193,7 +193,9 @@ int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const cha
     memcpy(text, src, len);
     text[len] = 0;
     /* Bytes in, no PyCF_IGNORE_COOKIE: CPython decodes by the coding cookie (UTF-8 without one). */
-    name = PyUnicode_DecodeFSDefault(path);
+    /* UTF-8, not the file system encoding: the isolated interpreter's is ASCII under the C
+     * locale, which would turn "é" into surrogates and every reported path into bad UTF-8 */
+    name = PyUnicode_DecodeUTF8(path, (Py_ssize_t)strlen(path), "surrogateescape");
     if (name)
         code = Py_CompileStringObject(text, name, Py_file_input, &flags, 0);
     mem_free(text);

@@ -1,5 +1,6 @@
-/* Findings as text: `PATH:LINE:COL: GILnnn message`, and the full form with the source line. */
-#include "report.h"
+/* Findings as text: `PATH:LINE:COL: GILnnn message`, and the full form with the source line;
+ * the entry points of the report stage, which hand the other formats to their writers. */
+#include "rep_int.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -79,10 +80,46 @@ const char *rep_where(const finding *f, char *buf, size_t size)
     return buf;
 }
 
-static const char *severity_of(const rep_ctx *r, const char *rule)
+const char *rep_severity(const rep_ctx *r, const char *rule)
 {
     const eng_rule *er = r->r_kb ? rule_find(r->r_kb, rule) : NULL;
     return er ? er->r_severity : "warning";
+}
+
+long rep_rule_index(const rep_ctx *r, const char *rule)
+{
+    const eng_rule *er = r->r_kb ? rule_find(r->r_kb, rule) : NULL;
+    return er ? (long)(er - r->r_kb->k_rules) : -1;
+}
+
+int rep_format_parse(const char *name)
+{
+    static const char *const names[] = { "full", "concise", "json", "sarif", "github" };
+    int i;
+    for (i = 0; i < 5; i++)
+        if (!strcmp(name, names[i]))
+            return REP_FULL + i;
+    return 0;
+}
+
+/* ANSI colours, as ruff uses them: bold path, cyan separators, bold red code, blue gutter. */
+#define C_BOLD "\033[1m"
+#define C_CYAN "\033[36m"
+#define C_RED "\033[1;31m"
+#define C_BLUE "\033[1;34m"
+#define C_OFF "\033[0m"
+
+/* PATH:LINE:COL: GILnnn message, coloured when the context says so. */
+static void write_header(rep_ctx *r, const finding *f)
+{
+    if (!r->r_color) {
+        fprintf(r->r_out, "%s:%d:%d: %s %s\n", f->f_file, f->f_line, f->f_col, f->f_rule,
+                f->f_message);
+        return;
+    }
+    fprintf(r->r_out, C_BOLD "%s" C_OFF C_CYAN ":" C_OFF "%d" C_CYAN ":" C_OFF "%d" C_CYAN ":"
+            C_OFF " " C_RED "%s" C_OFF " %s\n", f->f_file, f->f_line, f->f_col, f->f_rule,
+            f->f_message);
 }
 
 static void write_json(rep_ctx *r, const finding *f)
@@ -94,7 +131,7 @@ static void write_json(rep_ctx *r, const finding *f)
     snprintf(ver, sizeof ver, "3.%d", f->f_python_minor);
     json_object_set_new(o, "rule", json_string(f->f_rule));
     json_object_set_new(o, "name", er ? json_string(er->r_name) : json_null());
-    json_object_set_new(o, "severity", json_string(severity_of(r, f->f_rule)));
+    json_object_set_new(o, "severity", json_string(rep_severity(r, f->f_rule)));
     json_object_set_new(o, "path", json_string(f->f_file));
     json_object_set_new(o, "line", json_integer(f->f_line));
     json_object_set_new(o, "column", json_integer(f->f_col));
@@ -121,6 +158,10 @@ static void write_json(rep_ctx *r, const finding *f)
     json_object_set_new(o, "window", w);
     json_object_set_new(o, "python", json_string(ver));
     json_object_set_new(o, "free_threaded", json_true());
+    if (!r->r_json_open) {
+        fputc('[', r->r_out);
+        r->r_json_open = 1;
+    }
     fputs(r->r_count ? ",\n  " : "\n  ", r->r_out);
     json_dumpf(o, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
@@ -130,15 +171,23 @@ static void write_full(rep_ctx *r, const finding *f)
 {
     char src[4096], where[512];
     int32_t i;
-    fprintf(r->r_out, "%s:%d:%d: %s %s\n", f->f_file, f->f_line, f->f_col, f->f_rule, f->f_message);
+    const char *blue = r->r_color ? C_BLUE : "", *red = r->r_color ? C_RED : "";
+    const char *off = r->r_color ? C_OFF : "";
+    write_header(r, f);
     if (source_line(f->f_file, f->f_line, src, sizeof src)) {
-        int32_t end = f->f_end_col > f->f_col && f->f_end_line == f->f_line ? f->f_end_col
-                                                                            : (int32_t)strlen(src) + 1;
-        fprintf(r->r_out, "%6s |\n%6d | %s\n%6s | ", "", f->f_line, src, "");
-        for (i = 1; i < f->f_col; i++)
-            fputc(src[i - 1] == '\t' ? '\t' : ' ', r->r_out);
+        int32_t len = (int32_t)strlen(src);
+        int32_t end = f->f_end_col > f->f_col && f->f_end_line == f->f_line ? f->f_end_col : len + 1;
+        fprintf(r->r_out, "%s%6s |%s\n%s%6d |%s %s\n%s%6s |%s ", blue, "", off, blue, f->f_line,
+                off, src, blue, "", off);
+        /* one mark per character, not per byte: UTF-8 continuation bytes are skipped */
+        for (i = 1; i < f->f_col && src[i - 1]; i++)
+            if (((unsigned char)src[i - 1] & 0xC0) != 0x80)
+                fputc(src[i - 1] == '\t' ? '\t' : ' ', r->r_out);
+        fputs(red, r->r_out);
         for (i = f->f_col; i < end; i++)
-            fputc('^', r->r_out);
+            if (i > len || ((unsigned char)src[i - 1] & 0xC0) != 0x80)
+                fputc('^', r->r_out);
+        fputs(off, r->r_out);
         fputc('\n', r->r_out);
     }
     if (f->f_rel_what) {
@@ -155,10 +204,6 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
     r->r_out = out;
     r->r_format = format;
     r->r_kb = kb;
-    if (format == REP_JSON) {
-        fputc('[', out);
-        r->r_json_open = 1;
-    }
 }
 
 void rep_file(rep_ctx *r, finding *f, uint32_t n)
@@ -169,26 +214,58 @@ void rep_file(rep_ctx *r, finding *f, uint32_t n)
     for (i = 0; i < n; i++)
         fill_columns(&f[i]);
     qsort(f, n, sizeof *f, by_position);
+    r->r_files++;
+    if (r->r_statistics || r->r_format == REP_SARIF || r->r_format == REP_GITHUB) {
+        if (r->r_statistics)
+            stats_file(r, f, n);
+        else if (r->r_format == REP_SARIF)
+            sarif_file(r, f, n);
+        else
+            github_file(r, f, n);
+        r->r_count += n;
+        return;
+    }
     for (i = 0; i < n; i++) {
         if (r->r_format == REP_JSON)
             write_json(r, &f[i]);
         else if (r->r_format == REP_CONCISE)
-            fprintf(r->r_out, "%s:%d:%d: %s %s\n", f[i].f_file, f[i].f_line, f[i].f_col,
-                    f[i].f_rule, f[i].f_message);
+            write_header(r, &f[i]);
         else
             write_full(r, &f[i]);
         r->r_count++;
     }
-    if (n)
-        r->r_files++;
+}
+
+void rep_error(rep_ctx *r, int is_error, const char *file, const char *message)
+{
+    r->r_errors += is_error != 0;
+    if (r->r_format == REP_SARIF && !r->r_statistics)
+        sarif_error(r, is_error, file, message);
+    else if (r->r_format == REP_GITHUB && !r->r_statistics)
+        github_error(r, is_error, file, message);
 }
 
 void rep_end(rep_ctx *r)
 {
-    if (r->r_format == REP_JSON)
-        fputs(r->r_count ? "\n]\n" : "]\n", r->r_out);
-    else if (r->r_format == REP_FULL && !r->r_count)
+    if (r->r_statistics) {
+        stats_end(r);
+        free(r->r_rule_counts);
+        r->r_rule_counts = NULL;
+    } else if (r->r_format == REP_SARIF)
+        sarif_end(r);
+    else if (r->r_format == REP_GITHUB)
+        return;                 /* annotations only: no summary to annotate */
+    else if (r->r_format == REP_JSON)
+        fputs(r->r_count ? "\n]\n" : "[]\n", r->r_out);
+    else if (r->r_format == REP_FULL && !r->r_count && !r->r_errors)
         fputs("All clear: no findings.\n", r->r_out);
+    else if (r->r_format == REP_FULL && !r->r_count)  /* not all clear: some inputs failed */
+        fprintf(r->r_out, "No findings; %lu error%s.\n", r->r_errors,
+                r->r_errors == 1 ? "" : "s");
+    else if (r->r_format == REP_FULL && r->r_errors)
+        fprintf(r->r_out, "Found %lu finding%s in %lu file%s; %lu error%s.\n", r->r_count,
+                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s",
+                r->r_errors, r->r_errors == 1 ? "" : "s");
     else if (r->r_format == REP_FULL)
         fprintf(r->r_out, "Found %lu finding%s in %lu file%s.\n", r->r_count,
                 r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s");

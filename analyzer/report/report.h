@@ -1,4 +1,5 @@
-/* The report stage: findings as text (full, concise) and JSON. */
+/* The report stage: findings as text (full, concise), JSON, SARIF 2.1.0 and GitHub workflow
+ * commands, or as counts per rule (--statistics). */
 #ifndef GILCHECK_REPORT_H
 #define GILCHECK_REPORT_H
 
@@ -6,7 +7,10 @@
 
 #include "../engine/engine.h"
 
-typedef enum rep_format { REP_FULL = 1, REP_CONCISE, REP_JSON } rep_format;
+typedef enum rep_format { REP_FULL = 1, REP_CONCISE, REP_JSON, REP_SARIF, REP_GITHUB } rep_format;
+
+/* The format named `name` ("full", "concise", "json", "sarif", "github"), or 0. */
+int rep_format_parse(const char *name);
 
 typedef struct rep_ctx {
     FILE *r_out;
@@ -15,6 +19,13 @@ typedef struct rep_ctx {
     unsigned long r_count;     /* findings written */
     unsigned long r_files;     /* files with findings */
     int r_json_open;           /* JSON: the array has been opened */
+    int r_color;               /* full/concise: ANSI colour (set after rep_begin) */
+    int r_statistics;          /* count findings per rule instead of writing them (idem) */
+    const char *r_srcroot;     /* SARIF: absolute directory paths are relative to (idem; NULL:
+                                  the current directory) */
+    unsigned long *r_rule_counts; /* statistics: findings per kb rule, [k_nrules] for unknown */
+    unsigned long r_errors;    /* per-file errors given to rep_error */
+    void *r_sarif;             /* SARIF: the log being built (json_t *), written by rep_end */
 } rep_ctx;
 
 void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb);
@@ -23,7 +34,14 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb);
  * taken from the source file (its first non-blank character) when it is readable. */
 void rep_file(rep_ctx *r, finding *f, uint32_t n);
 
-/* Closes the JSON array, or prints the summary line of the full format. */
+/* A file that could not be read or decoded (is_error 1), or a warning about one such as a
+ * symlink loop (0); file may be NULL.  SARIF lists it as a toolExecutionNotification (an error
+ * makes executionSuccessful false), github as an ::error / ::warning annotation; the text
+ * formats ignore it (the caller prints it to stderr). */
+void rep_error(rep_ctx *r, int is_error, const char *file, const char *message);
+
+/* Closes the JSON array, writes the SARIF log or the statistics, or prints the summary line of
+ * the full format; frees what the context holds. */
 void rep_end(rep_ctx *r);
 
 /* "3.11" GIL build verdict text for a finding's window, shared with explain. */

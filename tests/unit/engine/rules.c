@@ -21,8 +21,8 @@ static int has(const char *const *list, size_t n, const char *s)
 
 static void test_engine_rules__the_rule_set_loads(void **state)
 {
-    static const char *const ids[] = { "GIL101", "GIL102", "GIL103", "GIL104", "GIL105",
-                                       "GIL201", "GIL202", "GIL301" };
+    static const char *const ids[] = { "GIL000", "GIL101", "GIL102", "GIL103", "GIL104",
+                                       "GIL105", "GIL201", "GIL202", "GIL301" };
     arena *a;
     diag_ctx d;
     eng_kb kb;
@@ -33,8 +33,10 @@ static void test_engine_rules__the_rule_set_loads(void **state)
     diag_init(&d);
     if (rule_load_dir(&kb, GILCHECK_RULES_DIR, a, &d))
         fail_msg("%s", diag_format(&d, 0, buf, sizeof buf));
-    assert_int_equal(kb.k_nrules, 8);
-    for (i = 0; i < 8; i++) {
+    assert_int_equal(kb.k_nrules, 9);
+    assert_string_equal(kb.k_rules[0].r_id, "GIL000");   /* sorted by id */
+    assert_string_equal(kb.k_rules[0].r_detector, "syntax");
+    for (i = 0; i < 9; i++) {
         const eng_rule *r = rule_find(&kb, ids[i]);
         assert_non_null(r);
         assert_true(r->r_nunsafe >= 1);
