@@ -18,6 +18,12 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
 /* `gilcheck rule GILnnn... | --all`: prints rules' documentation from their YAML. */
 int cmd_rule(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
 
+/* `gilcheck explain -c CODE | FILE:LINE`: why a statement is or is not atomic. */
+int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
+
+/* `gilcheck table`: the atomicity table of the Python FAQ, computed per version. */
+int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
+
 /* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT". */
 struct diag_ctx;
 void cli_print_diags(const struct diag_ctx *d, FILE *err);

@@ -20,6 +20,11 @@ static const char usage[] =
     "                             files (.py compiled in-process, never run; `# noqa` honoured)\n"
     "  dis [--json] FILE.pyc...   disassemble .pyc files (text, or one JSON document per file)\n"
     "  rule GILnnn... | --all     print a rule's documentation (summary, fix, examples)\n"
+    "  explain -c CODE | FILE:LINE [--python-version 3.N,...] [--format text|json]\n"
+    "                             why a statement is or is not atomic: bytecode, switch points,\n"
+    "                             a schedule that loses an update, the fix\n"
+    "  table [--format text|markdown|json]\n"
+    "                             the Python FAQ's atomic / not atomic operations, per version\n"
     "\n"
     "options:\n"
     "  -h, --help       show this help (also: gilcheck <command> --help)\n"
@@ -58,6 +63,10 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1, argv[0], stdout, stderr);
     if (!strcmp(cmd, "rule"))
         return cmd_rule(argc - 1, argv + 1, argv[0], stdout, stderr);
+    if (!strcmp(cmd, "explain"))
+        return cmd_explain(argc - 1, argv + 1, argv[0], stdout, stderr);
+    if (!strcmp(cmd, "table"))
+        return cmd_table(argc - 1, argv + 1, argv[0], stdout, stderr);
     fprintf(stderr, "gilcheck: error: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_ERROR;
 }
