@@ -55,6 +55,7 @@ const size_t exp_nrows = sizeof exp_rows / sizeof *exp_rows;
 typedef struct cell {
     const char *c_verdict;     /* "atomic", "not-atomic", "error" */
     const char *c_rule;        /* the finding's rule or NULL */
+    int c_gil;                 /* a GIL switch point falls inside the finding's window */
 } cell;
 
 /* The verdict of row r in one version's run. */
@@ -63,7 +64,7 @@ static cell judge(const exp_run *run, size_t r)
     char func[64];
     int32_t ci;
     uint32_t i;
-    cell c = { "error", NULL };
+    cell c = { "error", NULL, 0 };
     if (run->er_syntax || !run->er_bf)
         return c;
     snprintf(func, sizeof func, "%s%zu", EXP_ROW_FUNC, r);
@@ -74,6 +75,7 @@ static cell judge(const exp_run *run, size_t r)
         const finding *f = &run->er_res.r_findings[i];
         if ((int32_t)f->f_code == ci && strcmp(f->f_rule, "GIL301")) {
             c.c_verdict = "not-atomic";
+            c.c_gil |= f->f_nswitch > 0;
             if (!c.c_rule || strcmp(f->f_rule, c.c_rule) < 0)
                 c.c_rule = f->f_rule;
         }
@@ -144,13 +146,14 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
     if (!strcmp(format, "json")) {
         json_t *arr = json_array();
         for (r = 0; r < exp_nrows; r++) {
-            json_t *o = json_object(), *v = json_object();
+            json_t *o = json_object(), *v = json_object(), *g = json_object();
             const char *rule = NULL;
             for (k = 0; k < nruns; k++) {
                 cell cl = judge(&runs[k], r);
                 char key[16];
                 snprintf(key, sizeof key, "3.%d", runs[k].er_minor);
                 json_object_set_new(v, key, json_string(cl.c_verdict));
+                json_object_set_new(g, key, json_boolean(cl.c_gil));
                 if (cl.c_rule && (k == newest || !rule))
                     rule = cl.c_rule;
             }
@@ -160,6 +163,7 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
             json_object_set_new(o, "documented", json_string(exp_rows[r].row_expected));
             json_object_set_new(o, "verdicts", v);
             json_object_set_new(o, "rule", rule ? json_string(rule) : json_null());
+            json_object_set_new(o, "gil_switch", g);
             json_array_append_new(arr, o);
         }
         if (json_dumpf(arr, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) < 0)
@@ -201,12 +205,14 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
             for (k = 0; k <= nruns; k++) {
                 cell cl = judge(&runs[k < nruns ? k : newest], r);
                 const char *sym = !strcmp(cl.c_verdict, "atomic") ? "yes" :
-                                  !strcmp(cl.c_verdict, "not-atomic") ? "NO" : "err";
+                                  !strcmp(cl.c_verdict, "not-atomic") ? (cl.c_gil && k < nruns ? "NO/S"
+                                                                                    : "NO") : "err";
                 if (cl.c_rule && (k == newest || !rule))
                     rule = cl.c_rule;
                 snprintf(cellbuf, sizeof cellbuf, "%s", sym);
                 if (md)
-                    fprintf(out, " %s |", !strcmp(sym, "NO") ? "**no**" : sym);
+                    fprintf(out, " %s |", !strcmp(sym, "NO") ? "**no**" : !strcmp(sym, "NO/S") ?
+                            "**no** (S)" : sym);
                 else
                     fprintf(out, k < nruns ? " %-5s" : " %-14s", cellbuf);
             }
@@ -216,8 +222,10 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
                 fprintf(out, " %s\n", rule ? rule : "");
         }
         if (!md)
-            fputs("\nyes = atomic, NO = not atomic (judged by gilcheck on each version's "
-                  "bytecode)\n", out);
+            fputs("\nyes = atomic; NO = not atomic (judged by gilcheck on each version's bytecode);\n"
+                  "NO/S = and a GIL build of that version can switch threads inside the window\n"
+                  "(without S it loses updates on free-threaded builds, or when Python code such\n"
+                  "as __eq__ or __hash__ runs inside it)\n", out);
     }
 done:
     for (k = 0; k < nruns; k++)
