@@ -79,6 +79,36 @@ static const char *version_key(int minor, char *buf, size_t size)
     return buf;
 }
 
+/* The finding's message with its "line N" references moved to the lines the user sees (a
+ * snippet's module has a few lines of wrapping before it). */
+static const char *user_message(const finding *f, const exp_target *t, arena *a)
+{
+    const char *p = f->f_message, *hit;
+    strbuf sb;
+    char *out;
+    if (t->et_l0 == t->et_shown_line)
+        return f->f_message;
+    sb_init(&sb);
+    while ((hit = strstr(p, "line "))) {
+        char *end;
+        long n = strtol(hit + 5, &end, 10);
+        sb_putn(&sb, p, (size_t)(hit - p));
+        if (end == hit + 5) {
+            sb_puts(&sb, "line ");
+            p = hit + 5;
+            continue;
+        }
+        sb_printf(&sb, "line %ld", n - t->et_l0 + t->et_shown_line);
+        p = end;
+    }
+    sb_puts(&sb, p);
+    out = sb.sb_failed ? NULL : arena_alloc(a, sb.sb_len + 1);
+    if (out)
+        memcpy(out, sb.sb_buf, sb.sb_len + 1);
+    sb_free(&sb);
+    return out ? out : f->f_message;
+}
+
 /***** JSON *****/
 
 static json_t *json_opt(const char *s)
@@ -105,7 +135,7 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     json_object_set_new(o, "verdict", json_string(verdict_of(v)));
     json_object_set_new(o, "rule", f ? json_string(f->f_rule) : json_null());
     json_object_set_new(o, "reason", json_opt(f ? exp_reason(f->f_rule) : NULL));
-    json_object_set_new(o, "message", json_opt(f ? f->f_message : NULL));
+    json_object_set_new(o, "message", json_opt(f ? user_message(f, t, a) : NULL));
     if (f) {
         json_t *w = json_array();
         json_array_append_new(w, json_integer(f->f_first));
@@ -276,7 +306,7 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
     write_bytecode(out, v, t);
     if (f) {
         fprintf(out, "Verdict: NOT ATOMIC -- %s (%s %s).\n  %s\n", exp_reason(f->f_rule),
-                f->f_rule, er ? er->r_name : "", f->f_message);
+                f->f_rule, er ? er->r_name : "", user_message(f, t, a));
         fprintf(out, "  Shows %s.\n\n", rep_where(f, where, sizeof where));
     } else {
         fprintf(out, "Verdict: ATOMIC -- no other thread can come between the parts of this "
