@@ -29,3 +29,12 @@ if [ ! -d tools/node/node_modules/pyodide ]; then
   (cd tools/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
     || echo "deps: warning: npm install failed; 3.14 oracle tests will be skipped"
 fi
+
+# --- explain / html report: headless Chromium renders the HTML report in tests/explain/test_html.py
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "deps: installing chromium (HTML report test)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    || echo "deps: warning: chromium install failed; the HTML rendering test will be skipped"
+fi

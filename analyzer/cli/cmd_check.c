@@ -26,6 +26,9 @@ static const char check_usage[] =
     "                       they show (default)\n"
     "  --format concise     one line per finding: PATH:LINE:COL: GILnnn message\n"
     "  --format json        an array of findings\n"
+    "  --format html        one self-contained page: the source with findings marked, each\n"
+    "                       finding's bytecode and a Thread A / Thread B interleaving\n"
+    "  -o FILE              write the report to FILE\n"
     "\n"
     "exit codes: 0 no findings, 1 findings, 2 errors (an input that cannot be read or decoded is\n"
     "reported with its reason; the other inputs are still analysed)\n";
@@ -94,6 +97,14 @@ static void walk(paths *ps, const char *dir, diag_ctx *d, int depth, int sources
     closedir(dp);
 }
 
+static void paths_free(paths *ps)
+{
+    size_t k;
+    for (k = 0; k < ps->p_n; k++)
+        free(ps->p_items[k]);
+    free(ps->p_items);
+}
+
 static int by_text(const void *x, const void *y)
 {
     return strcmp(*(char *const *)x, *(char *const *)y);
@@ -142,6 +153,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     eng_options opt = { 0 };
     int format = REP_FULL, i, status = EXIT_CLEAN;
+    const char *output_path = NULL;
+    FILE *opened = NULL;
     paths ps = { NULL, 0, 0 };
     diag_ctx d;
     arena *a = NULL;
@@ -171,11 +184,15 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
                 format = REP_CONCISE;
             else if (!strcmp(s, "json"))
                 format = REP_JSON;
+            else if (!strcmp(s, "html"))
+                format = REP_HTML;
             else {
-                fprintf(err, "gilcheck: error: check: --format takes full, concise or json, not "
-                        "'%s'\n", s);
+                fprintf(err, "gilcheck: error: check: --format takes full, concise, json or html, "
+                        "not '%s'\n", s);
                 return EXIT_ERROR;
             }
+        } else if (!strcmp(s, "-o") && i + 1 < argc) {
+            output_path = argv[++i];   /* minimal -o FILE (for the html page) */
         } else if (s[0] == '-' && s[1]) {
             fprintf(err, "gilcheck: error: check: unknown option '%s'\n\n%s", s, check_usage);
             return EXIT_ERROR;
@@ -195,6 +212,13 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         fprintf(err, "gilcheck: error: check: no input files\n\n%s", check_usage);
         return EXIT_ERROR;
     }
+    if (output_path && !(opened = fopen(output_path, "w"))) {
+        fprintf(err, "gilcheck: error: %s: cannot write\n", output_path);
+        paths_free(&ps);
+        return EXIT_ERROR;
+    }
+    if (opened)
+        out = opened;
     if (drv_open(&drv, argv0, &d) || arena_new(&a)) {
         cli_print_diags(&d, err);
         fprintf(err, "gilcheck: error: cannot load the rules\n");
@@ -220,7 +244,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             continue;
         }
         if (res.r_res.r_count)  /* no findings: r_findings is NULL, which qsort must not get */
-            rep_file(&rep, res.r_res.r_findings, res.r_res.r_count);
+            rep_file_code(&rep, res.r_res.r_findings, res.r_res.r_count, res.r_bf);
         drv_result_free(&res);
     }
     rep_end(&rep);
@@ -235,6 +259,8 @@ done:
     diag_free(&d);
     in_shutdown();
     if (fflush(out) != 0 || ferror(out))
+        status = EXIT_ERROR;
+    if (opened && fclose(opened))
         status = EXIT_ERROR;
     return status;
 }

@@ -40,7 +40,7 @@ typedef struct exp_run {
     bc_file *er_bf;            /* its decoded code objects (in er_pyc's arena) */
     eng_result er_res;         /* every finding of the module (in the run's arena) */
     int er_syntax;             /* the source did not compile for this version */
-    char er_msg[512];          /* the syntax error */
+    char er_msg[600];          /* the syntax error */
 } exp_run;
 
 /* Compiles src for Python 3.<minor> (`python` overrides the interpreter: a path, IN_PYODIDE, or

@@ -158,10 +158,17 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
     if (format == REP_JSON) {
         fputc('[', out);
         r->r_json_open = 1;
+    } else if (format == REP_HTML) {
+        rep_html_begin(out);
     }
 }
 
 void rep_file(rep_ctx *r, finding *f, uint32_t n)
+{
+    rep_file_code(r, f, n, NULL);
+}
+
+void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf)
 {
     uint32_t i;
     if (!n)
@@ -169,6 +176,12 @@ void rep_file(rep_ctx *r, finding *f, uint32_t n)
     for (i = 0; i < n; i++)
         fill_columns(&f[i]);
     qsort(f, n, sizeof *f, by_position);
+    if (r->r_format == REP_HTML) {
+        rep_html_file(r->r_out, r->r_kb, f, n, bf);
+        r->r_count += n;
+        r->r_files++;
+        return;
+    }
     for (i = 0; i < n; i++) {
         if (r->r_format == REP_JSON)
             write_json(r, &f[i]);
@@ -185,7 +198,9 @@ void rep_file(rep_ctx *r, finding *f, uint32_t n)
 
 void rep_end(rep_ctx *r)
 {
-    if (r->r_format == REP_JSON)
+    if (r->r_format == REP_HTML)
+        rep_html_end(r->r_out, r->r_count, r->r_files);
+    else if (r->r_format == REP_JSON)
         fputs(r->r_count ? "\n]\n" : "]\n", r->r_out);
     else if (r->r_format == REP_FULL && !r->r_count)
         fputs("All clear: no findings.\n", r->r_out);
