@@ -79,7 +79,7 @@ void in_noqa_free(in_noqa *nq);
  * path (3.6 or later; run as `python -I -S -W ignore`, no shell) or IN_PYODIDE (node and
  * tools/node/pyodide_run.mjs, or $GILCHECK_PYODIDE_RUN).  The child only compiles and marshals --
  * the analysed code is never executed -- and prints the image as hex; it is killed after a
- * timeout (20 s, 90 s for pyodide) or 64 MiB of output.  The source goes through a private
+ * timeout (20 s, 90 s for pyodide; $GILCHECK_COMPILE_TIMEOUT_MS overrides) or 64 MiB of output.  The source goes through a private
  * temporary directory that is removed afterwards.  Returns G_OK with either ic_pyc (the .pyc image
  * of that interpreter's version, which the caller frees with in_compiled_free) or ic_syntax set;
  * G_EIO / G_EBAD with a message naming `path` and the interpreter when it cannot be run or answers

@@ -66,7 +66,7 @@ const char *in_pyodide_runner(void)
 int in_find_python(char *out, size_t size, int minor)
 {
     const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
-    char dir[4096], best[4096] = "";
+    char dir[4096], best[4200] = "";
     int best_patch = -1, patch;
     if (minor == 14) {
         char mods[4096];
@@ -367,8 +367,10 @@ int in_compile_external(in_compiled *out, const char *python, const uint8_t *src
             for (i = 0; i < k; i++)
                 full[i] = argv[i];
             full[k] = NULL;
-            if (run_child(full, &text, &tlen, &status,
-                          pyodide ? TIMEOUT_PYODIDE_MS : TIMEOUT_MS, errbuf, sizeof errbuf)) {
+            const char *env = getenv("GILCHECK_COMPILE_TIMEOUT_MS");   /* for tests */
+            long timeout = env && atol(env) > 0 ? atol(env)
+                                                : pyodide ? TIMEOUT_PYODIDE_MS : TIMEOUT_MS;
+            if (run_child(full, &text, &tlen, &status, timeout, errbuf, sizeof errbuf)) {
                 rc = diag_add(d, G_EIO, path, -1, "cannot compile with %s (%s)", python,
                               errbuf[0] ? errbuf : "cannot run it");
                 goto done;
