@@ -32,7 +32,8 @@ static const char explain_usage[] =
     "  --format json        {\"verdict\", \"rule\", \"window\", \"switch_points\", \"interleaving\",\n"
     "                       \"fix\", \"bytecode\", ...}\n"
     "\n"
-    "exit codes: 0 atomic, 1 not atomic, 2 errors\n";
+    "exit codes: 0 atomic, 1 not atomic, 2 errors (also: the code does not compile, or the line\n"
+    "has no bytecode)\n";
 
 /* Adds the versions of a "3.9,3.12" or "all" list to minors; 0 on success. */
 static int parse_versions(int *minors, int *n, const char *s)
@@ -213,7 +214,7 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         cli_print_diags(&d, err);
         goto done;
     }
-    status = nruns < nminors ? EXIT_ERROR : k ? EXIT_FINDINGS : EXIT_CLEAN;
+    status = nruns < nminors || k == 2 ? EXIT_ERROR : k ? EXIT_FINDINGS : EXIT_CLEAN;
 done:
     for (k = 0; k < nruns; k++)
         exp_run_free(&runs[k]);

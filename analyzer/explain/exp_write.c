@@ -349,5 +349,7 @@ int exp_write(FILE *out, int json, const exp_target *t, const exp_run *runs, int
     rc = json ? write_json(out, t, views, n, kb, a) : write_text(out, t, views, n, kb, a);
     if (rc)
         return diag_add(d, rc, NULL, -1, "cannot write the explanation");
+    if (views[0].v_run->er_syntax || views[0].v_code < 0)
+        return 2;
     return views[0].v_f ? 1 : 0;
 }

@@ -87,7 +87,8 @@ typedef struct exp_target {
 
 /* Writes the explanation of the target over runs[0..n) (runs[0] is the version whose bytecode
  * is shown) as text (json 0) or JSON (json 1).  Returns 1 when the statement is not atomic, 0
- * when it is, a negative code on failure (message in d). */
+ * when it is, 2 when it does not compile or has no bytecode, a negative code on failure (message
+ * in d). */
 int exp_write(FILE *out, int json, const exp_target *t, const exp_run *runs, int n,
               const eng_kb *kb, arena *a, diag_ctx *d);
 
