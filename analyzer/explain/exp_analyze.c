@@ -44,7 +44,8 @@ int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python
             return rc;
         if (ic.ic_syntax) {
             out->er_syntax = 1;
-            snprintf(out->er_msg, sizeof out->er_msg, "line %d: %s", ic.ic_line, ic.ic_msg);
+            snprintf(out->er_msg, sizeof out->er_msg, "%s", ic.ic_msg);
+            out->er_syntax_line = ic.ic_line;
             return G_OK;
         }
         rc = pyc_load_bytes(&out->er_pyc, ic.ic_pyc, ic.ic_len, name, d);

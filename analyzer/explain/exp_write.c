@@ -8,6 +8,7 @@
 
 #include "../bytecode/bytecode.h"
 #include "../common/err.h"
+#include "../input/input.h"
 #include "../report/report.h"
 
 /* Does the instruction read or write state another thread can see (by its kind)? */
@@ -133,6 +134,13 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     json_object_set_new(o, "statement", json_string(t->et_text));
     json_object_set_new(o, "python", json_string(version_key(v->v_run->er_minor, key, sizeof key)));
     json_object_set_new(o, "verdict", json_string(verdict_of(v)));
+    if (v->v_run->er_syntax) {
+        json_t *se = json_object();
+        json_object_set_new(se, "line", json_integer(v->v_run->er_syntax_line - t->et_l0 +
+                                                     t->et_shown_line));
+        json_object_set_new(se, "message", json_string(v->v_run->er_msg));
+        json_object_set_new(o, "syntax_error", se);
+    }
     json_object_set_new(o, "rule", f ? json_string(f->f_rule) : json_null());
     json_object_set_new(o, "reason", json_opt(f ? exp_reason(f->f_rule) : NULL));
     json_object_set_new(o, "message", json_opt(f ? user_message(f, t, a) : NULL));
@@ -207,6 +215,21 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
         json_object_set_new(o, "interleaving", json_null());
     }
     json_object_set_new(o, "fix", json_opt(er ? er->r_fix : NULL));
+    if (t->et_run) {
+        json_t *r = json_object();
+        json_object_set_new(r, "executed", json_true());
+        json_object_set_new(r, "python", json_string("3.11 (embedded)"));
+        json_object_set_new(r, "threads", json_integer(t->et_run_threads));
+        json_object_set_new(r, "calls_per_thread", json_integer(t->et_run_iterations));
+        json_object_set_new(r, "switch_interval", json_real(1e-6));
+        json_object_set_new(r, "sequential_total", json_integer(t->et_run->rr_sequential));
+        json_object_set_new(r, "threaded_total", json_integer(t->et_run->rr_threaded));
+        json_object_set_new(r, "lost_updates", json_integer(t->et_run->rr_sequential -
+                                                            t->et_run->rr_threaded));
+        json_object_set_new(r, "exceptions_sequential", json_integer(t->et_run->rr_errors_seq));
+        json_object_set_new(r, "exceptions_threaded", json_integer(t->et_run->rr_errors_thr));
+        json_object_set_new(o, "run", r);
+    }
     if (json_dumpf(o, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) < 0) {
         json_decref(o);
         return G_EIO;
@@ -296,7 +319,8 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
     }
     fputc('\n', out);
     if (v->v_run->er_syntax) {
-        fprintf(out, "Python 3.%d cannot compile it: %s\n", v->v_run->er_minor, v->v_run->er_msg);
+        fprintf(out, "Python 3.%d cannot compile it: line %d: %s\n", v->v_run->er_minor,
+                v->v_run->er_syntax_line - t->et_l0 + t->et_shown_line, v->v_run->er_msg);
         return G_OK;
     }
     if (v->v_code < 0) {
@@ -334,6 +358,25 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
         write_interleaving(out, &il, v->v_run->er_minor);
     if (er && er->r_fix)
         fprintf(out, "Fix:\n\n%s\n", er->r_fix);
+    if (t->et_run) {
+        const in_run_result *r = t->et_run;
+        fprintf(out, "\nRunning it (--run: the code WAS EXECUTED, in the embedded CPython 3.11, a GIL "
+                "build;\n%d threads x %ld calls, sys.setswitchinterval(1e-6)):\n"
+                "  state total after the calls in one thread: %lld\n"
+                "  state total after the calls in %d threads:  %lld\n"
+                "  lost updates: %lld\n", t->et_run_threads, t->et_run_iterations,
+                r->rr_sequential, t->et_run_threads, r->rr_threaded,
+                r->rr_sequential - r->rr_threaded);
+        if (r->rr_errors_seq || r->rr_errors_thr)
+            fprintf(out, "  exceptions: %ld in one thread, %ld in threads%s%s\n", r->rr_errors_seq,
+                    r->rr_errors_thr, r->rr_first_error[0] ? " (first: " : "",
+                    r->rr_first_error[0] ? r->rr_first_error : "");
+        if (r->rr_first_error[0])
+            fputs("  )\n", out);
+        if (r->rr_sequential == r->rr_threaded)
+            fputs("  Nothing was lost in this run; that does not make it atomic (see the verdict: "
+                  "3.11's GIL switches only at calls, backward jumps and function entry).\n", out);
+    }
     return G_OK;
 }
 

@@ -41,6 +41,7 @@ typedef struct exp_run {
     eng_result er_res;         /* every finding of the module (in the run's arena) */
     int er_syntax;             /* the source did not compile for this version */
     char er_msg[600];          /* the syntax error */
+    int32_t er_syntax_line;    /* its line in the module */
 } exp_run;
 
 /* Compiles src for Python 3.<minor> (`python` overrides the interpreter: a path, IN_PYODIDE, or
@@ -83,6 +84,9 @@ typedef struct exp_target {
     const char *et_func;       /* function holding it (EXP_SNIPPET_FUNC) or NULL (FILE:LINE) */
     int32_t et_l0, et_l1;      /* its lines in the module */
     int32_t et_shown_line;     /* first line shown to the user (1 for a snippet, LINE) */
+    const struct in_run_result *et_run; /* --run's measurement, or NULL */
+    int et_run_threads;        /* its threads and calls per thread */
+    long et_run_iterations;
 } exp_target;
 
 /* Writes the explanation of the target over runs[0..n) (runs[0] is the version whose bytecode

@@ -38,6 +38,10 @@ int in_read_file(uint8_t **out, size_t *out_len, int *out_errno, const char *pat
 /* Frees the image; *c may be reused afterwards. */
 void in_compiled_free(in_compiled *c);
 
+/* Starts the embedded interpreter (isolated, no site) if it is not running; 0, or -1 when it
+ * cannot start. */
+int in_embedded_start(void);
+
 /* Finalizes the embedded interpreter if in_compile_* started it.  Safe to call when it did not. */
 void in_shutdown(void);
 
@@ -94,5 +98,26 @@ int in_find_python(char *out, size_t size, int minor);
 
 /* Path of tools/node/pyodide_run.mjs (or $GILCHECK_PYODIDE_RUN). */
 const char *in_pyodide_runner(void);
+
+/***** running a snippet (input_run.c; only for `explain --run`) *****/
+
+/* What running a function in threads measured. */
+typedef struct in_run_result {
+    long long rr_sequential;   /* the state's total after threads * iterations calls in one thread */
+    long long rr_threaded;     /* ... and after the same calls split over `threads` threads */
+    long rr_errors_seq;        /* calls that raised, sequentially */
+    long rr_errors_thr;        /* calls that raised, in threads */
+    char rr_first_error[256];  /* the first exception in threads, "" when none */
+} in_run_result;
+
+/* EXECUTES the module src (the analysed code!) in the embedded interpreter: twice from a fresh
+ * state -- the module's names set up from how the function uses them (subscripted names are
+ * dicts of ints or lists, attributes of names objects with int fields, other names ints) -- then
+ * calls function `func` threads * iterations times in one thread, and iterations times in each of
+ * `threads` threads under sys.setswitchinterval(1e-6).  The state's total (ints, dict values,
+ * list lengths, int attributes) of the two runs differs by the updates lost.  Returns G_OK, or
+ * G_EBAD with Python's message in d. */
+int in_run_threads(in_run_result *out, const char *src, const char *func, int threads,
+                   long iterations, diag_ctx *d);
 
 #endif

@@ -43,6 +43,11 @@ static int python_start(void)
     return 0;
 }
 
+int in_embedded_start(void)
+{
+    return python_start();
+}
+
 void in_shutdown(void)
 {
     if (started && Py_IsInitialized())

@@ -348,6 +348,26 @@ class Explain(unittest.TestCase):
             self.assertEqual(rc, 2)
             self.assertEqual(json.loads(out)["verdict"], "not-found")
 
+    def test_run_measures_lost_updates(self):
+        # `count = abs(count) + 1`: the call is a switch point on 3.11 (docs/switch-points.md)
+        for attempt in range(2):
+            rc, doc = explain_json("-c", "count = abs(count) + 1", "--run")
+            run_ = doc["run"]
+            self.assertTrue(run_["executed"])
+            self.assertEqual(run_["sequential_total"], 400000)
+            if run_["lost_updates"] > 0:
+                break
+        self.assertGreater(run_["lost_updates"], 0)
+        self.assertEqual(run_["threaded_total"] + run_["lost_updates"], 400000)
+        rc, doc = explain_json("-c", "L.append(x)", "--run", "--run-calls", "20000")
+        self.assertEqual(doc["run"]["lost_updates"], 0)
+        self.assertEqual(doc["run"]["sequential_total"], 80001)
+        rc, out, err = run("explain", "-c", "D[x] = D[x] + 1", "--run", "--run-calls", "1000")
+        self.assertIn("the code WAS EXECUTED", out)
+        rc, out, err = run("explain", "/tmp/x.py:1", "--run")
+        self.assertEqual(rc, 2)
+        self.assertIn("--run runs -c snippets only", err)
+
     def test_errors(self):
         rc, out, err = run("explain")
         self.assertEqual(rc, 2)
