@@ -248,7 +248,8 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
     char buf[256];
     uint32_t i;
     fprintf(out, "Bytecode (Python 3.%d):\n\n", v->v_run->er_minor);
-    fprintf(out, "  line  offset  instruction               argument        access   switch after it\n");
+    fprintf(out, "  line  offset  instruction               argument        access   switch after it "
+            "(GIL 3.%d / free-threaded)\n", v->v_run->er_minor);
     for (i = v->v_lo; i <= v->v_hi; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
         const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
@@ -256,12 +257,15 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
         char line[16] = "";
         if (in->in_line >= 0 && (i == v->v_lo || in->in_line != bc->bc_instrs[i - 1].in_line))
             snprintf(line, sizeof line, "%d", in->in_line - t->et_l0 + t->et_shown_line);
-        fprintf(out, "  %4s  %6u  %-24s  %-14.14s  %-7s  %s%s%s\n", line, in->in_offset,
-                bc_opname(bc, in), av ? av : "", mark ? mark : "",
-                in->in_flags & OPF_BREAKER ? "GIL 3." : "", "", in->in_flags & OPF_BREAKER ?
-                (snprintf(buf, sizeof buf, "%d%s", v->v_run->er_minor,
-                          in_window ? ", free-threaded" : ""), buf)
-                : in_window ? "free-threaded" : "");
+        {
+            char sw[64];
+            snprintf(sw, sizeof sw, "%s%s%s",
+                     in->in_flags & OPF_BREAKER ? "GIL" : "",
+                     (in->in_flags & OPF_BREAKER) && in_window ? ", " : "",
+                     in_window ? "free-threaded" : "");
+            fprintf(out, "  %4s  %6u  %-24s  %-14.14s  %-7s  %s\n", line, in->in_offset,
+                    bc_opname(bc, in), av ? av : "", mark ? mark : "", sw);
+        }
     }
     fputs("\n  access: read / check / write = the finding's window; shared = other shared state.\n"
           "  switch after it: where the interpreter can hand over to another thread -- on a GIL\n"

@@ -314,6 +314,12 @@ class Explain(unittest.TestCase):
                      "Thread B", "thread switch", "NOT ATOMIC", "read-modify-write",
                      "D[x] = 1: B's update is lost", "Fix:"):
             self.assertIn(text, out)
+        self.assertRegex(out, r"BINARY_SUBSCR\s+read\s+free-threaded")
+        self.assertRegex(out, r"LOAD_GLOBAL\s+D\s+shared")
+        if 9 in VERSIONS:
+            rc, out, err = run("explain", "-c", "count += 1", "--python-version", "3.9")
+            self.assertRegex(out, r"LOAD_GLOBAL\s+count\s+read\s+GIL, free-threaded")
+            self.assertRegex(out, r"STORE_GLOBAL\s+count\s+write\s+GIL\n")
         rc, out, err = run("explain", "-c", "L.append(x)")
         self.assertEqual(rc, 0, err)
         self.assertIn("Verdict: ATOMIC", out)
