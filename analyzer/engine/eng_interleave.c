@@ -24,13 +24,14 @@ typedef struct shape {
     const char *sh_method;     /* the method a call in the window calls ("pop"), or NULL */
 } shape;
 
-static const char *text(arena *a, const char *fmt, ...)
+/* A formatted string in a; on failure "" and *oom set, so a chain of calls is checked once. */
+static const char *text(arena *a, int *oom, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
-static const char *text(arena *a, const char *fmt, ...)
+static const char *text(arena *a, int *oom, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -40,8 +41,11 @@ static const char *text(arena *a, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     n = strlen(buf) + 1;
-    if ((p = arena_alloc(a, n)))
-        memcpy(p, buf, n);
+    if (!(p = arena_alloc(a, n))) {
+        *oom = 1;
+        return "";
+    }
+    memcpy(p, buf, n);
     return p;
 }
 
@@ -147,17 +151,19 @@ static void run(eng_interleaving *il, const shape *sh, char t, uint32_t from, ui
 }
 
 /* The method name a call in the window calls, copied (co_names strings are not terminated). */
-static const char *method_name(arena *a, const shape *sh)
+static const char *method_name(arena *a, int *oom_, const shape *sh)
 {
     const pyc_obj *n;
     uint32_t i;
     const char *found = NULL;
+    int oom = 0;
     for (i = sh->sh_start; i <= sh->sh_write; i++) {
         const bc_instr *in = &sh->sh_bc->bc_instrs[i];
         if (in->in_sem == SEM_LOAD_ATTR && (n = bc_name(sh->sh_bc, in->in_a)) &&
             n->o_kind == PYC_STR)
-            found = text(a, "%.*s", (int)n->u.o_str.len, n->u.o_str.s);
+            found = text(a, &oom, "%.*s", (int)n->u.o_str.len, n->u.o_str.s);
     }
+    *oom_ |= oom;
     return found;
 }
 
@@ -169,6 +175,7 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
     seen sa, sb;
     uint32_t cap;
     char kind;
+    int oom = 0;
 
     memset(out, 0, sizeof *out);
     memset(&sh, 0, sizeof sh);
@@ -183,7 +190,7 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
     sh.sh_write = (uint32_t)hi;
     sh.sh_start = eng_stmt_start(bc, (uint32_t)lo);
     read_shape(&sh, f);
-    sh.sh_method = method_name(a, &sh);
+    sh.sh_method = method_name(a, &oom, &sh);
     cap = 2 * (sh.sh_write - sh.sh_start + 1) + 2;
     if (!(out->il_steps = arena_array(a, cap, sizeof *out->il_steps)))
         return G_ENOMEM;
@@ -196,41 +203,41 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
         const char *v0, *v1, *v2;
         if (sh.sh_has_addend) {
             v0 = "0";
-            v1 = text(a, "%ld", sh.sh_addend);
-            v2 = text(a, "%ld", 2 * sh.sh_addend);
+            v1 = text(a, &oom, "%ld", sh.sh_addend);
+            v2 = text(a, &oom, "%ld", 2 * sh.sh_addend);
         } else {
             v0 = "v";
             v1 = "f(v)";
             v2 = "f(f(v))";
         }
         out->il_kind = "lost-update";
-        sa.se_read = sb.se_read = text(a, "reads %s = %s", t, v0);
-        sa.se_write = sb.se_write = text(a, "writes %s = %s", t, v1);
+        sa.se_read = sb.se_read = text(a, &oom, "reads %s = %s", t, v0);
+        sa.se_write = sb.se_write = text(a, &oom, "writes %s = %s", t, v1);
         run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
         run(out, &sh, 'B', sh.sh_start, sh.sh_write, &sb);
         run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
-        out->il_final = text(a, "%s = %s: B's update is lost", t, v1);
-        out->il_expected = text(a, "%s = %s (the two updates one after the other)", t, v2);
+        out->il_final = text(a, &oom, "%s = %s: B's update is lost", t, v1);
+        out->il_expected = text(a, &oom, "%s = %s (the two updates one after the other)", t, v2);
     } else if (kind == 's') {                  /* read-then-write: A writes back a stale value */
         out->il_kind = "stale-read";
         sa.se_read = "reads x (the item as it is now)";
-        sa.se_write = text(a, "writes x into %s: a value the item it read no longer has", t);
+        sa.se_write = text(a, &oom, "writes x into %s: a value the item it read no longer has", t);
         run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
         step(out, 'B', bc, -1, "another write", "changes the item A read: it is now y");
         run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
-        out->il_final = text(a, "%s got x, but the item it copies is y: B's write is lost for it",
+        out->il_final = text(a, &oom, "%s got x, but the item it copies is y: B's write is lost for it",
                              t);
-        out->il_expected = text(a, "%s gets the item's value at the time (x before B's write, "
+        out->il_expected = text(a, &oom, "%s gets the item's value at the time (x before B's write, "
                                 "y after it)", t);
     } else if (kind == 'i') {                  /* lazy init: both see None, both create */
         out->il_kind = "double-init";
-        sa.se_read = sb.se_read = text(a, "checks %s: None", t);
-        sa.se_write = text(a, "stores its own new object in %s (replacing B's)", t);
-        sb.se_write = text(a, "stores a new object in %s", t);
+        sa.se_read = sb.se_read = text(a, &oom, "checks %s: None", t);
+        sa.se_write = text(a, &oom, "stores its own new object in %s (replacing B's)", t);
+        sb.se_write = text(a, &oom, "stores a new object in %s", t);
         run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
         run(out, &sh, 'B', sh.sh_start, sh.sh_write, &sb);
         run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
-        out->il_final = text(a, "two objects were created; %s holds A's and B's was handed out "
+        out->il_final = text(a, &oom, "two objects were created; %s holds A's and B's was handed out "
                              "and lost", t);
         out->il_expected = "one object, created by whichever thread checks first";
     } else {                                   /* check-then-act: both pass the check, both act */
@@ -240,27 +247,27 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
                                                                 : "the key is present")
                                                      : "the test passes";
         out->il_kind = "check-then-act";
-        sa.se_read = sb.se_read = text(a, "checks: %s", cond);
+        sa.se_read = sb.se_read = text(a, &oom, "checks: %s", cond);
         if (w->in_sem == SEM_STORE_SUBSCR) {
-            sb.se_write = text(a, "inserts %s = B's value", t);
-            sa.se_write = text(a, "inserts %s = A's value, overwriting B's", t);
-            out->il_final = text(a, "%s = A's value: both inserted, B's insert is lost", t);
+            sb.se_write = text(a, &oom, "inserts %s = B's value", t);
+            sa.se_write = text(a, &oom, "inserts %s = A's value, overwriting B's", t);
+            out->il_final = text(a, &oom, "%s = A's value: both inserted, B's insert is lost", t);
             out->il_expected = "the second thread sees the key and does not insert";
         } else if (w->in_sem == SEM_DELETE_SUBSCR) {
-            sb.se_write = text(a, "deletes %s", t);
-            sa.se_write = text(a, "deletes %s again: KeyError", t);
+            sb.se_write = text(a, &oom, "deletes %s", t);
+            sa.se_write = text(a, &oom, "deletes %s again: KeyError", t);
             out->il_final = "A's delete raises KeyError: B already deleted the key";
             out->il_expected = "the second thread sees the key is gone and does nothing";
         } else if (w->in_sem == SEM_SUBSCR) {
-            sa.se_write = text(a, "reads %s: KeyError", t);
+            sa.se_write = text(a, &oom, "reads %s: KeyError", t);
             out->il_final = "A's read raises KeyError: another thread deleted the key after the "
                             "check";
             out->il_expected = "the read sees the key the check saw";
         } else {
             const char *m = sh.sh_method ? sh.sh_method : "the call";
-            sb.se_write = text(a, "calls %s() on %s", m, t);
-            sa.se_write = text(a, "calls %s() on %s, which B already changed", m, t);
-            out->il_final = text(a, "%s() runs twice on a state the check no longer describes "
+            sb.se_write = text(a, &oom, "calls %s() on %s", m, t);
+            sa.se_write = text(a, &oom, "calls %s() on %s, which B already changed", m, t);
+            out->il_final = text(a, &oom, "%s() runs twice on a state the check no longer describes "
                                  "(pop from an emptied list raises)", m);
             out->il_expected = "the second thread's check sees the first one's action";
         }
@@ -279,5 +286,5 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
             if (!out->il_steps[i].st_opname)
                 return G_ENOMEM;
     }
-    return out->il_final && out->il_expected ? G_OK : G_ENOMEM;
+    return oom ? G_ENOMEM : G_OK;
 }
