@@ -69,10 +69,11 @@ int in_find_python(char *out, size_t size, int minor)
     char dir[4096], best[4200] = "";
     int best_patch = -1, patch;
     if (minor == 14) {
-        char mods[4096];
-        const char *run = in_pyodide_runner();
-        snprintf(mods, sizeof mods, "%.*s/node_modules/pyodide", (int)(strrchr(run, '/') ?
-                 strrchr(run, '/') - run : 1), strrchr(run, '/') ? run : ".");
+        /* pyodide is installed next to the runner: tools/node/node_modules/pyodide */
+        const char *run = in_pyodide_runner(), *slash = strrchr(run, '/');
+        char mods[4200];
+        snprintf(mods, sizeof mods, "%.*s/node_modules/pyodide", slash ? (int)(slash - run) : 1,
+                 slash ? run : ".");
         if (access(run, R_OK) || access(mods, R_OK))
             return G_EIO;
         snprintf(out, size, "%s", IN_PYODIDE);
