@@ -378,8 +378,8 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
         if (r->rr_first_error[0])
             fputs("  )\n", out);
         if (r->rr_sequential == r->rr_threaded)
-            fputs("  Nothing was lost in this run; that does not make it atomic (see the verdict: "
-                  "3.11's GIL switches only at calls, backward jumps and function entry).\n", out);
+            fputs("  Nothing was lost in this run.  That does not make it atomic: a race need not "
+                  "show\n  in every run, and the verdict above is what the bytecode allows.\n", out);
     }
     return G_OK;
 }
