@@ -302,6 +302,21 @@ static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
     fprintf(out, "\n  Final: %s.\n  One after the other: %s.\n\n", il->il_final, il->il_expected);
 }
 
+/* The window's instructions of one version on one line, a GIL switch point starred. */
+static void window_line(FILE *out, const view *u)
+{
+    const bc_code *bc = &u->v_run->er_bf->bf_codes[u->v_code];
+    uint32_t i;
+    fputs("\n        window:", out);
+    for (i = u->v_lo; i <= u->v_hi; i++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        if (in->in_offset < u->v_f->f_first || in->in_offset > u->v_f->f_last)
+            continue;
+        fprintf(out, " %s%s", bc_opname(bc, in),
+                (in->in_flags & OPF_BREAKER) && in->in_offset < u->v_f->f_last ? "*" : "");
+    }
+}
+
 static int write_text(FILE *out, const exp_target *t, const view *views, int n, const eng_kb *kb,
                       arena *a)
 {
@@ -353,10 +368,13 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
                     fprintf(out, " none");
                 for (i = 0; i < u->v_f->f_nswitch; i++)
                     fprintf(out, " %u", u->v_f->f_switch[i]);
+                window_line(out, u);
             }
             fputc('\n', out);
         }
-        fprintf(out, "  free-threaded %s\n\n", verdict_of(newest(views, n)));
+        fprintf(out, "  free-threaded %s\n  (window: the instructions from the read or check to "
+                "the write; * = a GIL build\n  of that version can switch threads after it)\n\n",
+                verdict_of(newest(views, n)));
     }
     if (f && !eng_interleave(&il, f, &v->v_run->er_bf->bf_codes[v->v_code], a))
         write_interleaving(out, &il, v->v_run->er_minor);

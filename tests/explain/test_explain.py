@@ -320,6 +320,11 @@ class Explain(unittest.TestCase):
             rc, out, err = run("explain", "-c", "count += 1", "--python-version", "3.9")
             self.assertRegex(out, r"LOAD_GLOBAL\s+count\s+read\s+GIL, free-threaded")
             self.assertRegex(out, r"STORE_GLOBAL\s+count\s+write\s+GIL\n")
+        if 9 in VERSIONS and 12 in VERSIONS:
+            rc, out, err = run("explain", "-c", "D[x] = D[x] + 1", "--python-version", "3.9,3.12")
+            self.assertIn("window: BINARY_SUBSCR* LOAD_CONST BINARY_ADD* LOAD_GLOBAL* "
+                          "LOAD_GLOBAL* STORE_SUBSCR\n", out)
+            self.assertIn("3.12  not-atomic  GIL switch points in the window: none\n", out)
         rc, out, err = run("explain", "-c", "L.append(x)")
         self.assertEqual(rc, 0, err)
         self.assertIn("Verdict: ATOMIC", out)
