@@ -254,6 +254,9 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
         const bc_instr *in = &bc->bc_instrs[i];
         const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
         int in_window = f && in->in_offset >= f->f_first && in->in_offset < f->f_last;
+        if (!in->in_hasarg && (in->in_sem == SEM_COPY || in->in_sem == SEM_SWAP ||
+                               in->in_sem == SEM_ROT))
+            av = NULL;   /* DUP_TOP, ROT_TWO: the depth is the opcode's, not an argument */
         char line[16] = "";
         if (in->in_line >= 0 && (i == v->v_lo || in->in_line != bc->bc_instrs[i - 1].in_line))
             snprintf(line, sizeof line, "%d", in->in_line - t->et_l0 + t->et_shown_line);
