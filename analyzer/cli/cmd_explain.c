@@ -155,6 +155,10 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         fprintf(err, "gilcheck: error: explain: give -c CODE or FILE:LINE\n\n%s", explain_usage);
         goto done;
     }
+    if (code && !code[strspn(code, " \t\r\n")]) {
+        fprintf(err, "gilcheck: error: explain: -c got no code\n");
+        goto done;
+    }
     if (!nminors)
         minors[nminors++] = 11;
     if (do_run && !code) {

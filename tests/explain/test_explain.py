@@ -390,6 +390,16 @@ class Explain(unittest.TestCase):
         self.assertIn("is not FILE:LINE", err)
         rc, out, err = run("explain", "-c", "x = 1", "--python-version", "2.7")
         self.assertEqual(rc, 2)
+        rc, out, err = run("explain", "-c", "  ")
+        self.assertEqual(rc, 2)
+        self.assertIn("-c got no code", err)
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = os.path.join(tmp, "bad.pyc")
+            with open(bad, "wb") as f:
+                f.write(b"\x00\x01garbage" * 10)
+            rc, out, err = run("explain", bad + ":1")
+            self.assertEqual(rc, 2)
+            self.assertIn(bad + ": bad magic number", err)
         rc, out, err = run("explain", "-c", "D[x] = (")
         self.assertEqual(rc, 2, err)
         self.assertIn("cannot compile it", out)
