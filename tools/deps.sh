@@ -56,3 +56,12 @@ if [ ! -x tests/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multit
     || echo "deps: warning: npm install failed; the sarif/validate test will be skipped"
   chmod u+x tests/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
 fi
+
+# --- explain / html report: headless Chromium renders the HTML report in tests/explain/test_html.py
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "deps: installing chromium (HTML report test)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    || echo "deps: warning: chromium install failed; the HTML rendering test will be skipped"
+fi

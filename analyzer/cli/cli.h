@@ -45,6 +45,12 @@ FILE *cli_output_open(const cli_output *o, FILE *out, FILE *err);
  * terminal. */
 int cli_output_color(const cli_output *o, FILE *fp);
 
+/* `gilcheck explain -c CODE | FILE:LINE`: why a statement is or is not atomic. */
+int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
+
+/* `gilcheck table`: the atomicity table of the Python FAQ, computed per version. */
+int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
+
 /* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT". */
 struct diag_ctx;
 void cli_print_diags(const struct diag_ctx *d, FILE *err);

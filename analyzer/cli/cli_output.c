@@ -40,8 +40,8 @@ int cli_output_option(cli_output *o, int argc, char **argv, int *i, FILE *err)
     if ((v = option_value("--format", argc, argv, i, &missing)) ||
         (!missing && (v = option_value("--output-format", argc, argv, i, &missing)))) {
         if (!(o->co_format = rep_format_parse(v))) {
-            fprintf(err, "gilcheck: error: check: --format takes full, concise, json, sarif or "
-                    "github, not '%s'\n", v);
+            fprintf(err, "gilcheck: error: check: --format takes full, concise, json, sarif, "
+                    "github or html, not '%s'\n", v);
             return -1;
         }
         return 1;

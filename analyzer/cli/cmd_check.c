@@ -48,6 +48,8 @@ static const char check_usage[] =
     "  --exit-zero          exit 0 even when there are findings (errors still exit 2)\n"
     "  --color auto|always|never  ANSI colour in the full and concise formats; auto (default):\n"
     "                       when writing to a terminal, unless NO_COLOR is set (FORCE_COLOR forces)\n"
+    "  --format html        one self-contained page: the source with findings marked, each\n"
+    "                       finding's bytecode and a Thread A / Thread B interleaving\n"
     "\n"
     "exit codes: 0 no findings, 1 findings, 2 errors (usage, configuration, or an input that cannot\n"
     "be read or decoded -- named with its reason; the other inputs are still analysed)\n";
@@ -210,7 +212,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     }
     if (!format)
         format = REP_FULL;
-    if (oo.co_statistics && (format == REP_SARIF || format == REP_GITHUB)) {
+    if (oo.co_statistics && (format == REP_SARIF || format == REP_GITHUB || format == REP_HTML)) {
         fprintf(err, "gilcheck: error: check: --statistics works with the full, concise and json "
                 "formats\n");
         status = EXIT_ERROR;
@@ -264,7 +266,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             continue;
         }
         if (res.r_res.r_count)  /* no findings: r_findings is NULL, which qsort must not get */
-            rep_file(&rep, res.r_res.r_findings, res.r_res.r_count);
+            rep_file_code(&rep, res.r_res.r_findings, res.r_res.r_count, res.r_bf);
         drv_result_free(&res);
     }
     rep_end(&rep);

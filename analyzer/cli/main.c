@@ -21,6 +21,11 @@ static const char usage[] =
     "  dis [--json] FILE.pyc...   disassemble .pyc files (text, or one JSON document per file)\n"
     "  rule GILnnn... | --all     print a rule's documentation (summary, fix, examples)\n"
     "  lsp [--stdio]              the language server (LSP over stdio) for editors\n"
+    "  explain -c CODE | FILE:LINE [--python-version 3.N,...] [--format text|json]\n"
+    "                             why a statement is or is not atomic: bytecode, switch points,\n"
+    "                             a schedule that loses an update, the fix\n"
+    "  table [--format text|markdown|json]\n"
+    "                             the Python FAQ's atomic / not atomic operations, per version\n"
     "\n"
     "options:\n"
     "  -h, --help       show this help (also: gilcheck <command> --help)\n"
@@ -62,6 +67,10 @@ int main(int argc, char **argv)
         return cmd_rule(argc - 1, argv + 1, argv[0], stdout, stderr);
     if (!strcmp(cmd, "lsp"))
         return cmd_lsp(argc - 1, argv + 1, argv[0], stdout, stderr);
+    if (!strcmp(cmd, "explain"))
+        return cmd_explain(argc - 1, argv + 1, argv[0], stdout, stderr);
+    if (!strcmp(cmd, "table"))
+        return cmd_table(argc - 1, argv + 1, argv[0], stdout, stderr);
     fprintf(stderr, "gilcheck: error: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_ERROR;
 }

@@ -9,6 +9,7 @@
 
 #include "../common/arena.h"
 #include "../common/diag.h"
+#include "../bytecode/bytecode.h"
 #include "../engine/engine.h"
 #include "../pyc/pyc.h"
 
@@ -61,6 +62,8 @@ void drv_close(drv_ctx *c);
 typedef struct drv_result {
     eng_result r_res;          /* findings (selected, not suppressed), allocations in the arena */
     pyc_file *r_image;         /* a compiled .py's decoded image the findings point into, or NULL */
+    const bc_file *r_bf;       /* the decoded code objects (f_code indexes them; for eng_interleave),
+                                * in r_image's arena or in `a`; NULL for a syntax error */
 } drv_result;
 
 /* Analyses `path`: a .pyc is loaded, anything else compiled as Python source -- by the embedded

@@ -235,6 +235,7 @@ static int analyze_source(drv_result *out, drv_ctx *c, const char *path, const u
         rc = bc_decode_file(&bf, out->r_image, path, d);
     if (!rc)
         rc = eng_analyze(&out->r_res, out->r_image, bf, &c->c_kb, &c->c_set.s_eng, a, d, path);
+    out->r_bf = bf;
     return rc;
 }
 
@@ -266,6 +267,7 @@ int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *sr
             rc = eng_analyze(&out->r_res, f, bf, &c->c_kb, &c->c_set.s_eng, a, d, path);
         if (!rc && pyc_path == path)  /* `# noqa` comments of the source the .pyc names */
             src_path = source_name(f, a);
+        out->r_bf = bf;
     }
     if (rc) {
         drv_result_free(out);

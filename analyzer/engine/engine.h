@@ -90,4 +90,49 @@ typedef struct eng_result {
 int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
                 const eng_options *opt, arena *a, diag_ctx *d, const char *name);
 
+/***** interleavings (eng_interleave.c) *****/
+
+/* One step of a two-thread schedule. */
+typedef struct eng_step {
+    char st_thread;            /* 'A' or 'B' */
+    int32_t st_instr;          /* index into the code object's bc_instrs; -1 for a step that is
+                                * another thread's write elsewhere (read-then-write, a delete) */
+    uint32_t st_offset;        /* byte offset of the instruction (0 when st_instr is -1) */
+    const char *st_opname;     /* its opname; for st_instr -1 a description ("another write") */
+    const char *st_sees;       /* what the thread sees or does here ("reads D[x] = 0", "writes
+                                * D[x] = 1"), or NULL for a step that touches no shared state */
+    uint8_t st_switch;         /* the interpreter switches to the other thread after this step */
+} eng_step;
+
+/* A schedule of two threads running the finding's code that breaks it. */
+typedef struct eng_interleaving {
+    eng_step *il_steps;        /* in time order (arena) */
+    uint32_t il_nsteps;
+    const char *il_kind;       /* "lost-update" (GIL101-104), "stale-read" (GIL105),
+                                * "check-then-act" (GIL201), "double-init" (GIL202) */
+    const char *il_final;      /* the wrong state the schedule ends in */
+    const char *il_expected;   /* what running the two one after the other gives */
+    uint32_t il_switch_at;     /* offset of the instruction after which thread A is interrupted */
+    int il_gil;                /* 1: that is a switch point of a GIL build of the bytecode's
+                                * version (f_switch); 0: only a free-threaded build (or Python code
+                                * run by a dunder method) switches there */
+} eng_interleaving;
+
+/* Builds the schedule that shows why finding f is not atomic, from the decoded instructions of
+ * its code object bc (bf_codes[f->f_code] of the file the finding came from; the caller keeps
+ * both alive).  Thread A runs the statement from its first instruction up to the first GIL switch
+ * point in the window [f_first, f_last) (or, when there is none, up to the read or check: a
+ * free-threaded build can switch at any boundary); thread B then runs the whole statement up to
+ * its write (for GIL105, one step: another thread's write of the container); A finishes.  Values
+ * are concrete when the update adds an int constant (`x += 1`: both read 0, both write 1, final
+ * 1 instead of 2), symbolic otherwise (v, f(v)).  Every string is allocated in a.  Returns G_OK;
+ * G_EBAD when the finding has no window (GIL000, GIL301: out has no steps) or its offsets are
+ * not instructions of bc; G_ENOMEM (out is then not usable).  Used by explain, the HTML report,
+ * and meant for SARIF codeFlows and the LSP hover. */
+int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, arena *a);
+
+/* Index in bc_instrs of the first instruction of the statement holding instruction i: the
+ * earliest instruction before it on the same source line with no jump target in between. */
+uint32_t eng_stmt_start(const bc_code *bc, uint32_t i);
+
 #endif

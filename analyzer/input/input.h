@@ -46,6 +46,7 @@ int in_read_file(uint8_t **out, size_t *out_len, int *out_errno, const char *pat
 /* Frees the image; *c may be reused afterwards. */
 void in_compiled_free(in_compiled *c);
 
+
 /* Finalizes the embedded interpreter if in_compile_* started it.  Safe to call when it did not. */
 void in_shutdown(void);
 
@@ -133,5 +134,51 @@ int in_noqa_load(in_noqa *out, const char *path);
 int in_noqa_suppressed(const in_noqa *nq, int32_t line, const char *code);
 
 void in_noqa_free(in_noqa *nq);
+
+/***** compiling with an external interpreter (input_external.c) *****/
+
+/* The `python` value of in_compile_external that means CPython 3.14 in pyodide (node). */
+#define IN_PYODIDE "pyodide"
+
+/* Compiles src[0..len) as a module named `path` with another Python: `python` is an interpreter's
+ * path (3.6 or later; run as `python -I -S -W ignore`, no shell) or IN_PYODIDE (node and
+ * tools/node/pyodide_run.mjs, or $GILCHECK_PYODIDE_RUN).  The child only compiles and marshals --
+ * the analysed code is never executed -- and prints the image as hex; it is killed after a
+ * timeout (20 s, 90 s for pyodide; $GILCHECK_COMPILE_TIMEOUT_MS overrides) or 64 MiB of output.  The source goes through a private
+ * temporary directory that is removed afterwards.  Returns G_OK with either ic_pyc (the .pyc image
+ * of that interpreter's version, which the caller frees with in_compiled_free) or ic_syntax set;
+ * G_EIO / G_EBAD with a message naming `path` and the interpreter when it cannot be run or answers
+ * garbage; *out then holds no image. */
+int in_compile_external(in_compiled *out, const char *python, const uint8_t *src, size_t len,
+                        const char *path, diag_ctx *d);
+
+/* The interpreter that compiles for Python 3.<minor> on this machine: the highest patch release
+ * of $PYENV_ROOT (or ~/.pyenv)/versions/3.<minor>.P/bin/python3, or IN_PYODIDE for 3.14 when
+ * pyodide is installed under tools/node.  Writes it into out; G_OK, or G_EIO when there is none. */
+int in_find_python(char *out, size_t size, int minor);
+
+/* Path of tools/node/pyodide_run.mjs (or $GILCHECK_PYODIDE_RUN). */
+const char *in_pyodide_runner(void);
+
+/***** running a snippet (input_run.c; only for `explain --run`) *****/
+
+/* What running a function in threads measured. */
+typedef struct in_run_result {
+    long long rr_sequential;   /* the state's total after threads * iterations calls in one thread */
+    long long rr_threaded;     /* ... and after the same calls split over `threads` threads */
+    long rr_errors_seq;        /* calls that raised, sequentially */
+    long rr_errors_thr;        /* calls that raised, in threads */
+    char rr_first_error[256];  /* the first exception in threads, "" when none */
+} in_run_result;
+
+/* EXECUTES the module src (the analysed code!) in the embedded interpreter: twice from a fresh
+ * state -- the module's names set up from how the function uses them (subscripted names are
+ * dicts of ints or lists, attributes of names objects with int fields, other names ints) -- then
+ * calls function `func` threads * iterations times in one thread, and iterations times in each of
+ * `threads` threads under sys.setswitchinterval(1e-6).  The state's total (ints, dict values,
+ * list lengths, int attributes) of the two runs differs by the updates lost.  Returns G_OK, or
+ * G_EBAD with Python's message in d. */
+int in_run_threads(in_run_result *out, const char *src, const char *func, int threads,
+                   long iterations, diag_ctx *d);
 
 #endif

@@ -94,9 +94,9 @@ long rep_rule_index(const rep_ctx *r, const char *rule)
 
 int rep_format_parse(const char *name)
 {
-    static const char *const names[] = { "full", "concise", "json", "sarif", "github" };
+    static const char *const names[] = { "full", "concise", "json", "sarif", "github", "html" };
     int i;
-    for (i = 0; i < 5; i++)
+    for (i = 0; i < 6; i++)
         if (!strcmp(name, names[i]))
             return REP_FULL + i;
     return 0;
@@ -204,9 +204,16 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
     r->r_out = out;
     r->r_format = format;
     r->r_kb = kb;
+    if (format == REP_HTML)
+        rep_html_begin(out);
 }
 
 void rep_file(rep_ctx *r, finding *f, uint32_t n)
+{
+    rep_file_code(r, f, n, NULL);
+}
+
+void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf)
 {
     uint32_t i;
     if (!n)
@@ -215,6 +222,11 @@ void rep_file(rep_ctx *r, finding *f, uint32_t n)
         fill_columns(&f[i]);
     qsort(f, n, sizeof *f, by_position);
     r->r_files++;
+    if (r->r_format == REP_HTML && !r->r_statistics) {
+        rep_html_file(r->r_out, r->r_kb, f, n, bf);
+        r->r_count += n;
+        return;
+    }
     if (r->r_statistics || r->r_format == REP_SARIF || r->r_format == REP_GITHUB) {
         if (r->r_statistics)
             stats_file(r, f, n);
@@ -251,7 +263,9 @@ void rep_end(rep_ctx *r)
         stats_end(r);
         free(r->r_rule_counts);
         r->r_rule_counts = NULL;
-    } else if (r->r_format == REP_SARIF)
+    } else if (r->r_format == REP_HTML)
+        rep_html_end(r->r_out, r->r_count, r->r_files);
+    else if (r->r_format == REP_SARIF)
         sarif_end(r);
     else if (r->r_format == REP_GITHUB)
         return;                 /* annotations only: no summary to annotate */

@@ -7,9 +7,9 @@
 
 #include "../engine/engine.h"
 
-typedef enum rep_format { REP_FULL = 1, REP_CONCISE, REP_JSON, REP_SARIF, REP_GITHUB } rep_format;
+typedef enum rep_format { REP_FULL = 1, REP_CONCISE, REP_JSON, REP_SARIF, REP_GITHUB, REP_HTML } rep_format;
 
-/* The format named `name` ("full", "concise", "json", "sarif", "github"), or 0. */
+/* The format named `name` ("full", "concise", "json", "sarif", "github", "html"), or 0. */
 int rep_format_parse(const char *name);
 
 typedef struct rep_ctx {
@@ -40,11 +40,20 @@ void rep_file(rep_ctx *r, finding *f, uint32_t n);
  * formats ignore it (the caller prints it to stderr). */
 void rep_error(rep_ctx *r, int is_error, const char *file, const char *message);
 
-/* Closes the JSON array, writes the SARIF log or the statistics, or prints the summary line of
- * the full format; frees what the context holds. */
+/* rep_file with the file's decoded code objects (the HTML page shows each finding's bytecode and
+ * interleaving from them, SARIF its threadFlows; NULL leaves those out). */
+void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf);
+
+/* Closes the JSON array, writes the SARIF log, the HTML page or the statistics, or prints the
+ * summary line of the full format; frees what the context holds. */
 void rep_end(rep_ctx *r);
 
 /* "3.11" GIL build verdict text for a finding's window, shared with explain. */
 const char *rep_where(const finding *f, char *buf, size_t size);
+
+/* The HTML page (rep_html.c): one self-contained document (inline CSS, no scripts, no fetches). */
+void rep_html_begin(FILE *out);
+void rep_html_file(FILE *out, const eng_kb *kb, const finding *f, uint32_t n, const bc_file *bf);
+void rep_html_end(FILE *out, unsigned long count, unsigned long files);
 
 #endif

@@ -1,0 +1,290 @@
+/* Interleavings: a two-thread schedule that breaks a finding's window (the lost update of a
+ * read-modify-write, the stale value of a read-then-write, the double act of a check-then-act),
+ * built from the finding and the decoded instructions of its code object. */
+#include "engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/strbuf.h"
+
+/* What the schedule needs to know about the statement, read from its instructions. */
+typedef struct shape {
+    const bc_code *sh_bc;
+    uint32_t sh_start;         /* first instruction of the statement */
+    uint32_t sh_read;          /* the read / check (window start) */
+    uint32_t sh_write;         /* the write (window end) */
+    uint32_t sh_switch;        /* A stops after this instruction */
+    int sh_gil;                /* sh_switch is a GIL switch point */
+    long sh_addend;            /* `+ c` of an int constant, when sh_has_addend */
+    int sh_has_addend;
+    const char *sh_method;     /* the method a call in the window calls ("pop"), or NULL */
+} shape;
+
+/* A formatted string in a; on failure "" and *oom set, so a chain of calls is checked once. */
+static const char *text(arena *a, int *oom, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static const char *text(arena *a, int *oom, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    size_t n;
+    char *p;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    n = strlen(buf) + 1;
+    if (!(p = arena_alloc(a, n))) {
+        *oom = 1;
+        return "";
+    }
+    memcpy(p, buf, n);
+    return p;
+}
+
+/* The source line of instruction i: its own, or the last one given before it. */
+static int32_t line_at(const bc_code *bc, uint32_t i)
+{
+    for (;; i--) {
+        if (bc->bc_instrs[i].in_line >= 0)
+            return bc->bc_instrs[i].in_line;
+        if (!i)
+            return -1;
+    }
+}
+
+uint32_t eng_stmt_start(const bc_code *bc, uint32_t i)
+{
+    int32_t line = line_at(bc, i);
+    while (i > 0 && line_at(bc, i - 1) == line && bc->bc_instrs[i - 1].in_sem != SEM_RETURN &&
+           bc->bc_instrs[i - 1].in_sem != SEM_RETURN_CONST && bc->bc_instrs[i - 1].in_sem != SEM_POP &&
+           !(bc->bc_instrs[i - 1].in_flags & OPF_NOFALL))
+        i--;
+    /* the function-entry RESUME belongs to the def line, not to a statement */
+    return i;
+}
+
+/* Index of the instruction at byte offset off, or -1. */
+static int32_t index_at(const bc_code *bc, uint32_t off)
+{
+    int32_t k;
+    if (off / 2 >= bc->bc_nunits || (off & 1))
+        return -1;
+    k = bc->bc_at[off / 2];
+    return k >= 0 && bc->bc_instrs[k].in_offset == off ? k : -1;
+}
+
+/* An int constant pushed by instruction in, into *v. */
+static int int_const(const bc_code *bc, const bc_instr *in, long *v)
+{
+    const pyc_obj *o;
+    if (in->in_sem == SEM_LOAD_INT) {
+        *v = in->in_a;
+        return 1;
+    }
+    if (in->in_sem != SEM_LOAD_CONST || !(o = bc_const(bc, in->in_a)) || o->o_kind != PYC_INT)
+        return 0;
+    if (o->u.o_int < -1000000 || o->u.o_int > 1000000)
+        return 0;
+    *v = (long)o->u.o_int;
+    return 1;
+}
+
+static void read_shape(shape *sh, const finding *f)
+{
+    const bc_code *bc = sh->sh_bc;
+    uint32_t i;
+    sh->sh_switch = sh->sh_read;
+    sh->sh_gil = 0;
+    for (i = sh->sh_read; i < sh->sh_write; i++)
+        if (bc->bc_instrs[i].in_flags & OPF_BREAKER) {
+            sh->sh_switch = i;
+            sh->sh_gil = f->f_nswitch > 0;
+            break;
+        }
+    /* `v + c` or `v += c` with an int constant c right before the add */
+    for (i = sh->sh_read + 1; i < sh->sh_write; i++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        long c;
+        if (in->in_sem == SEM_BINARY && in->in_a % BINOP_INPLACE == BINOP_ADD &&
+            int_const(bc, &bc->bc_instrs[i - 1], &c)) {
+            sh->sh_addend = c;
+            sh->sh_has_addend = 1;
+        }
+    }
+}
+
+/* Appends one step; the steps array is sized for the whole schedule up front. */
+static void step(eng_interleaving *il, char thread, const bc_code *bc, int32_t instr,
+                 const char *opname, const char *sees)
+{
+    eng_step *s = &il->il_steps[il->il_nsteps++];
+    memset(s, 0, sizeof *s);
+    s->st_thread = thread;
+    s->st_instr = instr;
+    s->st_offset = instr >= 0 ? bc->bc_instrs[instr].in_offset : 0;
+    s->st_opname = instr >= 0 ? bc_opname(bc, &bc->bc_instrs[instr]) : opname;
+    s->st_sees = sees;
+}
+
+/* What each thread sees at instruction i of a run of the statement. */
+typedef struct seen {
+    const char *se_read;       /* at the read / check */
+    const char *se_write;      /* at the write */
+} seen;
+
+/* Thread `t` runs instructions [from, to] of the statement. */
+static void run(eng_interleaving *il, const shape *sh, char t, uint32_t from, uint32_t to,
+                const seen *s)
+{
+    uint32_t i;
+    for (i = from; i <= to; i++)
+        step(il, t, sh->sh_bc, (int32_t)i, NULL,
+             i == sh->sh_read ? s->se_read : i == sh->sh_write ? s->se_write : NULL);
+}
+
+/* The method name a call in the window calls, copied (co_names strings are not terminated). */
+static const char *method_name(arena *a, int *oom_, const shape *sh)
+{
+    const pyc_obj *n;
+    uint32_t i;
+    const char *found = NULL;
+    int oom = 0;
+    for (i = sh->sh_start; i <= sh->sh_write; i++) {
+        const bc_instr *in = &sh->sh_bc->bc_instrs[i];
+        if (in->in_sem == SEM_LOAD_ATTR && (n = bc_name(sh->sh_bc, in->in_a)) &&
+            n->o_kind == PYC_STR)
+            found = text(a, &oom, "%.*s", (int)n->u.o_str.len, n->u.o_str.s);
+    }
+    *oom_ |= oom;
+    return found;
+}
+
+int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, arena *a)
+{
+    shape sh;
+    int32_t lo, hi;
+    const char *t = f->f_target && *f->f_target ? f->f_target : "the state";
+    seen sa, sb;
+    uint32_t cap;
+    char kind;
+    int oom = 0;
+
+    memset(out, 0, sizeof *out);
+    memset(&sh, 0, sizeof sh);
+    if (!strcmp(f->f_rule, "GIL000") || !strcmp(f->f_rule, "GIL301") || f->f_first >= f->f_last)
+        return G_EBAD;
+    lo = index_at(bc, f->f_first);
+    hi = index_at(bc, f->f_last);
+    if (lo < 0 || hi < 0 || lo >= hi)
+        return G_EBAD;
+    sh.sh_bc = bc;
+    sh.sh_read = (uint32_t)lo;
+    sh.sh_write = (uint32_t)hi;
+    sh.sh_start = eng_stmt_start(bc, (uint32_t)lo);
+    read_shape(&sh, f);
+    sh.sh_method = method_name(a, &oom, &sh);
+    cap = 2 * (sh.sh_write - sh.sh_start + 1) + 2;
+    if (!(out->il_steps = arena_array(a, cap, sizeof *out->il_steps)))
+        return G_ENOMEM;
+    out->il_switch_at = bc->bc_instrs[sh.sh_switch].in_offset;
+    out->il_gil = sh.sh_gil;
+    kind = !strncmp(f->f_rule, "GIL10", 5) && strcmp(f->f_rule, "GIL105") ? 'r' :
+           !strcmp(f->f_rule, "GIL105") ? 's' : !strcmp(f->f_rule, "GIL202") ? 'i' : 'c';
+
+    if (kind == 'r') {                         /* read-modify-write: both read, one write lost */
+        const char *v0, *v1, *v2;
+        if (sh.sh_has_addend) {
+            v0 = "0";
+            v1 = text(a, &oom, "%ld", sh.sh_addend);
+            v2 = text(a, &oom, "%ld", 2 * sh.sh_addend);
+        } else {
+            v0 = "v";
+            v1 = "f(v)";
+            v2 = "f(f(v))";
+        }
+        out->il_kind = "lost-update";
+        sa.se_read = sb.se_read = text(a, &oom, "reads %s = %s", t, v0);
+        sa.se_write = sb.se_write = text(a, &oom, "writes %s = %s", t, v1);
+        run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
+        run(out, &sh, 'B', sh.sh_start, sh.sh_write, &sb);
+        run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
+        out->il_final = text(a, &oom, "%s = %s: B's update is lost", t, v1);
+        out->il_expected = text(a, &oom, "%s = %s (the two updates one after the other)", t, v2);
+    } else if (kind == 's') {                  /* read-then-write: A writes back a stale value */
+        out->il_kind = "stale-read";
+        sa.se_read = "reads x (the item as it is now)";
+        sa.se_write = text(a, &oom, "writes x into %s: a value the item it read no longer has", t);
+        run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
+        step(out, 'B', bc, -1, "another write", "changes the item A read: it is now y");
+        run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
+        out->il_final = text(a, &oom, "%s got x, but the item it copies is y: B's write is lost for it",
+                             t);
+        out->il_expected = text(a, &oom, "%s gets the item's value at the time (x before B's write, "
+                                "y after it)", t);
+    } else if (kind == 'i') {                  /* lazy init: both see None, both create */
+        out->il_kind = "double-init";
+        sa.se_read = sb.se_read = text(a, &oom, "checks %s: None", t);
+        sa.se_write = text(a, &oom, "stores its own new object in %s (replacing B's)", t);
+        sb.se_write = text(a, &oom, "stores a new object in %s", t);
+        run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
+        run(out, &sh, 'B', sh.sh_start, sh.sh_write, &sb);
+        run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
+        out->il_final = text(a, &oom, "two objects were created; %s holds A's and B's was handed out "
+                             "and lost", t);
+        out->il_expected = "one object, created by whichever thread checks first";
+    } else {                                   /* check-then-act: both pass the check, both act */
+        const bc_instr *w = &bc->bc_instrs[sh.sh_write];
+        const bc_instr *c = &bc->bc_instrs[sh.sh_read];
+        const char *cond = c->in_sem == SEM_CONTAINS ? (c->in_a ? "the key is absent"
+                                                                : "the key is present")
+                                                     : "the test passes";
+        out->il_kind = "check-then-act";
+        sa.se_read = sb.se_read = text(a, &oom, "checks: %s", cond);
+        if (w->in_sem == SEM_STORE_SUBSCR) {
+            sb.se_write = text(a, &oom, "inserts %s = B's value", t);
+            sa.se_write = text(a, &oom, "inserts %s = A's value, overwriting B's", t);
+            out->il_final = text(a, &oom, "%s = A's value: both inserted, B's insert is lost", t);
+            out->il_expected = "the second thread sees the key and does not insert";
+        } else if (w->in_sem == SEM_DELETE_SUBSCR) {
+            sb.se_write = text(a, &oom, "deletes %s", t);
+            sa.se_write = text(a, &oom, "deletes %s again: KeyError", t);
+            out->il_final = "A's delete raises KeyError: B already deleted the key";
+            out->il_expected = "the second thread sees the key is gone and does nothing";
+        } else if (w->in_sem == SEM_SUBSCR) {
+            sa.se_write = text(a, &oom, "reads %s: KeyError", t);
+            out->il_final = "A's read raises KeyError: another thread deleted the key after the "
+                            "check";
+            out->il_expected = "the read sees the key the check saw";
+        } else {
+            const char *m = sh.sh_method ? sh.sh_method : "the call";
+            sb.se_write = text(a, &oom, "calls %s() on %s", m, t);
+            sa.se_write = text(a, &oom, "calls %s() on %s, which B already changed", m, t);
+            out->il_final = text(a, &oom, "%s() runs twice on a state the check no longer describes "
+                                 "(pop from an emptied list raises)", m);
+            out->il_expected = "the second thread's check sees the first one's action";
+        }
+        run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
+        if (w->in_sem == SEM_SUBSCR)
+            step(out, 'B', bc, -1, "another delete", "deletes the key");
+        else
+            run(out, &sh, 'B', sh.sh_start, sh.sh_write, &sb);
+        run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
+    }
+    {
+        uint32_t i;
+        for (i = 0; i + 1 < out->il_nsteps; i++)
+            out->il_steps[i].st_switch = out->il_steps[i].st_thread != out->il_steps[i + 1].st_thread;
+        for (i = 0; i < out->il_nsteps; i++)
+            if (!out->il_steps[i].st_opname)
+                return G_ENOMEM;
+    }
+    return oom ? G_ENOMEM : G_OK;
+}

@@ -1,0 +1,423 @@
+/* The explanation of one statement as text or JSON: bytecode with the shared accesses and switch
+ * points marked, the verdict per version, the interleaving and the fix. */
+#include "explain.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../bytecode/bytecode.h"
+#include "../common/err.h"
+#include "../input/input.h"
+#include "../report/report.h"
+
+/* Does the instruction read or write state another thread can see (by its kind)? */
+static int touches_shared(const bc_instr *in)
+{
+    switch (in->in_sem) {
+    case SEM_LOAD_GLOBAL: case SEM_STORE_GLOBAL: case SEM_DELETE_GLOBAL: case SEM_LOAD_DEREF:
+    case SEM_STORE_DEREF: case SEM_DELETE_DEREF: case SEM_LOAD_ATTR: case SEM_STORE_ATTR:
+    case SEM_DELETE_ATTR: case SEM_SUBSCR: case SEM_STORE_SUBSCR: case SEM_DELETE_SUBSCR:
+    case SEM_SLICE: case SEM_STORE_SLICE: case SEM_CONTAINS: case SEM_CALL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* "read", "write", "check" for the window's ends, "shared" for other accesses, or NULL. */
+static const char *mark_of(const finding *f, const bc_instr *in)
+{
+    if (f && in->in_offset == f->f_first && f->f_first != f->f_last)
+        return f->f_rel_what && !strcmp(f->f_rel_what, "check") ? "check" : "read";
+    if (f && in->in_offset == f->f_last)
+        return "write";
+    return touches_shared(in) ? "shared" : NULL;
+}
+
+typedef struct view {
+    const exp_run *v_run;
+    int32_t v_code;            /* code index, -1 when the statement was not found */
+    uint32_t v_lo, v_hi;       /* its instructions */
+    const finding *v_f;        /* the finding explaining it, or NULL (atomic) */
+} view;
+
+static void view_of(view *v, const exp_target *t, const exp_run *r)
+{
+    memset(v, 0, sizeof *v);
+    v->v_run = r;
+    v->v_code = r->er_bf ? exp_find_code(r, t->et_func, t->et_l0, t->et_l1) : -1;
+    if (v->v_code < 0 || !exp_line_range(r, v->v_code, t->et_l0, t->et_l1, &v->v_lo, &v->v_hi)) {
+        v->v_code = -1;
+        return;
+    }
+    v->v_f = exp_pick(r, v->v_code, t->et_l0, t->et_l1);
+}
+
+static const char *verdict_of(const view *v)
+{
+    if (v->v_run->er_syntax)
+        return "syntax-error";
+    if (v->v_code < 0)
+        return "not-found";
+    return v->v_f ? "not-atomic" : "atomic";
+}
+
+/* The view whose verdict stands for free-threaded builds: the newest bytecode analysed (3.13t and
+ * 3.14t run the bytecode of their version; the engine's verdicts already count them). */
+static const view *newest(const view *views, int n)
+{
+    int k, best = 0;
+    for (k = 1; k < n; k++)
+        if (views[k].v_run->er_minor > views[best].v_run->er_minor)
+            best = k;
+    return &views[best];
+}
+
+static const char *version_key(int minor, char *buf, size_t size)
+{
+    snprintf(buf, size, "3.%d", minor);
+    return buf;
+}
+
+/* The finding's message with its "line N" references moved to the lines the user sees (a
+ * snippet's module has a few lines of wrapping before it). */
+static const char *user_message(const finding *f, const exp_target *t, arena *a)
+{
+    const char *p = f->f_message, *hit;
+    strbuf sb;
+    char *out;
+    if (t->et_l0 == t->et_shown_line)
+        return f->f_message;
+    sb_init(&sb);
+    while ((hit = strstr(p, "line "))) {
+        char *end;
+        long n = strtol(hit + 5, &end, 10);
+        sb_putn(&sb, p, (size_t)(hit - p));
+        if (end == hit + 5) {
+            sb_puts(&sb, "line ");
+            p = hit + 5;
+            continue;
+        }
+        sb_printf(&sb, "line %ld", n - t->et_l0 + t->et_shown_line);
+        p = end;
+    }
+    sb_puts(&sb, p);
+    out = sb.sb_failed ? NULL : arena_alloc(a, sb.sb_len + 1);
+    if (out)
+        memcpy(out, sb.sb_buf, sb.sb_len + 1);
+    sb_free(&sb);
+    return out ? out : f->f_message;
+}
+
+/***** JSON *****/
+
+static json_t *json_opt(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int write_json(FILE *out, const exp_target *t, const view *views, int n, const eng_kb *kb,
+                      arena *a)
+{
+    const view *v = &views[0];
+    const finding *f = v->v_f;
+    const bc_code *bc = v->v_code >= 0 ? &v->v_run->er_bf->bf_codes[v->v_code] : NULL;
+    json_t *o = json_object(), *sp = json_object(), *verd = json_object(), *code = json_array();
+    json_t *ilv = json_array(), *ft = json_array();
+    const eng_rule *er = f ? rule_find(kb, f->f_rule) : NULL;
+    eng_interleaving il;
+    char key[16], buf[256];
+    uint32_t i;
+    int k;
+
+    json_object_set_new(o, "statement", json_string(t->et_text));
+    json_object_set_new(o, "python", json_string(version_key(v->v_run->er_minor, key, sizeof key)));
+    json_object_set_new(o, "verdict", json_string(verdict_of(v)));
+    if (v->v_run->er_syntax) {
+        json_t *se = json_object();
+        json_object_set_new(se, "line", json_integer(v->v_run->er_syntax_line - t->et_l0 +
+                                                     t->et_shown_line));
+        json_object_set_new(se, "message", json_string(v->v_run->er_msg));
+        json_object_set_new(o, "syntax_error", se);
+    }
+    json_object_set_new(o, "rule", f ? json_string(f->f_rule) : json_null());
+    json_object_set_new(o, "reason", json_opt(f ? exp_reason(f->f_rule) : NULL));
+    json_object_set_new(o, "message", json_opt(f ? user_message(f, t, a) : NULL));
+    if (f) {
+        json_t *w = json_array();
+        json_array_append_new(w, json_integer(f->f_first));
+        json_array_append_new(w, json_integer(f->f_last));
+        json_object_set_new(o, "window", w);
+    } else {
+        json_object_set_new(o, "window", json_null());
+    }
+    for (k = 0; k < n; k++) {
+        const view *u = &views[k];
+        json_t *pts = json_array();
+        if (u->v_f)
+            for (i = 0; i < u->v_f->f_nswitch; i++)
+                json_array_append_new(pts, json_integer(u->v_f->f_switch[i]));
+        version_key(u->v_run->er_minor, key, sizeof key);
+        json_object_set_new(sp, key, pts);
+        json_object_set_new(verd, key, json_string(verdict_of(u)));
+    }
+    if (f && bc)
+        for (i = v->v_lo; i <= v->v_hi; i++)
+            if (bc->bc_instrs[i].in_offset >= f->f_first && bc->bc_instrs[i].in_offset < f->f_last)
+                json_array_append_new(ft, json_integer(bc->bc_instrs[i].in_offset));
+    json_object_set_new(sp, "free-threaded", ft);
+    json_object_set_new(o, "switch_points", sp);
+    json_object_set_new(verd, "free-threaded", json_string(verdict_of(newest(views, n))));
+    json_object_set_new(o, "verdicts", verd);
+    if (bc) {
+        for (i = v->v_lo; i <= v->v_hi; i++) {
+            const bc_instr *in = &bc->bc_instrs[i];
+            json_t *j = json_object();
+            const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
+            json_object_set_new(j, "offset", json_integer(in->in_offset));
+            json_object_set_new(j, "opname", json_string(bc_opname(bc, in)));
+            json_object_set_new(j, "arg", in->in_hasarg ? json_integer(in->in_arg) : json_null());
+            json_object_set_new(j, "argval", json_opt(av));
+            json_object_set_new(j, "sem", json_string(exp_sem_name(in->in_sem)));
+            json_object_set_new(j, "a", json_integer(in->in_a));
+            json_object_set_new(j, "b", json_integer(in->in_b));
+            json_object_set_new(j, "line", in->in_line >= 0 ? json_integer(in->in_line - t->et_l0 +
+                                                                          t->et_shown_line)
+                                                           : json_null());
+            json_object_set_new(j, "access", json_opt(mark));
+            json_object_set_new(j, "gil_switch", json_boolean(in->in_flags & OPF_BREAKER));
+            json_array_append_new(code, j);
+        }
+    }
+    json_object_set_new(o, "bytecode", code);
+    if (f && bc && !eng_interleave(&il, f, bc, a)) {
+        for (i = 0; i < il.il_nsteps; i++) {
+            const eng_step *s = &il.il_steps[i];
+            json_t *j = json_object();
+            char th[2] = { s->st_thread, 0 };
+            json_object_set_new(j, "thread", json_string(th));
+            json_object_set_new(j, "offset", s->st_instr >= 0 ? json_integer(s->st_offset)
+                                                              : json_null());
+            json_object_set_new(j, "opname", json_string(s->st_opname));
+            json_object_set_new(j, "sees", json_opt(s->st_sees));
+            json_object_set_new(j, "switch", json_boolean(s->st_switch));
+            json_array_append_new(ilv, j);
+        }
+        json_object_set_new(o, "interleaving", ilv);
+        json_object_set_new(o, "interleaving_kind", json_string(il.il_kind));
+        json_object_set_new(o, "final", json_string(il.il_final));
+        json_object_set_new(o, "expected", json_string(il.il_expected));
+        json_object_set_new(o, "switch_after", json_integer(il.il_switch_at));
+        json_object_set_new(o, "switch_on_gil_build", json_boolean(il.il_gil));
+    } else {
+        json_decref(ilv);
+        json_object_set_new(o, "interleaving", json_null());
+    }
+    json_object_set_new(o, "fix", json_opt(er ? er->r_fix : NULL));
+    if (t->et_run) {
+        json_t *r = json_object();
+        json_object_set_new(r, "executed", json_true());
+        json_object_set_new(r, "python", json_string("3.11 (embedded)"));
+        json_object_set_new(r, "threads", json_integer(t->et_run_threads));
+        json_object_set_new(r, "calls_per_thread", json_integer(t->et_run_iterations));
+        json_object_set_new(r, "switch_interval", json_real(1e-6));
+        json_object_set_new(r, "sequential_total", json_integer(t->et_run->rr_sequential));
+        json_object_set_new(r, "threaded_total", json_integer(t->et_run->rr_threaded));
+        json_object_set_new(r, "lost_updates", json_integer(t->et_run->rr_sequential -
+                                                            t->et_run->rr_threaded));
+        json_object_set_new(r, "exceptions_sequential", json_integer(t->et_run->rr_errors_seq));
+        json_object_set_new(r, "exceptions_threaded", json_integer(t->et_run->rr_errors_thr));
+        json_object_set_new(o, "run", r);
+    }
+    if (json_dumpf(o, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) < 0) {
+        json_decref(o);
+        return G_EIO;
+    }
+    fputc('\n', out);
+    json_decref(o);
+    return G_OK;
+}
+
+/***** text *****/
+
+static void write_bytecode(FILE *out, const view *v, const exp_target *t)
+{
+    const bc_code *bc = &v->v_run->er_bf->bf_codes[v->v_code];
+    const finding *f = v->v_f;
+    char buf[256];
+    uint32_t i;
+    fprintf(out, "Bytecode (Python 3.%d):\n\n", v->v_run->er_minor);
+    fprintf(out, "  line  offset  instruction               argument        access   switch after it "
+            "(GIL 3.%d / free-threaded)\n", v->v_run->er_minor);
+    for (i = v->v_lo; i <= v->v_hi; i++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
+        int in_window = f && in->in_offset >= f->f_first && in->in_offset < f->f_last;
+        if (!in->in_hasarg && (in->in_sem == SEM_COPY || in->in_sem == SEM_SWAP ||
+                               in->in_sem == SEM_ROT))
+            av = NULL;   /* DUP_TOP, ROT_TWO: the depth is the opcode's, not an argument */
+        char line[16] = "";
+        if (in->in_line >= 0 && (i == v->v_lo || in->in_line != bc->bc_instrs[i - 1].in_line))
+            snprintf(line, sizeof line, "%d", in->in_line - t->et_l0 + t->et_shown_line);
+        {
+            char sw[64];
+            snprintf(sw, sizeof sw, "%s%s%s",
+                     in->in_flags & OPF_BREAKER ? "GIL" : "",
+                     (in->in_flags & OPF_BREAKER) && in_window ? ", " : "",
+                     in_window ? "free-threaded" : "");
+            fprintf(out, "  %4s  %6u  %-24s  %-14.14s  %-7s  %s\n", line, in->in_offset,
+                    bc_opname(bc, in), av ? av : "", mark ? mark : "", sw);
+        }
+    }
+    fputs("\n  access: read / check / write = the finding's window; shared = other shared state.\n"
+          "  switch after it: where the interpreter can hand over to another thread -- on a GIL\n"
+          "  build of this version (its eval-breaker checks and calls), and on a free-threaded\n"
+          "  build at every instruction boundary (threads run in parallel; marked in the window).\n\n",
+          out);
+}
+
+static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
+{
+    uint32_t i;
+    fprintf(out, "A schedule that %s (%s):\n\n",
+            !strcmp(il->il_kind, "lost-update") ? "loses an update" : "breaks it",
+            il->il_gil ? "possible on a GIL build of this version and on free-threaded builds"
+                       : "free-threaded builds; on a GIL build of this version only if Python "
+                         "code (__eq__, __hash__, a property, __del__) runs inside the window");
+    (void)minor;
+    fprintf(out, "  step  %-40s  %s\n", "Thread A", "Thread B");
+    for (i = 0; i < il->il_nsteps; i++) {
+        const eng_step *s = &il->il_steps[i];
+        char cell[160];
+        if (s->st_instr >= 0)
+            snprintf(cell, sizeof cell, "%u %s%s%s", s->st_offset, s->st_opname,
+                     s->st_sees ? ": " : "", s->st_sees ? s->st_sees : "");
+        else
+            snprintf(cell, sizeof cell, "(%s) %s", s->st_opname, s->st_sees ? s->st_sees : "");
+        if (s->st_thread == 'A')
+            fprintf(out, "  %4u  %-40s\n", i + 1, cell);
+        else
+            fprintf(out, "  %4u  %-40s  %s\n", i + 1, "", cell);
+        if (s->st_switch)
+            fprintf(out, "        %s\n", "------------------ thread switch ------------------");
+    }
+    fprintf(out, "\n  Final: %s.\n  One after the other: %s.\n\n", il->il_final, il->il_expected);
+}
+
+/* The window's instructions of one version on one line, a GIL switch point starred. */
+static void window_line(FILE *out, const view *u)
+{
+    const bc_code *bc = &u->v_run->er_bf->bf_codes[u->v_code];
+    uint32_t i;
+    fputs("\n        window:", out);
+    for (i = u->v_lo; i <= u->v_hi; i++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        if (in->in_offset < u->v_f->f_first || in->in_offset > u->v_f->f_last)
+            continue;
+        fprintf(out, " %s%s", bc_opname(bc, in),
+                (in->in_flags & OPF_BREAKER) && in->in_offset < u->v_f->f_last ? "*" : "");
+    }
+}
+
+static int write_text(FILE *out, const exp_target *t, const view *views, int n, const eng_kb *kb,
+                      arena *a)
+{
+    const view *v = &views[0];
+    const finding *f = v->v_f;
+    const eng_rule *er = f ? rule_find(kb, f->f_rule) : NULL;
+    eng_interleaving il;
+    char where[512];
+    int k;
+
+    fprintf(out, "Statement:\n\n");
+    {
+        const char *p = t->et_text;
+        while (*p) {
+            size_t len = strcspn(p, "\n");
+            fprintf(out, "    %.*s\n", (int)len, p);
+            p += len + (p[len] == '\n');
+        }
+    }
+    fputc('\n', out);
+    if (v->v_run->er_syntax) {
+        fprintf(out, "Python 3.%d cannot compile it: line %d: %s\n", v->v_run->er_minor,
+                v->v_run->er_syntax_line - t->et_l0 + t->et_shown_line, v->v_run->er_msg);
+        return G_OK;
+    }
+    if (v->v_code < 0) {
+        fprintf(out, "No bytecode on that line for Python 3.%d.\n", v->v_run->er_minor);
+        return G_OK;
+    }
+    write_bytecode(out, v, t);
+    if (f) {
+        fprintf(out, "Verdict: NOT ATOMIC -- %s (%s %s).\n  %s\n", exp_reason(f->f_rule),
+                f->f_rule, er ? er->r_name : "", user_message(f, t, a));
+        fprintf(out, "  Shows %s.\n\n", rep_where(f, where, sizeof where));
+    } else {
+        fprintf(out, "Verdict: ATOMIC -- no other thread can come between the parts of this "
+                "statement that touch shared state (one instruction does the shared read or "
+                "write).\n\n");
+    }
+    if (n > 1) {
+        fprintf(out, "Per version:\n");
+        for (k = 0; k < n; k++) {
+            const view *u = &views[k];
+            uint32_t i;
+            fprintf(out, "  3.%-3d %-11s", u->v_run->er_minor, verdict_of(u));
+            if (u->v_f) {
+                fprintf(out, " GIL switch points in the window:");
+                if (!u->v_f->f_nswitch)
+                    fprintf(out, " none");
+                for (i = 0; i < u->v_f->f_nswitch; i++)
+                    fprintf(out, " %u", u->v_f->f_switch[i]);
+                window_line(out, u);
+            }
+            fputc('\n', out);
+        }
+        fprintf(out, "  free-threaded %s\n  (window: the instructions from the read or check to "
+                "the write; * = a GIL build\n  of that version can switch threads after it)\n\n",
+                verdict_of(newest(views, n)));
+    }
+    if (f && !eng_interleave(&il, f, &v->v_run->er_bf->bf_codes[v->v_code], a))
+        write_interleaving(out, &il, v->v_run->er_minor);
+    if (er && er->r_fix)
+        fprintf(out, "Fix:\n\n%s\n", er->r_fix);
+    if (t->et_run) {
+        const in_run_result *r = t->et_run;
+        fprintf(out, "\nRunning it (--run: the code WAS EXECUTED, in the embedded CPython 3.11, a GIL "
+                "build;\n%d threads x %ld calls, sys.setswitchinterval(1e-6)):\n"
+                "  state total after the calls in one thread: %lld\n"
+                "  state total after the calls in %d threads:  %lld\n"
+                "  lost updates: %lld\n", t->et_run_threads, t->et_run_iterations,
+                r->rr_sequential, t->et_run_threads, r->rr_threaded,
+                r->rr_sequential - r->rr_threaded);
+        if (r->rr_errors_seq || r->rr_errors_thr)
+            fprintf(out, "  exceptions: %ld in one thread, %ld in threads%s%s\n", r->rr_errors_seq,
+                    r->rr_errors_thr, r->rr_first_error[0] ? " (first: " : "",
+                    r->rr_first_error[0] ? r->rr_first_error : "");
+        if (r->rr_first_error[0])
+            fputs("  )\n", out);
+        if (r->rr_sequential == r->rr_threaded)
+            fputs("  Nothing was lost in this run.  That does not make it atomic: a race need not "
+                  "show\n  in every run, and the verdict above is what the bytecode allows.\n", out);
+    }
+    return G_OK;
+}
+
+int exp_write(FILE *out, int json, const exp_target *t, const exp_run *runs, int n,
+              const eng_kb *kb, arena *a, diag_ctx *d)
+{
+    view views[EXP_MAX_VERSIONS];
+    int k, rc;
+    if (n < 1 || n > EXP_MAX_VERSIONS)
+        return diag_add(d, G_EUSAGE, NULL, -1, "explain: 1 to %d versions", EXP_MAX_VERSIONS);
+    for (k = 0; k < n; k++)
+        view_of(&views[k], t, &runs[k]);
+    rc = json ? write_json(out, t, views, n, kb, a) : write_text(out, t, views, n, kb, a);
+    if (rc)
+        return diag_add(d, rc, NULL, -1, "cannot write the explanation");
+    if (views[0].v_run->er_syntax || views[0].v_code < 0)
+        return 2;
+    return views[0].v_f ? 1 : 0;
+}

@@ -1,0 +1,440 @@
+"""Tests of `gilcheck explain` and `gilcheck table`: the FAQ's classification on every Python
+version present, the JSON shape, every rule's examples, and the interleavings replayed on a tiny
+model of the stack machine (the interleaved run must end differently from the sequential one).
+
+usage: python3 tests/explain/test_explain.py PATH/TO/gilcheck
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import gen_rule_docs  # noqa: E402  (the rules' YAML reader)
+
+GILCHECK = None
+
+# docs.python.org/3/faq/library.html, "What kinds of global value mutation are thread-safe?"
+FAQ_ATOMIC = ["L.append(x)", "L1.extend(L2)", "x = L[i]", "x = L.pop()", "L1[i:j] = L2",
+              "L.sort()", "x = y", "x.field = y", "D[x] = y", "D1.update(D2)", "D.keys()"]
+FAQ_NOT_ATOMIC = ["i = i+1", "L.append(L[-1])", "L[i] = L[j]", "D[x] = D[x] + 1"]
+
+
+def pyenv_versions():
+    """Minor versions with an interpreter here (pyenv 3.6-3.13, pyodide 3.14), plus 3.11."""
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    found = {11}
+    for m in range(6, 14):
+        if glob.glob(os.path.join(root, "versions", "3.%d.*" % m, "bin", "python3")):
+            found.add(m)
+    if os.path.isdir(os.path.join(ROOT, "tools", "node", "node_modules", "pyodide")):
+        found.add(14)
+    return sorted(found)
+
+
+VERSIONS = pyenv_versions()
+
+
+def run(*args):
+    p = subprocess.run([GILCHECK] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, timeout=600)
+    return p.returncode, p.stdout, p.stderr
+
+
+def explain_json(*args):
+    rc, out, err = run("explain", "--format", "json", *args)
+    if rc not in (0, 1, 2) or not out.startswith("{"):
+        raise AssertionError("explain %r failed (%d): %s" % (args, rc, err))
+    return rc, json.loads(out)
+
+
+def vlist(minors):
+    return ",".join("3.%d" % m for m in minors)
+
+
+class Table(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        rc, out, err = run("table", "--format", "json", "--python-version", vlist(VERSIONS))
+        if rc != 0:
+            raise AssertionError("table failed: %s" % err)
+        cls.rows = json.loads(out)
+
+    def test_faq_rows_spelled_as_the_faq(self):
+        faq = [r["code"] for r in self.rows if r["source"] == "faq"]
+        self.assertEqual(faq, FAQ_ATOMIC + FAQ_NOT_ATOMIC)
+
+    def test_faq_classification_on_every_version(self):
+        for r in self.rows:
+            if r["source"] != "faq":
+                continue
+            want = "atomic" if r["code"] in FAQ_ATOMIC else "not-atomic"
+            keys = ["3.%d" % m for m in VERSIONS] + ["free-threaded"]
+            self.assertEqual(sorted(r["verdicts"]), sorted(keys), r)
+            for k in keys:
+                self.assertEqual(r["verdicts"][k], want, "%s on %s" % (r["code"], k))
+            self.assertEqual(r["rule"] is None, want == "atomic", r)
+
+    def test_threadsafety_examples_match_the_page(self):
+        rows = [r for r in self.rows if r["source"] == "threadsafety"]
+        self.assertGreaterEqual(len(rows), 15)
+        for r in rows:
+            for k, v in r["verdicts"].items():
+                self.assertEqual(v, r["documented"], "%s on %s" % (r["code"], k))
+
+    def test_rules_of_the_not_atomic_rows(self):
+        rules = {r["code"]: r["rule"] for r in self.rows}
+        self.assertEqual(rules["i = i+1"], "GIL101")
+        self.assertEqual(rules["D[x] = D[x] + 1"], "GIL104")
+        self.assertEqual(rules["L.append(L[-1])"], "GIL105")
+        self.assertEqual(rules["L[i] = L[j]"], "GIL105")
+        self.assertEqual(rules["if key in d:\n    del d[key]"], "GIL201")
+
+    def test_gil_switch_only_before_3_10_for_plain_rmw(self):
+        # docs/switch-points.md, measured: D[k] = D[k] + 1 loses updates on 3.6-3.9 only
+        row = [r for r in self.rows if r["code"] == "D[x] = D[x] + 1"][0]
+        for m in VERSIONS:
+            self.assertEqual(row["gil_switch"]["3.%d" % m], m <= 9, m)
+
+    def test_text_and_markdown(self):
+        rc, out, err = run("table", "--python-version", "3.11")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("D[x] = D[x] + 1", out)
+        self.assertIn("free-threaded", out)
+        rc, out, err = run("table", "--format", "markdown", "--python-version", "3.11")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("| `D[x] = D[x] + 1` | not-atomic | **no** | **no** | GIL104 |", out)
+        rc, out, err = run("table", "--format", "yaml")
+        self.assertEqual(rc, 2)
+        self.assertIn("--format takes text, markdown or json", err)
+
+
+# A tiny stack machine over the version-neutral instruction kinds explain reports ("sem").
+class Unsupported(Exception):
+    pass
+
+
+class Machine:
+    def __init__(self, code, ints):
+        self.by_offset = {i["offset"]: i for i in code}
+        self.globals = {}
+        self.heap = {}
+        self.ints = ints
+
+    def load_name(self, name):
+        if name in self.globals:
+            return self.globals[name]
+        return 0 if name in self.ints else ("obj", name)
+
+    def step(self, stack, ins):
+        sem, val = ins["sem"], ins["argval"]
+        if sem in ("nop", "precall", "to_bool"):
+            return
+        if sem == "push_null":
+            stack.append(None)
+        elif sem in ("load_global", "load_name", "load_deref"):
+            if ins["b"] & 1 and ins["b"] & 2:
+                stack.append(None)
+            stack.append(self.load_name(val))
+            if ins["b"] & 1 and not ins["b"] & 2:
+                stack.append(None)
+        elif sem in ("store_global", "store_name", "store_deref"):
+            self.globals[val] = stack.pop()
+        elif sem == "load_const":
+            stack.append(int(val) if val.lstrip("-").isdigit() else val)
+        elif sem == "load_int":
+            stack.append(int(val))
+        elif sem == "binary":
+            b, a = stack.pop(), stack.pop()
+            if val in ("+", "+="):
+                stack.append(a + b)
+            else:
+                raise Unsupported(val)
+        elif sem == "subscr":
+            k, o = stack.pop(), stack.pop()
+            stack.append(self.heap.get((o, k), 0))
+        elif sem == "store_subscr":
+            k, o, v = stack.pop(), stack.pop(), stack.pop()
+            self.heap[(o, k)] = v
+        elif sem == "load_attr":
+            if ins["b"]:
+                raise Unsupported("method")
+            o = stack.pop()
+            stack.append(self.heap.get((o, val), 0))
+        elif sem == "store_attr":
+            o, v = stack.pop(), stack.pop()
+            self.heap[(o, val)] = v
+        elif sem == "copy":
+            stack.append(stack[-int(val)])
+        elif sem == "swap":
+            n = int(val)
+            stack[-1], stack[-n] = stack[-n], stack[-1]
+        elif sem == "rot":
+            n = int(val)
+            v = stack.pop()
+            stack.insert(len(stack) - (n - 1), v)
+        elif sem == "dup_two":
+            stack.extend(stack[-2:])
+        else:
+            raise Unsupported(sem)
+
+    def state(self):
+        return dict(self.globals), dict(self.heap)
+
+
+def replay(doc, ints):
+    """(interleaved state, sequential state) of the explained statement's interleaving."""
+    steps = doc["interleaving"]
+    inter = Machine(doc["bytecode"], ints)
+    stacks = {"A": [], "B": []}
+    for s in steps:
+        inter.step(stacks[s["thread"]], inter.by_offset[s["offset"]])
+    seq = Machine(doc["bytecode"], ints)
+    for t in ("A", "B"):
+        stack = []
+        for s in steps:
+            if s["thread"] == t:
+                seq.step(stack, seq.by_offset[s["offset"]])
+    return inter.state(), seq.state()
+
+
+RMW_SNIPPETS = [
+    ("i = i+1", {"i"}),
+    ("D[x] = D[x] + 1", set()),
+    ("count += 1", {"count"}),
+    ("o.n += 1", set()),
+    ("D[k] += 1", set()),
+    ("lst[i] = lst[i] + 1", set()),
+]
+
+
+class Explain(unittest.TestCase):
+    def test_json_shape(self):
+        vs = [m for m in (9, 12) if m in VERSIONS]
+        rc, doc = explain_json("-c", "D[x] = D[x] + 1", "--python-version", vlist([11] + vs))
+        self.assertEqual(rc, 1)
+        for key in ("verdict", "rule", "window", "switch_points", "interleaving", "fix"):
+            self.assertIn(key, doc)
+        self.assertEqual(doc["verdict"], "not-atomic")
+        self.assertEqual(doc["rule"], "GIL104")
+        first, last = doc["window"]
+        self.assertLess(first, last)
+        self.assertEqual(sorted(doc["switch_points"]),
+                         sorted(["3.%d" % m for m in [11] + vs] + ["free-threaded"]))
+        self.assertEqual(doc["switch_points"]["3.11"], [])
+        if 9 in vs:
+            self.assertTrue(doc["switch_points"]["3.9"])
+        self.assertTrue(doc["switch_points"]["free-threaded"])
+        for off in doc["switch_points"]["free-threaded"]:
+            self.assertTrue(first <= off < last)
+        for s in doc["interleaving"]:
+            self.assertEqual(sorted(s), ["offset", "opname", "sees", "switch", "thread"])
+            self.assertIn(s["thread"], ("A", "B"))
+        self.assertEqual(doc["interleaving"][0]["thread"], "A")
+        self.assertIn("D[x] = 1", doc["final"])
+        self.assertIn("D[x] = 2", doc["expected"])
+        self.assertTrue(doc["fix"])
+        marks = [i["access"] for i in doc["bytecode"]]
+        self.assertEqual(marks.count("read"), 1)
+        self.assertEqual(marks.count("write"), 1)
+
+    def test_atomic_statement(self):
+        rc, doc = explain_json("-c", "D[x] = y")
+        self.assertEqual(rc, 0)
+        self.assertEqual(doc["verdict"], "atomic")
+        self.assertIsNone(doc["rule"])
+        self.assertIsNone(doc["window"])
+        self.assertIsNone(doc["interleaving"])
+
+    def test_every_faq_row_on_several_versions(self):
+        vs = [m for m in (6, 9, 11, 12, 13) if m in VERSIONS]
+        for code in FAQ_ATOMIC + FAQ_NOT_ATOMIC:
+            rc, doc = explain_json("-c", code, "--python-version", vlist(vs))
+            want = "atomic" if code in FAQ_ATOMIC else "not-atomic"
+            for m in vs:
+                self.assertEqual(doc["verdicts"]["3.%d" % m], want, "%s on 3.%d" % (code, m))
+            self.assertEqual(rc, 0 if want == "atomic" else 1, code)
+            if want == "not-atomic":
+                self.assertTrue(doc["interleaving"], code)
+                threads = [s["thread"] for s in doc["interleaving"]]
+                self.assertIn("B", threads)
+                self.assertEqual(threads[-1], "A")
+
+    def test_local_names_are_not_shared(self):
+        rc, doc = explain_json("-c", "i = i+1", "--global", "D")
+        self.assertEqual(doc["verdict"], "atomic")
+        rc, doc = explain_json("-c", "i = i+1", "--global", "i")
+        self.assertEqual(doc["verdict"], "not-atomic")
+
+    def test_interleavings_lose_an_update_on_the_stack_machine(self):
+        vs = [m for m in (6, 8, 9, 10, 11, 12, 13, 14) if m in VERSIONS]
+        replayed = 0
+        for code, ints in RMW_SNIPPETS:
+            for m in vs:
+                rc, doc = explain_json("-c", code, "--python-version", "3.%d" % m)
+                self.assertEqual(doc["verdict"], "not-atomic", (code, m))
+                try:
+                    inter, seq = replay(doc, ints)
+                except Unsupported as e:
+                    self.fail("%s on 3.%d: the model lacks %s" % (code, m, e))
+                self.assertNotEqual(inter, seq, "%s on 3.%d" % (code, m))
+                # the sequential run adds twice, the interleaved one once
+                seq_vals = list(seq[0].values()) + list(seq[1].values())
+                int_vals = list(inter[0].values()) + list(inter[1].values())
+                self.assertIn(2, seq_vals, (code, m, seq))
+                self.assertIn(1, int_vals, (code, m, inter))
+                self.assertNotIn(2, int_vals, (code, m, inter))
+                replayed += 1
+        self.assertEqual(replayed, len(RMW_SNIPPETS) * len(vs))
+
+    def test_switch_falls_on_a_gil_switch_point_before_3_10(self):
+        for m in [v for v in (6, 9, 10, 12) if v in VERSIONS]:
+            rc, doc = explain_json("-c", "count += 1", "--python-version", "3.%d" % m)
+            self.assertEqual(doc["switch_on_gil_build"], m <= 9, m)
+            if m <= 9:
+                self.assertIn(doc["switch_after"], doc["switch_points"]["3.%d" % m])
+
+    def test_check_then_act_interleaving(self):
+        rc, doc = explain_json("-c", "if k not in D:\n    D[k] = v")
+        self.assertEqual(doc["rule"], "GIL201")
+        sees = [s["sees"] for s in doc["interleaving"] if s["sees"]]
+        self.assertEqual(sees[0], "checks: the key is absent")
+        self.assertEqual(sees[1], "checks: the key is absent")
+        self.assertIn("B's insert is lost", doc["final"])
+
+    def test_text_output(self):
+        rc, out, err = run("explain", "-c", "D[x] = D[x] + 1", "--python-version", "3.11")
+        self.assertEqual(rc, 1, err)
+        for text in ("Bytecode (Python 3.11)", "BINARY_SUBSCR", "STORE_SUBSCR", "Thread A",
+                     "Thread B", "thread switch", "NOT ATOMIC", "read-modify-write",
+                     "D[x] = 1: B's update is lost", "Fix:"):
+            self.assertIn(text, out)
+        self.assertRegex(out, r"BINARY_SUBSCR\s+read\s+free-threaded")
+        self.assertRegex(out, r"LOAD_GLOBAL\s+D\s+shared")
+        if 9 in VERSIONS:
+            rc, out, err = run("explain", "-c", "count += 1", "--python-version", "3.9")
+            self.assertRegex(out, r"LOAD_GLOBAL\s+count\s+read\s+GIL, free-threaded")
+            self.assertRegex(out, r"STORE_GLOBAL\s+count\s+write\s+GIL\n")
+        if 9 in VERSIONS and 12 in VERSIONS:
+            rc, out, err = run("explain", "-c", "D[x] = D[x] + 1", "--python-version", "3.9,3.12")
+            self.assertIn("window: BINARY_SUBSCR* LOAD_CONST BINARY_ADD* LOAD_GLOBAL* "
+                          "LOAD_GLOBAL* STORE_SUBSCR\n", out)
+            self.assertIn("3.12  not-atomic  GIL switch points in the window: none\n", out)
+        rc, out, err = run("explain", "-c", "L.append(x)")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Verdict: ATOMIC", out)
+
+    def test_python_path_and_pyc_input(self):
+        root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+        found = sorted(glob.glob(os.path.join(root, "versions", "3.8.*", "bin", "python3")))
+        if not found:
+            self.skipTest("no pyenv 3.8")
+        rc, doc = explain_json("-c", "count += 1", "--python", found[-1])
+        self.assertEqual(doc["python"], "3.8")
+        self.assertEqual(doc["rule"], "GIL101")
+        self.assertTrue(doc["switch_points"]["3.8"])
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "racy.py")
+            with open(src, "w") as f:
+                f.write("import threading\nn = 0\n\ndef work():\n    global n\n    n += 1\n\n"
+                        "threading.Thread(target=work).start()\n")
+            subprocess.check_call([found[-1], "-m", "py_compile", src])
+            pyc = glob.glob(os.path.join(tmp, "__pycache__", "racy.*.pyc"))[0]
+            rc, doc = explain_json("%s:6" % pyc)
+            self.assertEqual(doc["python"], "3.8")
+            self.assertEqual(doc["verdict"], "not-atomic")
+            self.assertEqual(doc["rule"], "GIL101")
+            rc, doc = explain_json("%s:6" % src)
+            self.assertEqual(doc["python"], "3.11")
+            self.assertEqual(doc["statement"], "    n += 1")
+            self.assertEqual(doc["rule"], "GIL101")
+            rc, doc = explain_json("%s:2" % src)   # module code runs under the import lock
+            self.assertEqual(doc["verdict"], "atomic")
+            rc, out, err = run("explain", "--format", "json", "%s:3" % src)
+            self.assertEqual(rc, 2)
+            self.assertEqual(json.loads(out)["verdict"], "not-found")
+
+    def test_run_measures_lost_updates(self):
+        # `count = abs(count) + 1`: the call is a switch point on 3.11 (docs/switch-points.md)
+        for attempt in range(2):
+            rc, doc = explain_json("-c", "count = abs(count) + 1", "--run")
+            run_ = doc["run"]
+            self.assertTrue(run_["executed"])
+            self.assertEqual(run_["sequential_total"], 400000)
+            if run_["lost_updates"] > 0:
+                break
+        self.assertGreater(run_["lost_updates"], 0)
+        self.assertEqual(run_["threaded_total"] + run_["lost_updates"], 400000)
+        rc, doc = explain_json("-c", "L.append(x)", "--run", "--run-calls", "20000")
+        self.assertEqual(doc["run"]["lost_updates"], 0)
+        self.assertEqual(doc["run"]["sequential_total"], 80001)
+        rc, out, err = run("explain", "-c", "D[x] = D[x] + 1", "--run", "--run-calls", "1000")
+        self.assertIn("the code WAS EXECUTED", out)
+        rc, out, err = run("explain", "/tmp/x.py:1", "--run")
+        self.assertEqual(rc, 2)
+        self.assertIn("--run runs -c snippets only", err)
+
+    def test_errors(self):
+        rc, out, err = run("explain")
+        self.assertEqual(rc, 2)
+        rc, out, err = run("explain", "/nonexistent/x.py:3")
+        self.assertEqual(rc, 2)
+        self.assertIn("/nonexistent/x.py: cannot read", err)
+        rc, out, err = run("explain", "foo.py")
+        self.assertEqual(rc, 2)
+        self.assertIn("is not FILE:LINE", err)
+        rc, out, err = run("explain", "-c", "x = 1", "--python-version", "2.7")
+        self.assertEqual(rc, 2)
+        rc, out, err = run("explain", "-c", "  ")
+        self.assertEqual(rc, 2)
+        self.assertIn("-c got no code", err)
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = os.path.join(tmp, "bad.pyc")
+            with open(bad, "wb") as f:
+                f.write(b"\x00\x01garbage" * 10)
+            rc, out, err = run("explain", bad + ":1")
+            self.assertEqual(rc, 2)
+            self.assertIn(bad + ": bad magic number", err)
+        rc, out, err = run("explain", "-c", "D[x] = (")
+        self.assertEqual(rc, 2, err)
+        self.assertIn("cannot compile it", out)
+        rc, out, err = run("explain", "-c", "x = 1", "--python", "/nonexistent/python3")
+        self.assertEqual(rc, 2)
+        self.assertIn("cannot compile with /nonexistent/python3", err)
+
+
+class RuleExamples(unittest.TestCase):
+    def test_unsafe_examples_explained_on_their_lines(self):
+        vs = [m for m in (6, 9, 11, 12, 13) if m in VERSIONS]
+        checked = 0
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in sorted(glob.glob(os.path.join(ROOT, "rules", "GIL*.yaml"))):
+                rule = gen_rule_docs.load_yaml(path)
+                for n, example in enumerate(rule["examples"]["unsafe"]):
+                    src = os.path.join(tmp, "%s_%d.py" % (rule["id"], n))
+                    with open(src, "w") as f:
+                        f.write(example)
+                    for lineno, line in enumerate(example.splitlines(), 1):
+                        if "# expect: " not in line:
+                            continue
+                        want = line.split("# expect: ")[1].split()[0].rstrip(",")
+                        rc, doc = explain_json("%s:%d" % (src, lineno), "--python-version",
+                                               vlist(vs))
+                        for m in vs:
+                            self.assertEqual(doc["verdicts"]["3.%d" % m], "not-atomic",
+                                             "%s line %d on 3.%d" % (src, lineno, m))
+                        if want != "GIL301":
+                            self.assertEqual(doc["rule"], want, "%s line %d" % (src, lineno))
+                            self.assertTrue(doc["interleaving"], "%s line %d" % (src, lineno))
+                        checked += 1
+        self.assertGreater(checked, 10)
+
+
+if __name__ == "__main__":
+    GILCHECK = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=1)
