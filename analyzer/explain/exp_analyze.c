@@ -21,7 +21,7 @@ int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python
                    const char *name, arena *a, diag_ctx *d)
 {
     in_compiled ic;
-    eng_options opt = { 1 };
+    eng_options opt = { .o_scope_all = 1 };
     int rc;
     memset(out, 0, sizeof *out);
     memset(&ic, 0, sizeof ic);

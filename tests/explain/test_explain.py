@@ -415,6 +415,8 @@ class RuleExamples(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             for path in sorted(glob.glob(os.path.join(ROOT, "rules", "GIL*.yaml"))):
                 rule = gen_rule_docs.load_yaml(path)
+                if rule["id"] == "GIL000":      # a syntax error has no bytecode to explain
+                    continue
                 for n, example in enumerate(rule["examples"]["unsafe"]):
                     src = os.path.join(tmp, "%s_%d.py" % (rule["id"], n))
                     with open(src, "w") as f:

@@ -24,7 +24,7 @@ typedef struct fixture {
 /* Compiles and analyses src (scope all) into fx. */
 static void analyse(fixture *fx, const char *src)
 {
-    eng_options opt = { 1 };
+    eng_options opt = { .o_scope_all = 1 };
     in_compiled c;
     diag_ctx d;
     diag_init(&d);
