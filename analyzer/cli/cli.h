@@ -18,6 +18,9 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
 /* `gilcheck rule GILnnn... | --all`: prints rules' documentation from their YAML. */
 int cmd_rule(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
 
+/* `gilcheck clean`: removes .gilcheck_cache/.  Returns an exit code. */
+int cmd_clean(int argc, char **argv, FILE *out, FILE *err);
+
 /* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT". */
 struct diag_ctx;
 void cli_print_diags(const struct diag_ctx *d, FILE *err);

@@ -20,6 +20,7 @@ static const char usage[] =
     "                             files (.py compiled in-process, never run; `# noqa` honoured)\n"
     "  dis [--json] FILE.pyc...   disassemble .pyc files (text, or one JSON document per file)\n"
     "  rule GILnnn... | --all     print a rule's documentation (summary, fix, examples)\n"
+    "  clean                      remove the result cache (.gilcheck_cache/)\n"
     "\n"
     "options:\n"
     "  -h, --help       show this help (also: gilcheck <command> --help)\n"
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
         return cmd_dis(argc - 1, argv + 1, stdout, stderr);
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 1, argv + 1, argv[0], stdout, stderr);
+    if (!strcmp(cmd, "clean"))
+        return cmd_clean(argc - 1, argv + 1, stdout, stderr);
     if (!strcmp(cmd, "rule"))
         return cmd_rule(argc - 1, argv + 1, argv[0], stdout, stderr);
     fprintf(stderr, "gilcheck: error: unknown command '%s'\n\n%s", cmd, usage);

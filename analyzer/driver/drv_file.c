@@ -179,6 +179,8 @@ int drv_analyze(drv_result *out, const drv_ctx *c, const char *path, const uint8
         drv_result_free(out);
         return rc;
     }
+    if (!src && src_path != path && out->r_res.r_count)  /* filter reads its comments */
+        out->r_source = src_path;
     filter(&out->r_res, &c->c_set, path, src_path, src, len);
     return G_OK;
 }
