@@ -23,7 +23,8 @@ int cmd_clean(int argc, char **argv, FILE *out, FILE *err)
         return EXIT_CLEAN;
     }
     if (argc > 1) {
-        fprintf(err, "gilcheck: error: clean: unexpected argument '%s'\n\n%s", argv[1], clean_usage);
+        fprintf(err, "gilcheck: error: clean: unexpected argument '%s'\n\n%s", argv[1],
+                clean_usage);
         return EXIT_ERROR;
     }
     memset(&s, 0, sizeof s);
