@@ -163,7 +163,8 @@ class Sampler(threading.Thread):
 
 
 def timed(cmd, cwd=None, sample=False):
-    """Runs cmd; returns (seconds, max RSS of the largest process in KiB, summed RSS KiB, rc)."""
+    """Runs cmd; returns (seconds, max RSS of the largest process in KiB, summed RSS KiB, rc,
+    CPU seconds of the process and its children)."""
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
     s = Sampler(p.pid) if sample else None
@@ -174,11 +175,12 @@ def timed(cmd, cwd=None, sample=False):
     if s:
         s.stop = True
         s.join()
-    return secs, usage.ru_maxrss, s.peak if s else 0, os.waitstatus_to_exitcode(status)
+    return (secs, usage.ru_maxrss, s.peak if s else 0, os.waitstatus_to_exitcode(status),
+            usage.ru_utime + usage.ru_stime)
 
 
 def hyperfine(cmds, runs, cwd):
-    """{name: median seconds} by hyperfine, or None when it is absent."""
+    """{name: (median wall seconds, mean CPU seconds)} by hyperfine, or None when it is absent."""
     if not shutil.which("hyperfine"):
         return None
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
@@ -188,24 +190,26 @@ def hyperfine(cmds, runs, cwd):
             args += ["-n", name, " ".join(cmd)]
         subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, check=True)
         data = json.load(open(out.name))
-    return {r["command"]: r["median"] for r in data["results"]}
+    return {r["command"]: (r["median"], r["user"] + r["system"]) for r in data["results"]}
 
 
 def median_runs(cmd, runs, cwd=None):
+    """(median wall seconds, median CPU seconds) of runs after one warm-up."""
     timed(cmd, cwd)
-    return statistics.median(timed(cmd, cwd)[0] for _ in range(runs))
+    rs = [timed(cmd, cwd) for _ in range(runs)]
+    return statistics.median(r[0] for r in rs), statistics.median(r[4] for r in rs)
 
 
 def inproc(py, script, listfile, runs):
-    """Median in-process wall time of a loop run by interpreter py."""
-    walls = []
-    info = None
+    """(median wall, median CPU) of a loop run by interpreter py, timed inside it."""
+    walls, cpus = [], []
     for _ in range(runs):
         out = subprocess.run([py, "-c", script, listfile], stdout=subprocess.PIPE, check=True,
                              universal_newlines=True).stdout
         info = json.loads(out)
         walls.append(info["wall"])
-    return statistics.median(walls), info
+        cpus.append(info["cpu"])
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def verdict(ok):
@@ -269,12 +273,18 @@ def main():
                   for n, c in (("cold", cold), ("warm", warm), ("pyc", pyc), ("site", sitep))}
         mem = {n: timed(c, work, sample=True) for n, c in
                (("cold", cold), ("warm", warm), ("pyc", pyc), ("site", sitep))}
-        one = timed(base[:4] + ["--jobs", "1", "--no-cache", os.path.join(tmp, "src")], work)[0]
+        one = timed(base[:4] + ["--jobs", "1", "--no-cache", os.path.join(tmp, "src")], work)
+        one = (one[0], one[4])
 
-        comp, cinfo = inproc(py, COMPILE_LOOP, src_list, a.runs)
-        comp_read, _ = inproc(py, COMPILE_READ_LOOP, src_list, a.runs)
-        mar, _ = inproc(py, MARSHAL_LOOP, pyc_list, a.runs)
-        mar_site, _ = inproc(py, MARSHAL_LOOP, site_list, a.runs)
+        comp = inproc(py, COMPILE_LOOP, src_list, a.runs)
+        comp_read = inproc(py, COMPILE_READ_LOOP, src_list, a.runs)
+        mar = inproc(py, MARSHAL_LOOP, pyc_list, a.runs)
+        mar_site = inproc(py, MARSHAL_LOOP, site_list, a.runs)
+        # Debian's CPython 3.11 (PGO + LTO): the libpython gilcheck embeds, so the like-for-like
+        # baseline for the compile step (pyenv's build has no --enable-optimizations)
+        deb = None
+        if os.path.exists("/usr/bin/python3"):
+            deb = inproc("/usr/bin/python3", COMPILE_LOOP, src_list, a.runs)
         pyflakes = None
         if os.path.exists("/usr/bin/python3") and subprocess.run(
                 ["/usr/bin/python3", "-c", "import pyflakes"], stderr=subprocess.DEVNULL).returncode == 0:
@@ -283,8 +293,8 @@ def main():
 
         peak_one = max(m[1] for m in mem.values()) / 1024
         peak_sum = max(m[2] for m in mem.values()) / 1024
-        per_mb_std = hf["pyc"] / mb(pycs)
-        per_mb_site = hf["site"] / mb(sites)
+        per_mb_std = hf["pyc"][0] / mb(pycs)
+        per_mb_site = hf["site"][0] / mb(sites)
         rows = [
             ("gilcheck source, cold (--no-cache)", hf["cold"], mem["cold"]),
             ("gilcheck source, cold, --jobs 1 (one run)", one, None),
@@ -296,18 +306,21 @@ def main():
             ("CPython 3.11 read + marshal.loads, stdlib pycs", mar, None),
             ("CPython 3.11 read + marshal.loads, site-packages pycs", mar_site, None),
         ]
+        if deb is not None:
+            rows.append(("Debian's CPython 3.11 compile() (gilcheck's libpython)", deb, None))
         if pyflakes is not None:
             rows.append(("pyflakes (Debian python3-pyflakes), whole process", pyflakes, None))
         print()
-        print("%-58s %9s %13s %12s" % ("", "median", "largest proc", "all procs"))
-        for name, secs, m in rows:
-            print("%-58s %8.3fs %13s %12s" % (name, secs, "%.1f MB" % (m[1] / 1024) if m else "",
-                                              "%.1f MB" % (m[2] / 1024) if m else ""))
+        print("%-58s %9s %9s %13s %10s" % ("", "wall", "CPU", "largest proc", "all procs"))
+        for name, (secs, cpu), m in rows:
+            print("%-58s %8.3fs %8.3fs %13s %10s" % (
+                name, secs, cpu, "%.1f MB" % (m[1] / 1024) if m else "",
+                "%.1f MB" % (m[2] / 1024) if m else ""))
         print()
         goals = [
-            ("source cold / compile()", hf["cold"] / comp, 0.6),
-            ("warm cache / compile()", hf["warm"] / comp, 0.05),
-            ("pyc mode / marshal.loads (stdlib)", hf["pyc"] / mar, 0.5),
+            ("source cold / compile()", hf["cold"][0] / comp[0], 0.6),
+            ("warm cache / compile()", hf["warm"][0] / comp[0], 0.05),
+            ("pyc mode / marshal.loads (stdlib)", hf["pyc"][0] / mar[0], 0.5),
             ("peak memory, all processes (MB)", peak_sum, 100),
             ("time per MB, site-packages / stdlib pycs", per_mb_site / per_mb_std, 1.25),
         ]
@@ -316,9 +329,16 @@ def main():
         print("  time per MB of pyc: stdlib %.1f ms/MB, site-packages %.1f ms/MB"
               % (per_mb_std * 1e3, per_mb_site * 1e3))
         print("  largest single process: %.1f MB" % peak_one)
+        print("  CPU time ratios (all gilcheck processes): cold / compile() %.2f, warm / compile() "
+              "%.3f, pyc / marshal.loads %.2f" % (hf["cold"][1] / comp[1], hf["warm"][1] / comp[1],
+                                                  hf["pyc"][1] / mar[1]))
+        if deb is not None:
+            print("  cold / Debian's compile(): %.2f wall, %.2f CPU"
+                  % (hf["cold"][0] / deb[0], hf["cold"][1] / deb[1]))
         if pyflakes is not None:
-            print("  pyflakes / gilcheck cold: %.1fx" % (pyflakes / hf["cold"]))
+            print("  pyflakes / gilcheck cold: %.1fx" % (pyflakes[0] / hf["cold"][0]))
         print("  " + RUFF)
+        print("  load average at the end: %.2f" % os.getloadavg()[0])
         if a.json:
             with open(a.json, "w") as f:
                 json.dump({"files": {"src": len(srcs), "src_mb": mb(srcs), "pyc": len(pycs),
@@ -327,7 +347,7 @@ def main():
                            "memory_kib": {k: {"largest": v[1], "sum": v[2]} for k, v in mem.items()},
                            "compile": comp, "compile_read": comp_read, "marshal": mar,
                            "marshal_site": mar_site, "pyflakes": pyflakes,
-                           "compile_info": cinfo}, f, indent=1)
+                           "compile_debian": deb, "load": os.getloadavg()}, f, indent=1)
         return 0
     finally:
         if a.keep:

@@ -226,7 +226,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         diag_free(&d);
         diag_init(&d);
     }
-    memset(&cache, 0, sizeof cache);
+    memset(&cache, 0, sizeof cache);   /* after the settings are final: they are in its keys */
     if (use_cache && drv_cache_open(&cache, &drv, argv0, &d)) {
         cli_print_diags(&d, err);      /* the run goes on without the cache */
         diag_free(&d);
