@@ -265,12 +265,14 @@ def main():
         warm = base + [os.path.join(tmp, "src")]
         pyc = base + ["--no-cache", os.path.join(tmp, "pyc")]
         sitep = base + ["--no-cache", os.path.join(tmp, "site")]
+        pyc_warm = base + [os.path.join(tmp, "pyc")]
         timed(warm, work)                    # fills the cache
-        hf = hyperfine([("cold", cold), ("warm", warm), ("pyc", pyc), ("site", sitep)],
-                       a.runs, work)
+        timed(pyc_warm, work)
+        runs = [("cold", cold), ("warm", warm), ("pyc", pyc), ("site", sitep),
+                ("pyc_warm", pyc_warm)]
+        hf = hyperfine(runs, a.runs, work)
         if hf is None:
-            hf = {n: median_runs(c, a.runs, work)
-                  for n, c in (("cold", cold), ("warm", warm), ("pyc", pyc), ("site", sitep))}
+            hf = {n: median_runs(c, a.runs, work) for n, c in runs}
         mem = {n: timed(c, work, sample=True) for n, c in
                (("cold", cold), ("warm", warm), ("pyc", pyc), ("site", sitep))}
         one = timed(base[:4] + ["--jobs", "1", "--no-cache", os.path.join(tmp, "src")], work)
@@ -300,6 +302,7 @@ def main():
             ("gilcheck source, cold, --jobs 1 (one run)", one, None),
             ("gilcheck source, warm cache", hf["warm"], mem["warm"]),
             ("gilcheck pyc mode, stdlib pycs", hf["pyc"], mem["pyc"]),
+            ("gilcheck pyc mode, stdlib pycs, warm cache", hf["pyc_warm"], None),
             ("gilcheck pyc mode, site-packages pycs", hf["site"], mem["site"]),
             ("CPython 3.11 compile(), in-process (files read before)", comp, None),
             ("CPython 3.11 read + compile(), in-process", comp_read, None),
