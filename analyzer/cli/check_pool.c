@@ -226,18 +226,20 @@ static void worker_ended(pool *p, int w, int *spawns_left)
     }
 }
 
-/* Reads one frame from worker w.  Returns 0, or -1 when the pipe ended or the frame is bad. */
+/* Reads one frame from worker w.  Returns 0, -1 when the pipe ended (the worker exited or
+ * died), -2 when the frame makes no sense (the worker is then not to be trusted). */
 static int receive(pool *p, int w)
 {
     uint32_t head[2];
     slot *s;
-    if (!read_all(p->p_w[w].w_fd, head, sizeof head) || head[0] >= p->p_n ||
-        head[1] >= MAX_RECORD)
+    if (!read_all(p->p_w[w].w_fd, head, sizeof head))
         return -1;
+    if (head[0] >= p->p_n || head[1] >= MAX_RECORD)
+        return -2;
     s = &p->p_slots[head[0]];
     drv_blob_free(&s->s_rec);
     if (head[1] && !(s->s_rec.b_data = mem_alloc(head[1])))
-        return -1;
+        return -2;
     s->s_rec.b_cap = s->s_rec.b_len = head[1];
     if (head[1] && !read_all(p->p_w[w].w_fd, s->s_rec.b_data, head[1])) {
         drv_blob_free(&s->s_rec);
@@ -272,12 +274,14 @@ static void run_workers(pool *p)
             break;
         }
         for (w = 0; w < nfds; w++) {
+            int rc;
             if (!fds[w].revents)
                 continue;
-            if (receive(p, map[w])) {
-                kill(p->p_w[map[w]].w_pid, SIGKILL);   /* a bad frame: not to be trusted */
+            rc = receive(p, map[w]);
+            if (rc == -2)
+                kill(p->p_w[map[w]].w_pid, SIGKILL);
+            if (rc)
                 worker_ended(p, map[w], &spawns_left);
-            }
         }
         report_ready(p);
     }

@@ -132,6 +132,14 @@ class Jobs(Base):
         expect = b"".join(l for l in full[1].splitlines(True) if b"a_racy.py" not in l)
         self.assertEqual(out, expect)
         self.assertEqual(out.count(b"GIL101"), 7)
+        # every worker dies on every file: each file is named once, in order, and the run ends
+        rc, out, err = self.check("--no-cache", "--jobs", "2", "--format", "concise", tree,
+                                  env={"GILCHECK_TEST_WORKER_CRASH": "/"})
+        self.assertEqual((rc, out), (2, b""))
+        lines = err.decode().splitlines()
+        self.assertEqual(len(lines), 12)
+        self.assertEqual(lines, sorted(lines))
+        self.assertTrue(all(l.endswith("killed by signal 9") for l in lines), lines)
 
 
 class Cache(Base):
