@@ -110,8 +110,8 @@ void drv_blob_free(drv_blob *b);
 
 /* The result cache: .gilcheck_cache/<gilcheck version>/<2 hex>/<30 hex> under the settings' root
  * (the config file's directory) or the current directory, one file per analysed file, keyed by
- * a hash of its path and content, gilcheck's version and a digest of the settings and the rules'
- * text.  Entries are written atomically (temporary file + rename); a damaged one is a miss. */
+ * a hash of its path and content, gilcheck's version and executable (a rebuild is a new cache)
+ * and a digest of the settings and the rules' text.  Entries are written atomically (temporary file + rename); a damaged one is a miss. */
 typedef struct drv_cache {
     char *ca_dir;              /* ".../.gilcheck_cache/<version>" (malloc'd) */
     uint8_t ca_digest[16];     /* version + settings + rules */

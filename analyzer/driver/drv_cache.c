@@ -1,5 +1,5 @@
 /* The result cache: one file's outcome stored under a hash of its path and content, gilcheck's
- * version, the settings and the rules' text, so a second run over unchanged files only reads and
+ * version and executable, the settings and the rules' text, so a second run over unchanged files only reads and
  * hashes them (XXH3-128 from Debian's libxxhash).
  *
  * Entry file: "GILCACH1", the 16-byte key, the dependency (a .pyc's source whose `# noqa`
@@ -112,6 +112,19 @@ static int hash_rules(XXH3_state_t *h, const char *dir, diag_ctx *d)
     return rc;
 }
 
+/* The running executable's bytes: a rebuilt gilcheck of the same version (every development
+ * build) must not read what an older build stored.  ~1 ms; nothing when it cannot be read. */
+static void hash_binary(XXH3_state_t *h)
+{
+    uint8_t *buf;
+    size_t len;
+    int err;
+    if (in_read_file(&buf, &len, &err, "/proc/self/exe"))
+        return;
+    XXH3_128bits_update(h, buf ? buf : (uint8_t *)"", len);
+    mem_free(buf);
+}
+
 /* Everything that changes what a file gives besides the file itself. */
 static int settings_digest(uint8_t out[16], const drv_settings *s, const char *rules, diag_ctx *d)
 {
@@ -123,6 +136,7 @@ static int settings_digest(uint8_t out[16], const drv_settings *s, const char *r
         return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
     XXH3_128bits_reset(h);
     hash_str(h, "gilcheck " GILCHECK_VERSION);
+    hash_binary(h);
     XXH3_128bits_update(h, &s->s_eng.o_scope_all, sizeof s->s_eng.o_scope_all);
     hash_strv(h, s->s_select, s->s_select ? s->s_nselect : 0);
     XXH3_128bits_update(h, s->s_select ? "s" : "-", 1);
