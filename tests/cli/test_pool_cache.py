@@ -206,6 +206,22 @@ class Cache(Base):
         self.assertEqual(self.check("--format", "concise", src, env=env), concurrent)
         self.assertEqual(len(entries(self.work)), 3)
 
+    def test_another_build_does_not_read_these_entries(self):
+        src = self.write("m.py", PLAIN)
+        env = {"GILCHECK_RULES": RULES}
+        first = self.check("--format", "concise", src, env=env)
+        self.assertEqual(len(entries(self.work)), 1)
+        other = os.path.join(self.dir, "gilcheck-rebuilt")
+        shutil.copyfile(GILCHECK, other)
+        with open(other, "ab") as f:    # the same program, other bytes: another build
+            f.write(b"\0rebuilt")
+        os.chmod(other, 0o755)
+        p = subprocess.run([other, "check", "--format", "concise", src], cwd=self.work,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300,
+                           env=dict(os.environ, **env))
+        self.assertEqual((p.returncode, p.stdout, p.stderr), first)
+        self.assertEqual(len(entries(self.work)), 2)
+
     def test_damaged_entries_are_misses(self):
         tree = self.messy_tree()
         args = ("--jobs", "2", "--format", "json", "--scope", "all", tree)
