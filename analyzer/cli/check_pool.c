@@ -25,7 +25,7 @@
 
 /* Shared between the parent and its workers (MAP_SHARED). */
 typedef struct shared {
-    long sh_next;              /* next file index to take (atomic; may pass n) */
+    long sh_next;              /* next position of p_todo to take (atomic; may pass p_ntodo) */
     long sh_cur[MAX_JOBS];     /* index worker w is analysing, -1 between files */
 } shared;
 
@@ -46,6 +46,9 @@ typedef struct pool {
     const drv_ctx *p_drv;
     drv_cache *p_cache;
     shared *p_sh;
+    size_t *p_todo;            /* the files the workers analyse (the cache's misses), in order;
+                                  fixed before the first fork, so inherited, not shared */
+    size_t p_ntodo;
     worker p_w[MAX_JOBS];
     int p_jobs;
     slot *p_slots;             /* one per file */
@@ -150,10 +153,11 @@ static void worker_main(pool *p, int w, int fd)
         _exit(3);
     arena_hint_reused(a);
     for (;;) {
-        long i = __atomic_fetch_add(&p->p_sh->sh_next, 1, __ATOMIC_SEQ_CST);
+        long k = __atomic_fetch_add(&p->p_sh->sh_next, 1, __ATOMIC_SEQ_CST), i;
         uint32_t head[2];
-        if (i >= (long)p->p_n)
+        if (k >= (long)p->p_ntodo)
             break;
+        i = (long)p->p_todo[k];
         __atomic_store_n(&p->p_sh->sh_cur[w], i, __ATOMIC_SEQ_CST);
         if (crash && *crash && strstr(p->p_paths[i], crash))
             raise(SIGKILL);
@@ -220,7 +224,8 @@ static void worker_ended(pool *p, int w, int *spawns_left)
         error_record(&p->p_slots[i].s_rec, p->p_paths[i], why);
         p->p_slots[i].s_have = 1;
     }
-    if (__atomic_load_n(&p->p_sh->sh_next, __ATOMIC_SEQ_CST) < (long)p->p_n && *spawns_left > 0) {
+    if (__atomic_load_n(&p->p_sh->sh_next, __ATOMIC_SEQ_CST) < (long)p->p_ntodo &&
+        *spawns_left > 0) {
         (*spawns_left)--;
         spawn(p, w);
     }
@@ -252,8 +257,11 @@ static int receive(pool *p, int w)
 static void run_workers(pool *p)
 {
     struct pollfd fds[MAX_JOBS];
-    int map[MAX_JOBS], w, nfds, spawns_left = (int)(p->p_n < 100000 ? p->p_n : 100000) + p->p_jobs;
-    for (w = 0; w < p->p_jobs; w++)
+    int map[MAX_JOBS], w, nfds, jobs = p->p_jobs;
+    int spawns_left = (int)(p->p_ntodo < 100000 ? p->p_ntodo : 100000) + jobs;
+    if ((size_t)jobs > p->p_ntodo)
+        jobs = (int)p->p_ntodo;
+    for (w = 0; w < jobs; w++)
         if (spawn(p, w))
             break;
     for (;;) {
@@ -292,12 +300,29 @@ static void run_workers(pool *p)
         }
 }
 
+/* Reports what the cache already has, in order, and lists the rest for the workers: a run over
+ * unchanged files then forks nothing.  Without a cache every file is listed. */
+static void take_hits(pool *p)
+{
+    size_t i;
+    for (i = 0; i < p->p_n; i++) {
+        slot *s = &p->p_slots[i];
+        if (p->p_cache && drv_cache_get(&s->s_rec, p->p_cache, p->p_paths[i])) {
+            s->s_have = 1;
+            report_ready(p);
+        } else {
+            p->p_todo[p->p_ntodo++] = i;
+        }
+    }
+}
+
 int check_run(char *const *paths, size_t n, const drv_ctx *drv, drv_cache *cache, int jobs,
               rep_ctx *rep, FILE *err)
 {
     pool p;
     arena *wa = NULL;
-    size_t i, taken;
+    unsigned char *taken = NULL;
+    size_t i;
     memset(&p, 0, sizeof p);
     p.p_paths = paths;
     p.p_n = n;
@@ -306,35 +331,37 @@ int check_run(char *const *paths, size_t n, const drv_ctx *drv, drv_cache *cache
     p.p_rep = rep;
     p.p_err = err;
     p.p_jobs = jobs < 1 ? 1 : jobs > MAX_JOBS ? MAX_JOBS : jobs;
-    if ((size_t)p.p_jobs > n)
-        p.p_jobs = (int)(n ? n : 1);
-    if (arena_new(&p.p_arena) || !(p.p_slots = calloc(n ? n : 1, sizeof *p.p_slots))) {
+    if (arena_new(&p.p_arena) || !(p.p_slots = calloc(n ? n : 1, sizeof *p.p_slots)) ||
+        !(p.p_todo = calloc(n ? n : 1, sizeof *p.p_todo)) || !(taken = calloc(n ? n : 1, 1))) {
         fprintf(err, "gilcheck: error: out of memory\n");
         arena_free(p.p_arena);
+        free(p.p_slots);
+        free(p.p_todo);
         return 1;
     }
-    taken = 0;
     if (p.p_jobs > 1) {
-        p.p_sh = mmap(NULL, sizeof *p.p_sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                      -1, 0);
+        take_hits(&p);
+        p.p_sh = p.p_ntodo > 1 ? mmap(NULL, sizeof *p.p_sh, PROT_READ | PROT_WRITE,
+                                      MAP_SHARED | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
         if (p.p_sh != MAP_FAILED) {
             memset(p.p_sh, 0, sizeof *p.p_sh);
             run_workers(&p);
-            taken = (size_t)p.p_sh->sh_next;
+            for (i = 0; i < p.p_ntodo && i < (size_t)p.p_sh->sh_next; i++)
+                taken[p.p_todo[i]] = 1;
             munmap(p.p_sh, sizeof *p.p_sh);
         }
     }
-    /* here: everything with --jobs 1, and what no worker took (no process could be made) */
+    /* here: everything with --jobs 1 (through the cache), one miss alone, and what no worker
+     * took (no process could be made) */
     for (i = p.p_next; i < n; i++) {
         slot *s = &p.p_slots[i];
-        if (!s->s_have && i < taken) {
+        if (!s->s_have && taken[i]) {
             error_record(&s->s_rec, paths[i], "not analysed: its worker process ended");
         } else if (!s->s_have) {
             if (!wa && !arena_new(&wa))
                 arena_hint_reused(wa);
-            if (!wa || drv_run_file(&s->s_rec, drv, cache, paths[i], wa)) {
+            if (!wa || drv_run_file(&s->s_rec, drv, cache, paths[i], wa))
                 error_record(&s->s_rec, paths[i], "out of memory");
-            }
         }
         s->s_have = 1;
         report_ready(&p);
@@ -344,5 +371,7 @@ int check_run(char *const *paths, size_t n, const drv_ctx *drv, drv_cache *cache
     for (i = 0; i < n; i++)
         drv_blob_free(&p.p_slots[i].s_rec);
     free(p.p_slots);
+    free(p.p_todo);
+    free(taken);
     return p.p_failed;
 }

@@ -126,6 +126,10 @@ typedef struct drv_cache {
 int drv_cache_open(drv_cache *cache, const drv_ctx *c, const char *argv0, diag_ctx *d);
 void drv_cache_close(drv_cache *cache);
 
+/* The cache's record for `path` as it is now: 1 with the record in *out (its buffer replaced),
+ * 0 on a miss or when the file cannot be read (*out untouched).  Never analyses. */
+int drv_cache_get(drv_blob *out, drv_cache *cache, const char *path);
+
 /* One file, through the cache when `cache` is not NULL: its outcome as a record of drv_blob_put
  * in *out (a hit's stored bytes, or drv_analyze's result, stored when it has no error other than
  * a syntax error).  `a` is reset.  Returns G_OK, or G_ENOMEM when not even the record fits. */

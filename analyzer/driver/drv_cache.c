@@ -408,6 +408,21 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
+int drv_cache_get(drv_blob *out, drv_cache *cache, const char *path)
+{
+    uint8_t *buf = NULL;
+    size_t len;
+    int err, hit;
+    key k;
+    if (in_read_file(&buf, &len, &err, path))
+        return 0;
+    make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len);
+    mem_free(buf);
+    hit = lookup(out, cache, &k);
+    cache->ca_hits += (unsigned long)hit;
+    return hit;
+}
+
 int drv_run_file(drv_blob *out, const drv_ctx *c, drv_cache *cache, const char *path, arena *a)
 {
     uint8_t *buf = NULL;

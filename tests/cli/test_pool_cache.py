@@ -161,6 +161,21 @@ class Cache(Base):
         with open(os.path.join(top, ".gitignore")) as f:
             self.assertIn("*\n", f.read())
 
+    def test_hits_and_misses_mixed_keep_the_order(self):
+        tree = os.path.join(self.dir, "corpus")
+        shutil.copytree(CORPUS, tree)
+        args = ("--jobs", "2", "--format", "concise", "--scope", "all", tree)
+        self.check(*args)
+        names = sorted(f for f in os.listdir(tree) if f.endswith(".py"))
+        for name in names[1::3]:          # every third file changes: misses among hits
+            with open(os.path.join(tree, name), "ab") as f:
+                f.write(b"\n\ndef _late():\n    global _n\n    _n += 1\n")
+        before = entries(self.work)
+        mixed = self.check(*args)
+        self.assertEqual(mixed, self.check("--no-cache", *args))
+        self.assertEqual(len(entries(self.work)), len(before) + len(names[1::3]))
+        self.assertEqual(mixed[1].count(b"'_n'"), len(names[1::3]))
+
     def test_no_cache_neither_reads_nor_writes(self):
         src = self.write("m.py", RACY % b"")
         self.check("--format", "concise", src)
