@@ -17,6 +17,10 @@ fi
 for p in libpython3-dev libyaml-dev libjansson-dev libcmocka-dev libgit2-dev git; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# speed (issue 4): the result cache's hash; hyperfine and pyflakes for tools/bench_ci.py
+for p in libxxhash-dev hyperfine python3-pyflakes; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

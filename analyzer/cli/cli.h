@@ -51,6 +51,9 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
 /* `gilcheck table`: the atomicity table of the Python FAQ, computed per version. */
 int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
 
+/* `gilcheck clean`: removes .gilcheck_cache/.  Returns an exit code. */
+int cmd_clean(int argc, char **argv, FILE *out, FILE *err);
+
 /* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT". */
 struct diag_ctx;
 void cli_print_diags(const struct diag_ctx *d, FILE *err);

@@ -7,6 +7,7 @@
 #include "../driver/driver.h"
 #include "../input/input.h"
 #include "../report/report.h"
+#include "check_pool.h"
 #include "cli.h"
 
 static const char check_usage[] =
@@ -50,6 +51,10 @@ static const char check_usage[] =
     "                       when writing to a terminal, unless NO_COLOR is set (FORCE_COLOR forces)\n"
     "  --format html        one self-contained page: the source with findings marked, each\n"
     "                       finding's bytecode and a Thread A / Thread B interleaving\n"
+    "  --jobs N             analyse in N processes (default: one per online core; the output\n"
+    "                       is the same, in path order)\n"
+    "  --no-cache           neither read nor write the result cache (.gilcheck_cache/ in the\n"
+    "                       current directory; `gilcheck clean` removes it)\n"
     "\n"
     "exit codes: 0 no findings, 1 findings, 2 errors (usage, configuration, or an input that cannot\n"
     "be read or decoded -- named with its reason; the other inputs are still analysed)\n";
@@ -111,7 +116,9 @@ static int find_config(drv_settings *s, const char *first_input, diag_ctx *d)
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     drv_settings set;
-    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0, oc;
+    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0, oc,
+        jobs = check_default_jobs(), use_cache = 1;
+    drv_cache cache;
     cli_output oo = { 0 };
     FILE *dest = out;           /* the report: out, or the -o file */
     const char *config = NULL;
@@ -179,6 +186,18 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             gitignore = 0;
         } else if (!strcmp(s, "--respect-gitignore")) {
             gitignore = 1;
+        } else if (!strcmp(s, "--jobs") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || end == argv[i] || v < 1 || v > 256) {
+                fprintf(err, "gilcheck: error: check: --jobs takes a number from 1 to 256, not "
+                        "'%s'\n", argv[i]);
+                status = EXIT_ERROR;
+                goto done;
+            }
+            jobs = (int)v;
+        } else if (!strcmp(s, "--no-cache")) {
+            use_cache = 0;
         } else if (s[0] == '-' && s[1]) {
             fprintf(err, "gilcheck: error: check: unknown option '%s' (or its value is missing)"
                     "\n\n%s", s, check_usage);
@@ -257,19 +276,33 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             status = EXIT_ERROR;
         report_diags(&rep, &d, err);
     }
-    for (k = 0; k < ps.p_n; k++) {
-        drv_result res;
-        arena_reset(a);
-        if (drv_analyze(&res, &drv, ps.p_items[k], NULL, 0, a, &d)) {
-            report_diags(&rep, &d, err);
-            status = EXIT_ERROR;
-            continue;
+    memset(&cache, 0, sizeof cache);   /* after the settings are final: they are in its keys */
+    if (format == REP_HTML) {
+        /* the page shows each finding's bytecode: analysed here, where the decoded code
+         * objects are at hand (the workers' and the cache's records hold findings only) */
+        for (k = 0; k < ps.p_n; k++) {
+            drv_result res;
+            arena_reset(a);
+            if (drv_analyze(&res, &drv, ps.p_items[k], NULL, 0, a, &d)) {
+                report_diags(&rep, &d, err);
+                status = EXIT_ERROR;
+                continue;
+            }
+            if (res.r_res.r_count)
+                rep_file_code(&rep, res.r_res.r_findings, res.r_res.r_count, res.r_bf);
+            drv_result_free(&res);
         }
-        if (res.r_res.r_count)  /* no findings: r_findings is NULL, which qsort must not get */
-            rep_file_code(&rep, res.r_res.r_findings, res.r_res.r_count, res.r_bf);
-        drv_result_free(&res);
+    } else {
+        if (use_cache && drv_cache_open(&cache, &drv, argv0, &d)) {
+            report_diags(&rep, &d, err);   /* the run goes on without the cache */
+            drv_cache_close(&cache);
+            use_cache = 0;
+        }
+        if (check_run(ps.p_items, ps.p_n, &drv, use_cache ? &cache : NULL, jobs, &rep, err))
+            status = EXIT_ERROR;
     }
     rep_end(&rep);
+    drv_cache_close(&cache);
     if (status == EXIT_CLEAN && rep.r_count && !oo.co_exit_zero)
         status = EXIT_FINDINGS;
 close:

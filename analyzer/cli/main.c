@@ -26,6 +26,7 @@ static const char usage[] =
     "                             a schedule that loses an update, the fix\n"
     "  table [--format text|markdown|json]\n"
     "                             the Python FAQ's atomic / not atomic operations, per version\n"
+    "  clean                      remove the result cache (.gilcheck_cache/)\n"
     "\n"
     "options:\n"
     "  -h, --help       show this help (also: gilcheck <command> --help)\n"
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
         return cmd_dis(argc - 1, argv + 1, stdout, stderr);
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 1, argv + 1, argv[0], stdout, stderr);
+    if (!strcmp(cmd, "clean"))
+        return cmd_clean(argc - 1, argv + 1, stdout, stderr);
     if (!strcmp(cmd, "rule"))
         return cmd_rule(argc - 1, argv + 1, argv[0], stdout, stderr);
     if (!strcmp(cmd, "lsp"))

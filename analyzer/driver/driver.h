@@ -64,6 +64,8 @@ typedef struct drv_result {
     pyc_file *r_image;         /* a compiled .py's decoded image the findings point into, or NULL */
     const bc_file *r_bf;       /* the decoded code objects (f_code indexes them; for eng_interleave),
                                 * in r_image's arena or in `a`; NULL for a syntax error */
+    const char *r_source;      /* a .pyc's source file whose `# noqa` comments were read, or NULL
+                                  (in the arena; the cache checks it has not changed) */
 } drv_result;
 
 /* Analyses `path`: a .pyc is loaded, anything else compiled as Python source -- by the embedded
@@ -76,6 +78,10 @@ typedef struct drv_result {
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d);
 void drv_result_free(drv_result *r);
+
+/* 1 when drv_analyze of the source file `path` would analyse a fresh __pycache__ pyc instead of
+ * compiling it (never with c_no_pycache). */
+int drv_fresh_pycache(drv_ctx *c, const char *path);
 
 /* 1 when the settings report `code` in the file at `path`. */
 int drv_selected(const drv_settings *s, const char *path, const char *code);
@@ -91,5 +97,61 @@ int drv_config_find(drv_settings *s, const char *start, diag_ctx *d);
 int drv_config_load(drv_settings *s, const char *path, diag_ctx *d);
 
 void drv_settings_free(drv_settings *s);
+
+/* ---- results as bytes, the result cache (drv_blob.c, drv_cache.c) ---- */
+
+/* One file's outcome as bytes: what a worker process sends and what the cache stores. */
+typedef struct drv_blob {
+    uint8_t *b_data;           /* mem_alloc'd */
+    size_t b_len;              /* bytes used */
+    size_t b_cap;              /* bytes allocated */
+} drv_blob;
+
+/* Appends rc (G_OK or the analysis's failure), the findings of r (when rc is G_OK) and every
+ * message of d to *out.  Returns G_OK or G_ENOMEM (*out then holds a partial record). */
+int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d);
+
+/* Decodes a record of drv_blob_put: *out_rc, the findings into out->r_res (allocations in a)
+ * and the messages appended to d.  Returns G_OK, G_ETRUNC / G_EBAD for damaged bytes (nothing
+ * usable then), or G_ENOMEM. */
+int drv_blob_get(drv_result *out, int *out_rc, const uint8_t *p, size_t n, arena *a,
+                 diag_ctx *d);
+
+void drv_blob_free(drv_blob *b);
+
+/* The result cache: .gilcheck_cache/<gilcheck version>/<2 hex>/<30 hex> under the settings' root
+ * (the config file's directory) or the current directory, one file per analysed file, keyed by
+ * a hash of its path and content, gilcheck's version and executable (a rebuild is a new cache)
+ * and a digest of the settings and the rules' text.  Entries are written atomically (temporary file + rename); a damaged one is a miss. */
+typedef struct drv_cache {
+    char *ca_dir;              /* ".../.gilcheck_cache/<version>" (malloc'd) */
+    uint8_t ca_digest[16];     /* version + settings + rules */
+    int ca_write_ok;           /* 0 after the directory could not be created: lookups only */
+    unsigned long ca_hits;     /* lookups answered (this process) */
+    unsigned long ca_stored;   /* entries written (this process) */
+} drv_cache;
+
+/* Prepares the cache for the run c (rules read from rule_default_dir(argv0)).  Every field of
+ * drv_settings that changes a file's findings must be fed to the digest in drv_cache.c.
+ * Returns G_OK, G_ENOMEM, or G_EIO with a message when the rules cannot be read. */
+int drv_cache_open(drv_cache *cache, const drv_ctx *c, const char *argv0, diag_ctx *d);
+void drv_cache_close(drv_cache *cache);
+
+/* The cache's record for `path` as it is now: 1 with the record in *out (its buffer replaced),
+ * 0 on a miss or when the file cannot be read (*out untouched).  Never analyses. */
+int drv_cache_get(drv_blob *out, drv_cache *cache, const char *path);
+
+/* One file, through the cache when `cache` is not NULL: its outcome as a record of drv_blob_put
+ * in *out (a hit's stored bytes, or drv_analyze's result, stored when it has no error other than
+ * a syntax error).  `a` is reset.  Returns G_OK, or G_ENOMEM when not even the record fits. */
+int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, arena *a);
+
+/* The directory the cache of settings s lives in: "<root>/.gilcheck_cache" into buf. */
+const char *drv_cache_root(const drv_settings *s, char *buf, size_t size);
+
+/* Removes the directory `dir` (a .gilcheck_cache) and everything below it, without following
+ * symbolic links; *out_files counts the files removed.  Returns G_OK (also when it does not
+ * exist) or G_EIO with a message. */
+int drv_cache_clean(const char *dir, unsigned long *out_files, diag_ctx *d);
 
 #endif

@@ -203,6 +203,19 @@ static int fresh_pycache(char *buf, size_t size, const char *path, int minor)
     return fresh;
 }
 
+int drv_fresh_pycache(drv_ctx *c, const char *path)
+{
+    char cached[PATH_MAX];
+    diag_ctx quiet;
+    int minor;
+    if (c->c_no_pycache)
+        return 0;
+    diag_init(&quiet);
+    minor = target_minor(c, path, &quiet);
+    diag_free(&quiet);
+    return minor >= 0 && fresh_pycache(cached, sizeof cached, path, minor);
+}
+
 /* A .py file or buffer: compile in-process, then the .pyc pipeline. */
 static int analyze_source(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                           size_t len, arena *a, diag_ctx *d)
@@ -278,6 +291,8 @@ int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *sr
         for (i = 0; i < out->r_res.r_count; i++)
             out->r_res.r_findings[i].f_file = path;
     }
+    if (!src && src_path != path && out->r_res.r_count)  /* filter reads its comments */
+        out->r_source = src_path;
     filter(&out->r_res, &c->c_set, path, src_path, src, len);
     return G_OK;
 }

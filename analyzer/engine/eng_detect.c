@@ -271,7 +271,7 @@ static int check_call(ctx *x, uint32_t k)
         return G_OK;
     /* read-then-write: L.append(L[-1]) */
     for (a = 0; a < e->ev_nargs; a++)
-        if ((r = read_within(x, &e->ev_call->ca_srcs[a], e, c, NULL)))
+        if ((r = read_within(x, &e->ev_args[a].ar_srcs, e, c, NULL)))
             return add_finding(x, "GIL105", e, r, "read",
                                "'%s' is read (%s, line %d) and written back by %s() in separate "
                                "steps: another thread can change it in between", ir_path_display(c),
@@ -409,10 +409,11 @@ static void dump(const eng_mod *m)
                 fprintf(stderr, " locks=%llx", (unsigned long long)e->ev_locks);
             for (s = 0; s < e->ev_srcs.s_n; s++)
                 fprintf(stderr, "%s%u", s ? "," : " srcs=", e->ev_srcs.s_ev[s]);
-            for (s = 0; s < e->ev_nargs; s++)
-                fprintf(stderr, " arg%u=%s%s%s", s, e->ev_call->ca_kw[s] ? e->ev_call->ca_kw[s] : "",
-                        e->ev_call->ca_kw[s] ? "=" : "", e->ev_call->ca_args[s] ? ir_path_text(e->ev_call->ca_args[s]) :
-                        e->ev_call->ca_func[s] >= 0 ? "<func>" : "?");
+            for (s = 0; s < e->ev_nargs; s++) {
+                const ir_arg *g = &e->ev_args[s];
+                fprintf(stderr, " arg%u=%s%s%s", s, g->ar_kw ? g->ar_kw : "", g->ar_kw ? "=" : "",
+                        g->ar_path ? ir_path_text(g->ar_path) : g->ar_func >= 0 ? "<func>" : "?");
+            }
             fprintf(stderr, " blk=%u\n", e->ev_block);
         }
     }

@@ -409,10 +409,10 @@ static void mark_entry(eng_mod *m, uint32_t ci, const ir_event *e, int pos, cons
 {
     uint32_t k, target = NO_CODE;
     for (k = 0; k < e->ev_nargs; k++) {
-        int match = kw && e->ev_call->ca_kw[k] ? !strcmp(e->ev_call->ca_kw[k], kw)
-                                         : (!e->ev_call->ca_kw[k] && (int)k == pos);
+        const char *akw = e->ev_args[k].ar_kw;
+        int match = kw && akw ? !strcmp(akw, kw) : (!akw && (int)k == pos);
         if (match) {
-            target = function_at(m, ci, e->ev_call->ca_args[k], e->ev_call->ca_func[k]);
+            target = function_at(m, ci, e->ev_args[k].ar_path, e->ev_args[k].ar_func);
             break;
         }
     }
@@ -468,7 +468,7 @@ static void find_entries(eng_mod *m, uint32_t ci)
         else if (e->ev_name && !strcmp(e->ev_name, "__build_class__") && e->ev_aux >= 0) {
             uint32_t a;
             for (a = 1; a < e->ev_nargs; a++) {
-                const ir_path *base = e->ev_call->ca_args[a];
+                const ir_path *base = e->ev_args[a].ar_path;
                 const char *br = base ? mod_resolve(m, ir_path_display(base)) : NULL;
                 if (br && (!strcmp(br, "threading.Thread") || ends_with(br, "Thread"))) {
                     uint32_t run = method_of(m, (uint32_t)e->ev_aux, "run");
@@ -510,7 +510,8 @@ static int reach(eng_mod *m)
                 else if (e->ev_path && e->ev_path->p_kind == PATH_GLOBAL)
                     t = function_at(m, ci, e->ev_path, -1);
                 for (a = 0; a < e->ev_nargs; a++) {
-                    uint32_t f = e->ev_call->ca_func[a] >= 0 ? (uint32_t)e->ev_call->ca_func[a] : NO_CODE;
+                    int32_t af = e->ev_args[a].ar_func;
+                    uint32_t f = af >= 0 ? (uint32_t)af : NO_CODE;
                     if (f != NO_CODE && f < m->m_ncodes && !m->m_codes[f].c_reachable &&
                         !m->m_codes[f].c_is_class_body) {
                         m->m_codes[f].c_reachable = 1;

@@ -93,6 +93,14 @@ typedef enum ir_valkind {
     VAL_IMPORT       /* an imported module or name: ev_callee is its dotted name */
 } ir_valkind;
 
+/* One argument of a call event. */
+typedef struct ir_arg {
+    const ir_path *ar_path;   /* the argument, NULL where unknown */
+    ir_srcs ar_srcs;          /* loads that flowed into it */
+    int32_t ar_func;          /* code index when the argument is a function made here, else -1 */
+    const char *ar_kw;        /* keyword name, NULL for positionals */
+} ir_arg;
+
 typedef struct ir_event {
     uint8_t ev_kind;          /* ir_evkind */
     uint8_t ev_test;          /* ir_testkind for EV_TEST */
@@ -109,18 +117,9 @@ typedef struct ir_event {
     ir_srcs ev_srcs;          /* EV_STORE: loads that flowed into the stored value; EV_CALL: into
                                * the arguments; EV_TEST: into the tested value */
     uint64_t ev_locks;        /* bit i set: acquisition i of f_acqs is held here */
-    const struct ir_callargs *ev_call; /* EV_CALL: its ev_nargs arguments; NULL otherwise (kept
-                               * apart: most events are loads and stores, and copying and clearing
-                               * the arguments of each cost a tenth of the analysis) */
+    ir_arg *ev_args;          /* EV_CALL: ev_nargs arguments (in the arena), keywords after
+                               * positionals; apart so that the many other events stay small */
 } ir_event;
-
-/* A call's arguments; keywords follow positionals. */
-typedef struct ir_callargs {
-    const ir_path *ca_args[IR_MAX_ARGS];  /* NULL where unknown */
-    ir_srcs ca_srcs[IR_MAX_ARGS];
-    int32_t ca_func[IR_MAX_ARGS];         /* code index when the argument is a function made here */
-    const char *ca_kw[IR_MAX_ARGS];       /* keyword name, NULL for positionals */
-} ir_callargs;
 
 /* A lock acquisition: `with X:` or `X.acquire()`. */
 typedef struct ir_acq {

@@ -582,24 +582,24 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     e->ev_srcs = callee.a_src;
     e->ev_aux = callee.a_kind == AV_FUNC ? callee.a_aux : -1;
     if (nargs > 0) {
-        ir_callargs *ca = arena_alloc(it->i_arena, sizeof *ca);
-        if (!ca) {
+        e->ev_args = arena_array(it->i_arena, nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS,
+                                 sizeof *e->ev_args);
+        if (!e->ev_args) {
             it->i_oom = 1;
             return;
         }
-        for (k = 0; k < nargs && k < IR_MAX_ARGS; k++) {
-            const aval *a = &vals[first + k];
-            ca->ca_args[k] = a->a_path;
-            ca->ca_srcs[k] = srcs_of(it, a);
-            ca->ca_func[k] = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
-            ca->ca_kw[k] = NULL;
-            if (k >= nargs - nkw) {
-                const pyc_obj *nm = kw->u.o_seq.items[kw->u.o_seq.n - nkw + (k - (nargs - nkw))];
-                ca->ca_kw[k] = obj_text(it, nm);
-            }
-            srcs_union(&e->ev_srcs, &ca->ca_srcs[k]);
+        memset(e->ev_args, 0, (nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS) * sizeof *e->ev_args);
+    }
+    for (k = 0; k < nargs && k < IR_MAX_ARGS; k++) {
+        const aval *a = &vals[first + k];
+        e->ev_args[k].ar_path = a->a_path;
+        e->ev_args[k].ar_srcs = srcs_of(it, a);
+        e->ev_args[k].ar_func = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
+        if (k >= nargs - nkw) {
+            const pyc_obj *nm = kw->u.o_seq.items[kw->u.o_seq.n - nkw + (k - (nargs - nkw))];
+            e->ev_args[k].ar_kw = obj_text(it, nm);
         }
-        e->ev_call = ca;
+        srcs_union(&e->ev_srcs, &e->ev_args[k].ar_srcs);
     }
     e->ev_nargs = (uint8_t)(nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS);
     res.a_name = cname;

@@ -106,38 +106,57 @@ static const char *kind_prefix(int kind)
     }
 }
 
+/* Appends the NUL-terminated strings of `parts` (up to a NULL) to buf; returns the length.  The
+ * caller sized buf for all of them.  Paths are printed often enough that snprintf showed. */
+static size_t concat(char *buf, const char *const *parts)
+{
+    size_t n = 0, k;
+    for (; *parts; parts++) {
+        k = strlen(*parts);
+        memcpy(buf + n, *parts, k);
+        n += k;
+    }
+    buf[n] = 0;
+    return n;
+}
+
 /* Builds the texts of a path (most paths are never printed, so this runs on first use). */
 static int texts(arena *a, ir_path *p)
 {
-    char small[600];
+    char small[600], ver[16];
     const char *b = p->p_base ? ir_path_text(p->p_base) : "";
     const char *bd = p->p_base ? ir_path_display(p->p_base) : "";
     const char *k = p->p_key ? ir_path_text(p->p_key) : "?";
     const char *kd = p->p_key ? ir_path_display(p->p_key) : "...";
     size_t need = strlen(b) + strlen(bd) + strlen(k) + strlen(kd) + strlen(p->p_name) * 2 + 64;
     char *buf = need <= sizeof small ? small : mem_alloc(need);
-    int n;
+    size_t n;
     if (!buf)
         return G_ENOMEM;
     switch (p->p_kind) {
-    case PATH_ATTR: n = snprintf(buf, need, "attr(%s,%s)", b, p->p_name); break;
-    case PATH_ITEM: n = snprintf(buf, need, "item(%s,%s)", b, k); break;
+    case PATH_ATTR:
+        n = concat(buf, (const char *[]){ "attr(", b, ",", p->p_name, ")", NULL });
+        break;
+    case PATH_ITEM: n = concat(buf, (const char *[]){ "item(", b, ",", k, ")", NULL }); break;
     case PATH_LOCAL: case PATH_FRESH:
-        n = snprintf(buf, need, "%s:%s#%u", kind_prefix(p->p_kind), p->p_name, p->p_version);
+        snprintf(ver, sizeof ver, "%u", p->p_version);
+        n = concat(buf, (const char *[]){ kind_prefix(p->p_kind), ":", p->p_name, "#", ver, NULL });
         break;
-    default: n = snprintf(buf, need, "%s:%s", kind_prefix(p->p_kind), p->p_name); break;
+    default:
+        n = concat(buf, (const char *[]){ kind_prefix(p->p_kind), ":", p->p_name, NULL });
+        break;
     }
-    p->p_text_ = text_dup(a, buf, (size_t)n);
+    p->p_text_ = text_dup(a, buf, n);
     switch (p->p_kind) {
-    case PATH_ATTR: n = snprintf(buf, need, "%s.%s", bd, p->p_name); break;
-    case PATH_ITEM: n = snprintf(buf, need, "%s[%s]", bd, kd); break;
+    case PATH_ATTR: n = concat(buf, (const char *[]){ bd, ".", p->p_name, NULL }); break;
+    case PATH_ITEM: n = concat(buf, (const char *[]){ bd, "[", kd, "]", NULL }); break;
     case PATH_FRESH:
-        n = p->p_name[0] == '.' ? snprintf(buf, need, "%s", p->p_name)
-                                : snprintf(buf, need, "<new %s>", p->p_name);
+        n = p->p_name[0] == '.' ? concat(buf, (const char *[]){ p->p_name, NULL })
+                                : concat(buf, (const char *[]){ "<new ", p->p_name, ">", NULL });
         break;
-    default: n = snprintf(buf, need, "%s", p->p_name); break;
+    default: n = concat(buf, (const char *[]){ p->p_name, NULL }); break;
     }
-    p->p_display_ = text_dup(a, buf, (size_t)n);
+    p->p_display_ = text_dup(a, buf, n);
     if (buf != small)
         mem_free(buf);
     return p->p_text_ && p->p_display_ ? G_OK : G_ENOMEM;

@@ -1,0 +1,381 @@
+/* `gilcheck check` over many files: worker processes, because the embedded libpython compiles
+ * on one thread per process.  Workers are forked before the parent starts the interpreter, take
+ * the next file index from a counter in shared memory, and send each file's outcome as a
+ * drv_blob record over their own pipe; the parent reports them in path order as soon as the next
+ * one is there, so it holds only the results that arrived early. */
+#define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, which POSIX does not have */
+#include "check_pool.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/err.h"
+#include "../common/mem.h"
+#include "cli.h"
+
+#define MAX_JOBS 256
+#define MAX_RECORD ((uint32_t)1 << 30)
+
+/* Shared between the parent and its workers (MAP_SHARED). */
+typedef struct shared {
+    long sh_next;              /* next position of p_todo to take (atomic; may pass p_ntodo) */
+    long sh_cur[MAX_JOBS];     /* index worker w is analysing, -1 between files */
+} shared;
+
+typedef struct worker {
+    pid_t w_pid;               /* 0: not running */
+    int w_fd;                  /* read end of its pipe */
+} worker;
+
+/* The result of one file, waiting for its turn. */
+typedef struct slot {
+    drv_blob s_rec;
+    int s_have;                /* 1 when s_rec holds the file's record */
+} slot;
+
+typedef struct pool {
+    char *const *p_paths;
+    size_t p_n;
+    drv_ctx *p_drv;
+    drv_cache *p_cache;
+    shared *p_sh;
+    size_t *p_todo;            /* the files the workers analyse (the cache's misses), in order;
+                                  fixed before the first fork, so inherited, not shared */
+    size_t p_ntodo;
+    worker p_w[MAX_JOBS];
+    int p_jobs;
+    slot *p_slots;             /* one per file */
+    size_t p_next;             /* next file to report */
+    arena *p_arena;            /* the parent's, for decoding records */
+    rep_ctx *p_rep;
+    FILE *p_err;
+    int p_failed;              /* a file could not be analysed */
+} pool;
+
+int check_default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
+}
+
+/* ---- reporting one record ---- */
+
+/* A record that says the file failed with `text`. */
+static void error_record(drv_blob *out, const char *path, const char *text)
+{
+    diag_ctx d;
+    diag_init(&d);
+    diag_add(&d, G_EIO, path, -1, "%s", text);
+    out->b_len = 0;
+    drv_blob_put(out, G_EIO, NULL, &d);
+    diag_free(&d);
+}
+
+static void report(pool *p, size_t i, const drv_blob *rec)
+{
+    drv_result res;
+    diag_ctx d;
+    int rc;
+    diag_init(&d);
+    arena_reset(p->p_arena);
+    if (drv_blob_get(&res, &rc, rec->b_data, rec->b_len, p->p_arena, &d)) {
+        diag_free(&d);
+        diag_init(&d);
+        rc = diag_add(&d, G_EBAD, p->p_paths[i], -1, "the worker's result for it was damaged");
+    }
+    if (rc) {
+        size_t k;
+        cli_print_diags(&d, p->p_err);
+        for (k = 0; k < d.d_count; k++)   /* SARIF notifications, github annotations */
+            rep_error(p->p_rep, d.d_msgs[k].dm_code != 0, d.d_msgs[k].dm_file,
+                      d.d_msgs[k].dm_text);
+        p->p_failed = 1;
+    } else if (res.r_res.r_count) {
+        rep_file(p->p_rep, res.r_res.r_findings, res.r_res.r_count);
+    }
+    diag_free(&d);
+}
+
+/* Reports every file whose turn has come and whose record is there. */
+static void report_ready(pool *p)
+{
+    while (p->p_next < p->p_n && p->p_slots[p->p_next].s_have) {
+        slot *s = &p->p_slots[p->p_next];
+        report(p, p->p_next, &s->s_rec);
+        drv_blob_free(&s->s_rec);
+        p->p_next++;
+    }
+}
+
+/* ---- workers ---- */
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const uint8_t *q = buf;
+    while (n) {
+        ssize_t w = write(fd, q, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        q += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* 1: all n bytes read; 0: end of file or an error before that. */
+static int read_all(int fd, void *buf, size_t n)
+{
+    uint8_t *q = buf;
+    while (n) {
+        ssize_t r = read(fd, q, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return 0;
+        q += r;
+        n -= (size_t)r;
+    }
+    return 1;
+}
+
+/* A worker's life: take the next index, analyse, send `u32 index, u32 length, record`. */
+static void worker_main(pool *p, int w, int fd)
+{
+    const char *crash = getenv("GILCHECK_TEST_WORKER_CRASH");  /* test hook: die on this path */
+    drv_blob rec = { NULL, 0, 0 };
+    arena *a;
+    if (arena_new(&a))
+        _exit(3);
+    arena_hint_reused(a);
+    for (;;) {
+        long k = __atomic_fetch_add(&p->p_sh->sh_next, 1, __ATOMIC_SEQ_CST), i;
+        uint32_t head[2];
+        if (k >= (long)p->p_ntodo)
+            break;
+        i = (long)p->p_todo[k];
+        __atomic_store_n(&p->p_sh->sh_cur[w], i, __ATOMIC_SEQ_CST);
+        if (crash && *crash && strstr(p->p_paths[i], crash))
+            raise(SIGKILL);
+        if (drv_run_file(&rec, p->p_drv, p->p_cache, p->p_paths[i], a))
+            error_record(&rec, p->p_paths[i], "out of memory");
+        if (rec.b_len >= MAX_RECORD)
+            error_record(&rec, p->p_paths[i], "too many findings to report");
+        head[0] = (uint32_t)i;
+        head[1] = (uint32_t)rec.b_len;
+        if (write_all(fd, head, sizeof head) || write_all(fd, rec.b_data, rec.b_len))
+            _exit(3);
+        __atomic_store_n(&p->p_sh->sh_cur[w], -1L, __ATOMIC_SEQ_CST);
+    }
+    /* no in_shutdown, no atexit handlers: the parent owns stdout and the run's end */
+    _exit(0);
+}
+
+/* Starts worker w.  Returns 0, or -1 when no process could be made. */
+static int spawn(pool *p, int w)
+{
+    int fds[2], k;
+    pid_t pid;
+    if (pipe(fds))
+        return -1;
+    p->p_sh->sh_cur[w] = -1;
+    fflush(NULL);              /* nothing buffered may be written twice */
+    pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        for (k = 0; k < p->p_jobs; k++)
+            if (p->p_w[k].w_pid)
+                close(p->p_w[k].w_fd);
+        worker_main(p, w, fds[1]);
+    }
+    close(fds[1]);
+    p->p_w[w].w_pid = pid;
+    p->p_w[w].w_fd = fds[0];
+    return 0;
+}
+
+/* Worker w's pipe ended: reap it, blame the file it was on, replace it while work remains. */
+static void worker_ended(pool *p, int w, int *spawns_left)
+{
+    int status = 0;
+    long i;
+    char why[128];
+    close(p->p_w[w].w_fd);
+    while (waitpid(p->p_w[w].w_pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    p->p_w[w].w_pid = 0;
+    i = __atomic_load_n(&p->p_sh->sh_cur[w], __ATOMIC_SEQ_CST);
+    if (i >= 0 && (size_t)i < p->p_n && !p->p_slots[i].s_have) {
+        if (WIFSIGNALED(status))
+            snprintf(why, sizeof why, "the worker process analysing it was killed by signal %d",
+                     WTERMSIG(status));
+        else
+            snprintf(why, sizeof why, "the worker process analysing it exited with status %d",
+                     WEXITSTATUS(status));
+        error_record(&p->p_slots[i].s_rec, p->p_paths[i], why);
+        p->p_slots[i].s_have = 1;
+    }
+    if (__atomic_load_n(&p->p_sh->sh_next, __ATOMIC_SEQ_CST) < (long)p->p_ntodo &&
+        *spawns_left > 0) {
+        (*spawns_left)--;
+        spawn(p, w);
+    }
+}
+
+/* Reads one frame from worker w.  Returns 0, -1 when the pipe ended (the worker exited or
+ * died), -2 when the frame makes no sense (the worker is then not to be trusted). */
+static int receive(pool *p, int w)
+{
+    uint32_t head[2];
+    slot *s;
+    if (!read_all(p->p_w[w].w_fd, head, sizeof head))
+        return -1;
+    if (head[0] >= p->p_n || head[1] >= MAX_RECORD)
+        return -2;
+    s = &p->p_slots[head[0]];
+    drv_blob_free(&s->s_rec);
+    if (head[1] && !(s->s_rec.b_data = mem_alloc(head[1])))
+        return -2;
+    s->s_rec.b_cap = s->s_rec.b_len = head[1];
+    if (head[1] && !read_all(p->p_w[w].w_fd, s->s_rec.b_data, head[1])) {
+        drv_blob_free(&s->s_rec);
+        return -1;
+    }
+    s->s_have = 1;
+    return 0;
+}
+
+static void run_workers(pool *p)
+{
+    struct pollfd fds[MAX_JOBS];
+    int map[MAX_JOBS], w, nfds, jobs = p->p_jobs;
+    int spawns_left = (int)(p->p_ntodo < 100000 ? p->p_ntodo : 100000) + jobs;
+    if ((size_t)jobs > p->p_ntodo)
+        jobs = (int)p->p_ntodo;
+    for (w = 0; w < jobs; w++)
+        if (spawn(p, w))
+            break;
+    for (;;) {
+        nfds = 0;
+        for (w = 0; w < p->p_jobs; w++) {
+            if (!p->p_w[w].w_pid)
+                continue;
+            fds[nfds].fd = p->p_w[w].w_fd;
+            fds[nfds].events = POLLIN;
+            fds[nfds].revents = 0;
+            map[nfds++] = w;
+        }
+        if (!nfds)
+            break;
+        if (poll(fds, (nfds_t)nfds, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (w = 0; w < nfds; w++) {
+            int rc;
+            if (!fds[w].revents)
+                continue;
+            rc = receive(p, map[w]);
+            if (rc == -2)
+                kill(p->p_w[map[w]].w_pid, SIGKILL);
+            if (rc)
+                worker_ended(p, map[w], &spawns_left);
+        }
+        report_ready(p);
+    }
+    for (w = 0; w < p->p_jobs; w++)    /* only after poll failed */
+        if (p->p_w[w].w_pid) {
+            kill(p->p_w[w].w_pid, SIGKILL);
+            worker_ended(p, w, &spawns_left);
+        }
+}
+
+/* Reports what the cache already has, in order, and lists the rest for the workers: a run over
+ * unchanged files then forks nothing.  Without a cache every file is listed. */
+static void take_hits(pool *p)
+{
+    size_t i;
+    for (i = 0; i < p->p_n; i++) {
+        slot *s = &p->p_slots[i];
+        if (p->p_cache && drv_cache_get(&s->s_rec, p->p_cache, p->p_paths[i])) {
+            s->s_have = 1;
+            report_ready(p);
+        } else {
+            p->p_todo[p->p_ntodo++] = i;
+        }
+    }
+}
+
+int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int jobs,
+              rep_ctx *rep, FILE *err)
+{
+    pool p;
+    arena *wa = NULL;
+    unsigned char *taken = NULL;
+    size_t i;
+    memset(&p, 0, sizeof p);
+    p.p_paths = paths;
+    p.p_n = n;
+    p.p_drv = drv;
+    p.p_cache = cache;
+    p.p_rep = rep;
+    p.p_err = err;
+    p.p_jobs = jobs < 1 ? 1 : jobs > MAX_JOBS ? MAX_JOBS : jobs;
+    if (arena_new(&p.p_arena) || !(p.p_slots = calloc(n ? n : 1, sizeof *p.p_slots)) ||
+        !(p.p_todo = calloc(n ? n : 1, sizeof *p.p_todo)) || !(taken = calloc(n ? n : 1, 1))) {
+        fprintf(err, "gilcheck: error: out of memory\n");
+        arena_free(p.p_arena);
+        free(p.p_slots);
+        free(p.p_todo);
+        return 1;
+    }
+    if (p.p_jobs > 1) {
+        take_hits(&p);
+        p.p_sh = p.p_ntodo > 1 ? mmap(NULL, sizeof *p.p_sh, PROT_READ | PROT_WRITE,
+                                      MAP_SHARED | MAP_ANONYMOUS, -1, 0) : MAP_FAILED;
+        if (p.p_sh != MAP_FAILED) {
+            memset(p.p_sh, 0, sizeof *p.p_sh);
+            run_workers(&p);
+            for (i = 0; i < p.p_ntodo && i < (size_t)p.p_sh->sh_next; i++)
+                taken[p.p_todo[i]] = 1;
+            munmap(p.p_sh, sizeof *p.p_sh);
+        }
+    }
+    /* here: everything with --jobs 1 (through the cache), one miss alone, and what no worker
+     * took (no process could be made) */
+    for (i = p.p_next; i < n; i++) {
+        slot *s = &p.p_slots[i];
+        if (!s->s_have && taken[i]) {
+            error_record(&s->s_rec, paths[i], "not analysed: its worker process ended");
+        } else if (!s->s_have) {
+            if (!wa && !arena_new(&wa))
+                arena_hint_reused(wa);
+            if (!wa || drv_run_file(&s->s_rec, drv, cache, paths[i], wa))
+                error_record(&s->s_rec, paths[i], "out of memory");
+        }
+        s->s_have = 1;
+        report_ready(&p);
+    }
+    arena_free(wa);
+    arena_free(p.p_arena);
+    for (i = 0; i < n; i++)
+        drv_blob_free(&p.p_slots[i].s_rec);
+    free(p.p_slots);
+    free(p.p_todo);
+    free(taken);
+    return p.p_failed;
+}

@@ -1,0 +1,225 @@
+/* One file's outcome (findings, or the failure and its messages) as bytes and back: the form a
+ * worker process sends to the parent and the result cache stores.
+ *
+ * Layout, native byte order (a cache entry is only read by the build that wrote it, checked by
+ * the entry's header): i32 rc, u32 findings, u32 messages; per finding the strings rule, file,
+ * message, target, function, related-what and the integers of `finding` with its switch points;
+ * per message i32 code, i64 offset, the strings file and text.  A string is u32 length + bytes,
+ * length 0xffffffff for NULL. */
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/mem.h"
+#include "driver.h"
+
+#define NO_STRING 0xffffffffu
+
+void drv_blob_free(drv_blob *b)
+{
+    mem_free(b->b_data);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- writing ---- */
+
+static int put(drv_blob *b, const void *p, size_t n)
+{
+    if (b->b_cap - b->b_len < n) {
+        size_t cap = b->b_cap ? b->b_cap : 256;
+        uint8_t *grown;
+        while (cap - b->b_len < n)
+            cap *= 2;
+        if (!(grown = mem_realloc(b->b_data, cap)))
+            return G_ENOMEM;
+        b->b_data = grown;
+        b->b_cap = cap;
+    }
+    memcpy(b->b_data + b->b_len, p, n);
+    b->b_len += n;
+    return G_OK;
+}
+
+static int put_u32(drv_blob *b, uint32_t v)
+{
+    return put(b, &v, sizeof v);
+}
+
+static int put_i32(drv_blob *b, int32_t v)
+{
+    return put(b, &v, sizeof v);
+}
+
+static int put_str(drv_blob *b, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!s)
+        return put_u32(b, NO_STRING);
+    if (n >= NO_STRING)
+        return G_EBAD;
+    return put_u32(b, (uint32_t)n) || put(b, s, n) ? G_ENOMEM : G_OK;
+}
+
+static int put_finding(drv_blob *b, const finding *f)
+{
+    int bad = put_str(b, f->f_rule) || put_str(b, f->f_file) || put_str(b, f->f_message) ||
+              put_str(b, f->f_target) || put_str(b, f->f_function) || put_str(b, f->f_rel_what) ||
+              put_i32(b, f->f_line) || put_i32(b, f->f_col) || put_i32(b, f->f_end_line) ||
+              put_i32(b, f->f_end_col) || put_i32(b, f->f_rel_line) || put_i32(b, f->f_rel_col) ||
+              put_u32(b, f->f_code) || put_u32(b, f->f_first) || put_u32(b, f->f_last) ||
+              put_i32(b, f->f_python_minor) || put_u32(b, f->f_nswitch) ||
+              (f->f_nswitch && put(b, f->f_switch, f->f_nswitch * sizeof *f->f_switch));
+    return bad ? G_ENOMEM : G_OK;
+}
+
+int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
+{
+    uint32_t nf = !rc && r ? r->r_res.r_count : 0, i;
+    size_t k;
+    if (put_i32(out, rc) || put_u32(out, nf) || put_u32(out, (uint32_t)d->d_count))
+        return G_ENOMEM;
+    for (i = 0; i < nf; i++)
+        if (put_finding(out, &r->r_res.r_findings[i]))
+            return G_ENOMEM;
+    for (k = 0; k < d->d_count; k++) {
+        const diag_msg *m = &d->d_msgs[k];
+        int64_t off = m->dm_offset;
+        if (put_i32(out, m->dm_code) || put(out, &off, sizeof off) || put_str(out, m->dm_file) ||
+            put_str(out, m->dm_text))
+            return G_ENOMEM;
+    }
+    return G_OK;
+}
+
+/* ---- reading ---- */
+
+typedef struct cursor {
+    const uint8_t *c_p;        /* next byte */
+    const uint8_t *c_end;
+    arena *c_arena;            /* strings and arrays go here */
+    int c_rc;                  /* sticky: first failure */
+} cursor;
+
+static void get(cursor *c, void *out, size_t n)
+{
+    if (c->c_rc || (size_t)(c->c_end - c->c_p) < n) {
+        if (!c->c_rc)
+            c->c_rc = G_ETRUNC;
+        memset(out, 0, n);
+        return;
+    }
+    memcpy(out, c->c_p, n);
+    c->c_p += n;
+}
+
+static uint32_t get_u32(cursor *c)
+{
+    uint32_t v;
+    get(c, &v, sizeof v);
+    return v;
+}
+
+static int32_t get_i32(cursor *c)
+{
+    int32_t v;
+    get(c, &v, sizeof v);
+    return v;
+}
+
+/* A string copied into the arena (NUL-terminated), NULL for the NULL mark or after a failure. */
+static char *get_str(cursor *c)
+{
+    uint32_t n = get_u32(c);
+    char *s;
+    if (c->c_rc || n == NO_STRING)
+        return NULL;
+    if ((size_t)(c->c_end - c->c_p) < n) {
+        c->c_rc = G_ETRUNC;
+        return NULL;
+    }
+    if (!(s = arena_alloc(c->c_arena, (size_t)n + 1))) {
+        c->c_rc = G_ENOMEM;
+        return NULL;
+    }
+    memcpy(s, c->c_p, n);
+    s[n] = 0;
+    c->c_p += n;
+    return s;
+}
+
+/* The same, but "" for NULL: fields the reporter prints unconditionally. */
+static const char *get_text(cursor *c)
+{
+    const char *s = get_str(c);
+    return s ? s : "";
+}
+
+static void get_finding(cursor *c, finding *f)
+{
+    memset(f, 0, sizeof *f);
+    f->f_rule = get_text(c);
+    f->f_file = get_text(c);
+    f->f_message = get_text(c);
+    f->f_target = get_text(c);
+    f->f_function = get_text(c);
+    f->f_rel_what = get_str(c);
+    f->f_line = get_i32(c);
+    f->f_col = get_i32(c);
+    f->f_end_line = get_i32(c);
+    f->f_end_col = get_i32(c);
+    f->f_rel_line = get_i32(c);
+    f->f_rel_col = get_i32(c);
+    f->f_code = get_u32(c);
+    f->f_first = get_u32(c);
+    f->f_last = get_u32(c);
+    f->f_python_minor = get_i32(c);
+    f->f_nswitch = get_u32(c);
+    if (c->c_rc || !f->f_nswitch)
+        return;
+    if ((size_t)(c->c_end - c->c_p) / sizeof *f->f_switch < f->f_nswitch) {
+        c->c_rc = G_ETRUNC;
+        f->f_nswitch = 0;
+        return;
+    }
+    if (!(f->f_switch = arena_array(c->c_arena, f->f_nswitch, sizeof *f->f_switch))) {
+        c->c_rc = G_ENOMEM;
+        f->f_nswitch = 0;
+        return;
+    }
+    get(c, f->f_switch, f->f_nswitch * sizeof *f->f_switch);
+}
+
+int drv_blob_get(drv_result *out, int *out_rc, const uint8_t *p, size_t n, arena *a,
+                 diag_ctx *d)
+{
+    cursor c = { p, p + n, a, G_OK };
+    uint32_t nf, nd, i;
+    memset(out, 0, sizeof *out);
+    *out_rc = get_i32(&c);
+    nf = get_u32(&c);
+    nd = get_u32(&c);
+    if (c.c_rc)
+        return c.c_rc;
+    /* every finding and message takes at least 40 bytes: a bound before allocating */
+    if (nf > n / 40 || nd > n / 16 || (*out_rc && nf))
+        return G_EBAD;
+    if (nf && !(out->r_res.r_findings = arena_array(a, nf, sizeof *out->r_res.r_findings)))
+        return G_ENOMEM;
+    for (i = 0; i < nf && !c.c_rc; i++)
+        get_finding(&c, &out->r_res.r_findings[i]);
+    out->r_res.r_count = out->r_res.r_cap = c.c_rc ? 0 : nf;
+    for (i = 0; i < nd && !c.c_rc; i++) {
+        int code = get_i32(&c);
+        int64_t off;
+        const char *file, *text;
+        get(&c, &off, sizeof off);
+        file = get_str(&c);
+        text = get_text(&c);
+        if (!c.c_rc)
+            diag_add(d, code, file, (long)off, "%s", text);
+    }
+    if (!c.c_rc && c.c_p != c.c_end)
+        c.c_rc = G_EBAD;
+    if (c.c_rc)
+        memset(out, 0, sizeof *out);
+    return c.c_rc;
+}

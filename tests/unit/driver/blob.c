@@ -1,0 +1,200 @@
+/* Unit tests for drv_blob, one file's outcome as bytes: every field survives the round trip,
+ * and damaged or truncated bytes are an error, never a crash or a partial result. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/mem.h"
+#include "driver/driver.h"
+
+static uint32_t switches[] = { 4, 10, 12 };
+
+static void two_findings(finding f[2])
+{
+    memset(f, 0, 2 * sizeof *f);
+    f[0].f_rule = "GIL101";
+    f[0].f_file = "pkg/mod.py";
+    f[0].f_message = "'count' is read and written in separate steps";
+    f[0].f_target = "count";
+    f[0].f_function = "work";
+    f[0].f_line = 8;
+    f[0].f_col = 5;
+    f[0].f_end_line = 8;
+    f[0].f_end_col = 15;
+    f[0].f_rel_line = 7;
+    f[0].f_rel_col = -1;
+    f[0].f_rel_what = "read";
+    f[0].f_code = 3;
+    f[0].f_first = 2;
+    f[0].f_last = 14;
+    f[0].f_switch = switches;
+    f[0].f_nswitch = 3;
+    f[0].f_python_minor = 11;
+    f[1] = f[0];
+    f[1].f_rule = "GIL000";
+    f[1].f_rel_what = NULL;     /* NULL stays NULL */
+    f[1].f_switch = NULL;
+    f[1].f_nswitch = 0;
+    f[1].f_line = -1;
+}
+
+static void assert_same(const finding *a, const finding *b)
+{
+    assert_string_equal(a->f_rule, b->f_rule);
+    assert_string_equal(a->f_file, b->f_file);
+    assert_string_equal(a->f_message, b->f_message);
+    assert_string_equal(a->f_target, b->f_target);
+    assert_string_equal(a->f_function, b->f_function);
+    if (a->f_rel_what)
+        assert_string_equal(a->f_rel_what, b->f_rel_what);
+    else
+        assert_null(b->f_rel_what);
+    assert_int_equal(a->f_line, b->f_line);
+    assert_int_equal(a->f_col, b->f_col);
+    assert_int_equal(a->f_end_line, b->f_end_line);
+    assert_int_equal(a->f_end_col, b->f_end_col);
+    assert_int_equal(a->f_rel_line, b->f_rel_line);
+    assert_int_equal(a->f_rel_col, b->f_rel_col);
+    assert_int_equal(a->f_code, b->f_code);
+    assert_int_equal(a->f_first, b->f_first);
+    assert_int_equal(a->f_last, b->f_last);
+    assert_int_equal(a->f_python_minor, b->f_python_minor);
+    assert_int_equal(a->f_nswitch, b->f_nswitch);
+    if (a->f_nswitch)
+        assert_memory_equal(a->f_switch, b->f_switch, a->f_nswitch * sizeof *a->f_switch);
+}
+
+static void test_driver_blob__findings_round_trip(void **state)
+{
+    finding f[2];
+    drv_result r, back;
+    drv_blob b = { NULL, 0, 0 };
+    diag_ctx d, d2;
+    arena *a;
+    int rc = -99;
+    (void)state;
+    two_findings(f);
+    memset(&r, 0, sizeof r);
+    r.r_res.r_findings = f;
+    r.r_res.r_count = 2;
+    diag_init(&d);
+    diag_init(&d2);
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(drv_blob_put(&b, G_OK, &r, &d), G_OK);
+    assert_int_equal(drv_blob_get(&back, &rc, b.b_data, b.b_len, a, &d2), G_OK);
+    assert_int_equal(rc, G_OK);
+    assert_int_equal(back.r_res.r_count, 2);
+    assert_same(&f[0], &back.r_res.r_findings[0]);
+    assert_same(&f[1], &back.r_res.r_findings[1]);
+    assert_int_equal(d2.d_count, 0);
+    drv_blob_free(&b);
+    arena_free(a);
+    diag_free(&d);
+    diag_free(&d2);
+}
+
+static void test_driver_blob__failure_and_messages_round_trip(void **state)
+{
+    drv_result back;
+    drv_blob b = { NULL, 0, 0 };
+    diag_ctx d, d2;
+    arena *a;
+    char buf[256];
+    int rc = 0;
+    (void)state;
+    diag_init(&d);
+    diag_init(&d2);
+    diag_add(&d, G_EBAD, "x.pyc", 1234, "bad marshal data (tuple size out of range)");
+    diag_add(&d, G_EIO, NULL, -1, "second");
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(drv_blob_put(&b, G_EBAD, NULL, &d), G_OK);
+    assert_int_equal(drv_blob_get(&back, &rc, b.b_data, b.b_len, a, &d2), G_OK);
+    assert_int_equal(rc, G_EBAD);
+    assert_int_equal(back.r_res.r_count, 0);
+    assert_int_equal(d2.d_count, 2);
+    assert_string_equal(diag_format(&d2, 0, buf, 128), diag_format(&d, 0, buf + 128, 128));
+    assert_int_equal(d2.d_msgs[0].dm_code, G_EBAD);
+    assert_int_equal(d2.d_msgs[0].dm_offset, 1234);
+    assert_null(d2.d_msgs[1].dm_file);
+    assert_string_equal(d2.d_msgs[1].dm_text, "second");
+    drv_blob_free(&b);
+    arena_free(a);
+    diag_free(&d);
+    diag_free(&d2);
+}
+
+/* Every truncation and every flipped byte: an error or a well-formed result, never a crash
+ * (ASan watches), and a truncated record is never taken as complete. */
+static void test_driver_blob__damaged_bytes(void **state)
+{
+    finding f[2];
+    drv_result r, back;
+    drv_blob b = { NULL, 0, 0 };
+    diag_ctx d;
+    arena *a;
+    size_t n, i;
+    int rc;
+    (void)state;
+    two_findings(f);
+    memset(&r, 0, sizeof r);
+    r.r_res.r_findings = f;
+    r.r_res.r_count = 2;
+    diag_init(&d);
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(drv_blob_put(&b, G_OK, &r, &d), G_OK);
+    for (n = 0; n < b.b_len; n++) {
+        arena_reset(a);
+        assert_int_not_equal(drv_blob_get(&back, &rc, b.b_data, n, a, &d), G_OK);
+        assert_int_equal(back.r_res.r_count, 0);
+    }
+    for (i = 0; i < b.b_len; i++) {
+        uint8_t *copy = mem_alloc(b.b_len);
+        memcpy(copy, b.b_data, b.b_len);
+        copy[i] ^= 0xff;
+        arena_reset(a);
+        if (drv_blob_get(&back, &rc, copy, b.b_len, a, &d) == G_OK && !rc)
+            assert_true(back.r_res.r_count <= 2);
+        mem_free(copy);
+    }
+    drv_blob_free(&b);
+    arena_free(a);
+    diag_free(&d);
+}
+
+static void test_driver_blob__allocation_failures(void **state)
+{
+    finding f[2];
+    drv_result r;
+    diag_ctx d;
+    long n, before = mem_live();
+    int rc = G_ENOMEM;
+    (void)state;
+    two_findings(f);
+    memset(&r, 0, sizeof r);
+    r.r_res.r_findings = f;
+    r.r_res.r_count = 2;
+    diag_init(&d);
+    for (n = 0; rc == G_ENOMEM && n < 100; n++) {
+        drv_blob b = { NULL, 0, 0 };
+        mem_fail_after(n);
+        rc = drv_blob_put(&b, G_OK, &r, &d);
+        mem_fail_after(-1);
+        drv_blob_free(&b);
+        assert_int_equal(mem_live(), before);
+    }
+    assert_int_equal(rc, G_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_driver_blob__findings_round_trip),
+        cmocka_unit_test(test_driver_blob__failure_and_messages_round_trip),
+        cmocka_unit_test(test_driver_blob__damaged_bytes),
+        cmocka_unit_test(test_driver_blob__allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
