@@ -50,6 +50,7 @@ typedef struct drv_ctx {
     drv_settings c_set;
     struct in_python *c_python; /* the --python interpreter, started on first use, or NULL */
     int c_python_failed;       /* it could not start: every source is an error */
+    char c_python_why[600];    /* why it could not ("PATH: cannot run the interpreter (...)") */
     int c_no_pycache;          /* always compile; never reuse __pycache__ */
 } drv_ctx;
 

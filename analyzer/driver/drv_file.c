@@ -160,12 +160,21 @@ static int target_minor(drv_ctx *c, const char *path, diag_ctx *d)
 {
     if (!c->c_set.s_python)
         return in_embedded_minor();
-    if (!c->c_python && !c->c_python_failed &&
-        in_python_open(&c->c_python, c->c_set.s_python, d))
-        c->c_python_failed = 1;
+    if (!c->c_python && !c->c_python_failed) {
+        diag_ctx why;
+        diag_init(&why);
+        if (in_python_open(&c->c_python, c->c_set.s_python, &why)) {
+            c->c_python_failed = 1;
+            if (why.d_count)
+                diag_format(&why, 0, c->c_python_why, sizeof c->c_python_why);
+            else
+                snprintf(c->c_python_why, sizeof c->c_python_why, "%s: cannot start it",
+                         c->c_set.s_python);
+        }
+        diag_free(&why);
+    }
     if (c->c_python_failed) {
-        diag_add(d, G_EBAD, path, -1, "not compiled: the interpreter %s is unusable",
-                 c->c_set.s_python);
+        diag_add(d, G_EBAD, path, -1, "not compiled: %s", c->c_python_why);
         return -1;
     }
     return in_python_minor(c->c_python);

@@ -90,7 +90,9 @@ class BadInput(unittest.TestCase):
         wrapper = self.write("bin/python3", b"#!/bin/sh\nrm -f '%s'\nexec '%s' \"$@\"\n"
                              % (victim.encode(), sys.executable.encode()))
         os.chmod(wrapper, stat.S_IRWXU)
-        rc, out, err = run("check", "--isolated", "--no-pycache", "--python", wrapper,
+        # one process, no cache: the cache would read every file before the interpreter starts
+        rc, out, err = run("check", "--isolated", "--no-pycache", "--jobs", "1", "--no-cache",
+                           "--python", wrapper,
                            "--format", "concise", "a_good.py", "z_gone.py", cwd=self.dir)
         self.assertFalse(os.path.exists(victim))
         self.assertEqual(rc, 2, err)

@@ -96,7 +96,7 @@ class Python(unittest.TestCase):
         path = self.write("racy.py", RACY)
         rc, out, err = run("check", "--isolated", "--python", "/nonexistent/python3", path)
         self.assertEqual(rc, 2)
-        self.assertIn("/nonexistent/python3: cannot run the interpreter", err)
+        self.assertIn("racy.py: not compiled: /nonexistent/python3: cannot run the interpreter", err)
         rc, out, err = run("check", "--isolated", "--python", "/bin/true", path)
         self.assertEqual(rc, 2)
         self.assertIn("not a CPython 3.6 or later interpreter", err)
