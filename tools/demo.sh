@@ -11,3 +11,6 @@ echo "== gilcheck check examples/counter.pyc"
 echo
 echo "== gilcheck dis examples/counter.pyc (work: count += 1 is a load, an add and a store)"
 ./build/gilcheck dis examples/counter.pyc | sed -n '/Disassembly of work/,/^$/p'
+echo
+echo "== gilcheck explain -c 'count += 1' --python-version 3.9 (why, where a switch falls, a lost update)"
+./build/gilcheck explain -c 'count += 1' --global count --python-version 3.9 || true
