@@ -110,6 +110,26 @@ static int read_list(char ***out, size_t *n, const cfg_reader *r, const char *ke
     return G_OK;
 }
 
+/* read_list appending to what *vec holds (the command line's extend-select adds to the file's). */
+static int extend_list(char ***vec, size_t *n, const cfg_reader *r, const char *key, json_t *v,
+                       int codes)
+{
+    char **more = NULL, **grown;
+    size_t nmore = 0, i;
+    int rc = read_list(&more, &nmore, r, key, v, codes);
+    if (rc)
+        return rc;
+    if (!(grown = realloc(*vec, (*n + nmore + 1) * sizeof *grown))) {
+        strv_free(more, nmore);
+        return diag_add(r->cr_d, G_ENOMEM, r->cr_file, -1, "out of memory");
+    }
+    for (i = 0; i < nmore; i++)
+        grown[(*n)++] = more[i];
+    *vec = grown;
+    free(more);
+    return G_OK;
+}
+
 static int read_string(char **out, const cfg_reader *r, const char *key, json_t *v,
                        const char *const *allowed, size_t nallowed, const char *expected)
 {
@@ -176,20 +196,7 @@ static int apply_table(drv_settings *s, const cfg_reader *r, json_t *t)
             else if (!json_is_array(v))
                 rc = bad(r, key, "a list of rule codes");
         } else if (!strcmp(key, "extend-select")) {
-            char **vec = NULL;
-            size_t n = 0, i;
-            if (!(rc = read_list(&vec, &n, r, key, v, 1))) {
-                char **grown = realloc(s->s_extend_select,
-                                       (s->s_nextend_select + n + 1) * sizeof *grown);
-                if (!grown) {
-                    strv_free(vec, n);
-                    return diag_add(r->cr_d, G_ENOMEM, r->cr_file, -1, "out of memory");
-                }
-                for (i = 0; i < n; i++)
-                    grown[s->s_nextend_select++] = vec[i];
-                s->s_extend_select = grown;
-                free(vec);
-            }
+            rc = extend_list(&s->s_extend_select, &s->s_nextend_select, r, key, v, 1);
         } else if (!strcmp(key, "ignore")) {
             if (!s->s_ignore)
                 rc = read_list(&s->s_ignore, &s->s_nignore, r, key, v, 1);
@@ -201,20 +208,7 @@ static int apply_table(drv_settings *s, const cfg_reader *r, json_t *t)
             if (!s->s_exclude)
                 rc = read_list(&s->s_exclude, &s->s_nexclude, r, key, v, 0);
         } else if (!strcmp(key, "extend-exclude")) {
-            char **vec = NULL;
-            size_t n = 0, i;
-            if (!(rc = read_list(&vec, &n, r, key, v, 0))) {
-                char **grown = realloc(s->s_extend_exclude,
-                                       (s->s_nextend_exclude + n + 1) * sizeof *grown);
-                if (!grown) {
-                    strv_free(vec, n);
-                    return diag_add(r->cr_d, G_ENOMEM, r->cr_file, -1, "out of memory");
-                }
-                for (i = 0; i < n; i++)
-                    grown[s->s_nextend_exclude++] = vec[i];
-                s->s_extend_exclude = grown;
-                free(vec);
-            }
+            rc = extend_list(&s->s_extend_exclude, &s->s_nextend_exclude, r, key, v, 0);
         } else if (!strcmp(key, "scope")) {
             static const char *const scopes[] = { "concurrent", "all" };
             char *scope = NULL;
