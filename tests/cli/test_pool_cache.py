@@ -253,7 +253,7 @@ class Cache(Base):
             elif n % 3 == 1:
                 data[len(data) // 2] ^= 0x40          # a flipped bit
             else:
-                data = bytearray(b"GILCACH1") + bytearray(len(data))   # zeros after the magic
+                data = bytearray(b"GILCACH2") + bytearray(len(data))   # zeros after the magic
             with open(p, "wb") as f:
                 f.write(data)
         self.assertEqual(self.check(*args), plain)
