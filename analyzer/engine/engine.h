@@ -137,8 +137,8 @@ typedef struct eng_interleaving {
  * are concrete when the update adds an int constant (`x += 1`: both read 0, both write 1, final
  * 1 instead of 2), symbolic otherwise (v, f(v)).  Every string is allocated in a.  Returns G_OK;
  * G_EBAD when the finding has no window (GIL000, GIL301: out has no steps) or its offsets are
- * not instructions of bc; G_ENOMEM (out is then not usable).  Used by explain, the HTML report,
- * and meant for SARIF codeFlows and the LSP hover. */
+ * not instructions of bc; G_ENOMEM (out is then not usable).  Used by explain, and by the
+ * driver, which attaches the schedule to each finding (f_ilv) for SARIF, HTML and the hover. */
 int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, arena *a);
 
 /* Index in bc_instrs of the first instruction of the statement holding instruction i: the
