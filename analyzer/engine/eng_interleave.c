@@ -208,7 +208,7 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
     shape sh;
     int32_t lo, hi;
     const char *t = f->f_target && *f->f_target ? f->f_target : "the state";
-    seen sa, sb;
+    seen sa = { NULL, NULL }, sb = { NULL, NULL };
     uint32_t cap;
     char kind;
     int oom = 0;
