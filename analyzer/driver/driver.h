@@ -63,7 +63,7 @@ void drv_close(drv_ctx *c);
 typedef struct drv_result {
     eng_result r_res;          /* findings (selected, not suppressed), allocations in the arena */
     pyc_file *r_image;         /* a compiled .py's decoded image the findings point into, or NULL */
-    const bc_file *r_bf;       /* the decoded code objects (f_code indexes them; for eng_interleave),
+    const bc_file *r_bf;       /* the decoded code objects (f_code indexes them; the HTML bytecode),
                                 * in r_image's arena or in `a`; NULL for a syntax error */
     const char *r_source;      /* a .pyc's source file whose `# noqa` comments were read, or NULL
                                   (in the arena; the cache checks it has not changed) */

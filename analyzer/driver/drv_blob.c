@@ -2,10 +2,13 @@
  * worker process sends to the parent and the result cache stores.
  *
  * Layout, native byte order (a cache entry is only read by the build that wrote it, checked by
- * the entry's header): i32 rc, u32 findings, u32 messages; per finding the strings rule, file,
- * message, target, function, related-what and the integers of `finding` with its switch points;
- * per message i32 code, i64 offset, the strings file and text.  A string is u32 length + bytes,
- * length 0xffffffff for NULL. */
+ * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages; per finding the
+ * strings rule, file, message, target, function, related-what and the integers of `finding` with
+ * its switch points, then u8 1 and its interleaving (strings kind, final, expected; u32 switch_at,
+ * i32 gil, u32 steps; per step u8 thread, i32 instr, u32 offset, the strings opname and sees, u8
+ * switch, i32 line, i32 col, the string arg) or u8 0 when it has none; per message i32 code, i64
+ * offset, the strings file and text.  A string is u32 length + bytes, length 0xffffffff for
+ * NULL. */
 #include <string.h>
 
 #include "../common/err.h"
@@ -13,6 +16,8 @@
 #include "driver.h"
 
 #define NO_STRING 0xffffffffu
+#define BLOB_FORMAT 2u         /* 2: findings carry their interleaving */
+#define STEP_MIN_BYTES 30u     /* the smallest step in the blob: a bound before allocating */
 
 void drv_blob_free(drv_blob *b)
 {
@@ -59,6 +64,31 @@ static int put_str(drv_blob *b, const char *s)
     return put_u32(b, (uint32_t)n) || put(b, s, n) ? G_ENOMEM : G_OK;
 }
 
+static int put_u8(drv_blob *b, uint8_t v)
+{
+    return put(b, &v, sizeof v);
+}
+
+static int put_interleaving(drv_blob *b, const eng_interleaving *il)
+{
+    uint32_t i;
+    if (!il)
+        return put_u8(b, 0);
+    if (put_u8(b, 1) || put_str(b, il->il_kind) || put_str(b, il->il_final) ||
+        put_str(b, il->il_expected) || put_u32(b, il->il_switch_at) || put_i32(b, il->il_gil) ||
+        put_u32(b, il->il_nsteps))
+        return G_ENOMEM;
+    for (i = 0; i < il->il_nsteps; i++) {
+        const eng_step *s = &il->il_steps[i];
+        if (put_u8(b, (uint8_t)s->st_thread) || put_i32(b, s->st_instr) ||
+            put_u32(b, s->st_offset) || put_str(b, s->st_opname) || put_str(b, s->st_sees) ||
+            put_u8(b, s->st_switch) || put_i32(b, s->st_line) || put_i32(b, s->st_col) ||
+            put_str(b, s->st_arg))
+            return G_ENOMEM;
+    }
+    return G_OK;
+}
+
 static int put_finding(drv_blob *b, const finding *f)
 {
     int bad = put_str(b, f->f_rule) || put_str(b, f->f_file) || put_str(b, f->f_message) ||
@@ -67,7 +97,8 @@ static int put_finding(drv_blob *b, const finding *f)
               put_i32(b, f->f_end_col) || put_i32(b, f->f_rel_line) || put_i32(b, f->f_rel_col) ||
               put_u32(b, f->f_code) || put_u32(b, f->f_first) || put_u32(b, f->f_last) ||
               put_i32(b, f->f_python_minor) || put_u32(b, f->f_nswitch) ||
-              (f->f_nswitch && put(b, f->f_switch, f->f_nswitch * sizeof *f->f_switch));
+              (f->f_nswitch && put(b, f->f_switch, f->f_nswitch * sizeof *f->f_switch)) ||
+              put_interleaving(b, f->f_ilv);
     return bad ? G_ENOMEM : G_OK;
 }
 
@@ -75,7 +106,7 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
 {
     uint32_t nf = !rc && r ? r->r_res.r_count : 0, i;
     size_t k;
-    if (put_i32(out, rc) || put_u32(out, nf) || put_u32(out, (uint32_t)d->d_count))
+    if (put_u32(out, BLOB_FORMAT) || put_i32(out, rc) || put_u32(out, nf) || put_u32(out, (uint32_t)d->d_count))
         return G_ENOMEM;
     for (i = 0; i < nf; i++)
         if (put_finding(out, &r->r_res.r_findings[i]))
@@ -153,6 +184,57 @@ static const char *get_text(cursor *c)
     return s ? s : "";
 }
 
+static uint8_t get_u8(cursor *c)
+{
+    uint8_t v;
+    get(c, &v, sizeof v);
+    return v;
+}
+
+/* The interleaving put_interleaving wrote, or NULL (none, or a failure in c->c_rc). */
+static const eng_interleaving *get_interleaving(cursor *c)
+{
+    eng_interleaving *il;
+    uint32_t i;
+    uint8_t have = get_u8(c);
+    if (c->c_rc || !have)
+        return NULL;
+    if (have != 1 || !(il = arena_alloc(c->c_arena, sizeof *il))) {
+        c->c_rc = have != 1 ? G_EBAD : G_ENOMEM;
+        return NULL;
+    }
+    memset(il, 0, sizeof *il);
+    il->il_kind = get_text(c);
+    il->il_final = get_text(c);
+    il->il_expected = get_text(c);
+    il->il_switch_at = get_u32(c);
+    il->il_gil = get_i32(c);
+    il->il_nsteps = get_u32(c);
+    if (c->c_rc)
+        return NULL;
+    if (!il->il_nsteps || (size_t)(c->c_end - c->c_p) / STEP_MIN_BYTES < il->il_nsteps) {
+        c->c_rc = G_EBAD;
+        return NULL;
+    }
+    if (!(il->il_steps = arena_array(c->c_arena, il->il_nsteps, sizeof *il->il_steps))) {
+        c->c_rc = G_ENOMEM;
+        return NULL;
+    }
+    for (i = 0; i < il->il_nsteps; i++) {
+        eng_step *s = &il->il_steps[i];
+        s->st_thread = (char)get_u8(c);
+        s->st_instr = get_i32(c);
+        s->st_offset = get_u32(c);
+        s->st_opname = get_text(c);
+        s->st_sees = get_str(c);
+        s->st_switch = get_u8(c);
+        s->st_line = get_i32(c);
+        s->st_col = get_i32(c);
+        s->st_arg = get_str(c);
+    }
+    return c->c_rc ? NULL : il;
+}
+
 static void get_finding(cursor *c, finding *f)
 {
     memset(f, 0, sizeof *f);
@@ -173,8 +255,12 @@ static void get_finding(cursor *c, finding *f)
     f->f_last = get_u32(c);
     f->f_python_minor = get_i32(c);
     f->f_nswitch = get_u32(c);
-    if (c->c_rc || !f->f_nswitch)
+    if (c->c_rc)
         return;
+    if (!f->f_nswitch) {
+        f->f_ilv = get_interleaving(c);
+        return;
+    }
     if ((size_t)(c->c_end - c->c_p) / sizeof *f->f_switch < f->f_nswitch) {
         c->c_rc = G_ETRUNC;
         f->f_nswitch = 0;
@@ -186,6 +272,7 @@ static void get_finding(cursor *c, finding *f)
         return;
     }
     get(c, f->f_switch, f->f_nswitch * sizeof *f->f_switch);
+    f->f_ilv = get_interleaving(c);
 }
 
 int drv_blob_get(drv_result *out, int *out_rc, const uint8_t *p, size_t n, arena *a,
@@ -194,6 +281,8 @@ int drv_blob_get(drv_result *out, int *out_rc, const uint8_t *p, size_t n, arena
     cursor c = { p, p + n, a, G_OK };
     uint32_t nf, nd, i;
     memset(out, 0, sizeof *out);
+    if (get_u32(&c) != BLOB_FORMAT)
+        return c.c_rc ? c.c_rc : G_EBAD;
     *out_rc = get_i32(&c);
     nf = get_u32(&c);
     nd = get_u32(&c);

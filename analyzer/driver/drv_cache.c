@@ -2,7 +2,7 @@
  * version and executable, the settings and the rules' text, so a second run over unchanged files only reads and
  * hashes them (XXH3-128 from Debian's libxxhash).
  *
- * Entry file: "GILCACH1", the 16-byte key, the dependency (a .pyc's source whose `# noqa`
+ * Entry file: "GILCACH2", the 16-byte key, the dependency (a .pyc's source whose `# noqa`
  * comments were applied: u32 path length or 0xffffffff for none, the path, the 16-byte hash of its
  * content, all zero when it could not be read), u64 record length, the drv_blob record, and an
  * XXH3-64 checksum of everything before it.  Anything that does not check out is a miss. */
@@ -26,7 +26,7 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH1"
+#define ENTRY_MAGIC "GILCACH2"   /* 2: blobs carry interleavings (BLOB_FORMAT 2) */
 #define NO_DEP 0xffffffffu
 
 static const char cachedir_tag[] =

@@ -118,6 +118,28 @@ static void filter(eng_result *res, const drv_settings *s, const char *path, con
         in_noqa_free(&nq);
 }
 
+/* Attaches the engine's two-thread schedule to every finding with a window, so that reports
+ * built without the bytecode (a worker's or the cache's findings, SARIF, the LSP hover) show
+ * it.  Allocations in a.  Returns G_OK or G_ENOMEM. */
+static int attach_interleavings(eng_result *res, const bc_file *bf, arena *a)
+{
+    uint32_t i;
+    for (i = 0; bf && i < res->r_count; i++) {
+        finding *f = &res->r_findings[i];
+        eng_interleaving *il;
+        int rc;
+        if (f->f_code >= bf->bf_ncodes)
+            continue;
+        if (!(il = arena_alloc(a, sizeof *il)))
+            return G_ENOMEM;
+        rc = eng_interleave(il, f, &bf->bf_codes[f->f_code], a);
+        if (rc == G_ENOMEM)
+            return rc;
+        f->f_ilv = !rc && il->il_nsteps ? il : NULL;
+    }
+    return G_OK;
+}
+
 /* The module's co_filename as a C string in `a` ("" when unusable). */
 static const char *source_name(const pyc_file *f, arena *a)
 {
@@ -303,5 +325,9 @@ int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *sr
     if (!src && src_path != path && out->r_res.r_count)  /* filter reads its comments */
         out->r_source = src_path;
     filter(&out->r_res, &c->c_set, path, src_path, src, len);
+    if (attach_interleavings(&out->r_res, out->r_bf, a)) {
+        drv_result_free(out);
+        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    }
     return G_OK;
 }

@@ -132,6 +132,42 @@ static void step(eng_interleaving *il, char thread, const bc_code *bc, int32_t i
     s->st_offset = instr >= 0 ? bc->bc_instrs[instr].in_offset : 0;
     s->st_opname = instr >= 0 ? bc_opname(bc, &bc->bc_instrs[instr]) : opname;
     s->st_sees = sees;
+    s->st_line = instr >= 0 ? line_at(bc, (uint32_t)instr) : -1;
+    s->st_col = instr >= 0 && bc->bc_instrs[instr].in_pos.p_col >= 0 &&
+                bc->bc_instrs[instr].in_pos.p_line == s->st_line
+                ? bc->bc_instrs[instr].in_pos.p_col + 1 : -1;
+}
+
+/* The argument of instruction in, in words: the name it loads or stores, or a small constant;
+ * NULL for others (the report then shows the opname alone). */
+static const char *arg_words(arena *a, int *oom, const bc_code *bc, const bc_instr *in)
+{
+    const pyc_obj *o = NULL;
+    switch (in->in_sem) {
+    case SEM_LOAD_GLOBAL: case SEM_STORE_GLOBAL: case SEM_DELETE_GLOBAL:
+    case SEM_LOAD_NAME: case SEM_STORE_NAME: case SEM_DELETE_NAME:
+    case SEM_LOAD_ATTR: case SEM_STORE_ATTR: case SEM_DELETE_ATTR:
+        o = bc_name(bc, in->in_a);
+        break;
+    case SEM_LOAD_FAST: case SEM_STORE_FAST: case SEM_DELETE_FAST:
+        o = bc_local(bc, in->in_a);
+        break;
+    case SEM_LOAD_DEREF: case SEM_STORE_DEREF: case SEM_DELETE_DEREF:
+        o = bc_deref(bc, in->in_a);
+        break;
+    case SEM_LOAD_CONST:
+        o = bc_const(bc, in->in_a);
+        if (o && o->o_kind == PYC_INT)
+            return text(a, oom, "%lld", (long long)o->u.o_int);
+        if (o && o->o_kind == PYC_NONE)
+            return "None";
+        break;
+    default:
+        return NULL;
+    }
+    if (!o || o->o_kind != PYC_STR || o->u.o_str.len > 80)
+        return NULL;
+    return text(a, oom, "%.*s", (int)o->u.o_str.len, o->u.o_str.s);
 }
 
 /* What each thread sees at instruction i of a run of the statement. */
@@ -172,7 +208,7 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
     shape sh;
     int32_t lo, hi;
     const char *t = f->f_target && *f->f_target ? f->f_target : "the state";
-    seen sa, sb;
+    seen sa = { NULL, NULL }, sb = { NULL, NULL };
     uint32_t cap;
     char kind;
     int oom = 0;
@@ -282,9 +318,13 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
         uint32_t i;
         for (i = 0; i + 1 < out->il_nsteps; i++)
             out->il_steps[i].st_switch = out->il_steps[i].st_thread != out->il_steps[i + 1].st_thread;
-        for (i = 0; i < out->il_nsteps; i++)
-            if (!out->il_steps[i].st_opname)
+        for (i = 0; i < out->il_nsteps; i++) {
+            eng_step *st = &out->il_steps[i];
+            if (!st->st_opname)
                 return G_ENOMEM;
+            if (st->st_instr >= 0)
+                st->st_arg = arg_words(a, &oom, bc, &bc->bc_instrs[st->st_instr]);
+        }
     }
     return oom ? G_ENOMEM : G_OK;
 }

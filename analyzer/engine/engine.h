@@ -48,6 +48,8 @@ const eng_rule *rule_find(const eng_kb *kb, const char *id);
  * <prefix>/share/gilcheck/rules next to the binary.  Returns a static path or NULL. */
 const char *rule_default_dir(const char *argv0);
 
+struct eng_interleaving;
+
 typedef struct finding {
     const char *f_rule;        /* "GIL101" */
     const char *f_file;        /* the source file named in the code object */
@@ -67,6 +69,10 @@ typedef struct finding {
     uint32_t *f_switch;        /* offsets in [f_first, f_last) where a GIL build may switch */
     uint32_t f_nswitch;
     int f_python_minor;        /* the bytecode's version (for messages only) */
+    const struct eng_interleaving *f_ilv; /* the engine's two-thread schedule that breaks the
+                                * window (eng_interleave), filled in by the driver so that every
+                                * front end (SARIF, LSP, HTML) has it without the bytecode; NULL
+                                * when the finding has no window (GIL000, GIL301) */
 } finding;
 
 typedef struct eng_options {
@@ -102,6 +108,10 @@ typedef struct eng_step {
     const char *st_sees;       /* what the thread sees or does here ("reads D[x] = 0", "writes
                                 * D[x] = 1"), or NULL for a step that touches no shared state */
     uint8_t st_switch;         /* the interpreter switches to the other thread after this step */
+    int32_t st_line;           /* 1-based source line of the instruction; -1 unknown (and for
+                                * st_instr -1) */
+    int32_t st_col;            /* 1-based column (3.11+); -1 unknown */
+    const char *st_arg;        /* the instruction's argument in words ("count", "1"), or NULL */
 } eng_step;
 
 /* A schedule of two threads running the finding's code that breaks it. */
@@ -127,8 +137,8 @@ typedef struct eng_interleaving {
  * are concrete when the update adds an int constant (`x += 1`: both read 0, both write 1, final
  * 1 instead of 2), symbolic otherwise (v, f(v)).  Every string is allocated in a.  Returns G_OK;
  * G_EBAD when the finding has no window (GIL000, GIL301: out has no steps) or its offsets are
- * not instructions of bc; G_ENOMEM (out is then not usable).  Used by explain, the HTML report,
- * and meant for SARIF codeFlows and the LSP hover. */
+ * not instructions of bc; G_ENOMEM (out is then not usable).  Used by explain, and by the
+ * driver, which attaches the schedule to each finding (f_ilv) for SARIF, HTML and the hover. */
 int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, arena *a);
 
 /* Index in bc_instrs of the first instruction of the statement holding instruction i: the

@@ -187,6 +187,55 @@ static const finding *finding_on(const lsp_doc *doc, int32_t line)
     return NULL;
 }
 
+/* Text for a markdown table cell: '|' escaped, line breaks as spaces. */
+static void md_cell(strbuf *sb, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '|')
+            sb_puts(sb, "\\|");
+        else
+            sb_putc(sb, *s == '\n' ? ' ' : *s);
+    }
+}
+
+/* The engine's schedule of finding f (f_ilv) as a markdown table, one row per step. */
+static void interleaving_table(strbuf *sb, const eng_interleaving *il)
+{
+    uint32_t i;
+    sb_printf(sb, "\n\n**Interleaving** (%s%s):\n\n| Thread A | Thread B | sees |\n"
+              "|---|---|---|\n", il->il_kind,
+              il->il_gil ? "" : ", free-threaded builds only");
+    for (i = 0; i < il->il_nsteps; i++) {
+        const eng_step *st = &il->il_steps[i];
+        strbuf cell;
+        sb_init(&cell);
+        if (st->st_instr >= 0)
+            sb_printf(&cell, "`%u %s%s%s`", st->st_offset, st->st_opname, st->st_arg ? " " : "",
+                      st->st_arg ? st->st_arg : "");
+        else
+            sb_printf(&cell, "(%s)", st->st_opname);
+        if (st->st_switch)
+            sb_puts(&cell, " &#8644;");
+        sb_puts(sb, "| ");
+        if (st->st_thread == 'B')
+            sb_puts(sb, " | ");
+        md_cell(sb, cell.sb_buf);
+        if (st->st_thread == 'A')
+            sb_puts(sb, " | ");
+        sb_puts(sb, " | ");
+        md_cell(sb, st->st_sees);
+        sb_puts(sb, " |\n");
+        if (cell.sb_failed)
+            sb->sb_failed = 1;
+        sb_free(&cell);
+    }
+    sb_puts(sb, "\nFinal: ");
+    md_cell(sb, il->il_final);
+    sb_puts(sb, ". One after the other: ");
+    md_cell(sb, il->il_expected);
+    sb_puts(sb, ".");
+}
+
 json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
 {
     const finding *f = doc->d_have_res ? finding_on(doc, (int32_t)line + 1) : NULL;
@@ -277,6 +326,8 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
                 sb_printf(&sb, "%s %u", k ? "," : "", f->f_switch[k]);
             sb_puts(&sb, ".");
         }
+        if (f->f_ilv)
+            interleaving_table(&sb, f->f_ilv);
     } else if (!ninstr) {
         sb_printf(&sb, "No bytecode on line %u.", line + 1);
     } else if (nshared) {

@@ -182,19 +182,16 @@ static void write_lanes(FILE *out, const eng_interleaving *il)
 
 void rep_html_file(FILE *out, const eng_kb *kb, const finding *f, uint32_t n, const bc_file *bf)
 {
-    arena *a = NULL;
     uint32_t i;
     char where[512];
     if (!n)
         return;
-    arena_new(&a);
     fputs("<h2>", out);
     esc(out, f[0].f_file);
     fputs("</h2>\n", out);
     write_source(out, f[0].f_file, f, n);
     for (i = 0; i < n; i++) {
         const eng_rule *er = kb ? rule_find(kb, f[i].f_rule) : NULL;
-        eng_interleaving il;
         fprintf(out, "<div class=\"finding\" id=\"f%u\"><p><span class=\"rule\">%s</span> ", i,
                 f[i].f_rule);
         esc(out, er ? er->r_name : "");
@@ -206,13 +203,10 @@ void rep_html_file(FILE *out, const eng_kb *kb, const finding *f, uint32_t n, co
             esc(out, rep_where(&f[i], where, sizeof where));
             fputs(".</p>\n", out);
         }
-        if (bf && f[i].f_code < bf->bf_ncodes && strcmp(f[i].f_rule, "GIL000")) {
-            const bc_code *bc = &bf->bf_codes[f[i].f_code];
-            write_bytecode(out, &f[i], bc);
-            if (a && !eng_interleave(&il, &f[i], bc, a))
-                write_lanes(out, &il);
-        }
+        if (bf && f[i].f_code < bf->bf_ncodes && strcmp(f[i].f_rule, "GIL000"))
+            write_bytecode(out, &f[i], &bf->bf_codes[f[i].f_code]);
+        if (f[i].f_ilv)           /* the driver's schedule: also without the bytecode */
+            write_lanes(out, f[i].f_ilv);
         fputs("</div>\n", out);
     }
-    arena_free(a);
 }

@@ -199,9 +199,10 @@ static json_t *message(const char *text)
     return message_link(text, NULL);
 }
 
-/* The lost-update schedule: A reads, B reads, B writes, A writes over B's write.  Returns the
- * number of steps (0 when the finding has no read or check to start from). */
-static int flow_steps(const finding *f, sarif_step out[4])
+/* The generic lost-update schedule from the finding's fields, for a finding without the
+ * engine's (A reads, B reads, B writes, A writes over B's write).  Returns the number of steps
+ * (0 when the finding has no read or check to start from). */
+static int generic_steps(const finding *f, sarif_step out[4])
 {
     const char *t = f->f_target && *f->f_target ? f->f_target : "the shared state";
     int check = f->f_rel_what && !strcmp(f->f_rel_what, "check");
@@ -225,13 +226,39 @@ static int flow_steps(const finding *f, sarif_step out[4])
     return 4;
 }
 
+/* The engine's schedule (f_ilv) as steps: each instruction a thread runs, at its own source
+ * position ("Thread A: LOAD_GLOBAL count (reads count = 0)"); a step that is another thread's
+ * write elsewhere sits at the finding's write.  Returns the number of steps written to out
+ * (which has room for f->f_ilv->il_nsteps). */
+static int engine_steps(const finding *f, sarif_step *out)
+{
+    const eng_interleaving *il = f->f_ilv;
+    uint32_t i;
+    for (i = 0; i < il->il_nsteps; i++) {
+        const eng_step *st = &il->il_steps[i];
+        sarif_step *o = &out[i];
+        int here = st->st_instr >= 0 && st->st_line >= 1;
+        o->ss_thread = st->st_thread;
+        o->ss_line = here ? st->st_line : f->f_line;
+        o->ss_col = here ? st->st_col : f->f_col;
+        o->ss_end_col = -1;
+        snprintf(o->ss_text, sizeof o->ss_text, "Thread %c: %s%s%s%s%s%s%s", st->st_thread,
+                 st->st_opname, st->st_arg ? " " : "", st->st_arg ? st->st_arg : "",
+                 st->st_sees ? " (" : "", st->st_sees ? st->st_sees : "",
+                 st->st_sees ? ")" : "",
+                 st->st_switch ? (st->st_thread == 'A' ? "; switch to thread B"
+                                                       : "; switch to thread A") : "");
+    }
+    return (int)il->il_nsteps;
+}
+
 /* codeFlows: one threadFlow per thread, its locations in program order with executionOrder
  * giving the global schedule. */
 static json_t *code_flows(const sarif_log *lg, const rep_source *src, const finding *f,
                           const sarif_step *steps, int n)
 {
     json_t *flows = json_array();
-    char threads[2] = { 'A', 'B' };
+    char threads[2] = { 'A', 'B' }, what[640];
     int t, i;
     for (t = 0; t < 2; t++) {
         json_t *locs = json_array();
@@ -250,8 +277,33 @@ static json_t *code_flows(const sarif_log *lg, const rep_source *src, const find
         json_array_append_new(flows, json_pack("{s:s, s:{s:s}, s:o}", "id", id, "message", "text",
                                                t ? "Thread B" : "Thread A", "locations", locs));
     }
-    return json_pack("[{s:{s:s}, s:o}]", "message", "text", "Two threads interleaving so that one "
-                     "update is lost", "threadFlows", flows);
+    if (f->f_ilv)
+        snprintf(what, sizeof what, "A %s schedule of two threads: %s, instead of %s",
+                 f->f_ilv->il_kind, f->f_ilv->il_final, f->f_ilv->il_expected);
+    else
+        snprintf(what, sizeof what, "Two threads interleaving so that one update is lost");
+    return json_pack("[{s:o, s:o}]", "message", message(what), "threadFlows", flows);
+}
+
+/* The finding's codeFlows: the engine's schedule when it has one, else the generic one; NULL
+ * when there is neither (or no memory). */
+static json_t *flows_of(const sarif_log *lg, const rep_source *src, const finding *f)
+{
+    sarif_step generic[4], *steps = generic;
+    json_t *out = NULL;
+    int n;
+    if (f->f_ilv && f->f_ilv->il_nsteps && f->f_line >= 1) {
+        if (!(steps = malloc(f->f_ilv->il_nsteps * sizeof *steps)))
+            return NULL;
+        n = engine_steps(f, steps);
+    } else {
+        n = generic_steps(f, generic);
+    }
+    if (n > 0)
+        out = code_flows(lg, src, f, steps, n);
+    if (steps != generic)
+        free(steps);
+    return out;
 }
 
 static void log_start(sarif_log *lg, rep_ctx *r);
@@ -261,8 +313,7 @@ static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const f
     json_t *res = json_object(), *loc, *logical;
     long idx = rep_rule_index(r, f->f_rule);
     char fp[64], rel[320];
-    sarif_step steps[4];
-    int n;
+    json_t *flows;
     json_object_set_new(res, "ruleId", json_string(f->f_rule));
     if (idx >= 0)
         json_object_set_new(res, "ruleIndex", json_integer(idx));
@@ -294,8 +345,8 @@ static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const f
         json_object_set_new(rl, "message", message(rel));
         json_object_set_new(res, "relatedLocations", json_pack("[o]", rl));
     }
-    if ((n = flow_steps(f, steps)) > 0)
-        json_object_set_new(res, "codeFlows", code_flows(lg, src, f, steps, n));
+    if ((flows = flows_of(lg, src, f)))
+        json_object_set_new(res, "codeFlows", flows);
     fputs(lg->sl_nresults++ ? ",\n        " : "\n        ", r->r_out);
     json_dumpf(res, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(res);

@@ -161,6 +161,23 @@ class Cache(Base):
         with open(os.path.join(top, ".gitignore")) as f:
             self.assertIn("*\n", f.read())
 
+    def test_sarif_flows_survive_workers_and_the_cache(self):
+        """The engine's interleavings travel with the findings: SARIF codeFlows from --jobs 2
+        workers, from a cold cache and from a warm one are byte for byte those of one
+        in-process run."""
+        args = ("--format", "sarif", "--scope", "all", CORPUS)
+        plain = self.check("--no-cache", "--jobs", "1", *args)
+        self.assertEqual(plain[0], 1, plain[2])
+        self.assertIn(b'"threadFlows"', plain[1])
+        self.assertIn(b"Thread A: LOAD_GLOBAL", plain[1])     # the engine's steps, not a guess
+        self.assertIn(b"Thread B: STORE_ATTR", plain[1])
+        self.assertEqual(self.check("--no-cache", "--jobs", "2", *args), plain)
+        self.assertFalse(entries(self.work))
+        self.assertEqual(self.check("--jobs", "2", *args), plain)     # cold: stores
+        self.assertTrue(entries(self.work))
+        self.assertEqual(self.check("--jobs", "2", *args), plain)     # warm: reads
+        self.assertEqual(self.check("--jobs", "1", *args), plain)
+
     def test_hits_and_misses_mixed_keep_the_order(self):
         tree = os.path.join(self.dir, "corpus")
         shutil.copytree(CORPUS, tree)
@@ -253,7 +270,7 @@ class Cache(Base):
             elif n % 3 == 1:
                 data[len(data) // 2] ^= 0x40          # a flipped bit
             else:
-                data = bytearray(b"GILCACH1") + bytearray(len(data))   # zeros after the magic
+                data = bytearray(b"GILCACH2") + bytearray(len(data))   # zeros after the magic
             with open(p, "wb") as f:
                 f.write(data)
         self.assertEqual(self.check(*args), plain)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Features of `gilcheck lsp` beyond the end-to-end client test: the `with <lock>:` action of a
 check-then-act wraps the whole `if` block with the method's `self.<lock>`, hovers on a line
-without code and on a syntax error, a configuration-free `# gilcheck: noqa` file directive,
+without code and on a syntax error, the hover's interleaving table, a configuration-free `# gilcheck: noqa` file directive,
 pull diagnostics answered for the newest text, didSave.
 
 usage: test_features.py GILCHECK
@@ -91,6 +91,14 @@ def main():
     h = result(msgs, 4)
     check(h and "GIL103" in h["contents"]["value"] and "STORE_ATTR" in h["contents"]["value"],
           "hover on self.n += 1: the attribute's read and write", h)
+    v = h["contents"]["value"] if h else ""
+    rows = [r for r in v.split("\n") if r.startswith("| ")]
+    check("**Interleaving** (lost-update" in v and "| Thread A | Thread B | sees |" in v and
+          "| `80 LOAD_ATTR n` &#8644; |  | reads self.n = 0 |" in v and
+          "|  | `98 STORE_ATTR n` &#8644; | writes self.n = 1 |" in v and
+          "Final: self.n = 1" in v and len(rows) == 15,
+          "hover on self.n += 1: the engine's interleaving as a table (A reads, B runs it all, "
+          "A writes over it)", v)
     h = result(msgs, 5)
     check(h and "GIL000" in h["contents"]["value"], "hover on a syntax error", h)
     pulled = result(msgs, 6)

@@ -201,7 +201,7 @@ class Content(unittest.TestCase):
         base = run_["originalUriBaseIds"]["SRCROOT"]["uri"]
         self.assertEqual(base, "file://" + urllib.parse.quote(LOGS.dir) + "/")
         by_key = {(f["path"], f["line"], f["column"], f["rule"]): f for f in findings}
-        flows = 0
+        flows, texts = 0, []
         for res in run_["results"]:
             self.assertEqual(rules[res["ruleIndex"]]["id"], res["ruleId"])
             self.assertEqual(res["level"], rules[res["ruleIndex"]]["defaultConfiguration"]["level"])
@@ -228,26 +228,67 @@ class Content(unittest.TestCase):
             self.assertEqual(rel["physicalLocation"]["region"]["startColumn"],
                              f["related"]["column"])
             self.assertIn(f["related"]["what"], rel["message"]["text"])
-            self.check_flow(res, f)
+            texts.extend(self.check_flow(res, f))
             flows += 1
         self.assertGreater(flows, 30)
+        ops = set(re.findall(r"^Thread [AB]: ([A-Z_]+)", "\n".join(texts), re.M))
+        for op in ("LOAD_GLOBAL", "STORE_GLOBAL", "LOAD_ATTR", "STORE_ATTR", "STORE_SUBSCR"):
+            self.assertIn(op, ops)
 
-    def check_flow(self, res, f):
-        """Two threads; A reads, B reads, B writes, A writes (executionOrder 1..4)."""
+    def flow_steps(self, res):
+        """The codeFlow's steps in executionOrder: [(thread, location)], checked to be the
+        engine's schedule: two threadFlows A and B, each in increasing executionOrder, together
+        1..n, every message naming the thread and an instruction (or another thread's write)."""
         tf = res["codeFlows"][0]["threadFlows"]
-        self.assertEqual(len(tf), 2)
+        self.assertEqual([t["id"] for t in tf], ["thread-A", "thread-B"])
         steps = {}
         for flow, thread in zip(tf, "AB"):
+            self.assertTrue(flow["locations"], (res["ruleId"], thread))   # both threads run
+            orders = [loc["executionOrder"] for loc in flow["locations"]]
+            self.assertEqual(orders, sorted(orders))
             for loc in flow["locations"]:
+                self.assertRegex(loc["location"]["message"]["text"],
+                                 r"^Thread %s: ([A-Z][A-Z0-9_]+|another \w+)" % thread)
                 steps[loc["executionOrder"]] = (thread, loc["location"])
-        self.assertEqual(sorted(steps), [1, 2, 3, 4])
-        self.assertEqual([steps[i][0] for i in (1, 2, 3, 4)], ["A", "B", "B", "A"])
-        for i in (1, 2, 3, 4):
-            thread, loc = steps[i]
-            line = loc["physicalLocation"]["region"]["startLine"]
-            self.assertEqual(line, f["related"]["line"] if i <= 2 else f["line"])
-            self.assertTrue(loc["message"]["text"].startswith("Thread " + thread))
-        self.assertIn("lost", steps[4][1]["message"]["text"])
+        self.assertEqual(sorted(steps), list(range(1, len(steps) + 1)))
+        self.assertGreaterEqual(len(steps), 3)
+        return [steps[i] for i in sorted(steps)]
+
+    def check_flow(self, res, f):
+        """The engine's schedule: A starts, is interrupted, B runs, A finishes; A's read or
+        check is on the finding's related line and the run ends at the write's line."""
+        steps = self.flow_steps(res)
+        threads = "".join(t for t, _ in steps)
+        self.assertRegex(threads, r"^A+B+A+$", res["ruleId"])
+        self.assertRegex(res["codeFlows"][0]["message"]["text"],
+                         r"^A (lost-update|stale-read|check-then-act|double-init) schedule")
+        lines = [loc["physicalLocation"]["region"]["startLine"] for _, loc in steps]
+        self.assertIn(f["related"]["line"], lines)
+        self.assertIn(f["line"], lines)
+        return [loc["message"]["text"] for _, loc in steps]
+
+    def test_flows_are_the_engines_schedule(self):
+        """On `count += 1` of racy.py the SARIF steps are those of `gilcheck explain`'s
+        interleaving (thread, opname, what it sees), in the same order."""
+        run_ = self.run_of("errors")
+        res = [r for r in run_["results"] if r["ruleId"] == "GIL101" and
+               r["locations"][0]["physicalLocation"]["region"]["startLine"] == 9]
+        self.assertEqual(len(res), 1)
+        rc, out, err = run(["explain", "errors/racy.py:9", "--format", "json"], LOGS.dir)
+        self.assertEqual(rc, 1, err)      # 1: not atomic
+        want = json.loads(out)["interleaving"]
+        got = self.flow_steps(res[0])
+        self.assertEqual(len(got), len(want))
+        for (thread, loc), w in zip(got, want):
+            self.assertEqual(thread, w["thread"])
+            text = loc["message"]["text"]
+            self.assertTrue(text.startswith("Thread %s: %s" % (thread, w["opname"])), (text, w))
+            if w["sees"]:
+                self.assertIn("(%s)" % w["sees"], text)
+            self.assertEqual(loc["physicalLocation"]["region"]["startLine"], 9)
+        texts = [loc["message"]["text"] for _, loc in got]
+        self.assertIn("Thread A: LOAD_GLOBAL count (reads count = 0); switch to thread B", texts)
+        self.assertIn("Thread A: STORE_GLOBAL count (writes count = 1)", texts)
 
     def test_fingerprints_ignore_whitespace_and_count_repeats(self):
         run_ = self.run_of("errors")

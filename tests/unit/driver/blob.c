@@ -12,6 +12,14 @@
 
 static uint32_t switches[] = { 4, 10, 12 };
 
+static eng_step steps[] = {
+    { 'A', 0, 2, "LOAD_GLOBAL", "reads count = 0", 1, 8, 13, "count" },
+    { 'B', -1, 0, "another write", NULL, 1, -1, -1, NULL },
+    { 'A', 3, 14, "STORE_GLOBAL", "writes count = 1", 0, 8, 5, "count" },
+};
+static eng_interleaving schedule = { steps, 3, "lost-update", "count = 1: B's update is lost",
+                                     "count = 2", 4, 1 };
+
 static void two_findings(finding f[2])
 {
     memset(f, 0, 2 * sizeof *f);
@@ -33,7 +41,9 @@ static void two_findings(finding f[2])
     f[0].f_switch = switches;
     f[0].f_nswitch = 3;
     f[0].f_python_minor = 11;
+    f[0].f_ilv = &schedule;
     f[1] = f[0];
+    f[1].f_ilv = NULL;
     f[1].f_rule = "GIL000";
     f[1].f_rel_what = NULL;     /* NULL stays NULL */
     f[1].f_switch = NULL;
@@ -65,6 +75,36 @@ static void assert_same(const finding *a, const finding *b)
     assert_int_equal(a->f_nswitch, b->f_nswitch);
     if (a->f_nswitch)
         assert_memory_equal(a->f_switch, b->f_switch, a->f_nswitch * sizeof *a->f_switch);
+    if (!a->f_ilv) {
+        assert_null(b->f_ilv);
+    } else {
+        uint32_t i;
+        assert_non_null(b->f_ilv);
+        assert_string_equal(a->f_ilv->il_kind, b->f_ilv->il_kind);
+        assert_string_equal(a->f_ilv->il_final, b->f_ilv->il_final);
+        assert_string_equal(a->f_ilv->il_expected, b->f_ilv->il_expected);
+        assert_int_equal(a->f_ilv->il_switch_at, b->f_ilv->il_switch_at);
+        assert_int_equal(a->f_ilv->il_gil, b->f_ilv->il_gil);
+        assert_int_equal(a->f_ilv->il_nsteps, b->f_ilv->il_nsteps);
+        for (i = 0; i < a->f_ilv->il_nsteps; i++) {
+            const eng_step *x = &a->f_ilv->il_steps[i], *y = &b->f_ilv->il_steps[i];
+            assert_int_equal(x->st_thread, y->st_thread);
+            assert_int_equal(x->st_instr, y->st_instr);
+            assert_int_equal(x->st_offset, y->st_offset);
+            assert_string_equal(x->st_opname, y->st_opname);
+            if (x->st_sees)
+                assert_string_equal(x->st_sees, y->st_sees);
+            else
+                assert_null(y->st_sees);
+            assert_int_equal(x->st_switch, y->st_switch);
+            assert_int_equal(x->st_line, y->st_line);
+            assert_int_equal(x->st_col, y->st_col);
+            if (x->st_arg)
+                assert_string_equal(x->st_arg, y->st_arg);
+            else
+                assert_null(y->st_arg);
+        }
+    }
 }
 
 static void test_driver_blob__findings_round_trip(void **state)
