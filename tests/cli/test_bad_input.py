@@ -11,21 +11,10 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from racy import RACY_BYTES as RACY  # noqa: E402  (tests/cli/racy.py)
 
 GILCHECK = None
 
-RACY = b"""import threading
-
-count = 0
-
-
-def work():
-    global count
-    count += 1
-
-
-threading.Thread(target=work).start()
-"""
 
 
 def run(*args, cwd=None):

@@ -9,21 +9,10 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from racy import RACY_TEMPLATE as RACY  # noqa: E402  (tests/cli/racy.py)
 
 GILCHECK = None
 
-RACY = b"""import threading
-
-count = 0
-
-
-def work():
-    global count
-    count += 1%s
-
-
-threading.Thread(target=work).start()
-"""
 
 
 def run(*args, cwd=None):

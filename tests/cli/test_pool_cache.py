@@ -11,21 +11,10 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from racy import RACY_TEMPLATE as RACY  # noqa: E402  (tests/cli/racy.py)
 
 GILCHECK = CORPUS = RULES = None
 
-RACY = b"""import threading
-
-count = 0
-
-
-def work():
-    global count
-    count += 1%s
-
-
-threading.Thread(target=work).start()
-"""
 
 PLAIN = b"""D = {}
 

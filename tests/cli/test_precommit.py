@@ -12,22 +12,11 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from racy import RACY  # tests/cli/racy.py
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GILCHECK = None
 
-RACY = """import threading
-
-count = 0
-
-
-def work():
-    global count
-    count += 1
-
-
-threading.Thread(target=work).start()
-"""
 
 
 def git(*args, cwd):

@@ -12,21 +12,10 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from racy import RACY  # tests/cli/racy.py
 
 GILCHECK = None
 
-RACY = """import threading
-
-count = 0
-
-
-def work():
-    global count
-    count += 1
-
-
-threading.Thread(target=work).start()
-"""
 # Same length as RACY, no finding: `count = 1` stores without reading.
 CLEAN = RACY.replace("count += 1", "count  = 1")
 assert len(CLEAN) == len(RACY)
