@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
-from racy import RACY_TEMPLATE as RACY  # noqa: E402  (tests/cli/racy.py)
+from racy import RACY_TEMPLATE as RACY  # tests/cli/racy.py
 
 GILCHECK = None
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
-from racy import RACY_TEMPLATE as RACY  # noqa: E402  (tests/cli/racy.py)
+from racy import RACY_TEMPLATE as RACY  # tests/cli/racy.py
 
 GILCHECK = CORPUS = RULES = None
 
