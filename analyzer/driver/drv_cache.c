@@ -433,14 +433,11 @@ int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, 
     key k;
     out->b_len = 0;
     arena_reset(a);
-    if (!cache || in_read_file(&buf, &len, &err, path))   /* unreadable: drv_analyze says why */
+    /* a fresh __pycache__ pyc stands for the source: it is what is analysed, and cheap to read,
+     * so the source is not read and nothing keyed by its content alone is stored */
+    if (!cache || (!pyc && drv_fresh_pycache(c, path)) ||
+        in_read_file(&buf, &len, &err, path))   /* unreadable: drv_analyze says why */
         return analyze_to(out, &arc, &dep, c, path, NULL, 0, a);
-    if (!pyc && drv_fresh_pycache(c, path)) {
-        /* a fresh __pycache__ pyc stands for the source: it is what is analysed, and cheap to
-         * read, so nothing keyed by the source's content alone is stored */
-        mem_free(buf);
-        return analyze_to(out, &arc, &dep, c, path, NULL, 0, a);
-    }
     make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len);
     if (lookup(out, cache, &k)) {
         cache->ca_hits++;
