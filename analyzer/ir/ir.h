@@ -114,6 +114,10 @@ typedef struct ir_event {
     const char *ev_name;      /* EV_CALL: method or function name ("append", "Thread") */
     const char *ev_callee;    /* EV_CALL / VAL_CALL store: dotted callee ("threading.Thread") */
     const ir_path *ev_key;    /* EV_TEST TEST_IN: the key tested */
+    const ir_path *ev_valpath; /* EV_STORE: where the stored value was read from (`x.owner =
+                               * self`: self), or NULL */
+    uint8_t ev_method;        /* EV_CALL: ev_path is the object the method ev_name is called on
+                               * (0: ev_path is the function itself) */
     const char *ev_recv;      /* EV_CALL of a method: the dotted callee whose call made the
                                * object it is called on (`x = Foo(); x.run()`: "Foo"), or NULL */
     int32_t ev_aux;           /* EV_STORE: VAL_CONST/VAL_FUNC/VAL_CLASS aux */
@@ -150,6 +154,8 @@ typedef struct ir_block {
     uint8_t b_guard_true;     /* the test holds on the edge into this block (for `is None`
                                * tests: the value is None) */
     uint8_t b_reached;        /* reached from the entry by the interpretation */
+    uint8_t b_in_loop;        /* lies on a cycle of the control flow (exception edges
+                               * included): its code can run more than once per call */
 } ir_block;
 
 /* One code object's IR. */

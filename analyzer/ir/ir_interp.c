@@ -369,6 +369,7 @@ static void store(interp *it, int kind, const ir_path *p, const aval *v, uint32_
     if (!e || !v)
         return;
     e->ev_srcs = srcs_of(it, v);
+    e->ev_valpath = v->a_path;
     switch (v->a_kind) {
     case AV_CONST: case AV_INT: e->ev_valkind = VAL_CONST; e->ev_aux = v->a_aux; break;
     case AV_FUNC: e->ev_valkind = VAL_FUNC; e->ev_aux = v->a_aux; break;
@@ -567,6 +568,14 @@ static int acquire_may_fail(interp *it, const aval *args, uint32_t nargs, const 
     return 0;
 }
 
+/* The value `with v as x:` binds: v itself when a call made it, else unknown. */
+static aval entered(interp *it, const aval *v)
+{
+    aval x = av_new(it, v->a_kind == AV_CALLRES ? AV_CALLRES : AV_UNKNOWN);
+    x.a_name = v->a_kind == AV_CALLRES ? v->a_name : NULL;
+    return x;
+}
+
 static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
 {
     aval vals[64], callee, res = av_new(it, AV_CALLRES);
@@ -642,6 +651,8 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     e->ev_name = mname;
     e->ev_callee = cname;
     e->ev_recv = callee.a_recv;
+    e->ev_method = callee.a_kind == AV_METHOD ||
+                   (callee.a_kind == AV_OBJ && callee.a_path && callee.a_path->p_kind == PATH_ATTR);
     e->ev_srcs = callee.a_src;
     e->ev_aux = callee.a_kind == AV_FUNC ? callee.a_aux : -1;
     if (nargs > 0) {
@@ -672,6 +683,11 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     e->ev_nargs = (uint8_t)(nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS);
     res.a_name = cname;
     res.a_src = e->ev_srcs;
+    if (callee.a_kind == AV_METHOD && mname && !strcmp(mname, "__enter__") && callee.a_recv) {
+        aval self = av_make(AV_CALLRES);
+        res = entered(it, &self);
+        res.a_name = callee.a_recv;
+    }
 
     /* class creation: __build_class__(body, name, *bases) */
     if (callee.a_kind == AV_BUILDCLASS && nargs >= 1 && vals[first].a_kind == AV_FUNC) {
@@ -1163,9 +1179,11 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         if ((in->in_flags & OPF_JUMP) && s->s_nfb < MAX_FBLOCKS)
             s->s_fb[s->s_nfb++].fb_acq = x.a_aux;
         push(it, s, x);
-        /* what __enter__ returned; pre-3.11 the handler setup hides it under nothing else */
+        /* what __enter__ returned; pre-3.11 the handler setup hides it under nothing else.
+         * Taken to be the object itself when it was made by a call (`with Pool() as p:`), as
+         * executors, files and most context managers return self */
         if (bc_stack_effect(bc, in, 0) >= 1)
-            push(it, s, av_make(AV_UNKNOWN));
+            push(it, s, entered(it, &v));
         break;
     case SEM_LOAD_SPECIAL:
         v = pop(s);
@@ -1176,6 +1194,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
             x = av_make(AV_METHOD);
             x.a_path = v.a_path;
             x.a_name = "__enter__";
+            x.a_recv = v.a_kind == AV_CALLRES ? v.a_name : NULL;
         }
         push(it, s, x);
         push(it, s, av_make(AV_SELFMARK));
