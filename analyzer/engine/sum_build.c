@@ -471,7 +471,8 @@ static void build_func(builder *b, uint32_t ci)
     sum_func *u = &b->b_s->s_funcs[ci];
     const pyc_code *pc = c->c_ir.f_code->bc_src;
     const eng_kb *kb = m->m_kb;
-    uint32_t k, i;
+    uint32_t k, i, first_closure;
+    char own_cell[32];
 
     /* acquisitions */
     if (c->c_ir.f_nacqs) {
@@ -503,6 +504,11 @@ static void build_func(builder *b, uint32_t ci)
         }
     }
     u->u_escape = SUM_NONE;
+    /* the cells this function owns are its own until a closure that shares them is made */
+    for (first_closure = 0; first_closure < c->c_ir.f_code->bc_ninstrs; first_closure++)
+        if (c->c_ir.f_code->bc_instrs[first_closure].in_sem == SEM_MAKE_FUNCTION)
+            break;
+    snprintf(own_cell, sizeof own_cell, "c:%u:", ci);
     for (k = 0; k < c->c_ir.f_nevents && !b->b_oom; k++) {
         const ir_event *e = &c->c_ir.f_events[k];
         const bc_instr *in = &c->c_ir.f_code->bc_instrs[e->ev_instr];
@@ -513,6 +519,8 @@ static void build_func(builder *b, uint32_t ci)
         } else if ((e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE) &&
                    mod_may_share(m, c, e->ev_path)) {
             const char *p = spath(b, ci, e->ev_path, NULL);
+            if (p && e->ev_instr < first_closure && !strncmp(p, own_cell, strlen(own_cell)))
+                p = NULL;   /* `total = 0` before the closures that share it exist */
             if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
                 acc->a_path = p;
                 acc->a_kind = e->ev_kind == EV_STORE ? ACC_STORE : ACC_DELETE;
