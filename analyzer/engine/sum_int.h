@@ -82,6 +82,7 @@ typedef struct sum_window {
 typedef struct sum_arg {
     const char *g_kw;          /* keyword, NULL for a positional */
     const char *g_path;        /* its path, or NULL */
+    const char *g_ctor;        /* the callee whose call made it (a typed local), or NULL */
     uint32_t g_func;           /* a function made in this file, or SUM_NONE */
     const char **g_items;      /* a tuple or list display: its items' paths (NULL where
                                 * unknown), g_nitems of them */
@@ -193,6 +194,8 @@ typedef struct sum_attr {
     uint8_t at_instance;       /* set on instances (`self.x = ...` in a method) */
     uint8_t at_from_param;     /* set on instances from a parameter (`self.q = q`): it may be
                                 * an object other instances share */
+    uint32_t at_param;         /* set in __init__ from its parameter N (`self.board = board`):
+                                * N, the constructor's callers say what it is; else 0 */
 } sum_attr;
 
 /* A class of the module. */
