@@ -871,7 +871,8 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
         for (k = 0; k < s->s_nfuncs; k++) {
             const sum_func *u = &s->s_funcs[k];
             uint32_t fi;
-            if (!u->u_nacqs || (u->u_flags & (FN_MODULE | FN_CLASS_BODY)))
+            /* a coroutine's locks order tasks of one event loop, not threads */
+            if (!u->u_nacqs || (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_ASYNC)))
                 continue;
             fi = static_frame(r, m, k, 0);
             if (fi == RC_NONE)

@@ -37,6 +37,9 @@ static int cmp_keyed(const void *a, const void *b)
 
 /***** the pair *****/
 
+static const sum_access *access_of(const rc_run *r, const rc_inst *in);
+static const sum_window *window_of(const rc_run *r, const rc_inst *in);
+
 static int keys_meet(const char *a, const char *b)
 {
     return !strcmp(a, "*") || !strcmp(b, "*") || !strcmp(a, b);
@@ -72,7 +75,10 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x, int locke
         if (x->i_key || x->i_kind != ACC_STORE)
             return 0;
     }
-    switch (w->i_kind) {
+    if ((w->i_kind & BRK_OTHERS) && w->i_mod == x->i_mod && w->i_code == x->i_code &&
+        access_of(r, x)->a_instr == window_of(r, w)->w_last)
+        return 0;   /* the window's own store, run by another thread */
+    switch (w->i_kind & BRK_KIND) {
     case BRK_REMOVE:
         if (x->i_kind != ACC_DELETE && x->i_kind != ACC_REMOVE)
             return 0;

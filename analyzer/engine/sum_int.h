@@ -34,7 +34,10 @@ typedef enum sum_acckind {
 typedef enum sum_breaks {
     BRK_WRITE = 1,     /* any write of the state (read-modify-write, lazy init, read-then-write) */
     BRK_REMOVE,        /* a removal (the act needs the entry: `if k in D: del D[k]`) */
-    BRK_INSERT         /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
+    BRK_INSERT,        /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
+    BRK_KIND = 0x0f,   /* the above */
+    BRK_OTHERS = 0x10  /* flag: only writes made elsewhere break it, not the window's own act
+                        * run by another thread (`if s == A: s = B` twice stores the same B) */
 } sum_breaks;
 
 /* Kinds of lock, from their constructors. */

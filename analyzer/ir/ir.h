@@ -70,7 +70,8 @@ typedef enum ir_testkind {
     TEST_NOT_IN,
     TEST_IS_NONE,      /* ev_path is None */
     TEST_IS_NOT_NONE,
-    TEST_TRUTH,        /* if ev_path: (also len(...) comparisons and other tests of a read) */
+    TEST_TRUTH,        /* if ev_path: (and other tests of a read) */
+    TEST_COMPARE       /* ev_path == / < / ... something (also len(ev_path) > 0) */
 } ir_testkind;
 
 #define IR_MAX_SRCS 8  /* loads remembered per value; more are dropped */

@@ -1024,7 +1024,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         w = pop(s);
         v = pop(s);
         x = test_value(&v, &w);
-        t = test_event(it, TEST_TRUTH, v.a_path || v.a_src.s_n ? &v : &w, NULL, idx, s);
+        t = test_event(it, TEST_COMPARE, v.a_path || v.a_src.s_n ? &v : &w, NULL, idx, s);
         x.a_aux = t;
         push(it, s, x);
         break;
