@@ -336,8 +336,8 @@ static int check_store(ctx *x, uint32_t k)
          * between the check and this one is overwritten */
         return add_finding(x, "GIL201", e, t, "check", p, BRK_WRITE | BRK_OTHERS,
                            "check-then-act on %s '%s': the check (line %d) and this write "
-                                  "are separate steps; another thread can change it in between",
-                                  what, ir_path_display(p), line_of(x, t));
+                           "are separate steps; another thread can change it in between",
+                           what, ir_path_display(p), line_of(x, t));
     }
     return G_OK;
 }
