@@ -25,6 +25,7 @@ typedef struct eng_window {
     uint8_t w_breaks;          /* sum_breaks: which writes of another thread break it */
     uint32_t w_first, w_last;  /* instruction indexes of its first and last access */
     uint64_t w_locks;          /* acquisitions held over all of it */
+    const char *w_method;      /* the act's method when it is a call on the state (`L.pop()`) */
 } eng_window;
 
 /* A set of strings (normalized state names), open addressing in the module's arena. */

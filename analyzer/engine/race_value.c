@@ -84,8 +84,8 @@ static uint32_t attr_class(rc_run *r, uint32_t cls, const char *attr)
 static rc_val step_attr(rc_run *r, rc_val v, const char *name)
 {
     strbuf sb;
-    int on_recv = v.v_recv, recv_attr = 0;
-    uint32_t cls;
+    int from_recv = v.v_recv || v.v_recv_attr, recv_attr = 0;
+    uint32_t cls, alias = RC_NONE;
     const sum_attr *at = NULL;
     if (v.v_kind != VK_LOC)
         return v;
@@ -93,16 +93,27 @@ static rc_val step_attr(rc_run *r, rc_val v, const char *name)
     cls = v.v_cls;
     if (cls != RC_NONE)
         at = rc_attr(r, cls, name);
+    if (at && at->at_param >= 1 && at->at_param <= 8 && !at->at_ctor)
+        alias = r->r_classes[cls].k_argglob[at->at_param - 1];
     sb_init(&sb);
-    if (cls != RC_NONE && ((at && at->at_class_level && !at->at_instance) || v.v_loc == 'k')) {
+    if (alias != RC_NONE && alias != RC_UNSET) {
+        /* `self.board = board`, and every constructor call passes the module's `board`: the
+         * attribute is that variable, shared by every instance */
+        sb_puts(&sb, rc_text(r, alias));
+        v.v_loc = 'm';
+        v.v_root = RC_NONE;
+    } else if (cls != RC_NONE && ((at && at->at_class_level && !at->at_instance) || v.v_loc == 'k')) {
         /* state of the class object: the same from every instance and path */
         sb_printf(&sb, "k:%s.%s", r->r_classes[cls].k_full, name);
         v.v_loc = 'k';
         v.v_root = cls;
     } else {
         sb_printf(&sb, "%s.%s", rc_text(r, v.v_text), name);
-        recv_attr = on_recv && v.v_loc == 'o' && !(at && at->at_from_param);
+        /* what the receiver holds, at any depth, is the receiver's own: the thread of an
+         * object touches its own state */
+        recv_attr = from_recv && v.v_loc == 'o';
     }
+    v.v_prop = at && at->at_property;
     v.v_text = sb.sb_failed ? v.v_text : rc_intern(r, sb.sb_buf);
     if (sb.sb_failed)
         r->r_oom = 1;
