@@ -53,6 +53,7 @@ typedef struct eng_mod {
     const char **m_bind_what;  /* resolved dotted import, or callee of the call it holds */
     uint8_t *m_bind_kind;      /* VAL_IMPORT / VAL_CALL / VAL_FUNC / VAL_CLASS */
     int32_t *m_bind_aux;       /* code index for VAL_FUNC / VAL_CLASS */
+    uint32_t *m_bind_block;    /* the module code's block of the store that bound it */
     uint32_t m_nbind;
     strset m_bind_index;       /* global name -> its index in m_bind_name */
     const char **m_local_attrs; /* attribute names bound to threading.local() */
