@@ -75,6 +75,7 @@ typedef struct rc_val {
                                 * the object's own state */
     uint8_t v_prop;            /* the last attribute is a property of its class: reading or
                                 * writing it runs a method, it is no field */
+    uint8_t v_global;          /* the value is a module variable itself ("m:pkg.mod.pool") */
     char v_loc;                /* 'm', 'o', 'k', 'c' */
     uint32_t v_root;           /* 'o' / 'k': the class the location's text starts from (all its
                                 * instances merged, and those of related classes); RC_NONE */

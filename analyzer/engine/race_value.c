@@ -90,6 +90,12 @@ static rc_val step_attr(rc_run *r, rc_val v, const char *name)
     if (v.v_kind != VK_LOC)
         return v;
     fold_key(r, &v);
+    if (v.v_global && v.v_cls != RC_NONE) {
+        /* `pool = Pool()` at module level: its attributes are those of any Pool, where Pool's
+         * own methods (run by any caller) meet the threads that use this one */
+        rc_val o = of_class(r, 'o', v.v_cls);
+        v = o;
+    }
     cls = v.v_cls;
     if (cls != RC_NONE)
         at = rc_attr(r, cls, name);
@@ -102,6 +108,7 @@ static rc_val step_attr(rc_run *r, rc_val v, const char *name)
         sb_puts(&sb, rc_text(r, alias));
         v.v_loc = 'm';
         v.v_root = RC_NONE;
+        v.v_global = 2;            /* set below, after the class of the attribute is known */
     } else if (cls != RC_NONE && ((at && at->at_class_level && !at->at_instance) || v.v_loc == 'k')) {
         /* state of the class object: the same from every instance and path */
         sb_printf(&sb, "k:%s.%s", r->r_classes[cls].k_full, name);
@@ -121,6 +128,7 @@ static rc_val step_attr(rc_run *r, rc_val v, const char *name)
     v.v_attr = cls != RC_NONE ? name : NULL;
     v.v_attr_cls = cls;
     v.v_cls = cls != RC_NONE ? attr_class(r, cls, name) : RC_NONE;
+    v.v_global = v.v_global == 2;
     v.v_recv = 0;
     v.v_recv_attr = (uint8_t)recv_attr;
     return v;
@@ -194,6 +202,7 @@ static rc_val global_value(rc_run *r, uint32_t mod, const char *name, const char
             snprintf(buf, sizeof buf, "m:%s.%s", r->r_sums[y.y_mod]->s_module, y.y_name);
             v = loc(r, 'm', RC_NONE, buf);
             v.v_cls = y.y_id;      /* `pool = Pool()`: pool's methods are Pool's */
+            v.v_global = 1;
             return v;
         }
         case SYM_CLASS:
