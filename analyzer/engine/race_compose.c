@@ -515,6 +515,21 @@ static int own_method(rc_run *r, const rc_frame *fr, const char *path, const cha
     return v.v_kind == VK_LOC && v.v_cls != RC_NONE && rc_method(r, v.v_cls, method, &mod) != RC_NONE;
 }
 
+/* The value of a path of frame fr at instruction `instr`: in __init__ of an object still being
+ * made (parameter 0 owned), once `self` has escaped (handed to a thread, stored elsewhere) its
+ * state is the class's like any instance's. */
+static rc_val escaped_value(rc_run *r, const rc_frame *fr, const sum_func *u, const char *path,
+                            uint32_t instr)
+{
+    if ((u->u_flags & FN_INIT) && u->u_escape != SUM_NONE && instr >= u->u_escape &&
+        fr->fr_nparams && fr->fr_params[0].v_kind == VK_OWNED && u->u_class != SUM_NONE &&
+        !strncmp(path, "p:0", 3) && (path[3] == '.' || path[3] == '[' || !path[3])) {
+        rc_val self = rc_val_class(r, r->r_class_id[fr->fr_mod][u->u_class], 1);
+        return rc_apply(r, self, path + 3);
+    }
+    return value_of(r, fr, path);
+}
+
 /* The function a call resolves to is a root of its own (--scope all). */
 static int is_root_all(const rc_run *r, uint32_t mod, uint32_t code);
 
@@ -544,7 +559,7 @@ static void visit(walk *w, uint32_t fi, int depth)
             break;
         if (na <= nw && na <= nc) {
             const sum_access *a = &u->u_acc[ia++];
-            rc_val v = value_of(r, fr, a->a_path);
+            rc_val v = escaped_value(r, fr, u, a->a_path, a->a_instr);
             if ((u->u_flags & FN_INIT) && a->a_instr < u->u_escape && !strncmp(a->a_path, "p:0", 3))
                 continue;   /* construction: self has not been shared yet */
             if (v.v_prop || own_method(r, fr, a->a_path, a->a_method))
@@ -554,7 +569,7 @@ static void visit(walk *w, uint32_t fi, int depth)
                          frame_locks(r, fr, a->a_locks, held, nheld), ia - 1, a->a_instr);
         } else if (nw <= nc) {
             const sum_window *sw = &u->u_win[iw++];
-            rc_val v = value_of(r, fr, sw->w_path);
+            rc_val v = escaped_value(r, fr, u, sw->w_path, sw->w_first);
             if ((u->u_flags & FN_INIT) && sw->w_last < u->u_escape && !strncmp(sw->w_path, "p:0", 3))
                 continue;
             if (v.v_prop || own_method(r, fr, sw->w_path, sw->w_method))
@@ -827,30 +842,28 @@ static void contexts_from_classes(rc_run *r)
                 if (h.y_kind != SYM_CLASS)
                     continue;
                 {
+                    /* one context per handler class: setup, handle, finish and the do_*
+                     * methods run one after the other in the request's thread */
                     const rc_class *hc = &r->r_classes[h.y_id];
                     static const char *const entry[] = { "handle", "setup", "finish" };
                     const eng_summary *hs = r->r_sums[hc->k_mod];
-                    uint32_t j;
-                    for (j = 0; j < hs->s_nfuncs; j++) {
+                    uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0,
+                                              fmt(r, "a request handler thread of %s (one per "
+                                                  "request, server made at %s:%d)", hc->k_full,
+                                                  s->s_file, call->c_line));
+                    rc_val self = rc_val_class(r, h.y_id, 1);
+                    for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
                         const sum_func *hu = &hs->s_funcs[j];
                         size_t e;
                         int is_entry = 0;
-                        rc_val self;
-                        uint32_t ctx;
                         if (hu->u_class == SUM_NONE ||
                             r->r_class_id[hc->k_mod][hu->u_class] != h.y_id)
                             continue;
                         for (e = 0; e < 3; e++)
                             is_entry |= !strcmp(hu->u_name, entry[e]);
                         is_entry |= !strncmp(hu->u_name, "do_", 3);
-                        if (!is_entry)
-                            continue;
-                        ctx = new_ctx(r, CTX_HANDLER, 1, 0,
-                                      fmt(r, "request handler %s.%s (one thread per request, "
-                                          "server made at %s:%d)", hc->k_full, hu->u_name,
-                                          s->s_file, call->c_line));
-                        self = rc_val_class(r, h.y_id, 1);
-                        run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
+                        if (is_entry)
+                            run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
                     }
                 }
             }
