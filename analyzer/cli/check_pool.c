@@ -90,16 +90,17 @@ static void report(pool *p, size_t i, const drv_blob *rec)
         diag_init(&d);
         rc = diag_add(&d, G_EBAD, p->p_paths[i], -1, "the worker's result for it was damaged");
     }
-    if (rc) {
+    if (d.d_count) {           /* the failure, or warnings (unknown `# noqa` codes) */
         size_t k;
         cli_print_diags(&d, p->p_err);
         for (k = 0; k < d.d_count; k++)   /* SARIF notifications, github annotations */
             rep_error(p->p_rep, d.d_msgs[k].dm_code != 0, d.d_msgs[k].dm_file,
                       d.d_msgs[k].dm_text);
-        p->p_failed = 1;
-    } else if (res.r_res.r_count) {
-        rep_file(p->p_rep, res.r_res.r_findings, res.r_res.r_count);
     }
+    if (rc)
+        p->p_failed = 1;
+    else if (res.r_res.r_count)
+        rep_file(p->p_rep, res.r_res.r_findings, res.r_res.r_count);
     diag_free(&d);
 }
 

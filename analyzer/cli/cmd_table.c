@@ -29,14 +29,13 @@ int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     for (i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(table_usage, out);
+            cli_help(out, table_usage, cli_width(out));
             return EXIT_CLEAN;
         } else if (!strcmp(s, "--format") && i + 1 < argc) {
             format = argv[++i];
             if (strcmp(format, "text") && strcmp(format, "markdown") && strcmp(format, "json")) {
-                fprintf(err, "gilcheck: error: table: --format takes text, markdown or json, not "
-                        "'%s'\n", format);
-                return EXIT_ERROR;
+                return cli_usage_error(err, "table", "--format takes text, markdown or json, "
+                                       "not '%s'", format);
             }
         } else if (!strcmp(s, "--python-version") && i + 1 < argc) {
             const char *v = argv[++i];
@@ -47,20 +46,22 @@ int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
                     char *end;
                     long m = strncmp(v, "3.", 2) ? -1 : strtol(v + 2, &end, 10);
                     if (m < 6 || m > 14 || nminors >= EXP_MAX_VERSIONS) {
-                        fprintf(err, "gilcheck: error: table: bad --python-version '%s'\n", argv[i]);
-                        return EXIT_ERROR;
+                        return cli_usage_error(err, "table", "--python-version takes 3.6 .. 3.14 "
+                                               "(comma-separated) or all, not '%s'", argv[i]);
                     }
                     minors[nminors++] = (int)m;
                     v = *end == ',' ? end + 1 : end;
                     if (*v && *end != ',') {
-                        fprintf(err, "gilcheck: error: table: bad --python-version '%s'\n", argv[i]);
-                        return EXIT_ERROR;
+                        return cli_usage_error(err, "table", "--python-version takes 3.6 .. 3.14 "
+                                               "(comma-separated) or all, not '%s'", argv[i]);
                     }
                 }
             }
+        } else if (s[0] == '-') {
+            static const char *const opts[] = { "--format", "--python-version", "--help", NULL };
+            return cli_unknown_option(err, "table", s, opts);
         } else {
-            fprintf(err, "gilcheck: error: table: unknown argument '%s'\n\n%s", s, table_usage);
-            return EXIT_ERROR;
+            return cli_usage_error(err, "table", "unexpected argument '%s'", s);
         }
     }
     if (!nminors)

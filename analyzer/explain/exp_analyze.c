@@ -16,13 +16,17 @@ void exp_run_free(exp_run *r)
     r->er_bf = NULL;
 }
 
-int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python,
-                   const uint8_t *src, size_t len, const uint8_t *pyc, size_t pyclen,
-                   const char *name, arena *a, diag_ctx *d)
+int exp_run_module(exp_run *out, const drv_ctx *c, const drv_settings *set, int minor,
+                   const char *python, const uint8_t *src, size_t len, const uint8_t *pyc,
+                   size_t pyclen, const char *name, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     eng_options opt = { .o_scope_all = 1 };
     int rc;
+    if (set) {                 /* the settings' lock names and entry points; every function */
+        opt = set->s_eng;
+        opt.o_scope_all = 1;
+    }
     memset(out, 0, sizeof *out);
     memset(&ic, 0, sizeof ic);
     out->er_minor = minor;

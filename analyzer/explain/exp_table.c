@@ -125,7 +125,7 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
     for (k = 0; k < nminors; k++) {
         diag_ctx one;
         diag_init(&one);
-        if (exp_run_module(&runs[nruns], c, minors[k], NULL, (const uint8_t *)module.sb_buf,
+        if (exp_run_module(&runs[nruns], c, NULL, minors[k], NULL, (const uint8_t *)module.sb_buf,
                            module.sb_len, NULL, 0, "<atomicity table>", a, &one)) {
             char buf[1400];
             if (one.d_count)

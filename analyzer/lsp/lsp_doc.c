@@ -149,3 +149,28 @@ void lsp_uri_path(const char *uri, char *buf, size_t size)
     strncpy(buf, uri, size - 1);
     buf[size - 1] = 0;
 }
+
+void lsp_path_uri(const char *path, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o;
+    if (size < 8) {
+        if (size)
+            buf[0] = 0;
+        return;
+    }
+    memcpy(buf, "file://", 7);
+    o = 7;
+    for (; *path && o + 4 < size; path++) {
+        unsigned char c = (unsigned char)*path;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("/-._~", c)) {
+            buf[o++] = (char)c;
+        } else {
+            buf[o++] = '%';
+            buf[o++] = hex[c >> 4];
+            buf[o++] = hex[c & 15];
+        }
+    }
+    buf[o] = 0;
+}

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/strbuf.h"
+#include "../common/text.h"
+
 /* Line `line` (1-based) of a source file into buf; 0 when unreadable. */
 static int source_line(const char *path, int32_t line, char *buf, size_t size)
 {
@@ -122,6 +125,19 @@ static void write_header(rep_ctx *r, const finding *f)
             f->f_message);
 }
 
+/* Appends one record to the JSON array (opened on the first). */
+static void json_record(rep_ctx *r, json_t *o)
+{
+    if (!r->r_json_open) {
+        fputc('[', r->r_out);
+        r->r_json_open = 1;
+    }
+    fputs(r->r_records ? ",\n  " : "\n  ", r->r_out);
+    json_dumpf(o, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    r->r_records++;
+}
+
 static void write_json(rep_ctx *r, const finding *f)
 {
     const eng_rule *er = r->r_kb ? rule_find(r->r_kb, f->f_rule) : NULL;
@@ -158,13 +174,29 @@ static void write_json(rep_ctx *r, const finding *f)
     json_object_set_new(o, "window", w);
     json_object_set_new(o, "python", json_string(ver));
     json_object_set_new(o, "free_threaded", json_true());
-    if (!r->r_json_open) {
-        fputc('[', r->r_out);
-        r->r_json_open = 1;
-    }
-    fputs(r->r_count ? ",\n  " : "\n  ", r->r_out);
-    json_dumpf(o, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
+    json_object_set_new(o, "kind", json_string("finding"));
+    json_record(r, o);
+}
+
+/* An error or a warning as a record of the JSON array: the keys of a finding (null where they
+ * mean nothing), "kind" saying which it is. */
+static void write_json_error(rep_ctx *r, int is_error, const char *file, const char *message)
+{
+    static const char *const none[] = { "end_line", "end_column", "target", "function",
+                                        "related", "window", "python", "free_threaded" };
+    json_t *o = json_object();
+    size_t i;
+    json_object_set_new(o, "rule", json_null());
+    json_object_set_new(o, "name", json_null());
+    json_object_set_new(o, "severity", json_string(is_error ? "error" : "warning"));
+    json_object_set_new(o, "path", file ? json_string(file) : json_null());
+    json_object_set_new(o, "line", json_null());
+    json_object_set_new(o, "column", json_null());
+    json_object_set_new(o, "message", json_string(message ? message : ""));
+    for (i = 0; i < sizeof none / sizeof *none; i++)
+        json_object_set_new(o, none[i], json_null());
+    json_object_set_new(o, "kind", json_string(is_error ? "error" : "warning"));
+    json_record(r, o);
 }
 
 static void write_full(rep_ctx *r, const finding *f)
@@ -191,11 +223,38 @@ static void write_full(rep_ctx *r, const finding *f)
         fputc('\n', r->r_out);
     }
     if (f->f_rel_what) {
-        fprintf(r->r_out, "%6s = %s at %s:%d:%d\n", "", f->f_rel_what, f->f_file, f->f_rel_line,
-                f->f_rel_col);
-        fprintf(r->r_out, "%6s = shows %s\n", "", rep_where(f, where, sizeof where));
+        strbuf sb;
+        char line[1200];
+        sb_init(&sb);
+        snprintf(line, sizeof line, "= %s at %s:%d:%d", f->f_rel_what, f->f_file, f->f_rel_line,
+                 f->f_rel_col);
+        txt_wrap(&sb, line, r->r_width ? r->r_width : 80, 7, 9);
+        snprintf(line, sizeof line, "= shows %s", rep_where(f, where, sizeof where));
+        txt_wrap(&sb, line, r->r_width ? r->r_width : 80, 7, 9);
+        fputs(sb.sb_buf, r->r_out);
+        sb_free(&sb);
     }
     fputc('\n', r->r_out);
+}
+
+/* The full format's last line: what was found in how many of the files checked. */
+static void write_summary(rep_ctx *r)
+{
+    unsigned long n = r->r_checked;
+    const char *fs = n == 1 ? "" : "s";
+    char errs[64] = "";
+    if (r->r_errors)
+        snprintf(errs, sizeof errs, "; %lu error%s", r->r_errors, r->r_errors == 1 ? "" : "s");
+    if (!n && !r->r_count)
+        fprintf(r->r_out, "No files checked%s.\n", errs);
+    else if (!r->r_count && !r->r_errors)
+        fprintf(r->r_out, "All clear: %lu file%s checked.\n", n, fs);
+    else if (!r->r_count)     /* not all clear: some inputs failed */
+        fprintf(r->r_out, "No findings in %lu file%s checked%s.\n", n, fs, errs);
+    else
+        fprintf(r->r_out, "Found %lu finding%s in %lu file%s (%lu file%s checked)%s.\n",
+                r->r_count, r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s",
+                n, fs, errs);
 }
 
 void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
@@ -255,6 +314,8 @@ void rep_error(rep_ctx *r, int is_error, const char *file, const char *message)
         sarif_error(r, is_error, file, message);
     else if (r->r_format == REP_GITHUB && !r->r_statistics)
         github_error(r, is_error, file, message);
+    else if (r->r_format == REP_JSON && !r->r_statistics)
+        write_json_error(r, is_error, file, message);
 }
 
 void rep_end(rep_ctx *r)
@@ -270,17 +331,7 @@ void rep_end(rep_ctx *r)
     else if (r->r_format == REP_GITHUB)
         return;                 /* annotations only: no summary to annotate */
     else if (r->r_format == REP_JSON)
-        fputs(r->r_count ? "\n]\n" : "[]\n", r->r_out);
-    else if (r->r_format == REP_FULL && !r->r_count && !r->r_errors)
-        fputs("All clear: no findings.\n", r->r_out);
-    else if (r->r_format == REP_FULL && !r->r_count)  /* not all clear: some inputs failed */
-        fprintf(r->r_out, "No findings; %lu error%s.\n", r->r_errors,
-                r->r_errors == 1 ? "" : "s");
-    else if (r->r_format == REP_FULL && r->r_errors)
-        fprintf(r->r_out, "Found %lu finding%s in %lu file%s; %lu error%s.\n", r->r_count,
-                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s",
-                r->r_errors, r->r_errors == 1 ? "" : "s");
+        fputs(r->r_records ? "\n]\n" : "[]\n", r->r_out);
     else if (r->r_format == REP_FULL)
-        fprintf(r->r_out, "Found %lu finding%s in %lu file%s.\n", r->r_count,
-                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s");
+        write_summary(r);
 }
