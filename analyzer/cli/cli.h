@@ -77,6 +77,11 @@ size_t cli_width(FILE *fp);
  * description column. */
 void cli_help(FILE *out, const char *text, size_t width);
 
+/* Writes text (explain's, a rule's) wrapped to `width` without breaking words: a prose line that
+ * does not fit continues at its indent (a paragraph is one line: txt_unwrap), a table row under
+ * the column it was broken in; fenced code and lines that fit are left as they are. */
+void cli_wrap_text(FILE *out, const char *text, size_t width);
+
 /***** --add-noqa (cli_noqa.c) *****/
 
 struct finding;

@@ -68,6 +68,11 @@ static void apply(strbuf *out, const char *text, size_t len, const noqa_edit *e,
                        : len + 1;
         while (k < ne && e[k].ne_line < line)
             k++;
+        if (k < ne && e[k].ne_line == line && !e[k].ne_skip && end > start &&
+            text[end - 1] == '\\') {
+            /* a backslash continues the line: nothing may follow it */
+            ((noqa_edit *)e)[k].ne_skip = 2;
+        }
         if (k < ne && e[k].ne_line == line && !e[k].ne_skip) {
             const in_noqa_line *nl = directive_on(nq, line);
             if (nl && nl->nl_codes) {
@@ -195,6 +200,12 @@ int cli_add_noqa(unsigned long *out_added, const char *path, const finding *f, u
         for (k = 0; k < ne; k++) {
             const char *p = e[k].ne_codes;
             int ok = 1;
+            if (e[k].ne_skip == 2) {
+                diag_add(d, 0, path, -1, "line %d: no `# noqa` added: the line continues with "
+                         "a backslash", e[k].ne_line);
+                e[k].ne_skip = 1;
+                continue;
+            }
             if (e[k].ne_skip)
                 continue;
             while (*p) {
@@ -208,7 +219,7 @@ int cli_add_noqa(unsigned long *out_added, const char *path, const finding *f, u
                 e[k].ne_skip = 1;
                 bad++;
                 diag_add(d, 0, path, -1, "line %d: no `# noqa` added: the line ends inside a "
-                         "string or continues with a backslash", e[k].ne_line);
+                         "string", e[k].ne_line);
             }
         }
         in_noqa_free(&after);

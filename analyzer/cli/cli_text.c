@@ -103,19 +103,17 @@ void cli_help(FILE *out, const char *text, size_t width)
                 sb_putn(&para, next + col, m - col);
                 next += m + (next[m] == '\n');
             }
-            sb_putn(&sb, p, head);
-            if (head + 2 > col)
-                col = head + 2;
             if (col + 20 > width)               /* a narrow terminal: under the name */
                 col = ind + 4 < width ? ind + 4 : ind;
             {
                 strbuf w;
                 sb_init(&w);
-                if (head + 2 <= col)
-                    txt_wrap(&w, para.sb_buf, width, col - head, col);
-                else {
+                txt_wrap(&w, para.sb_buf, width, col, col);
+                if (head + 2 <= col && w.sb_len > head) {
+                    memcpy(w.sb_buf, p, head);  /* the name in the first line's indent */
+                } else {
+                    sb_putn(&sb, p, head);
                     sb_putc(&sb, '\n');
-                    txt_wrap(&w, para.sb_buf, width, col, col);
                 }
                 sb_putn(&sb, w.sb_buf, w.sb_len);
                 sb_free(&w);
@@ -138,4 +136,96 @@ void cli_help(FILE *out, const char *text, size_t width)
     fputs(sb.sb_buf, out);
     sb_free(&sb);
     sb_free(&para);
+}
+
+/* 1 when the line (after its indent) has a gap of two spaces: a row of a table. */
+static int is_row(const char *s, size_t n)
+{
+    size_t i = indent_of(s, n);
+    for (; i + 1 < n; i++)
+        if (s[i] == ' ' && s[i + 1] == ' ')
+            return 1;
+    return 0;
+}
+
+/* A table row too wide for the terminal: broken at blanks, each continuation under the start
+ * of the column the break fell in (the text after the last two-space gap before it). */
+static void wrap_row(strbuf *out, const char *s, size_t n, size_t width)
+{
+    size_t ind = indent_of(s, n);
+    while (n) {
+        size_t cut = 0, i, cols = 0, field = ind, hang;
+        if (txt_width(s, n) <= width) {
+            sb_putn(out, s, n);
+            break;
+        }
+        for (i = ind; i < n; i++) {      /* the last blank that keeps the line within width */
+            cols = txt_width(s, i);
+            if (cols > width)
+                break;
+            if (s[i] == ' ' && i > ind && s[i - 1] != ' ')
+                cut = i;
+        }
+        if (!cut)                        /* one long word: it stays whole */
+            for (i = ind; i < n && !cut; i++)
+                if (s[i] == ' ')
+                    cut = i;
+        if (!cut) {
+            sb_putn(out, s, n);
+            break;
+        }
+        for (i = ind; i + 1 < cut; i++)  /* the column holding the break */
+            if (s[i] == ' ' && s[i + 1] == ' ') {
+                while (i < cut && s[i] == ' ')
+                    i++;
+                field = i;
+            }
+        hang = field + 8 < width ? field : ind + 4;
+        sb_putn(out, s, cut);
+        sb_putc(out, '\n');
+        while (cut < n && s[cut] == ' ')
+            cut++;
+        {   /* the rest, as a line of its own under that column */
+            strbuf rest;
+            size_t k;
+            sb_init(&rest);
+            for (k = 0; k < hang; k++)
+                sb_putc(&rest, ' ');
+            sb_putn(&rest, s + cut, n - cut);
+            wrap_row(out, rest.sb_buf, rest.sb_len, width);
+            sb_free(&rest);
+        }
+        return;
+    }
+}
+
+void cli_wrap_text(FILE *out, const char *text, size_t width)
+{
+    strbuf sb;
+    const char *p = text;
+    int fence = 0;
+    sb_init(&sb);
+    while (*p) {
+        size_t n = strcspn(p, "\n"), ind = indent_of(p, n);
+        const char *next = p + n + (p[n] == '\n');
+        int marker = !strncmp(p + ind, "```", 3);
+        if (fence || marker || ind == n || txt_width(p, n) <= width) {
+            sb_putn(&sb, p, n);        /* code, a blank line, or a line that fits */
+            sb_putc(&sb, '\n');
+        } else if (is_row(p, n)) {
+            wrap_row(&sb, p, n, width);
+            sb_putc(&sb, '\n');
+        } else {                       /* prose: continued at its indent */
+            strbuf line;
+            sb_init(&line);
+            sb_putn(&line, p + ind, n - ind);
+            txt_wrap(&sb, line.sb_buf, width, ind, ind + (strncmp(p + ind, "- ", 2) ? 0 : 2));
+            sb_free(&line);
+        }
+        if (marker)
+            fence = !fence;
+        p = next;
+    }
+    fputs(sb.sb_buf, out);
+    sb_free(&sb);
 }

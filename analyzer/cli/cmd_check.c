@@ -181,13 +181,14 @@ static int analyse_here(in_paths *ps, drv_ctx *drv, arena *a, rep_ctx *rep, int 
             report_diags(rep, d, err);      /* warnings: unknown `# noqa` codes */
         if (add_noqa && res.r_res.r_count) {
             unsigned long n = 0;
-            if (cli_add_noqa(&n, ps->p_items[k], res.r_res.r_findings, res.r_res.r_count, d)) {
-                report_diags(rep, d, err);
+            if (cli_add_noqa(&n, ps->p_items[k], res.r_res.r_findings, res.r_res.r_count, d))
                 failed = 1;
-            } else if (n) {
+            else if (n) {
                 *added += n;
                 (*files_changed)++;
             }
+            if (d->d_count)
+                report_diags(rep, d, err);
         } else if (!add_noqa && res.r_res.r_count) {
             rep_file_code(rep, res.r_res.r_findings, res.r_res.r_count, res.r_bf);
         }

@@ -272,12 +272,25 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         t.et_run_threads = 4;
         t.et_run_iterations = run_calls;
     }
-    k = exp_write(out, json, &t, runs, nruns, &drv.c_kb, a, &d);
+    {
+        /* text is written wrapped to the terminal: through a buffer */
+        char *buf = NULL;
+        size_t blen = 0;
+        FILE *mem = json ? NULL : open_memstream(&buf, &blen);
+        k = exp_write(mem ? mem : out, json, &t, runs, nruns, &drv.c_kb, a, &d);
+        if (mem) {
+            fclose(mem);
+            if (k >= 0)
+                cli_wrap_text(out, buf, cli_width(out));
+            free(buf);
+        }
+    }
     if (k < 0) {
         cli_print_diags(&d, err);
         goto done;
     }
-    status = nruns < nminors || k == 2 ? EXIT_ERROR : k ? EXIT_FINDINGS : EXIT_CLEAN;
+    /* the verdict printed decides, also when some version had no interpreter (said above) */
+    status = k == 2 ? EXIT_ERROR : k ? EXIT_FINDINGS : EXIT_CLEAN;
 done:
     for (k = 0; k < nruns; k++)
         exp_run_free(&runs[k]);

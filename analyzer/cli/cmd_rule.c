@@ -7,6 +7,7 @@
 
 #include "../common/err.h"
 #include "../common/strbuf.h"
+#include "../common/text.h"
 #include "../engine/engine.h"
 #include "cli.h"
 
@@ -66,10 +67,14 @@ static void print_rule(FILE *out, const eng_rule *r)
     if (r->r_opt_in)
         fprintf(out, "\nNot in the default selection: select it with extend-select = "
                 "[\"%s\"] (or --extend-select %s).\n", r->r_id, r->r_id);
+    sb_init(&sb);              /* a paragraph per line: wrapped to the terminal afterwards */
     fputs("\nExplanation:\n\n", out);
-    put_indented(out, r->r_explanation, 2);
+    txt_unwrap(&sb, r->r_explanation);
+    put_indented(out, sb.sb_buf, 2);
     fputs("\nFix:\n\n", out);
-    put_indented(out, r->r_fix, 2);
+    sb_clear(&sb);
+    txt_unwrap(&sb, r->r_fix);
+    put_indented(out, sb.sb_buf, 2);
     if (r->r_noptions) {
         fputs("\nOptions (docs/configuration.md):\n\n", out);
         for (i = 0; i < r->r_noptions; i++)
@@ -80,7 +85,7 @@ static void print_rule(FILE *out, const eng_rule *r)
         for (i = 0; i < r->r_nrefs; i++)
             fprintf(out, "  - %s: %s\n", r->r_ref_titles[i], r->r_ref_urls[i]);
     }
-    sb_init(&sb);
+    sb_clear(&sb);
     if (r->r_nunsafe) {
         fputs("\nUnsafe example:\n\n", out);
         reader_example(&sb, r->r_unsafe[0]);
@@ -137,6 +142,9 @@ int cmd_rule(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     int all = 0, i, status = EXIT_CLEAN, printed = 0, nids = 0, json = 0;
     json_t *arr = NULL;
+    FILE *text = NULL;
+    char *buf = NULL;
+    size_t blen = 0;
     uint32_t k;
     diag_ctx d;
     arena *a = NULL;
@@ -177,6 +185,9 @@ int cmd_rule(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         goto done;
     }
     arr = json_array();
+    /* text is written wrapped to the terminal: through a buffer */
+    if (!json && !(text = open_memstream(&buf, &blen)))
+        text = out;
     if (all) {
         for (k = 0; k < kb.k_nrules; k++) {
             if (json) {
@@ -184,8 +195,8 @@ int cmd_rule(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
                 continue;
             }
             if (printed++)
-                fputs("\n----\n\n", out);
-            print_rule(out, &kb.k_rules[k]);
+                fputs("\n----\n\n", text);
+            print_rule(text, &kb.k_rules[k]);
         }
     }
     for (i = 1; i < argc; i++) {
@@ -211,8 +222,8 @@ int cmd_rule(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             continue;
         }
         if (printed++)
-            fputs("\n----\n\n", out);
-        print_rule(out, r);
+            fputs("\n----\n\n", text);
+        print_rule(text, r);
     }
     if (json && json_array_size(arr)) {
         /* one rule: its object, as `ruff rule CODE --output-format json`; else an array */
@@ -220,7 +231,12 @@ int cmd_rule(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', out);
     }
+    if (text && text != out) {
+        fclose(text);
+        cli_wrap_text(out, buf, cli_width(out));
+    }
 done:
+    free(buf);
     json_decref(arr);
     arena_free(a);
     diag_free(&d);

@@ -22,7 +22,7 @@ static const char table_usage[] =
 int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     const char *format = "text";
-    int minors[EXP_MAX_VERSIONS], nminors = 0, i, status = EXIT_CLEAN;
+    int minors[EXP_MAX_VERSIONS], nminors = 0, i, status = EXIT_CLEAN, printed = 0;
     drv_ctx drv;
     diag_ctx d;
 
@@ -71,9 +71,10 @@ int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     if (drv_open(&drv, argv0, &d)) {
         cli_print_diags(&d, err);
         status = EXIT_ERROR;
-    } else if (exp_table(out, format, minors, nminors, &drv, err, &d)) {
+    } else if (exp_table(out, format, minors, nminors, &drv, cli_width(out), &printed, err,
+                         &d)) {
         cli_print_diags(&d, err);
-        status = EXIT_ERROR;
+        status = printed ? EXIT_CLEAN : EXIT_ERROR;  /* a table printed is the answer */
     }
     drv_close(&drv);
     diag_free(&d);

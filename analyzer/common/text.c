@@ -30,17 +30,29 @@ static size_t distance(const char *a, const char *b)
     return d[n][m];
 }
 
+/* Bytes a and b share at their start. */
+static size_t common_prefix(const char *a, const char *b)
+{
+    size_t n = 0;
+    while (a[n] && a[n] == b[n])
+        n++;
+    return n;
+}
+
 const char *txt_suggest(const char *word, const char *const *cands, size_t n)
 {
     const char *best = NULL;
-    size_t best_d = (size_t)-1, i, wl = strlen(word);
+    size_t best_d = (size_t)-1, best_p = 0, i, wl = strlen(word);
     for (i = 0; i < n; i++) {
         size_t dd = distance(word, cands[i]), cl = strlen(cands[i]);
-        size_t longer = wl > cl ? wl : cl;
+        size_t longer = wl > cl ? wl : cl, pre = common_prefix(word, cands[i]);
         if (dd == 0 || dd * 3 > longer || dd >= wl)
             continue;
-        if (dd < best_d) {
+        /* the closest; between equally close ones, the one sharing a longer start (a typo is
+         * more often at the end: GIL302 is GIL301 rather than GIL102) */
+        if (dd < best_d || (dd == best_d && pre > best_p)) {
             best_d = dd;
+            best_p = pre;
             best = cands[i];
         }
     }
@@ -99,4 +111,35 @@ void txt_wrap(strbuf *out, const char *text, size_t width, size_t indent, size_t
     }
     (void)start_col;
     sb_putc(out, '\n');
+}
+
+void txt_unwrap(strbuf *out, const char *text)
+{
+    const char *p = text;
+    int fence = 0;
+    size_t prev_ind = 0;
+    int in_para = 0;           /* the last line written is prose that may go on */
+    while (*p) {
+        size_t n = strcspn(p, "\n"), ind = 0;
+        int marker;
+        while (ind < n && p[ind] == ' ')
+            ind++;
+        marker = !strncmp(p + ind, "```", 3);
+        if (!fence && !marker && ind < n && in_para && ind == prev_ind &&
+            strncmp(p + ind, "- ", 2)) {
+            sb_putc(out, ' ');         /* the paragraph goes on */
+            sb_putn(out, p + ind, n - ind);
+        } else {
+            if (p != text)
+                sb_putc(out, '\n');
+            sb_putn(out, p, n);
+            in_para = !fence && !marker && ind < n;
+            prev_ind = ind + (!strncmp(p + ind, "- ", 2) ? 2 : 0);
+        }
+        if (marker)
+            fence = !fence;
+        p += n + (p[n] == '\n');
+    }
+    if (text[0] && text[strlen(text) - 1] == '\n')
+        sb_putc(out, '\n');
 }

@@ -21,4 +21,9 @@ size_t txt_width(const char *s, size_t n);
  * newline. */
 void txt_wrap(strbuf *out, const char *text, size_t width, size_t indent, size_t hang);
 
+/* Appends markdown text with each paragraph on one line (its lines joined by a blank), so that
+ * it can be wrapped to any width: fenced code, blank lines and list items ("- ") keep their
+ * lines, and a line indented differently starts a new paragraph. */
+void txt_unwrap(strbuf *out, const char *text);
+
 #endif

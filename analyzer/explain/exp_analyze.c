@@ -40,7 +40,8 @@ int exp_run_module(exp_run *out, const drv_ctx *c, const drv_settings *set, int 
             snprintf(out->er_python, sizeof out->er_python, "embedded");
         else if (in_find_python(out->er_python, sizeof out->er_python, minor))
             return diag_add(d, G_EIO, name, -1, "no interpreter for Python 3.%d here (pyenv's "
-                            "3.%d.x, or pyodide for 3.14)", minor, minor);
+                            "3.%d.x, python3.%d on PATH, or pyodide for 3.14)", minor, minor,
+                            minor);
         rc = !strcmp(out->er_python, "embedded")
                  ? in_compile_bytes(&ic, src, len, name, d)
                  : in_compile_external(&ic, out->er_python, src, len, name, d);

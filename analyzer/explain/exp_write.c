@@ -8,6 +8,7 @@
 
 #include "../bytecode/bytecode.h"
 #include "../common/err.h"
+#include "../common/text.h"
 #include "../input/input.h"
 #include "../report/report.h"
 
@@ -247,9 +248,18 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
     const finding *f = v->v_f;
     char buf[256];
     uint32_t i;
+    int opw = 11, argw = 8;    /* column widths: the widest shown (fits 80 columns) */
+    for (i = v->v_lo; i <= v->v_hi; i++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        const char *av = exp_argval(bc, in, buf, sizeof buf);
+        if ((int)strlen(bc_opname(bc, in)) > opw)
+            opw = (int)strlen(bc_opname(bc, in));
+        if (av && (int)strlen(av) > argw)
+            argw = strlen(av) > 14 ? 14 : (int)strlen(av);
+    }
     fprintf(out, "Bytecode (Python 3.%d):\n\n", v->v_run->er_minor);
-    fprintf(out, "  line  offset  instruction               argument        access   switch after it "
-            "(GIL 3.%d / free-threaded)\n", v->v_run->er_minor);
+    fprintf(out, "  line  offset  %-*s  %-*s  access   switch\n", opw, "instruction", argw,
+            "argument");
     for (i = v->v_lo; i <= v->v_hi; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
         const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
@@ -266,15 +276,17 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
                      in->in_flags & OPF_BREAKER ? "GIL" : "",
                      (in->in_flags & OPF_BREAKER) && in_window ? ", " : "",
                      in_window ? "free-threaded" : "");
-            fprintf(out, "  %4s  %6u  %-24s  %-14.14s  %-7s  %s\n", line, in->in_offset,
-                    bc_opname(bc, in), av ? av : "", mark ? mark : "", sw);
+            fprintf(out, "  %4s  %6u  %-*s  %-*.14s  %-7s  %s\n", line, in->in_offset, opw,
+                    bc_opname(bc, in), argw, av ? av : "", mark ? mark : "", sw);
         }
     }
-    fputs("\n  access: read / check / write = the finding's window; shared = other shared state.\n"
-          "  switch after it: where the interpreter can hand over to another thread -- on a GIL\n"
-          "  build of this version (its eval-breaker checks and calls), and on a free-threaded\n"
-          "  build at every instruction boundary (threads run in parallel; marked in the window).\n\n",
-          out);
+    /* one line per item: the front end wraps them to the terminal */
+    fprintf(out, "\n  access: read / check / write = the finding's window; shared = other shared "
+            "state.\n  switch: where the interpreter can hand over to another thread after the "
+            "instruction -- "
+            "GIL: on a GIL build of Python 3.%d (its eval-breaker checks and calls); "
+            "free-threaded: on a free-threaded build, at every instruction boundary (threads run "
+            "in parallel; marked in the window).\n\n", v->v_run->er_minor);
 }
 
 static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
@@ -381,8 +393,13 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
     }
     if (f && !eng_interleave(&il, f, &v->v_run->er_bf->bf_codes[v->v_code], a))
         write_interleaving(out, &il, v->v_run->er_minor);
-    if (er && er->r_fix)
-        fprintf(out, "Fix:\n\n%s\n", er->r_fix);
+    if (er && er->r_fix) {
+        strbuf fix;            /* a paragraph per line: the front end wraps them */
+        sb_init(&fix);
+        txt_unwrap(&fix, er->r_fix);
+        fprintf(out, "Fix:\n\n%s\n", fix.sb_buf);
+        sb_free(&fix);
+    }
     if (t->et_run) {
         const in_run_result *r = t->et_run;
         fprintf(out, "\nRunning it (--run: the code WAS EXECUTED, in the embedded CPython 3.11, a GIL "

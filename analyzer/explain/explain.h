@@ -110,9 +110,11 @@ extern const exp_row exp_rows[];
 extern const size_t exp_nrows;
 
 /* Computes the table for Python 3.<minors[i]> (those without an interpreter are left out with a
- * note on stderr) and writes it as "text", "markdown" or "json".  Returns G_OK or a negative
- * code with a message. */
+ * note on stderr) and writes it as "text" (no wider than `width` columns: when the versions do
+ * not fit side by side, the table continues below with the rest of its columns), "markdown" or
+ * "json".  Returns G_OK or a negative code with a message; *out_printed is 1 once the table was
+ * written. */
 int exp_table(FILE *out, const char *format, const int *minors, int nminors, const drv_ctx *c,
-              FILE *err, diag_ctx *d);
+              size_t width, int *out_printed, FILE *err, diag_ctx *d);
 
 #endif

@@ -169,8 +169,9 @@ int in_compile_external(in_compiled *out, const char *python, const uint8_t *src
                         const char *path, diag_ctx *d);
 
 /* The interpreter that compiles for Python 3.<minor> on this machine: the highest patch release
- * of $PYENV_ROOT (or ~/.pyenv)/versions/3.<minor>.P/bin/python3, or IN_PYODIDE for 3.14 when
- * pyodide is installed under tools/node.  Writes it into out; G_OK, or G_EIO when there is none. */
+ * of $PYENV_ROOT (or ~/.pyenv)/versions/3.<minor>.P/bin/python3, else python3.<minor> in an
+ * absolute directory of $PATH, or IN_PYODIDE for 3.14 when pyodide is installed under
+ * tools/node.  Writes it into out; G_OK, or G_EIO when there is none. */
 int in_find_python(char *out, size_t size, int minor);
 
 /* Path of tools/node/pyodide_run.mjs (or $GILCHECK_PYODIDE_RUN). */
