@@ -289,6 +289,16 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
             "in parallel; marked in the window).\n\n", v->v_run->er_minor);
 }
 
+/* One step of the schedule as the text table shows it. */
+static void step_text(char *cell, size_t size, const eng_step *s)
+{
+    if (s->st_instr >= 0)
+        snprintf(cell, size, "%u %s%s%s", s->st_offset, s->st_opname, s->st_sees ? ": " : "",
+                 s->st_sees ? s->st_sees : "");
+    else
+        snprintf(cell, size, "(%s) %s", s->st_opname, s->st_sees ? s->st_sees : "");
+}
+
 static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
 {
     uint32_t i;
@@ -297,20 +307,24 @@ static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
             il->il_gil ? "possible on a GIL build of this version and on free-threaded builds"
                        : "free-threaded builds; on a GIL build of this version only if Python "
                          "code (__eq__, __hash__, a property, __del__) runs inside the window");
+    int wa = 8;                /* Thread A's column: as wide as its widest step */
     (void)minor;
-    fprintf(out, "  step  %-40s  %s\n", "Thread A", "Thread B");
     for (i = 0; i < il->il_nsteps; i++) {
         const eng_step *s = &il->il_steps[i];
         char cell[160];
-        if (s->st_instr >= 0)
-            snprintf(cell, sizeof cell, "%u %s%s%s", s->st_offset, s->st_opname,
-                     s->st_sees ? ": " : "", s->st_sees ? s->st_sees : "");
-        else
-            snprintf(cell, sizeof cell, "(%s) %s", s->st_opname, s->st_sees ? s->st_sees : "");
+        step_text(cell, sizeof cell, s);
+        if (s->st_thread == 'A' && (int)strlen(cell) > wa)
+            wa = (int)strlen(cell);
+    }
+    fprintf(out, "  step  %-*s  %s\n", wa, "Thread A", "Thread B");
+    for (i = 0; i < il->il_nsteps; i++) {
+        const eng_step *s = &il->il_steps[i];
+        char cell[160];
+        step_text(cell, sizeof cell, s);
         if (s->st_thread == 'A')
-            fprintf(out, "  %4u  %-40s\n", i + 1, cell);
+            fprintf(out, "  %4u  %s\n", i + 1, cell);
         else
-            fprintf(out, "  %4u  %-40s  %s\n", i + 1, "", cell);
+            fprintf(out, "  %4u  %-*s  %s\n", i + 1, wa, "", cell);
         if (s->st_switch)
             fprintf(out, "        %s\n", "------------------ thread switch ------------------");
     }

@@ -41,8 +41,9 @@ VERSIONS = pyenv_versions()
 
 
 def run(*args):
+    # wide lines: these tests read the layout (tests/cli/test_settings.py checks the wrap)
     p = subprocess.run([GILCHECK] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=600)
+                       universal_newlines=True, timeout=600, env=dict(os.environ, COLUMNS="300"))
     return p.returncode, p.stdout, p.stderr
 
 
