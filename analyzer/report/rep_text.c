@@ -264,7 +264,7 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
     r->r_format = format;
     r->r_kb = kb;
     if (format == REP_HTML)
-        rep_html_begin(out);
+        rep_html_begin(r);
 }
 
 void rep_file(rep_ctx *r, finding *f, uint32_t n)
@@ -282,7 +282,7 @@ void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf)
     qsort(f, n, sizeof *f, by_position);
     r->r_files++;
     if (r->r_format == REP_HTML && !r->r_statistics) {
-        rep_html_file(r->r_out, r->r_kb, f, n, bf);
+        rep_html_file(r, f, n, bf);
         r->r_count += n;
         return;
     }
@@ -325,7 +325,7 @@ void rep_end(rep_ctx *r)
         free(r->r_rule_counts);
         r->r_rule_counts = NULL;
     } else if (r->r_format == REP_HTML)
-        rep_html_end(r->r_out, r->r_count, r->r_files);
+        rep_html_end(r);
     else if (r->r_format == REP_SARIF)
         sarif_end(r);
     else if (r->r_format == REP_GITHUB)

@@ -31,6 +31,7 @@ typedef struct rep_ctx {
                                   after rep_begin) */
     size_t r_width;            /* full: lines wrap to this many columns (0: 80) */
     void *r_sarif;             /* SARIF: the log being built (json_t *), written by rep_end */
+    void *r_html;              /* HTML: the page being built (rep_html.c), written by rep_end */
 } rep_ctx;
 
 void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb);
@@ -57,9 +58,10 @@ void rep_end(rep_ctx *r);
 /* "3.11" GIL build verdict text for a finding's window, shared with explain. */
 const char *rep_where(const finding *f, char *buf, size_t size);
 
-/* The HTML page (rep_html.c): one self-contained document (inline CSS, no scripts, no fetches). */
-void rep_html_begin(FILE *out);
-void rep_html_file(FILE *out, const eng_kb *kb, const finding *f, uint32_t n, const bc_file *bf);
-void rep_html_end(FILE *out, unsigned long count, unsigned long files);
+/* The HTML page (rep_html.c): one self-contained document (inline CSS, no scripts, no fetches),
+ * collected in r->r_html and written, summary first, by rep_html_end. */
+void rep_html_begin(rep_ctx *r);
+void rep_html_file(rep_ctx *r, const finding *f, uint32_t n, const bc_file *bf);
+void rep_html_end(rep_ctx *r);
 
 #endif
