@@ -389,6 +389,77 @@ class Outputs(Base):
         self.assert_wrapped(["rule", "GIL201"])
 
 
+class Rules(Base):
+    def test_rule_docs_without_internals_with_options(self):
+        rc, out, err = run("rule", "GIL201")
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("expect:", out)
+        self.assertNotIn("Detector", out)
+        self.assertIn("# reported: GIL201", out)
+        self.assertIn("Options (docs/configuration.md):\n\n  - scope\n", out)
+        for path in glob.glob(os.path.join(ROOT, "docs", "rules", "GIL*.md")):
+            with open(path) as f:
+                text = f.read()
+            self.assertNotIn("# expect", text, path)
+            self.assertNotIn("Detector:", text, path)
+            self.assertNotIn("atomicity.yaml", text, path)
+        with open(os.path.join(ROOT, "docs", "rules", "GIL101.md")) as f:
+            self.assertIn("## Options\n\n- [`scope`](../configuration.md#scope)\n", f.read())
+
+    def test_rule_as_json(self):
+        rc, out, err = run("rule", "GIL900", "--format", "json")
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertEqual((doc["code"], doc["name"], doc["opt_in"]), ("GIL900", "unused-noqa", True))
+        self.assertEqual(set(doc), {"code", "name", "summary", "severity", "explanation", "fix",
+                                    "options", "opt_in", "references", "examples"})
+        rc, out, err = run("rule", "--all", "--format", "json")
+        rules = json.loads(out)
+        self.assertEqual(len(rules), len(glob.glob(os.path.join(ROOT, "rules", "GIL*.yaml"))))
+        self.assertEqual(next(r for r in rules if r["code"] == "GIL301")["options"],
+                         ["lock-names"])
+        self.assertFalse(any("# expect" in c for r in rules for c in r["examples"]["unsafe"]))
+
+
+class Interpreters(Base):
+    def fake_path(self):
+        """A PATH whose only python3.X is pyenv's 3.12 (or 3.13) under its plain name, and no
+        pyenv: explain and table must find it there."""
+        pys = interpreters()
+        ver = "3.12" if "3.12" in pys else "3.13" if "3.13" in pys else None
+        if not ver:
+            self.skipTest("needs pyenv's 3.12 or 3.13")
+        bindir = os.path.join(self.dir, "bin")
+        os.makedirs(bindir)
+        os.symlink(pys[ver], os.path.join(bindir, "python" + ver))
+        return ver, {"PYENV_ROOT": "/nonexistent", "HOME": self.dir,
+                     "PATH": bindir + ":/usr/bin:/bin"}
+
+    def test_explain_finds_python3x_on_path(self):
+        ver, e = self.fake_path()
+        rc, out, err = run("explain", "-c", "count += 1", "--python-version", ver, "--format",
+                           "json", extra_env=e)
+        self.assertEqual(rc, 1, err)
+        doc = json.loads(out)
+        self.assertEqual(doc["verdict"], "not-atomic")
+        self.assertIn(ver, json.dumps(doc))
+
+    def test_explain_and_table_exit_by_the_verdict_printed(self):
+        ver, e = self.fake_path()
+        # 3.9 has no interpreter here: said on stderr, the verdicts printed decide the exit
+        rc, out, err = run("explain", "-c", "x = y", "--python-version", "%s,3.9" % ver,
+                           extra_env=e)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Verdict: ATOMIC", out)
+        self.assertIn("no interpreter for Python 3.9", err)
+        rc, out, err = run("explain", "-c", "count += 1", "--python-version", "3.9,%s" % ver,
+                           extra_env=e)
+        self.assertEqual(rc, 1, err)
+        rc, out, err = run("table", "--python-version", "%s,3.9" % ver, extra_env=e)
+        self.assertEqual(rc, 0, err)
+        self.assertIn(ver, out.splitlines()[0])
+
+
 class Cache(Base):
     def test_switched_python_symlink_is_another_interpreter(self):
         pys = interpreters()
