@@ -162,26 +162,42 @@ static int read_stdin(uint8_t **out, size_t *len)
 }
 
 /* The HTML page and --add-noqa need each finding with the decoded code objects or the source at
- * hand: the files are analysed here, one after the other. */
+ * hand: the files are analysed here, one after the other, kept until the whole run is composed
+ * (the workers' and the cache's records hold summaries only). */
 static int analyse_here(in_paths *ps, drv_ctx *drv, arena *a, rep_ctx *rep, int add_noqa,
                         unsigned long *added, unsigned long *files_changed, diag_ctx *d,
                         FILE *err)
 {
+    drv_result *res = calloc(ps->p_n ? ps->p_n : 1, sizeof *res);
+    drv_unit *units = calloc(ps->p_n ? ps->p_n : 1, sizeof *units);
     size_t k;
     int failed = 0;
+    if (!res || !units) {
+        free(res);
+        free(units);
+        fprintf(err, "gilcheck: error: out of memory\n");
+        return 1;
+    }
     for (k = 0; k < ps->p_n; k++) {
-        drv_result res;
-        arena_reset(a);
-        if (drv_analyze(&res, drv, ps->p_items[k], NULL, 0, a, d)) {
+        units[k].u_path = ps->p_items[k];
+        if ((units[k].u_rc = drv_summarize(&res[k], drv, ps->p_items[k], NULL, 0, a, d))) {
             report_diags(rep, d, err);
             failed = 1;
             continue;
         }
-        if (d->d_count)
-            report_diags(rep, d, err);      /* warnings: unknown `# noqa` codes */
-        if (add_noqa && res.r_res.r_count) {
+        units[k].u_sum = res[k].r_sum;
+        units[k].u_res = res[k].r_res;
+        units[k].u_source = res[k].r_source;
+    }
+    if (drv_compose(units, ps->p_n, drv, a, d))
+        failed = 1;
+    if (d->d_count)
+        report_diags(rep, d, err);      /* warnings: unknown `# noqa` codes */
+    for (k = 0; k < ps->p_n; k++) {
+        const eng_result *r = &units[k].u_res;
+        if (!units[k].u_rc && r->r_count && add_noqa) {
             unsigned long n = 0;
-            if (cli_add_noqa(&n, ps->p_items[k], res.r_res.r_findings, res.r_res.r_count, d))
+            if (cli_add_noqa(&n, ps->p_items[k], r->r_findings, r->r_count, d))
                 failed = 1;
             else if (n) {
                 *added += n;
@@ -189,11 +205,13 @@ static int analyse_here(in_paths *ps, drv_ctx *drv, arena *a, rep_ctx *rep, int 
             }
             if (d->d_count)
                 report_diags(rep, d, err);
-        } else if (!add_noqa && res.r_res.r_count) {
-            rep_file_code(rep, res.r_res.r_findings, res.r_res.r_count, res.r_bf);
+        } else if (!units[k].u_rc && r->r_count) {
+            rep_file_code(rep, r->r_findings, r->r_count, res[k].r_bf);
         }
-        drv_result_free(&res);
+        drv_result_free(&res[k]);
     }
+    free(res);
+    free(units);
     return failed;
 }
 

@@ -50,6 +50,7 @@ struct drv_registry {
     dir_entry *g_dirs;         /* open addressing by XXH3-64 of the directory */
     size_t g_ndirs, g_cap;
     root *g_fallback;          /* for paths without a root of their own; NULL until needed */
+    root *g_run;               /* the run's own (drv_settings_default), once decided */
     int g_user_read;           /* the user's configuration was looked for */
     root *g_user;              /* ... and found (NULL: none) */
 };
@@ -595,18 +596,25 @@ int drv_settings_for(const drv_settings **out, drv_ctx *c, const char *path, dia
 int drv_settings_default(const drv_settings **out, drv_ctx *c, const char *first_input,
                          diag_ctx *d)
 {
+    struct drv_registry *g = registry(c);
     char cwd[PATH_MAX];
     root *r = NULL;
+    if (g && g->g_run)          /* decided once per run */
+        return root_value(out, g->g_run, d);
     if (c->c_config)
-        return root_value(out, explicit_root(c, d), d);
-    if (!c->c_isolated && getcwd(cwd, sizeof cwd))
+        r = explicit_root(c, d);
+    if (!r && !c->c_isolated && !c->c_no_cwd_default && getcwd(cwd, sizeof cwd))
         r = find_upward(c, cwd, d);
     if (!r && !c->c_isolated && first_input) {
         char dir[PATH_MAX];
         if (abs_dir(dir, first_input))
             r = find_upward(c, dir, d);
     }
-    return root_value(out, r ? r : fallback_root(c, d), d);
+    if (!r)
+        r = fallback_root(c, d);
+    if (g)
+        g->g_run = r;
+    return root_value(out, r, d);
 }
 
 /***** walking with each directory's settings *****/

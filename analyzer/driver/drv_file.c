@@ -1,5 +1,7 @@
 /* One file or buffer through the pipeline: compile or load, decode, analyse, select, `# noqa`. */
+#include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,15 @@ void drv_result_free(drv_result *r)
 {
     pyc_file_free(r->r_image);
     memset(r, 0, sizeof *r);
+}
+
+static const char *arena_strdup(arena *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = arena_alloc(a, n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -470,57 +481,101 @@ int drv_fresh_pycache(drv_ctx *c, const char *path)
     return minor >= 0 && fresh_pycache(cached, sizeof cached, path, minor);
 }
 
-/* A .py file or buffer: compile in-process, then the .pyc pipeline. */
+/* Summarizes a decoded file as the module its path names, with the engine options of the
+ * file's settings: the candidates get `shown` (the name findings carry) as their file and their
+ * interleavings; classes marked `# gilcheck: thread-safe` in the source text (src, or else the
+ * file src_path) are marked. */
+static int summarize(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                     const char *shown, const pyc_file *f, const bc_file *bf, const uint8_t *src,
+                     size_t len, const char *src_path, arena *a, diag_ctx *d)
+{
+    char module[512];
+    int package, rc;
+    uint32_t i;
+    eng_result *cand;
+    const char *file = arena_strdup(a, shown);
+    in_noqa nq;
+    if (!file)
+        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    if (in_module_name(module, sizeof module, path, &package))
+        snprintf(module, sizeof module, "%s", "__main__");
+    rc = eng_summarize(&out->r_sum, f, bf, &c->c_kb, &s->s_eng, module, package, a, d, path);
+    if (rc)
+        return rc;
+    eng_summary_set_file(out->r_sum, file);
+    cand = eng_summary_candidates(out->r_sum);
+    for (i = 0; i < cand->r_count; i++)
+        cand->r_findings[i].f_file = file;
+    if (attach_interleavings(cand, bf, a))
+        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    if (src ? !in_noqa_parse(&nq, src, len) : (src_path && !in_noqa_load(&nq, src_path))) {
+        size_t k;
+        for (k = 0; k < nq.nq_nsafe; k++)
+            eng_summary_mark_safe(out->r_sum, nq.nq_safe_lines[k]);
+        in_noqa_free(&nq);
+    }
+    return G_OK;
+}
+
+/* A .py file or buffer: compile in-process (or with the settings' interpreter), then the .pyc
+ * pipeline. */
 static int analyze_source(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
                           const uint8_t *src, size_t len, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     bc_file *bf = NULL;
-    int rc;
-    if (s->s_python) {
-        uint8_t *text = (uint8_t *)src;
-        int err = 0;
-        drv_python *p = python_of(c, s);
-        if (!p || python_start(p))
-            return G_EBAD;      /* target_minor said why */
-        if (!src && (rc = in_read_file(&text, &len, &err, path)))
+    uint8_t *text = NULL;
+    int rc, err = 0;
+    drv_python *p = python_of(c, s);
+    if (s->s_python && (!p || python_start(p)))
+        return G_EBAD;          /* target_minor said why */
+    if (!src) {
+        if ((rc = in_read_file(&text, &len, &err, path)))
             return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
-                                  : diag_add(d, G_EIO, path, -1, "cannot read (%s)",
-                                             strerror(err));
-        rc = in_python_compile(&ic, p->dp_py, text ? text : (const uint8_t *)"", len, path, d);
-        if (!src)
-            mem_free(text);
-    } else {
-        rc = src ? in_compile_bytes(&ic, src, len, path, d) : in_compile_path(&ic, path, d);
+                                  : diag_add(d, G_EIO, path, -1, "cannot %s (%s)",
+                                             len == SIZE_MAX ? "read" : "open",
+                                             strerror(err ? err : EIO));
+        src = text ? text : (const uint8_t *)"";
     }
-    if (rc)
+    rc = s->s_python ? in_python_compile(&ic, p->dp_py, src, len, path, d)
+                     : in_compile_bytes(&ic, src, len, path, d);
+    if (!rc && ic.ic_syntax) {
+        rc = syntax_finding(&out->r_res, &ic, path, a, d);
+        in_compiled_free(&ic);
+        mem_free(text);
         return rc;
-    if (ic.ic_syntax)
-        return syntax_finding(&out->r_res, &ic, path, a, d);
-    rc = pyc_load_bytes(&out->r_image, ic.ic_pyc, ic.ic_len, path, d);
-    in_compiled_free(&ic);
+    }
+    if (!rc) {
+        rc = pyc_load_bytes(&out->r_image, ic.ic_pyc, ic.ic_len, path, d);
+        in_compiled_free(&ic);
+    }
     if (!rc)
         rc = bc_decode_file(&bf, out->r_image, path, d);
     if (!rc)
-        rc = eng_analyze(&out->r_res, out->r_image, bf, &c->c_kb, &s->s_eng, a, d, path);
+        rc = summarize(out, c, s, path, path, out->r_image, bf, src, len, NULL, a, d);
     out->r_bf = bf;
+    mem_free(text);
     return rc;
 }
 
-int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
-                size_t len, arena *a, diag_ctx *d)
+static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                          const uint8_t *src, size_t len, arena *a, diag_ctx *d);
+
+int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
+                  size_t len, arena *a, diag_ctx *d)
 {
     const drv_settings *s;
     memset(out, 0, sizeof *out);
     if (drv_settings_for(&s, c, path, d))
         return G_EBAD;
-    return drv_analyze_with(out, c, s, path, src, len, a, d);
+    return summarize_with(out, c, s, path, src, len, a, d);
 }
 
-int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
-                     const uint8_t *src, size_t len, arena *a, diag_ctx *d)
+/* drv_summarize with the settings s. */
+static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                          const uint8_t *src, size_t len, arena *a, diag_ctx *d)
 {
-    const char *src_path = path, *pyc_path = path;
+    const char *pyc_path = path;
     char cached[PATH_MAX];
     pyc_file *f = NULL;
     bc_file *bf = NULL;
@@ -538,32 +593,127 @@ int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const c
             return G_EBAD;
         rc = analyze_source(out, c, s, path, src, len, a, d);
     } else {
+        /* `# noqa` comments and marks come from the source: the one a fresh __pycache__ pyc
+         * stands for, or the one a .pyc names */
+        const char *src_path = pyc_path == path ? NULL : path;
         rc = pyc_load_path_in(&f, a, pyc_path, d);
         if (!rc)
             rc = bc_decode_file(&bf, f, path, d);
-        if (!rc)
-            rc = eng_analyze(&out->r_res, f, bf, &c->c_kb, &s->s_eng, a, d, path);
-        if (!rc && pyc_path == path)  /* `# noqa` comments of the source the .pyc names */
+        if (!rc && !src_path)
             src_path = source_name(f, a);
+        if (!rc && pyc_path == path)
+            out->r_source = src_path;
+        /* a .pyc given as such is reported under the source it names */
+        if (!rc)
+            rc = summarize(out, c, s, path, pyc_path == path && *src_path ? src_path : path, f,
+                           bf, NULL, 0, src_path, a, d);
         out->r_bf = bf;
     }
-    if (rc) {
+    if (rc)
+        drv_result_free(out);
+    return rc;
+}
+
+/***** the composition of a run *****/
+
+/* Drops the findings of the unit's file its settings do not select and moves those its `# noqa`
+ * comments suppress to u_noqa (unknown codes in them are warnings in d; GIL900 reports the
+ * comments that suppress nothing).  G_OK or G_ENOMEM. */
+static int filter_unit(drv_unit *u, const drv_settings *s, arena *a, diag_ctx *d)
+{
+    const char *src_path = u->u_source ? u->u_source : u->u_path;
+    int minor = u->u_res.r_count ? u->u_res.r_findings[0].f_python_minor : in_embedded_minor();
+    if (u->u_rc)
+        return G_OK;
+    return filter(&u->u_res, &u->u_noqa, s, u->u_path, src_path, u->u_text, u->u_len, minor, a,
+                  d);
+}
+
+/* drv_compose with the composition's engine options from `run` (each unit is filtered with its
+ * own settings, or `own` for all when not NULL). */
+static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_settings *run,
+                        const drv_settings *own, arena *a, diag_ctx *d)
+{
+    eng_summary **sums = arena_array(a, n + 1, sizeof *sums);
+    uint32_t *unit_of = arena_array(a, n + 1, sizeof *unit_of);
+    eng_result all;
+    uint32_t ns = 0, i;
+    int rc;
+    if (!sums || !unit_of)
+        return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    for (i = 0; i < n; i++)
+        if (units[i].u_sum) {
+            unit_of[ns] = i;
+            sums[ns++] = units[i].u_sum;
+        }
+    memset(&all, 0, sizeof all);
+    if (ns && (rc = eng_compose(&all, sums, ns, &run->s_eng, a, d)))
+        return rc;
+    /* each finding to its unit, in order */
+    for (i = 0; i < all.r_count; i++) {
+        drv_unit *u = &units[unit_of[all.r_findings[i].f_unit]];
+        eng_result *r = &u->u_res;
+        if (r->r_count == r->r_cap) {
+            uint32_t cap = r->r_cap ? r->r_cap * 2 : 8;
+            finding *g = arena_array(a, cap, sizeof *g);
+            if (!g)
+                return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+            if (r->r_count)
+                memcpy(g, r->r_findings, r->r_count * sizeof *g);
+            r->r_findings = g;
+            r->r_cap = cap;
+        }
+        r->r_findings[r->r_count++] = all.r_findings[i];
+    }
+    for (i = 0; i < n; i++) {
+        const drv_settings *s = own;
+        if (!s && drv_settings_for(&s, c, units[i].u_path, d))
+            continue;           /* reported where the file was read */
+        if (filter_unit(&units[i], s, a, d))
+            return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    }
+    return G_OK;
+}
+
+int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
+{
+    const drv_settings *run;
+    /* the composition spans the run: its entry points, thread-safe classes and scope are the
+     * run's own settings' (each file's selection and `# noqa` are its own) */
+    if (drv_settings_default(&run, c, n ? units[0].u_path : NULL, d))
+        return G_EBAD;
+    return compose_with(units, n, c, run, NULL, a, d);
+}
+
+int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
+                size_t len, arena *a, diag_ctx *d)
+{
+    const drv_settings *s;
+    memset(out, 0, sizeof *out);
+    if (drv_settings_for(&s, c, path, d))
+        return G_EBAD;
+    return drv_analyze_with(out, c, s, path, src, len, a, d);
+}
+
+int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                     const uint8_t *src, size_t len, arena *a, diag_ctx *d)
+{
+    drv_unit u;
+    int rc = summarize_with(out, c, s, path, src, len, a, d);
+    if (rc)
+        return rc;
+    memset(&u, 0, sizeof u);
+    u.u_path = path;
+    u.u_sum = out->r_sum;
+    u.u_res = out->r_res;       /* a syntax error's GIL000 */
+    u.u_source = out->r_source;
+    u.u_text = src;
+    u.u_len = len;
+    if ((rc = compose_with(&u, 1, c, s, s, a, d))) {
         drv_result_free(out);
         return rc;
     }
-    if (pyc_path != path || is_source) {   /* a source is reported under the name it was given */
-        uint32_t i;
-        for (i = 0; i < out->r_res.r_count; i++)
-            out->r_res.r_findings[i].f_file = path;
-    }
-    if (!src && src_path != path)  /* filter reads its comments (the cache checks them) */
-        out->r_source = src_path;
-    minor = out->r_image ? out->r_image->f_minor : f ? f->f_minor : minor;
-    if (filter(&out->r_res, &out->r_noqa, s, path, src_path, src, len, minor, a, d) ||
-        attach_interleavings(&out->r_res, out->r_bf, a) ||
-        attach_interleavings(&out->r_noqa, out->r_bf, a)) {
-        drv_result_free(out);
-        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
-    }
+    out->r_res = u.u_res;
+    out->r_noqa = u.u_noqa;
     return G_OK;
 }

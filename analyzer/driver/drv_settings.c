@@ -62,6 +62,8 @@ static const key_def keys[] = {
       "only the locks gilcheck recognises" },
     { "thread-entry-points", KT_STRINGS, V(s_eng.o_entry_points), V(s_eng.o_nentry_points), 0,
       NULL, 0, 1, "only the ones gilcheck finds" },
+    { "thread-safe-classes", KT_STRINGS, V(s_eng.o_safe_classes), V(s_eng.o_nsafe_classes), 0,
+      NULL, 0, 1, "only classes marked `# gilcheck: thread-safe`" },
     { "output-format", KT_CHOICE, V(s_output_format), 0, 0, formats, 0, 0, "\"full\"" },
 };
 
