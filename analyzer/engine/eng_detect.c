@@ -326,7 +326,7 @@ static int check_call(ctx *x, uint32_t k)
     const eng_kb *kb = x->x_m->m_kb;
     uint32_t a;
     int removes;
-    if (!c || !e->ev_method || !e->ev_name || !kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name))
+    if (!mod_container_call(x->x_m, x->x_c, e))
         return G_OK;
     removes = kb_has(kb->k_deleters, kb->k_ndeleters, e->ev_name);
     /* read-then-write: L.append(L[-1]) */

@@ -67,6 +67,8 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
 const char *mod_resolve(const eng_mod *m, const char *dotted);
 int32_t mod_binding(const eng_mod *m, const char *name);
 int mod_may_share(const eng_mod *m, const eng_code *c, const ir_path *p);
+int mod_self_is_container(const eng_mod *m, const eng_code *c);
+int mod_container_call(const eng_mod *m, const eng_code *c, const ir_event *e);
 int mod_param_index(const eng_code *c, const ir_path *root);
 int mod_list_has(const char *const *list, uint32_t n, const char *s);
 int kb_has(const char *const *sorted, size_t n, const char *s);  /* binary search */

@@ -224,6 +224,49 @@ int mod_param_index(const eng_code *c, const ir_path *root)
     return -1;
 }
 
+/* Is `self` of method c an instance of a built-in container (its class derives from dict,
+ * list, set, deque...), so that `self.pop()` is a container operation rather than a method of
+ * the class? */
+int mod_self_is_container(const eng_mod *m, const eng_code *c)
+{
+    static const char *const containers[] = { "dict", "list", "set", "deque", "OrderedDict",
+                                              "defaultdict", "Counter", "bytearray" };
+    uint32_t i, k, a;
+    if (c->c_class == NO_CODE)
+        return 0;
+    for (i = 0; i < m->m_ncodes; i++)
+        for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
+            const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
+            if (e->ev_kind != EV_CALL || e->ev_aux != (int32_t)c->c_class || !e->ev_name ||
+                strcmp(e->ev_name, "__build_class__"))
+                continue;
+            for (a = 1; a < e->ev_nargs; a++) {
+                const ir_path *base = e->ev_args[a].ar_path;
+                size_t j;
+                if (!base || !base->p_name)
+                    continue;
+                for (j = 0; j < sizeof containers / sizeof containers[0]; j++)
+                    if (!strcmp(base->p_name, containers[j]))
+                        return 1;
+            }
+            return 0;
+        }
+    return 0;
+}
+
+/* Is call e of code c a mutating call on a container (`D.pop(k)`, `L.append(x)`)?  Not a method
+ * of the class called on `self` itself (`self.clear()`), unless the class is a container. */
+int mod_container_call(const eng_mod *m, const eng_code *c, const ir_event *e)
+{
+    const eng_kb *kb = m->m_kb;
+    if (e->ev_kind != EV_CALL || !e->ev_path || !e->ev_method || !e->ev_name ||
+        !kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name))
+        return 0;
+    if (mod_param_index(c, e->ev_path) == 0 && c->c_class != NO_CODE)
+        return mod_self_is_container(m, c);
+    return 1;
+}
+
 /* Can p reach state that other threads may see?  Globals (not the functions, classes and
  * modules bound at module level themselves), closure cells, and what parameters point to (the
  * callers say what they are); never locals made here, nor attributes of a threading.local(). */

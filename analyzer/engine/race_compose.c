@@ -222,6 +222,7 @@ static uint32_t new_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t paren
         for (i = 0; i < u->u_nparams; i++) {
             memset(&fr->fr_params[i], 0, sizeof fr->fr_params[i]);
             fr->fr_params[i].v_cls = fr->fr_params[i].v_attr_cls = RC_NONE;
+            fr->fr_params[i].v_root = RC_NONE;
         }
     }
     return r->r_nframes++;
@@ -270,49 +271,30 @@ static int is_func(const rc_run *r, uint32_t mod, uint32_t code)
 /* The method `name` called on value v (an instance, or a class object); 0 when unknown. */
 static int method_on(rc_run *r, rc_val v, const char *name, callee *out)
 {
-    uint32_t cls = RC_NONE, code, mod;
-    char kind = 'o';
-    if (v.v_kind != VK_LOC || v.v_key)
+    uint32_t cls, code, mod;
+    int class_object;
+    const sum_func *u;
+    if (v.v_kind != VK_LOC || v.v_key || (cls = v.v_cls) == RC_NONE)
         return 0;
-    if (v.v_attr && v.v_attr_cls != RC_NONE) {
-        /* self.pool.put(): the class of what the attribute holds */
-        const sum_attr *at = rc_attr(r, v.v_attr_cls, v.v_attr);
-        rc_sym y;
-        if (!at || !at->at_ctor)
-            return 0;
-        y = rc_ctor_class(r, r->r_classes[v.v_attr_cls].k_mod, at->at_ctor);
-        if (y.y_kind != SYM_CLASS)
-            return 0;
-        cls = y.y_id;
-        v = rc_val_class(r, cls, 0);
-    } else if ((v.v_loc == 'o' || v.v_loc == 'k') && v.v_cls != RC_NONE && !v.v_attr) {
-        cls = v.v_cls;
-        kind = v.v_loc;
-    }
-    if (cls == RC_NONE || (code = rc_method(r, cls, name, &mod)) == RC_NONE)
+    class_object = v.v_loc == 'k' && !v.v_attr;
+    if ((code = rc_method(r, cls, name, &mod)) == RC_NONE)
         return 0;
     out->ce_mod = mod;
     out->ce_code = code;
-    {
-        const sum_func *u = &r->r_sums[mod]->s_funcs[code];
-        if (u->u_flags & FN_STATIC) {
-            out->ce_bound = 0;
-        } else if (u->u_flags & FN_CLASSMETHOD) {
-            char buf[600];
-            out->ce_bound = 1;
-            memset(&out->ce_self, 0, sizeof out->ce_self);
-            snprintf(buf, sizeof buf, "k:%s", r->r_classes[cls].k_full);
-            out->ce_self.v_kind = VK_LOC;
-            out->ce_self.v_loc = 'k';
-            out->ce_self.v_cls = cls;
-            out->ce_self.v_attr_cls = RC_NONE;
-            out->ce_self.v_text = rc_intern(r, buf);
-        } else if (kind == 'k') {
-            out->ce_bound = 0;          /* Class.method(obj, ...): unbound */
-        } else {
-            out->ce_bound = 1;
-            out->ce_self = v;
-        }
+    u = &r->r_sums[mod]->s_funcs[code];
+    if (u->u_flags & FN_STATIC) {
+        out->ce_bound = 0;
+    } else if (u->u_flags & FN_CLASSMETHOD) {
+        rc_val k = rc_val_class(r, cls, 0);
+        k.v_loc = 'k';
+        k.v_text = rc_intern(r, fmt(r, "k:%s", r->r_classes[cls].k_full));
+        out->ce_bound = 1;
+        out->ce_self = k;
+    } else if (class_object) {
+        out->ce_bound = 0;          /* Class.method(obj, ...): unbound */
+    } else {
+        out->ce_bound = 1;
+        out->ce_self = v;
     }
     return 1;
 }
@@ -322,7 +304,7 @@ static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee
 {
     const char *p = c->c_callee, *dot;
     memset(out, 0, sizeof *out);
-    out->ce_self.v_cls = out->ce_self.v_attr_cls = RC_NONE;
+    out->ce_self.v_cls = out->ce_self.v_attr_cls = out->ce_self.v_root = RC_NONE;
     if (!strncmp(p, "f:", 2)) {
         out->ce_mod = fr->fr_mod;
         out->ce_code = (uint32_t)strtoul(p + 2, NULL, 10);
@@ -380,9 +362,8 @@ static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee
             out->ce_code = y.y_id;
             if (last_cls != RC_NONE && (u->u_flags & FN_CLASSMETHOD)) {
                 out->ce_bound = 1;
-                out->ce_self.v_kind = VK_LOC;
+                out->ce_self = rc_val_class(r, last_cls, 0);
                 out->ce_self.v_loc = 'k';
-                out->ce_self.v_cls = last_cls;
                 out->ce_self.v_text = rc_intern(r, fmt(r, "k:%s", r->r_classes[last_cls].k_full));
             }
             return is_func(r, out->ce_mod, out->ce_code);
@@ -476,8 +457,7 @@ static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int w
     memset(in, 0, sizeof *in);
     in->i_loc = v.v_text;
     in->i_key = v.v_key;
-    in->i_cls = v.v_loc == 'o' || v.v_loc == 'k' ? (v.v_attr_cls != RC_NONE ? v.v_attr_cls : v.v_cls)
-                                                 : RC_NONE;
+    in->i_cls = v.v_loc == 'o' || v.v_loc == 'k' ? v.v_root : RC_NONE;
     in->i_window = (uint8_t)window;
     in->i_kind = (uint8_t)kind;
     in->i_value = (uint8_t)value;
@@ -631,6 +611,7 @@ static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ct
     uint32_t fi = new_frame(r, mod, code, RC_NONE, u->u_line, 0, ctx);
     if (fi == RC_NONE)
         return fi;
+    r->r_frames[fi].fr_starter = 1;
     if (u->u_class != SUM_NONE && !(u->u_flags & FN_STATIC) && r->r_frames[fi].fr_nparams) {
         uint32_t cls = r->r_class_id[mod][u->u_class];
         if (u->u_flags & FN_CLASSMETHOD) {
@@ -646,12 +627,6 @@ static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ct
 }
 
 /***** where contexts come from *****/
-
-static const char *base_name(const char *file)
-{
-    const char *s = strrchr(file, '/');
-    return s ? s + 1 : file;
-}
 
 /* The function a thread's target path names, in the starting frame: *self gets the receiver of
  * a bound method. */
@@ -716,7 +691,7 @@ static void contexts_from_starts(rc_run *r)
             what = fmt(r, "%s started at %s:%d%s",
                        st->t_kind == START_TIMER ? "timer thread"
                        : st->t_kind == START_EXECUTOR ? "executor task" : "thread",
-                       base_name(s->s_file), st->t_line,
+                       s->s_file, st->t_line,
                        many ? (st->t_many ? " (several, in a loop)" : " (several)") : "");
             ctx = new_ctx(r, CTX_THREAD, 1, st->t_many, what);
             if (ctx == RC_NONE)
@@ -821,7 +796,7 @@ static void contexts_from_classes(rc_run *r)
                         ctx = new_ctx(r, CTX_HANDLER, 1, 0,
                                       fmt(r, "request handler %s.%s (one thread per request, "
                                           "server made at %s:%d)", hc->k_full, hu->u_name,
-                                          base_name(s->s_file), call->c_line));
+                                          s->s_file, call->c_line));
                         self = rc_val_class(r, h.y_id, 1);
                         run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
                     }
@@ -847,9 +822,10 @@ static void contexts_main(rc_run *r)
                 continue;
             if (ctx == RC_NONE)
                 ctx = new_ctx(r, CTX_MAIN, 0, 0, fmt(r, "the main thread (%s:%d)",
-                                                     base_name(s->s_file), u->u_calls[c].c_line));
+                                                     s->s_file, u->u_calls[c].c_line));
             if (sf == RC_NONE && (sf = new_frame(r, m, 0, RC_NONE, 0, 0, ctx)) == RC_NONE)
                 return;
+            r->r_frames[sf].fr_starter = 1;
             if (!resolve_call(r, &r->r_frames[sf], &u->u_calls[c], &ce))
                 continue;
             run_ctx(r, ctx, ce.ce_mod, ce.ce_code, ce.ce_bound ? &ce.ce_self : NULL,
@@ -916,6 +892,12 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
             }
         }
     }
+    /* a test case's methods are called one at a time by the test runner */
+    for (i = 0; i < r->r_nclasses; i++)
+        if ((r->r_classes[i].k_shared || r->r_classes[i].k_class_shared) &&
+            (rc_derives(r, i, "unittest.TestCase", 0) ||
+             rc_derives(r, i, "unittest.case.TestCase", 0)))
+            r->r_classes[i].k_shared = r->r_classes[i].k_class_shared = 0;
     /* configured and marked classes; subclasses of shared classes */
     for (i = 0; i < r->r_nclasses; i++) {
         rc_class *cl = &r->r_classes[i];
@@ -935,7 +917,8 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
         for (i = 0; i < r->r_nclasses; i++)
             for (j = 0; j < r->r_classes[i].k_nbases; j++) {
                 const rc_class *b = &r->r_classes[r->r_classes[i].k_bases[j]];
-                if (b->k_shared && !r->r_classes[i].k_shared) {
+                if (b->k_shared && !r->r_classes[i].k_shared &&
+                    !rc_derives(r, i, "unittest.TestCase", 0)) {
                     r->r_classes[i].k_shared = 1;
                     r->r_classes[i].k_why = fmt(r, "it derives from %s, which %s", b->k_full,
                                                 b->k_why ? b->k_why : "is shared");

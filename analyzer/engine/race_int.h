@@ -63,8 +63,12 @@ typedef struct rc_val {
     uint8_t v_recv_attr;       /* the value is an attribute (then items) of the receiver: per
                                 * instance state */
     char v_loc;                /* 'm', 'o', 'k', 'c' */
-    uint32_t v_cls;            /* 'o' / 'k': the class; RC_NONE otherwise */
-    uint32_t v_text;           /* interned text of the location, without an item key */
+    uint32_t v_root;           /* 'o' / 'k': the class the location's text starts from (all its
+                                * instances merged, and those of related classes); RC_NONE */
+    uint32_t v_cls;            /* the class of the object the value is, when known (to call its
+                                * methods); RC_NONE */
+    uint32_t v_text;           /* interned text of the location, without an item key: the
+                                * access path from the root ("o:pkg.Event._cond._waiters") */
     const char *v_key;         /* item key ("*" or a repr), NULL when not an item */
     const char *v_attr;        /* the last attribute name when it is one of v_attr_cls */
     uint32_t v_attr_cls;       /* ... (RC_NONE: none) */
@@ -103,13 +107,15 @@ typedef struct rc_frame {
     uint32_t fr_nparams;
     uint32_t fr_locks;         /* lock set held by the callers (interned) */
     uint32_t fr_ctx;
+    uint8_t fr_starter;        /* the function that starts the context's thread, as a frame
+                                * for its closures' cells (not a call of the chain) */
 } rc_frame;
 
 /* A write or a window of a function as it runs in one context. */
 typedef struct rc_inst {
     uint32_t i_loc;            /* interned location text (without the key) */
     const char *i_key;         /* item key, NULL for the location itself */
-    uint32_t i_cls;            /* 'o' locations: the class (for relatedness); RC_NONE */
+    uint32_t i_cls;            /* 'o' / 'k' locations: the root class (for relatedness) */
     uint8_t i_window;          /* 1: a window, 0: a write */
     uint8_t i_kind;            /* window: sum_breaks; write: sum_acckind */
     uint8_t i_recv;            /* per-instance state of the context's receiver */
@@ -150,6 +156,8 @@ typedef struct rc_run {
     uint32_t r_nframes, r_capframes;
     rc_inst *r_insts;
     uint32_t r_ninsts, r_capinsts;
+    uint32_t *r_family;        /* per class: the class standing for its family (classes
+                                * joined by inheritance in the run) */
     uint32_t *r_ncalls_to;     /* per function (r_fbase): call sites found by name */
     uint32_t *r_fbase;         /* per summary: the id of its first function */
     uint32_t r_nfuncs;
@@ -169,6 +177,7 @@ uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *ou
 const sum_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
 int rc_derives(const rc_run *r, uint32_t cls, const char *external, int depth);
 int rc_related(const rc_run *r, uint32_t a, uint32_t b);
+uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root);
 uint32_t rc_intern(rc_run *r, const char *s);
 const char *rc_text(const rc_run *r, uint32_t id);
 uint32_t rc_func_id(const rc_run *r, uint32_t mod, uint32_t code);

@@ -71,6 +71,8 @@ static const char *join(rc_run *r, const char *a, const char *b)
     return p;
 }
 
+static int families(rc_run *r);
+
 int rc_load(rc_run *r)
 {
     uint32_t i, k, n = 0, nfuncs = 0;
@@ -142,6 +144,8 @@ int rc_load(rc_run *r)
                 c->k_ext[c->k_next++] = y.y_name;
         }
     }
+    if (families(r))
+        return G_ENOMEM;
     return r->r_oom ? G_ENOMEM : G_OK;
 }
 
@@ -188,14 +192,19 @@ static rc_sym sym(int kind, uint32_t mod, uint32_t id, const char *name)
     return y;
 }
 
+static rc_sym ctor_class(rc_run *r, uint32_t mod, const char *ctor, int depth)
+{
+    rc_sym y;
+    if (!ctor || depth > MAX_DEPTH)
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    y = rc_resolve_dotted_in(r, mod, ctor, depth + 1);
+    return y.y_kind == SYM_CLASS ? y : sym(SYM_NONE, 0, RC_NONE, NULL);
+}
+
 /* The class a constructor call makes (`Pool()`, `mod.Pool()`), or SYM_NONE. */
 rc_sym rc_ctor_class(rc_run *r, uint32_t mod, const char *ctor)
 {
-    rc_sym y;
-    if (!ctor)
-        return sym(SYM_NONE, 0, RC_NONE, NULL);
-    y = rc_resolve_dotted_in(r, mod, ctor, 0);
-    return y.y_kind == SYM_CLASS ? y : sym(SYM_NONE, 0, RC_NONE, NULL);
+    return ctor_class(r, mod, ctor, 0);
 }
 
 rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
@@ -216,7 +225,7 @@ rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
         return b->b_what ? rc_resolve_dotted(r, absolute(r, mod, b->b_what), depth + 1)
                          : sym(SYM_NONE, 0, RC_NONE, NULL);
     case VAL_CALL: {
-        rc_sym c = depth < MAX_DEPTH ? rc_ctor_class(r, mod, b->b_what) : sym(SYM_NONE, 0, 0, 0);
+        rc_sym c = ctor_class(r, mod, b->b_what, depth + 1);
         return sym(SYM_VAR, mod, c.y_kind == SYM_CLASS ? c.y_id : RC_NONE, name);
     }
     default:
@@ -290,7 +299,7 @@ rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int dep
     char head[256];
     size_t k = dot ? (size_t)(dot - dotted) : strlen(dotted);
     rc_sym y;
-    if (k >= sizeof head)
+    if (k >= sizeof head || depth > MAX_DEPTH)
         return sym(SYM_NONE, 0, RC_NONE, NULL);
     memcpy(head, dotted, k);
     head[k] = 0;
@@ -393,6 +402,54 @@ static int is_base_of(const rc_run *r, uint32_t base, uint32_t cls, int depth)
         if (is_base_of(r, base, c->k_bases[k], depth + 1))
             return 1;
     return 0;
+}
+
+static uint32_t family_of(uint32_t *parent, uint32_t c)
+{
+    while (parent[c] != c) {
+        parent[c] = parent[parent[c]];
+        c = parent[c];
+    }
+    return c;
+}
+
+/* Joins classes related by inheritance into families (r_family). */
+static int families(rc_run *r)
+{
+    uint32_t i, j;
+    r->r_family = arena_array(r->r_a, r->r_nclasses + 1, sizeof *r->r_family);
+    if (!r->r_family)
+        return G_ENOMEM;
+    for (i = 0; i < r->r_nclasses; i++)
+        r->r_family[i] = i;
+    for (i = 0; i < r->r_nclasses; i++)
+        for (j = 0; j < r->r_classes[i].k_nbases; j++) {
+            uint32_t a = family_of(r->r_family, i), b = family_of(r->r_family, r->r_classes[i].k_bases[j]);
+            if (a != b)
+                r->r_family[a < b ? b : a] = a < b ? a : b;
+        }
+    for (i = 0; i < r->r_nclasses; i++)
+        r->r_family[i] = family_of(r->r_family, i);
+    return G_OK;
+}
+
+/* The text of a location rooted at class `root` ('o:' or 'k:') with the root replaced by its
+ * family's class: what locks and grouping compare (a lock of a base class's method is the lock
+ * of the subclass's instance). */
+uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root)
+{
+    const char *t = rc_text(r, text), *full;
+    size_t n;
+    char buf[1200];
+    if (root == RC_NONE || root >= r->r_nclasses || r->r_family[root] == root)
+        return text;
+    full = r->r_classes[root].k_full;
+    n = strlen(full);
+    if (strlen(t) < 2 || strncmp(t + 2, full, n) ||
+        strlen(t) - n + strlen(r->r_classes[r->r_family[root]].k_full) + 1 >= sizeof buf)
+        return text;
+    snprintf(buf, sizeof buf, "%c:%s%s", t[0], r->r_classes[r->r_family[root]].k_full, t + 2 + n);
+    return rc_intern(r, buf);
 }
 
 /* Can an instance of a be an instance of b: the same class, or one derives from the other. */

@@ -375,7 +375,8 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
         return;
     st->t_kind = (uint8_t)kind;
     st->t_many = (uint8_t)(many || in_loop(c, e) ||
-                           (b->b_s->s_funcs[ci].u_flags & FN_COMPREHENSION));
+                           ((b->b_s->s_funcs[ci].u_flags & FN_COMPREHENSION) &&
+                            strcmp(b->b_s->s_funcs[ci].u_name, "<lambda>")));
     st->t_func = ci;
     st->t_instr = e->ev_instr;
     st->t_line = c->c_ir.f_code->bc_instrs[e->ev_instr].in_line;
@@ -525,9 +526,7 @@ static void build_func(builder *b, uint32_t ci)
                 acc->a_path = p;
                 acc->a_kind = e->ev_kind == EV_STORE ? ACC_STORE : ACC_DELETE;
             }
-        } else if (e->ev_kind == EV_CALL && e->ev_method && e->ev_name &&
-                   kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name) &&
-                   mod_may_share(m, c, e->ev_path)) {
+        } else if (mod_container_call(m, c, e) && mod_may_share(m, c, e->ev_path)) {
             const char *p = spath(b, ci, e->ev_path, "[*]");
             if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
                 acc->a_path = p;
@@ -557,7 +556,8 @@ static void build_func(builder *b, uint32_t ci)
                 call->c_instr = e->ev_instr;
                 call->c_line = in->in_line;
                 call->c_locks = e->ev_locks;
-                call->c_loop = (uint8_t)(in_loop(c, e) || (u->u_flags & FN_COMPREHENSION));
+                call->c_loop = (uint8_t)(in_loop(c, e) || ((u->u_flags & FN_COMPREHENSION) &&
+                                                           strcmp(u->u_name, "<lambda>")));
                 call->c_main = (uint8_t)((u->u_flags & FN_MODULE) && under_main(c, e));
                 put_args(b, ci, e, 0, &call->c_args, &call->c_nargs);
             }
@@ -814,7 +814,9 @@ int sum_build(eng_summary **out, eng_mod *m, const char *module, int package, ar
             u->u_flags |= FN_ASYNC;
         if (parent >= 0 && !m->m_codes[parent].c_is_module && !m->m_codes[parent].c_is_class_body)
             u->u_flags |= FN_NESTED;
-        if (u->u_name[0] == '<')
+        if (!strcmp(u->u_name, "<listcomp>") || !strcmp(u->u_name, "<setcomp>") ||
+            !strcmp(u->u_name, "<dictcomp>") || !strcmp(u->u_name, "<genexpr>") ||
+            !strcmp(u->u_name, "<lambda>"))
             u->u_flags |= FN_COMPREHENSION;
     }
     find_decorators(&b);

@@ -140,7 +140,7 @@ typedef struct sum_cellparam {
 #define FN_INIT        0x04    /* __init__ of a class */
 #define FN_ASYNC       0x08    /* a coroutine or async generator */
 #define FN_NESTED      0x10    /* made inside another function (a closure, lambda, comprehension) */
-#define FN_COMPREHENSION 0x20  /* <listcomp>, <genexpr>... and lambdas: run by their maker */
+#define FN_COMPREHENSION 0x20  /* <listcomp>, <genexpr>... and <lambda>: run by their maker */
 #define FN_STATIC      0x40    /* @staticmethod */
 #define FN_CLASSMETHOD 0x80    /* @classmethod */
 

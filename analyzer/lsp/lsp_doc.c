@@ -2,6 +2,7 @@
  * back, edits, file URIs.  Invalid UTF-8 bytes count as one character each (one UTF-16 unit). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/err.h"
 #include "lsp.h"
@@ -153,16 +154,24 @@ void lsp_uri_path(const char *uri, char *buf, size_t size)
 void lsp_path_uri(const char *path, char *buf, size_t size)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t o;
-    if (size < 8) {
-        if (size)
-            buf[0] = 0;
+    char cwd[4096];
+    size_t o = 0;
+    const char *p;
+    if (!size)
         return;
+    buf[0] = 0;
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        lsp_path_uri(cwd, buf, size);
+        o = strlen(buf);
+        if (o + 1 < size)
+            buf[o++] = '/';
+    } else {
+        o = (size_t)snprintf(buf, size, "file://");
+        if (o >= size)
+            o = size - 1;
     }
-    memcpy(buf, "file://", 7);
-    o = 7;
-    for (; *path && o + 4 < size; path++) {
-        unsigned char c = (unsigned char)*path;
+    for (p = path; *p && o + 4 < size; p++) {
+        unsigned char c = (unsigned char)*p;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             strchr("/-._~", c)) {
             buf[o++] = (char)c;

@@ -138,6 +138,19 @@ static void json_record(rep_ctx *r, json_t *o)
     r->r_records++;
 }
 
+/* A related place as JSON: {"path", "line", "column", "function", "what", "context"}. */
+static json_t *related_json(const eng_related *rl)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(rl->rl_file ? rl->rl_file : ""));
+    json_object_set_new(o, "line", json_integer(rl->rl_line));
+    json_object_set_new(o, "column", rl->rl_col >= 1 ? json_integer(rl->rl_col) : json_null());
+    json_object_set_new(o, "function", json_string(rl->rl_function ? rl->rl_function : ""));
+    json_object_set_new(o, "what", rl->rl_what ? json_string(rl->rl_what) : json_null());
+    json_object_set_new(o, "context", rl->rl_context ? json_string(rl->rl_context) : json_null());
+    return o;
+}
+
 static void write_json(rep_ctx *r, const finding *f)
 {
     const eng_rule *er = r->r_kb ? rule_find(r->r_kb, f->f_rule) : NULL;
@@ -165,6 +178,27 @@ static void write_json(rep_ctx *r, const finding *f)
     } else {
         json_object_set_new(o, "related", json_null());
     }
+    /* the race: this side's context, the other side (conflicts), every context, the calls */
+    json_object_set_new(o, "context", f->f_context ? json_string(f->f_context) : json_null());
+    {
+        json_t *conf = json_array(), *ctxs = json_array(), *chain = json_array();
+        if (f->f_context)
+            json_array_append_new(ctxs, json_string(f->f_context));
+        for (i = 0; i < f->f_nrelated; i++) {
+            const eng_related *rl = &f->f_related[i];
+            size_t k, seen = 0;
+            json_array_append_new(conf, related_json(rl));
+            for (k = 0; rl->rl_context && k < json_array_size(ctxs); k++)
+                seen |= !strcmp(json_string_value(json_array_get(ctxs, k)), rl->rl_context);
+            if (rl->rl_context && !seen)
+                json_array_append_new(ctxs, json_string(rl->rl_context));
+        }
+        for (i = 0; i < f->f_nchain; i++)
+            json_array_append_new(chain, related_json(&f->f_chain[i]));
+        json_object_set_new(o, "conflicts", conf);
+        json_object_set_new(o, "contexts", ctxs);
+        json_object_set_new(o, "chain", chain);
+    }
     for (i = 0; i < f->f_nswitch; i++)
         json_array_append_new(sp, json_integer(f->f_switch[i]));
     json_object_set_new(w, "first", json_integer(f->f_first));
@@ -182,8 +216,10 @@ static void write_json(rep_ctx *r, const finding *f)
  * mean nothing), "kind" saying which it is. */
 static void write_json_error(rep_ctx *r, int is_error, const char *file, const char *message)
 {
-    static const char *const none[] = { "end_line", "end_column", "target", "function",
-                                        "related", "window", "python", "free_threaded" };
+    /* the keys of a finding, in its order: null where they mean nothing, empty lists */
+    static const char *const nulls[] = { "end_line", "end_column", "message", "target",
+                                         "function", "related", "context" };
+    static const char *const lists[] = { "conflicts", "contexts", "chain" };
     json_t *o = json_object();
     size_t i;
     json_object_set_new(o, "rule", json_null());
@@ -192,9 +228,14 @@ static void write_json_error(rep_ctx *r, int is_error, const char *file, const c
     json_object_set_new(o, "path", file ? json_string(file) : json_null());
     json_object_set_new(o, "line", json_null());
     json_object_set_new(o, "column", json_null());
+    for (i = 0; i < sizeof nulls / sizeof *nulls; i++)
+        json_object_set_new(o, nulls[i], json_null());
     json_object_set_new(o, "message", json_string(message ? message : ""));
-    for (i = 0; i < sizeof none / sizeof *none; i++)
-        json_object_set_new(o, none[i], json_null());
+    for (i = 0; i < sizeof lists / sizeof *lists; i++)
+        json_object_set_new(o, lists[i], json_array());
+    json_object_set_new(o, "window", json_null());
+    json_object_set_new(o, "python", json_null());
+    json_object_set_new(o, "free_threaded", json_null());
     json_object_set_new(o, "kind", json_string(is_error ? "error" : "warning"));
     json_record(r, o);
 }
@@ -232,6 +273,38 @@ static void write_full(rep_ctx *r, const finding *f)
         snprintf(line, sizeof line, "= shows %s", rep_where(f, where, sizeof where));
         txt_wrap(&sb, line, r->r_width ? r->r_width : 80, 7, 9);
         fputs(sb.sb_buf, r->r_out);
+        sb_free(&sb);
+    }
+    {   /* the context, the call chain and the other side, each wrapped to the width */
+        strbuf sb, line;
+        size_t w = r->r_width ? r->r_width : 80;
+        sb_init(&sb);
+        sb_init(&line);
+        if (f->f_context) {
+            sb_printf(&line, "= runs in: %s", f->f_context);
+            txt_wrap(&sb, line.sb_buf, w, 7, 9);
+        }
+        for (i = 0; i < (int32_t)f->f_nchain; i++) {
+            sb_clear(&line);
+            sb_printf(&line, "%s %s (%s:%d)", i ? "  ->" : "= via:", f->f_chain[i].rl_function,
+                      f->f_chain[i].rl_file, f->f_chain[i].rl_line);
+            txt_wrap(&sb, line.sb_buf, w, 7, 11);
+        }
+        for (i = 0; i < (int32_t)f->f_nrelated; i++) {
+            const eng_related *rl = &f->f_related[i];
+            sb_clear(&line);
+            sb_printf(&line, "= %s %s at %s:%d", !strcmp(f->f_rule, "GIL301") ? "breaks:"
+                      : "races with:", rl->rl_what ? rl->rl_what : "an access", rl->rl_file,
+                      rl->rl_line);
+            if (rl->rl_col >= 1)
+                sb_printf(&line, ":%d", rl->rl_col);
+            sb_printf(&line, " in %s", rl->rl_function);
+            if (rl->rl_context)
+                sb_printf(&line, ", %s", rl->rl_context);
+            txt_wrap(&sb, line.sb_buf, w, 7, 9);
+        }
+        fputs(sb.sb_buf, r->r_out);
+        sb_free(&line);
         sb_free(&sb);
     }
     fputc('\n', r->r_out);

@@ -43,7 +43,8 @@ def work(k):
     return x
 
 
-threading.Thread(target=work, args=(1,)).start()
+for k in (1, 2):
+    threading.Thread(target=work, args=(k,)).start()
 """
 
 # Racy only when `guard` is not known to be a lock.

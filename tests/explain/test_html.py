@@ -32,7 +32,8 @@ def work(k):
         hits[k] = 0
 
 
-threading.Thread(target=work, args=("a",)).start()
+for k in ("a", "b"):
+    threading.Thread(target=work, args=(k,)).start()
 """
 
 

@@ -31,7 +31,8 @@ def work(k):
     D[k] = D[k] + 1
 
 
-threading.Thread(target=work, args=(1,)).start()
+for k in (1, 2):
+    threading.Thread(target=work, args=(k,)).start()
 """
 
 # GIL101 and GIL104 on one line, and a lock to wrap it in.
@@ -47,7 +48,8 @@ def work(k):
     count += 1; D[k] = D[k] + 1
 
 
-threading.Thread(target=work, args=(1,)).start()
+for k in (1, 2):
+    threading.Thread(target=work, args=(k,)).start()
 """
 
 
