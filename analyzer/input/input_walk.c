@@ -270,7 +270,9 @@ int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d
         git_repository_free(w.w_repo);
     if (opt->w_gitignore)
         git_libgit2_shutdown();
-    qsort(out->p_items + before, out->p_n - before, sizeof *out->p_items, by_text);
-    drop_compiled_twins(out, before);
+    if (out->p_n > before) {   /* nothing found: p_items may still be NULL */
+        qsort(out->p_items + before, out->p_n - before, sizeof *out->p_items, by_text);
+        drop_compiled_twins(out, before);
+    }
     return G_OK;
 }
