@@ -32,8 +32,7 @@ def work(k):
         hits[k] = 0
 
 
-for k in ("a", "b"):
-    threading.Thread(target=work, args=(k,)).start()
+for _ in range(2): threading.Thread(target=work, args=("a",)).start()
 """
 
 
