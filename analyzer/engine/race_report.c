@@ -62,8 +62,26 @@ static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
     return y->x_home != RC_NONE && x->x_modules && x->x_modules[y->x_home];
 }
 
+/* Does instance a happen before thread context t starts: it runs in the function that starts
+ * t (or in what that function calls) before the starting call, and not in a loop with it? */
+static int before_start(const rc_run *r, const rc_inst *a, uint32_t t)
+{
+    const rc_ctx *x = &r->r_ctxs[t];
+    uint32_t fi = a->i_frame, instr = a->i_instr, steps = 0;
+    if (x->x_kind != CTX_THREAD || x->x_start_mod == RC_NONE || x->x_start_loop)
+        return 0;
+    while (fi != RC_NONE && steps++ < 32) {
+        const rc_frame *fr = &r->r_frames[fi];
+        if (fr->fr_mod == x->x_start_mod && fr->fr_code == x->x_start_code)
+            return instr < x->x_start_instr;
+        instr = fr->fr_call_instr;
+        fi = fr->fr_parent;
+    }
+    return 0;
+}
+
 /* Can write x land inside window w and break it? */
-static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x, int locked_somewhere)
+static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
 {
     const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
     if (w->i_cls != RC_NONE && x->i_cls != RC_NONE && !rc_related(r, w->i_cls, x->i_cls))
@@ -92,12 +110,17 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x, int locke
     }
     if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
         return 0;
-    /* two callers of a class (or module) that is shared only because it locks some of its
-     * state race on what it locks somewhere: its locks say which state is shared */
-    if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak && !locked_somewhere)
+    /* a lock in a class or module is a hint, not a thread: callers of one that nobody declared
+     * thread-safe race with the threads that use it, not with each other */
+    if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
         return 0;
     if (!concurrent(r, w->i_ctx, x->i_ctx))
         return 0;
+    if (before_start(r, w, x->i_ctx) || before_start(r, x, w->i_ctx))
+        return 0;   /* it happens before the other thread exists */
+    if (r->r_texts[w->i_loc][0] == 'c' &&
+        (w->i_ctx == x->i_ctx ? !w->i_cell_own : !w->i_cell_own && !x->i_cell_own))
+        return 0;   /* another call's cell */
     return rc_lockset_disjoint(r, w->i_locks, x->i_locks);
 }
 
@@ -410,11 +433,13 @@ int rc_report(rc_run *r, eng_result *res)
 {
     keyed *ks = arena_array(r->r_a, r->r_ninsts + 1, sizeof *ks);
     sites win, wr;
+    strset pairs;
     uint32_t i, j, g0, first = res->r_count, kept;
     if (!ks)
         return G_ENOMEM;
     memset(&win, 0, sizeof win);
     memset(&wr, 0, sizeof wr);
+    memset(&pairs, 0, sizeof pairs);
     for (i = 0; i < r->r_ninsts; i++) {
         ks[i].k_group = group_of(r, &r->r_insts[i]);
         ks[i].k_inst = i;
@@ -424,9 +449,6 @@ int rc_report(rc_run *r, eng_result *res)
         uint32_t a, b;
         for (j = g0; j < r->r_ninsts && ks[j].k_group == ks[g0].k_group; j++)
             ;
-        int locked_somewhere = 0;
-        for (a = g0; a < j; a++)
-            locked_somewhere |= r->r_insts[ks[a].k_inst].i_locks != 0;
         for (a = g0; a < j; a++) {
             const rc_inst *w = &r->r_insts[ks[a].k_inst];
             if (!w->i_window)
@@ -435,7 +457,7 @@ int rc_report(rc_run *r, eng_result *res)
                 const rc_inst *x = &r->r_insts[ks[b].k_inst];
                 site *st;
                 int fresh;
-                if (x->i_window || !breaks(r, w, x, locked_somewhere))
+                if (x->i_window || !breaks(r, w, x))
                     continue;
                 if (!w->i_locks)
                     st = site_get(r, &win, 'w', w->i_mod, w->i_code, w->i_idx, &fresh);
@@ -469,8 +491,29 @@ int rc_report(rc_run *r, eng_result *res)
         for (j = first; j < res->r_count && !dup; j++)
             dup = res->r_findings[j].f_unit == st->s_mod &&
                   res->r_findings[j].f_code == st->s_code && res->r_findings[j].f_line == a->a_line;
-        if (!dup && breaker_finding(r, res, st))
-            return G_ENOMEM;
+        if (!dup) {
+            /* two locked windows each breaking the other (`with a: n += 1` here, `with b: n += 1`
+             * there): one race, one finding, at the first */
+            char pair[96];
+            const sum_window *sw = window_of(r, w);
+            const sum_func *wu = &r->r_sums[w->i_mod]->s_funcs[w->i_code];
+            uint32_t act = RC_NONE, k;
+            for (k = 0; k < wu->u_nacc; k++)
+                if (wu->u_acc[k].a_instr == sw->w_last)
+                    act = k;
+            if (act != RC_NONE) {
+                uint64_t ka = (uint64_t)st->s_mod << 40 | (uint64_t)st->s_code << 20 | st->s_idx;
+                uint64_t kb = (uint64_t)w->i_mod << 40 | (uint64_t)w->i_code << 20 | act;
+                snprintf(pair, sizeof pair, "%llx|%llx", (unsigned long long)(ka < kb ? ka : kb),
+                         (unsigned long long)(ka < kb ? kb : ka));
+                if (set_has(&pairs, pair, NULL))
+                    continue;
+                if (set_add(&pairs, r->r_a, rc_text(r, rc_intern(r, pair)), 0))
+                    return G_ENOMEM;
+            }
+            if (breaker_finding(r, res, st))
+                return G_ENOMEM;
+        }
     }
     /* ordered; one finding per place and rule (a `finally:` body is compiled twice) */
     if (res->r_count > first)   /* no findings: r_findings may be NULL (UBSan) */
