@@ -345,6 +345,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         goto oom;
     drv.c_isolated = isolated;
     drv.c_allow_project_python = allow_python;
+    drv.c_check_names = 1;      /* a whole project: configured names must exist */
     drv.c_no_pycache = no_pycache;
     if (config && !(drv.c_config = strdup(config)))
         goto oom;

@@ -87,6 +87,8 @@ typedef struct drv_ctx {
     drv_python c_py[DRV_MAX_PYTHONS];
     int c_npy;
     int c_no_pycache;          /* always compile; never reuse __pycache__ */
+    int c_check_names;         /* a whole project (check): a configured entry point or class
+                                * that matches nothing is an error (o_check_names) */
 } drv_ctx;
 
 /* Loads the rules (rule_default_dir(argv0)) into a fresh context with empty settings.
@@ -152,10 +154,11 @@ typedef struct drv_unit {
 } drv_unit;
 
 /* The races of a run: composes the summaries of units[0..n) (eng_compose, with the engine
- * options of the run's own settings, drv_settings_default) and appends each finding to its
- * unit's u_res, then drops what each file's settings do not select and moves what `# noqa`
- * suppresses to u_noqa (unknown codes in `# noqa` are warnings in d; GIL900 when selected).
- * Allocations in a.  Returns G_OK, or G_ENOMEM with a message in d. */
+ * options of the run's own settings, drv_settings_default, and c_check_names) and appends each
+ * finding to its unit's u_res, then drops what each file's settings do not select and moves what
+ * `# noqa` suppresses to u_noqa (unknown codes in `# noqa` are warnings in d; GIL900 when
+ * selected).  Allocations in a.  Returns G_OK; G_EBAD with a message in d when a configured name
+ * matched nothing (the findings are there all the same); G_ENOMEM. */
 int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d);
 
 /* 1 when drv_analyze of the source file `path` would analyse a fresh __pycache__ pyc instead of

@@ -648,8 +648,12 @@ static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_setting
             sums[ns++] = units[i].u_sum;
         }
     memset(&all, 0, sizeof all);
-    if (ns && (rc = eng_compose(&all, sums, ns, &run->s_eng, a, d)))
-        return rc;
+    {   /* the run's engine options; check asks that configured names exist */
+        eng_options opt = run->s_eng;
+        opt.o_check_names = c->c_check_names;
+        if ((rc = eng_compose(&all, sums, ns, &opt, a, d)) && rc != G_EBAD)
+            return rc;         /* G_EBAD: a configured name matched nothing; findings stand */
+    }
     /* each finding to its unit, in order */
     for (i = 0; i < all.r_count; i++) {
         drv_unit *u = &units[unit_of[all.r_findings[i].f_unit]];
@@ -673,7 +677,7 @@ static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_setting
         if (filter_unit(&units[i], s, a, d))
             return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
     }
-    return G_OK;
+    return rc;
 }
 
 int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)

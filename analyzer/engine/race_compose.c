@@ -689,6 +689,8 @@ static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ct
 /***** where contexts come from *****/
 
 static int any_caller_root(rc_run *r, uint32_t mod, uint32_t code);
+static void unmatched(rc_run *r, const char *key, const char *what, const char *const *names,
+                      size_t n, const uint8_t *matched);
 
 /* The function a thread's target path names, in the starting frame: *self gets the receiver of
  * a bound method. */
@@ -937,6 +939,12 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
 {
     uint32_t m, k, i, j;
     size_t c;
+    uint8_t *safe_matched = arena_alloc(r->r_a, r->r_opt ? r->r_opt->o_nsafe_classes + 1 : 1);
+    if (!safe_matched) {
+        r->r_oom = 1;
+        return;
+    }
+    memset(safe_matched, 0, r->r_opt ? r->r_opt->o_nsafe_classes + 1 : 1);
     for (m = 0; m < r->r_nsums; m++) {
         const eng_summary *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++) {
@@ -994,12 +1002,16 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
             cl->k_why = "marked `# gilcheck: thread-safe`";
         }
         for (c = 0; r->r_opt && c < r->r_opt->o_nsafe_classes; c++)
-            if (!cl->k_declared && (!fnmatch(r->r_opt->o_safe_classes[c], cl->k_full, 0) ||
-                                    !fnmatch(r->r_opt->o_safe_classes[c], sk->k_qualname, 0))) {
+            if (!fnmatch(r->r_opt->o_safe_classes[c], cl->k_full, 0) ||
+                !fnmatch(r->r_opt->o_safe_classes[c], sk->k_qualname, 0)) {
+                safe_matched[c] = 1;
                 cl->k_shared = cl->k_declared = 1;
                 cl->k_why = "listed in thread-safe-classes";
             }
     }
+    if (r->r_opt)
+        unmatched(r, "thread-safe-classes", "class", (const char *const *)r->r_opt->o_safe_classes,
+                  r->r_opt->o_nsafe_classes, safe_matched);
     for (k = 0; k < 8; k++)   /* inheritance, a few levels */
         for (i = 0; i < r->r_nclasses; i++)
             for (j = 0; j < r->r_classes[i].k_nbases; j++) {
@@ -1087,13 +1099,37 @@ static void contexts_any_caller(rc_run *r)
     }
 }
 
+/* Names of the configuration key `key` that matched nothing: an error for a plain name (a typo
+ * would silently drop the evidence), a warning for a pattern; only when the run is a whole
+ * project (o_check_names), not an editor's one file. */
+static void unmatched(rc_run *r, const char *key, const char *what, const char *const *names,
+                      size_t n, const uint8_t *matched)
+{
+    size_t e;
+    for (e = 0; r->r_opt->o_check_names && e < n; e++) {
+        int pattern = strpbrk(names[e], "*?[") != NULL;
+        if (matched[e])
+            continue;
+        diag_add(r->r_d, pattern ? 0 : G_EBAD, NULL, -1, "%s: no %s %s '%s' in the files "
+                 "analysed", key, what, pattern ? "matches" : "is named", names[e]);
+        if (!pattern)
+            r->r_bad_names = 1;
+    }
+}
+
 /* thread-entry-points: "pkg.mod.func", "pkg.mod.Class.method", or a pattern of qualnames. */
 static void contexts_configured(rc_run *r)
 {
     uint32_t m, k;
     size_t e;
-    if (!r->r_opt)
+    uint8_t *matched;
+    if (!r->r_opt || !r->r_opt->o_nentry_points)
         return;
+    if (!(matched = arena_alloc(r->r_a, r->r_opt->o_nentry_points))) {
+        r->r_oom = 1;
+        return;
+    }
+    memset(matched, 0, r->r_opt->o_nentry_points);
     for (m = 0; m < r->r_nsums; m++) {
         const eng_summary *s = r->r_sums[m];
         for (k = 1; k < s->s_nfuncs; k++) {
@@ -1106,6 +1142,7 @@ static void contexts_configured(rc_run *r)
                 const char *want = r->r_opt->o_entry_points[e];
                 if (!fnmatch(want, full, 0) || !fnmatch(want, u->u_qualname, 0)) {
                     uint32_t sf = static_frame(r, m, k, 0);
+                    matched[e] = 1;
                     uint32_t ctx = new_ctx(r, CTX_CONFIG, 1, 1,
                                            fmt(r, "threads running %s (thread-entry-points)", full));
                     if (sf == RC_NONE || ctx == RC_NONE)
@@ -1119,6 +1156,8 @@ static void contexts_configured(rc_run *r)
             }
         }
     }
+    unmatched(r, "thread-entry-points", "function", (const char *const *)r->r_opt->o_entry_points,
+              r->r_opt->o_nentry_points, matched);
 }
 
 /* The family of the class a function is a method of, or RC_NONE. */
