@@ -38,6 +38,8 @@ static const char check_usage[] =
     "  --exclude GLOBS      replace the default excludes (matched on names and relative paths)\n"
     "  --extend-exclude GLOBS  exclude these beside the defaults\n"
     "  --no-respect-gitignore  search what .gitignore ignores too\n"
+    "  --force-exclude      apply the excludes to the paths named on the command line too (for\n"
+    "                       pre-commit, which names every file); --no-force-exclude: don't\n"
     "  --python PATH        compile sources with this interpreter (CPython 3.6 or later), so the\n"
     "                       bytecode is your runtime's\n"
     "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc\n"
@@ -117,7 +119,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     drv_settings set;
     int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0, oc,
-        jobs = check_default_jobs(), use_cache = 1;
+        jobs = check_default_jobs(), use_cache = 1, force_exclude = 0;
     drv_cache cache;
     cli_output oo = { 0 };
     FILE *dest = out;           /* the report: out, or the -o file */
@@ -186,6 +188,10 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             gitignore = 0;
         } else if (!strcmp(s, "--respect-gitignore")) {
             gitignore = 1;
+        } else if (!strcmp(s, "--force-exclude")) {
+            force_exclude = 1;
+        } else if (!strcmp(s, "--no-force-exclude")) {
+            force_exclude = 0;
         } else if (!strcmp(s, "--jobs") && i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
@@ -207,6 +213,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             fprintf(err, "gilcheck: error: out of memory\n");
             status = EXIT_ERROR;
             goto done;
+        } else {
+            in_path_tidy(args.p_items[args.p_n - 1]);   /* "./src/x.py" is shown "src/x.py" */
         }
     }
     if (!args.p_n) {
@@ -249,6 +257,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         for (k = 0; k < args.p_n; k++) {
             struct stat st;
             const char *s = args.p_items[k];
+            if (force_exclude && in_walk_excluded(&wo, s))
+                continue;
             if (stat(s, &st) == 0 && S_ISDIR(st.st_mode))
                 in_walk(&ps, s, &wo, &d);
             else if (in_paths_add(&ps, s))

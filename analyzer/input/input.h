@@ -110,6 +110,16 @@ typedef struct in_walk_opts {
  * on.  Returns G_OK, or G_EIO when dir itself cannot be opened. */
 int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d);
 
+/* 1 when the excludes of opt exclude path or one of its parent directories -- what `check
+ * --force-exclude` applies to the paths named on the command line.  Each component is matched
+ * as in_walk matches entries: by name, and by its path relative to w_root (or, outside w_root,
+ * as given).  .gitignore is not consulted (a named file is one the user means). */
+int in_walk_excluded(const in_walk_opts *opt, const char *path);
+
+/* Tidies a path in place for display: "./" segments, repeated and trailing slashes go
+ * ("./src//x.py" -> "src/x.py", "./" -> ".").  ".." is kept (it may cross a symbolic link). */
+void in_path_tidy(char *path);
+
 /* `# noqa` comments of one source file. */
 typedef struct in_noqa_line {
     int32_t nl_line;          /* 1-based line whose comment holds `# noqa` */
