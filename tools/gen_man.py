@@ -30,9 +30,14 @@ def help_text(gilcheck, *args):
     return p.stdout
 
 
+OPTION_RE = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
+
+
 def esc(text):
-    """Text for a roff line: backslashes escaped, a leading control character neutralised."""
+    """Text for a roff line: backslashes escaped, a leading control character neutralised, and
+    the hyphens of options (--run-calls) made minus signs, where no line is broken."""
     text = text.replace("\\", "\\e")
+    text = OPTION_RE.sub(lambda m: m.group(1).replace("-", "\\-"), text)
     if text[:1] in (".", "'"):
         text = "\\&" + text
     return text
@@ -40,7 +45,7 @@ def esc(text):
 
 def esc_term(text):
     """An option or argument name: hyphens are minus signs (so they can be searched and copied)."""
-    return esc(text).replace("-", "\\-")
+    return esc(text.replace("-", "\x00")).replace("\x00", "\\-")
 
 
 def blocks(text):
