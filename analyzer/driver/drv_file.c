@@ -308,7 +308,8 @@ static int analyze_source(drv_result *out, drv_ctx *c, const char *path, const u
         if ((rc = in_read_file(&text, &len, &err, path)))
             return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
                                   : diag_add(d, G_EIO, path, -1, "cannot %s (%s)",
-                                             len == SIZE_MAX ? "read" : "open",
+                                             len == SIZE_MAX || c->c_set.s_python ? "read"
+                                                                                  : "open",
                                              strerror(err ? err : EIO));
         src = text ? text : (const uint8_t *)"";
     }

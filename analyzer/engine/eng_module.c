@@ -224,6 +224,49 @@ int mod_param_index(const eng_code *c, const ir_path *root)
     return -1;
 }
 
+/* Is `self` of method c an instance of a built-in container (its class derives from dict,
+ * list, set, deque...), so that `self.pop()` is a container operation rather than a method of
+ * the class? */
+int mod_self_is_container(const eng_mod *m, const eng_code *c)
+{
+    static const char *const containers[] = { "dict", "list", "set", "deque", "OrderedDict",
+                                              "defaultdict", "Counter", "bytearray" };
+    uint32_t i, k, a;
+    if (c->c_class == NO_CODE)
+        return 0;
+    for (i = 0; i < m->m_ncodes; i++)
+        for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
+            const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
+            if (e->ev_kind != EV_CALL || e->ev_aux != (int32_t)c->c_class || !e->ev_name ||
+                strcmp(e->ev_name, "__build_class__"))
+                continue;
+            for (a = 1; a < e->ev_nargs; a++) {
+                const ir_path *base = e->ev_args[a].ar_path;
+                size_t j;
+                if (!base || !base->p_name)
+                    continue;
+                for (j = 0; j < sizeof containers / sizeof containers[0]; j++)
+                    if (!strcmp(base->p_name, containers[j]))
+                        return 1;
+            }
+            return 0;
+        }
+    return 0;
+}
+
+/* Is call e of code c a mutating call on a container (`D.pop(k)`, `L.append(x)`)?  Not a method
+ * of the class called on `self` itself (`self.clear()`), unless the class is a container. */
+int mod_container_call(const eng_mod *m, const eng_code *c, const ir_event *e)
+{
+    const eng_kb *kb = m->m_kb;
+    if (e->ev_kind != EV_CALL || !e->ev_path || !e->ev_method || !e->ev_name ||
+        !kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name))
+        return 0;
+    if (mod_param_index(c, e->ev_path) == 0 && c->c_class != NO_CODE)
+        return mod_self_is_container(m, c);
+    return 1;
+}
+
 /* Can p reach state that other threads may see?  Globals (not the functions, classes and
  * modules bound at module level themselves), closure cells, and what parameters point to (the
  * callers say what they are); never locals made here, nor attributes of a threading.local(). */
@@ -291,24 +334,33 @@ static int add_binding(eng_mod *m, const ir_event *e)
             const char **n2 = arena_array(m->m_arena, cap, sizeof *n2);
             uint8_t *n3 = arena_alloc(m->m_arena, cap);
             int32_t *n4 = arena_array(m->m_arena, cap, sizeof *n4);
-            if (!n1 || !n2 || !n3 || !n4)
+            uint32_t *n5 = arena_array(m->m_arena, cap, sizeof *n5);
+            if (!n1 || !n2 || !n3 || !n4 || !n5)
                 return G_ENOMEM;
             if (m->m_nbind) {
                 memcpy(n1, m->m_bind_name, m->m_nbind * sizeof *n1);
                 memcpy(n2, m->m_bind_what, m->m_nbind * sizeof *n2);
                 memcpy(n3, m->m_bind_kind, m->m_nbind);
                 memcpy(n4, m->m_bind_aux, m->m_nbind * sizeof *n4);
+                memcpy(n5, m->m_bind_block, m->m_nbind * sizeof *n5);
             }
             m->m_bind_name = n1;
             m->m_bind_what = n2;
             m->m_bind_kind = n3;
             m->m_bind_aux = n4;
+            m->m_bind_block = n5;
         }
         b = (int32_t)m->m_nbind++;
         if (set_add(&m->m_bind_index, m->m_arena, name, b))
             return G_ENOMEM;
         m->m_bind_name[b] = name;
+    } else if (!ir_dominates(&m->m_codes[0].c_ir, m->m_bind_block[b], e->ev_block)) {
+        /* a binding in another branch is an alternative (`try: from _c import f / except
+         * ImportError: def f()`, `if posix: import posixpath as path / elif nt: ...`): the
+         * first one is the one this platform and build take */
+        return G_OK;
     }
+    m->m_bind_block[b] = e->ev_block;
     m->m_bind_what[b] = what;
     m->m_bind_kind[b] = e->ev_valkind;
     m->m_bind_aux[b] = e->ev_aux;

@@ -44,8 +44,19 @@ typedef struct rc_class {
     uint8_t k_shared;          /* its instances are shared: an instance attribute is accessed
                                 * under an instance lock, or it is configured or marked so */
     uint8_t k_class_shared;    /* a class-level lock guards class-level state */
+    uint8_t k_declared;        /* shared by declaration (configuration, a mark), not inferred */
     const char *k_why;         /* why it is shared ("locks self._lock in put") */
+    uint32_t k_argcls[8];      /* the class of the constructor's positional argument i at every
+                                * construction site of the run (RC_NONE: unknown or not the
+                                * same everywhere; RC_UNSET before the first site) */
+    uint32_t k_argglob[8];     /* ... the module variable every site passes there (an interned
+                                * location "m:pkg.mod.board"), or RC_NONE / RC_UNSET */
+    uint8_t k_test;            /* a test case, or a base of one: the test runner calls it */
+    uint32_t k_nsites;         /* construction sites found in the run */
+    uint8_t k_once;            /* made once: one site, in module code, not in a loop */
 } rc_class;
+
+#define RC_UNSET (UINT32_MAX - 1)
 
 /***** values and locations *****/
 
@@ -60,11 +71,18 @@ typedef enum rc_valkind {
 typedef struct rc_val {
     uint8_t v_kind;            /* rc_valkind */
     uint8_t v_recv;            /* the value is the context's receiver itself */
-    uint8_t v_recv_attr;       /* the value is an attribute (then items) of the receiver: per
-                                * instance state */
+    uint8_t v_recv_attr;       /* the value is reached from the receiver (attributes, items):
+                                * the object's own state */
+    uint8_t v_prop;            /* the last attribute is a property of its class: reading or
+                                * writing it runs a method, it is no field */
+    uint8_t v_global;          /* the value is a module variable itself ("m:pkg.mod.pool") */
     char v_loc;                /* 'm', 'o', 'k', 'c' */
-    uint32_t v_cls;            /* 'o' / 'k': the class; RC_NONE otherwise */
-    uint32_t v_text;           /* interned text of the location, without an item key */
+    uint32_t v_root;           /* 'o' / 'k': the class the location's text starts from (all its
+                                * instances merged, and those of related classes); RC_NONE */
+    uint32_t v_cls;            /* the class of the object the value is, when known (to call its
+                                * methods); RC_NONE */
+    uint32_t v_text;           /* interned text of the location, without an item key: the
+                                * access path from the root ("o:pkg.Event._cond._waiters") */
     const char *v_key;         /* item key ("*" or a repr), NULL when not an item */
     const char *v_attr;        /* the last attribute name when it is one of v_attr_cls */
     uint32_t v_attr_cls;       /* ... (RC_NONE: none) */
@@ -89,6 +107,18 @@ typedef struct rc_ctx {
     uint8_t x_self_many;       /* ... for the receiver's own attributes */
     uint8_t x_class_only;      /* only class and module state counts (a class-level lock's
                                 * evidence says nothing about instances) */
+    uint8_t x_weak;            /* inferred from a lock alone (any caller of a class or module
+                                * that locks some of its state): two such contexts race only
+                                * where one side holds a lock -- the author's sign that the state
+                                * is shared (RacerD's rule for classes not declared thread-safe) */
+    uint32_t x_start_mod;      /* CTX_THREAD: the function that starts it (summary, code) ... */
+    uint32_t x_start_code;
+    uint32_t x_start_instr;    /* ... the starting call's instruction ... */
+    uint8_t x_start_loop;      /* ... in a loop: no access of that function happens before */
+    uint32_t x_home;           /* the summary (module) where it starts: the start site's, or
+                                * the entry's; for CTX_MAIN the script's */
+    uint8_t *x_modules;        /* CTX_MAIN: per summary, 1 when the script's calls reach it
+                                * (the modules of its program), else NULL */
     const char *x_what;        /* a description: "thread started at w.py:40" */
 } rc_ctx;
 
@@ -99,21 +129,27 @@ typedef struct rc_frame {
     uint32_t fr_mod, fr_code;  /* the function */
     uint32_t fr_parent;        /* calling frame, RC_NONE for the context's root */
     int32_t fr_line;           /* the line of the call in the parent */
+    uint32_t fr_call_instr;    /* the instruction of that call in the parent */
     rc_val *fr_params;         /* what each parameter is */
     uint32_t fr_nparams;
     uint32_t fr_locks;         /* lock set held by the callers (interned) */
     uint32_t fr_ctx;
+    uint8_t fr_starter;        /* the function that starts the context's thread, as a frame
+                                * for its closures' cells (not a call of the chain) */
 } rc_frame;
 
 /* A write or a window of a function as it runs in one context. */
 typedef struct rc_inst {
     uint32_t i_loc;            /* interned location text (without the key) */
     const char *i_key;         /* item key, NULL for the location itself */
-    uint32_t i_cls;            /* 'o' locations: the class (for relatedness); RC_NONE */
+    uint32_t i_cls;            /* 'o' / 'k' locations: the root class (for relatedness) */
     uint8_t i_window;          /* 1: a window, 0: a write */
     uint8_t i_kind;            /* window: sum_breaks; write: sum_acckind */
     uint8_t i_recv;            /* per-instance state of the context's receiver */
     uint8_t i_value;           /* the window is a read-modify-write of the value itself */
+    uint8_t i_cell_own;        /* a closure cell, in a context its owner function started: the
+                                * cell is shared by that invocation and its threads */
+    uint32_t i_instr;          /* the access's (the window's first) instruction */
     uint32_t i_ctx;
     uint32_t i_frame;
     uint32_t i_locks;          /* interned lock set */
@@ -150,7 +186,12 @@ typedef struct rc_run {
     uint32_t r_nframes, r_capframes;
     rc_inst *r_insts;
     uint32_t r_ninsts, r_capinsts;
+    uint32_t *r_family;        /* per class: the class standing for its family (classes
+                                * joined by inheritance in the run) */
     uint32_t *r_ncalls_to;     /* per function (r_fbase): call sites found by name */
+    uint32_t *r_nforeign_to;   /* ... of them, in functions outside the callee's class family */
+    uint32_t *r_nunlocked_to;  /* ... of them, holding no lock */
+    int r_counted;             /* count_calls has run */
     uint32_t *r_fbase;         /* per summary: the id of its first function */
     uint32_t r_nfuncs;
     uint8_t *r_isolated;       /* per function id: runs alone (a process's target, an after-
@@ -161,6 +202,7 @@ typedef struct rc_run {
 
 /* race_resolve.c */
 int rc_load(rc_run *r);
+uint32_t rc_arg_class(rc_run *r, uint32_t mod, const sum_arg *g);
 rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth);
 rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth);
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth);
@@ -169,6 +211,7 @@ uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *ou
 const sum_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
 int rc_derives(const rc_run *r, uint32_t cls, const char *external, int depth);
 int rc_related(const rc_run *r, uint32_t a, uint32_t b);
+uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root);
 uint32_t rc_intern(rc_run *r, const char *s);
 const char *rc_text(const rc_run *r, uint32_t id);
 uint32_t rc_func_id(const rc_run *r, uint32_t mod, uint32_t code);

@@ -15,35 +15,11 @@
 
 /***** grouping by location *****/
 
-/* The class standing for class c's family (classes joined by inheritance in the run). */
-static uint32_t family(uint32_t *parent, uint32_t c)
+/* Group key of an instance: its location with the root class replaced by its family's, so that
+ * the locations of a class and of its bases meet (rc_related decides the pair). */
+static uint32_t group_of(rc_run *r, const rc_inst *in)
 {
-    while (parent[c] != c) {
-        parent[c] = parent[parent[c]];
-        c = parent[c];
-    }
-    return c;
-}
-
-/* Group key of an instance: its location with the class replaced by its family's, so that the
- * locations of a class and of its bases meet (rc_related decides the pair). */
-static uint32_t group_of(rc_run *r, uint32_t *parent, const rc_inst *in)
-{
-    const char *t = rc_text(r, in->i_loc), *full;
-    size_t n;
-    strbuf sb;
-    uint32_t id;
-    if (in->i_cls == RC_NONE)
-        return in->i_loc;
-    full = r->r_classes[in->i_cls].k_full;
-    n = strlen(full);
-    if (strncmp(t + 2, full, n))
-        return in->i_loc;
-    sb_init(&sb);
-    sb_printf(&sb, "%c:%s%s", t[0], r->r_classes[family(parent, in->i_cls)].k_full, t + 2 + n);
-    id = sb.sb_failed ? in->i_loc : rc_intern(r, sb.sb_buf);
-    sb_free(&sb);
-    return id;
+    return rc_canonical(r, in->i_loc, in->i_cls);
 }
 
 typedef struct keyed {
@@ -61,9 +37,47 @@ static int cmp_keyed(const void *a, const void *b)
 
 /***** the pair *****/
 
+static const sum_access *access_of(const rc_run *r, const rc_inst *in);
+static const sum_window *window_of(const rc_run *r, const rc_inst *in);
+
 static int keys_meet(const char *a, const char *b)
 {
     return !strcmp(a, "*") || !strcmp(b, "*") || !strcmp(a, b);
+}
+
+/* Can contexts a and b run at the same time?  A script's main thread only meets the contexts
+ * that start in the modules its program reaches; two scripts' main threads never meet. */
+static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
+{
+    const rc_ctx *x = &r->r_ctxs[a], *y = &r->r_ctxs[b];
+    if (x->x_kind == CTX_MAIN && y->x_kind == CTX_MAIN)
+        return a == b;
+    if (y->x_kind == CTX_MAIN) {
+        const rc_ctx *t = x;
+        x = y;
+        y = t;
+    }
+    if (x->x_kind != CTX_MAIN)
+        return 1;
+    return y->x_home != RC_NONE && x->x_modules && x->x_modules[y->x_home];
+}
+
+/* Does instance a happen before thread context t starts: it runs in the function that starts
+ * t (or in what that function calls) before the starting call, and not in a loop with it? */
+static int before_start(const rc_run *r, const rc_inst *a, uint32_t t)
+{
+    const rc_ctx *x = &r->r_ctxs[t];
+    uint32_t fi = a->i_frame, instr = a->i_instr, steps = 0;
+    if (x->x_kind != CTX_THREAD || x->x_start_mod == RC_NONE || x->x_start_loop)
+        return 0;
+    while (fi != RC_NONE && steps++ < 32) {
+        const rc_frame *fr = &r->r_frames[fi];
+        if (fr->fr_mod == x->x_start_mod && fr->fr_code == x->x_start_code)
+            return instr < x->x_start_instr;
+        instr = fr->fr_call_instr;
+        fi = fr->fr_parent;
+    }
+    return 0;
 }
 
 /* Can write x land inside window w and break it? */
@@ -79,7 +93,10 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         if (x->i_key || x->i_kind != ACC_STORE)
             return 0;
     }
-    switch (w->i_kind) {
+    if ((w->i_kind & BRK_OTHERS) && w->i_mod == x->i_mod && w->i_code == x->i_code &&
+        access_of(r, x)->a_instr == window_of(r, w)->w_last)
+        return 0;   /* the window's own store, run by another thread */
+    switch (w->i_kind & BRK_KIND) {
     case BRK_REMOVE:
         if (x->i_kind != ACC_DELETE && x->i_kind != ACC_REMOVE)
             return 0;
@@ -93,6 +110,17 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     }
     if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
         return 0;
+    /* a lock in a class or module is a hint, not a thread: callers of one that nobody declared
+     * thread-safe race with the threads that use it, not with each other */
+    if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
+        return 0;
+    if (!concurrent(r, w->i_ctx, x->i_ctx))
+        return 0;
+    if (before_start(r, w, x->i_ctx) || before_start(r, x, w->i_ctx))
+        return 0;   /* it happens before the other thread exists */
+    if (r->r_texts[w->i_loc][0] == 'c' &&
+        (w->i_ctx == x->i_ctx ? !w->i_cell_own : !w->i_cell_own && !x->i_cell_own))
+        return 0;   /* another call's cell */
     return rc_lockset_disjoint(r, w->i_locks, x->i_locks);
 }
 
@@ -174,6 +202,8 @@ static const char *dup_text(rc_run *r, const char *s)
     return s ? rc_text(r, rc_intern(r, s)) : NULL;
 }
 
+static const char *locks_text(rc_run *r, uint32_t ls);
+
 /* The readable name of a lock location: "Pool._lock" for "o:pkg.mod.Pool._lock". */
 static const char *lock_name(rc_run *r, uint32_t id)
 {
@@ -185,6 +215,16 @@ static const char *lock_name(rc_run *r, uint32_t id)
             dots++;
     }
     return dup_text(r, dots == 2 ? p + 1 : (t[1] == ':' ? t + 2 : t));
+}
+
+/* "without a lock", or "holding a, b" for lock set ls. */
+static const char *holding_text(rc_run *r, uint32_t ls)
+{
+    char buf[600];
+    if (!ls)
+        return "without a lock";
+    snprintf(buf, sizeof buf, "holding %s", locks_text(r, ls));
+    return dup_text(r, buf);
 }
 
 /* The names of the locks in lock set ls, "a, b", or "no lock". */
@@ -239,11 +279,11 @@ static void write_related(rc_run *r, eng_related *rl, uint32_t i)
     rl->rl_col = a->a_col;
     rl->rl_function = s->s_funcs[in->i_code].u_qualname;
     if (a->a_kind == ACC_INSERT || a->a_kind == ACC_REMOVE)
-        snprintf(buf, sizeof buf, "%s() changes '%s' under %s", a->a_method ? a->a_method : "a call",
-                 a->a_text, locks_text(r, in->i_locks));
+        snprintf(buf, sizeof buf, "%s() changes '%s' %s", a->a_method ? a->a_method : "a call",
+                 a->a_text, holding_text(r, in->i_locks));
     else
-        snprintf(buf, sizeof buf, "%s '%s' under %s", kind_word(a->a_kind, NULL), a->a_text,
-                 locks_text(r, in->i_locks));
+        snprintf(buf, sizeof buf, "%s '%s' %s", kind_word(a->a_kind, NULL), a->a_text,
+                 holding_text(r, in->i_locks));
     rl->rl_what = dup_text(r, buf);
     rl->rl_context = r->r_ctxs[in->i_ctx].x_what;
 }
@@ -272,7 +312,8 @@ static void chain_of(rc_run *r, finding *f, uint32_t frame)
     uint32_t n = 0, fi, k;
     eng_related *c;
     char buf[600];
-    for (fi = frame; fi != RC_NONE && n < 32; fi = r->r_frames[fi].fr_parent)
+    for (fi = frame; fi != RC_NONE && n < 32 && !r->r_frames[fi].fr_starter;
+         fi = r->r_frames[fi].fr_parent)
         n++;
     if (n <= 1 || !(c = arena_array(r->r_a, n, sizeof *c))) {
         f->f_chain = NULL;
@@ -283,7 +324,8 @@ static void chain_of(rc_run *r, finding *f, uint32_t frame)
     for (fi = frame; fi != RC_NONE && k > 0; fi = r->r_frames[fi].fr_parent) {
         const rc_frame *fr = &r->r_frames[fi];
         const eng_summary *s = r->r_sums[fr->fr_mod];
-        const rc_frame *up = fr->fr_parent != RC_NONE ? &r->r_frames[fr->fr_parent] : NULL;
+        const rc_frame *up = fr->fr_parent != RC_NONE && !r->r_frames[fr->fr_parent].fr_starter
+                                 ? &r->r_frames[fr->fr_parent] : NULL;
         eng_related *rl = &c[--k];
         memset(rl, 0, sizeof *rl);
         rl->rl_function = s->s_funcs[fr->fr_code].u_qualname;
@@ -357,8 +399,8 @@ static int breaker_finding(rc_run *r, eng_result *res, const site *st)
     f->f_unit = x->i_mod;
     f->f_context = r->r_ctxs[x->i_ctx].x_what;
     snprintf(msg, sizeof msg,
-             "'%s' is written here under %s, but %s holds %s from the %s of '%s' (line %d) to "
-             "line %d: this write can land in between", a->a_text, locks_text(r, x->i_locks),
+             "'%s' is written here %s, but %s holds %s from the %s of '%s' (line %d) to "
+             "line %d: this write can land in between", a->a_text, holding_text(r, x->i_locks),
              wf->f_function, locks_text(r, w->i_locks), wf->f_rel_what ? wf->f_rel_what : "read",
              wf->f_target, wf->f_rel_line >= 0 ? wf->f_rel_line : wf->f_line, wf->f_line);
     f->f_message = dup_text(r, msg);
@@ -389,24 +431,15 @@ static int cmp_finding(const void *a, const void *b)
 
 int rc_report(rc_run *r, eng_result *res)
 {
-    uint32_t *parent = arena_array(r->r_a, r->r_nclasses + 1, sizeof *parent);
     keyed *ks = arena_array(r->r_a, r->r_ninsts + 1, sizeof *ks);
     sites win, wr;
     uint32_t i, j, g0, first = res->r_count, kept;
-    if (!parent || !ks)
+    if (!ks)
         return G_ENOMEM;
     memset(&win, 0, sizeof win);
     memset(&wr, 0, sizeof wr);
-    for (i = 0; i < r->r_nclasses; i++)
-        parent[i] = i;
-    for (i = 0; i < r->r_nclasses; i++)
-        for (j = 0; j < r->r_classes[i].k_nbases; j++) {
-            uint32_t a = family(parent, i), b = family(parent, r->r_classes[i].k_bases[j]);
-            if (a != b)
-                parent[a < b ? b : a] = a < b ? a : b;
-        }
     for (i = 0; i < r->r_ninsts; i++) {
-        ks[i].k_group = group_of(r, parent, &r->r_insts[i]);
+        ks[i].k_group = group_of(r, &r->r_insts[i]);
         ks[i].k_inst = i;
     }
     qsort(ks, r->r_ninsts, sizeof *ks, cmp_keyed);
@@ -444,7 +477,14 @@ int rc_report(rc_run *r, eng_result *res)
     for (i = 0; i < wr.ss_n; i++) {
         const site *st = &wr.ss_items[i];
         const sum_access *a = &r->r_sums[st->s_mod]->s_funcs[st->s_code].u_acc[st->s_idx];
+        const rc_inst *w = &r->r_insts[st->s_w];
+        char key[64];
         int dup = 0;
+        /* the window is reported as a race of its own where it runs without the lock: this
+         * write is one of its other sides there */
+        snprintf(key, sizeof key, "w%u.%u.%u", w->i_mod, w->i_code, w->i_idx);
+        if (set_has(&win.ss_index, key, NULL))
+            continue;
         /* a write that is itself reported as an unlocked window: one finding for that line */
         for (j = first; j < res->r_count && !dup; j++)
             dup = res->r_findings[j].f_unit == st->s_mod &&

@@ -71,6 +71,9 @@ static const char *join(rc_run *r, const char *a, const char *b)
     return p;
 }
 
+static int families(rc_run *r);
+static void construction_sites(rc_run *r);
+
 int rc_load(rc_run *r)
 {
     uint32_t i, k, n = 0, nfuncs = 0;
@@ -96,9 +99,14 @@ int rc_load(rc_run *r)
     r->r_nfuncs = nfuncs;
     r->r_classes = arena_array(r->r_a, n + 1, sizeof *r->r_classes);
     r->r_ncalls_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_ncalls_to);
+    r->r_nforeign_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_nforeign_to);
+    r->r_nunlocked_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_nunlocked_to);
     r->r_isolated = arena_alloc(r->r_a, nfuncs + 1);
-    if (!r->r_classes || !r->r_ncalls_to || !r->r_isolated)
+    if (!r->r_classes || !r->r_ncalls_to || !r->r_nforeign_to || !r->r_nunlocked_to ||
+        !r->r_isolated)
         return G_ENOMEM;
+    memset(r->r_nforeign_to, 0, (nfuncs + 1) * sizeof *r->r_nforeign_to);
+    memset(r->r_nunlocked_to, 0, (nfuncs + 1) * sizeof *r->r_nunlocked_to);
     memset(r->r_classes, 0, (n + 1) * sizeof *r->r_classes);
     memset(r->r_ncalls_to, 0, (nfuncs + 1) * sizeof *r->r_ncalls_to);
     memset(r->r_isolated, 0, nfuncs + 1);
@@ -142,7 +150,79 @@ int rc_load(rc_run *r)
                 c->k_ext[c->k_next++] = y.y_name;
         }
     }
+    if (families(r))
+        return G_ENOMEM;
+    construction_sites(r);
     return r->r_oom ? G_ENOMEM : G_OK;
+}
+
+/* The class of the object an argument is, when known: made by a constructor call in the caller
+ * (`board = JobBoard(); Worker(board)`), or a module variable so made. */
+uint32_t rc_arg_class(rc_run *r, uint32_t mod, const sum_arg *g)
+{
+    rc_sym y;
+    if (g->g_ctor) {
+        y = rc_ctor_class(r, mod, g->g_ctor);
+        return y.y_kind == SYM_CLASS ? y.y_id : RC_NONE;
+    }
+    if (g->g_path && !strncmp(g->g_path, "g:", 2) && !strpbrk(g->g_path + 2, ".[")) {
+        y = rc_resolve_name(r, mod, g->g_path + 2, 0);
+        return y.y_kind == SYM_VAR ? y.y_id : RC_NONE;
+    }
+    return RC_NONE;
+}
+
+/* The module variable an argument is (`Worker(board)` with a module-level `board`): its
+ * interned location, or RC_NONE. */
+static uint32_t arg_global(rc_run *r, uint32_t mod, const sum_arg *g)
+{
+    rc_sym y;
+    char buf[600];
+    if (!g->g_path || strncmp(g->g_path, "g:", 2) || strpbrk(g->g_path + 2, ".["))
+        return RC_NONE;
+    y = rc_resolve_name(r, mod, g->g_path + 2, 0);
+    if (y.y_kind != SYM_VAR)
+        return RC_NONE;
+    snprintf(buf, sizeof buf, "m:%s.%s", r->r_sums[y.y_mod]->s_module, y.y_name);
+    return rc_intern(r, buf);
+}
+
+/* What every construction site of each class passes its constructor: k_argcls, k_argglob. */
+static void construction_sites(rc_run *r)
+{
+    uint32_t m, k, c, i, a;
+    for (i = 0; i < r->r_nclasses; i++)
+        for (a = 0; a < 8; a++)
+            r->r_classes[i].k_argcls[a] = r->r_classes[i].k_argglob[a] = RC_UNSET;
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++)
+            for (c = 0; c < s->s_funcs[k].u_ncalls; c++) {
+                const sum_call *call = &s->s_funcs[k].u_calls[c];
+                rc_class *cl;
+                rc_sym y;
+                uint32_t pos = 0;
+                if (strncmp(call->c_callee, "g:", 2))
+                    continue;
+                y = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
+                if (y.y_kind != SYM_CLASS)
+                    continue;
+                cl = &r->r_classes[y.y_id];
+                cl->k_nsites++;
+                cl->k_once = cl->k_nsites == 1 && !call->c_loop && (s->s_funcs[k].u_flags & FN_MODULE);
+                for (a = 0; a < call->c_nargs && pos < 8; a++) {
+                    uint32_t t, g, *slot;
+                    if (call->c_args[a].g_kw)
+                        continue;       /* keywords: left unknown */
+                    t = rc_arg_class(r, m, &call->c_args[a]);
+                    g = arg_global(r, m, &call->c_args[a]);
+                    slot = &cl->k_argcls[pos];
+                    *slot = *slot == RC_UNSET || *slot == t ? t : RC_NONE;
+                    slot = &cl->k_argglob[pos++];
+                    *slot = *slot == RC_UNSET || *slot == g ? g : RC_NONE;
+                }
+            }
+    }
 }
 
 /***** names *****/
@@ -188,14 +268,19 @@ static rc_sym sym(int kind, uint32_t mod, uint32_t id, const char *name)
     return y;
 }
 
+static rc_sym ctor_class(rc_run *r, uint32_t mod, const char *ctor, int depth)
+{
+    rc_sym y;
+    if (!ctor || depth > MAX_DEPTH)
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    y = rc_resolve_dotted_in(r, mod, ctor, depth + 1);
+    return y.y_kind == SYM_CLASS ? y : sym(SYM_NONE, 0, RC_NONE, NULL);
+}
+
 /* The class a constructor call makes (`Pool()`, `mod.Pool()`), or SYM_NONE. */
 rc_sym rc_ctor_class(rc_run *r, uint32_t mod, const char *ctor)
 {
-    rc_sym y;
-    if (!ctor)
-        return sym(SYM_NONE, 0, RC_NONE, NULL);
-    y = rc_resolve_dotted_in(r, mod, ctor, 0);
-    return y.y_kind == SYM_CLASS ? y : sym(SYM_NONE, 0, RC_NONE, NULL);
+    return ctor_class(r, mod, ctor, 0);
 }
 
 rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
@@ -216,7 +301,7 @@ rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
         return b->b_what ? rc_resolve_dotted(r, absolute(r, mod, b->b_what), depth + 1)
                          : sym(SYM_NONE, 0, RC_NONE, NULL);
     case VAL_CALL: {
-        rc_sym c = depth < MAX_DEPTH ? rc_ctor_class(r, mod, b->b_what) : sym(SYM_NONE, 0, 0, 0);
+        rc_sym c = ctor_class(r, mod, b->b_what, depth + 1);
         return sym(SYM_VAR, mod, c.y_kind == SYM_CLASS ? c.y_id : RC_NONE, name);
     }
     default:
@@ -286,11 +371,14 @@ rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth)
  * through the module's bindings, the rest as members. */
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth)
 {
-    const char *dot = strchr(dotted, '.');
+    const char *dot;
+    if (dotted[0] == '.')      /* a relative import's name ("._collections.Recently...") */
+        return rc_resolve_dotted(r, absolute(r, mod, dotted), depth + 1);
+    dot = strchr(dotted, '.');
     char head[256];
     size_t k = dot ? (size_t)(dot - dotted) : strlen(dotted);
     rc_sym y;
-    if (k >= sizeof head)
+    if (k >= sizeof head || depth > MAX_DEPTH)
         return sym(SYM_NONE, 0, RC_NONE, NULL);
     memcpy(head, dotted, k);
     head[k] = 0;
@@ -393,6 +481,54 @@ static int is_base_of(const rc_run *r, uint32_t base, uint32_t cls, int depth)
         if (is_base_of(r, base, c->k_bases[k], depth + 1))
             return 1;
     return 0;
+}
+
+static uint32_t family_of(uint32_t *parent, uint32_t c)
+{
+    while (parent[c] != c) {
+        parent[c] = parent[parent[c]];
+        c = parent[c];
+    }
+    return c;
+}
+
+/* Joins classes related by inheritance into families (r_family). */
+static int families(rc_run *r)
+{
+    uint32_t i, j;
+    r->r_family = arena_array(r->r_a, r->r_nclasses + 1, sizeof *r->r_family);
+    if (!r->r_family)
+        return G_ENOMEM;
+    for (i = 0; i < r->r_nclasses; i++)
+        r->r_family[i] = i;
+    for (i = 0; i < r->r_nclasses; i++)
+        for (j = 0; j < r->r_classes[i].k_nbases; j++) {
+            uint32_t a = family_of(r->r_family, i), b = family_of(r->r_family, r->r_classes[i].k_bases[j]);
+            if (a != b)
+                r->r_family[a < b ? b : a] = a < b ? a : b;
+        }
+    for (i = 0; i < r->r_nclasses; i++)
+        r->r_family[i] = family_of(r->r_family, i);
+    return G_OK;
+}
+
+/* The text of a location rooted at class `root` ('o:' or 'k:') with the root replaced by its
+ * family's class: what locks and grouping compare (a lock of a base class's method is the lock
+ * of the subclass's instance). */
+uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root)
+{
+    const char *t = rc_text(r, text), *full;
+    size_t n;
+    char buf[1200];
+    if (root == RC_NONE || root >= r->r_nclasses || r->r_family[root] == root)
+        return text;
+    full = r->r_classes[root].k_full;
+    n = strlen(full);
+    if (strlen(t) < 2 || strncmp(t + 2, full, n) ||
+        strlen(t) - n + strlen(r->r_classes[r->r_family[root]].k_full) + 1 >= sizeof buf)
+        return text;
+    snprintf(buf, sizeof buf, "%c:%s%s", t[0], r->r_classes[r->r_family[root]].k_full, t + 2 + n);
+    return rc_intern(r, buf);
 }
 
 /* Can an instance of a be an instance of b: the same class, or one derives from the other. */

@@ -14,16 +14,16 @@ static rc_val none(void)
 {
     rc_val v;
     memset(&v, 0, sizeof v);
-    v.v_cls = v.v_attr_cls = RC_NONE;
+    v.v_root = v.v_cls = v.v_attr_cls = RC_NONE;
     return v;
 }
 
-static rc_val loc(rc_run *r, char kind, uint32_t cls, const char *text)
+static rc_val loc(rc_run *r, char kind, uint32_t root, const char *text)
 {
     rc_val v = none();
     v.v_kind = VK_LOC;
     v.v_loc = kind;
-    v.v_cls = cls;
+    v.v_root = root;
     v.v_text = rc_intern(r, text);
     return v;
 }
@@ -32,8 +32,11 @@ static rc_val loc(rc_run *r, char kind, uint32_t cls, const char *text)
 static rc_val of_class(rc_run *r, char kind, uint32_t cls)
 {
     char buf[600];
+    rc_val v;
     snprintf(buf, sizeof buf, "%c:%s", kind, r->r_classes[cls].k_full);
-    return loc(r, kind, cls, buf);
+    v = loc(r, kind, cls, buf);
+    v.v_cls = cls;
+    return v;
 }
 
 rc_val rc_val_class(rc_run *r, uint32_t cls, int recv)
@@ -56,6 +59,7 @@ static void fold_key(rc_run *r, rc_val *v)
     v->v_key = NULL;
     v->v_attr = NULL;
     v->v_attr_cls = RC_NONE;
+    v->v_cls = RC_NONE;
 }
 
 /* The class of the value attribute `attr` of class cls holds, from its constructor; RC_NONE. */
@@ -63,45 +67,68 @@ static uint32_t attr_class(rc_run *r, uint32_t cls, const char *attr)
 {
     const sum_attr *at = rc_attr(r, cls, attr);
     rc_sym y;
+    if (at && !at->at_ctor && at->at_param >= 1 && at->at_param <= 8) {
+        /* `self.board = board` in __init__: what the constructor's callers pass */
+        uint32_t t = r->r_classes[cls].k_argcls[at->at_param - 1];
+        return t == RC_UNSET ? RC_NONE : t;
+    }
     if (!at || !at->at_ctor)
         return RC_NONE;
     y = rc_ctor_class(r, r->r_classes[cls].k_mod, at->at_ctor);
     return y.y_kind == SYM_CLASS ? y.y_id : RC_NONE;
 }
 
-/* One attribute step. */
+/* One attribute step.  The location is the access path from its root (the sub-objects of two
+ * owners stay apart, as RacerD's access paths do); class-level state is the class's wherever it
+ * is reached from; the object's class, when known, follows for calling its methods. */
 static rc_val step_attr(rc_run *r, rc_val v, const char *name)
 {
     strbuf sb;
-    int on_recv = v.v_recv, recv_attr = 0;
+    int from_recv = v.v_recv || v.v_recv_attr, recv_attr = 0;
+    uint32_t cls, alias = RC_NONE;
+    const sum_attr *at = NULL;
     if (v.v_kind != VK_LOC)
         return v;
     fold_key(r, &v);
-    if (v.v_attr && v.v_attr_cls != RC_NONE) {
-        uint32_t t = attr_class(r, v.v_attr_cls, v.v_attr);
-        if (t != RC_NONE)
-            v = of_class(r, 'o', t);   /* self.pool.x: Pool's x */
+    if (v.v_global && v.v_cls != RC_NONE) {
+        /* `pool = Pool()` at module level: its attributes are those of any Pool, where Pool's
+         * own methods (run by any caller) meet the threads that use this one */
+        rc_val o = of_class(r, 'o', v.v_cls);
+        v = o;
     }
+    cls = v.v_cls;
+    if (cls != RC_NONE)
+        at = rc_attr(r, cls, name);
+    if (at && at->at_param >= 1 && at->at_param <= 8 && !at->at_ctor)
+        alias = r->r_classes[cls].k_argglob[at->at_param - 1];
     sb_init(&sb);
-    if ((v.v_loc == 'o' || v.v_loc == 'k') && !v.v_attr && v.v_cls != RC_NONE) {
-        const sum_attr *at = rc_attr(r, v.v_cls, name);
-        char kind = v.v_loc;
-        if (kind == 'o' && at && at->at_class_level && !at->at_instance)
-            kind = 'k';                /* class-level state read through self */
-        sb_printf(&sb, "%c:%s.%s", kind, r->r_classes[v.v_cls].k_full, name);
-        v.v_loc = kind;
-        v.v_attr = name;
-        v.v_attr_cls = v.v_cls;
-        recv_attr = on_recv && kind == 'o' && !(at && at->at_from_param);
+    if (alias != RC_NONE && alias != RC_UNSET) {
+        /* `self.board = board`, and every constructor call passes the module's `board`: the
+         * attribute is that variable, shared by every instance */
+        sb_puts(&sb, rc_text(r, alias));
+        v.v_loc = 'm';
+        v.v_root = RC_NONE;
+        v.v_global = 2;            /* set below, after the class of the attribute is known */
+    } else if (cls != RC_NONE && ((at && at->at_class_level && !at->at_instance) || v.v_loc == 'k')) {
+        /* state of the class object: the same from every instance and path */
+        sb_printf(&sb, "k:%s.%s", r->r_classes[cls].k_full, name);
+        v.v_loc = 'k';
+        v.v_root = cls;
     } else {
         sb_printf(&sb, "%s.%s", rc_text(r, v.v_text), name);
-        v.v_attr = NULL;
-        v.v_attr_cls = RC_NONE;
+        /* what the receiver holds, at any depth, is the receiver's own: the thread of an
+         * object touches its own state */
+        recv_attr = from_recv && v.v_loc == 'o';
     }
+    v.v_prop = at && at->at_property;
     v.v_text = sb.sb_failed ? v.v_text : rc_intern(r, sb.sb_buf);
     if (sb.sb_failed)
         r->r_oom = 1;
     sb_free(&sb);
+    v.v_attr = cls != RC_NONE ? name : NULL;
+    v.v_attr_cls = cls;
+    v.v_cls = cls != RC_NONE ? attr_class(r, cls, name) : RC_NONE;
+    v.v_global = v.v_global == 2;
     v.v_recv = 0;
     v.v_recv_attr = (uint8_t)recv_attr;
     return v;
@@ -145,6 +172,7 @@ rc_val rc_apply(rc_run *r, rc_val v, const char *segs)
             fold_key(r, &v);
             v.v_key = rc_text(r, rc_intern(r, part));
             v.v_recv = 0;
+            v.v_cls = RC_NONE;
         } else {
             v = step_attr(r, v, rc_text(r, rc_intern(r, part)));
         }
@@ -169,13 +197,16 @@ static rc_val global_value(rc_run *r, uint32_t mod, const char *name, const char
             *segs = next;
             y = rc_member(r, y, rc_text(r, rc_intern(r, part)), 0);
             continue;
-        case SYM_VAR:
-            if (y.y_id != RC_NONE && *segs && **segs == '.')
-                return of_class(r, 'o', y.y_id);
+        case SYM_VAR: {
+            rc_val v;
             snprintf(buf, sizeof buf, "m:%s.%s", r->r_sums[y.y_mod]->s_module, y.y_name);
-            return loc(r, 'm', RC_NONE, buf);
+            v = loc(r, 'm', RC_NONE, buf);
+            v.v_cls = y.y_id;      /* `pool = Pool()`: pool's methods are Pool's */
+            v.v_global = 1;
+            return v;
+        }
         case SYM_CLASS:
-            return of_class(r, 'k', y.y_id);
+            return of_class(r, 'k', y.y_id);   /* its methods: through rc_member */
         case SYM_EXTERNAL:
             snprintf(buf, sizeof buf, "m:%s", y.y_name);
             return loc(r, 'm', RC_NONE, buf);
@@ -279,6 +310,7 @@ int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lo
     v = rc_path_value(r, fr, q->q_path, &rest);
     v = rc_apply(r, v, rest);
     if (v.v_kind == VK_LOC && !v.v_key) {
+        uint32_t text = v.v_text;
         if (v.v_attr && v.v_attr_cls != RC_NONE) {
             const sum_attr *at = rc_attr(r, v.v_attr_cls, v.v_attr);
             if (at && at->at_ctor)
@@ -286,10 +318,13 @@ int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lo
                                                       at->at_ctor));
             if (kind == LOCK_THREAD && at && at->at_alias && !strncmp(at->at_alias, "p:0.", 4) &&
                 !strpbrk(at->at_alias + 4, ".[")) {
-                /* Condition(self._lock): the lock it wraps */
-                rc_val w = of_class(r, v.v_loc, v.v_attr_cls);
-                w = step_attr(r, w, at->at_alias + 4);
-                v.v_text = w.v_text;
+                /* Condition(self._lock): the lock it wraps, beside it in the same object */
+                const char *t = rc_text(r, text), *dot = strrchr(t, '.');
+                char buf[1024];
+                if (dot && (size_t)(dot - t) + strlen(at->at_alias + 4) + 2 < sizeof buf) {
+                    snprintf(buf, sizeof buf, "%.*s.%s", (int)(dot - t), t, at->at_alias + 4);
+                    text = rc_intern(r, buf);
+                }
             }
         } else if (v.v_loc == 'm' && !strncmp(q->q_path, "g:", 2) && !strpbrk(q->q_path + 2, ".[")) {
             int32_t b;
@@ -301,7 +336,7 @@ int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lo
         if (kind == LOCK_NOTLOCK && q->q_named)
             kind = LOCK_UNKNOWN;
         if (kind != LOCK_NOTLOCK && kind != LOCK_ASYNC)
-            *out_lock = v.v_text;
+            *out_lock = rc_canonical(r, text, v.v_root);
         return kind;
     }
     /* a lock whose identity is not known here (a parameter no caller explains) */

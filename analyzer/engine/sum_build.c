@@ -200,17 +200,31 @@ static void *push_item(builder *b, void **items, uint32_t *n, size_t size)
 
 #define PUSH(b, arr, n) push_item((b), (void **)&(arr), &(n), sizeof *(arr))
 
+/* Does argument g say anything the composition can use (a path, a function, a constructor, a
+ * display of items)? */
+static int arg_useful(const ir_arg *g)
+{
+    return g->ar_path || g->ar_func >= 0 || g->ar_ctor || g->ar_nitems;
+}
+
+/* The call's arguments from position `from` on: keyword arguments that say nothing are left out,
+ * positional ones only at the end (positions count). */
 static void put_args(builder *b, uint32_t ci, const ir_event *e, uint32_t from, sum_arg **out,
                      uint32_t *nout)
 {
-    uint32_t k, j;
-    for (k = from; k < e->ev_nargs; k++) {
+    uint32_t k, j, end = e->ev_nargs;
+    while (end > from && !e->ev_args[end - 1].ar_kw && !arg_useful(&e->ev_args[end - 1]))
+        end--;
+    for (k = from; k < end; k++) {
         const ir_arg *g = &e->ev_args[k];
-        sum_arg *s = PUSH(b, *out, *nout);
-        if (!s)
+        sum_arg *s;
+        if (g->ar_kw && !arg_useful(g))
+            continue;
+        if (!(s = PUSH(b, *out, *nout)))
             return;
         s->g_kw = g->ar_kw;
         s->g_path = spath(b, ci, g->ar_path, NULL);
+        s->g_ctor = g->ar_ctor ? mod_resolve(b->b_m, g->ar_ctor) : NULL;
         s->g_func = func_of(b, g->ar_path, g->ar_func);
         if (g->ar_nitems) {
             s->g_items = arena_array(b->b_a, g->ar_nitems, sizeof *s->g_items);
@@ -375,7 +389,8 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
         return;
     st->t_kind = (uint8_t)kind;
     st->t_many = (uint8_t)(many || in_loop(c, e) ||
-                           (b->b_s->s_funcs[ci].u_flags & FN_COMPREHENSION));
+                           ((b->b_s->s_funcs[ci].u_flags & FN_COMPREHENSION) &&
+                            strcmp(b->b_s->s_funcs[ci].u_name, "<lambda>")));
     st->t_func = ci;
     st->t_instr = e->ev_instr;
     st->t_line = c->c_ir.f_code->bc_instrs[e->ev_instr].in_line;
@@ -462,6 +477,37 @@ static int under_main(const eng_code *c, const ir_event *e)
     return 0;
 }
 
+/* A call of a built-in function the module does not rebind (`len(x)`, `print(...)`): nothing
+ * of the run, so not kept. */
+static int is_builtin_call(const builder *b, const char *callee)
+{
+    static const char *const names[] = {
+        "abs", "all", "any", "ascii", "bin", "bool", "bytearray", "bytes", "callable", "chr",
+        "delattr", "dict", "dir", "divmod", "enumerate", "filter", "float", "format",
+        "frozenset", "getattr", "globals", "hasattr", "hash", "hex", "id", "input", "int",
+        "isinstance", "issubclass", "iter", "len", "list", "locals", "map", "max", "min", "next",
+        "object", "oct", "open", "ord", "pow", "print", "range", "repr", "reversed", "round",
+        "set", "setattr", "slice", "sorted", "str", "sum", "super", "tuple", "type", "vars", "zip",
+    };
+    size_t lo = 0, hi = sizeof names / sizeof names[0];
+    const char *name;
+    if (strncmp(callee, "g:", 2) || strpbrk(callee + 2, ".[") ||
+        mod_binding(b->b_m, callee + 2) >= 0)
+        return 0;
+    name = callee + 2;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int cmp = strcmp(name, names[mid]);
+        if (!cmp)
+            return 1;
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
 /***** the summary of one function *****/
 
 static void build_func(builder *b, uint32_t ci)
@@ -525,9 +571,7 @@ static void build_func(builder *b, uint32_t ci)
                 acc->a_path = p;
                 acc->a_kind = e->ev_kind == EV_STORE ? ACC_STORE : ACC_DELETE;
             }
-        } else if (e->ev_kind == EV_CALL && e->ev_method && e->ev_name &&
-                   kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name) &&
-                   mod_may_share(m, c, e->ev_path)) {
+        } else if (mod_container_call(m, c, e) && mod_may_share(m, c, e->ev_path)) {
             const char *p = spath(b, ci, e->ev_path, "[*]");
             if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
                 acc->a_path = p;
@@ -548,7 +592,7 @@ static void build_func(builder *b, uint32_t ci)
             uint8_t owned;
             const char *callee = callee_of(b, ci, e, &owned);
             find_start(b, ci, e);
-            if (callee) {
+            if (callee && !is_builtin_call(b, callee)) {
                 sum_call *call = PUSH(b, u->u_calls, u->u_ncalls);
                 if (!call)
                     return;
@@ -557,7 +601,8 @@ static void build_func(builder *b, uint32_t ci)
                 call->c_instr = e->ev_instr;
                 call->c_line = in->in_line;
                 call->c_locks = e->ev_locks;
-                call->c_loop = (uint8_t)(in_loop(c, e) || (u->u_flags & FN_COMPREHENSION));
+                call->c_loop = (uint8_t)(in_loop(c, e) || ((u->u_flags & FN_COMPREHENSION) &&
+                                                           strcmp(u->u_name, "<lambda>")));
                 call->c_main = (uint8_t)((u->u_flags & FN_MODULE) && under_main(c, e));
                 put_args(b, ci, e, 0, &call->c_args, &call->c_nargs);
             }
@@ -578,6 +623,7 @@ static void build_func(builder *b, uint32_t ci)
         sw->w_first = w->w_first;
         sw->w_last = w->w_last;
         sw->w_locks = w->w_locks;
+        sw->w_method = w->w_method;
     }
     /* locks acquired by hand and never released here (`_acquireLock()`), and released here
      * without being acquired (`_releaseLock()`) */
@@ -705,10 +751,18 @@ static void build_classes(builder *b)
                 return;
             if (class_level) {
                 at->at_class_level = 1;
+                if (c->c_is_class_body && e->ev_valkind == VAL_CALL && e->ev_callee &&
+                    (!strcmp(e->ev_callee, "property") || ends_with(e->ev_callee, "setter") ||
+                     ends_with(e->ev_callee, "getter") || ends_with(e->ev_callee, "deleter") ||
+                     ends_with(e->ev_callee, "cached_property")))
+                    at->at_property = 1;
             } else {
                 at->at_instance = 1;
-                if (e->ev_valpath && mod_param_index(c, ir_path_root(e->ev_valpath)) > 0)
+                if (e->ev_valpath && mod_param_index(c, ir_path_root(e->ev_valpath)) > 0) {
                     at->at_from_param = 1;
+                    if (c->c_is_init && e->ev_valpath == ir_path_root(e->ev_valpath))
+                        at->at_param = (uint32_t)mod_param_index(c, e->ev_valpath);
+                }
             }
             if (e->ev_valkind == VAL_CALL && e->ev_callee && !at->at_ctor) {
                 at->at_ctor = mod_resolve(m, e->ev_callee);
@@ -814,7 +868,9 @@ int sum_build(eng_summary **out, eng_mod *m, const char *module, int package, ar
             u->u_flags |= FN_ASYNC;
         if (parent >= 0 && !m->m_codes[parent].c_is_module && !m->m_codes[parent].c_is_class_body)
             u->u_flags |= FN_NESTED;
-        if (u->u_name[0] == '<')
+        if (!strcmp(u->u_name, "<listcomp>") || !strcmp(u->u_name, "<setcomp>") ||
+            !strcmp(u->u_name, "<dictcomp>") || !strcmp(u->u_name, "<genexpr>") ||
+            !strcmp(u->u_name, "<lambda>"))
             u->u_flags |= FN_COMPREHENSION;
     }
     find_decorators(&b);

@@ -34,7 +34,10 @@ typedef enum sum_acckind {
 typedef enum sum_breaks {
     BRK_WRITE = 1,     /* any write of the state (read-modify-write, lazy init, read-then-write) */
     BRK_REMOVE,        /* a removal (the act needs the entry: `if k in D: del D[k]`) */
-    BRK_INSERT         /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
+    BRK_INSERT,        /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
+    BRK_KIND = 0x0f,   /* the above */
+    BRK_OTHERS = 0x10  /* flag: only writes made elsewhere break it, not the window's own act
+                        * run by another thread (`if s == A: s = B` twice stores the same B) */
 } sum_breaks;
 
 /* Kinds of lock, from their constructors. */
@@ -75,6 +78,9 @@ typedef struct sum_window {
     const char *w_path;        /* the state it protects ("g:count", "p:0._d[*]") */
     uint8_t w_breaks;          /* sum_breaks */
     uint32_t w_first, w_last;  /* instruction indexes of the read or check and of the act */
+    const char *w_method;      /* the act is this method called on the state's container
+                                * (`L.pop()`), or NULL: not a container operation when the
+                                * receiver's class defines the method */
     uint64_t w_locks;          /* acquisitions held over the whole window */
 } sum_window;
 
@@ -82,6 +88,7 @@ typedef struct sum_window {
 typedef struct sum_arg {
     const char *g_kw;          /* keyword, NULL for a positional */
     const char *g_path;        /* its path, or NULL */
+    const char *g_ctor;        /* the callee whose call made it (a typed local), or NULL */
     uint32_t g_func;           /* a function made in this file, or SUM_NONE */
     const char **g_items;      /* a tuple or list display: its items' paths (NULL where
                                 * unknown), g_nitems of them */
@@ -140,7 +147,7 @@ typedef struct sum_cellparam {
 #define FN_INIT        0x04    /* __init__ of a class */
 #define FN_ASYNC       0x08    /* a coroutine or async generator */
 #define FN_NESTED      0x10    /* made inside another function (a closure, lambda, comprehension) */
-#define FN_COMPREHENSION 0x20  /* <listcomp>, <genexpr>... and lambdas: run by their maker */
+#define FN_COMPREHENSION 0x20  /* <listcomp>, <genexpr>... and <lambda>: run by their maker */
 #define FN_STATIC      0x40    /* @staticmethod */
 #define FN_CLASSMETHOD 0x80    /* @classmethod */
 
@@ -193,6 +200,9 @@ typedef struct sum_attr {
     uint8_t at_instance;       /* set on instances (`self.x = ...` in a method) */
     uint8_t at_from_param;     /* set on instances from a parameter (`self.q = q`): it may be
                                 * an object other instances share */
+    uint32_t at_param;         /* set in __init__ from its parameter N (`self.board = board`):
+                                * N, the constructor's callers say what it is; else 0 */
+    uint8_t at_property;       /* a property in the class body (`@property`, `x = property(...)`) */
 } sum_attr;
 
 /* A class of the module. */

@@ -11,7 +11,7 @@
 #include "../common/err.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 1u
+#define SUM_FORMAT 3u   /* 3: properties, the method a window's act calls */
 
 /***** writing *****/
 
@@ -65,6 +65,7 @@ static void put_args(writer *w, const sum_arg *g, uint32_t n)
     for (i = 0; i < n; i++) {
         put_s(w, g[i].g_kw);
         put_s(w, g[i].g_path);
+        put_s(w, g[i].g_ctor);
         put_u(w, g[i].g_func == SUM_NONE ? 0 : (uint64_t)g[i].g_func + 1);
         put_u(w, g[i].g_nitems);
         for (k = 0; k < g[i].g_nitems; k++)
@@ -126,6 +127,7 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, s->w_first);
         put_u(w, s->w_last);
         put_u(w, s->w_locks);
+        put_s(w, s->w_method);
     }
     put_u(w, u->u_ncalls);
     for (k = 0; k < u->u_ncalls; k++) {
@@ -180,7 +182,8 @@ int eng_summary_write(strbuf *out, const eng_summary *s)
             put_s(&w, at->at_ctor);
             put_s(&w, at->at_alias);
             put_u(&w, (uint64_t)at->at_class_level | (uint64_t)at->at_instance << 1 |
-                          (uint64_t)at->at_from_param << 2);
+                          (uint64_t)at->at_from_param << 2 | (uint64_t)at->at_property << 3);
+            put_u(&w, at->at_param);
         }
     }
     put_u(&w, s->s_nbinds);
@@ -313,6 +316,7 @@ static sum_arg *get_args(reader *r, uint32_t *n)
     for (i = 0; g && i < *n && !r->r_err; i++) {
         g[i].g_kw = get_s(r);
         g[i].g_path = get_s(r);
+        g[i].g_ctor = get_s(r);
         g[i].g_func = get_opt(r);
         g[i].g_nitems = get_u32(r);
         g[i].g_items = get_array(r, g[i].g_nitems, sizeof *g[i].g_items, 1);
@@ -378,6 +382,7 @@ static void get_func(reader *r, sum_func *u)
         s->w_first = get_u32(r);
         s->w_last = get_u32(r);
         s->w_locks = get_var(r);
+        s->w_method = get_s(r);
     }
     u->u_ncalls = get_u32(r);
     u->u_calls = get_array(r, u->u_ncalls, sizeof *u->u_calls, 6);
@@ -527,6 +532,8 @@ int eng_summary_read(eng_summary **out, const uint8_t *p, size_t n, arena *a)
             at->at_class_level = flags & 1;
             at->at_instance = (flags >> 1) & 1;
             at->at_from_param = (flags >> 2) & 1;
+            at->at_property = (flags >> 3) & 1;
+            at->at_param = get_u32(&r);
         }
     }
     s->s_nbinds = get_u32(&r);
