@@ -9,10 +9,12 @@
 static const char lsp_usage[] =
     "usage: gilcheck lsp [--stdio]\n"
     "\n"
-    "Runs the gilcheck language server (LSP 3.17, JSON-RPC over standard input and output):\n"
-    "diagnostics of the unsaved buffer as you type, hover with a line's bytecode and verdict,\n"
-    "code actions (`# noqa: GILnnn`, `with <lock>:`).  The configuration (gilcheck.toml or\n"
-    "pyproject.toml [tool.gilcheck]) of each opened file applies, and `# noqa` as in check.\n"
+    "Runs the gilcheck language server (LSP 3.17, JSON-RPC over standard input and output): "
+    "diagnostics of the unsaved buffer as you type, composed with the rest of its workspace "
+    "folder as `gilcheck check FOLDER` composes it (the folder is summarized in the background "
+    "at start, through check's result cache), hover with a line's bytecode and verdict, code "
+    "actions (`# noqa: GILnnn`, `with <lock>:`).  The configuration (gilcheck.toml or "
+    "pyproject.toml [tool.gilcheck]) of each opened file applies, and `# noqa` as in check.  "
     "See docs/editors.md for VS Code, Neovim, Helix and Emacs.\n"
     "\n"
     "exit codes: 0 after shutdown and exit, 1 otherwise\n";

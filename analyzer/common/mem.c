@@ -9,20 +9,27 @@
 #endif
 
 /* Failure injection is process-wide on purpose: it is a test-only switch, never set in a
- * normal run, and the code under test creates its own arenas internally. */
+ * normal run, and the code under test creates its own arenas internally.  The counters are
+ * updated atomically: the language server composes in a thread of its own while its main
+ * thread summarizes. */
 static long fail_after = -1;  /* allocations left before failing; -1 = never fail */
 static long alloc_count;      /* allocations made since the last mem_fail_after call */
 static long live;             /* blocks allocated and not yet freed */
 
 static int should_fail(void)
 {
-    alloc_count++;
-    if (fail_after < 0)
+    __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&fail_after, __ATOMIC_RELAXED) < 0)
         return 0;
-    if (fail_after == 0)
+    if (fail_after == 0)        /* tests: one thread */
         return 1;
     fail_after--;
     return 0;
+}
+
+static void live_add(long n)
+{
+    __atomic_add_fetch(&live, n, __ATOMIC_RELAXED);
 }
 
 void *mem_alloc(size_t n)
@@ -31,7 +38,7 @@ void *mem_alloc(size_t n)
     if (should_fail())
         return NULL;
     p = malloc(n ? n : 1);
-    live += p != NULL;
+    live_add(p != NULL);
     return p;
 }
 
@@ -41,7 +48,7 @@ void *mem_realloc(void *p, size_t n)
     if (should_fail())
         return NULL;
     q = realloc(p, n ? n : 1);
-    live += q != NULL && p == NULL;
+    live_add(q != NULL && p == NULL);
     return q;
 }
 
@@ -55,19 +62,19 @@ void *mem_alloc_huge(size_t n)
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     (void)madvise(p, n, MADV_HUGEPAGE);  /* only advice: without huge pages all still works */
 #endif
-    live++;
+    live_add(1);
     return p;
 }
 
 void mem_free(void *p)
 {
-    live -= p != NULL;
+    live_add(-(long)(p != NULL));
     free(p);
 }
 
 long mem_live(void)
 {
-    return live;
+    return __atomic_load_n(&live, __ATOMIC_RELAXED);
 }
 
 long mem_fail_after(long n)

@@ -161,6 +161,98 @@ typedef struct drv_unit {
  * matched nothing (the findings are there all the same); G_ENOMEM. */
 int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d);
 
+/* drv_compose with the composition's engine options from `run` and unit i's selection and
+ * `# noqa` from sets[i] (NULL: the unit is not filtered -- its settings are broken).  Looks
+ * nothing up and writes nothing but units, a and d: the language server runs it in a thread
+ * of its own while its main thread summarizes (the settings must not be reset meanwhile). */
+int drv_compose_with(drv_unit *units, size_t n, const drv_ctx *c, const drv_settings *run,
+                     const drv_settings *const *sets, arena *a, diag_ctx *d);
+
+/* ---- a workspace's summaries (drv_wset.c): what the language server composes ---- */
+
+/* The files `gilcheck check ROOT` would check in a workspace folder, each kept as its record
+ * (drv_blob_put) summarized through the folder's result cache, or an editor's buffer in its
+ * place, in the walk's order (check's); buffers of files the walk does not list come after.
+ * Used by one thread (the one that runs the embedded interpreter). */
+typedef struct drv_wset drv_wset;
+
+/* A composition of a set, or of one file's neighbourhood in it: a snapshot of the records
+ * (shares nothing with the set), composed by drv_wcomp_compose, reference-counted. */
+typedef struct drv_wcomp drv_wcomp;
+
+/* An empty set for the directory `root`: compositions take the engine options of root's
+ * settings (drv_settings_for(root)), files are summarized through the result cache of root's
+ * configuration root, or of root itself when it has no configuration file (where `gilcheck
+ * check` run in it keeps its cache).  Returns G_OK, G_EBAD (root's configuration is broken:
+ * the message in d) or G_ENOMEM.  The set is valid until drv_settings_reset. */
+int drv_wset_new(drv_wset **out, drv_ctx *c, const char *root, const char *argv0, diag_ctx *d);
+void drv_wset_free(drv_wset *w);
+const char *drv_wset_root(const drv_wset *w);
+
+/* Walks the root again (drv_walk, .gitignore honoured): files found for the first time wait to
+ * be summarized, files no longer found are dropped (unless a buffer stands for them).  At most
+ * 10000 files (a warning in d says so).  Messages about directories go to d.  G_OK or
+ * G_ENOMEM. */
+int drv_wset_walk(drv_wset *w, diag_ctx *d);
+
+/* Summarizes the first waiting file (drv_run_file through the cache; a few milliseconds, or
+ * less on a hit).  Returns 1 when a file was summarized (its messages -- a file that cannot be
+ * read, a syntax error's absence of summary -- in d), 0 when none waits. */
+int drv_wset_step(drv_wset *w, diag_ctx *d);
+
+size_t drv_wset_count(const drv_wset *w);    /* files in the set */
+size_t drv_wset_waiting(const drv_wset *w);  /* ... waiting for drv_wset_step */
+int drv_wset_has(const drv_wset *w, const char *path);
+
+/* A number that changes whenever a summary the set composes changes (a file summarized again,
+ * added, removed, a buffer put or dropped). */
+uint64_t drv_wset_generation(const drv_wset *w);
+
+/* The file at `path` changed on disk: it waits to be summarized again.  Returns 0 when the set
+ * does not list it (a new file: drv_wset_walk finds it). */
+int drv_wset_stale(drv_wset *w, const char *path);
+
+/* The file at `path` is gone: dropped (an editor's buffer of it stays).  0 when not listed. */
+int drv_wset_remove(drv_wset *w, const char *path);
+
+/* An editor's buffer text[0..len) of `path`, summarized by drv_summarize (rc its return code, r
+ * its result when rc is G_OK, msgs its messages) stands for the file from now on -- it joins
+ * the set when the walk does not list it.  `tag` (the buffer's version) is handed back by
+ * drv_wcomp_unit.  The set keeps its own copies.  G_OK or G_ENOMEM. */
+int drv_wset_buffer(drv_wset *w, const char *path, int rc, const drv_result *r,
+                    const diag_ctx *msgs, const uint8_t *text, size_t len, int64_t tag);
+
+/* The buffer of `path` is closed: the file on disk stands for it again (summarized again, as
+ * unsaved changes may have been thrown away), or it leaves the set when the walk does not list
+ * it. */
+void drv_wset_unbuffer(drv_wset *w, const char *path);
+
+/* A snapshot of every file of the set that has a summary (focus NULL), or of the `max` files
+ * nearest to `focus` by imports (breadth first, both directions; files of one module name
+ * together), in the set's order.  Settings are looked up here; nothing else is.  *out has one
+ * reference.  G_OK or G_ENOMEM. */
+int drv_wset_snapshot(drv_wcomp **out, drv_wset *w, const char *focus, size_t max, diag_ctx *d);
+
+/* Decodes the snapshot's records and composes them (drv_compose_with with the set's settings).
+ * Reads nothing but the snapshot, the rules and the settings values: another thread may run it
+ * while the set's thread goes on, as long as the settings are not reset meanwhile.  Returns
+ * drv_compose_with's code; per-file messages are dropped (said when they were summarized). */
+int drv_wcomp_compose(drv_wcomp *r, diag_ctx *d);
+
+/* 1 when the composition holds every file of its set that had a summary. */
+int drv_wcomp_complete(const drv_wcomp *r);
+/* The set's generation when the snapshot was taken. */
+uint64_t drv_wcomp_generation(const drv_wcomp *r);
+size_t drv_wcomp_count(const drv_wcomp *r);
+
+/* The unit of `path` in the composition (after drv_wcomp_compose: its findings in u_res, those
+ * `# noqa` suppressed in u_noqa), valid while the composition is; NULL when it is not there.
+ * *out_tag (when not NULL) gets the buffer's tag, -1 for the file from disk. */
+const drv_unit *drv_wcomp_unit(const drv_wcomp *r, const char *path, int64_t *out_tag);
+
+void drv_wcomp_retain(drv_wcomp *r);
+void drv_wcomp_release(drv_wcomp *r);
+
 /* 1 when drv_analyze of the source file `path` would analyse a fresh __pycache__ pyc instead of
  * compiling it (never with c_no_pycache). */
 int drv_fresh_pycache(drv_ctx *c, const char *path);
@@ -279,6 +371,11 @@ typedef struct drv_cache {
  * read. */
 int drv_cache_open(drv_cache *cache, drv_ctx *c, const drv_settings *run, const char *argv0,
                    diag_ctx *d);
+/* drv_cache_open with the cache in the directory `root` (".../.gilcheck_cache") instead of the
+ * root of a run's settings: the language server's for a workspace folder without a
+ * configuration file of its own. */
+int drv_cache_open_in(drv_cache *cache, drv_ctx *c, const char *root, const char *argv0,
+                      diag_ctx *d);
 void drv_cache_close(drv_cache *cache);
 
 /* The cache's record for `path` as it is now: 1 with the record in *out (its buffer replaced),

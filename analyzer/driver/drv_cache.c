@@ -155,13 +155,18 @@ int drv_cache_open(drv_cache *cache, drv_ctx *c, const drv_settings *run, const 
                    diag_ctx *d)
 {
     char root[4096];
+    return drv_cache_open_in(cache, c, drv_cache_root(run, root, sizeof root), argv0, d);
+}
+
+int drv_cache_open_in(drv_cache *cache, drv_ctx *c, const char *root, const char *argv0,
+                      diag_ctx *d)
+{
     size_t n;
     int rc;
     memset(cache, 0, sizeof *cache);
     cache->ca_ctx = c;
     if ((rc = run_digest(cache->ca_digest, rule_default_dir(argv0), d)))
         return rc;
-    drv_cache_root(run, root, sizeof root);
     n = strlen(root) + sizeof GILCHECK_VERSION + 2;
     if (!(cache->ca_dir = mem_alloc(n)))
         return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");

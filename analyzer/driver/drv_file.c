@@ -630,10 +630,12 @@ static int filter_unit(drv_unit *u, const drv_settings *s, arena *a, diag_ctx *d
                   d);
 }
 
-/* drv_compose with the composition's engine options from `run` (each unit is filtered with its
- * own settings, or `own` for all when not NULL). */
+/* drv_compose with the composition's engine options from `run`; each unit is filtered with
+ * sets[i] when sets is not NULL, else with `own` when not NULL, else with its own settings
+ * (looked up: only then is c written to). */
 static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_settings *run,
-                        const drv_settings *own, arena *a, diag_ctx *d)
+                        const drv_settings *own, const drv_settings *const *sets, arena *a,
+                        diag_ctx *d)
 {
     eng_summary **sums = arena_array(a, n + 1, sizeof *sums);
     uint32_t *unit_of = arena_array(a, n + 1, sizeof *unit_of);
@@ -671,8 +673,8 @@ static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_setting
         r->r_findings[r->r_count++] = all.r_findings[i];
     }
     for (i = 0; i < n; i++) {
-        const drv_settings *s = own;
-        if (!s && drv_settings_for(&s, c, units[i].u_path, d))
+        const drv_settings *s = sets ? sets[i] : own;
+        if (!s && (sets || drv_settings_for(&s, c, units[i].u_path, d)))
             continue;           /* reported where the file was read */
         if (filter_unit(&units[i], s, a, d))
             return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
@@ -687,7 +689,14 @@ int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
      * run's own settings' (each file's selection and `# noqa` are its own) */
     if (drv_settings_default(&run, c, n ? units[0].u_path : NULL, d))
         return G_EBAD;
-    return compose_with(units, n, c, run, NULL, a, d);
+    return compose_with(units, n, c, run, NULL, NULL, a, d);
+}
+
+int drv_compose_with(drv_unit *units, size_t n, const drv_ctx *c, const drv_settings *run,
+                     const drv_settings *const *sets, arena *a, diag_ctx *d)
+{
+    /* with every unit's settings given, compose_with only reads c */
+    return compose_with(units, n, (drv_ctx *)c, run, NULL, sets, a, d);
 }
 
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
@@ -714,7 +723,7 @@ int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const c
     u.u_source = out->r_source;
     u.u_text = src;
     u.u_len = len;
-    if ((rc = compose_with(&u, 1, c, s, s, a, d))) {
+    if ((rc = compose_with(&u, 1, c, s, s, NULL, a, d))) {
         drv_result_free(out);
         return rc;
     }

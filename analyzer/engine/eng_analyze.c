@@ -141,6 +141,61 @@ const char *eng_summary_module(const eng_summary *s)
     return s->s_module;
 }
 
+const char *sum_absolute(char *buf, size_t size, const char *module, int package,
+                         const char *what)
+{
+    const char *base = module;
+    size_t dots = 0, n;
+    while (what[dots] == '.')
+        dots++;
+    if (!dots)
+        return what;
+    n = strlen(base);
+    if (!package) {            /* a plain module: its package is its parent */
+        while (n && base[n - 1] != '.')
+            n--;
+        n = n ? n - 1 : 0;
+    }
+    while (--dots > 0) {
+        while (n && base[n - 1] != '.')
+            n--;
+        n = n ? n - 1 : 0;
+    }
+    if (!n)
+        return what + strspn(what, ".");
+    if (n + strlen(what) + 2 > size)
+        return what;
+    snprintf(buf, size, "%.*s%s%s", (int)n, base, what[strspn(what, ".")] ? "." : "",
+             what + strspn(what, "."));
+    return buf;
+}
+
+int eng_summary_imports(const char ***out, uint32_t *out_n, const eng_summary *s, arena *a)
+{
+    uint32_t i, n = 0;
+    const char **v = arena_array(a, s->s_nbinds + 1, sizeof *v);
+    if (!v)
+        return G_ENOMEM;
+    for (i = 0; i < s->s_nbinds; i++) {
+        const sum_bind *b = &s->s_binds[i];
+        char buf[512];
+        const char *abs;
+        size_t len;
+        char *copy;
+        if (b->b_kind != VAL_IMPORT || !b->b_what)
+            continue;
+        abs = sum_absolute(buf, sizeof buf, s->s_module, s->s_package, b->b_what);
+        len = strlen(abs);
+        if (!(copy = arena_alloc(a, len + 1)))
+            return G_ENOMEM;
+        memcpy(copy, abs, len + 1);
+        v[n++] = copy;
+    }
+    *out = v;
+    *out_n = n;
+    return G_OK;
+}
+
 void eng_summary_mark_safe(eng_summary *s, int32_t line)
 {
     uint32_t i;

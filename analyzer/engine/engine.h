@@ -148,6 +148,12 @@ int eng_summary_set_candidates(eng_summary *s, const eng_result *cand);
 void eng_summary_set_file(eng_summary *s, const char *file);
 const char *eng_summary_module(const eng_summary *s);
 
+/* The modules a summary's module-level imports name, as absolute dotted names (relative ones
+ * made absolute against the module's package): "pkg.jobs", "threading", "pkg.state.counter"
+ * for `from pkg.state import counter`.  The language server uses them to find a file's
+ * neighbours.  *out and the names are allocated in a.  Returns G_OK or G_ENOMEM. */
+int eng_summary_imports(const char ***out, uint32_t *out_n, const eng_summary *s, arena *a);
+
 /* Marks the class whose `class` statement is on `line` as meant to be shared between threads
  * (a `# gilcheck: thread-safe` comment). */
 void eng_summary_mark_safe(eng_summary *s, int32_t line);

@@ -231,31 +231,9 @@ static void construction_sites(rc_run *r)
 static const char *absolute(rc_run *r, uint32_t mod, const char *what)
 {
     const eng_summary *s = r->r_sums[mod];
-    const char *base = s->s_module;
-    size_t dots = 0, n;
     char buf[512];
-    while (what[dots] == '.')
-        dots++;
-    if (!dots)
-        return what;
-    n = strlen(base);
-    if (!s->s_package) {       /* a plain module: its package is its parent */
-        while (n && base[n - 1] != '.')
-            n--;
-        n = n ? n - 1 : 0;
-    }
-    while (--dots > 0) {
-        while (n && base[n - 1] != '.')
-            n--;
-        n = n ? n - 1 : 0;
-    }
-    if (!n)
-        return what + strspn(what, ".");
-    if (n + strlen(what) + 2 > sizeof buf)
-        return what;
-    snprintf(buf, sizeof buf, "%.*s%s%s", (int)n, base, what[strspn(what, ".")] ? "." : "",
-             what + strspn(what, "."));
-    return rc_text(r, rc_intern(r, buf));
+    const char *abs = sum_absolute(buf, sizeof buf, s->s_module, s->s_package, what);
+    return abs == buf ? rc_text(r, rc_intern(r, buf)) : abs;
 }
 
 static rc_sym sym(int kind, uint32_t mod, uint32_t id, const char *name)

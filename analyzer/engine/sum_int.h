@@ -235,6 +235,13 @@ struct eng_summary {
     uint32_t s_nstarts;
 };
 
+/* eng_analyze.c: the absolute name of an import `what` written in module `module` (a package's
+ * __init__ when `package`): "..x" from pkg.sub.mod is "pkg.x", an absolute name stays as it is.
+ * Returns buf (filled), `what` or a suffix of it when no prefix is needed, or `what` when the
+ * name does not fit in size bytes. */
+const char *sum_absolute(char *buf, size_t size, const char *module, int package,
+                         const char *what);
+
 /* sum_build.c: the summary of an analysed module (module facts and detectors already run). */
 struct eng_mod;
 int sum_build(eng_summary **out, struct eng_mod *m, const char *module, int package, arena *a);

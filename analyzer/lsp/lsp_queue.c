@@ -1,4 +1,5 @@
-/* The reader thread: frames from the client, parsed as JSON, queued for the server loop. */
+/* The reader thread: frames from the client, parsed as JSON, queued for the server loop (which
+ * other threads wake through the same queue). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +36,15 @@ static lsp_item *item_new(int kind, const char *err)
         snprintf(it->it_err, sizeof it->it_err, "%s", err);
     }
     return it;
+}
+
+int lq_post(lsp_queue *q)
+{
+    lsp_item *it = item_new(LQ_WAKE, "");
+    if (!it)
+        return G_ENOMEM;
+    queue_push(q, it);
+    return G_OK;
 }
 
 static void *reader_main(void *arg)

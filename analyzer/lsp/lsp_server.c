@@ -1,5 +1,6 @@
-/* The language server loop: lifecycle, open documents, debounced analysis of the newest text,
- * and the dispatch of requests and notifications to the features. */
+/* The language server loop: lifecycle, open documents, debounced analysis of the newest text
+ * (composed with the workspace, lsp_work.c), and the dispatch of requests and notifications to
+ * the features. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,33 +23,12 @@ enum {
     RPC_NOT_INITIALIZED = -32002
 };
 
-enum { ST_NEW, ST_RUNNING, ST_SHUTDOWN };
-
-typedef struct lsp_server {
-    int s_out;                 /* where messages go */
-    FILE *s_log;               /* one line per problem */
-    int s_state;               /* ST_* */
-    int s_enc;                 /* negotiated position encoding (LSP_UTF8 / LSP_UTF16) */
-    int s_exit;                /* leave the loop */
-    int s_code;                /* exit code when leaving */
-    int s_drv_ok;              /* s_drv holds the rules */
-    drv_ctx s_drv;             /* rules and settings */
-    lsp_doc *s_docs;           /* open documents */
-    lsp_queue *s_q;            /* incoming messages */
-    int s_timing;              /* $GILCHECK_LSP_TIMING: log how long each analysis took */
-    char **s_cfg_uris;         /* configuration files we published an error on (malloc'd) */
-    size_t s_ncfg;
-    char **s_told;             /* messages shown with window/showMessage since the settings
-                                * last changed (each once) */
-    size_t s_ntold;
-} lsp_server;
-
 /* The reader thread may outlive lsp_serve (blocked in read), so its queue is not on a stack. */
 static lsp_queue server_queue;
 
 /***** output *****/
 
-static void send_json(lsp_server *s, json_t *msg)
+void lsp_send(lsp_server *s, json_t *msg)
 {
     char *text;
     if (!msg)
@@ -69,7 +49,7 @@ static void reply(lsp_server *s, json_t *id, json_t *result)
     json_t *m = json_object();
     json_object_set(m, "id", id ? id : json_null());
     json_object_set_new(m, "result", result ? result : json_null());
-    send_json(s, m);
+    lsp_send(s, m);
 }
 
 static void reply_error(lsp_server *s, json_t *id, int code, const char *message)
@@ -77,12 +57,19 @@ static void reply_error(lsp_server *s, json_t *id, int code, const char *message
     json_t *m = json_object();
     json_object_set(m, "id", id ? id : json_null());
     json_object_set_new(m, "error", json_pack("{s:i,s:s}", "code", code, "message", message));
-    send_json(s, m);
+    lsp_send(s, m);
 }
 
-static void notify(lsp_server *s, const char *method, json_t *params)
+void lsp_notify(lsp_server *s, const char *method, json_t *params)
 {
-    send_json(s, json_pack("{s:s,s:o}", "method", method, "params", params));
+    lsp_send(s, json_pack("{s:s,s:o}", "method", method, "params", params));
+}
+
+void lsp_request(lsp_server *s, const char *method, json_t *params, char *id)
+{
+    snprintf(id, 32, "gilcheck/%ld", ++s->s_serial);
+    lsp_send(s, json_pack("{s:s,s:s,s:o}", "id", id, "method", method, "params",
+                          params ? params : json_null()));
 }
 
 /***** documents *****/
@@ -100,6 +87,10 @@ static void doc_forget_result(lsp_doc *d)
 {
     if (d->d_have_res)
         drv_result_free(&d->d_res);
+    memset(&d->d_res, 0, sizeof d->d_res);
+    drv_wcomp_release(d->d_comp);
+    d->d_comp = NULL;
+    memset(&d->d_own, 0, sizeof d->d_own);
     d->d_have_res = 0;
     d->d_bc = NULL;
     d->d_error = 0;
@@ -111,6 +102,7 @@ static void doc_forget_result(lsp_doc *d)
 static void doc_free(lsp_doc *d)
 {
     doc_forget_result(d);
+    json_decref(d->d_published);
     free(d->d_lines);
     arena_free(d->d_arena);
     free(d->d_uri);
@@ -177,14 +169,13 @@ static void strv_clear(char ***v, size_t *n)
     *n = 0;
 }
 
-/* window/showMessage, once per text until the settings change (1 error, 2 warning). */
-static void show_message(lsp_server *s, int type, const char *text)
+void lsp_show(lsp_server *s, int type, const char *text)
 {
     if (strv_has(s->s_told, s->s_ntold, text))
         return;
     strv_push(&s->s_told, &s->s_ntold, text);
     fprintf(s->s_log, "gilcheck lsp: %s\n", text);
-    notify(s, "window/showMessage", json_pack("{s:i,s:s}", "type", type, "message", text));
+    lsp_notify(s, "window/showMessage", json_pack("{s:i,s:s}", "type", type, "message", text));
 }
 
 /* The 0-based line of a configuration file that sets the key a message names ('key'), or 0. */
@@ -219,14 +210,14 @@ static uint32_t key_line(const char *path, const char *msg)
 /* A configuration that cannot be used: an error diagnostic on the file (at the key) and a
  * message, once; warnings (an untrusted file skipped, a project's python ignored) as
  * messages. */
-static void settings_problems(lsp_server *s, const diag_ctx *d)
+void lsp_settings_problems(lsp_server *s, const diag_ctx *d)
 {
     size_t i;
     for (i = 0; i < d->d_count; i++) {
         const diag_msg *m = &d->d_msgs[i];
         char text[1400], uri[4200];
         diag_format(d, i, text, sizeof text);
-        show_message(s, m->dm_code ? 1 : 2, text);
+        lsp_show(s, m->dm_code ? 1 : 2, text);
         if (!m->dm_code || !m->dm_file || m->dm_file[0] != '/')
             continue;
         lsp_path_uri(m->dm_file, uri, sizeof uri);
@@ -235,7 +226,7 @@ static void settings_problems(lsp_server *s, const diag_ctx *d)
         strv_push(&s->s_cfg_uris, &s->s_ncfg, uri);
         {
             uint32_t l = key_line(m->dm_file, m->dm_text);
-            notify(s, "textDocument/publishDiagnostics",
+            lsp_notify(s, "textDocument/publishDiagnostics",
                    json_pack("{s:s,s:[{s:{s:{s:i,s:i},s:{s:i,s:i}},s:i,s:s,s:s}]}", "uri", uri,
                              "diagnostics", "range", "start", "line", (int)l, "character", 0,
                              "end", "line", (int)l, "character", 1000, "severity", 1, "source",
@@ -245,15 +236,18 @@ static void settings_problems(lsp_server *s, const diag_ctx *d)
 }
 
 /* The settings changed (a configuration file saved, the client's settings): every root is read
- * again, the errors published on configuration files are withdrawn, every document is analysed
- * again. */
+ * again, the errors published on configuration files are withdrawn, every workspace folder is
+ * summarized again and every document analysed again. */
 static void settings_changed(lsp_server *s)
 {
     size_t i;
     lsp_doc *doc;
+    lw_reset(s);                /* the sets hold settings values: gone first */
+    for (doc = s->s_docs; doc; doc = doc->d_next)
+        doc_forget_result(doc); /* ... and so do lone compositions' findings */
     drv_settings_reset(&s->s_drv);
     for (i = 0; i < s->s_ncfg; i++)
-        notify(s, "textDocument/publishDiagnostics",
+        lsp_notify(s, "textDocument/publishDiagnostics",
                json_pack("{s:s,s:[]}", "uri", s->s_cfg_uris[i], "diagnostics"));
     strv_clear(&s->s_cfg_uris, &s->s_ncfg);
     strv_clear(&s->s_told, &s->s_ntold);
@@ -291,19 +285,37 @@ static void client_settings(lsp_server *s, json_t *v)
         size_t i;
         char text[1400];
         for (i = 0; i < d.d_count; i++)
-            show_message(s, 2, diag_format(&d, i, text, sizeof text));
+            lsp_show(s, 2, diag_format(&d, i, text, sizeof text));
     }
     diag_free(&d);
 }
 
-/* Analyses the document's current text (the newest version) and publishes its diagnostics. */
+int lsp_publish(lsp_server *s, lsp_doc *doc, int force)
+{
+    json_t *diags = lf_diagnostics(doc, &s->s_drv, s->s_enc);
+    if (!diags)
+        return 0;
+    if (!force && doc->d_published && json_equal(diags, doc->d_published)) {
+        json_decref(diags);
+        return 0;
+    }
+    json_decref(doc->d_published);
+    doc->d_published = json_incref(diags);
+    lsp_notify(s, "textDocument/publishDiagnostics",
+               json_pack("{s:s,s:I,s:o}", "uri", doc->d_uri, "version",
+                         (json_int_t)doc->d_version, "diagnostics", diags));
+    return 1;
+}
+
+/* Analyses the document's current text (the newest version): summarizes it, composes it with
+ * its workspace (or alone), and publishes its diagnostics. */
 static void doc_analyze(lsp_server *s, lsp_doc *doc)
 {
     diag_ctx d;
     size_t i;
-    json_t *diags;
     double t0 = lq_now_ms(), t1, t2;
     const drv_settings *set = NULL;
+    int rc = G_EBAD;
     doc_forget_result(doc);
     diag_init(&d);
     if (drv_settings_for(&set, &s->s_drv, doc->d_path, &d)) {
@@ -312,19 +324,22 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
         doc->d_error = 1;
         snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "its configuration is broken: %s",
                  d.d_count && d.d_msgs[0].dm_text ? d.d_msgs[0].dm_text : "see the log");
-        settings_problems(s, &d);
+        lsp_settings_problems(s, &d);
+        diag_free(&d);
+        diag_init(&d);
     } else {
         if (d.d_count) {        /* warnings about the settings: shown once */
-            settings_problems(s, &d);
+            lsp_settings_problems(s, &d);
             diag_free(&d);
             diag_init(&d);
         }
         if (!doc->d_arena && arena_new(&doc->d_arena)) {
             doc->d_error = 1;
+            rc = G_ENOMEM;
             snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "out of memory");
-        } else if (drv_analyze_with(&doc->d_res, &s->s_drv, set, doc->d_path,
-                                    (const uint8_t *)doc->d_text, doc->d_len, doc->d_arena,
-                                    &d)) {
+        } else if ((rc = drv_summarize(&doc->d_res, &s->s_drv, doc->d_path,
+                                       (const uint8_t *)doc->d_text, doc->d_len, doc->d_arena,
+                                       &d))) {
             doc->d_error = 1;
             snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "%s",
                      d.d_count && d.d_msgs[d.d_count - 1].dm_text
@@ -337,19 +352,39 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
             doc->d_have_res = 1;
         }
     }
-    diag_free(&d);
     doc->d_dirty = 0;
+    doc->d_rid = 0;
+    doc->d_rc = rc;
+    doc->d_own = doc->d_res.r_res;
+    /* with the workspace; else alone, with the file's own settings (as `check FILE`) */
+    if (!lw_compose_doc(s, doc, rc, &d) && !rc) {
+        drv_unit u;
+        memset(&u, 0, sizeof u);
+        u.u_path = doc->d_path;
+        u.u_sum = doc->d_res.r_sum;
+        u.u_res = doc->d_res.r_res;         /* a syntax error's GIL000 */
+        u.u_source = doc->d_res.r_source;
+        u.u_text = (const uint8_t *)doc->d_text;
+        u.u_len = doc->d_len;
+        if (drv_compose_with(&u, 1, &s->s_drv, set, &set, doc->d_arena, &d) == G_ENOMEM) {
+            doc->d_error = 1;
+            snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "out of memory");
+            drv_result_free(&doc->d_res);
+            memset(&doc->d_res, 0, sizeof doc->d_res);
+            doc->d_have_res = 0;
+        } else {
+            doc->d_res.r_res = u.u_res;
+            doc->d_res.r_noqa = u.u_noqa;
+        }
+    }
+    diag_free(&d);
     t1 = lq_now_ms();
     doc_index_lines(doc);
-    diags = lf_diagnostics(doc, &s->s_drv, s->s_enc);
+    lsp_publish(s, doc, 1);
     t2 = lq_now_ms();
-    notify(s, "textDocument/publishDiagnostics",
-           json_pack("{s:s,s:I,s:o}", "uri", doc->d_uri, "version", (json_int_t)doc->d_version,
-                     "diagnostics", diags));
     if (s->s_timing)
-        fprintf(s->s_log, "gilcheck lsp: timing: %s v%lld: analysis %.2f ms, diagnostics %.2f ms, "
-                "sending %.2f ms\n", doc->d_uri, (long long)doc->d_version, t1 - t0, t2 - t1,
-                lq_now_ms() - t2);
+        fprintf(s->s_log, "gilcheck lsp: timing: %s v%lld: analysis %.2f ms, diagnostics and "
+                "sending %.2f ms\n", doc->d_uri, (long long)doc->d_version, t1 - t0, t2 - t1);
 }
 
 /* A request about a document sees its newest text analysed. */
@@ -452,8 +487,9 @@ static void did_close(lsp_server *s, json_t *params)
         if (!strcmp((*pp)->d_uri, uri)) {
             lsp_doc *doc = *pp;
             *pp = doc->d_next;
-            notify(s, "textDocument/publishDiagnostics",
+            lsp_notify(s, "textDocument/publishDiagnostics",
                    json_pack("{s:s,s:[]}", "uri", uri, "diagnostics"));
+            lw_doc_closed(s, doc->d_path);   /* the file on disk stands for it again */
             doc_free(doc);
             return;
         }
@@ -461,6 +497,16 @@ static void did_close(lsp_server *s, json_t *params)
 }
 
 /***** requests *****/
+
+/* capabilities.<a>.<b>.<c> is true. */
+static int capability(json_t *params, const char *a, const char *b, const char *c)
+{
+    json_t *v = json_object_get(json_object_get(params, "capabilities"), a);
+    v = json_object_get(v, b);
+    if (c)
+        v = json_object_get(v, c);
+    return json_is_true(v);
+}
 
 static json_t *initialize(lsp_server *s, json_t *params)
 {
@@ -471,16 +517,24 @@ static json_t *initialize(lsp_server *s, json_t *params)
     json_array_foreach(encs, i, e)
         if (json_is_string(e) && !strcmp(json_string_value(e), "utf-8"))
             s->s_enc = LSP_UTF8;
+    s->s_cap_progress = capability(params, "window", "workDoneProgress", NULL);
+    s->s_cap_refresh = capability(params, "workspace", "diagnostics", "refreshSupport");
+    s->s_cap_watch = capability(params, "workspace", "didChangeWatchedFiles",
+                                "dynamicRegistration");
     client_settings(s, json_object_get(params, "initializationOptions"));
+    lw_folders_init(s, params);
     return json_pack(
-        "{s:{s:s,s:{s:b,s:i,s:{s:b}},s:b,s:{s:[s]},s:{s:s,s:b,s:b}},s:{s:s,s:s}}",
+        "{s:{s:s,s:{s:b,s:i,s:{s:b}},s:b,s:{s:[s]},s:{s:s,s:b,s:b},"
+        "s:{s:{s:b,s:b}}},s:{s:s,s:s}}",
         "capabilities",
         "positionEncoding", s->s_enc == LSP_UTF8 ? "utf-8" : "utf-16",
         "textDocumentSync", "openClose", 1, "change", 2, "save", "includeText", 0,
         "hoverProvider", 1,
         "codeActionProvider", "codeActionKinds", "quickfix",
-        "diagnosticProvider", "identifier", "gilcheck", "interFileDependencies", 0,
+        /* a file's findings depend on the others of its workspace */
+        "diagnosticProvider", "identifier", "gilcheck", "interFileDependencies", 1,
         "workspaceDiagnostics", 0,
+        "workspace", "workspaceFolders", "supported", 1, "changeNotifications", 1,
         "serverInfo", "name", "gilcheck", "version", GILCHECK_VERSION);
 }
 
@@ -511,12 +565,15 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
     }
     if (!strcmp(method, "textDocument/diagnostic")) {
         const char *prev;
-        char rid[32];
+        char rid[48];
         if (!(doc = doc_current(s, params))) {
             reply_error(s, id, RPC_INVALID_PARAMS, "the document is not open");
             return;
         }
-        snprintf(rid, sizeof rid, "%lld", (long long)doc->d_version);
+        if (doc->d_rid)         /* the workspace changed its findings since */
+            snprintf(rid, sizeof rid, "%lld.%u", (long long)doc->d_version, doc->d_rid);
+        else
+            snprintf(rid, sizeof rid, "%lld", (long long)doc->d_version);
         prev = json_string_value(json_object_get(params, "previousResultId"));
         if (prev && !strcmp(prev, rid))      /* the client has this version's list */
             reply(s, id, json_pack("{s:s,s:s}", "kind", "unchanged", "resultId", rid));
@@ -546,6 +603,28 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
     reply_error(s, id, RPC_METHOD_NOT_FOUND, "method not found");
 }
 
+/* A file:// URI's file changed on disk (1 created, 2 changed, 3 deleted). */
+static void file_event(lsp_server *s, const char *uri, int type)
+{
+    char path[4096];
+    if (strncmp(uri, "file:", 5))
+        return;
+    lsp_uri_path(uri, path, sizeof path);
+    lw_file_event(s, path, type);
+}
+
+/* Asks the client to tell of Python and configuration files changed on disk. */
+static void register_watchers(lsp_server *s)
+{
+    char id[32];
+    lsp_request(s, "client/registerCapability", json_pack(
+        "{s:[{s:s,s:s,s:{s:[{s:s},{s:s},{s:s},{s:s},{s:s}]}}]}", "registrations",
+        "id", "gilcheck-watched-files", "method", "workspace/didChangeWatchedFiles",
+        "registerOptions", "watchers", "globPattern", "**/*.py", "globPattern", "**/*.pyc",
+        "globPattern", "**/pyproject.toml", "globPattern", "**/gilcheck.toml",
+        "globPattern", "**/.gilcheck.toml"), id);
+}
+
 /* 1 when the URI names a configuration file (.gilcheck.toml, gilcheck.toml, pyproject.toml). */
 static int is_config_uri(const char *uri)
 {
@@ -562,14 +641,20 @@ static void notification(lsp_server *s, const char *method, json_t *params)
     }
     if (s->s_state != ST_RUNNING)       /* before initialize / after shutdown: dropped */
         return;
-    if (!strcmp(method, "textDocument/didOpen"))
+    if (!strcmp(method, "initialized")) {
+        s->s_started = 1;       /* the workspace is summarized from now on */
+        if (s->s_cap_watch)     /* so that the client tells us of files changed on disk */
+            register_watchers(s);
+    } else if (!strcmp(method, "textDocument/didOpen")) {
         did_open(s, params);
-    else if (!strcmp(method, "textDocument/didChange"))
+    } else if (!strcmp(method, "textDocument/didChange")) {
         did_change(s, params);
-    else if (!strcmp(method, "textDocument/didSave")) {
+    } else if (!strcmp(method, "textDocument/didSave")) {
         lsp_doc *doc = param_uri(params) ? doc_find(s, param_uri(params)) : NULL;
         if (param_uri(params) && is_config_uri(param_uri(params)))
             settings_changed(s);
+        else if (param_uri(params))
+            file_event(s, param_uri(params), 2);   /* the file on disk changed */
         if (doc) {
             doc->d_dirty = 1;
             doc->d_changed_ms = 0;
@@ -582,13 +667,22 @@ static void notification(lsp_server *s, const char *method, json_t *params)
         int config = 0;
         json_array_foreach(json_object_get(params, "changes"), i, ch) {
             const char *uri = json_string_value(json_object_get(ch, "uri"));
-            config |= uri && is_config_uri(uri);
+            json_int_t type = json_integer_value(json_object_get(ch, "type"));
+            if (!uri)
+                continue;
+            if (is_config_uri(uri))
+                config = 1;
+            else if (type >= 1 && type <= 3)
+                file_event(s, uri, (int)type);
         }
         if (config)
             settings_changed(s);
     } else if (!strcmp(method, "workspace/didChangeConfiguration")) {
         client_settings(s, params);
         settings_changed(s);
+    } else if (!strcmp(method, "workspace/didChangeWorkspaceFolders")) {
+        lw_folders_changed(s, params);
+        settings_changed(s);    /* documents move between folders: all analysed again */
     }
     /* initialized, $/cancelRequest, $/setTrace, unknown notifications: nothing to do */
 }
@@ -596,6 +690,10 @@ static void notification(lsp_server *s, const char *method, json_t *params)
 static void handle(lsp_server *s, lsp_item *it)
 {
     json_t *msg = it->it_msg, *id, *method;
+    if (it->it_kind == LQ_WAKE) {
+        lw_job_done(s);
+        return;
+    }
     if (it->it_kind == LQ_PARSE) {
         reply_error(s, NULL, RPC_PARSE_ERROR, it->it_err);
         return;
@@ -629,7 +727,10 @@ static void handle(lsp_server *s, lsp_item *it)
     if (!method) {
         if (!id || !(json_object_get(msg, "result") || json_object_get(msg, "error")))
             reply_error(s, id, RPC_INVALID_REQUEST, "not a JSON-RPC request");
-        return;                          /* a response to us: we send no requests */
+        else if (json_is_string(id))     /* a response to one of our requests */
+            lw_response(s, json_string_value(id), json_object_get(msg, "result"),
+                        json_object_get(msg, "error"));
+        return;
     }
     if (json_object_get(msg, "id"))
         request(s, json_string_value(method), json_object_get(msg, "id"),
@@ -657,6 +758,7 @@ int lsp_serve(int in_fd, int out_fd, const char *argv0, FILE *log)
     s.s_log = log;
     s.s_code = 1;
     s.s_q = &server_queue;
+    s.s_argv0 = argv0;
     s.s_timing = getenv("GILCHECK_LSP_TIMING") != NULL;
     json_object_seed(0);
     diag_init(&d);
@@ -680,22 +782,33 @@ int lsp_serve(int in_fd, int out_fd, const char *argv0, FILE *log)
         drv_close(&s.s_drv);
         return 1;
     }
+    /* messages first, then a changed document once it is quiet, then one slice of the
+     * workspace's background work (a file summarized: a few milliseconds) */
     while (!s.s_exit) {
         lsp_doc *due = next_due(&s);
-        long wait = -1;
+        long wait = -1, bg = due ? -1 : lw_due(&s);
         lsp_item *it;
         if (due) {
             double left = due->d_changed_ms + LSP_DEBOUNCE_MS - lq_now_ms();
             wait = left > 0 ? (long)left + 1 : 0;
         }
+        if (bg >= 0 && (wait < 0 || bg < wait))
+            wait = bg;
         if ((it = lq_pop(s.s_q, wait))) {
             handle(&s, it);
             lq_item_free(it);
             continue;
         }
-        if (due && due->d_changed_ms + LSP_DEBOUNCE_MS <= lq_now_ms() && !lq_pending(s.s_q))
-            doc_analyze(&s, due);
+        if (lq_pending(s.s_q))
+            continue;
+        if (due) {
+            if (due->d_changed_ms + LSP_DEBOUNCE_MS <= lq_now_ms())
+                doc_analyze(&s, due);
+        } else {
+            lw_step(&s);
+        }
     }
+    lw_free(&s);                /* the composition thread first */
     lq_stop(s.s_q);
     while (s.s_docs) {
         lsp_doc *next = s.s_docs->d_next;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Robustness of `gilcheck lsp` against raw bytes: malformed headers, a Content-Length larger
 than the body, invalid JSON, unknown methods, requests before initialize and after shutdown, a
-20 MB document, a client that disappears mid-message.  The server must answer with the right
+20 MB document, a client that disappears mid-message, malformed workspace folders and file
+events, a workspace with unreadable and broken files, input ending while it is summarized.  The server must answer with the right
 JSON-RPC error or exit cleanly (exit code 0 or 1, never a signal or a sanitizer report).
 
 usage: test_robust.py GILCHECK
@@ -202,6 +203,83 @@ def test_big_document():
           "20 MB document cut down by an edit: GIL101 where the edit left it", small)
 
 
+def test_workspace():
+    """Workspace folders and file events of every wrong shape; a folder with an unreadable file,
+    a syntax error, a file that is not Python and a directory loop; the client gone while the
+    server summarizes a folder."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        good = os.path.join(tmp, "good")
+        os.makedirs(os.path.join(good, "sub"))
+        racy = ("import threading\nn = 0\ndef f():\n    global n\n    n += 1\n"
+                "for _ in range(2): threading.Thread(target=f).start()\n")
+        with open(os.path.join(good, "racy.py"), "w") as f:
+            f.write(racy)
+        with open(os.path.join(good, "broken.py"), "w") as f:
+            f.write("def (:\n")
+        with open(os.path.join(good, "binary.py"), "wb") as f:
+            f.write(b"\xff\xfe\x00garbage\x00" * 100)
+        locked = os.path.join(good, "locked.py")
+        with open(locked, "w") as f:
+            f.write("x = 1\n")
+        os.chmod(locked, 0)
+        os.symlink(good, os.path.join(good, "sub", "loop"))
+        file_folder = os.path.join(good, "racy.py")
+        params = {"capabilities": {"window": {"workDoneProgress": "yes"},
+                                   "workspace": {"didChangeWatchedFiles": []}},
+                  "rootUri": 42, "rootPath": ["x"],
+                  "workspaceFolders": [{"uri": "file://" + good}, {"uri": 7}, "file:///x", None,
+                                       {"uri": "file://" + tmp + "/missing"},
+                                       {"uri": "file://" + file_folder},
+                                       {"uri": "http://example.com/repo"}, {"name": "no uri"}]}
+        uri = "file://" + os.path.join(good, "racy.py")
+        data = (req(1, "initialize", params) + note("initialized") +
+                note("textDocument/didOpen", {"textDocument": {
+                    "uri": uri, "languageId": "python", "version": 1, "text": racy}}) +
+                note("workspace/didChangeWatchedFiles", {"changes": "all"}) +
+                note("workspace/didChangeWatchedFiles", {"changes": [
+                    None, 3, {"uri": 5, "type": 1}, {"uri": uri, "type": 99},
+                    {"uri": "file://" + good + "/gone.py", "type": 3},
+                    {"uri": "file://" + good + "/new.py", "type": 1},
+                    {"uri": "file://" + good, "type": 2}, {"uri": "untitled:1", "type": 2}]}) +
+                note("workspace/didChangeWorkspaceFolders", {"event": {"added": [{"uri": None}],
+                                                                       "removed": "x"}}) +
+                note("workspace/didChangeWorkspaceFolders", None) +
+                frame({"jsonrpc": "2.0", "id": "gilcheck/1", "result": {"unexpected": True}}) +
+                frame({"jsonrpc": "2.0", "id": "gilcheck/999", "error": {"code": 1}}) +
+                req(2, "textDocument/diagnostic", {"textDocument": {"uri": uri}}) +
+                req(3, "shutdown") + note("exit"))
+        rc, msgs, err = run(data)
+        os.chmod(locked, 0o644)
+    check(clean(rc, err) and rc == 0, "malformed workspace folders, file events, responses: no crash",
+          (rc, err[-400:]))
+    items = [m for m in msgs if m.get("id") == 2]
+    check(items and items[0].get("result", {}).get("items") and
+          items[0]["result"]["items"][0]["code"] == "GIL101",
+          "a document of the good folder is still analysed", items)
+    # the client goes away while a folder is summarized (and composed in a thread)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(300):
+            with open(os.path.join(tmp, f"m{i}.py"), "w") as f:
+                f.write(f"import threading\nfrom m{(i + 1) % 300} import work as w\nn = 0\n"
+                        f"def work():\n    global n\n    n += 1\n    w()\n"
+                        f"threading.Thread(target=work).start()\n")
+        data = (req(1, "initialize", {"capabilities": {}, "workspaceFolders": [
+            {"uri": "file://" + tmp, "name": "t"}]}) + note("initialized"))
+        p = subprocess.Popen([GILCHECK, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        p.stdin.write(data)
+        p.stdin.flush()
+        time.sleep(0.3)
+        p.stdin.close()
+        p.wait(timeout=TIMEOUT)
+        err = p.stderr.read().decode(errors="replace")
+        p.stdout.close()
+        p.stderr.close()
+    check(clean(p.returncode, err) and p.returncode == 1,
+          "input ends while the workspace is summarized: clean exit 1", (p.returncode, err[-300:]))
+
+
 def test_client_vanishes():
     """The client closes its end of our output while we write: the server stops, no crash."""
     p = subprocess.Popen([GILCHECK, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -225,7 +303,7 @@ def main():
         print(f"{GILCHECK}: not executable")
         return 2
     for t in (test_framing, test_eof, test_messages, test_edits, test_big_document,
-              test_client_vanishes):
+              test_workspace, test_client_vanishes):
         t()
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
