@@ -285,7 +285,7 @@ static int load_file(drv_settings *s, const char *path, int *found, diag_ctx *d)
     if ((rc = in_read_file(&text, &len, &err, path)))
         return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
                               : diag_add(d, G_EBAD, path, -1, "cannot read the configuration (%s)",
-                                         strerror(err));
+                                         file_strerror(err));
     rc = in_toml_to_json(&js, text ? text : (const uint8_t *)"", len, path, d);
     mem_free(text);
     if (rc)

@@ -262,7 +262,7 @@ static int analyze_source(drv_result *out, drv_ctx *c, const char *path, const u
         if (!src && (rc = in_read_file(&text, &len, &err, path)))
             return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
                                   : diag_add(d, G_EIO, path, -1, "cannot read (%s)",
-                                             strerror(err));
+                                             file_strerror(err));
         rc = in_python_compile(&ic, c->c_python, text ? text : (const uint8_t *)"", len, path, d);
         if (!src)
             mem_free(text);

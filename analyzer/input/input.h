@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "../common/diag.h"
+#include "../common/file.h"
 
 /* What compiling one source file gave: a .pyc image, or the syntax error that stopped it. */
 typedef struct in_compiled {
@@ -38,9 +39,14 @@ int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const cha
 /* in_compile_bytes of a file read from disk; G_EIO with a message naming it when unreadable. */
 int in_compile_path(in_compiled *out, const char *path, diag_ctx *d);
 
-/* Reads the whole file at path into *out (mem_alloc'd, the caller frees; NULL for an empty
- * file).  Returns G_OK, G_EIO (errno in *out_errno; *out_len is SIZE_MAX when the file opened
- * but could not be read) or G_ENOMEM; nothing to free on failure. */
+/* The largest file in_read_file reads (sources are refused over IN_MAX_SOURCE anyway; rules,
+ * configuration and gilcheck's own executable are far smaller). */
+#define IN_MAX_READ (64u << 20)
+
+/* Reads the whole regular file at path into *out (mem_alloc'd, the caller frees; NULL for an
+ * empty file): file_read with IN_MAX_READ, so a FIFO, a device or /dev/zero is refused, never
+ * read.  Returns G_OK, G_EIO (the reason in *out_errno, for file_strerror; *out_len is SIZE_MAX
+ * when the file opened but could not be read) or G_ENOMEM; nothing to free on failure. */
 int in_read_file(uint8_t **out, size_t *out_len, int *out_errno, const char *path);
 
 /* Frees the image; *c may be reused afterwards. */

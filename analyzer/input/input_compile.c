@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../common/err.h"
 #include "../common/mem.h"
@@ -239,12 +240,16 @@ int in_compile_path(in_compiled *out, const char *path, diag_ctx *d)
     int rc, e;
 
     memset(out, 0, sizeof *out);
-    rc = in_read_file(&buf, &n, &e, path);
+    rc = file_read(&buf, &n, &e, path, IN_MAX_SOURCE);
     if (rc == G_ENOMEM)
         return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    if (rc && e == EFBIG) {
+        struct stat st;
+        return in_too_large(path, stat(path, &st) ? IN_MAX_SOURCE + 1 : (size_t)st.st_size, d);
+    }
     if (rc)
         return diag_add(d, G_EIO, path, -1, "cannot %s (%s)", n == SIZE_MAX ? "read" : "open",
-                        strerror(e ? e : EIO));
+                        file_strerror(e));
     rc = in_compile_bytes(out, buf ? buf : (const uint8_t *)"", n, path, d);
     mem_free(buf);
     return rc;
