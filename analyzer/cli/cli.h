@@ -54,7 +54,8 @@ int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err);
 /* `gilcheck clean`: removes .gilcheck_cache/.  Returns an exit code. */
 int cmd_clean(int argc, char **argv, FILE *out, FILE *err);
 
-/* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT". */
+/* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT", one line each
+ * (control characters in file names and messages escaped). */
 struct diag_ctx;
 void cli_print_diags(const struct diag_ctx *d, FILE *err);
 

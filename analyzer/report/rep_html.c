@@ -1,7 +1,7 @@
 /* Findings as one self-contained HTML page (no scripts, no fetches): each file's source with the
  * findings marked, and per finding its bytecode with the window highlighted and the interleaving
  * drawn as two lanes, Thread A and Thread B, over time. */
-#include "report.h"
+#include "rep_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,58 +64,53 @@ void rep_html_end(FILE *out, unsigned long count, unsigned long files)
     fputs("</body>\n</html>\n", out);
 }
 
-/* The source with the findings' lines (and their related lines) marked. */
+/* Writes s[0..n) with &, <, >, " escaped. */
+static void esc_n(FILE *out, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: fputc(s[i], out);
+        }
+    }
+}
+
+/* The source with the findings' lines (and their related lines) marked: the file as the report
+ * stage reads sources (a regular file under the size cap, never a .pyc's bytes). */
 static void write_source(FILE *out, const char *path, const finding *f, uint32_t n)
 {
-    FILE *fp = path && *path ? fopen(path, "rb") : NULL;
-    char *src = NULL;
-    size_t len = 0, cap = 0, i = 0;
-    int32_t line = 1;
-    if (!fp)
+    rep_source src;
+    unsigned char *mark;        /* per line: 0, 1 a related line, 2 a finding's line */
+    int32_t line;
+    uint32_t j;
+    if (rep_source_load(&src, path))
         return;
-    for (;;) {     /* the whole file, up to 16 MiB */
-        size_t r;
-        if (len == cap) {
-            char *g = cap < (16u << 20) ? realloc(src, cap ? cap * 2 : 65536) : NULL;
-            if (!g)
-                break;
-            src = g;
-            cap = cap ? cap * 2 : 65536;
-        }
-        if (!(r = fread(src + len, 1, cap - len, fp)))
-            break;
-        len += r;
+    if (!(mark = calloc((size_t)src.rs_nlines + 1, 1))) {
+        rep_source_free(&src);
+        return;
     }
-    fclose(fp);
-    if (!src)
-        return;
+    for (j = 0; j < n; j++) {   /* linear in lines + findings, whatever their numbers */
+        if (f[j].f_rel_line >= 1 && f[j].f_rel_line <= src.rs_nlines && !mark[f[j].f_rel_line])
+            mark[f[j].f_rel_line] = 1;
+        if (f[j].f_line >= 1 && f[j].f_line <= src.rs_nlines)
+            mark[f[j].f_line] = 2;
+    }
     fputs("<div class=\"src\">\n", out);
-    while (i < len) {
-        size_t k = i;
-        uint32_t j;
-        const char *cls = "";
-        char *text;
-        while (k < len && src[k] != '\n')
-            k++;
-        for (j = 0; j < n; j++) {
-            if (f[j].f_line == line)
-                cls = " class=\"hit\"";
-            else if (!*cls && f[j].f_rel_line == line)
-                cls = " class=\"rel\"";
-        }
-        if ((text = malloc(k - i + 1))) {
-            memcpy(text, src + i, k - i);
-            text[k - i] = 0;
-            fprintf(out, "<div id=\"L%d\"%s><span class=\"ln\">%d</span>", line, cls, line);
-            esc(out, text);
-            fputs("</div>\n", out);
-            free(text);
-        }
-        i = k + 1;
-        line++;
+    for (line = 1; line <= src.rs_nlines; line++) {
+        size_t len = 0;
+        const char *text = rep_source_line(&src, line, &len);
+        fprintf(out, "<div id=\"L%d\"%s><span class=\"ln\">%d</span>", line,
+                mark[line] == 2 ? " class=\"hit\"" : mark[line] ? " class=\"rel\"" : "", line);
+        esc_n(out, text ? text : "", text ? len : 0);
+        fputs("</div>\n", out);
     }
+    free(mark);
     fputs("</div>\n", out);
-    free(src);
+    rep_source_free(&src);
 }
 
 static void write_bytecode(FILE *out, const finding *f, const bc_code *bc)
