@@ -56,9 +56,16 @@ void in_compiled_free(in_compiled *c);
 /* Finalizes the embedded interpreter if in_compile_* started it.  Safe to call when it did not. */
 void in_shutdown(void);
 
-/* Starts the embedded interpreter once (isolated, no site); 0, or -1 when it cannot start.
- * Every function of this stage that needs Python calls it. */
+/* Starts the embedded interpreter once, pinned to the build's standard library: isolated
+ * (PyConfig isolated mode: no environment variables, no user site, no current directory on the
+ * path), no site, its home and executable set from the build (no PATH search, no ._pth or
+ * pyvenv.cfg), sys.path exactly in_python_path(0..) and checked after start-up.  0, or -1 when
+ * it cannot start.  Every function of this stage that needs Python calls it. */
 int in_python_start(void);
+
+/* The i-th entry of the embedded interpreter's sys.path (the build's standard library and its
+ * lib-dynload), or NULL past the last. */
+const char *in_python_path(size_t i);
 
 /* Parses TOML text src[0..len) with the embedded interpreter's tomllib and gives it back as JSON
  * text in *out (malloc'd, the caller frees; dates and times as strings).  Returns G_OK, or G_EBAD
