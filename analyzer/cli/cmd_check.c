@@ -38,6 +38,8 @@ static const char check_usage[] =
     "  --exclude GLOBS      replace the default excludes (matched on names and relative paths)\n"
     "  --extend-exclude GLOBS  exclude these beside the defaults\n"
     "  --no-respect-gitignore  search what .gitignore ignores too\n"
+    "  --follow-symlinks    follow symbolic links that lead outside the PATHs given (by default\n"
+    "                       they are skipped with a warning)\n"
     "  --python PATH        compile sources with this interpreter (CPython 3.6 or later), so the\n"
     "                       bytecode is your runtime's\n"
     "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc\n"
@@ -123,6 +125,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     FILE *dest = out;           /* the report: out, or the -o file */
     const char *config = NULL;
     in_paths args = { NULL, 0, 0 }, ps = { NULL, 0, 0 };
+    in_roots roots = { { NULL, 0, 0 }, { NULL, 0, 0 } };
+    int follow_symlinks = 0;
     diag_ctx d;
     arena *a = NULL;
     drv_ctx drv;
@@ -186,6 +190,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             gitignore = 0;
         } else if (!strcmp(s, "--respect-gitignore")) {
             gitignore = 1;
+        } else if (!strcmp(s, "--follow-symlinks")) {
+            follow_symlinks = 1;
         } else if (!strcmp(s, "--jobs") && i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
@@ -246,6 +252,12 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         wo.w_nextend_exclude = set.s_nextend_exclude;
         wo.w_root = set.s_root;
         wo.w_gitignore = gitignore;
+        wo.w_roots = &roots;
+        wo.w_follow_symlinks = follow_symlinks;
+        /* the roots: what the tree may make gilcheck read (links, co_filename) stays inside */
+        for (k = 0; k < args.p_n; k++)
+            if (in_roots_add(&roots, args.p_items[k]) == G_ENOMEM)
+                diag_add(&d, G_ENOMEM, args.p_items[k], -1, "out of memory");
         for (k = 0; k < args.p_n; k++) {
             struct stat st;
             const char *s = args.p_items[k];
@@ -263,6 +275,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     }
     drv.c_set = set;
     drv.c_no_pycache = no_pycache;
+    drv.c_roots = &roots;
     memset(&set, 0, sizeof set);
     if (!(dest = cli_output_open(&oo, out, err))) {
         status = EXIT_ERROR;
@@ -310,6 +323,7 @@ close:
 done:
     in_paths_free(&ps);
     in_paths_free(&args);
+    in_roots_free(&roots);
     drv_settings_free(&set);
     arena_free(a);
     diag_free(&d);

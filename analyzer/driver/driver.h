@@ -52,6 +52,8 @@ typedef struct drv_ctx {
     int c_python_failed;       /* it could not start: every source is an error */
     char c_python_why[600];    /* why it could not ("PATH: cannot run the interpreter (...)") */
     int c_no_pycache;          /* always compile; never reuse __pycache__ */
+    const struct in_roots *c_roots; /* the files and directories the run was given (not owned):
+                                * a .pyc's co_filename is read and shown only inside them */
 } drv_ctx;
 
 /* Loads the rules (rule_default_dir(argv0)) into a fresh context with empty settings.
@@ -65,8 +67,10 @@ typedef struct drv_result {
     pyc_file *r_image;         /* a compiled .py's decoded image the findings point into, or NULL */
     const bc_file *r_bf;       /* the decoded code objects (f_code indexes them; the HTML bytecode),
                                 * in r_image's arena or in `a`; NULL for a syntax error */
-    const char *r_source;      /* a .pyc's source file whose `# noqa` comments were read, or NULL
-                                  (in the arena; the cache checks it has not changed) */
+    const char *r_source;      /* the source file a .pyc names (co_filename) when it has findings,
+                                  or NULL (in the arena; the cache checks it has not changed, or
+                                  is still refused): its `# noqa` comments were read and the
+                                  findings name it when drv_pyc_source allowed it */
 } drv_result;
 
 /* Analyses `path`: a .pyc is loaded, anything else compiled as Python source -- by the embedded
@@ -79,6 +83,12 @@ typedef struct drv_result {
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d);
 void drv_result_free(drv_result *r);
+
+/* 1 when the source file `name` that the .pyc at `pyc` names (its co_filename) may be read and
+ * shown: it resolves to a regular file that is one of the roots or lies in one, or to the pyc's
+ * own source by convention (in_pyc_source).  Anything else -- ~/.git-credentials, /dev/zero, a
+ * file outside the checkout -- is never read: the findings name the .pyc instead. */
+int drv_pyc_source(const struct in_roots *roots, const char *pyc, const char *name);
 
 /* 1 when drv_analyze of the source file `path` would analyse a fresh __pycache__ pyc instead of
  * compiling it (never with c_no_pycache). */
@@ -130,6 +140,7 @@ typedef struct drv_cache {
     int ca_write_ok;           /* 0 after the directory could not be created: lookups only */
     unsigned long ca_hits;     /* lookups answered (this process) */
     unsigned long ca_stored;   /* entries written (this process) */
+    const struct in_roots *ca_roots; /* the run's roots (drv_pyc_source), not owned */
 } drv_cache;
 
 /* Prepares the cache for the run c (rules read from rule_default_dir(argv0)).  Every field of

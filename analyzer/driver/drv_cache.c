@@ -179,6 +179,7 @@ int drv_cache_open(drv_cache *cache, const drv_ctx *c, const char *argv0, diag_c
     size_t n;
     int rc;
     memset(cache, 0, sizeof *cache);
+    cache->ca_roots = c->c_roots;
     if ((rc = settings_digest(cache->ca_digest, &c->c_set, rule_default_dir(argv0), d)))
         return rc;
     drv_cache_root(&c->c_set, root, sizeof root);
@@ -233,6 +234,11 @@ static void entry_path(char *buf, size_t size, const drv_cache *cache, const key
     snprintf(buf, size, "%s/%.2s/%s", cache->ca_dir, k->k_hex, k->k_hex + 2);
 }
 
+/* What the entry records of a .pyc's source: the hash of its content when drv_pyc_source lets
+ * it be read (all zero when it cannot be read), all 0xff when it is refused -- so an entry made
+ * with other roots, where the decision was the other one, is a miss. */
+static void dep_state(uint8_t out[16], const drv_cache *cache, const char *pyc, const char *path);
+
 /* Hash of a dependency's content; all zero when it cannot be read. */
 static void dep_hash(uint8_t out[16], const char *path)
 {
@@ -280,9 +286,17 @@ static int slurp(uint8_t **out, size_t *out_len, const char *path)
     return G_OK;
 }
 
+static void dep_state(uint8_t out[16], const drv_cache *cache, const char *pyc, const char *path)
+{
+    if (drv_pyc_source(cache->ca_roots, pyc, path))
+        dep_hash(out, path);
+    else
+        memset(out, 0xff, 16);
+}
+
 /* A hit puts the stored record into *out and returns 1; a miss (absent, damaged, another key,
- * a changed dependency) returns 0. */
-static int lookup(drv_blob *out, const drv_cache *cache, const key *k)
+ * a changed dependency) returns 0.  `path` is the analysed file's. */
+static int lookup(drv_blob *out, const drv_cache *cache, const key *k, const char *src)
 {
     char path[4096];
     uint8_t *buf, dh[16];
@@ -305,7 +319,7 @@ static int lookup(drv_blob *out, const drv_cache *cache, const key *k)
             goto miss;
         memcpy(dep, buf + at, dlen);
         dep[dlen] = 0;
-        dep_hash(dh, dep);
+        dep_state(dh, cache, src, dep);
         if (memcmp(dh, buf + at + dlen, 16))
             goto miss;
         at += dlen + 16;
@@ -338,8 +352,9 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-/* Stores the record; failures only cost the next run a miss. */
-static void store(drv_cache *cache, const key *k, const char *dep, const drv_blob *rec)
+/* Stores the record of the file at `src`; failures only cost the next run a miss. */
+static void store(drv_cache *cache, const key *k, const char *src, const char *dep,
+                  const drv_blob *rec)
 {
     char path[4096], tmp[4200];
     uint8_t head[8 + 16 + 4], dh[16];
@@ -367,7 +382,7 @@ static void store(drv_cache *cache, const key *k, const char *dep, const drv_blo
     XXH3_64bits_update(&st, head, sizeof head);
     bad = write_all(fd, head, sizeof head);
     if (dep) {
-        dep_hash(dh, dep);
+        dep_state(dh, cache, src, dep);
         XXH3_64bits_update(&st, dep, dlen);
         XXH3_64bits_update(&st, dh, 16);
         bad = bad || write_all(fd, dep, dlen) || write_all(fd, dh, 16);
@@ -419,7 +434,7 @@ int drv_cache_get(drv_blob *out, drv_cache *cache, const char *path)
         return 0;
     make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len);
     mem_free(buf);
-    hit = lookup(out, cache, &k);
+    hit = lookup(out, cache, &k, path);
     cache->ca_hits += (unsigned long)hit;
     return hit;
 }
@@ -439,7 +454,7 @@ int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, 
         in_read_file(&buf, &len, &err, path))   /* unreadable: drv_analyze says why */
         return analyze_to(out, &arc, &dep, c, path, NULL, 0, a);
     make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len);
-    if (lookup(out, cache, &k)) {
+    if (lookup(out, cache, &k, path)) {
         cache->ca_hits++;
         mem_free(buf);
         return G_OK;
@@ -450,7 +465,7 @@ int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, 
         rc = analyze_to(out, &arc, &dep, c, path, buf ? buf : (uint8_t *)"", len, a);
     mem_free(buf);
     if (!rc && !arc)   /* failures are not stored: they may be the machine's, not the file's */
-        store(cache, &k, dep, out);
+        store(cache, &k, path, dep, out);
     return rc;
 }
 

@@ -1,4 +1,5 @@
 /* One file or buffer through the pipeline: compile or load, decode, analyse, select, `# noqa`. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
@@ -95,7 +96,8 @@ int drv_selected(const drv_settings *s, const char *path, const char *code)
 }
 
 /* Drops findings the settings do not select, and those `# noqa` comments of the source (the
- * buffer src when not NULL, else the file src_path) suppress; GIL000 is never suppressed. */
+ * buffer src when not NULL, else the file src_path, none when that is NULL) suppress; GIL000 is
+ * never suppressed. */
 static void filter(eng_result *res, const drv_settings *s, const char *path, const char *src_path,
                    const uint8_t *src, size_t len)
 {
@@ -104,7 +106,7 @@ static void filter(eng_result *res, const drv_settings *s, const char *path, con
     int have;
     if (!res->r_count)
         return;
-    have = src ? !in_noqa_parse(&nq, src, len) : !in_noqa_load(&nq, src_path);
+    have = src ? !in_noqa_parse(&nq, src, len) : src_path && !in_noqa_load(&nq, src_path);
     for (i = 0; i < res->r_count; i++) {
         const finding *f = &res->r_findings[i];
         if (!drv_selected(s, path, f->f_rule))
@@ -150,6 +152,18 @@ static const char *source_name(const pyc_file *f, arena *a)
     memcpy(s, fn->u.o_str.s, fn->u.o_str.len);
     s[fn->u.o_str.len] = 0;
     return s;
+}
+
+int drv_pyc_source(const in_roots *roots, const char *pyc, const char *name)
+{
+    char real[PATH_MAX], twin[PATH_MAX], twin_real[PATH_MAX];
+    struct stat st;
+    if (!name || !*name || !realpath(name, real) || stat(real, &st) || !S_ISREG(st.st_mode))
+        return 0;
+    if (in_roots_holds(roots, real))
+        return 1;
+    return in_pyc_source(pyc, twin, sizeof twin) && realpath(twin, twin_real) &&
+           !strcmp(twin_real, real);
 }
 
 /* The one finding a syntax error gives. */
@@ -290,7 +304,7 @@ int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *sr
     char cached[PATH_MAX];
     pyc_file *f = NULL;
     bc_file *bf = NULL;
-    int rc, is_source = src || !ends_with(path, ".pyc"), minor;
+    int rc, is_source = src || !ends_with(path, ".pyc"), minor, refused = 0;
     memset(out, 0, sizeof *out);
     if (is_source && !src && (minor = target_minor(c, path, d)) < 0)
         return G_EBAD;
@@ -309,22 +323,26 @@ int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *sr
             rc = bc_decode_file(&bf, f, path, d);
         if (!rc)
             rc = eng_analyze(&out->r_res, f, bf, &c->c_kb, &c->c_set.s_eng, a, d, path);
-        if (!rc && pyc_path == path)  /* `# noqa` comments of the source the .pyc names */
+        if (!rc && pyc_path == path) {  /* `# noqa` comments of the source the .pyc names */
             src_path = source_name(f, a);
+            refused = !drv_pyc_source(c->c_roots, path, src_path);
+        }
         out->r_bf = bf;
     }
     if (rc) {
         drv_result_free(out);
         return rc;
     }
-    if (pyc_path != path || is_source) {   /* a source is reported under the name it was given */
+    /* a source is reported under the name it was given, a .pyc under its own name unless its
+     * co_filename is a file drv_pyc_source allows */
+    if (pyc_path != path || is_source || refused) {
         uint32_t i;
         for (i = 0; i < out->r_res.r_count; i++)
             out->r_res.r_findings[i].f_file = path;
     }
     if (!src && src_path != path && out->r_res.r_count)  /* filter reads its comments */
         out->r_source = src_path;
-    filter(&out->r_res, &c->c_set, path, src_path, src, len);
+    filter(&out->r_res, &c->c_set, path, refused ? NULL : src_path, src, len);
     if (attach_interleavings(&out->r_res, out->r_bf, a)) {
         drv_result_free(out);
         return diag_add(d, G_ENOMEM, path, -1, "out of memory");

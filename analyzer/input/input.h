@@ -106,6 +106,28 @@ typedef struct in_paths {
 int in_paths_add(in_paths *ps, const char *s);   /* G_OK or G_ENOMEM */
 void in_paths_free(in_paths *ps);
 
+/* The analysed roots: the resolved (realpath) files and directories a run was given.  What the
+ * tree asks gilcheck to read -- a symbolic link's target, a .pyc's co_filename -- is read only
+ * when it resolves inside them. */
+typedef struct in_roots {
+    in_paths r_dirs;           /* directories: everything below them is inside */
+    in_paths r_files;          /* files: only themselves */
+} in_roots;
+
+/* Adds `path` (resolved) to the roots.  G_OK, G_EIO when it does not exist (it holds nothing),
+ * G_ENOMEM. */
+int in_roots_add(in_roots *r, const char *path);
+
+/* 1 when the resolved path `real` is a root file or lies in a root directory; 0 for NULL r. */
+int in_roots_holds(const in_roots *r, const char *real);
+
+void in_roots_free(in_roots *r);
+
+/* The source a .pyc at `pyc` was compiled from by convention: dir/__pycache__/NAME.TAG.pyc ->
+ * dir/NAME.py, dir/NAME.pyc -> dir/NAME.py, into buf.  0 when the path has no such form or buf
+ * is too small. */
+int in_pyc_source(const char *pyc, char *buf, size_t size);
+
 /* How a directory is searched. */
 typedef struct in_walk_opts {
     char *const *w_exclude;    /* globs replacing the default excludes, or NULL for them */
@@ -114,13 +136,19 @@ typedef struct in_walk_opts {
     size_t w_nextend_exclude;
     const char *w_root;        /* globs may name paths relative to this directory */
     int w_gitignore;           /* skip what .gitignore (git's rules, via libgit2) ignores */
+    const in_roots *w_roots;   /* symbolic links are followed only to what lies inside these
+                                * (NULL: inside the directory walked) */
+    int w_follow_symlinks;     /* follow symbolic links wherever they lead */
 } in_walk_opts;
 
 /* Appends the *.py and *.pyc files under dir to *out, sorted; a .pyc whose .py is also found is
  * left out (the source is analysed).  A glob excludes an entry when it matches its name or its
- * path relative to w_root.  Symbolic links are followed; a loop, a broken link or a too deep
- * tree is a warning (code 0) in d, an unreadable directory an error (G_EIO), and the walk goes
- * on.  Returns G_OK, or G_EIO when dir itself cannot be opened. */
+ * path relative to w_root.  Symbolic links are followed when they resolve inside w_roots (or
+ * always, with w_follow_symlinks); a link leading outside them, a loop, a broken link, a
+ * directory already searched under another name (each (device, inode) is searched once, so
+ * links cannot multiply the work) or a too deep tree is a warning (code 0) in d; an unreadable
+ * directory is an error (G_EIO), and the walk goes on.  .gitignore matching is bounded
+ * (input_int.h).  Returns G_OK, or G_EIO when dir itself cannot be opened. */
 int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d);
 
 /* `# noqa` comments of one source file. */
