@@ -42,10 +42,15 @@ static const char check_usage[] =
     "                       they are skipped with a warning)\n"
     "  --python PATH        compile sources with this interpreter (CPython 3.6 or later), so the\n"
     "                       bytecode is your runtime's\n"
-    "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc\n"
+    "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc (the default\n"
+    "                       when the environment variable CI is set: a pull request's pyc must\n"
+    "                       not stand for its source)\n"
+    "  --pycache            reuse fresh __pycache__ pycs even when CI is set\n"
     "  --config FILE        read settings from this file only\n"
     "  --isolated           read no configuration file\n"
-    "  -o, --output-file FILE  write the report to FILE instead of stdout (errors stay on stderr)\n"
+    "  -o, --output-file FILE  write the report to FILE instead of stdout (errors stay on stderr);\n"
+    "                       a symbolic link there is refused\n"
+    "  --force              let -o write through a symbolic link\n"
     "  --statistics         count the findings per rule instead of listing them (a table; with\n"
     "                       --format json an array)\n"
     "  --exit-zero          exit 0 even when there are findings (errors still exit 2)\n"
@@ -106,6 +111,14 @@ static int add_list(char ***vec, size_t *n, const char *arg, int codes, const ch
     return 0;
 }
 
+/* 1 when the environment says this is a CI job (CI set, and not to "false" or "0", as GitHub,
+ * GitLab and most others set it): __pycache__ is then not reused unless --pycache. */
+static int ci(void)
+{
+    const char *v = getenv("CI");
+    return v && *v && strcmp(v, "false") && strcmp(v, "0");
+}
+
 /* Where the configuration is looked for: the current directory, else the first input. */
 static int find_config(drv_settings *s, const char *first_input, diag_ctx *d)
 {
@@ -118,7 +131,7 @@ static int find_config(drv_settings *s, const char *first_input, diag_ctx *d)
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     drv_settings set;
-    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0, oc,
+    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = ci(), oc,
         jobs = check_default_jobs(), use_cache = 1;
     drv_cache cache;
     cli_output oo = { 0 };
@@ -182,6 +195,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             }
         } else if (!strcmp(s, "--no-pycache")) {
             no_pycache = 1;
+        } else if (!strcmp(s, "--pycache")) {
+            no_pycache = 0;
         } else if (!strcmp(s, "--config") && i + 1 < argc) {
             config = argv[++i];
         } else if (!strcmp(s, "--isolated")) {

@@ -75,7 +75,8 @@ typedef struct drv_result {
 
 /* Analyses `path`: a .pyc is loaded, anything else compiled as Python source -- by the embedded
  * 3.11, or by c_set.s_python when set -- unless a fresh __pycache__/NAME.cpython-3X.pyc of that
- * version exists (timestamp, or unchecked hash, validated as import does).  When src is not
+ * version exists (a timestamp pyc validated as import does, or a checked-hash pyc whose hash is
+ * the source's; an unchecked-hash pyc is never trusted).  When src is not
  * NULL the source is src[0..len) (an editor's buffer) and `path` only names it.  Findings go to
  * out->r_res, allocated in `a` (and out->r_image); a syntax error is one GIL000 finding.  Returns
  * G_OK, or a negative code with a message naming the file in d (out is then empty).  Free with
@@ -130,12 +131,23 @@ int drv_blob_get(drv_result *out, int *out_rc, const uint8_t *p, size_t n, arena
 
 void drv_blob_free(drv_blob *b);
 
+/* Bytes of the per-user secret the cache's entries are authenticated with. */
+#define DRV_KEY_SIZE 32
+
+/* Reads the user's cache secret ($XDG_CACHE_HOME/gilcheck/cache-key, else
+ * ~/.cache/gilcheck/cache-key), creating it (0600, its directory 0700) on first use; a key file
+ * or directory that is a link, not owned by the user or open to others is not used.  Returns
+ * G_OK, or G_EIO with a warning (code 0) saying why the cache is off. */
+int drv_key_load(uint8_t out[DRV_KEY_SIZE], diag_ctx *d);
+
 /* The result cache: .gilcheck_cache/<gilcheck version>/<2 hex>/<30 hex> under the settings' root
  * (the config file's directory) or the current directory, one file per analysed file, keyed by
  * a hash of its path and content, gilcheck's version and executable (a rebuild is a new cache)
  * and a digest of the settings and the rules' text.  Entries are written atomically (temporary file + rename); a damaged one is a miss. */
 typedef struct drv_cache {
     char *ca_dir;              /* ".../.gilcheck_cache/<version>" (malloc'd) */
+    int ca_fd;                 /* that directory, opened without following links; -1: none */
+    uint8_t ca_key[DRV_KEY_SIZE]; /* the user's secret: entries carry its HMAC-SHA-256 */
     uint8_t ca_digest[16];     /* version + settings + rules */
     int ca_write_ok;           /* 0 after the directory could not be created: lookups only */
     unsigned long ca_hits;     /* lookups answered (this process) */

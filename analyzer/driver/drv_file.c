@@ -1,11 +1,13 @@
 /* One file or buffer through the pipeline: compile or load, decode, analyse, select, `# noqa`. */
 #define _XOPEN_SOURCE 700 /* realpath */
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../bytecode/bytecode.h"
 #include "../common/err.h"
@@ -216,31 +218,49 @@ static int target_minor(drv_ctx *c, const char *path, diag_ctx *d)
     return in_python_minor(c->c_python);
 }
 
-/* dir/__pycache__/NAME.cpython-3<minor>.pyc into buf when it is fresh for the source at `path`,
- * as import decides: same version, and the source's mtime and size for a timestamp pyc, or a
- * hash-based pyc that does not ask for its source to be checked.  Returns 1 when fresh. */
-static int fresh_pycache(char *buf, size_t size, const char *path, int minor)
+/* 1 when the checked-hash pyc's recorded hash is the source's, as the interpreter the pyc is
+ * for computes it (the embedded one, or the --python child). */
+static int hash_matches(drv_ctx *c, const char *path, const uint8_t want[8])
+{
+    uint8_t *src, got[8];
+    size_t len;
+    int err, ok;
+    if (in_read_file(&src, &len, &err, path))
+        return 0;
+    ok = !(c->c_python ? in_python_source_hash(got, c->c_python, src ? src : (uint8_t *)"", len)
+                       : in_source_hash(got, src ? src : (uint8_t *)"", len)) &&
+         !memcmp(got, want, 8);
+    mem_free(src);
+    return ok;
+}
+
+/* dir/__pycache__/NAME.cpython-3<minor>.pyc into buf when it is fresh for the source at `path`:
+ * same version, a regular file (not a link), and either a timestamp pyc with the source's mtime
+ * and size (as import decides), or a checked-hash pyc whose hash is the source's.  An
+ * unchecked-hash pyc is never fresh: nothing ties it to the source, and a committed one would
+ * be analysed in place of the code it claims to be.  Returns 1 when fresh. */
+static int fresh_pycache(drv_ctx *c, char *buf, size_t size, const char *path, int minor)
 {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     size_t n = strlen(base);
-    struct stat st;
+    struct stat st, pst;
     uint8_t head[16];
     pyc_file f;
     diag_ctx quiet;
-    FILE *fp;
-    int fresh = 0, got;
+    int fresh = 0, got, fd;
     if (n < 4 || strcmp(base + n - 3, ".py") ||
         snprintf(buf, size, "%.*s__pycache__/%.*s.cpython-3%d.pyc", (int)(base - path), path,
                  (int)(n - 3), base, minor) >= (int)size ||
-        stat(path, &st) || !(fp = fopen(buf, "rb")))
+        stat(path, &st) ||
+        (fd = open(buf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
         return 0;
-    got = (int)fread(head, 1, sizeof head, fp);
-    fclose(fp);
+    got = fstat(fd, &pst) || !S_ISREG(pst.st_mode) ? 0 : (int)read(fd, head, sizeof head);
+    close(fd);
     diag_init(&quiet);
     memset(&f, 0, sizeof f);
     if (got >= 12 && !pyc_read_header(&f, head, (size_t)got, buf, &quiet) && f.f_minor == minor) {
         if (f.f_flags & PYC_FLAG_HASH)
-            fresh = !(f.f_flags & PYC_FLAG_CHECK);
+            fresh = (f.f_flags & PYC_FLAG_CHECK) && hash_matches(c, path, f.f_hash);
         else
             fresh = f.f_mtime == (uint32_t)st.st_mtime && f.f_srcsize == (uint32_t)st.st_size;
     }
@@ -258,7 +278,7 @@ int drv_fresh_pycache(drv_ctx *c, const char *path)
     diag_init(&quiet);
     minor = target_minor(c, path, &quiet);
     diag_free(&quiet);
-    return minor >= 0 && fresh_pycache(cached, sizeof cached, path, minor);
+    return minor >= 0 && fresh_pycache(c, cached, sizeof cached, path, minor);
 }
 
 /* A .py file or buffer: compile in-process, then the .pyc pipeline. */
@@ -309,7 +329,7 @@ int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *sr
     if (is_source && !src && (minor = target_minor(c, path, d)) < 0)
         return G_EBAD;
     if (is_source && !src && !c->c_no_pycache &&
-        fresh_pycache(cached, sizeof cached, path, minor)) {
+        fresh_pycache(c, cached, sizeof cached, path, minor)) {
         is_source = 0;          /* the fresh pyc stands for the source */
         pyc_path = cached;
     }

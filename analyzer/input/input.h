@@ -79,6 +79,10 @@ int in_embedded_minor(void);
  * it cannot start. */
 int in_magic(void);
 
+/* The hash a checked-hash pyc of the embedded interpreter records for the source src[0..len)
+ * (_imp.source_hash keyed with its magic number, as importlib computes it).  0, or -1. */
+int in_source_hash(uint8_t out[8], const uint8_t *src, size_t len);
+
 /* A user's interpreter compiling sources for this run (`--python PATH`), in a child process. */
 typedef struct in_python in_python;
 
@@ -94,6 +98,10 @@ int in_python_minor(const in_python *p);
  * this file and is restarted for the next. */
 int in_python_compile(in_compiled *out, in_python *p, const uint8_t *src, size_t len,
                       const char *path, diag_ctx *d);
+
+/* The hash a checked-hash pyc of that interpreter's version records for the source
+ * src[0..len) (importlib.util.source_hash, 3.7 and later).  0, or -1 when it cannot say. */
+int in_python_source_hash(uint8_t out[8], in_python *p, const uint8_t *src, size_t len);
 
 void in_python_free(in_python *p);
 

@@ -134,6 +134,26 @@ int in_magic(void)
     return (int)(PyImport_GetMagicNumber() & 0xffff);
 }
 
+int in_source_hash(uint8_t out[8], const uint8_t *src, size_t len)
+{
+    PyObject *imp, *h = NULL;
+    int rc = -1;
+    if (in_python_start())
+        return -1;
+    if ((imp = PyImport_ImportModule("_imp"))) {
+        h = PyObject_CallMethod(imp, "source_hash", "ly#", PyImport_GetMagicNumber(),
+                                (const char *)src, (Py_ssize_t)len);
+        Py_DECREF(imp);
+    }
+    if (h && PyBytes_Check(h) && PyBytes_GET_SIZE(h) == 8) {
+        memcpy(out, PyBytes_AS_STRING(h), 8);
+        rc = 0;
+    }
+    Py_XDECREF(h);
+    PyErr_Clear();
+    return rc;
+}
+
 void in_compiled_free(in_compiled *c)
 {
     mem_free(c->ic_pyc);
