@@ -216,8 +216,10 @@ static void did_open(lsp_server *s, json_t *params)
         }
         doc->d_next = s->s_docs;
         s->s_docs = doc;
-        diag_init(&d);       /* the configuration that applies to the file */
-        if (drv_config_find(&s->s_drv.c_set, doc->d_path, &d)) {
+        diag_init(&d);       /* the configuration that applies to the file: read once (read
+                              * again at every open, it appended its lists to the settings each
+                              * time, so memory grew with every document opened) */
+        if (!s->s_drv.c_set.s_config_path && drv_config_find(&s->s_drv.c_set, doc->d_path, &d)) {
             char buf[1400];
             size_t i;
             for (i = 0; i < d.d_count; i++)
