@@ -101,6 +101,10 @@ static int read_file(uint8_t **out, size_t *out_len, arena *a, const char *path,
         close(fd);
         return diag_add(d, G_EIO, path, -1, "cannot read: is a directory");
     }
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {   /* /dev/zero, /dev/urandom, a disk */
+        close(fd);
+        return diag_add(d, G_EIO, path, -1, "cannot read: a device, not a file");
+    }
     if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > PYC_MAX_FILE) {
         close(fd);
         return diag_add(d, G_EIO, path, -1, "not read: larger than %zu MB, no .pyc is",
