@@ -256,10 +256,11 @@ void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf)
     if (!n)
         return;
     memset(&src, 0, sizeof src);
-    for (i = 0; i < n; i++) {
-        source_for(&src, &loaded, f[i].f_file);
-        fill_columns(&f[i], &src);
-    }
+    for (i = 0; i < n; i++)     /* only bytecode without columns needs the source here */
+        if (f[i].f_col < 1 || (f[i].f_rel_col < 1 && f[i].f_rel_line >= 1)) {
+            source_for(&src, &loaded, f[i].f_file);
+            fill_columns(&f[i], &src);
+        }
     qsort(f, n, sizeof *f, by_position);
     r->r_files++;
     if (r->r_format == REP_HTML && !r->r_statistics) {
