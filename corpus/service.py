@@ -9,7 +9,7 @@ import time
 _job_ids = itertools.count(1)
 
 
-class JobBoard(object):
+class JobBoard(object):  # gilcheck: thread-safe
     """Status of every job, shared by the workers and the monitor."""
 
     def __init__(self):
@@ -41,7 +41,7 @@ class JobBoard(object):
 
     def forget(self, job_id):
         if job_id in self._status:
-            del self._status[job_id]                        # expect: GIL201, GIL301
+            del self._status[job_id]                        # expect: GIL201
 
     def summary(self):
         counts = {}

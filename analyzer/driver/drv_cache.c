@@ -2,8 +2,8 @@
  * version and executable, the settings and the rules' text, so a second run over unchanged files only reads and
  * hashes them (XXH3-128 from Debian's libxxhash).
  *
- * Entry file: "GILCACH2", the 16-byte key, the dependency (a .pyc's source whose `# noqa`
- * comments were applied: u32 path length or 0xffffffff for none, the path, the 16-byte hash of its
+ * Entry file: "GILCACH3", the 16-byte key, the dependency (a .pyc's source named by its
+ * co_filename: u32 path length or 0xffffffff for none, the path, the 16-byte hash of its
  * content, all zero when it could not be read), u64 record length, the drv_blob record, and an
  * HMAC-SHA-256 of everything before it keyed with the user's secret (drv_key.c).  Anything that
  * does not check out -- damaged, or written by anyone without the secret: committed to the
@@ -33,7 +33,7 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH2"   /* 2: blobs carry interleavings (BLOB_FORMAT 2) */
+#define ENTRY_MAGIC "GILCACH3"   /* 3: blobs carry summaries (BLOB_FORMAT 3) */
 #define NO_DEP 0xffffffffu
 #define MAC_SIZE 32              /* HMAC-SHA-256 */
 #define CACHE_NAME ".gilcheck_cache"
@@ -158,6 +158,7 @@ static int settings_digest(uint8_t out[16], const drv_settings *s, const char *r
     hash_strv(h, s->s_extend_select, s->s_nextend_select);
     hash_strv(h, s->s_eng.o_lock_names, s->s_eng.o_nlock_names);
     hash_strv(h, s->s_eng.o_entry_points, s->s_eng.o_nentry_points);
+    hash_strv(h, s->s_eng.o_safe_classes, s->s_eng.o_nsafe_classes);
     hash_str(h, s->s_python);
     hash_str(h, s->s_root);
     rc = hash_rules(h, rules, d);
@@ -289,6 +290,15 @@ static void make_key(key *k, const drv_cache *cache, const char *path, const uin
     XXH3_128bits_reset(&st);
     XXH3_128bits_update(&st, cache->ca_digest, 16);
     XXH3_128bits_update(&st, path, strlen(path) + 1);
+    {
+        /* the module the path is imported as (an __init__.py added above it renames it) */
+        char module[512];
+        int package = 0;
+        if (in_module_name(module, sizeof module, path, &package))
+            module[0] = 0;
+        XXH3_128bits_update(&st, module, strlen(module) + 1);
+        XXH3_128bits_update(&st, &package, sizeof package);
+    }
     XXH3_128bits_update(&st, data, len);
     XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(&st));
     memcpy(k->k_hash, canon.digest, 16);
@@ -489,7 +499,7 @@ static void store(drv_cache *cache, const key *k, const char *src, const char *d
 
 /* ---- one file ---- */
 
-/* drv_analyze into a record.  *out_rc is the analysis's outcome. */
+/* drv_summarize into a record.  *out_rc is the analysis's outcome. */
 static int analyze_to(drv_blob *out, int *out_rc, const char **out_dep, drv_ctx *c,
                       const char *path, const uint8_t *src, size_t len, arena *a)
 {
@@ -497,8 +507,11 @@ static int analyze_to(drv_blob *out, int *out_rc, const char **out_dep, drv_ctx 
     diag_ctx d;
     int rc;
     diag_init(&d);
-    *out_rc = drv_analyze(&res, c, path, src, len, a, &d);
-    *out_dep = *out_rc ? NULL : res.r_source;
+    *out_rc = drv_summarize(&res, c, path, src, len, a, &d);
+    /* `# noqa` is applied after the composition, but a .pyc's summary depends on the source
+     * it names: its marks were read from it when allowed, and its findings name it or not
+     * (drv_pyc_source, which depends on the run's roots) -- the entry records that */
+    *out_dep = *out_rc ? NULL : res.r_named;
     rc = drv_blob_put(out, *out_rc, &res, &d);
     if (!*out_rc)
         drv_result_free(&res);

@@ -70,7 +70,8 @@ typedef enum ir_testkind {
     TEST_NOT_IN,
     TEST_IS_NONE,      /* ev_path is None */
     TEST_IS_NOT_NONE,
-    TEST_TRUTH,        /* if ev_path: (also len(...) comparisons and other tests of a read) */
+    TEST_TRUTH,        /* if ev_path: (and other tests of a read) */
+    TEST_COMPARE       /* ev_path == / < / ... something (also len(ev_path) > 0) */
 } ir_testkind;
 
 #define IR_MAX_SRCS 8  /* loads remembered per value; more are dropped */
@@ -99,6 +100,13 @@ typedef struct ir_arg {
     ir_srcs ar_srcs;          /* loads that flowed into it */
     int32_t ar_func;          /* code index when the argument is a function made here, else -1 */
     const char *ar_kw;        /* keyword name, NULL for positionals */
+    const char *ar_ctor;      /* the dotted callee whose call made the value (`board =
+                               * JobBoard(); Worker(board)`: "JobBoard"), or NULL */
+    const struct ir_path **ar_items; /* a tuple or list display built here (`args=(q, n)`): the
+                               * paths of its items, NULL where unknown; ar_nitems entries */
+    uint8_t ar_nitems;
+    uint8_t ar_alts;          /* ar_items are not a display's items but the values the argument
+                               * takes in turn (a loop over a display: `for f in (a, b): g(f)`) */
 } ir_arg;
 
 typedef struct ir_event {
@@ -111,6 +119,12 @@ typedef struct ir_event {
     const char *ev_name;      /* EV_CALL: method or function name ("append", "Thread") */
     const char *ev_callee;    /* EV_CALL / VAL_CALL store: dotted callee ("threading.Thread") */
     const ir_path *ev_key;    /* EV_TEST TEST_IN: the key tested */
+    const ir_path *ev_valpath; /* EV_STORE: where the stored value was read from (`x.owner =
+                               * self`: self), or NULL */
+    uint8_t ev_method;        /* EV_CALL: ev_path is the object the method ev_name is called on
+                               * (0: ev_path is the function itself) */
+    const char *ev_recv;      /* EV_CALL of a method: the dotted callee whose call made the
+                               * object it is called on (`x = Foo(); x.run()`: "Foo"), or NULL */
     int32_t ev_aux;           /* EV_STORE: VAL_CONST/VAL_FUNC/VAL_CLASS aux */
     uint32_t ev_instr;        /* index of the instruction in bc_instrs */
     uint32_t ev_block;        /* basic block of that instruction */
@@ -145,6 +159,8 @@ typedef struct ir_block {
     uint8_t b_guard_true;     /* the test holds on the edge into this block (for `is None`
                                * tests: the value is None) */
     uint8_t b_reached;        /* reached from the entry by the interpretation */
+    uint8_t b_in_loop;        /* lies on a cycle of the control flow (exception edges
+                               * included): its code can run more than once per call */
 } ir_block;
 
 /* One code object's IR. */

@@ -422,8 +422,8 @@ class Item09CacheMac(Tree):
         (blen,) = struct.unpack_from("<Q", entry, 28)
         return entry[36:36 + blen]
 
-    def forge(self, path, key, record, trailer):
-        head = entry = b"GILCACH2" + key + struct.pack("<IQ", 0xffffffff, len(record)) + record
+    def forge(self, path, magic, key, record, trailer):
+        head = entry = magic + key + struct.pack("<IQ", 0xffffffff, len(record)) + record
         with open(path, "wb") as f:
             f.write(entry + trailer(head))
 
@@ -433,7 +433,7 @@ class Item09CacheMac(Tree):
         _, clean = self.entry("app.py", CLEAN, attacker)
         nothing = self.record(clean)                 # "no findings"
         path, racy = self.entry("app.py", RACY, attacker)
-        key = racy[8:24]
+        magic, key = racy[:8], racy[8:24]
 
         def checks(xdg):
             rc, out, err = run("check", "--isolated", "--format", "concise", "app.py",
@@ -444,17 +444,17 @@ class Item09CacheMac(Tree):
         xxh = ctypes.CDLL(ctypes.util.find_library("xxhash") or "libxxhash.so.0")
         xxh.XXH3_64bits.restype = ctypes.c_uint64
         xxh.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
-        self.forge(path, key, nothing, lambda b: struct.pack("<Q", xxh.XXH3_64bits(b, len(b))))
+        self.forge(path, magic, key, nothing, lambda b: struct.pack("<Q", xxh.XXH3_64bits(b, len(b))))
         self.assertEqual(checks(victim)[0], 1, "a forged entry hid the finding")
         # ... and a MAC with a key of their own, but not the victim's
         with open(os.path.join(attacker, "gilcheck", "cache-key"), "rb") as f:
             attacker_key = f.read()
-        self.forge(path, key, nothing,
+        self.forge(path, magic, key, nothing,
                    lambda b: hmac.new(attacker_key, b, hashlib.sha256).digest())
         self.assertEqual(checks(victim)[0], 1, "another user's entry hid the finding")
         # the control: with the secret it was made with, the same entry is believed (the miss
         # above stored the victim's own entry over it: forged again)
-        self.forge(path, key, nothing,
+        self.forge(path, magic, key, nothing,
                    lambda b: hmac.new(attacker_key, b, hashlib.sha256).digest())
         self.assertEqual(checks(attacker)[0], 0)
         self.assertTrue(os.stat(os.path.join(victim, "gilcheck")).st_mode & 0o777 == 0o700)
@@ -550,7 +550,8 @@ class Item11Interleavings(Tree):
             n = size // 7
             write(os.path.join(self.repo, "line.py"),
                   "import threading\nc = 0\ndef work():\n    global c\n    " +
-                  ";".join(["c += 1"] * n) + "\nthreading.Thread(target=work).start()\n")
+                  ";".join(["c += 1"] * n) +
+                  "\nfor _ in range(2):\n    threading.Thread(target=work).start()\n")
             for fmt in ("concise", "sarif"):
                 before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
                 rc, out, err = run("check", "--isolated", "--no-cache", "--format", fmt,
