@@ -40,6 +40,9 @@ static const char check_usage[] =
     "  --no-respect-gitignore  search what .gitignore ignores too\n"
     "  --follow-symlinks    follow symbolic links that lead outside the PATHs given (by default\n"
     "                       they are skipped with a warning)\n"
+    "  --source-dir DIR     a .pyc's co_filename may name a file in DIR: read for `# noqa` and\n"
+    "                       shown, DIR itself not searched (by default only a file inside the\n"
+    "                       PATHs given, or the pyc's own NAME.py; else the pyc is named)\n"
     "  --python PATH        compile sources with this interpreter (CPython 3.6 or later), so the\n"
     "                       bytecode is your runtime's\n"
     "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc (the default\n"
@@ -207,6 +210,19 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             gitignore = 1;
         } else if (!strcmp(s, "--follow-symlinks")) {
             follow_symlinks = 1;
+        } else if (!strcmp(s, "--source-dir") && i + 1 < argc) {
+            struct stat st;
+            s = argv[++i];
+            if (stat(s, &st) || !S_ISDIR(st.st_mode)) {
+                fprintf(err, "gilcheck: error: check: --source-dir takes a directory, not '%s'\n",
+                        s);
+                status = EXIT_ERROR;
+                goto done;
+            }
+            if (in_roots_add(&roots, s) == G_ENOMEM) {
+                status = EXIT_ERROR;
+                goto done;
+            }
         } else if (!strcmp(s, "--jobs") && i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);

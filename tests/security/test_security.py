@@ -204,6 +204,9 @@ class Item04CoFilename(Tree):
         rc, out, err = run("check", "--isolated", "--no-cache", "--format", "concise",
                            "build/mod.pyc", cwd=self.repo, env=self.env)
         self.assertIn("build/mod.pyc:8:5: GIL101", out)  # src/ was not given: not read
+        rc, out, err = run("check", "--isolated", "--no-cache", "--format", "concise",
+                           "--source-dir", "src", "build/mod.pyc", cwd=self.repo, env=self.env)
+        self.assertEqual(out.count("%s:8:5: GIL101" % src), 1, out)   # a source dir, not searched
         twin = write(os.path.join(self.repo, "pkg", "twin.py"), RACY)
         pyc_of(RACY, twin, os.path.join(self.repo, "pkg", "__pycache__", "twin.cpython-311.pyc"))
         rc, out, err = run("check", "--isolated", "--no-cache", "--format", "concise",
