@@ -93,6 +93,40 @@ void esc_write(FILE *out, const char *s, size_t n, int flags)
     fwrite(s + plain, 1, i - plain, out);
 }
 
+void esc_sb(strbuf *sb, const char *s)
+{
+    size_t i = 0, plain = 0, n = s ? strlen(s) : 0;
+    char buf[8];
+    while (i < n) {
+        size_t used;
+        if (!esc_char(s + i, n - i, 0, buf, &used)) {
+            i += used;
+            continue;
+        }
+        sb_printf(sb, "%.*s%s", (int)(i - plain), s + plain, buf);
+        i += used;
+        plain = i;
+    }
+    sb_printf(sb, "%.*s", (int)(i - plain), s ? s + plain : "");
+}
+
+void esc_lines(FILE *out, const char *text)
+{
+    while (text && *text) {
+        size_t n = strcspn(text, "\n"), blank = strspn(text, " \t");
+        if (blank < n && (text[blank] == ':' || text[blank] == '#')) {
+            fwrite(text, 1, blank, out);
+            fputs(text[blank] == ':' ? "\\x3a" : "\\x23", out);
+            fwrite(text + blank + 1, 1, n - blank - 1, out);
+        } else {
+            fwrite(text, 1, n, out);
+        }
+        if (text[n] == '\n')
+            fputc('\n', out);
+        text += n + (text[n] == '\n');
+    }
+}
+
 void esc_puts(FILE *out, const char *s)
 {
     if (s)

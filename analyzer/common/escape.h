@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "strbuf.h"
+
 /* esc_char flags. */
 #define ESC_KEEP_TAB 1   /* a tab stays a tab (source lines keep their indentation) */
 
@@ -28,5 +30,14 @@ void esc_puts(FILE *out, const char *s);
  * Actions workflow command ("::warning ...", "##[...]"), which the runner looks for after
  * leading blanks. */
 void esc_path(FILE *out, const char *path);
+
+/* esc_write into a growing buffer: s (NULL appends nothing) with every control character
+ * escaped. */
+void esc_sb(strbuf *sb, const char *s);
+
+/* Writes text (lines ending in '\n', as txt_wrap makes them) to out, each line whose first
+ * non-blank character is ':' or '#' with that character written as an escape ("\x3a"), so that
+ * wrapping a long path or name at a blank cannot start a workflow command either. */
+void esc_lines(FILE *out, const char *text);
 
 #endif

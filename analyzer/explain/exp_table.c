@@ -3,6 +3,8 @@
  * compiled by every Python version present and judged by the engine -- never typed in. */
 #include "explain.h"
 
+#include "../common/text.h"
+
 #include <jansson.h>
 #include <string.h>
 
@@ -100,8 +102,95 @@ static void one_line(char *buf, size_t size, const char *code)
     buf[n] = 0;
 }
 
+/* A cell of the text and markdown tables: "yes", "NO", "NO/S" (a GIL build of that version can
+ * switch inside the window; never for the free-threaded column) or "err". */
+static const char *symbol(const exp_run *run, size_t r, int gil_column)
+{
+    cell cl = judge(run, r);
+    if (!strcmp(cl.c_verdict, "atomic"))
+        return "yes";
+    if (!strcmp(cl.c_verdict, "not-atomic"))
+        return cl.c_gil && gil_column ? "NO/S" : "NO";
+    return "err";
+}
+
+/* The text table, no wider than `width`: the operation's column, then as many of the other
+ * columns (documented, one per version, free-threaded, rule) as fit; the columns left over
+ * continue in a table below, the operations repeated. */
+static void write_text_table(FILE *out, const exp_run *runs, int nruns, int newest, size_t width)
+{
+    enum { MAXCOLS = EXP_MAX_VERSIONS + 3 };
+    char heads[MAXCOLS][16];
+    size_t colw[MAXCOLS], codew = 16, r;
+    int ncols = nruns + 3, c0 = 0, k;
+    strbuf legend;
+    for (r = 0; r < exp_nrows; r++) {
+        char code[128];
+        one_line(code, sizeof code, exp_rows[r].row_code);
+        if (strlen(code) > codew)
+            codew = strlen(code);
+    }
+    snprintf(heads[0], sizeof heads[0], "documented");
+    colw[0] = 10;
+    for (k = 0; k < nruns; k++) {
+        snprintf(heads[k + 1], sizeof heads[k + 1], "3.%d", runs[k].er_minor);
+        colw[k + 1] = 4;
+    }
+    snprintf(heads[nruns + 1], sizeof heads[0], "free-threaded");
+    colw[nruns + 1] = 13;
+    snprintf(heads[nruns + 2], sizeof heads[0], "rule");
+    colw[nruns + 2] = 6;
+    while (c0 < ncols) {
+        size_t used = codew;
+        int c1 = c0;
+        const char *src = NULL;
+        while (c1 < ncols && (c1 == c0 || used + 2 + colw[c1] <= width))
+            used += 2 + colw[c1++];
+        if (c0)
+            fputc('\n', out);
+        for (r = 0; r < exp_nrows; r++) {
+            char code[128];
+            const char *rule = NULL;
+            if (!src || strcmp(src, exp_rows[r].row_source)) {
+                src = exp_rows[r].row_source;
+                if (r)
+                    fputc('\n', out);
+                fprintf(out, "%-*s", (int)codew, !strcmp(src, "faq") ? "Python FAQ"
+                        : "threadsafety.rst");
+                for (k = c0; k < c1; k++)
+                    fprintf(out, "  %-*s", k + 1 < c1 ? (int)colw[k] : 0, heads[k]);
+                fputc('\n', out);
+            }
+            one_line(code, sizeof code, exp_rows[r].row_code);
+            for (k = 0; k <= nruns; k++) {
+                cell cl = judge(&runs[k < nruns ? k : newest], r);
+                if (cl.c_rule && (k == newest || !rule))
+                    rule = cl.c_rule;
+            }
+            fprintf(out, "%-*s", (int)codew, code);
+            for (k = c0; k < c1; k++) {
+                const char *v = k == 0 ? exp_rows[r].row_expected
+                                : k <= nruns ? symbol(&runs[k - 1], r, 1)
+                                : k == nruns + 1 ? symbol(&runs[newest], r, 0)
+                                : rule ? rule : "";
+                fprintf(out, "  %-*s", k + 1 < c1 ? (int)colw[k] : 0, v);
+            }
+            fputc('\n', out);
+        }
+        c0 = c1;
+    }
+    sb_init(&legend);
+    txt_wrap(&legend, "yes = atomic; NO = not atomic (judged by gilcheck on each version's "
+             "bytecode); NO/S = and a GIL build of that version can switch threads inside the "
+             "window (without S it loses updates on free-threaded builds, or when Python code "
+             "such as __eq__ or __hash__ runs inside it)", width, 0, 0);
+    fputc('\n', out);
+    fputs(legend.sb_buf, out);
+    sb_free(&legend);
+}
+
 int exp_table(FILE *out, const char *format, const int *minors, int nminors, const drv_ctx *c,
-              FILE *err, diag_ctx *d)
+              size_t width, int *out_printed, FILE *err, diag_ctx *d)
 {
     exp_run runs[EXP_MAX_VERSIONS];
     int nruns = 0, k, newest = -1;
@@ -125,7 +214,7 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
     for (k = 0; k < nminors; k++) {
         diag_ctx one;
         diag_init(&one);
-        if (exp_run_module(&runs[nruns], c, minors[k], NULL, (const uint8_t *)module.sb_buf,
+        if (exp_run_module(&runs[nruns], c, NULL, minors[k], NULL, (const uint8_t *)module.sb_buf,
                            module.sb_len, NULL, 0, "<atomicity table>", a, &one)) {
             char buf[1400];
             if (one.d_count)
@@ -170,63 +259,41 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
             rc = diag_add(d, G_EIO, NULL, -1, "cannot write the table");
         fputc('\n', out);
         json_decref(arr);
-    } else {
-        int md = !strcmp(format, "markdown");
+    } else if (!strcmp(format, "markdown")) {
         const char *src = NULL;
         for (r = 0; r < exp_nrows; r++) {
-            char code[128], cellbuf[64];
+            char code[128];
             const char *rule = NULL;
             if (!src || strcmp(src, exp_rows[r].row_source)) {
                 src = exp_rows[r].row_source;
                 if (r)
                     fputc('\n', out);
-                if (md) {
-                    fprintf(out, "| %s | documented |", !strcmp(src, "faq")
-                            ? "Python FAQ operation" : "free-threading guarantees example");
-                    for (k = 0; k < nruns; k++)
-                        fprintf(out, " 3.%d |", runs[k].er_minor);
-                    fputs(" free-threaded | rule |\n|---|---|", out);
-                    for (k = 0; k <= nruns; k++)
-                        fputs("---|", out);
-                    fputs("---|\n", out);
-                } else {
-                    fprintf(out, "%-34s %-11s", !strcmp(src, "faq") ? "Python FAQ"
-                            : "threadsafety.rst", "documented");
-                    for (k = 0; k < nruns; k++)
-                        fprintf(out, " 3.%-3d", runs[k].er_minor);
-                    fputs(" free-threaded  rule\n", out);
-                }
+                fprintf(out, "| %s | documented |", !strcmp(src, "faq")
+                        ? "Python FAQ operation" : "free-threading guarantees example");
+                for (k = 0; k < nruns; k++)
+                    fprintf(out, " 3.%d |", runs[k].er_minor);
+                fputs(" free-threaded | rule |\n|---|---|", out);
+                for (k = 0; k <= nruns; k++)
+                    fputs("---|", out);
+                fputs("---|\n", out);
             }
             one_line(code, sizeof code, exp_rows[r].row_code);
-            if (md)
-                fprintf(out, "| `%s` | %s |", code, exp_rows[r].row_expected);
-            else
-                fprintf(out, "%-34s %-11s", code, exp_rows[r].row_expected);
+            fprintf(out, "| `%s` | %s |", code, exp_rows[r].row_expected);
             for (k = 0; k <= nruns; k++) {
+                const char *sym = symbol(&runs[k < nruns ? k : newest], r, k < nruns);
                 cell cl = judge(&runs[k < nruns ? k : newest], r);
-                const char *sym = !strcmp(cl.c_verdict, "atomic") ? "yes" :
-                                  !strcmp(cl.c_verdict, "not-atomic") ? (cl.c_gil && k < nruns ? "NO/S"
-                                                                                    : "NO") : "err";
                 if (cl.c_rule && (k == newest || !rule))
                     rule = cl.c_rule;
-                snprintf(cellbuf, sizeof cellbuf, "%s", sym);
-                if (md)
-                    fprintf(out, " %s |", !strcmp(sym, "NO") ? "**no**" : !strcmp(sym, "NO/S") ?
-                            "**no** (S)" : sym);
-                else
-                    fprintf(out, k < nruns ? " %-5s" : " %-14s", cellbuf);
+                fprintf(out, " %s |", !strcmp(sym, "NO") ? "**no**" : !strcmp(sym, "NO/S") ?
+                        "**no** (S)" : sym);
             }
-            if (md)
-                fprintf(out, " %s |\n", rule ? rule : "");
-            else
-                fprintf(out, " %s\n", rule ? rule : "");
+            fprintf(out, " %s |\n", rule ? rule : "");
         }
-        if (!md)
-            fputs("\nyes = atomic; NO = not atomic (judged by gilcheck on each version's bytecode);\n"
-                  "NO/S = and a GIL build of that version can switch threads inside the window\n"
-                  "(without S it loses updates on free-threaded builds, or when Python code such\n"
-                  "as __eq__ or __hash__ runs inside it)\n", out);
+    } else {
+        write_text_table(out, runs, nruns, newest, width);
     }
+    if (!rc)
+        *out_printed = 1;
 done:
     for (k = 0; k < nruns; k++)
         exp_run_free(&runs[k]);

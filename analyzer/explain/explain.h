@@ -45,13 +45,15 @@ typedef struct exp_run {
 } exp_run;
 
 /* Compiles src for Python 3.<minor> (`python` overrides the interpreter: a path, IN_PYODIDE, or
- * NULL to find one -- the embedded libpython for 3.11, pyenv's, pyodide for 3.14; a .pyc image
- * given in pyc/pyclen is used as is), decodes and analyses it with scope all.  Returns G_OK, or
+ * NULL to find one -- the embedded libpython for 3.11, pyenv's or python3.<minor> on PATH,
+ * pyodide for 3.14; a .pyc image given in pyc/pyclen is used as is), decodes and analyses it
+ * with scope all and the engine options of settings `set` (lock names, entry points; NULL: the
+ * defaults) -- the same settings value check uses for that file.  Returns G_OK, or
  * G_EIO when no interpreter for that version is here (message in d), or another negative code
  * with a message.  Free with exp_run_free. */
-int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python,
-                   const uint8_t *src, size_t len, const uint8_t *pyc, size_t pyclen,
-                   const char *name, arena *a, diag_ctx *d);
+int exp_run_module(exp_run *out, const drv_ctx *c, const drv_settings *set, int minor,
+                   const char *python, const uint8_t *src, size_t len, const uint8_t *pyc,
+                   size_t pyclen, const char *name, arena *a, diag_ctx *d);
 void exp_run_free(exp_run *r);
 
 /* The code object whose qualname is `func`, or the innermost non-module code object with an
@@ -108,9 +110,11 @@ extern const exp_row exp_rows[];
 extern const size_t exp_nrows;
 
 /* Computes the table for Python 3.<minors[i]> (those without an interpreter are left out with a
- * note on stderr) and writes it as "text", "markdown" or "json".  Returns G_OK or a negative
- * code with a message. */
+ * note on stderr) and writes it as "text" (no wider than `width` columns: when the versions do
+ * not fit side by side, the table continues below with the rest of its columns), "markdown" or
+ * "json".  Returns G_OK or a negative code with a message; *out_printed is 1 once the table was
+ * written. */
 int exp_table(FILE *out, const char *format, const int *minors, int nminors, const drv_ctx *c,
-              FILE *err, diag_ctx *d);
+              size_t width, int *out_printed, FILE *err, diag_ctx *d);
 
 #endif

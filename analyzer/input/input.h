@@ -68,8 +68,10 @@ int in_python_start(void);
 const char *in_python_path(size_t i);
 
 /* Parses TOML text src[0..len) with the embedded interpreter's tomllib and gives it back as JSON
- * text in *out (malloc'd, the caller frees; dates and times as strings).  Returns G_OK, or G_EBAD
- * with a message naming `path` and the line and column of a syntax error. */
+ * text in *out (malloc'd, the caller frees; dates and times as strings).  When this process has
+ * not started the interpreter, a child process parses (the parent stays free of CPython, so
+ * that it can fork workers; 20 s at most).  Returns G_OK, or G_EBAD with a message naming
+ * `path` and the line and column of a syntax error. */
 int in_toml_to_json(char **out, const uint8_t *src, size_t len, const char *path, diag_ctx *d);
 
 /* The embedded interpreter's version, 3.<minor> (11), without starting it. */
@@ -92,6 +94,13 @@ int in_python_open(in_python **out, const char *python, diag_ctx *d);
 
 /* The interpreter's version, 3.<minor>. */
 int in_python_minor(const in_python *p);
+
+/* What the interpreter is, as it said when it started: "3.<minor> magic <N> <sys.version>"
+ * (sys.version on one line).  Caches key on it, never on the interpreter's path. */
+const char *in_python_identity(const in_python *p);
+
+/* The same for the embedded interpreter, without starting it. */
+const char *in_embedded_identity(void);
 
 /* Like in_compile_bytes, with that interpreter: a .pyc image of its version, or a syntax error.
  * The source is only compiled, never run.  A child that dies or hangs (2 minutes) is an error for
@@ -147,22 +156,40 @@ typedef struct in_walk_opts {
     const in_roots *w_roots;   /* symbolic links are followed only to what lies inside these
                                 * (NULL: inside the directory walked) */
     int w_follow_symlinks;     /* follow symbolic links wherever they lead */
+    /* when set, called on entering each directory (its absolute path) for the options of its
+     * entries -- each directory's own settings; NULL from it skips the directory */
+    const struct in_walk_opts *(*w_dir_opts)(void *arg, const char *abs_dir);
+    void *w_dir_arg;
 } in_walk_opts;
 
 /* Appends the *.py and *.pyc files under dir to *out, sorted; a .pyc whose .py is also found is
- * left out (the source is analysed).  A glob excludes an entry when it matches its name or its
- * path relative to w_root.  Symbolic links are followed when they resolve inside w_roots (or
- * always, with w_follow_symlinks); a link leading outside them, a loop, a broken link, a
- * directory already searched under another name (each (device, inode) is searched once, so
- * links cannot multiply the work) or a too deep tree is a warning (code 0) in d; an unreadable
- * directory is an error (G_EIO), and the walk goes on.  .gitignore matching is bounded
- * (input_int.h).  Returns G_OK, or G_EIO when dir itself cannot be opened. */
+ * left out (the source is analysed).  `dir` itself is searched even when .gitignore ignores it
+ * or a directory above it (the user named it); ignore rules still apply below it.  A glob
+ * excludes an entry when it matches its name or its path relative to w_root.  Symbolic links
+ * are followed when they resolve inside w_roots (or always, with w_follow_symlinks); a link
+ * leading outside them, a loop, a broken link, a directory already searched under another name
+ * (each (device, inode) is searched once, so links cannot multiply the work) or a too deep tree
+ * is a warning (code 0) in d; an unreadable directory is an error (G_EIO), and the walk goes on.
+ * .gitignore matching is bounded (input_int.h).  Returns G_OK, or G_EIO when dir itself cannot
+ * be opened. */
 int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d);
+
+/* 1 when the excludes of opt exclude path or one of its parent directories -- what `check
+ * --force-exclude` applies to the paths named on the command line.  Each component is matched
+ * as in_walk matches entries: by name, and by its path relative to w_root (or, outside w_root,
+ * as given).  .gitignore is not consulted (a named file is one the user means). */
+int in_walk_excluded(const in_walk_opts *opt, const char *path);
+
+/* Tidies a path in place for display: "./" segments, repeated and trailing slashes go
+ * ("./src//x.py" -> "src/x.py", "./" -> ".").  ".." is kept (it may cross a symbolic link). */
+void in_path_tidy(char *path);
 
 /* `# noqa` comments of one source file. */
 typedef struct in_noqa_line {
     int32_t nl_line;          /* 1-based line whose comment holds `# noqa` */
     char *nl_codes;           /* "GIL101,GIL104" upper-cased, or NULL: every code */
+    int32_t nl_col;           /* 1-based byte column of the directive's `#` */
+    int32_t nl_end_col;       /* 1-based byte column just after the directive (its last code) */
 } in_noqa_line;
 
 typedef struct in_noqa {
@@ -203,7 +230,7 @@ int in_module_name(char *buf, size_t size, const char *path, int *out_package);
 
 /* Compiles src[0..len) as a module named `path` with another Python: `python` is an interpreter's
  * path (3.6 or later; run as `python -I -S -W ignore`, no shell) or IN_PYODIDE (node and
- * tools/node/pyodide_run.mjs, or $GILCHECK_PYODIDE_RUN).  The child only compiles and marshals --
+ * the runner of in_pyodide_runner).  The child only compiles and marshals --
  * the analysed code is never executed -- and prints the image as hex; it is killed after a
  * timeout (20 s, 90 s for pyodide; $GILCHECK_COMPILE_TIMEOUT_MS overrides) or 64 MiB of output.  The source goes through a private
  * temporary directory that is removed afterwards.  Returns G_OK with either ic_pyc (the .pyc image
@@ -214,11 +241,14 @@ int in_compile_external(in_compiled *out, const char *python, const uint8_t *src
                         const char *path, diag_ctx *d);
 
 /* The interpreter that compiles for Python 3.<minor> on this machine: the highest patch release
- * of $PYENV_ROOT (or ~/.pyenv)/versions/3.<minor>.P/bin/python3, or IN_PYODIDE for 3.14 when
- * pyodide is installed under tools/node.  Writes it into out; G_OK, or G_EIO when there is none. */
+ * of $PYENV_ROOT (or ~/.pyenv)/versions/3.<minor>.P/bin/python3, else python3.<minor> in an
+ * absolute directory of $PATH, or IN_PYODIDE for 3.14 when node_modules/pyodide is installed
+ * beside the runner (in_pyodide_runner).  Writes it into out; G_OK, or G_EIO when there is none. */
 int in_find_python(char *out, size_t size, int minor);
 
-/* Path of tools/node/pyodide_run.mjs (or $GILCHECK_PYODIDE_RUN). */
+/* Path of the pyodide runner: $GILCHECK_PYODIDE_RUN, else <prefix>/share/gilcheck/pyodide_run.mjs
+ * beside the executable, else the source tree's tools/node/pyodide_run.mjs for a build tree
+ * (common/datadir.h).  pyodide itself is looked for in node_modules/ beside it. */
 const char *in_pyodide_runner(void);
 
 /***** running a snippet (input_run.c; only for `explain --run`) *****/

@@ -15,12 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/datadir.h"
 #include "../common/err.h"
 #include "../common/mem.h"
-
-#ifndef GILCHECK_SOURCE_DIR
-#define GILCHECK_SOURCE_DIR "."
-#endif
 
 #define OUT_LIMIT (64u << 20)      /* bytes of child output accepted (hex of the image) */
 #define TIMEOUT_MS 20000           /* a CPython child */
@@ -59,8 +56,30 @@ const char *in_pyodide_runner(void)
     const char *env = getenv("GILCHECK_PYODIDE_RUN");
     if (env && *env)
         return env;
-    snprintf(buf, sizeof buf, "%s/tools/node/pyodide_run.mjs", GILCHECK_SOURCE_DIR);
+    /* <prefix>/share/gilcheck/pyodide_run.mjs, or tools/node/ of the source tree for a build
+     * tree; when neither exists, buf holds the first (which the caller finds missing) */
+    data_find(buf, sizeof buf, "pyodide_run.mjs", "tools/node/pyodide_run.mjs", NULL, NULL, 0);
     return buf;
+}
+
+/* python3.<minor> in an absolute directory of $PATH (a relative entry would let the current
+ * directory choose the program), as a shell would find it. */
+static int find_on_path(char *out, size_t size, int minor)
+{
+    const char *path = getenv("PATH"), *p = path;
+    char exe[4200];
+    while (p && *p) {
+        size_t n = strcspn(p, ":");
+        if (n && p[0] == '/' && n < 4000) {
+            snprintf(exe, sizeof exe, "%.*s/python3.%d", (int)n, p, minor);
+            if (!access(exe, X_OK) && strlen(exe) < size) {
+                snprintf(out, size, "%s", exe);
+                return G_OK;
+            }
+        }
+        p += n + (p[n] == ':');
+    }
+    return G_EIO;
 }
 
 int in_find_python(char *out, size_t size, int minor)
@@ -84,7 +103,7 @@ int in_find_python(char *out, size_t size, int minor)
     else if (home && *home)
         snprintf(dir, sizeof dir, "%s/.pyenv/versions", home);
     else
-        return G_EIO;
+        return find_on_path(out, size, minor);
     /* the highest patch release 3.<minor>.P with a bin/python3 */
     for (patch = 0; patch < 64; patch++) {
         char exe[4200];
@@ -95,7 +114,7 @@ int in_find_python(char *out, size_t size, int minor)
         }
     }
     if (best_patch < 0 || strlen(best) >= size)
-        return G_EIO;
+        return find_on_path(out, size, minor);
     snprintf(out, size, "%s", best);
     return G_OK;
 }

@@ -157,6 +157,18 @@ int in_ign_open(in_ignore **out, const char *abs, diag_ctx *d)
     ig->ig_repo = repo;
     ig->ig_workdir = wd;
     scan_down(ig, abs);
+    /* the user named this directory: when git ignores it (or a directory above it), its
+     * contents are judged by the ignore files from it downwards, as if it were the work tree
+     * (the repository's info/exclude and core.excludesFile still apply) */
+    if (in_ign_ignored(ig, abs, 1)) {
+        char top[4200];
+        snprintf(top, sizeof top, "%s/", abs);
+        if (git_repository_set_workdir(repo, top, 0) == 0) {
+            ig->ig_workdir = git_repository_workdir(repo);
+            scan_down(ig, abs);
+        }
+    }
+    ig->ig_skipped = 0;
     *out = ig;
     return G_OK;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/err.h"
 #include "input_int.h"
@@ -85,6 +86,7 @@ typedef struct walker {
     diag_ctx *w_d;
     in_ignore *w_ign;          /* .gitignore of the work tree the walk is in, or NULL */
     const in_roots *w_roots;   /* links are followed only inside these */
+    int w_follow;              /* ... or wherever they lead (w_follow_symlinks of the start) */
     dir_set w_seen;            /* every directory searched */
     deferred *w_later;         /* links to directories, to search after the rest */
     size_t w_nlater, w_caplater;
@@ -132,14 +134,18 @@ static int matches(char *const *globs, size_t n, const char *name, const char *r
     return 0;
 }
 
-static int excluded(const walker *w, const char *name, const char *rel)
+static int excluded_by(const in_walk_opts *o, const char *name, const char *rel)
 {
-    const in_walk_opts *o = w->w_opt;
     if (o->w_exclude ? matches(o->w_exclude, o->w_nexclude, name, rel)
                      : matches((char *const *)default_excludes,
                                sizeof default_excludes / sizeof *default_excludes, name, rel))
         return 1;
     return matches(o->w_extend_exclude, o->w_nextend_exclude, name, rel);
+}
+
+static int excluded(const walker *w, const char *name, const char *rel)
+{
+    return excluded_by(w->w_opt, name, rel);
 }
 
 /* The path relative to the options' root (for exclude globs). */
@@ -158,7 +164,7 @@ static void walk_dir(walker *w, const char *dir, const char *abs);
  * (a warning) and returns 1. */
 static int link_leaves(walker *w, const char *path, const char *real)
 {
-    if (w->w_opt->w_follow_symlinks || in_roots_holds(w->w_roots, real))
+    if (w->w_follow || in_roots_holds(w->w_roots, real))
         return 0;
     diag_add(w->w_d, 0, path, -1, "symbolic link to %s, outside the paths being checked: not "
              "followed (--follow-symlinks follows it)", real);
@@ -253,7 +259,9 @@ static void walk_entry(walker *w, const char *dir, const char *abs, const char *
     char path[PATH_MAX], real[PATH_MAX];
     struct stat st, lst;
     int is_link;
-    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+    /* the children of "." are "name", not "./name": paths are shown as walked */
+    if (snprintf(path, sizeof path, "%s%s%s", strcmp(dir, ".") ? dir : "",
+                 strcmp(dir, ".") ? "/" : "", name) >= (int)sizeof path) {
         diag_add(w->w_d, 0, path, -1, "path too long, skipped");
         return;
     }
@@ -309,12 +317,20 @@ static int by_text(const void *x, const void *y)
  * must not depend on the order the file system lists them in. */
 static void walk_dir(walker *w, const char *dir, const char *abs)
 {
-    DIR *dp = opendir(dir);
+    const in_walk_opts *outer = w->w_opt;
+    DIR *dp;
     struct dirent *e;
     in_paths names = { NULL, 0, 0 };
     size_t i;
-    if (!dp) {
+    if (outer->w_dir_opts) {   /* this directory's own settings decide about its entries */
+        const in_walk_opts *mine = outer->w_dir_opts(outer->w_dir_arg, abs);
+        if (!mine)
+            return;
+        w->w_opt = mine;
+    }
+    if (!(dp = opendir(dir))) {
         diag_add(w->w_d, G_EIO, dir, -1, "cannot open directory (%s)", strerror(errno));
+        w->w_opt = outer;
         return;
     }
     while ((e = readdir(dp)))
@@ -328,6 +344,7 @@ static void walk_dir(walker *w, const char *dir, const char *abs)
     for (i = 0; i < names.p_n; i++)
         walk_entry(w, dir, abs, names.p_items[i]);
     in_paths_free(&names);
+    w->w_opt = outer;
 }
 
 int in_pyc_source(const char *pyc, char *buf, size_t size)
@@ -380,6 +397,7 @@ int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d
     if (!realpath(dir, abs) || stat(abs, &st))
         return diag_add(d, G_EIO, dir, -1, "cannot open directory (%s)", strerror(errno));
     w.w_roots = opt->w_roots;
+    w.w_follow = opt->w_follow_symlinks;
     if (!w.w_roots) {
         if (in_paths_add(&own.r_dirs, abs))
             return diag_add(d, G_ENOMEM, dir, -1, "out of memory");
@@ -398,7 +416,80 @@ int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d
     in_ign_close(w.w_ign, d);
     free(w.w_seen.ds_keys);
     in_roots_free(&own);
-    qsort(out->p_items + before, out->p_n - before, sizeof *out->p_items, by_text);
-    drop_compiled_twins(out, before);
+    if (out->p_n > before) {   /* nothing found: p_items may still be NULL */
+        qsort(out->p_items + before, out->p_n - before, sizeof *out->p_items, by_text);
+        drop_compiled_twins(out, before);
+    }
     return G_OK;
+}
+
+void in_path_tidy(char *path)
+{
+    char *src = path, *dst = path;
+    int absolute = path[0] == '/';
+    while (*src) {
+        size_t len;
+        while (*src == '/')
+            src++;
+        len = strcspn(src, "/");
+        if (len && !(len == 1 && src[0] == '.')) {
+            if (dst > path || absolute)
+                *dst++ = '/';
+            memmove(dst, src, len);
+            dst += len;
+        }
+        src += len;
+    }
+    if (dst == path) {
+        if (absolute)
+            *dst++ = '/';
+        else if (*path || src != path)
+            *dst++ = '.';
+    }
+    *dst = 0;
+}
+
+int in_walk_excluded(const in_walk_opts *opt, const char *path)
+{
+    char rel[PATH_MAX], abs[PATH_MAX], base[PATH_MAX];
+    size_t n, i;
+    /* relative to the configuration's directory (its globs are written so), else to the
+     * current directory; a path outside both is judged by its name only */
+    if (opt->w_root && *opt->w_root)
+        snprintf(base, sizeof base, "%s", opt->w_root);
+    else if (!getcwd(base, sizeof base))
+        base[0] = 0;
+    if (path[0] == '/')
+        snprintf(abs, sizeof abs, "%s", path);
+    else if (!getcwd(abs, sizeof abs) ||
+             strlen(abs) + strlen(path) + 2 > sizeof abs)
+        abs[0] = 0;
+    else
+        strcat(strcat(abs, "/"), path);
+    in_path_tidy(abs);
+    in_path_tidy(base);
+    n = strlen(base);
+    if (n > 1 && !strncmp(abs, base, n) && abs[n] == '/') {
+        snprintf(rel, sizeof rel, "%s", abs + n + 1);
+    } else {
+        const char *slash = strrchr(path, '/');
+        snprintf(rel, sizeof rel, "%s", slash && slash[1] ? slash + 1 : path);
+    }
+    /* rel and each of its parents, outermost first: "a", "a/b", "a/b/c.py" */
+    for (i = 0;; i++) {
+        if (rel[i] == '/' || rel[i] == 0) {
+            char save = rel[i];
+            const char *name;
+            rel[i] = 0;
+            name = strrchr(rel, '/');
+            name = name ? name + 1 : rel;
+            if (*name && strcmp(name, ".") && strcmp(name, "..") && excluded_by(opt, name, rel)) {
+                rel[i] = save;
+                return 1;
+            }
+            rel[i] = save;
+            if (!save)
+                return 0;
+        }
+    }
 }

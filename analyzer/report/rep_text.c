@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../common/escape.h"
+#include "../common/strbuf.h"
+#include "../common/text.h"
 
 /* The 1-based column of the first non-blank character of line `line` of src, or 1. */
 static int32_t first_column(const rep_source *src, int32_t line)
@@ -100,6 +102,19 @@ static void write_header(rep_ctx *r, const finding *f)
     fputc('\n', r->r_out);
 }
 
+/* Appends one record to the JSON array (opened on the first). */
+static void json_record(rep_ctx *r, json_t *o)
+{
+    if (!r->r_json_open) {
+        fputc('[', r->r_out);
+        r->r_json_open = 1;
+    }
+    fputs(r->r_records ? ",\n  " : "\n  ", r->r_out);
+    json_dumpf(o, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    r->r_records++;
+}
+
 /* A related place as JSON: {"path", "line", "column", "function", "what", "context"}. */
 static json_t *related_json(const eng_related *rl)
 {
@@ -170,13 +185,36 @@ static void write_json(rep_ctx *r, const finding *f)
     json_object_set_new(o, "window", w);
     json_object_set_new(o, "python", json_string(ver));
     json_object_set_new(o, "free_threaded", json_true());
-    if (!r->r_json_open) {
-        fputc('[', r->r_out);
-        r->r_json_open = 1;
-    }
-    fputs(r->r_count ? ",\n  " : "\n  ", r->r_out);
-    json_dumpf(o, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
+    json_object_set_new(o, "kind", json_string("finding"));
+    json_record(r, o);
+}
+
+/* An error or a warning as a record of the JSON array: the keys of a finding (null where they
+ * mean nothing), "kind" saying which it is. */
+static void write_json_error(rep_ctx *r, int is_error, const char *file, const char *message)
+{
+    /* the keys of a finding, in its order: null where they mean nothing, empty lists */
+    static const char *const nulls[] = { "end_line", "end_column", "message", "target",
+                                         "function", "related", "context" };
+    static const char *const lists[] = { "conflicts", "contexts", "chain" };
+    json_t *o = json_object();
+    size_t i;
+    json_object_set_new(o, "rule", json_null());
+    json_object_set_new(o, "name", json_null());
+    json_object_set_new(o, "severity", json_string(is_error ? "error" : "warning"));
+    json_object_set_new(o, "path", file ? json_string(file) : json_null());
+    json_object_set_new(o, "line", json_null());
+    json_object_set_new(o, "column", json_null());
+    for (i = 0; i < sizeof nulls / sizeof *nulls; i++)
+        json_object_set_new(o, nulls[i], json_null());
+    json_object_set_new(o, "message", json_string(message ? message : ""));
+    for (i = 0; i < sizeof lists / sizeof *lists; i++)
+        json_object_set_new(o, lists[i], json_array());
+    json_object_set_new(o, "window", json_null());
+    json_object_set_new(o, "python", json_null());
+    json_object_set_new(o, "free_threaded", json_null());
+    json_object_set_new(o, "kind", json_string(is_error ? "error" : "warning"));
+    json_record(r, o);
 }
 
 /* The part of a source line the full format shows: all of it, or for a long line (minified or
@@ -250,41 +288,83 @@ static void write_full(rep_ctx *r, const finding *f, const rep_source *src)
         write_marked(r, text, len, from, to, f->f_col, end, gutter);
     }
     if (f->f_rel_what) {
-        fprintf(r->r_out, "%6s = %s at ", "", f->f_rel_what);
-        esc_puts(r->r_out, f->f_file);
-        fprintf(r->r_out, ":%d:%d\n", f->f_rel_line, f->f_rel_col);
-        fprintf(r->r_out, "%6s = shows %s\n", "", rep_where(f, where, sizeof where));
+        strbuf sb, line;
+        sb_init(&sb);
+        sb_init(&line);
+        sb_printf(&line, "= %s at ", f->f_rel_what);
+        esc_sb(&line, f->f_file);
+        sb_printf(&line, ":%d:%d", f->f_rel_line, f->f_rel_col);
+        txt_wrap(&sb, line.sb_buf, r->r_width ? r->r_width : 80, 7, 9);
+        sb_clear(&line);
+        sb_printf(&line, "= shows %s", rep_where(f, where, sizeof where));
+        txt_wrap(&sb, line.sb_buf, r->r_width ? r->r_width : 80, 7, 9);
+        esc_lines(r->r_out, sb.sb_buf);
+        sb_free(&line);
+        sb_free(&sb);
     }
-    if (f->f_context) {         /* names from the bytecode and paths: escaped */
-        fprintf(r->r_out, "%6s = runs in: ", "");
-        esc_puts(r->r_out, f->f_context);
-        fputc('\n', r->r_out);
-    }
-    for (i = 0; i < f->f_nchain; i++) {
-        fprintf(r->r_out, "%6s %s ", "", i ? "  ->" : "= via:");
-        esc_puts(r->r_out, f->f_chain[i].rl_function);
-        fputs(" (", r->r_out);
-        esc_puts(r->r_out, f->f_chain[i].rl_file);
-        fprintf(r->r_out, ":%d)\n", f->f_chain[i].rl_line);
-    }
-    for (i = 0; i < f->f_nrelated; i++) {
-        const eng_related *rl = &f->f_related[i];
-        fprintf(r->r_out, "%6s = %s ", "", !strcmp(f->f_rule, "GIL301") ? "breaks:" : "races with:");
-        esc_puts(r->r_out, rl->rl_what ? rl->rl_what : "an access");
-        fputs(" at ", r->r_out);
-        esc_puts(r->r_out, rl->rl_file);
-        fprintf(r->r_out, ":%d", rl->rl_line);
-        if (rl->rl_col >= 1)
-            fprintf(r->r_out, ":%d", rl->rl_col);
-        fputs(" in ", r->r_out);
-        esc_puts(r->r_out, rl->rl_function);
-        if (rl->rl_context) {
-            fputs(", ", r->r_out);
-            esc_puts(r->r_out, rl->rl_context);
+    {   /* the context, the call chain and the other side, each wrapped to the width; names
+         * from the bytecode and paths escaped, so no wrapped line starts a workflow command */
+        strbuf sb, line;
+        size_t w = r->r_width ? r->r_width : 80;
+        sb_init(&sb);
+        sb_init(&line);
+        if (f->f_context) {
+            sb_puts(&line, "= runs in: ");
+            esc_sb(&line, f->f_context);
+            txt_wrap(&sb, line.sb_buf, w, 7, 9);
         }
-        fputc('\n', r->r_out);
+        for (i = 0; i < f->f_nchain; i++) {
+            sb_clear(&line);
+            sb_printf(&line, "%s ", i ? "  ->" : "= via:");
+            esc_sb(&line, f->f_chain[i].rl_function);
+            sb_puts(&line, " (");
+            esc_sb(&line, f->f_chain[i].rl_file);
+            sb_printf(&line, ":%d)", f->f_chain[i].rl_line);
+            txt_wrap(&sb, line.sb_buf, w, 7, 11);
+        }
+        for (i = 0; i < f->f_nrelated; i++) {
+            const eng_related *rl = &f->f_related[i];
+            sb_clear(&line);
+            sb_printf(&line, "= %s ", !strcmp(f->f_rule, "GIL301") ? "breaks:" : "races with:");
+            esc_sb(&line, rl->rl_what ? rl->rl_what : "an access");
+            sb_puts(&line, " at ");
+            esc_sb(&line, rl->rl_file);
+            sb_printf(&line, ":%d", rl->rl_line);
+            if (rl->rl_col >= 1)
+                sb_printf(&line, ":%d", rl->rl_col);
+            sb_puts(&line, " in ");
+            esc_sb(&line, rl->rl_function);
+            if (rl->rl_context) {
+                sb_puts(&line, ", ");
+                esc_sb(&line, rl->rl_context);
+            }
+            txt_wrap(&sb, line.sb_buf, w, 7, 9);
+        }
+        esc_lines(r->r_out, sb.sb_buf);
+        sb_free(&line);
+        sb_free(&sb);
     }
     fputc('\n', r->r_out);
+}
+
+/* The full format's last line: what was found in how many of the files checked. */
+static void write_summary(rep_ctx *r)
+{
+    unsigned long n = r->r_checked;
+    const char *fs = n == 1 ? "" : "s";
+    char errs[64] = "";
+    if (r->r_errors)
+        snprintf(errs, sizeof errs, "; %lu error%s", r->r_errors, r->r_errors == 1 ? "" : "s");
+    if (!n && !r->r_count)
+        fprintf(r->r_out, "No files checked%s.\n", errs);
+    else if (!r->r_count && !r->r_errors)
+        fprintf(r->r_out, "All clear: %lu file%s checked.\n", n, fs);
+    else if (!r->r_count)     /* not all clear: some inputs failed */
+        fprintf(r->r_out, "No findings in %lu file%s checked%s.\n", n, fs, errs);
+    else
+        fprintf(r->r_out, "Found %lu finding%s in %lu file%s (%lu file%s checked)%s.\n",
+                r->r_count, r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s",
+                n, fs, errs);
 }
 
 void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
@@ -294,7 +374,7 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
     r->r_format = format;
     r->r_kb = kb;
     if (format == REP_HTML)
-        rep_html_begin(out);
+        rep_html_begin(r);
 }
 
 void rep_file(rep_ctx *r, finding *f, uint32_t n)
@@ -328,7 +408,7 @@ void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf)
     qsort(f, n, sizeof *f, by_position);
     r->r_files++;
     if (r->r_format == REP_HTML && !r->r_statistics) {
-        rep_html_file(r->r_out, r->r_kb, f, n, bf);
+        rep_html_file(r, f, n, bf);
         r->r_count += n;
     } else if (r->r_statistics || r->r_format == REP_SARIF || r->r_format == REP_GITHUB) {
         if (r->r_statistics)
@@ -361,6 +441,8 @@ void rep_error(rep_ctx *r, int is_error, const char *file, const char *message)
         sarif_error(r, is_error, file, message);
     else if (r->r_format == REP_GITHUB && !r->r_statistics)
         github_error(r, is_error, file, message);
+    else if (r->r_format == REP_JSON && !r->r_statistics)
+        write_json_error(r, is_error, file, message);
 }
 
 void rep_end(rep_ctx *r)
@@ -370,23 +452,13 @@ void rep_end(rep_ctx *r)
         free(r->r_rule_counts);
         r->r_rule_counts = NULL;
     } else if (r->r_format == REP_HTML)
-        rep_html_end(r->r_out, r->r_count, r->r_files);
+        rep_html_end(r);
     else if (r->r_format == REP_SARIF)
         sarif_end(r);
     else if (r->r_format == REP_GITHUB)
         return;                 /* annotations only: no summary to annotate */
     else if (r->r_format == REP_JSON)
-        fputs(r->r_count ? "\n]\n" : "[]\n", r->r_out);
-    else if (r->r_format == REP_FULL && !r->r_count && !r->r_errors)
-        fputs("All clear: no findings.\n", r->r_out);
-    else if (r->r_format == REP_FULL && !r->r_count)  /* not all clear: some inputs failed */
-        fprintf(r->r_out, "No findings; %lu error%s.\n", r->r_errors,
-                r->r_errors == 1 ? "" : "s");
-    else if (r->r_format == REP_FULL && r->r_errors)
-        fprintf(r->r_out, "Found %lu finding%s in %lu file%s; %lu error%s.\n", r->r_count,
-                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s",
-                r->r_errors, r->r_errors == 1 ? "" : "s");
+        fputs(r->r_records ? "\n]\n" : "[]\n", r->r_out);
     else if (r->r_format == REP_FULL)
-        fprintf(r->r_out, "Found %lu finding%s in %lu file%s.\n", r->r_count,
-                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s");
+        write_summary(r);
 }

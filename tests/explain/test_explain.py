@@ -41,8 +41,9 @@ VERSIONS = pyenv_versions()
 
 
 def run(*args):
+    # wide lines: these tests read the layout (tests/cli/test_settings.py checks the wrap)
     p = subprocess.run([GILCHECK] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=600)
+                       universal_newlines=True, timeout=600, env=dict(os.environ, COLUMNS="300"))
     return p.returncode, p.stdout, p.stderr
 
 
@@ -360,8 +361,9 @@ class Explain(unittest.TestCase):
             self.assertEqual(json.loads(out)["verdict"], "not-found")
 
     def test_run_measures_lost_updates(self):
-        # `count = abs(count) + 1`: the call is a switch point on 3.11 (docs/switch-points.md)
-        for attempt in range(2):
+        # `count = abs(count) + 1`: the call is a switch point on 3.11 (docs/switch-points.md).
+        # A loaded machine can run a whole stress run without a handover: a few tries.
+        for attempt in range(5):
             rc, doc = explain_json("-c", "count = abs(count) + 1", "--run")
             run_ = doc["run"]
             self.assertTrue(run_["executed"])
@@ -415,7 +417,9 @@ class RuleExamples(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             for path in sorted(glob.glob(os.path.join(ROOT, "rules", "GIL*.yaml"))):
                 rule = gen_rule_docs.load_yaml(path)
-                if rule["id"] == "GIL000":      # a syntax error has no bytecode to explain
+                if rule["id"] == "GIL000" or rule.get("opt_in"):
+                    # a syntax error has no bytecode to explain; an opt-in rule (GIL900,
+                    # unused-noqa) is about comments, not atomicity
                     continue
                 for n, example in enumerate(rule["examples"]["unsafe"]):
                     src = os.path.join(tmp, "%s_%d.py" % (rule["id"], n))

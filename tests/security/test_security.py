@@ -109,13 +109,13 @@ class Tree(unittest.TestCase):
         if fmt in ("full", "concise"):
             return {m.group(1) for m in re.finditer(r"^(.*):\d+:\d+: GIL\d{3} ", out, re.M)}
         if fmt == "json":
-            return {f["path"] for f in json.loads(out)}
+            return {f["path"] for f in json.loads(out) if f["rule"]}   # not warnings
         if fmt == "sarif":
             return {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
                     for r in json.loads(out)["runs"][0]["results"]}
         if fmt == "github":
             return {m.group(1) for m in re.finditer(r"^::\w+ file=([^,]*),.*title=GIL", out, re.M)}
-        return set(re.findall(r"<h2>(.*?)</h2>", out))
+        return set(re.findall(r"<h2[^>]*>(.*?)</h2>", out))
 
     def outputs(self, *paths, extra=(), cwd=None):
         """Every format's report of paths (and the HTML page), with stderr: {format: text}."""
@@ -246,16 +246,16 @@ class Item05Symlinks(Tree):
             self.assertIn("private: symbolic link to %s, outside" % os.path.dirname(outside), err)
         rc, out, err = run("check", "--isolated", "--no-cache", "--format", "concise",
                            "--follow-symlinks", ".", cwd=self.repo, env=self.env)
-        self.assertIn("./leak.py:9:5: GIL101", out)
-        self.assertIn("./private/creds.py:9:5: GIL101", out)
+        self.assertIn("leak.py:9:5: GIL101", out)
+        self.assertIn("private/creds.py:9:5: GIL101", out)
 
     def test_links_inside_the_tree_are_followed(self):
         write(os.path.join(self.repo, "real", "mod.py"), RACY)
         os.symlink("real/mod.py", os.path.join(self.repo, "alias.py"))
         rc, out, err = run("check", "--isolated", "--no-cache", "--format", "concise", ".",
                            cwd=self.repo, env=self.env)
-        self.assertIn("./alias.py:8:5: GIL101", out)
-        self.assertIn("./real/mod.py:8:5: GIL101", out)
+        self.assertIn("alias.py:8:5: GIL101", out)
+        self.assertIn("real/mod.py:8:5: GIL101", out)
         self.assertNotIn("symbolic link", err)
 
 
@@ -299,7 +299,7 @@ class Item07Writes(Tree):
         rc, out, err = run("check", "--isolated", "--format", "concise", ".", cwd=self.repo,
                            env=self.env)
         self.assertEqual(rc, 1, err)
-        self.assertIn("./racy.py:8:5: GIL101", out)
+        self.assertIn("racy.py:8:5: GIL101", out)
         self.assertEqual(os.listdir(target), [])
         self.assertIn(".gilcheck_cache: is a symbolic link: the result cache is not used", err)
         # a link one level down, at the version directory, is refused too
@@ -530,13 +530,13 @@ class Item10Escaping(Tree):
             self.assertTrue(m, l)
             files.append(m.group(1).replace("%0A", "\n").replace("%0D", "\r")
                          .replace("%3A", ":").replace("%2C", ",").replace("%25", "%"))
-        self.assertEqual(sorted(files), sorted("./" + n for n in self.NAMES))
+        self.assertEqual(sorted(files), sorted(self.NAMES))
 
     def test_json_and_sarif(self):
         rc, out, err = run("check", "--isolated", "--no-cache", "--format", "json", ".",
                            cwd=self.repo, env=self.env)
-        self.assertEqual(sorted(f["path"] for f in json.loads(out)),
-                         sorted("./" + n for n in self.NAMES))
+        self.assertEqual(sorted(f["path"] for f in json.loads(out) if f["rule"]),
+                         sorted(self.NAMES))
         rc, out, err = run("check", "--isolated", "--no-cache", "--format", "sarif", ".",
                            cwd=self.repo, env=self.env)
         results = json.loads(out)["runs"][0]["results"]
@@ -611,7 +611,7 @@ class Item13Gitignore(Tree):
         self.assertLess(time.time() - t0, 30)
         self.assertEqual(rc, 1, err)
         files = sorted(l.split(":")[0] for l in out.splitlines())
-        self.assertEqual(files, ["./" + "a" * 77 + ".py", "./kept.py"])   # gen/ still ignored
+        self.assertEqual(files, ["a" * 77 + ".py", "kept.py"])   # gen/ still ignored
         self.assertIn("1 path was not checked against the ignore files: a pattern with 9 "
                       "wildcards (%s/.gitignore:1: *a*a*a*a*a*a*a*a*b)" % self.repo, err)
 
