@@ -484,7 +484,8 @@ class Item10Escaping(Tree):
     NAMES = ("a\n::warning file=README.md,line=1::injected.py",
              "::error title=pwned::x.py",
              "b\x1b]0;title\x07\u202e.py",
-             "  ::notice::c.py")
+             "  ::notice::c.py",
+             "p" * 70 + " ::error::wrapped.py")     # the full format wraps at the blank
 
     def setUp(self):
         super().setUp()
@@ -515,14 +516,14 @@ class Item10Escaping(Tree):
                 self.assertIn("./  ::notice::c.py:8:5", out)
                 if fmt == "full":
                     self.assertIn("count += 1  # \\x1b[8mhidden\\x1b[0m", out)
-        self.assertEqual(len([l for l in out.splitlines() if ": GIL101 " in l]), 4)
+        self.assertEqual(len([l for l in out.splitlines() if ": GIL101 " in l]), 5)
 
     def test_github_format(self):
         rc, out, err = run("check", "--isolated", "--no-cache", "--format", "github", ".",
                            cwd=self.repo, env=self.env)
         self.assertEqual(rc, 1, err)
         lines = out.splitlines()
-        self.assertEqual(len(lines), 4, out)
+        self.assertEqual(len(lines), 5, out)
         files = []
         for l in lines:
             m = re.match(r"^::warning file=([^,]*),line=8,col=5,endLine=8,endColumn=\d+,"
@@ -540,7 +541,7 @@ class Item10Escaping(Tree):
         rc, out, err = run("check", "--isolated", "--no-cache", "--format", "sarif", ".",
                            cwd=self.repo, env=self.env)
         results = json.loads(out)["runs"][0]["results"]
-        self.assertEqual(len(results), 4)
+        self.assertEqual(len(results), 5)
         self.assertEqual(self.commands(out), [])
 
 
