@@ -14,7 +14,7 @@ if ! command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
   missing+=(npm)
 fi
 # libraries: the Debian -dev packages
-for p in libpython3-dev libyaml-dev libjansson-dev libcmocka-dev libgit2-dev git; do
+for p in libpython3-dev libyaml-dev libjansson-dev libcmocka-dev libgit2-dev libmbedtls-dev git; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # speed (issue 4): the result cache's hash; hyperfine and pyflakes for tools/bench_ci.py

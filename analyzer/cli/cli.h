@@ -31,14 +31,17 @@ typedef struct cli_output {
     int co_statistics;         /* --statistics: counts per rule instead of findings */
     int co_exit_zero;          /* --exit-zero: findings alone exit 0 */
     int co_color;              /* CLI_COLOR_* */
+    int co_force;              /* --force: -o writes through a symbolic link */
 } cli_output;
 
 /* Consumes argv[*i] (and its value) when it is an output option: returns 1, 0 when it is not
  * one, -1 after printing a usage error to err. */
 int cli_output_option(cli_output *o, int argc, char **argv, int *i, FILE *err);
 
-/* Where the report goes: `out`, or the -o file opened for writing (NULL after printing an error;
- * the caller closes it). */
+/* Where the report goes: `out`, or the -o file opened for writing, created 0644 under the umask
+ * (NULL after printing an error; the caller closes it).  Unless --force, a symbolic link at the
+ * path (or, for a relative path, at a directory on the way) is refused: a repository's committed
+ * link must not make the report overwrite the file it points to. */
 FILE *cli_output_open(const cli_output *o, FILE *out, FILE *err);
 
 /* 1 when the text formats should colour their output on fp: --color always/never, else not when
@@ -96,7 +99,8 @@ struct diag_ctx;
 int cli_add_noqa(unsigned long *out_added, const char *path, const struct finding *f,
                  unsigned int n, struct diag_ctx *d);
 
-/* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT". */
+/* Prints every message of a diagnostics context as "gilcheck: error: FILE: TEXT", one line each
+ * (control characters in file names and messages escaped). */
 struct diag_ctx;
 void cli_print_diags(const struct diag_ctx *d, FILE *err);
 

@@ -1,7 +1,10 @@
 /* check's output options: --format, -o, --statistics, --exit-zero, --color, and where the report
  * goes (stdout or a file) with or without colour. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/text.h"
@@ -36,6 +39,10 @@ int cli_output_option(cli_output *o, int argc, char **argv, int *i, FILE *err)
     }
     if (!strcmp(s, "--exit-zero")) {
         o->co_exit_zero = 1;
+        return 1;
+    }
+    if (!strcmp(s, "--force")) {
+        o->co_force = 1;
         return 1;
     }
     if ((v = option_value("--format", argc, argv, i, &missing)) ||
@@ -88,12 +95,67 @@ int cli_output_color(const cli_output *o, FILE *fp)
     return isatty(fileno(fp));
 }
 
+/* Opens `path` for writing the report (created 0644 under the umask, truncated) without
+ * following a symbolic link: not at its last component, nor, for a relative path, at any
+ * directory on the way (a repository can commit `report.sarif -> ~/.bashrc` or `out -> ~`).
+ * An absolute path's directories are taken as written, and so is anything under /dev/
+ * (/dev/stdout, /dev/fd/N).  The descriptor, or -1 with errno set (ELOOP for a link). */
+static int open_report(const char *path)
+{
+    const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC;
+    char *copy, *part, *next;
+    int dirfd, fd, e;
+    if (path[0] == '/')
+        return open(path, flags | (strncmp(path, "/dev/", 5) ? O_NOFOLLOW : 0), 0644);
+    if (!(copy = strdup(path)))
+        return -1;
+    dirfd = AT_FDCWD;
+    for (part = copy; (next = strchr(part, '/')); part = next + 1) {
+        int sub;
+        *next = 0;
+        if (!*part || !strcmp(part, ".")) {
+            continue;
+        }
+        sub = openat(dirfd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        e = errno;
+        if (sub < 0 && e == ENOTDIR) {
+            struct stat st;
+            if (!fstatat(dirfd, part, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+                e = ELOOP;
+        }
+        if (dirfd != AT_FDCWD)
+            close(dirfd);
+        if (sub < 0) {
+            free(copy);
+            errno = e;
+            return -1;
+        }
+        dirfd = sub;
+    }
+    fd = openat(dirfd, part, flags | O_NOFOLLOW, 0644);
+    e = errno;
+    if (dirfd != AT_FDCWD)
+        close(dirfd);
+    free(copy);
+    errno = e;
+    return fd;
+}
+
 FILE *cli_output_open(const cli_output *o, FILE *out, FILE *err)
 {
-    FILE *fp;
+    FILE *fp = NULL;
+    int fd;
     if (!o->co_file || !strcmp(o->co_file, "-"))
         return out;
-    if (!(fp = fopen(o->co_file, "w")))
-        fprintf(err, "gilcheck: error: %s: cannot open for writing the report\n", o->co_file);
+    fd = o->co_force ? open(o->co_file, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0644)
+                     : open_report(o->co_file);
+    if (fd >= 0 && !(fp = fdopen(fd, "w")))
+        close(fd);
+    if (fd < 0 && errno == ELOOP && !o->co_force)
+        fprintf(err, "gilcheck: error: %s: not writing the report through a symbolic link (--force "
+                "writes to where it points)\n", o->co_file);
+    else if (!fp)
+        fprintf(err, "gilcheck: error: %s: cannot open for writing the report (%s)\n", o->co_file,
+                strerror(errno));
     return fp;
 }

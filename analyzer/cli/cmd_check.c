@@ -45,6 +45,11 @@ static const char check_usage[] =
     "  --exclude GLOBS      replace the default excludes (matched on names and relative paths)\n"
     "  --extend-exclude GLOBS  exclude these beside the defaults\n"
     "  --no-respect-gitignore  search what .gitignore ignores too\n"
+    "  --follow-symlinks    follow symbolic links that lead outside the PATHs given (by default "
+    "they are skipped with a warning)\n"
+    "  --source-dir DIR     a .pyc's co_filename may name a file in DIR: read for `# noqa` and "
+    "shown, DIR itself not searched (by default only a file inside the PATHs given, or the pyc's "
+    "own NAME.py; else the pyc is named)\n"
     "  --python PATH        compile sources with this interpreter (CPython 3.6 or later), so the "
     "bytecode is your runtime's (also: $GILCHECK_PYTHON, or python in your own "
     "~/.config/gilcheck/gilcheck.toml)\n"
@@ -52,7 +57,9 @@ static const char check_usage[] =
     "for repositories you trust)\n"
     "  --force-exclude      apply the excludes to the paths named on the command line too (for "
     "pre-commit, which names every file); --no-force-exclude: don't\n"
-    "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc\n"
+    "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc (the default when "
+    "the environment variable CI is set: a pull request's pyc must not stand for its source)\n"
+    "  --pycache            reuse fresh __pycache__ pycs even when CI is set\n"
     "  --config FILE        read settings from this file only\n"
     "  --isolated           read no configuration file\n"
     "  --stdin-filename PATH  the name of the source read from standard input (`-`): its "
@@ -61,7 +68,9 @@ static const char check_usage[] =
     "comments; a second run adds nothing)\n"
     "  --show-settings      print the settings that apply to the first PATH, and exit\n"
     "  --show-files         print the files that would be checked, and exit\n"
-    "  -o, --output-file FILE  write the report to FILE instead of stdout (errors stay on stderr)\n"
+    "  -o, --output-file FILE  write the report to FILE instead of stdout (errors stay on "
+    "stderr); a symbolic link there is refused\n"
+    "  --force              let -o write through a symbolic link\n"
     "  --statistics         count the findings per rule instead of listing them (a table; with "
     "--format json an array)\n"
     "  --exit-zero          exit 0 even when there are findings (errors still exit 2)\n"
@@ -79,7 +88,8 @@ static const char check_usage[] =
 static const char *const check_options[] = {
     "--scope", "--format", "--output-format", "--select", "--extend-select", "--ignore",
     "--exclude", "--extend-exclude", "--no-respect-gitignore", "--respect-gitignore", "--python",
-    "--allow-project-python", "--no-pycache", "--config", "--isolated", "--stdin-filename",
+    "--allow-project-python", "--no-pycache", "--pycache", "--follow-symlinks", "--source-dir",
+    "--force", "--config", "--isolated", "--stdin-filename",
     "--add-noqa", "--show-settings", "--show-files", "--output-file", "--statistics",
     "--exit-zero", "--color", "--jobs", "--no-cache", "--help", NULL
 };
@@ -109,6 +119,14 @@ static int config_failed(const diag_ctx *d)
         if (d->d_msgs[i].dm_code && d->d_msgs[i].dm_code != G_EIO)
             return 1;
     return 0;
+}
+
+/* 1 when the environment says this is a CI job (CI set, and not to "false" or "0", as GitHub,
+ * GitLab and most others set it): __pycache__ is then not reused unless --pycache. */
+static int ci(void)
+{
+    const char *v = getenv("CI");
+    return v && *v && strcmp(v, "false") && strcmp(v, "0");
 }
 
 /* The option's value: "--name VALUE" or "--name=VALUE"; NULL (and a usage error printed) when
@@ -220,9 +238,11 @@ static int analyse_here(in_paths *ps, drv_ctx *drv, arena *a, rep_ctx *rep, int 
 int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     drv_settings cli;
-    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0, oc,
+    int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = ci(), oc,
         jobs = check_default_jobs(), use_cache = 1, allow_python = 0, add_noqa = 0,
-        show_settings = 0, show_files = 0, from_stdin = 0, drv_opened = 0, force_exclude = 0;
+        show_settings = 0, show_files = 0, from_stdin = 0, drv_opened = 0, force_exclude = 0,
+        follow_symlinks = 0;
+    in_roots roots = { { NULL, 0, 0 }, { NULL, 0, 0 } };
     drv_cache cache;
     cli_output oo = { 0 };
     FILE *dest = out;           /* the report: out, or the -o file */
@@ -268,6 +288,21 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             format = oo.co_format ? oo.co_format : format;
         } else if (!strcmp(s, "--no-pycache")) {
             no_pycache = 1;
+        } else if (!strcmp(s, "--pycache")) {
+            no_pycache = 0;
+        } else if (!strcmp(s, "--follow-symlinks")) {
+            follow_symlinks = 1;
+        } else if (is_opt(s, "--source-dir")) {
+            struct stat st;
+            const char *v = value_of(argc, argv, &i, "--source-dir", err);
+            if (!v)
+                goto usage;
+            if (stat(v, &st) || !S_ISDIR(st.st_mode)) {
+                cli_usage_error(err, "check", "--source-dir takes a directory, not '%s'", v);
+                goto usage;
+            }
+            if (in_roots_add(&roots, v) == G_ENOMEM)
+                goto usage;
         } else if (is_opt(s, "--config")) {
             if (!(config = value_of(argc, argv, &i, "--config", err)))
                 goto usage;
@@ -355,6 +390,12 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     drv.c_allow_project_python = allow_python;
     drv.c_check_names = 1;      /* a whole project: configured names must exist */
     drv.c_no_pycache = no_pycache;
+    /* the roots: what the tree may make gilcheck read (links, co_filename) stays inside them */
+    for (k = 0; k < args.p_n; k++)
+        if (in_roots_add(&roots, args.p_items[k]) == G_ENOMEM)
+            goto oom;
+    drv.c_roots = &roots;
+    drv.c_follow_symlinks = follow_symlinks;
     if (config && !(drv.c_config = strdup(config)))
         goto oom;
     if (drv_settings_check_codes(&drv.c_cli, &drv.c_kb, NULL, &d)) {
@@ -509,6 +550,7 @@ done:
     mem_free(src);
     in_paths_free(&ps);
     in_paths_free(&args);
+    in_roots_free(&roots);
     drv_settings_free(&cli);
     arena_free(a);
     diag_free(&d);

@@ -203,7 +203,7 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         }
         snprintf(path, sizeof path, "%.*s", (int)(colon - where), where);
         if (in_read_file(&file, &flen, &e, path)) {
-            fprintf(err, "gilcheck: error: %s: cannot read (%s)\n", path, strerror(e));
+            fprintf(err, "gilcheck: error: %s: cannot read (%s)\n", path, file_strerror(e));
             goto done;
         }
         if (flen >= 4 && strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".pyc")) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../common/diag.h"
+#include "../common/escape.h"
 #include "../common/text.h"
 #include "cli.h"
 
@@ -49,9 +50,11 @@ void cli_print_diags(const diag_ctx *d, FILE *err)
 {
     char buf[1400];
     size_t i;
-    for (i = 0; i < d->d_count; i++)
-        fprintf(err, "gilcheck: %s: %s\n", d->d_msgs[i].dm_code < 0 ? "error" : "warning",
-                diag_format(d, i, buf, sizeof buf));
+    for (i = 0; i < d->d_count; i++) {   /* file names and messages escaped: one line each */
+        fprintf(err, "gilcheck: %s: ", d->d_msgs[i].dm_code < 0 ? "error" : "warning");
+        esc_puts(err, diag_format(d, i, buf, sizeof buf));
+        fputc('\n', err);
+    }
     if (d->d_oom)
         fprintf(err, "gilcheck: error: out of memory (some messages were lost)\n");
 }

@@ -89,6 +89,9 @@ typedef struct drv_ctx {
     int c_no_pycache;          /* always compile; never reuse __pycache__ */
     int c_check_names;         /* a whole project (check): a configured entry point or class
                                 * that matches nothing is an error (o_check_names) */
+    const struct in_roots *c_roots; /* the files and directories the run was given (not owned):
+                                * a .pyc's co_filename is read and shown only inside them */
+    int c_follow_symlinks;     /* --follow-symlinks: walks follow links out of c_roots too */
 } drv_ctx;
 
 /* Loads the rules (rule_default_dir(argv0)) into a fresh context with empty settings.
@@ -105,7 +108,9 @@ typedef struct drv_result {
     const bc_file *r_bf;       /* the decoded code objects (f_code indexes them; the HTML bytecode),
                                 * in r_image's arena or in `a`; NULL for a syntax error */
     const char *r_source;      /* a .pyc's source file whose `# noqa` comments apply, or NULL
-                                  (in the arena) */
+                                  (in the arena): its co_filename when drv_pyc_source allows it */
+    const char *r_named;       /* a .pyc's co_filename, allowed or not, or NULL (in the arena):
+                                  the cache records whether it was allowed */
     eng_result r_noqa;         /* drv_analyze: selected findings a `# noqa` comment suppressed
                                 * (the hover says so); not part of the blob or the cache */
 } drv_result;
@@ -113,8 +118,9 @@ typedef struct drv_result {
 /* Compiles or loads, decodes and summarizes `path` with the settings that apply to it
  * (drv_settings_for): a .pyc is loaded, anything else compiled as Python source -- by the
  * embedded 3.11, or by the settings' `python` when set -- unless a fresh
- * __pycache__/NAME.cpython-3X.pyc of that version exists (timestamp, or unchecked hash,
- * validated as import does).  When src is not NULL the source is src[0..len) (an editor's
+ * __pycache__/NAME.cpython-3X.pyc of that version exists (a timestamp pyc validated as import
+ * does, or a checked-hash pyc whose hash is the source's; an unchecked-hash pyc is never
+ * trusted).  When src is not NULL the source is src[0..len) (an editor's
  * buffer) and `path` only names it.  The summary (out->r_sum) names its module after the path
  * (in_module_name); its candidates carry their interleavings.  A syntax error is one GIL000 in
  * out->r_res and no summary.  Allocations in `a` (and out->r_image).  Returns G_OK, or a
@@ -138,6 +144,12 @@ int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const c
  * process) when it has not run yet.  NULL when it cannot start. */
 const char *drv_python_identity(drv_ctx *c, const drv_settings *s);
 void drv_result_free(drv_result *r);
+
+/* 1 when the source file `name` that the .pyc at `pyc` names (its co_filename) may be read and
+ * shown: it resolves to a regular file that is one of the roots or lies in one, or to the pyc's
+ * own source by convention (in_pyc_source).  Anything else -- ~/.git-credentials, /dev/zero, a
+ * file outside the checkout -- is never read: the findings name the .pyc instead. */
+int drv_pyc_source(const struct in_roots *roots, const char *pyc, const char *name);
 
 /* One file of a run, for the composition. */
 typedef struct drv_unit {
@@ -351,19 +363,32 @@ int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, ar
 
 void drv_blob_free(drv_blob *b);
 
+/* Bytes of the per-user secret the cache's entries are authenticated with. */
+#define DRV_KEY_SIZE 32
+
+/* Reads the user's cache secret ($XDG_CACHE_HOME/gilcheck/cache-key, else
+ * ~/.cache/gilcheck/cache-key), creating it (0600, its directory 0700) on first use; a key file
+ * or directory that is a link, not owned by the user or open to others is not used.  Returns
+ * G_OK, or G_EIO with a warning (code 0) saying why the cache is off. */
+int drv_key_load(uint8_t out[DRV_KEY_SIZE], diag_ctx *d);
+
 /* The result cache: .gilcheck_cache/<gilcheck version>/<2 hex>/<30 hex> in the root of the run's
  * own settings (drv_settings_default) or the current directory, one file per analysed file,
  * keyed by a hash of its path and content, gilcheck's version and executable (a rebuild is a
  * new cache), the rules' text, the digest of the settings that apply to the file and what
  * compiles it (the interpreter's magic number and version).  Entries are written atomically
- * (temporary file + rename); a damaged one is a miss. */
+ * (temporary file + rename) and carry an HMAC of the user's secret: a damaged one, or one
+ * gilcheck did not write, is a miss.  The directories are opened without following links. */
 typedef struct drv_cache {
     char *ca_dir;              /* ".../.gilcheck_cache/<version>" (malloc'd) */
+    int ca_fd;                 /* that directory, opened without following links; -1: none */
+    uint8_t ca_key[DRV_KEY_SIZE]; /* the user's secret: entries carry its HMAC-SHA-256 */
     uint8_t ca_digest[16];     /* version + executable + rules */
     drv_ctx *ca_ctx;           /* the run: each file's settings and interpreter (not owned) */
     int ca_write_ok;           /* 0 after the directory could not be created: lookups only */
     unsigned long ca_hits;     /* lookups answered (this process) */
     unsigned long ca_stored;   /* entries written (this process) */
+    const struct in_roots *ca_roots; /* the run's roots (drv_pyc_source), not owned */
 } drv_cache;
 
 /* Prepares the cache for the run c (rules read from rule_default_dir(argv0)) in the root of

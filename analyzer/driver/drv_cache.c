@@ -2,10 +2,16 @@
  * version and executable, the settings and the rules' text, so a second run over unchanged files only reads and
  * hashes them (XXH3-128 from Debian's libxxhash).
  *
- * Entry file: "GILCACH2", the 16-byte key, the dependency (a .pyc's source whose `# noqa`
- * comments were applied: u32 path length or 0xffffffff for none, the path, the 16-byte hash of its
+ * Entry file: "GILCACH3", the 16-byte key, the dependency (a .pyc's source named by its
+ * co_filename: u32 path length or 0xffffffff for none, the path, the 16-byte hash of its
  * content, all zero when it could not be read), u64 record length, the drv_blob record, and an
- * XXH3-64 checksum of everything before it.  Anything that does not check out is a miss. */
+ * HMAC-SHA-256 of everything before it keyed with the user's secret (drv_key.c).  Anything that
+ * does not check out -- damaged, or written by anyone without the secret: committed to the
+ * repository, another user's -- is a miss.
+ *
+ * The directories are opened one component at a time without following symbolic links
+ * (openat, O_NOFOLLOW): a committed .gilcheck_cache symlink turns the cache off instead of
+ * making gilcheck create directories and files where it points. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +22,7 @@
 #include <unistd.h>
 #define XXH_STATIC_LINKING_ONLY  /* XXH3_state_t on the stack */
 #include <xxhash.h>
+#include <mbedtls/md.h>
 
 #include "../common/err.h"
 #include "../common/mem.h"
@@ -28,6 +35,8 @@
 
 #define ENTRY_MAGIC "GILCACH3"   /* 3: blobs carry summaries (BLOB_FORMAT 3) */
 #define NO_DEP 0xffffffffu
+#define MAC_SIZE 32              /* HMAC-SHA-256 */
+#define CACHE_NAME ".gilcheck_cache"
 
 static const char cachedir_tag[] =
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -138,17 +147,32 @@ static int run_digest(uint8_t out[16], const char *rules, diag_ctx *d)
 
 /* ---- opening, the directory ---- */
 
-/* Writes `text` to dir/name unless it exists. */
-static void write_marker(const char *dir, const char *name, const char *text)
+/* Writes `text` to name in the directory dirfd unless it exists (never through a link). */
+static void write_marker(int dirfd, const char *name, const char *text)
 {
-    char path[4096];
-    int fd;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0)
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
         return;
     if (write(fd, text, strlen(text)) < 0)
-        unlink(path);
+        unlinkat(dirfd, name, 0);
     close(fd);
+}
+
+/* Opens the directory name in dirfd, creating it (0755 under the umask) when create is set;
+ * never follows a symbolic link.  The descriptor, or -1 with errno set (ELOOP for a link). */
+static int open_dir(int dirfd, const char *name, int create, int *created)
+{
+    int fd;
+    *created = create && mkdirat(dirfd, name, 0755) == 0;
+    fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOTDIR) {  /* O_DIRECTORY saw a link first: which is it? */
+        struct stat st;
+        if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+            errno = ELOOP;
+        else
+            errno = ENOTDIR;
+    }
+    return fd;
 }
 
 int drv_cache_open(drv_cache *cache, drv_ctx *c, const drv_settings *run, const char *argv0,
@@ -161,28 +185,85 @@ int drv_cache_open(drv_cache *cache, drv_ctx *c, const drv_settings *run, const 
 int drv_cache_open_in(drv_cache *cache, drv_ctx *c, const char *root, const char *argv0,
                       diag_ctx *d)
 {
-    size_t n;
-    int rc;
+    char parent[4096];
+    size_t n = strlen(root);
+    int rc, pfd, cfd, created, e;
+    /* the directory that holds .gilcheck_cache: it is opened first, and the cache below it
+     * without following links */
+    if (n >= sizeof parent)
+        return G_OK;            /* no cache: every file a miss */
+    memcpy(parent, root, n + 1);
+    if (n > sizeof CACHE_NAME && !strcmp(parent + n - (sizeof CACHE_NAME - 1), CACHE_NAME) &&
+        parent[n - sizeof CACHE_NAME] == '/')
+        parent[n - sizeof CACHE_NAME] = 0;
+    else
+        strcpy(parent, ".");
     memset(cache, 0, sizeof *cache);
+    cache->ca_fd = -1;
     cache->ca_ctx = c;
+    cache->ca_roots = c->c_roots;
     if ((rc = run_digest(cache->ca_digest, rule_default_dir(argv0), d)))
+        return rc;
+    if ((rc = drv_key_load(cache->ca_key, d)))
         return rc;
     n = strlen(root) + sizeof GILCHECK_VERSION + 2;
     if (!(cache->ca_dir = mem_alloc(n)))
         return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
     snprintf(cache->ca_dir, n, "%s/%s", root, GILCHECK_VERSION);
-    if (mkdir(root, 0755) == 0) {       /* a new cache: tell backup tools and git to skip it */
-        write_marker(root, "CACHEDIR.TAG", cachedir_tag);
-        write_marker(root, ".gitignore", "# Automatically created by gilcheck.\n*\n");
+    if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return G_OK;            /* nothing to read, nowhere to write: every file a miss */
+    cfd = open_dir(pfd, CACHE_NAME, 1, &created);
+    e = errno;
+    close(pfd);
+    if (cfd < 0 && (e == ELOOP || e == ENOTDIR)) {
+        diag_add(d, 0, root, -1, "is a %s: the result cache is not used (nothing is written "
+                 "through it; remove it, or run with --no-cache)",
+                 e == ELOOP ? "symbolic link" : "file, not a directory");
+        return G_EIO;
     }
-    cache->ca_write_ok = mkdir(cache->ca_dir, 0755) == 0 || errno == EEXIST;
+    if (cfd < 0)
+        return G_OK;
+    if (created) {              /* a new cache: tell backup tools and git to skip it */
+        write_marker(cfd, "CACHEDIR.TAG", cachedir_tag);
+        write_marker(cfd, ".gitignore", "# Automatically created by gilcheck.\n*\n");
+    }
+    cache->ca_fd = open_dir(cfd, GILCHECK_VERSION, 1, &created);
+    e = errno;
+    close(cfd);
+    if (cache->ca_fd < 0 && (e == ELOOP || e == ENOTDIR)) {
+        diag_add(d, 0, cache->ca_dir, -1, "is a %s: the result cache is not used",
+                 e == ELOOP ? "symbolic link" : "file, not a directory");
+        return G_EIO;
+    }
+    cache->ca_write_ok = cache->ca_fd >= 0;
     return G_OK;
 }
 
 void drv_cache_close(drv_cache *cache)
 {
+    if (cache->ca_dir && cache->ca_fd >= 0)   /* opened (a zeroed cache was never opened) */
+        close(cache->ca_fd);
     mem_free(cache->ca_dir);
-    memset(cache, 0, sizeof *cache);
+    memset(cache, 0, sizeof *cache);   /* the key too */
+    cache->ca_fd = -1;
+}
+
+/* The MAC of p[0..n): HMAC-SHA-256 with the user's secret (libmbedcrypto, which Debian's
+ * libgit2 is built on).  0, or -1. */
+static int mac_of(uint8_t out[MAC_SIZE], const drv_cache *cache, const void *p, size_t n)
+{
+    return mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), cache->ca_key,
+                           sizeof cache->ca_key, p, n, out) ? -1 : 0;
+}
+
+/* Compares two MACs in time that does not depend on where they differ. */
+static int same_mac(const uint8_t *a, const uint8_t *b)
+{
+    uint8_t diff = 0;
+    int i;
+    for (i = 0; i < MAC_SIZE; i++)
+        diff |= a[i] ^ b[i];
+    return diff == 0;
 }
 
 /* ---- entries ---- */
@@ -242,10 +323,18 @@ static int make_key(key *k, const drv_cache *cache, const char *path, const uint
     return 0;
 }
 
-static void entry_path(char *buf, size_t size, const drv_cache *cache, const key *k)
+/* The entry's directory name ("ab"; the file's is k_hex + 2). */
+static void entry_names(char dir[3], const key *k)
 {
-    snprintf(buf, size, "%s/%.2s/%s", cache->ca_dir, k->k_hex, k->k_hex + 2);
+    dir[0] = k->k_hex[0];
+    dir[1] = k->k_hex[1];
+    dir[2] = 0;
 }
+
+/* What the entry records of a .pyc's source: the hash of its content when drv_pyc_source lets
+ * it be read (all zero when it cannot be read), all 0xff when it is refused -- so an entry made
+ * with other roots, where the decision was the other one, is a miss. */
+static void dep_state(uint8_t out[16], const drv_cache *cache, const char *pyc, const char *path);
 
 /* Hash of a dependency's content; all zero when it cannot be read. */
 static void dep_hash(uint8_t out[16], const char *path)
@@ -263,18 +352,26 @@ static void dep_hash(uint8_t out[16], const char *path)
     mem_free(buf);
 }
 
-/* Reads the whole file into *out (mem_alloc'd); G_EIO when it cannot. */
-static int slurp(uint8_t **out, size_t *out_len, const char *path)
+/* Reads the entry of key k whole into *out (mem_alloc'd), opening its directory and file without
+ * following links; G_EIO when it cannot (absent, a link, not a regular file). */
+static int slurp(uint8_t **out, size_t *out_len, const drv_cache *cache, const key *k)
 {
-    int fd = open(path, O_RDONLY);
+    char sub[3];
+    int dfd, fd;
     struct stat st;
     uint8_t *buf;
     size_t got = 0;
     *out = NULL;
+    entry_names(sub, k);
+    if (cache->ca_fd < 0 ||
+        (dfd = openat(cache->ca_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return G_EIO;
+    fd = openat(dfd, k->k_hex + 2, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    close(dfd);
     if (fd < 0)
         return G_EIO;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-        !(buf = mem_alloc((size_t)st.st_size))) {
+        (uint64_t)st.st_size > ((uint64_t)1 << 31) || !(buf = mem_alloc((size_t)st.st_size))) {
         close(fd);
         return G_EIO;
     }
@@ -294,39 +391,46 @@ static int slurp(uint8_t **out, size_t *out_len, const char *path)
     return G_OK;
 }
 
-/* A hit puts the stored record into *out and returns 1; a miss (absent, damaged, another key,
- * a changed dependency) returns 0. */
-static int lookup(drv_blob *out, const drv_cache *cache, const key *k)
+static void dep_state(uint8_t out[16], const drv_cache *cache, const char *pyc, const char *path)
 {
-    char path[4096];
-    uint8_t *buf, dh[16];
+    if (drv_pyc_source(cache->ca_roots, pyc, path))
+        dep_hash(out, path);
+    else
+        memset(out, 0xff, 16);
+}
+
+/* A hit puts the stored record into *out and returns 1; a miss (absent, damaged, another key,
+ * a changed dependency) returns 0.  `path` is the analysed file's. */
+static int lookup(drv_blob *out, const drv_cache *cache, const key *k, const char *src)
+{
+    uint8_t *buf, dh[16], mac[MAC_SIZE];
     size_t len, at = 8 + 16, mlen = strlen(ENTRY_MAGIC);
     uint32_t dlen;
-    uint64_t blen, sum;
-    entry_path(path, sizeof path, cache, k);
-    if (slurp(&buf, &len, path))
+    uint64_t blen;
+    if (slurp(&buf, &len, cache, k))
         return 0;
-    if (len < at + 4 + 8 + 8 || memcmp(buf, ENTRY_MAGIC, mlen) || memcmp(buf + 8, k->k_hash, 16))
+    if (len < at + 4 + 8 + MAC_SIZE || memcmp(buf, ENTRY_MAGIC, mlen) ||
+        memcmp(buf + 8, k->k_hash, 16))
         goto miss;
-    memcpy(&sum, buf + len - 8, 8);
-    if (sum != XXH3_64bits(buf, len - 8))
+    /* before anything else in it is believed: written by us, with the secret? */
+    if (mac_of(mac, cache, buf, len - MAC_SIZE) || !same_mac(mac, buf + len - MAC_SIZE))
         goto miss;
     memcpy(&dlen, buf + at, 4);
     at += 4;
     if (dlen != NO_DEP) {
         char dep[4096];
-        if (dlen >= sizeof dep || len - at < (size_t)dlen + 16 + 8 + 8)
+        if (dlen >= sizeof dep || len - at < (size_t)dlen + 16 + 8 + MAC_SIZE)
             goto miss;
         memcpy(dep, buf + at, dlen);
         dep[dlen] = 0;
-        dep_hash(dh, dep);
+        dep_state(dh, cache, src, dep);
         if (memcmp(dh, buf + at + dlen, 16))
             goto miss;
         at += dlen + 16;
     }
     memcpy(&blen, buf + at, 8);
     at += 8;
-    if (blen != len - at - 8)
+    if (blen != len - at - MAC_SIZE)
         goto miss;
     memmove(buf, buf + at, (size_t)blen);
     drv_blob_free(out);
@@ -352,49 +456,58 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-/* Stores the record; failures only cost the next run a miss. */
-static void store(drv_cache *cache, const key *k, const char *dep, const drv_blob *rec)
+/* Stores the record of the file at `src`; failures only cost the next run a miss. */
+static void store(drv_cache *cache, const key *k, const char *src, const char *dep,
+                  const drv_blob *rec)
 {
-    char path[4096], tmp[4200];
-    uint8_t head[8 + 16 + 4], dh[16];
+    char sub[3], tmp[64];
+    uint8_t dh[16], mac[MAC_SIZE], *entry;
     uint32_t dlen = dep ? (uint32_t)strlen(dep) : NO_DEP;
-    uint64_t blen = rec->b_len, sum;
-    XXH3_state_t st;
+    uint64_t blen = rec->b_len;
+    size_t n, size;
     static unsigned long serial;
-    int fd, bad;
+    int dfd, fd, created, bad;
     if (!cache->ca_write_ok || (dep && strlen(dep) >= 4096))
         return;
-    entry_path(path, sizeof path, cache, k);
-    path[strlen(cache->ca_dir) + 3] = 0;            /* the <2 hex> directory */
-    if (mkdir(path, 0755) && errno != EEXIST)
+    /* the entry in one buffer: the MAC covers exactly the bytes written */
+    size = 8 + 16 + 4 + (dep ? dlen + 16 : 0) + 8 + rec->b_len;
+    if (!(entry = mem_alloc(size)))
         return;
-    path[strlen(cache->ca_dir) + 3] = '/';
-    snprintf(tmp, sizeof tmp, "%.*s.tmp.%ld.%lu", (int)(strlen(cache->ca_dir) + 4), path,
-             (long)getpid(), serial++);
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0)
-        return;
-    memcpy(head, ENTRY_MAGIC, 8);
-    memcpy(head + 8, k->k_hash, 16);
-    memcpy(head + 24, &dlen, 4);
-    XXH3_INITSTATE(&st);
-    XXH3_64bits_reset(&st);
-    XXH3_64bits_update(&st, head, sizeof head);
-    bad = write_all(fd, head, sizeof head);
+    memcpy(entry, ENTRY_MAGIC, 8);
+    memcpy(entry + 8, k->k_hash, 16);
+    memcpy(entry + 24, &dlen, 4);
+    n = 28;
     if (dep) {
-        dep_hash(dh, dep);
-        XXH3_64bits_update(&st, dep, dlen);
-        XXH3_64bits_update(&st, dh, 16);
-        bad = bad || write_all(fd, dep, dlen) || write_all(fd, dh, 16);
+        dep_state(dh, cache, src, dep);
+        memcpy(entry + n, dep, dlen);
+        memcpy(entry + n + dlen, dh, 16);
+        n += dlen + 16;
     }
-    XXH3_64bits_update(&st, &blen, 8);
-    XXH3_64bits_update(&st, rec->b_data, rec->b_len);
-    sum = XXH3_64bits_digest(&st);
-    bad = bad || write_all(fd, &blen, 8) || write_all(fd, rec->b_data, rec->b_len) ||
-          write_all(fd, &sum, 8);
-    if (close(fd) || bad || rename(tmp, path)) {
-        unlink(tmp);
+    memcpy(entry + n, &blen, 8);
+    n += 8;
+    if (rec->b_len)
+        memcpy(entry + n, rec->b_data, rec->b_len);
+    n += rec->b_len;
+    entry_names(sub, k);
+    if (mac_of(mac, cache, entry, n) || (dfd = open_dir(cache->ca_fd, sub, 1, &created)) < 0) {
+        mem_free(entry);
         return;
     }
+    snprintf(tmp, sizeof tmp, ".tmp.%ld.%lu", (long)getpid(), serial++);
+    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        close(dfd);
+        mem_free(entry);
+        return;
+    }
+    bad = write_all(fd, entry, n) || write_all(fd, mac, sizeof mac);
+    mem_free(entry);
+    if (close(fd) || bad || renameat(dfd, tmp, dfd, k->k_hex + 2)) {
+        unlinkat(dfd, tmp, 0);
+        close(dfd);
+        return;
+    }
+    close(dfd);
     cache->ca_stored++;
 }
 
@@ -409,7 +522,10 @@ static int analyze_to(drv_blob *out, int *out_rc, const char **out_dep, drv_ctx 
     int rc;
     diag_init(&d);
     *out_rc = drv_summarize(&res, c, path, src, len, a, &d);
-    *out_dep = NULL;   /* `# noqa` is applied after the composition, not stored */
+    /* `# noqa` is applied after the composition, but a .pyc's summary depends on the source
+     * it names: its marks were read from it when allowed, and its findings name it or not
+     * (drv_pyc_source, which depends on the run's roots) -- the entry records that */
+    *out_dep = *out_rc ? NULL : res.r_named;
     rc = drv_blob_put(out, *out_rc, &res, &d);
     if (!*out_rc)
         drv_result_free(&res);
@@ -435,7 +551,7 @@ int drv_cache_get(drv_blob *out, drv_cache *cache, const char *path)
     mem_free(buf);
     if (hit)
         return 0;
-    hit = lookup(out, cache, &k);
+    hit = lookup(out, cache, &k, path);
     cache->ca_hits += (unsigned long)hit;
     return hit;
 }
@@ -458,7 +574,7 @@ int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, 
         mem_free(buf);
         return analyze_to(out, &arc, &dep, c, path, NULL, 0, a);
     }
-    if (lookup(out, cache, &k)) {
+    if (lookup(out, cache, &k, path)) {
         cache->ca_hits++;
         mem_free(buf);
         return G_OK;
@@ -469,7 +585,7 @@ int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, 
         rc = analyze_to(out, &arc, &dep, c, path, buf ? buf : (uint8_t *)"", len, a);
     mem_free(buf);
     if (!rc && !arc)   /* failures are not stored: they may be the machine's, not the file's */
-        store(cache, &k, dep, out);
+        store(cache, &k, path, dep, out);
     return rc;
 }
 

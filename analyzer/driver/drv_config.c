@@ -652,6 +652,8 @@ int drv_walk(in_paths *out, drv_ctx *c, const char *dir, int gitignore, diag_ctx
     wa.wa_d = d;
     wa.wa_gitignore = gitignore;
     start.w_gitignore = gitignore;
+    start.w_roots = c->c_roots;        /* links are followed only inside the run's roots */
+    start.w_follow_symlinks = c->c_follow_symlinks;
     start.w_dir_opts = walk_opts;
     start.w_dir_arg = &wa;
     return in_walk(out, dir, &start, d);

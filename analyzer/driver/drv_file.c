@@ -1,5 +1,7 @@
 /* One file or buffer through the pipeline: compile or load, decode, analyse, select, `# noqa`. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdint.h>
 #include <limits.h>
@@ -220,7 +222,8 @@ static void unknown_codes(const in_noqa *nq, const eng_kb *kb, const char *src_p
 }
 
 /* Drops findings the settings do not select, and moves those `# noqa` comments of the source
- * (the buffer src when not NULL, else the file src_path) suppress to *noqa; GIL000 is never
+ * (the buffer src when not NULL, else the file src_path, none when that is NULL) suppress to
+ * *noqa; GIL000 is never
  * suppressed.  Codes a directive names that no rule has are warnings in d; with the unused-noqa
  * rule selected, directives that suppressed nothing they name are findings.  G_OK or
  * G_ENOMEM. */
@@ -236,7 +239,7 @@ static int filter(eng_result *res, eng_result *noqa, const drv_settings *s, cons
     memset(noqa, 0, sizeof *noqa);
     if (!res->r_count && !check_unused)
         return G_OK;
-    have = src ? !in_noqa_parse(&nq, src, len) : !in_noqa_load(&nq, src_path);
+    have = src ? !in_noqa_parse(&nq, src, len) : src_path && !in_noqa_load(&nq, src_path);
     if (have && nq.nq_count) {  /* per directive, per code it names: did it suppress one? */
         used = arena_array(a, nq.nq_count, sizeof *used);
         for (k = 0; used && k < nq.nq_count; k++) {
@@ -325,6 +328,18 @@ static const char *source_name(const pyc_file *f, arena *a)
     memcpy(s, fn->u.o_str.s, fn->u.o_str.len);
     s[fn->u.o_str.len] = 0;
     return s;
+}
+
+int drv_pyc_source(const in_roots *roots, const char *pyc, const char *name)
+{
+    char real[PATH_MAX], twin[PATH_MAX], twin_real[PATH_MAX];
+    struct stat st;
+    if (!name || !*name || !realpath(name, real) || stat(real, &st) || !S_ISREG(st.st_mode))
+        return 0;
+    if (in_roots_holds(roots, real))
+        return 1;
+    return in_pyc_source(pyc, twin, sizeof twin) && realpath(twin, twin_real) &&
+           !strcmp(twin_real, real);
 }
 
 /* The one finding a syntax error gives. */
@@ -434,31 +449,52 @@ const char *drv_python_identity(drv_ctx *c, const drv_settings *s)
     return p->dp_ident;
 }
 
-/* dir/__pycache__/NAME.cpython-3<minor>.pyc into buf when it is fresh for the source at `path`,
- * as import decides: same version, and the source's mtime and size for a timestamp pyc, or a
- * hash-based pyc that does not ask for its source to be checked.  Returns 1 when fresh. */
-static int fresh_pycache(char *buf, size_t size, const char *path, int minor)
+/* 1 when the checked-hash pyc's recorded hash is the source's, as the interpreter the pyc is
+ * for computes it (the embedded one, or the settings' `python` child). */
+static int hash_matches(drv_ctx *c, const drv_settings *s, const char *path,
+                        const uint8_t want[8])
+{
+    drv_python *p = python_of(c, s);
+    uint8_t *src, got[8];
+    size_t len;
+    int err, ok;
+    if ((s->s_python && (!p || python_start(p))) || in_read_file(&src, &len, &err, path))
+        return 0;
+    ok = !(s->s_python ? in_python_source_hash(got, p->dp_py, src ? src : (uint8_t *)"", len)
+                       : in_source_hash(got, src ? src : (uint8_t *)"", len)) &&
+         !memcmp(got, want, 8);
+    mem_free(src);
+    return ok;
+}
+
+/* dir/__pycache__/NAME.cpython-3<minor>.pyc into buf when it is fresh for the source at `path`:
+ * same version, a regular file (not a link), and either a timestamp pyc with the source's mtime
+ * and size (as import decides), or a checked-hash pyc whose hash is the source's.  An
+ * unchecked-hash pyc is never fresh: nothing ties it to the source, and a committed one would
+ * be analysed in place of the code it claims to be.  Returns 1 when fresh. */
+static int fresh_pycache(drv_ctx *c, const drv_settings *s, char *buf, size_t size,
+                         const char *path, int minor)
 {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     size_t n = strlen(base);
-    struct stat st;
+    struct stat st, pst;
     uint8_t head[16];
     pyc_file f;
     diag_ctx quiet;
-    FILE *fp;
-    int fresh = 0, got;
+    int fresh = 0, got, fd;
     if (n < 4 || strcmp(base + n - 3, ".py") ||
         snprintf(buf, size, "%.*s__pycache__/%.*s.cpython-3%d.pyc", (int)(base - path), path,
                  (int)(n - 3), base, minor) >= (int)size ||
-        stat(path, &st) || !(fp = fopen(buf, "rb")))
+        stat(path, &st) ||
+        (fd = open(buf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
         return 0;
-    got = (int)fread(head, 1, sizeof head, fp);
-    fclose(fp);
+    got = fstat(fd, &pst) || !S_ISREG(pst.st_mode) ? 0 : (int)read(fd, head, sizeof head);
+    close(fd);
     diag_init(&quiet);
     memset(&f, 0, sizeof f);
     if (got >= 12 && !pyc_read_header(&f, head, (size_t)got, buf, &quiet) && f.f_minor == minor) {
         if (f.f_flags & PYC_FLAG_HASH)
-            fresh = !(f.f_flags & PYC_FLAG_CHECK);
+            fresh = (f.f_flags & PYC_FLAG_CHECK) && hash_matches(c, s, path, f.f_hash);
         else
             fresh = f.f_mtime == (uint32_t)st.st_mtime && f.f_srcsize == (uint32_t)st.st_size;
     }
@@ -478,7 +514,7 @@ int drv_fresh_pycache(drv_ctx *c, const char *path)
     if (!drv_settings_for(&s, c, path, &quiet))
         minor = target_minor(c, s, path, &quiet);
     diag_free(&quiet);
-    return minor >= 0 && fresh_pycache(cached, sizeof cached, path, minor);
+    return minor >= 0 && fresh_pycache(c, s, cached, sizeof cached, path, minor);
 }
 
 /* Summarizes a decoded file as the module its path names, with the engine options of the
@@ -535,7 +571,7 @@ static int analyze_source(drv_result *out, drv_ctx *c, const drv_settings *s, co
                                   : diag_add(d, G_EIO, path, -1, "cannot %s (%s)",
                                              len == SIZE_MAX || s->s_python ? "read"
                                                                                   : "open",
-                                             strerror(err ? err : EIO));
+                                             file_strerror(err));
         src = text ? text : (const uint8_t *)"";
     }
     rc = s->s_python ? in_python_compile(&ic, p->dp_py, src, len, path, d)
@@ -580,12 +616,12 @@ static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, co
     char cached[PATH_MAX];
     pyc_file *f = NULL;
     bc_file *bf = NULL;
-    int rc, is_source = src || !ends_with(path, ".pyc"), minor = 0;
+    int rc, is_source = src || !ends_with(path, ".pyc"), minor = 0, refused = 0;
     memset(out, 0, sizeof *out);
     if (is_source && !src && (minor = target_minor(c, s, path, d)) < 0)
         return G_EBAD;
     if (is_source && !src && !c->c_no_pycache &&
-        fresh_pycache(cached, sizeof cached, path, minor)) {
+        fresh_pycache(c, s, cached, sizeof cached, path, minor)) {
         is_source = 0;          /* the fresh pyc stands for the source */
         pyc_path = cached;
     }
@@ -600,14 +636,19 @@ static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, co
         rc = pyc_load_path_in(&f, a, pyc_path, d);
         if (!rc)
             rc = bc_decode_file(&bf, f, path, d);
-        if (!rc && !src_path)
+        if (!rc && !src_path) {
             src_path = source_name(f, a);
+            out->r_named = src_path;
+            /* ~/.git-credentials, /dev/zero: never read, never shown */
+            refused = !drv_pyc_source(c->c_roots, path, src_path);
+        }
         if (!rc && pyc_path == path)
-            out->r_source = src_path;
-        /* a .pyc given as such is reported under the source it names */
+            out->r_source = refused ? NULL : src_path;
+        /* a .pyc given as such is reported under the source it names, when that is allowed */
         if (!rc)
-            rc = summarize(out, c, s, path, pyc_path == path && *src_path ? src_path : path, f,
-                           bf, NULL, 0, src_path, a, d);
+            rc = summarize(out, c, s, path,
+                           pyc_path == path && !refused && *src_path ? src_path : path, f, bf,
+                           NULL, 0, refused ? NULL : src_path, a, d);
         out->r_bf = bf;
     }
     if (rc)
@@ -622,7 +663,9 @@ static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, co
  * comments that suppress nothing).  G_OK or G_ENOMEM. */
 static int filter_unit(drv_unit *u, const drv_settings *s, arena *a, diag_ctx *d)
 {
-    const char *src_path = u->u_source ? u->u_source : u->u_path;
+    /* a .pyc without a source it may read has no comments (its own bytes are not Python) */
+    const char *src_path = u->u_source ? u->u_source
+                                       : ends_with(u->u_path, ".pyc") ? NULL : u->u_path;
     int minor = u->u_res.r_count ? u->u_res.r_findings[0].f_python_minor : in_embedded_minor();
     if (u->u_rc)
         return G_OK;

@@ -63,12 +63,27 @@ static int32_t line_at(const bc_code *bc, uint32_t i)
 uint32_t eng_stmt_start(const bc_code *bc, uint32_t i)
 {
     int32_t line = line_at(bc, i);
-    while (i > 0 && line_at(bc, i - 1) == line && bc->bc_instrs[i - 1].in_sem != SEM_RETURN &&
-           bc->bc_instrs[i - 1].in_sem != SEM_RETURN_CONST && bc->bc_instrs[i - 1].in_sem != SEM_POP &&
-           !(bc->bc_instrs[i - 1].in_flags & OPF_NOFALL))
-        i--;
+    uint32_t s = i, k, start;
+    long depth = 0, lowest = 0;
+    while (s > 0 && i - s < ENG_STMT_LEAD && line_at(bc, s - 1) == line &&
+           bc->bc_instrs[s - 1].in_sem != SEM_RETURN &&
+           bc->bc_instrs[s - 1].in_sem != SEM_RETURN_CONST &&
+           bc->bc_instrs[s - 1].in_sem != SEM_POP && !(bc->bc_instrs[s - 1].in_flags & OPF_NOFALL))
+        s--;
     /* the function-entry RESUME belongs to the def line, not to a statement */
-    return i;
+    /* Statements on one line (`c += 1; c += 1`) share it: the statement holding i starts where
+     * the stack, counted from s, is last as low as it has been -- after the previous statement's
+     * store, not at the line's first instruction -- so every schedule is as long as its own
+     * statement, and a line of N statements costs N schedules of one statement each. */
+    start = s;
+    for (k = s; k < i; k++) {
+        depth += bc_stack_effect(bc, &bc->bc_instrs[k], 0);
+        if (depth <= lowest) {
+            lowest = depth;
+            start = k + 1;
+        }
+    }
+    return start;
 }
 
 /* Index of the instruction at byte offset off, or -1. */

@@ -223,8 +223,16 @@ typedef struct eng_interleaving {
  * driver, which attaches the schedule to each finding (f_ilv) for SARIF, HTML and the hover. */
 int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, arena *a);
 
+/* The most instructions before a read or check that a schedule (and the HTML page's bytecode)
+ * shows: a statement with a longer lead-in (a long argument list, a walrus in the 500th
+ * argument) is shown from that many instructions before it, so that the memory and output of
+ * the schedules stay linear in the size of the code (a documented limit, docs/security.md). */
+#define ENG_STMT_LEAD 64
+
 /* Index in bc_instrs of the first instruction of the statement holding instruction i: the
- * earliest instruction before it on the same source line with no jump target in between. */
+ * earliest instruction before it on the same source line, after no return, pop or jump away,
+ * where the stack is as low as anywhere between it and i (so the statement before it on the
+ * same line is left out), and at most ENG_STMT_LEAD instructions before i. */
 uint32_t eng_stmt_start(const bc_code *bc, uint32_t i);
 
 #endif

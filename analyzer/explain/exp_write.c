@@ -8,6 +8,7 @@
 
 #include "../bytecode/bytecode.h"
 #include "../common/err.h"
+#include "../common/escape.h"
 #include "../common/text.h"
 #include "../input/input.h"
 #include "../report/report.h"
@@ -361,7 +362,9 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
         const char *p = t->et_text;
         while (*p) {
             size_t len = strcspn(p, "\n");
-            fprintf(out, "    %.*s\n", (int)len, p);
+            fputs("    ", out);          /* the file's text: control characters escaped */
+            esc_write(out, p, len, ESC_KEEP_TAB);
+            fputc('\n', out);
             p += len + (p[len] == '\n');
         }
     }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "../common/diag.h"
+#include "../common/file.h"
 
 /* What compiling one source file gave: a .pyc image, or the syntax error that stopped it. */
 typedef struct in_compiled {
@@ -38,9 +39,14 @@ int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const cha
 /* in_compile_bytes of a file read from disk; G_EIO with a message naming it when unreadable. */
 int in_compile_path(in_compiled *out, const char *path, diag_ctx *d);
 
-/* Reads the whole file at path into *out (mem_alloc'd, the caller frees; NULL for an empty
- * file).  Returns G_OK, G_EIO (errno in *out_errno; *out_len is SIZE_MAX when the file opened
- * but could not be read) or G_ENOMEM; nothing to free on failure. */
+/* The largest file in_read_file reads (sources are refused over IN_MAX_SOURCE anyway; rules,
+ * configuration and gilcheck's own executable are far smaller). */
+#define IN_MAX_READ (64u << 20)
+
+/* Reads the whole regular file at path into *out (mem_alloc'd, the caller frees; NULL for an
+ * empty file): file_read with IN_MAX_READ, so a FIFO, a device or /dev/zero is refused, never
+ * read.  Returns G_OK, G_EIO (the reason in *out_errno, for file_strerror; *out_len is SIZE_MAX
+ * when the file opened but could not be read) or G_ENOMEM; nothing to free on failure. */
 int in_read_file(uint8_t **out, size_t *out_len, int *out_errno, const char *path);
 
 /* Frees the image; *c may be reused afterwards. */
@@ -50,9 +56,16 @@ void in_compiled_free(in_compiled *c);
 /* Finalizes the embedded interpreter if in_compile_* started it.  Safe to call when it did not. */
 void in_shutdown(void);
 
-/* Starts the embedded interpreter once (isolated, no site); 0, or -1 when it cannot start.
- * Every function of this stage that needs Python calls it. */
+/* Starts the embedded interpreter once, pinned to the build's standard library: isolated
+ * (PyConfig isolated mode: no environment variables, no user site, no current directory on the
+ * path), no site, its home and executable set from the build (no PATH search, no ._pth or
+ * pyvenv.cfg), sys.path exactly in_python_path(0..) and checked after start-up.  0, or -1 when
+ * it cannot start.  Every function of this stage that needs Python calls it. */
 int in_python_start(void);
+
+/* The i-th entry of the embedded interpreter's sys.path (the build's standard library and its
+ * lib-dynload), or NULL past the last. */
+const char *in_python_path(size_t i);
 
 /* Parses TOML text src[0..len) with the embedded interpreter's tomllib and gives it back as JSON
  * text in *out (malloc'd, the caller frees; dates and times as strings).  When this process has
@@ -67,6 +80,10 @@ int in_embedded_minor(void);
 /* The 3.11 pyc magic number of the embedded interpreter (3495), starting it if needed; -1 when
  * it cannot start. */
 int in_magic(void);
+
+/* The hash a checked-hash pyc of the embedded interpreter records for the source src[0..len)
+ * (_imp.source_hash keyed with its magic number, as importlib computes it).  0, or -1. */
+int in_source_hash(uint8_t out[8], const uint8_t *src, size_t len);
 
 /* A user's interpreter compiling sources for this run (`--python PATH`), in a child process. */
 typedef struct in_python in_python;
@@ -91,6 +108,10 @@ const char *in_embedded_identity(void);
 int in_python_compile(in_compiled *out, in_python *p, const uint8_t *src, size_t len,
                       const char *path, diag_ctx *d);
 
+/* The hash a checked-hash pyc of that interpreter's version records for the source
+ * src[0..len) (importlib.util.source_hash, 3.7 and later).  0, or -1 when it cannot say. */
+int in_python_source_hash(uint8_t out[8], in_python *p, const uint8_t *src, size_t len);
+
 void in_python_free(in_python *p);
 
 /* A list of file paths (malloc'd strings). */
@@ -102,6 +123,28 @@ typedef struct in_paths {
 int in_paths_add(in_paths *ps, const char *s);   /* G_OK or G_ENOMEM */
 void in_paths_free(in_paths *ps);
 
+/* The analysed roots: the resolved (realpath) files and directories a run was given.  What the
+ * tree asks gilcheck to read -- a symbolic link's target, a .pyc's co_filename -- is read only
+ * when it resolves inside them. */
+typedef struct in_roots {
+    in_paths r_dirs;           /* directories: everything below them is inside */
+    in_paths r_files;          /* files: only themselves */
+} in_roots;
+
+/* Adds `path` (resolved) to the roots.  G_OK, G_EIO when it does not exist (it holds nothing),
+ * G_ENOMEM. */
+int in_roots_add(in_roots *r, const char *path);
+
+/* 1 when the resolved path `real` is a root file or lies in a root directory; 0 for NULL r. */
+int in_roots_holds(const in_roots *r, const char *real);
+
+void in_roots_free(in_roots *r);
+
+/* The source a .pyc at `pyc` was compiled from by convention: dir/__pycache__/NAME.TAG.pyc ->
+ * dir/NAME.py, dir/NAME.pyc -> dir/NAME.py, into buf.  0 when the path has no such form or buf
+ * is too small. */
+int in_pyc_source(const char *pyc, char *buf, size_t size);
+
 /* How a directory is searched. */
 typedef struct in_walk_opts {
     char *const *w_exclude;    /* globs replacing the default excludes, or NULL for them */
@@ -110,6 +153,9 @@ typedef struct in_walk_opts {
     size_t w_nextend_exclude;
     const char *w_root;        /* globs may name paths relative to this directory */
     int w_gitignore;           /* skip what .gitignore (git's rules, via libgit2) ignores */
+    const in_roots *w_roots;   /* symbolic links are followed only to what lies inside these
+                                * (NULL: inside the directory walked) */
+    int w_follow_symlinks;     /* follow symbolic links wherever they lead */
     /* when set, called on entering each directory (its absolute path) for the options of its
      * entries -- each directory's own settings; NULL from it skips the directory */
     const struct in_walk_opts *(*w_dir_opts)(void *arg, const char *abs_dir);
@@ -118,10 +164,14 @@ typedef struct in_walk_opts {
 
 /* Appends the *.py and *.pyc files under dir to *out, sorted; a .pyc whose .py is also found is
  * left out (the source is analysed).  `dir` itself is searched even when .gitignore ignores it
- * or a directory above it (the user named it); ignore rules still apply below it.  A glob excludes an entry when it matches its name or its
- * path relative to w_root.  Symbolic links are followed; a loop, a broken link or a too deep
- * tree is a warning (code 0) in d, an unreadable directory an error (G_EIO), and the walk goes
- * on.  Returns G_OK, or G_EIO when dir itself cannot be opened. */
+ * or a directory above it (the user named it); ignore rules still apply below it.  A glob
+ * excludes an entry when it matches its name or its path relative to w_root.  Symbolic links
+ * are followed when they resolve inside w_roots (or always, with w_follow_symlinks); a link
+ * leading outside them, a loop, a broken link, a directory already searched under another name
+ * (each (device, inode) is searched once, so links cannot multiply the work) or a too deep tree
+ * is a warning (code 0) in d; an unreadable directory is an error (G_EIO), and the walk goes on.
+ * .gitignore matching is bounded (input_int.h).  Returns G_OK, or G_EIO when dir itself cannot
+ * be opened. */
 int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d);
 
 /* 1 when the excludes of opt exclude path or one of its parent directories -- what `check

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../common/err.h"
 #include "../common/mem.h"
@@ -18,11 +19,54 @@
 static int started;    /* this stage initialised the interpreter (and finalizes it) */
 static int start_failed;
 
-/* Starts an isolated interpreter once: no site, no environment, no signal handlers. */
+/* Where the embedded interpreter's standard library is: the libpython gilcheck was built with
+ * (CMakeLists.txt takes them from pkg-config's python3-embed: Debian's /usr/lib/python3.11). */
+#ifndef GILCHECK_PYTHON_HOME
+#error "GILCHECK_PYTHON_HOME (the embedded Python's prefix) is set by CMakeLists.txt"
+#endif
+
+static const char *const pinned_path[] = { GILCHECK_PYTHON_STDLIB, GILCHECK_PYTHON_DYNLOAD };
+
+const char *in_python_path(size_t i)
+{
+    return i < sizeof pinned_path / sizeof *pinned_path ? pinned_path[i] : NULL;
+}
+
+/* Sets a PyConfig string from UTF-8 (the paths are the build's: ASCII in practice). */
+static PyStatus set_string(PyConfig *c, wchar_t **field, const char *value)
+{
+    return PyConfig_SetBytesString(c, field, value);
+}
+
+/* 1 when sys.path is exactly the pinned list. */
+static int path_is_pinned(void)
+{
+    PyObject *path = PySys_GetObject("path");   /* borrowed */
+    size_t i, n = sizeof pinned_path / sizeof *pinned_path;
+    if (!path || !PyList_Check(path) || (size_t)PyList_GET_SIZE(path) != n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        const char *s = PyUnicode_Check(PyList_GET_ITEM(path, (Py_ssize_t)i))
+                            ? PyUnicode_AsUTF8(PyList_GET_ITEM(path, (Py_ssize_t)i)) : NULL;
+        if (!s || strcmp(s, pinned_path[i])) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Starts the interpreter once, pinned: nothing about the machine, the environment or the current
+ * directory decides what it imports.  Isolated (no environment variables, no user site, no
+ * current directory on the path), no site, no signal handlers; its home, program name and
+ * executable are the build's (so it never searches PATH for "python3", and never reads a
+ * ._pth or pyvenv.cfg beside one), and sys.path is set to the build's standard library, then
+ * checked. */
 int in_python_start(void)
 {
     PyConfig config;
     PyStatus st;
+    size_t i;
     if (Py_IsInitialized())
         return 0;
     if (start_failed)
@@ -32,12 +76,33 @@ int in_python_start(void)
     config.install_signal_handlers = 0;
     config.write_bytecode = 0;
     config.user_site_directory = 0;
+    config.use_environment = 0;
+    config.safe_path = 1;
+    config.pathconfig_warnings = 0;
+    config.module_search_paths_set = 1;
     /* compile() warns (SyntaxWarning, DeprecationWarning) on stderr: not gilcheck's findings */
     st = PyWideStringList_Append(&config.warnoptions, L"ignore");
+    if (!PyStatus_Exception(st))
+        st = set_string(&config, &config.home, GILCHECK_PYTHON_HOME);
+    if (!PyStatus_Exception(st))
+        st = set_string(&config, &config.program_name, GILCHECK_PYTHON_EXECUTABLE);
+    if (!PyStatus_Exception(st))
+        st = set_string(&config, &config.executable, GILCHECK_PYTHON_EXECUTABLE);
+    for (i = 0; !PyStatus_Exception(st) && i < sizeof pinned_path / sizeof *pinned_path; i++) {
+        wchar_t *w = Py_DecodeLocale(pinned_path[i], NULL);
+        st = w ? PyWideStringList_Append(&config.module_search_paths, w)
+               : PyStatus_NoMemory();
+        PyMem_RawFree(w);
+    }
     if (!PyStatus_Exception(st))
         st = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     if (PyStatus_Exception(st)) {
+        start_failed = 1;
+        return -1;
+    }
+    if (!path_is_pinned()) {   /* never compile with an interpreter that imports from elsewhere */
+        Py_FinalizeEx();
         start_failed = 1;
         return -1;
     }
@@ -91,6 +156,26 @@ int in_magic(void)
     if (in_python_start())
         return -1;
     return (int)(PyImport_GetMagicNumber() & 0xffff);
+}
+
+int in_source_hash(uint8_t out[8], const uint8_t *src, size_t len)
+{
+    PyObject *imp, *h = NULL;
+    int rc = -1;
+    if (in_python_start())
+        return -1;
+    if ((imp = PyImport_ImportModule("_imp"))) {
+        h = PyObject_CallMethod(imp, "source_hash", "ly#", PyImport_GetMagicNumber(),
+                                (const char *)src, (Py_ssize_t)len);
+        Py_DECREF(imp);
+    }
+    if (h && PyBytes_Check(h) && PyBytes_GET_SIZE(h) == 8) {
+        memcpy(out, PyBytes_AS_STRING(h), 8);
+        rc = 0;
+    }
+    Py_XDECREF(h);
+    PyErr_Clear();
+    return rc;
 }
 
 void in_compiled_free(in_compiled *c)
@@ -263,12 +348,16 @@ int in_compile_path(in_compiled *out, const char *path, diag_ctx *d)
     int rc, e;
 
     memset(out, 0, sizeof *out);
-    rc = in_read_file(&buf, &n, &e, path);
+    rc = file_read(&buf, &n, &e, path, IN_MAX_SOURCE);
     if (rc == G_ENOMEM)
         return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    if (rc && e == EFBIG) {
+        struct stat st;
+        return in_too_large(path, stat(path, &st) ? IN_MAX_SOURCE + 1 : (size_t)st.st_size, d);
+    }
     if (rc)
         return diag_add(d, G_EIO, path, -1, "cannot %s (%s)", n == SIZE_MAX ? "read" : "open",
-                        strerror(e ? e : EIO));
+                        file_strerror(e));
     rc = in_compile_bytes(out, buf ? buf : (const uint8_t *)"", n, path, d);
     mem_free(buf);
     return rc;

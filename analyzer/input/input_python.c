@@ -22,7 +22,9 @@
 extern char **environ;
 
 /* The child: says its version, then answers each request (b"C", path, source) with
- * b"P" + .pyc image, b"S" + JSON syntax error, or b"E" + text.  Runs on Python 3.6 and later. */
+ * b"P" + .pyc image, b"S" + JSON syntax error, or b"E" + text, and (b"H", source) with b"H" +
+ * the 8-byte source hash a checked-hash pyc of its version records (3.7 and later; b"E" before).
+ * Runs on Python 3.6 and later. */
 static const char child_script[] =
     "import sys, marshal, struct, json, importlib.util\n"
     "r = sys.stdin.buffer\n"
@@ -39,8 +41,16 @@ static const char child_script[] =
     "    importlib.util.MAGIC_NUMBER[:2], 'little'), ' '.join(sys.version.split())))).encode())\n"
     "pad = b'\\0' * (8 if sys.version_info < (3, 7) else 12)\n"
     "while True:\n"
-    "    if not r.read(1):\n"
+    "    cmd = r.read(1)\n"
+    "    if not cmd:\n"
     "        break\n"
+    "    if cmd == b'H':\n"
+    "        src = rd(struct.unpack('<I', rd(4))[0])\n"
+    "        try:\n"
+    "            send(b'H', importlib.util.source_hash(src))\n"
+    "        except AttributeError:\n"
+    "            send(b'E', b'no source_hash before 3.7')\n"
+    "        continue\n"
     "    path = rd(struct.unpack('<I', rd(4))[0]).decode('utf-8', 'surrogateescape')\n"
     "    src = rd(struct.unpack('<I', rd(4))[0])\n"
     "    try:\n"
@@ -224,6 +234,38 @@ int in_python_open(in_python **out, const char *python, diag_ctx *d)
 int in_python_minor(const in_python *p)
 {
     return p->py_minor;
+}
+
+int in_python_source_hash(uint8_t out[8], in_python *p, const uint8_t *src, size_t len)
+{
+    uint8_t head[5];
+    char kind = 0;
+    uint8_t *body = NULL;
+    uint32_t blen = 0;
+    int ok;
+    if (len > IN_MAX_SOURCE)
+        return -1;
+    if (!p->py_pid) {
+        diag_ctx quiet;
+        diag_init(&quiet);
+        ok = !child_start(p, &quiet);
+        diag_free(&quiet);
+        if (!ok)
+            return -1;
+    }
+    head[0] = 'H';
+    head[1] = (uint8_t)len, head[2] = (uint8_t)(len >> 8), head[3] = (uint8_t)(len >> 16);
+    head[4] = (uint8_t)(len >> 24);
+    if (write_full(p->py_in, head, 5) || write_full(p->py_in, src, len) ||
+        reply_read(p, &kind, &body, &blen)) {
+        child_stop(p);
+        return -1;
+    }
+    ok = kind == 'H' && blen == 8;
+    if (ok)
+        memcpy(out, body, 8);
+    mem_free(body);
+    return ok ? 0 : -1;
 }
 
 const char *in_python_identity(const in_python *p)

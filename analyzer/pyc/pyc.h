@@ -134,7 +134,13 @@ int pyc_unmarshal(const pyc_obj **out, uint32_t *out_nrefs, arena *a, const uint
  * message naming `name` in d and *out NULL. */
 int pyc_load_bytes(pyc_file **out, const uint8_t *data, size_t len, const char *name, diag_ctx *d);
 
-/* pyc_load_bytes of a file read from disk; G_EIO when it cannot be read. */
+/* The largest .pyc file read (the largest of a standard library is under 1 MB): a bigger one,
+ * or a pipe or device that gives more (`dis /dev/zero`), is an error, not a read that never
+ * ends. */
+#define PYC_MAX_FILE ((size_t)256 << 20)
+
+/* pyc_load_bytes of a file read from disk (or a pipe); G_EIO when it cannot be read or is over
+ * PYC_MAX_FILE. */
 int pyc_load_path(pyc_file **out, const char *path, diag_ctx *d);
 
 /* pyc_load_path into a caller's arena, which keeps everything (pyc_file_free then frees

@@ -101,6 +101,15 @@ static int read_file(uint8_t **out, size_t *out_len, arena *a, const char *path,
         close(fd);
         return diag_add(d, G_EIO, path, -1, "cannot read: is a directory");
     }
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {   /* /dev/zero, /dev/urandom, a disk */
+        close(fd);
+        return diag_add(d, G_EIO, path, -1, "cannot read: a device, not a file");
+    }
+    if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > PYC_MAX_FILE) {
+        close(fd);
+        return diag_add(d, G_EIO, path, -1, "not read: larger than %zu MB, no .pyc is",
+                        PYC_MAX_FILE >> 20);
+    }
     if (S_ISREG(st.st_mode)) {
         cap = (size_t)st.st_size;
         buf = arena_alloc(a, cap ? cap : 1);
@@ -118,7 +127,14 @@ static int read_file(uint8_t **out, size_t *out_len, arena *a, const char *path,
         for (;;) {
             if (len == cap) {
                 size_t ncap = cap ? cap * 2 : 64 * 1024;
-                uint8_t *grown = ncap > cap ? mem_realloc(heap, ncap) : NULL;
+                uint8_t *grown;
+                if (cap >= PYC_MAX_FILE) {
+                    mem_free(heap);
+                    close(fd);
+                    return diag_add(d, G_EIO, path, -1, "not read: more than %zu MB, no .pyc is",
+                                    PYC_MAX_FILE >> 20);
+                }
+                grown = ncap > cap ? mem_realloc(heap, ncap) : NULL;
                 if (!grown) {
                     mem_free(heap);
                     close(fd);

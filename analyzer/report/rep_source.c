@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/file.h"
 #include "../common/mem.h"
 
-#define SOURCE_MAX ((size_t)256 << 20)   /* larger files get no columns or fingerprints */
+/* Larger files get no source lines, columns or fingerprints: gilcheck compiles no source over
+ * 8 MB, and a .pyc's source is only a name it carries. */
+#define SOURCE_MAX ((size_t)16 << 20)
 
 /* FNV-1a over the bytes of [p, end) that are not whitespace: a line keeps its fingerprint when
  * it is re-indented or its spacing changes. */
@@ -24,45 +27,20 @@ static uint64_t hash_line(const char *p, const char *end)
     return h;
 }
 
-static int read_all(const char *path, char **out, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf = NULL, *grown;
-    size_t n = 0, cap = 0, got;
-    *out = NULL;
-    if (!fp)
-        return -1;
-    do {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            if (cap > SOURCE_MAX + 1 || !(grown = mem_realloc(buf, cap + 1))) {
-                mem_free(buf);
-                fclose(fp);
-                return -1;
-            }
-            buf = grown;
-        }
-        got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-    } while (got);
-    if (ferror(fp)) {
-        mem_free(buf);
-        fclose(fp);
-        return -1;
-    }
-    fclose(fp);
-    buf[n] = 0;
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
 int rep_source_load(rep_source *s, const char *path)
 {
-    size_t len, i, k = 0, lines = 1;
+    size_t len, i, k = 0, lines = 1, n = path ? strlen(path) : 0;
+    uint8_t *text;
+    int err;
     memset(s, 0, sizeof *s);
-    if (!path || !*path || read_all(path, &s->rs_text, &len))
+    /* a finding of a .pyc whose source is not known names the .pyc: bytes, not lines */
+    if (!n || (n >= 4 && !strcmp(path + n - 4, ".pyc")) ||
+        file_read(&text, &len, &err, path, SOURCE_MAX))
         return -1;
+    if (!text && !(text = mem_alloc(1)))
+        return -1;
+    text[len] = 0;
+    s->rs_text = (char *)text;
     for (i = 0; i < len; i++)   /* "\n", "\r\n" and a lone "\r" end a line, as for CPython */
         if (s->rs_text[i] == '\n' || (s->rs_text[i] == '\r' && s->rs_text[i + 1] != '\n'))
             lines++;

@@ -6,53 +6,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/escape.h"
 #include "../common/strbuf.h"
 #include "../common/text.h"
 
-/* Line `line` (1-based) of a source file into buf; 0 when unreadable. */
-static int source_line(const char *path, int32_t line, char *buf, size_t size)
+/* The 1-based column of the first non-blank character of line `line` of src, or 1. */
+static int32_t first_column(const rep_source *src, int32_t line)
 {
-    FILE *fp;
-    int32_t k = 1;
-    if (line < 1 || !path || !*path || !(fp = fopen(path, "rb")))
-        return 0;
-    while (fgets(buf, (int)size, fp)) {
-        size_t n = strlen(buf);
-        if (k == line) {
-            while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-                buf[--n] = 0;
-            fclose(fp);
-            return 1;
-        }
-        if (n && buf[n - 1] == '\n')
-            k++;
-    }
-    fclose(fp);
-    return 0;
+    size_t len = 0, i = 0;
+    const char *text = rep_source_line(src, line, &len);
+    while (text && i < len && (text[i] == ' ' || text[i] == '\t'))
+        i++;
+    return (int32_t)i + 1;
 }
 
 /* Before 3.11 bytecode has no columns: use the statement's first character in the source. */
-static void fill_columns(finding *f)
+static void fill_columns(finding *f, const rep_source *src)
 {
-    char buf[4096];
-    int32_t i = 0;
     if (f->f_col >= 1)
         return;
-    f->f_col = 1;
-    if (source_line(f->f_file, f->f_line, buf, sizeof buf)) {
-        while (buf[i] == ' ' || buf[i] == '\t')
-            i++;
-        f->f_col = i + 1;
-    }
-    if (f->f_rel_col < 1 && f->f_rel_line >= 1) {
-        f->f_rel_col = 1;
-        i = 0;
-        if (source_line(f->f_file, f->f_rel_line, buf, sizeof buf)) {
-            while (buf[i] == ' ' || buf[i] == '\t')
-                i++;
-            f->f_rel_col = i + 1;
-        }
-    }
+    f->f_col = first_column(src, f->f_line);
+    if (f->f_rel_col < 1 && f->f_rel_line >= 1)
+        f->f_rel_col = first_column(src, f->f_rel_line);
 }
 
 static int by_position(const void *x, const void *y)
@@ -112,17 +87,19 @@ int rep_format_parse(const char *name)
 #define C_BLUE "\033[1;34m"
 #define C_OFF "\033[0m"
 
-/* PATH:LINE:COL: GILnnn message, coloured when the context says so. */
+/* PATH:LINE:COL: GILnnn message, coloured when the context says so; the path and the message
+ * (names from the bytecode) with their control characters escaped. */
 static void write_header(rep_ctx *r, const finding *f)
 {
-    if (!r->r_color) {
-        fprintf(r->r_out, "%s:%d:%d: %s %s\n", f->f_file, f->f_line, f->f_col, f->f_rule,
-                f->f_message);
-        return;
-    }
-    fprintf(r->r_out, C_BOLD "%s" C_OFF C_CYAN ":" C_OFF "%d" C_CYAN ":" C_OFF "%d" C_CYAN ":"
-            C_OFF " " C_RED "%s" C_OFF " %s\n", f->f_file, f->f_line, f->f_col, f->f_rule,
-            f->f_message);
+    fputs(r->r_color ? C_BOLD : "", r->r_out);
+    esc_path(r->r_out, f->f_file);
+    if (!r->r_color)
+        fprintf(r->r_out, ":%d:%d: %s ", f->f_line, f->f_col, f->f_rule);
+    else
+        fprintf(r->r_out, C_OFF C_CYAN ":" C_OFF "%d" C_CYAN ":" C_OFF "%d" C_CYAN ":" C_OFF " "
+                C_RED "%s" C_OFF " ", f->f_line, f->f_col, f->f_rule);
+    esc_puts(r->r_out, f->f_message);
+    fputc('\n', r->r_out);
 }
 
 /* Appends one record to the JSON array (opened on the first). */
@@ -240,70 +217,130 @@ static void write_json_error(rep_ctx *r, int is_error, const char *file, const c
     json_record(r, o);
 }
 
-static void write_full(rep_ctx *r, const finding *f)
+/* The part of a source line the full format shows: all of it, or for a long line (minified or
+ * generated code) SHOWN_MAX bytes around the finding, so that the report stays linear in the
+ * number of findings. */
+#define SHOWN_MAX 240
+
+/* Writes text[from..to) with control characters escaped (tabs kept), and under it, after the
+ * gutter, the marks: blanks up to byte column col, then carets up to byte column end (1-based,
+ * exclusive), one per character as shown (an escape is as wide as its text). */
+static void write_marked(rep_ctx *r, const char *text, size_t len, size_t from, size_t to,
+                         int32_t col, int32_t end, const char *gutter)
 {
-    char src[4096], where[512];
-    int32_t i;
-    const char *blue = r->r_color ? C_BLUE : "", *red = r->r_color ? C_RED : "";
-    const char *off = r->r_color ? C_OFF : "";
+    const char *red = r->r_color ? C_RED : "", *off = r->r_color ? C_OFF : "";
+    char buf[8];
+    size_t i, used, w;
+    int32_t c;
+    fputs(from ? "..." : "", r->r_out);
+    esc_write(r->r_out, text + from, to - from, ESC_KEEP_TAB);
+    fprintf(r->r_out, "%s\n%s", to < len ? "..." : "", gutter);
+    for (w = from ? 3 : 0; w; w--)
+        fputc(' ', r->r_out);
+    for (i = from; i < to && (int32_t)i + 1 < col; i += used) {
+        int e = esc_char(text + i, to - i, ESC_KEEP_TAB, buf, &used);
+        if (!e && text[i] == '\t')
+            fputc('\t', r->r_out);
+        for (w = e ? strlen(buf) : text[i] == '\t' ? 0 : 1; w; w--)
+            fputc(' ', r->r_out);
+    }
+    fputs(red, r->r_out);
+    for (c = 0; i < to && (int32_t)i + 1 < end; i += used, c++) {
+        int e = esc_char(text + i, to - i, ESC_KEEP_TAB, buf, &used);
+        for (w = e ? strlen(buf) : 1; w; w--)
+            fputc('^', r->r_out);
+    }
+    /* a column past the end of the line (a missing newline's position): one mark */
+    if (!c || (int32_t)i + 1 < end)
+        fputc('^', r->r_out);
+    fputs(off, r->r_out);
+    fputc('\n', r->r_out);
+}
+
+/* The first byte of the UTF-8 character holding text[i]. */
+static size_t char_start(const char *text, size_t i)
+{
+    while (i && ((unsigned char)text[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+static void write_full(rep_ctx *r, const finding *f, const rep_source *src)
+{
+    char where[512], gutter[64];
+    uint32_t i;
+    const char *blue = r->r_color ? C_BLUE : "", *off = r->r_color ? C_OFF : "";
+    size_t len = 0;
+    const char *text = rep_source_line(src, f->f_line, &len);
     write_header(r, f);
-    if (source_line(f->f_file, f->f_line, src, sizeof src)) {
-        int32_t len = (int32_t)strlen(src);
-        int32_t end = f->f_end_col > f->f_col && f->f_end_line == f->f_line ? f->f_end_col : len + 1;
-        fprintf(r->r_out, "%s%6s |%s\n%s%6d |%s %s\n%s%6s |%s ", blue, "", off, blue, f->f_line,
-                off, src, blue, "", off);
-        /* one mark per character, not per byte: UTF-8 continuation bytes are skipped */
-        for (i = 1; i < f->f_col && src[i - 1]; i++)
-            if (((unsigned char)src[i - 1] & 0xC0) != 0x80)
-                fputc(src[i - 1] == '\t' ? '\t' : ' ', r->r_out);
-        fputs(red, r->r_out);
-        for (i = f->f_col; i < end; i++)
-            if (i > len || ((unsigned char)src[i - 1] & 0xC0) != 0x80)
-                fputc('^', r->r_out);
-        fputs(off, r->r_out);
-        fputc('\n', r->r_out);
+    if (text) {
+        size_t from = 0, to = len, at = f->f_col >= 1 ? (size_t)f->f_col - 1 : 0;
+        int32_t end = f->f_end_col > f->f_col && f->f_end_line == f->f_line
+                          ? f->f_end_col : (int32_t)len + 1;
+        if (len > SHOWN_MAX) {
+            from = at > SHOWN_MAX / 3 ? char_start(text, at - SHOWN_MAX / 3) : 0;
+            if (from > len)
+                from = char_start(text, len);
+            to = from + SHOWN_MAX < len ? char_start(text, from + SHOWN_MAX) : len;
+        }
+        snprintf(gutter, sizeof gutter, "%s%6s |%s ", blue, "", off);
+        fprintf(r->r_out, "%s%6s |%s\n%s%6d |%s ", blue, "", off, blue, f->f_line, off);
+        write_marked(r, text, len, from, to, f->f_col, end, gutter);
     }
     if (f->f_rel_what) {
-        strbuf sb;
-        char line[1200];
+        strbuf sb, line;
         sb_init(&sb);
-        snprintf(line, sizeof line, "= %s at %s:%d:%d", f->f_rel_what, f->f_file, f->f_rel_line,
-                 f->f_rel_col);
-        txt_wrap(&sb, line, r->r_width ? r->r_width : 80, 7, 9);
-        snprintf(line, sizeof line, "= shows %s", rep_where(f, where, sizeof where));
-        txt_wrap(&sb, line, r->r_width ? r->r_width : 80, 7, 9);
-        fputs(sb.sb_buf, r->r_out);
+        sb_init(&line);
+        sb_printf(&line, "= %s at ", f->f_rel_what);
+        esc_sb(&line, f->f_file);
+        sb_printf(&line, ":%d:%d", f->f_rel_line, f->f_rel_col);
+        txt_wrap(&sb, line.sb_buf, r->r_width ? r->r_width : 80, 7, 9);
+        sb_clear(&line);
+        sb_printf(&line, "= shows %s", rep_where(f, where, sizeof where));
+        txt_wrap(&sb, line.sb_buf, r->r_width ? r->r_width : 80, 7, 9);
+        esc_lines(r->r_out, sb.sb_buf);
+        sb_free(&line);
         sb_free(&sb);
     }
-    {   /* the context, the call chain and the other side, each wrapped to the width */
+    {   /* the context, the call chain and the other side, each wrapped to the width; names
+         * from the bytecode and paths escaped, so no wrapped line starts a workflow command */
         strbuf sb, line;
         size_t w = r->r_width ? r->r_width : 80;
         sb_init(&sb);
         sb_init(&line);
         if (f->f_context) {
-            sb_printf(&line, "= runs in: %s", f->f_context);
+            sb_puts(&line, "= runs in: ");
+            esc_sb(&line, f->f_context);
             txt_wrap(&sb, line.sb_buf, w, 7, 9);
         }
-        for (i = 0; i < (int32_t)f->f_nchain; i++) {
+        for (i = 0; i < f->f_nchain; i++) {
             sb_clear(&line);
-            sb_printf(&line, "%s %s (%s:%d)", i ? "  ->" : "= via:", f->f_chain[i].rl_function,
-                      f->f_chain[i].rl_file, f->f_chain[i].rl_line);
+            sb_printf(&line, "%s ", i ? "  ->" : "= via:");
+            esc_sb(&line, f->f_chain[i].rl_function);
+            sb_puts(&line, " (");
+            esc_sb(&line, f->f_chain[i].rl_file);
+            sb_printf(&line, ":%d)", f->f_chain[i].rl_line);
             txt_wrap(&sb, line.sb_buf, w, 7, 11);
         }
-        for (i = 0; i < (int32_t)f->f_nrelated; i++) {
+        for (i = 0; i < f->f_nrelated; i++) {
             const eng_related *rl = &f->f_related[i];
             sb_clear(&line);
-            sb_printf(&line, "= %s %s at %s:%d", !strcmp(f->f_rule, "GIL301") ? "breaks:"
-                      : "races with:", rl->rl_what ? rl->rl_what : "an access", rl->rl_file,
-                      rl->rl_line);
+            sb_printf(&line, "= %s ", !strcmp(f->f_rule, "GIL301") ? "breaks:" : "races with:");
+            esc_sb(&line, rl->rl_what ? rl->rl_what : "an access");
+            sb_puts(&line, " at ");
+            esc_sb(&line, rl->rl_file);
+            sb_printf(&line, ":%d", rl->rl_line);
             if (rl->rl_col >= 1)
                 sb_printf(&line, ":%d", rl->rl_col);
-            sb_printf(&line, " in %s", rl->rl_function);
-            if (rl->rl_context)
-                sb_printf(&line, ", %s", rl->rl_context);
+            sb_puts(&line, " in ");
+            esc_sb(&line, rl->rl_function);
+            if (rl->rl_context) {
+                sb_puts(&line, ", ");
+                esc_sb(&line, rl->rl_context);
+            }
             txt_wrap(&sb, line.sb_buf, w, 7, 9);
         }
-        fputs(sb.sb_buf, r->r_out);
+        esc_lines(r->r_out, sb.sb_buf);
         sb_free(&line);
         sb_free(&sb);
     }
@@ -345,21 +382,35 @@ void rep_file(rep_ctx *r, finding *f, uint32_t n)
     rep_file_code(r, f, n, NULL);
 }
 
+/* Makes *src the source of `file` (loaded once for a run of findings of one file). */
+static void source_for(rep_source *src, const char **loaded, const char *file)
+{
+    if (*loaded && !strcmp(*loaded, file))
+        return;
+    rep_source_free(src);
+    rep_source_load(src, file);
+    *loaded = file;
+}
+
 void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf)
 {
+    rep_source src;
+    const char *loaded = NULL;
     uint32_t i;
     if (!n)
         return;
-    for (i = 0; i < n; i++)
-        fill_columns(&f[i]);
+    memset(&src, 0, sizeof src);
+    for (i = 0; i < n; i++)     /* only bytecode without columns needs the source here */
+        if (f[i].f_col < 1 || (f[i].f_rel_col < 1 && f[i].f_rel_line >= 1)) {
+            source_for(&src, &loaded, f[i].f_file);
+            fill_columns(&f[i], &src);
+        }
     qsort(f, n, sizeof *f, by_position);
     r->r_files++;
     if (r->r_format == REP_HTML && !r->r_statistics) {
         rep_html_file(r, f, n, bf);
         r->r_count += n;
-        return;
-    }
-    if (r->r_statistics || r->r_format == REP_SARIF || r->r_format == REP_GITHUB) {
+    } else if (r->r_statistics || r->r_format == REP_SARIF || r->r_format == REP_GITHUB) {
         if (r->r_statistics)
             stats_file(r, f, n);
         else if (r->r_format == REP_SARIF)
@@ -367,17 +418,20 @@ void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf)
         else
             github_file(r, f, n);
         r->r_count += n;
-        return;
+    } else {
+        for (i = 0; i < n; i++) {
+            if (r->r_format == REP_JSON) {
+                write_json(r, &f[i]);
+            } else if (r->r_format == REP_CONCISE) {
+                write_header(r, &f[i]);
+            } else {
+                source_for(&src, &loaded, f[i].f_file);
+                write_full(r, &f[i], &src);
+            }
+            r->r_count++;
+        }
     }
-    for (i = 0; i < n; i++) {
-        if (r->r_format == REP_JSON)
-            write_json(r, &f[i]);
-        else if (r->r_format == REP_CONCISE)
-            write_header(r, &f[i]);
-        else
-            write_full(r, &f[i]);
-        r->r_count++;
-    }
+    rep_source_free(&src);
 }
 
 void rep_error(rep_ctx *r, int is_error, const char *file, const char *message)

@@ -254,11 +254,20 @@ class Walk(unittest.TestCase):
         os.makedirs(os.path.join(self.dir, "real"))
         self.write("real/r.py")
         os.symlink(os.path.join(self.dir, "real"), os.path.join(self.dir, "pkg/linked"))
-        rc, files, err = self.files("pkg")
+        rc, files, err = self.files("pkg", "--follow-symlinks")
         self.assertEqual(rc, 1, err)
         self.assertEqual(files, ["pkg/a.py", "pkg/linked/r.py"], err)
         self.assertIn("gilcheck: warning: pkg/up: symbolic link loop", err)
         self.assertIn("gilcheck: warning: pkg/gone.py: broken symbolic link", err)
+        # without --follow-symlinks, links that leave the paths given are not followed
+        rc, files, err = self.files("pkg")
+        self.assertEqual(files, ["pkg/a.py"], err)
+        self.assertIn("gilcheck: warning: pkg/linked: symbolic link to %s, outside the paths "
+                      "being checked: not followed (--follow-symlinks follows it)"
+                      % os.path.realpath(os.path.join(self.dir, "real")), err)
+        # ... and those that stay inside them are
+        rc, files, err = self.files("pkg", "real")
+        self.assertEqual(files, ["pkg/a.py", "pkg/linked/r.py", "real/r.py"], err)
 
     @unittest.skipIf(os.geteuid() == 0 and not shutil.which("setpriv"), "needs setpriv as root")
     def test_unreadable_directory_is_an_error_and_the_rest_goes_on(self):

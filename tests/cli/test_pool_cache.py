@@ -272,7 +272,7 @@ class Cache(Base):
 
     def test_pyc_entry_follows_its_noqa_source(self):
         src = self.write("mod.py", RACY % b"")
-        pyc = os.path.join(self.dir, "mod.pyc")
+        pyc = os.path.join(self.dir, "src", "mod.pyc")   # beside it: its source by convention
         subprocess.run([sys.executable, "-c", "import py_compile, sys; "
                         "py_compile.compile(sys.argv[1], sys.argv[2], doraise=True)", src, pyc],
                        check=True)

@@ -246,9 +246,13 @@ def compile_all(interp, sources, outdir):
 # Running gilcheck and scoring its answers
 # ---------------------------------------------------------------------------------------------
 
-def run_check(command, scope, pycs, env=None):
-    """Run `check` over pycs; returns (findings [(path, line, rule)], errors)."""
-    argv = list(command) + ["check", "--scope", scope, "--format", "concise"] + list(pycs)
+def run_check(command, scope, pycs, env=None, source_dirs=()):
+    """Run `check` over pycs, whose sources (their co_filename) lie in source_dirs; returns
+    (findings [(path, line, rule)], errors)."""
+    argv = list(command) + ["check", "--scope", scope, "--format", "concise"]
+    for d in source_dirs:
+        argv += ["--source-dir", d]
+    argv += list(pycs)
     try:
         p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, timeout=600, env=env)
@@ -379,10 +383,14 @@ def evaluate(command, interps, sources, workdir, env_for=None):
         outdir = os.path.join(workdir, "pyc-" + v)
         pycs, errors = compile_all(interp, sources, outdir)
         findings = []
+        # the pycs name their sources (co_filename): gilcheck reads and shows them only inside
+        # the paths it is given or a --source-dir
+        dirs = sorted({os.path.dirname(s.path) for s in sources})
+        dirs = [d for d in dirs if not any(d.startswith(o + os.sep) for o in dirs)]
         for scope in ("concurrent", "all"):
             files = [pycs[s.path] for s in sources if s.scope == scope and s.path in pycs]
             if files:
-                f, e = run_check(command, scope, files, env_for(v) if env_for else None)
+                f, e = run_check(command, scope, files, env_for(v) if env_for else None, dirs)
                 findings.extend(f)
                 errors.extend(e)
         scores.append(score(v, sources, findings, errors))
@@ -398,6 +406,8 @@ import json, os, sys
 args = sys.argv[1:]
 assert args[0] == "check" and args[1] == "--scope" and args[3:5] == ["--format", "concise"], args
 scope, pycs = args[2], args[5:]
+while pycs and pycs[0] == "--source-dir":
+    pycs = pycs[2:]
 with open(os.environ["GILCHECK_FAKE_MAP"]) as f:
     table = json.load(f)             # pyc basename -> {"src", "scope", "expect": {line: [rules]}}
 version = os.environ["GILCHECK_FAKE_VERSION"]

@@ -107,20 +107,22 @@ class Logs(object):
         self.write("unicode/with space \u00e9.py", NON_ASCII)
         self.make("unicode", ["--scope", "all", "unicode"])
         self.write("loop/racy.py", RACY)
-        os.symlink("..", os.path.join(self.dir, "loop", "up"))
+        os.makedirs(os.path.join(self.dir, "loop", "sub"))
+        os.symlink("..", os.path.join(self.dir, "loop", "sub", "up"))   # back to loop/
         self.make("loop", ["--scope", "all", "loop"])
         self.write("clean/ok.py", "x = 1\n\n\ndef f():\n    return x\n")
         self.make("clean", ["clean"])
         shutil.copy(os.path.join(FIXTURES, "3.11", "threads.pyc"), self.dir)
         self.make("pyc", ["--scope", "all", "threads.pyc"])
-        # a .pyc naming a source outside the current directory: an absolute file URI
+        # a .pyc naming a source outside the current directory: an absolute file URI (the source
+        # is one of the paths given, so the .pyc may name it; it is analysed itself too)
         self.outside = os.path.realpath(tempfile.mkdtemp(prefix="gilcheck-sarif-outside-"))
         self.outside_src = os.path.join(self.outside, "racy.py")
         with open(self.outside_src, "w") as f:
             f.write(RACY)
         py_compile.compile(self.outside_src, cfile=os.path.join(self.dir, "outside.pyc"),
                            doraise=True)
-        self.make("outside", ["--scope", "all", "outside.pyc"])
+        self.make("outside", ["--scope", "all", "outside.pyc", self.outside_src])
 
     def write(self, name, text):
         path = os.path.join(self.dir, name)
@@ -356,7 +358,7 @@ class Content(unittest.TestCase):
         self.assertEqual(note["level"], "warning")
         self.assertIn("loop", note["message"]["text"])
         self.assertEqual(note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                         "loop/up")
+                         "loop/sub/up")
 
     def test_non_ascii_columns_are_utf16_and_uris_percent_encoded(self):
         run_ = self.run_of("unicode")
