@@ -26,10 +26,12 @@ What is NOT taken from the interpreters, and why:
     value per opcode, the larger of the jump and no-jump effects.  For the jump opcodes the split
     is taken from the nearest newer interpreter that has the same opcode (checked to reproduce
     the old combined value), or from this table for opcodes that newer versions no longer have.
-  * FAST_DISPATCH_OPS / PARTLY_FAST_OPS / SWITCH_POINT_OPS: where a GIL build may switch threads
-    (OPF_BREAKER), read from each version's eval loop (Python/ceval.c, Python/bytecodes.c);
-    dis knows nothing about it.  docs/switch-points.md explains the table, and
-    tools/switch_check.py checks it against running interpreters.
+  * The switch points (OPF_SW_*, OPF_RUNS_CODE, VF_SW_*): which edges of the control-flow graph
+    pass an eval-breaker check on a GIL build, read from each version's eval loop
+    (Python/ceval.c, Python/bytecodes.c) into the tables of tools/switch_facts.py; dis knows
+    nothing about it.  3.13's are checked against the interpreter's own installed
+    pycore_opcode_metadata.h.  The per-version table in docs/switch-points.md is generated here
+    too; tools/switch_probe.py checks every edge against the running interpreters.
 """
 import argparse
 import difflib
@@ -41,6 +43,8 @@ import shutil
 import subprocess
 import sys
 import time
+
+import switch_facts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "analyzer", "bytecode", "op_tables.h")
@@ -326,126 +330,11 @@ STACK_EFFECT_FROM = dict(((6, n), 7) for n in (
     "WITH_CLEANUP_FINISH"))
 
 # ---------------------------------------------------------------------------------------------
-# Switch points: OPF_BREAKER.  An opcode gets OPF_BREAKER when, on a GIL build of that version,
-# the interpreter may hand the GIL to another thread between this instruction and the next
-# instruction of the same frame: the eval breaker (where a pending GIL drop request is honoured)
-# is checked after it, or the instruction runs other Python code by design (a call, a generator
-# step, __enter__/__exit__, an import).  RESUME's check at function entry counts as after it.
-# Not covered (type-dependent, left to the analysis): Python-level dunder methods, properties,
-# __del__ and GC callbacks that an otherwise check-free instruction may run.
-# Facts read from CPython's sources with the search tool (which copy and where: see
-# docs/switch-points.md); the dis-level probe in tools/switch_check.py checks them at run time.
-#
-# 3.6-3.9 (Python/ceval.c, read in 3.6.8, 3.7.4, 3.8 and 3.9.18 copies): with computed gotos
-# (gcc/clang builds) an opcode ending in DISPATCH() goes back to the top of the `for (;;)` loop
-# when eval_breaker is set, and the loop head drops the GIL on a gil_drop_request -- unless the
-# NEXT opcode is SETUP_FINALLY, SETUP_WITH, BEFORE_ASYNC_WITH or YIELD_FROM (that exemption
-# only removes switch points and is ignored here).  FAST_DISPATCH() jumps straight to the next
-# opcode's body and skips the check; so does EXTENDED_ARG (`goto dispatch_opcode`).  So in these
-# versions every opcode is a switch point except those that end in FAST_DISPATCH() on every
-# normal path (their exception paths reach the handler through the loop head too; see the doc).
-# Without computed gotos (MSVC) DISPATCH() is `continue` and PREDICT() jumps into the predicted
-# opcode without a check: fewer switch points, so this table stays a safe superset.
-FAST_DISPATCH_OPS = {
-    6: {"NOP", "LOAD_FAST", "LOAD_CONST", "STORE_FAST", "POP_TOP", "ROT_TWO", "ROT_THREE",
-        "DUP_TOP", "DUP_TOP_TWO", "JUMP_FORWARD", "EXTENDED_ARG"},
-    7: {"NOP", "LOAD_FAST", "LOAD_CONST", "STORE_FAST", "POP_TOP", "ROT_TWO", "ROT_THREE",
-        "DUP_TOP", "DUP_TOP_TWO", "JUMP_FORWARD", "EXTENDED_ARG"},
-    # 3.8 adds ROT_FOUR; BEGIN_FINALLY and CALL_FINALLY FAST_DISPATCH; END_FINALLY does on both
-    # normal paths (NULL: fall through; int: JUMPTO the saved offset) and re-raises otherwise;
-    # END_ASYNC_FOR on StopAsyncIteration jumps and FAST_DISPATCHes, otherwise re-raises.
-    # POP_FINALLY ends in DISPATCH().
-    8: {"NOP", "LOAD_FAST", "LOAD_CONST", "STORE_FAST", "POP_TOP", "ROT_TWO", "ROT_THREE",
-        "ROT_FOUR", "DUP_TOP", "DUP_TOP_TWO", "JUMP_FORWARD", "EXTENDED_ARG", "BEGIN_FINALLY",
-        "CALL_FINALLY", "END_FINALLY", "END_ASYNC_FOR"},
-    # 3.9 adds IS_OP, CONTAINS_OP and LOAD_ASSERTION_ERROR, which FAST_DISPATCH (CONTAINS_OP even
-    # though PySequence_Contains may run a Python __contains__); JUMP_IF_NOT_EXC_MATCH, RERAISE,
-    # WITH_EXCEPT_START, LIST_TO_TUPLE, LIST_EXTEND, SET_UPDATE, DICT_MERGE, DICT_UPDATE DISPATCH
-    # (or raise).
-    9: {"NOP", "LOAD_FAST", "LOAD_CONST", "STORE_FAST", "POP_TOP", "ROT_TWO", "ROT_THREE",
-        "ROT_FOUR", "DUP_TOP", "DUP_TOP_TWO", "JUMP_FORWARD", "EXTENDED_ARG", "END_ASYNC_FOR",
-        "IS_OP", "CONTAINS_OP", "LOAD_ASSERTION_ERROR"},
-}
-# 3.6-3.9 opcodes that FAST_DISPATCH() only on a fast path (the tested value is exactly True or
-# False) and DISPATCH() after PyObject_IsTrue(): counted as switch points, the conservative
-# choice (the analysis cannot know the value's type).  Listed so the generator can check that
-# none of them is in FAST_DISPATCH_OPS.
-PARTLY_FAST_OPS = {m: {"POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "JUMP_IF_FALSE_OR_POP",
-                       "JUMP_IF_TRUE_OR_POP"} for m in (6, 7, 8, 9)}
-
-# 3.10-3.14: DISPATCH() no longer goes through the loop head; the eval breaker is checked only
-# where the source says so.  Every opcode listed here must exist in that version (the generator
-# stops otherwise).  Shared by all of them, "runs Python code by design": YIELD_VALUE (the frame
-# is suspended and the consumer runs), YIELD_FROM / SEND (a sub-generator runs), IMPORT_NAME
-# (importlib is Python code), SETUP_WITH / BEFORE_WITH / BEFORE_ASYNC_WITH / WITH_EXCEPT_START
-# (they call __enter__ / __aenter__ / __exit__), PRINT_EXPR (sys.displayhook).
-_RUNS_CODE_10 = {"YIELD_VALUE", "YIELD_FROM", "IMPORT_NAME", "SETUP_WITH", "BEFORE_ASYNC_WITH",
-                 "WITH_EXCEPT_START", "PRINT_EXPR"}
-_RUNS_CODE_11 = {"YIELD_VALUE", "SEND", "IMPORT_NAME", "BEFORE_WITH", "BEFORE_ASYNC_WITH",
-                 "WITH_EXCEPT_START", "PRINT_EXPR"}
-_RUNS_CODE_12 = _RUNS_CODE_11 - {"PRINT_EXPR"}       # now CALL_INTRINSIC_1 INTRINSIC_PRINT
-_RUNS_CODE_14 = _RUNS_CODE_12 - {"BEFORE_WITH", "BEFORE_ASYNC_WITH"}  # LOAD_SPECIAL + CALL
-SWITCH_POINT_OPS = {
-    # Python/ceval.c 3.10: CHECK_EVAL_BREAKER() (`continue` to the loop head, which runs
-    # eval_frame_handle_pending) in JUMP_ABSOLUTE, on the jump edge of POP_JUMP_IF_FALSE /
-    # POP_JUMP_IF_TRUE, and after CALL_FUNCTION, CALL_FUNCTION_KW, CALL_METHOD, CALL_FUNCTION_EX.
-    # The exception path still enters the handler by `goto main_loop`, through the check: an
-    # exception caught in the same frame is a switch point, so RAISE_VARARGS and RERAISE (whose
-    # only successor is the handler) are listed.  Function entry and generator resumption run
-    # the loop head before the first instruction (no RESUME opcode yet).
-    10: {"JUMP_ABSOLUTE", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "CALL_FUNCTION",
-         "CALL_FUNCTION_KW", "CALL_METHOD", "CALL_FUNCTION_EX", "RAISE_VARARGS",
-         "RERAISE"} | _RUNS_CODE_10,
-    # Python/ceval.c 3.11: CHECK_EVAL_BREAKER() (`goto handle_eval_breaker`) in RESUME (oparg < 2:
-    # function start and after `yield`), JUMP_BACKWARD, on the jump edge of POP_JUMP_BACKWARD_IF_*,
-    # after the calls of CALL and CALL_FUNCTION_EX.  Exceptions DISPATCH() straight into the
-    # handler (no check).  PRECALL is not listed: its specialized forms may perform the call and
-    # check the breaker, but they then skip the following CALL, so the switch comes after the
-    # call; likewise the COMPARE_OP+POP_JUMP_BACKWARD_IF_* superinstruction checks after the
-    # jump.  JUMP_BACKWARD_NO_INTERRUPT deliberately does not check.
-    11: {"RESUME", "JUMP_BACKWARD", "POP_JUMP_BACKWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_TRUE",
-         "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE", "CALL",
-         "CALL_FUNCTION_EX"} | _RUNS_CODE_11,
-    # Python/bytecodes.c 3.12: CHECK_EVAL_BREAKER() in RESUME (oparg < 2), JUMP_BACKWARD, CALL
-    # (after C calls; Python callees are inlined and check in their own RESUME) and
-    # CALL_FUNCTION_EX.  Conditional jumps are forward-only and never check.
-    12: {"RESUME", "JUMP_BACKWARD", "CALL", "CALL_FUNCTION_EX"} | _RUNS_CODE_12,
-    # Python/bytecodes.c 3.13: macro(RESUME) ends in _CHECK_PERIODIC_IF_NOT_YIELD_FROM,
-    # JUMP_BACKWARD is _CHECK_PERIODIC + JUMP_BACKWARD_NO_INTERRUPT, the CALL / CALL_KW family and
-    # CALL_FUNCTION_EX end in _CHECK_PERIODIC (or push the callee's frame).
-    13: {"RESUME", "JUMP_BACKWARD", "CALL", "CALL_KW", "CALL_FUNCTION_EX"} | _RUNS_CODE_12,
-    # Python/bytecodes.c 3.14: as 3.13 (macro(JUMP_BACKWARD) = ... + _CHECK_PERIODIC +
-    # JUMP_BACKWARD_NO_INTERRUPT; CALL_NON_PY_GENERAL, CALL_STR_1, ... + _CHECK_PERIODIC);
-    # `with` is LOAD_SPECIAL + CALL.
-    14: {"RESUME", "JUMP_BACKWARD", "CALL", "CALL_KW", "CALL_FUNCTION_EX"} | _RUNS_CODE_14,
-}
-
-
-def is_switch_point(m, name):
-    """OPF_BREAKER for opcode `name` of 3.<m> (see SWITCH_POINT_OPS)."""
-    if m in FAST_DISPATCH_OPS:
-        return name not in FAST_DISPATCH_OPS[m]
-    return name in SWITCH_POINT_OPS[m]
-
-
-def check_switch_tables(m, names):
-    """The switch-point tables of 3.<m> name only opcodes that version has."""
-    listed = set()
-    if m in FAST_DISPATCH_OPS:
-        listed = FAST_DISPATCH_OPS[m] | PARTLY_FAST_OPS[m]
-        both = FAST_DISPATCH_OPS[m] & PARTLY_FAST_OPS[m]
-        if both:
-            raise GenError("3.%d: %s in both FAST_DISPATCH_OPS and PARTLY_FAST_OPS"
-                           % (m, ", ".join(sorted(both))))
-    elif m in SWITCH_POINT_OPS:
-        listed = SWITCH_POINT_OPS[m]
-    else:
-        raise GenError("3.%d: no switch-point facts (FAST_DISPATCH_OPS / SWITCH_POINT_OPS)" % m)
-    unknown = sorted(listed - set(names))
-    if unknown:
-        raise GenError("3.%d: switch-point tables name opcodes 3.%d does not have: %s"
-                       % (m, m, ", ".join(unknown)))
-
+# Switch points: the OPF_SW_* and OPF_RUNS_CODE flags and the VF_SW_* version flags come from the
+# per-version edge tables of tools/switch_facts.py (read from each version's eval loop, with the
+# source lines cited there and in docs/switch-points.md); 3.13's are also checked against the
+# interpreter's own generated pycore_opcode_metadata.h (HAS_EVAL_BREAK_FLAG) when it is installed.
+# tools/switch_probe.py checks every edge against the running interpreters.
 
 class GenError(Exception):
     pass
@@ -697,10 +586,12 @@ def build_version(m, data, later):
             e["sub"] = "0"  # no flag bit in the argument: never the method / NULL form
         if e["sem"] == "SEM_JUMP_IF" or name in COND_EXTRA:
             e["flags"].append("OPF_COND")
-        if is_switch_point(m, name):
-            e["flags"].append("OPF_BREAKER")
         if name in NOFALL:
             e["flags"].append("OPF_NOFALL")
+        e["flags"].extend(switch_facts.op_flags(m, name, "OPF_JUMP" in e["flags"]
+                                                and e["sem"] not in ("SEM_SETUP_HANDLER",
+                                                                     "SEM_WITH_ENTER"),
+                                                "OPF_NOFALL" not in e["flags"]))
         # consistency of the hand-written parts with the probed ones
         if e["sem"] in ("SEM_JUMP", "SEM_JUMP_IF", "SEM_FOR_ITER", "SEM_SETUP_HANDLER") \
                 and "OPF_JUMP" not in e["flags"]:
@@ -733,7 +624,11 @@ def build_version(m, data, later):
     if unknown:
         raise GenError("3.%d: opcode names missing from SEMANTICS in tools/gen_opcodes.py: %s"
                        % (m, ", ".join(sorted(unknown))))
-    check_switch_tables(m, [o["name"] for o in data["ops"].values()])
+    try:
+        switch_facts.check_tables(m, [o["name"] for o in data["ops"].values()],
+                                  data.get("eval_break_ops"))
+    except switch_facts.FactsError as e:
+        raise GenError(str(e))
 
     # version-level facts
     attrs = set(data["code_attrs"])
@@ -754,6 +649,7 @@ def build_version(m, data, later):
         flags.append("VF_EXTARG_RESET")
     elif data["extarg_after_noarg"] != 256:
         raise GenError("3.%d: EXTENDED_ARG probe gave %r" % (m, data["extarg_after_noarg"]))
+    flags.extend(switch_facts.version_flags(m))
     if data["arg_0x80000000"] == -(1 << 31):
         flags.append("VF_ARG_SIGNED")
     elif data["arg_0x80000000"] != 1 << 31:
@@ -803,11 +699,11 @@ def emit(versions, op_h_text):
     w("/* generated by tools/gen_opcodes.py from CPython 3.%d-3.%d; do not edit */" % (vmin, vmax))
     w("/* Regenerate: python3 tools/gen_opcodes.py   Verify: python3 tools/gen_opcodes.py --check")
     w(" * Every value below was read from the interpreters' own dis/opcode modules by")
-    w(" * tools/opcode_probe.py; op_sem/oi_sub, OPF_NOFALL, OPF_BREAKER (from CPython's eval")
-    w(" * loop sources, see docs/switch-points.md) and the magic ranges come from the tables in")
-    w(" * tools/gen_opcodes.py.  Jump target = (OPF_JREL ? offset : 0) + oi_jscale * arg")
-    w(" * + oi_jbias, in bytes, where offset is that of the instruction itself (not of an")
-    w(" * EXTENDED_ARG prefix). */")
+    w(" * tools/opcode_probe.py; op_sem/oi_sub, OPF_NOFALL and the magic ranges come from the")
+    w(" * tables in tools/gen_opcodes.py, the switch points (OPF_SW_*, OPF_RUNS_CODE, VF_SW_*)")
+    w(" * from tools/switch_facts.py (CPython's eval loop sources, see docs/switch-points.md).")
+    w(" * Jump target = (OPF_JREL ? offset : 0) + oi_jscale * arg + oi_jbias, in bytes, where")
+    w(" * offset is that of the instruction itself (not of an EXTENDED_ARG prefix). */")
     w("#ifndef GILCHECK_BYTECODE_OP_TABLES_H")
     w("#define GILCHECK_BYTECODE_OP_TABLES_H")
     w("")

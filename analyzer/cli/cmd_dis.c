@@ -29,11 +29,6 @@ static const char dis_usage[] =
     "\n"
     "exit codes: 0 all files decoded, 2 some could not be read or decoded\n";
 
-static const char *const cmp_names[] = { "<", "<=", "==", "!=", ">", ">=" };
-static const char *const binop_names[] = {
-    "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^",
-    "+=", "&=", "//=", "<<=", "@=", "*=", "%=", "|=", "**=", ">>=", "-=", "/=", "^=",
-};
 
 /***** JSON *****/
 
@@ -149,58 +144,6 @@ static void print_json_error(FILE *out, const char *path, const diag_ctx *d)
 
 /***** text *****/
 
-/* The meaning of an instruction's argument, as dis prints it in parentheses. */
-static void arg_meaning(strbuf *sb, const bc_code *bc, const bc_instr *in)
-{
-    const pyc_obj *o = NULL;
-    if (!in->in_hasarg)
-        return;
-    if (in->in_flags & OPF_JUMP) {
-        sb_printf(sb, "to %d", in->in_target);
-        return;
-    }
-    switch (in->in_sem) {
-    case SEM_CONTAINS: sb_puts(sb, in->in_a ? "not in" : "in"); return;
-    case SEM_IS: sb_puts(sb, in->in_a ? "is not" : "is"); return;
-    case SEM_EXC_MATCH: sb_puts(sb, "exception match"); return;
-    case SEM_COMPARE:
-        if (in->in_a >= 0 && in->in_a < 6)
-            sb_puts(sb, cmp_names[in->in_a]);
-        return;
-    case SEM_BINARY:
-        if (in->in_a >= 0 && in->in_a < 26)
-            sb_puts(sb, binop_names[in->in_a]);
-        return;
-    case SEM_SUBSCR: sb_puts(sb, "[]"); return;
-    default: break;
-    }
-    if (in->in_flags & OPF_CONST) {
-        pyc_repr(sb, bc_const(bc, in->in_a), 60);
-        return;
-    }
-    if (in->in_flags & OPF_PAIR) {
-        const pyc_obj *x = bc_local(bc, in->in_a), *y = bc_local(bc, in->in_b);
-        sb_printf(sb, "%.*s, %.*s", (int)x->u.o_str.len, x->u.o_str.s, (int)y->u.o_str.len,
-                  y->u.o_str.s);
-        return;
-    }
-    if (in->in_flags & OPF_NAME)
-        o = bc_name(bc, in->in_a);
-    else if (in->in_flags & OPF_LOCAL)
-        o = bc_local(bc, in->in_a);
-    else if (in->in_flags & OPF_FREE)
-        o = bc_deref(bc, in->in_a);
-    if (o) {
-        if ((in->in_sem == SEM_LOAD_ATTR && in->in_b))
-            sb_puts(sb, "NULL|self + ");
-        if (in->in_sem == SEM_LOAD_GLOBAL && (in->in_b & 3) == 3)
-            sb_puts(sb, "NULL + ");
-        sb_putn(sb, o->u.o_str.s, o->u.o_str.len);
-        if (in->in_sem == SEM_LOAD_GLOBAL && (in->in_b & 3) == 1)
-            sb_puts(sb, " + NULL");
-    }
-}
-
 static void print_text(FILE *out, const pyc_file *f, const bc_file *bf)
 {
     strbuf sb;
@@ -233,7 +176,7 @@ static void print_text(FILE *out, const pyc_file *f, const bc_file *bf)
                 last_line = in->in_line;
             }
             sb_clear(&sb);
-            arg_meaning(&sb, bc, in);
+            bc_argtext(&sb, bc, in, BC_ARG_DIS);
             fprintf(out, "%6s %2s %6u %-28s", line,
                     is_target && is_target[in->in_offset / 2] ? ">>" : "", in->in_offset,
                     bc_opname(bc, in));

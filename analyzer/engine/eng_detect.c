@@ -81,7 +81,7 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
     finding *f;
     char msg[512];
     va_list ap;
-    uint32_t lo, hi, i, n = 0;
+    uint32_t lo, hi;
 
     if (res->r_count == res->r_cap) {
         uint32_t cap = res->r_cap ? res->r_cap * 2 : 16;
@@ -125,14 +125,8 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
     }
     f->f_first = bc->bc_instrs[lo].in_offset;
     f->f_last = bc->bc_instrs[hi].in_offset;
-    for (i = lo; i < hi; i++)
-        n += (bc->bc_instrs[i].in_flags & OPF_BREAKER) != 0;
-    f->f_switch = arena_array(a, n + 1, sizeof *f->f_switch);
-    if (!f->f_message || !f->f_switch)
+    if (!f->f_message || eng_window_fill(f, bc, a))
         return G_ENOMEM;
-    for (i = lo; i < hi; i++)
-        if (bc->bc_instrs[i].in_flags & OPF_BREAKER)
-            f->f_switch[f->f_nswitch++] = bc->bc_instrs[i].in_offset;
     res->r_count++;
     x->x_done[at - x->x_c->c_ir.f_events] = 1;
     return G_OK;

@@ -101,12 +101,16 @@ static void read_shape(shape *sh, const finding *f)
 {
     const bc_code *bc = sh->sh_bc;
     uint32_t i;
+    int32_t k;
     sh->sh_switch = sh->sh_read;
     sh->sh_gil = 0;
-    for (i = sh->sh_read; i < sh->sh_write; i++)
-        if (bc->bc_instrs[i].in_flags & OPF_BREAKER) {
-            sh->sh_switch = i;
-            sh->sh_gil = f->f_nswitch > 0;
+    /* the first switch point of the window (eng_window_fill), when it lies on the straight
+     * line the schedule runs */
+    for (i = 0; i < f->f_nswitch; i++)
+        if ((k = index_at(bc, f->f_switch[i])) >= (int32_t)sh->sh_read &&
+            k < (int32_t)sh->sh_write) {
+            sh->sh_switch = (uint32_t)k;
+            sh->sh_gil = 1;
             break;
         }
     /* `v + c` or `v += c` with an int constant c right before the add */
@@ -138,36 +142,18 @@ static void step(eng_interleaving *il, char thread, const bc_code *bc, int32_t i
                 ? bc->bc_instrs[instr].in_pos.p_col + 1 : -1;
 }
 
-/* The argument of instruction in, in words: the name it loads or stores, or a small constant;
- * NULL for others (the report then shows the opname alone). */
+/* The argument of instruction in, in words (the bytecode stage's plain value), or NULL. */
 static const char *arg_words(arena *a, int *oom, const bc_code *bc, const bc_instr *in)
 {
-    const pyc_obj *o = NULL;
-    switch (in->in_sem) {
-    case SEM_LOAD_GLOBAL: case SEM_STORE_GLOBAL: case SEM_DELETE_GLOBAL:
-    case SEM_LOAD_NAME: case SEM_STORE_NAME: case SEM_DELETE_NAME:
-    case SEM_LOAD_ATTR: case SEM_STORE_ATTR: case SEM_DELETE_ATTR:
-        o = bc_name(bc, in->in_a);
-        break;
-    case SEM_LOAD_FAST: case SEM_STORE_FAST: case SEM_DELETE_FAST:
-        o = bc_local(bc, in->in_a);
-        break;
-    case SEM_LOAD_DEREF: case SEM_STORE_DEREF: case SEM_DELETE_DEREF:
-        o = bc_deref(bc, in->in_a);
-        break;
-    case SEM_LOAD_CONST:
-        o = bc_const(bc, in->in_a);
-        if (o && o->o_kind == PYC_INT)
-            return text(a, oom, "%lld", (long long)o->u.o_int);
-        if (o && o->o_kind == PYC_NONE)
-            return "None";
-        break;
-    default:
-        return NULL;
-    }
-    if (!o || o->o_kind != PYC_STR || o->u.o_str.len > 80)
-        return NULL;
-    return text(a, oom, "%.*s", (int)o->u.o_str.len, o->u.o_str.s);
+    strbuf sb;
+    const char *t;
+    sb_init(&sb);
+    bc_argtext(&sb, bc, in, BC_ARG_VALUE);
+    t = sb.sb_failed ? NULL : sb.sb_len ? text(a, oom, "%s", sb.sb_buf) : NULL;
+    if (sb.sb_failed)
+        *oom = 1;
+    sb_free(&sb);
+    return t;
 }
 
 /* What each thread sees at instruction i of a run of the statement. */

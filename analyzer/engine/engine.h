@@ -66,7 +66,9 @@ typedef struct finding {
     uint32_t f_code;           /* code object index in the file */
     uint32_t f_first;          /* window: byte offset of the read / check ... */
     uint32_t f_last;           /* ... and of the write */
-    uint32_t *f_switch;        /* offsets in [f_first, f_last) where a GIL build may switch */
+    uint32_t *f_switch;        /* offsets of the instructions in the window after which (on an
+                                * edge of the window: eng_window_edges) or inside which (Python
+                                * code runs) a GIL build may switch threads; ascending */
     uint32_t f_nswitch;
     int f_python_minor;        /* the bytecode's version (for messages only) */
     const struct eng_interleaving *f_ilv; /* the engine's two-thread schedule that breaks the
@@ -95,6 +97,29 @@ typedef struct eng_result {
  * a negative code with a message. */
 int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
                 const eng_options *opt, arena *a, diag_ctx *d, const char *name);
+
+/***** windows as edges (eng_window.c) *****/
+
+/* One control-flow edge inside a window. */
+typedef struct eng_wedge {
+    uint32_t we_from;          /* byte offset of the instruction the edge leaves */
+    uint32_t we_to;            /* byte offset of the instruction it leads to */
+    uint8_t we_edge;           /* bc_edge: next, jump or raise */
+    uint8_t we_switch;         /* a GIL build of the bytecode's version can switch on it
+                                * (bc_switch_on_edge) */
+} eng_wedge;
+
+/* The edges of the window from the instruction at byte offset `first` (the read or check) to
+ * the one at `last` (the write): every edge on a path between them that does not pass the write
+ * (edges out of the write come too late to matter).  *out is allocated in a, in offset order of
+ * the instruction left.  Returns G_OK, G_EBAD when the offsets are not instructions of bc in
+ * that order, or G_ENOMEM. */
+int eng_window_edges(eng_wedge **out, uint32_t *n, const bc_code *bc, uint32_t first,
+                     uint32_t last, arena *a);
+
+/* Sets f->f_switch / f_nswitch (allocated in a, ascending) to the offsets of the instructions
+ * with an edge in f's window on which a GIL build can switch.  Returns G_OK or G_ENOMEM. */
+int eng_window_fill(finding *f, const bc_code *bc, arena *a);
 
 /***** interleavings (eng_interleave.c) *****/
 

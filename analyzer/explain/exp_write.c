@@ -11,18 +11,25 @@
 #include "../input/input.h"
 #include "../report/report.h"
 
-/* Does the instruction read or write state another thread can see (by its kind)? */
-static int touches_shared(const bc_instr *in)
+/* The argument's plain value (the bytecode stage's renderer) in buf, or NULL when none. */
+static const char *argval(const bc_code *bc, const bc_instr *in, char *buf, size_t size)
 {
-    switch (in->in_sem) {
-    case SEM_LOAD_GLOBAL: case SEM_STORE_GLOBAL: case SEM_DELETE_GLOBAL: case SEM_LOAD_DEREF:
-    case SEM_STORE_DEREF: case SEM_DELETE_DEREF: case SEM_LOAD_ATTR: case SEM_STORE_ATTR:
-    case SEM_DELETE_ATTR: case SEM_SUBSCR: case SEM_STORE_SUBSCR: case SEM_DELETE_SUBSCR:
-    case SEM_SLICE: case SEM_STORE_SLICE: case SEM_CONTAINS: case SEM_CALL:
-        return 1;
-    default:
-        return 0;
-    }
+    strbuf sb;
+    sb_init(&sb);
+    bc_argtext(&sb, bc, in, BC_ARG_VALUE);
+    snprintf(buf, size, "%s", sb.sb_failed ? "?" : sb.sb_buf ? sb.sb_buf : "");
+    sb_free(&sb);
+    return buf[0] ? buf : NULL;
+}
+
+/* Is the instruction at offset off one of f's switch points? */
+static int is_switch(const finding *f, uint32_t off)
+{
+    uint32_t i;
+    for (i = 0; f && i < f->f_nswitch; i++)
+        if (f->f_switch[i] == off)
+            return 1;
+    return 0;
 }
 
 /* "read", "write", "check" for the window's ends, "shared" for other accesses, or NULL. */
@@ -32,7 +39,7 @@ static const char *mark_of(const finding *f, const bc_instr *in)
         return f->f_rel_what && !strcmp(f->f_rel_what, "check") ? "check" : "read";
     if (f && in->in_offset == f->f_last)
         return "write";
-    return touches_shared(in) ? "shared" : NULL;
+    return bc_access_of(in) != BC_ACC_NONE ? "shared" : NULL;
 }
 
 typedef struct view {
@@ -174,19 +181,32 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
         for (i = v->v_lo; i <= v->v_hi; i++) {
             const bc_instr *in = &bc->bc_instrs[i];
             json_t *j = json_object();
-            const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
+            const char *mark = mark_of(f, in), *av = argval(bc, in, buf, sizeof buf);
             json_object_set_new(j, "offset", json_integer(in->in_offset));
             json_object_set_new(j, "opname", json_string(bc_opname(bc, in)));
             json_object_set_new(j, "arg", in->in_hasarg ? json_integer(in->in_arg) : json_null());
             json_object_set_new(j, "argval", json_opt(av));
-            json_object_set_new(j, "sem", json_string(exp_sem_name(in->in_sem)));
+            json_object_set_new(j, "sem", json_string(bc_sem_name(in->in_sem)));
             json_object_set_new(j, "a", json_integer(in->in_a));
             json_object_set_new(j, "b", json_integer(in->in_b));
             json_object_set_new(j, "line", in->in_line >= 0 ? json_integer(in->in_line - t->et_l0 +
                                                                           t->et_shown_line)
                                                            : json_null());
             json_object_set_new(j, "access", json_opt(mark));
-            json_object_set_new(j, "gil_switch", json_boolean(in->in_flags & OPF_BREAKER));
+            {
+                /* in the window: one of its switch points; elsewhere: any edge out of it */
+                int in_window = f && in->in_offset >= f->f_first && in->in_offset < f->f_last;
+                json_t *edges = json_array();
+                int e;
+                for (e = BC_EDGE_NEXT; e <= BC_EDGE_RAISE; e++)
+                    if (bc_switch_on_edge(bc, i, (bc_edge)e))
+                        json_array_append_new(edges, json_string(bc_edge_name((bc_edge)e)));
+                json_object_set_new(j, "gil_switch",
+                                    json_boolean(in_window ? is_switch(f, in->in_offset)
+                                                           : bc_switch_any(bc, i)));
+                json_object_set_new(j, "switch_edges", edges);
+                json_object_set_new(j, "runs_code", json_boolean(bc_runs_code(bc, i)));
+            }
             json_array_append_new(code, j);
         }
     }
@@ -252,7 +272,7 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
             "(GIL 3.%d / free-threaded)\n", v->v_run->er_minor);
     for (i = v->v_lo; i <= v->v_hi; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
-        const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
+        const char *mark = mark_of(f, in), *av = argval(bc, in, buf, sizeof buf);
         int in_window = f && in->in_offset >= f->f_first && in->in_offset < f->f_last;
         if (!in->in_hasarg && (in->in_sem == SEM_COPY || in->in_sem == SEM_SWAP ||
                                in->in_sem == SEM_ROT))
@@ -261,11 +281,17 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
         if (in->in_line >= 0 && (i == v->v_lo || in->in_line != bc->bc_instrs[i - 1].in_line))
             snprintf(line, sizeof line, "%d", in->in_line - t->et_l0 + t->et_shown_line);
         {
-            char sw[64];
-            snprintf(sw, sizeof sw, "%s%s%s",
-                     in->in_flags & OPF_BREAKER ? "GIL" : "",
-                     (in->in_flags & OPF_BREAKER) && in_window ? ", " : "",
+            char sw[96];
+            strbuf ed;
+            int gil = in_window ? is_switch(f, in->in_offset) : bc_switch_any(bc, i);
+            sb_init(&ed);
+            bc_switch_words(&ed, bc, i);
+            snprintf(sw, sizeof sw, "%s%s%s%s%s", gil ? "GIL" : "",
+                     gil && ed.sb_len ? " (" : "", gil && ed.sb_len ? ed.sb_buf : "",
+                     gil && ed.sb_len ? ")" : "", gil && in_window ? ", " : "");
+            snprintf(sw + strlen(sw), sizeof sw - strlen(sw), "%s",
                      in_window ? "free-threaded" : "");
+            sb_free(&ed);
             fprintf(out, "  %4s  %6u  %-24s  %-14.14s  %-7s  %s\n", line, in->in_offset,
                     bc_opname(bc, in), av ? av : "", mark ? mark : "", sw);
         }
@@ -316,7 +342,7 @@ static void window_line(FILE *out, const view *u)
         if (in->in_offset < u->v_f->f_first || in->in_offset > u->v_f->f_last)
             continue;
         fprintf(out, " %s%s", bc_opname(bc, in),
-                (in->in_flags & OPF_BREAKER) && in->in_offset < u->v_f->f_last ? "*" : "");
+                is_switch(u->v_f, in->in_offset) && in->in_offset < u->v_f->f_last ? "*" : "");
     }
 }
 

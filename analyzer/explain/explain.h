@@ -70,11 +70,6 @@ const finding *exp_pick(const exp_run *r, int32_t ci, int32_t l0, int32_t l1);
 /* "read-modify-write", "read-then-write", "check-then-act", ... for a rule id. */
 const char *exp_reason(const char *rule);
 
-/* Version-neutral description of an instruction for the listing and the stack-machine model:
- * a short semantic name ("load_global", "binary", "store_subscr") and the argument's value
- * ("D", "+", "1"), written into buf. */
-const char *exp_sem_name(int sem);
-const char *exp_argval(const bc_code *bc, const bc_instr *in, char *buf, size_t size);
 
 /***** output (exp_write.c) *****/
 

@@ -118,31 +118,48 @@ static void write_source(FILE *out, const char *path, const finding *f, uint32_t
     free(src);
 }
 
+static int is_switch(const finding *f, uint32_t off)
+{
+    uint32_t i;
+    for (i = 0; i < f->f_nswitch; i++)
+        if (f->f_switch[i] == off)
+            return 1;
+    return 0;
+}
+
 static void write_bytecode(FILE *out, const finding *f, const bc_code *bc)
 {
     uint32_t i, lo, hi;
-    int32_t k = f->f_first / 2 < bc->bc_nunits ? bc->bc_at[f->f_first / 2] : -1;
-    int32_t m = f->f_last / 2 < bc->bc_nunits ? bc->bc_at[f->f_last / 2] : -1;
+    int32_t k = bc_index_at(bc, f->f_first), m = bc_index_at(bc, f->f_last);
+    strbuf arg;
     if (k < 0 || m < 0)
         return;
     lo = eng_stmt_start(bc, (uint32_t)k);
     hi = (uint32_t)m;
-    fprintf(out, "<table class=\"bc\"><tr><th>offset</th><th>instruction</th><th>access</th>"
-            "<th>switch after it (GIL 3.%d)</th></tr>\n", f->f_python_minor);
+    sb_init(&arg);
+    fprintf(out, "<table class=\"bc\"><tr><th>offset</th><th>instruction</th><th>argument</th>"
+            "<th>access</th><th>switch after it (GIL 3.%d)</th></tr>\n", f->f_python_minor);
     for (i = lo; i <= hi; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
         int end = in->in_offset == f->f_first || in->in_offset == f->f_last;
         int win = in->in_offset >= f->f_first && in->in_offset <= f->f_last;
+        const char *acc = in->in_offset == f->f_first ? (f->f_rel_what ? f->f_rel_what : "read")
+                          : in->in_offset == f->f_last ? "write" : bc_access_words(in);
         fprintf(out, "<tr%s><td class=\"mono\">%u</td><td class=\"mono\">", end ? " class=\"end\""
                 : win ? " class=\"win\"" : "", in->in_offset);
         esc(out, bc_opname(bc, in));
-        fprintf(out, "</td><td>%s</td><td class=\"sw\">%s</td></tr>\n",
-                in->in_offset == f->f_first ? (f->f_rel_what ? f->f_rel_what : "read")
-                : in->in_offset == f->f_last ? "write" : "",
-                (in->in_flags & OPF_BREAKER) && win && in->in_offset != f->f_last ? "&#8644; switch"
+        sb_clear(&arg);
+        bc_argtext(&arg, bc, in, BC_ARG_DIS);
+        fputs("</td><td class=\"mono\">", out);
+        esc(out, arg.sb_failed ? "" : arg.sb_buf);
+        fputs("</td><td>", out);
+        esc(out, acc ? acc : "");
+        fprintf(out, "</td><td class=\"sw\">%s</td></tr>\n",
+                win && in->in_offset != f->f_last && is_switch(f, in->in_offset) ? "&#8644; switch"
                 : "");
     }
     fputs("</table>\n", out);
+    sb_free(&arg);
 }
 
 static void write_lanes(FILE *out, const eng_interleaving *il)

@@ -318,8 +318,8 @@ class Explain(unittest.TestCase):
         self.assertRegex(out, r"LOAD_GLOBAL\s+D\s+shared")
         if 9 in VERSIONS:
             rc, out, err = run("explain", "-c", "count += 1", "--python-version", "3.9")
-            self.assertRegex(out, r"LOAD_GLOBAL\s+count\s+read\s+GIL, free-threaded")
-            self.assertRegex(out, r"STORE_GLOBAL\s+count\s+write\s+GIL\n")
+            self.assertRegex(out, r"LOAD_GLOBAL\s+count\s+read\s+GIL \(next\), free-threaded")
+            self.assertRegex(out, r"STORE_GLOBAL\s+count\s+write\s+GIL \(next\)\n")
         if 9 in VERSIONS and 12 in VERSIONS:
             rc, out, err = run("explain", "-c", "D[x] = D[x] + 1", "--python-version", "3.9,3.12")
             self.assertIn("window: BINARY_SUBSCR* LOAD_CONST BINARY_ADD* LOAD_GLOBAL* "
