@@ -588,10 +588,11 @@ def build_version(m, data, later):
             e["flags"].append("OPF_COND")
         if name in NOFALL:
             e["flags"].append("OPF_NOFALL")
-        e["flags"].extend(switch_facts.op_flags(m, name, "OPF_JUMP" in e["flags"]
-                                                and e["sem"] not in ("SEM_SETUP_HANDLER",
-                                                                     "SEM_WITH_ENTER"),
-                                                "OPF_NOFALL" not in e["flags"]))
+        # BREAK_LOOP (3.6-3.7) jumps to its SETUP_LOOP's target without an argument
+        is_jump = ("OPF_JUMP" in e["flags"] and e["sem"] not in ("SEM_SETUP_HANDLER",
+                                                                 "SEM_WITH_ENTER")) \
+            or name == "BREAK_LOOP"
+        e["flags"].extend(switch_facts.op_flags(m, name, is_jump, "OPF_NOFALL" not in e["flags"]))
         # consistency of the hand-written parts with the probed ones
         if e["sem"] in ("SEM_JUMP", "SEM_JUMP_IF", "SEM_FOR_ITER", "SEM_SETUP_HANDLER") \
                 and "OPF_JUMP" not in e["flags"]:

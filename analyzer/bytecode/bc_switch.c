@@ -110,10 +110,28 @@ int32_t bc_handler_index(const bc_code *bc, uint32_t i)
             else if (q->in_sem == SEM_POP_BLOCK && depth-- == 0)
                 end = (int32_t)k, depth = 0;
         }
+        if (end < 0)
+            end = target - 1;      /* the body never falls out of the block (it raises) */
         if (end >= 0 && i <= (uint32_t)end && (int32_t)s > best_setup) {
             best_setup = (int32_t)s;
             best = target;
         }
+    }
+    return best;
+}
+
+/* 3.6-3.7 BREAK_LOOP leaves the loop for the target of the innermost SETUP_LOOP around it. */
+static int32_t break_target(const bc_code *bc, uint32_t i)
+{
+    uint32_t s;
+    int32_t best = -1;
+    for (s = 0; s < i; s++) {
+        const bc_instr *st = &bc->bc_instrs[s];
+        int32_t t;
+        if (!is_name(bc, st, "SETUP_LOOP") || (t = index_at(bc, st->in_target)) < 0 ||
+            (uint32_t)t <= i)
+            continue;
+        best = t;                  /* later ones are nested deeper */
     }
     return best;
 }
@@ -130,6 +148,8 @@ int32_t bc_edge_target(const bc_code *bc, uint32_t i, bc_edge e)
     case BC_EDGE_NEXT:
         return !(in->in_flags & OPF_NOFALL) && i + 1 < bc->bc_ninstrs ? (int32_t)i + 1 : -1;
     case BC_EDGE_JUMP:
+        if (in->in_target < 0 && is_name(bc, in, "BREAK_LOOP"))
+            return break_target(bc, i);
         if (in->in_target < 0 || in->in_sem == SEM_SETUP_HANDLER ||
             (in->in_sem == SEM_WITH_ENTER && (in->in_flags & OPF_JUMP)))
             return -1;

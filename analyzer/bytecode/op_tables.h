@@ -66,7 +66,7 @@ static const op_info op_ops_3_6[256] = {
     [77] = { .oi_name = "INPLACE_AND", .oi_flags = OPF_SW_NEXT, .oi_sem = SEM_BINARY, .oi_sub = BINOP_INPLACE + BINOP_AND, .oi_se_base = -1 },
     [78] = { .oi_name = "INPLACE_XOR", .oi_flags = OPF_SW_NEXT, .oi_sem = SEM_BINARY, .oi_sub = BINOP_INPLACE + BINOP_XOR, .oi_se_base = -1 },
     [79] = { .oi_name = "INPLACE_OR", .oi_flags = OPF_SW_NEXT, .oi_sem = SEM_BINARY, .oi_sub = BINOP_INPLACE + BINOP_OR, .oi_se_base = -1 },
-    [80] = { .oi_name = "BREAK_LOOP", .oi_flags = OPF_NOFALL, .oi_sem = SEM_OTHER, .oi_sub = -1 },
+    [80] = { .oi_name = "BREAK_LOOP", .oi_flags = OPF_NOFALL | OPF_SW_JUMP, .oi_sem = SEM_OTHER, .oi_sub = -1 },
     [81] = { .oi_name = "WITH_CLEANUP_START", .oi_flags = OPF_SW_NEXT | OPF_RUNS_CODE, .oi_sem = SEM_OTHER, .oi_sub = -1, .oi_se_base = 2 }, /* dis says 1; run-time effect from 3.7's dis (STACK_EFFECT_FROM) */
     [82] = { .oi_name = "WITH_CLEANUP_FINISH", .oi_flags = OPF_SW_NEXT, .oi_sem = SEM_OTHER, .oi_sub = -1, .oi_se_base = -3 }, /* dis says -1; run-time effect from 3.7's dis (STACK_EFFECT_FROM) */
     [83] = { .oi_name = "RETURN_VALUE", .oi_flags = OPF_NOFALL, .oi_sem = SEM_RETURN, .oi_sub = -1, .oi_se_base = -1 },
@@ -193,7 +193,7 @@ static const op_info op_ops_3_7[256] = {
     [77] = { .oi_name = "INPLACE_AND", .oi_flags = OPF_SW_NEXT, .oi_sem = SEM_BINARY, .oi_sub = BINOP_INPLACE + BINOP_AND, .oi_se_base = -1 },
     [78] = { .oi_name = "INPLACE_XOR", .oi_flags = OPF_SW_NEXT, .oi_sem = SEM_BINARY, .oi_sub = BINOP_INPLACE + BINOP_XOR, .oi_se_base = -1 },
     [79] = { .oi_name = "INPLACE_OR", .oi_flags = OPF_SW_NEXT, .oi_sem = SEM_BINARY, .oi_sub = BINOP_INPLACE + BINOP_OR, .oi_se_base = -1 },
-    [80] = { .oi_name = "BREAK_LOOP", .oi_flags = OPF_NOFALL, .oi_sem = SEM_OTHER, .oi_sub = -1 },
+    [80] = { .oi_name = "BREAK_LOOP", .oi_flags = OPF_NOFALL | OPF_SW_JUMP, .oi_sem = SEM_OTHER, .oi_sub = -1 },
     [81] = { .oi_name = "WITH_CLEANUP_START", .oi_flags = OPF_SW_NEXT | OPF_RUNS_CODE, .oi_sem = SEM_OTHER, .oi_sub = -1, .oi_se_base = 2 },
     [82] = { .oi_name = "WITH_CLEANUP_FINISH", .oi_flags = OPF_SW_NEXT, .oi_sem = SEM_OTHER, .oi_sub = -1, .oi_se_base = -3 },
     [83] = { .oi_name = "RETURN_VALUE", .oi_flags = OPF_NOFALL, .oi_sem = SEM_RETURN, .oi_sub = -1, .oi_se_base = -1 },
