@@ -224,6 +224,35 @@ def check_tables(m, names, eval_break_ops=None):
                              "EDGE_CHECKS %s" % (m, sorted(have), sorted(table)))
 
 
+def doc_table(versions):
+    """The generated table of docs/switch-points.md: versions -> {minor: set of opnames}."""
+    def names(m, ops):
+        return " ".join("`%s`" % n for n in sorted(n for n in ops if n in versions[m])) or "--"
+    out = ["| version | next edge checks | jump edge checks | no edge checks | both edges "
+           "unless the tested value is a bool | exception handler entry | frame entry, generator "
+           "resumption | no check on an edge into | runs Python code (every edge) |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for m in sorted(versions):
+        ve = VERSION_EDGES[m]
+        if m in FAST_DISPATCH_OPS:
+            nxt = "every opcode not named elsewhere in this row"
+            jmp = "every jump not named elsewhere in this row"
+            never = names(m, FAST_DISPATCH_OPS[m])
+            boolf = names(m, BOOL_FAST_OPS[m])
+        else:
+            nxt = names(m, [n for n, e in EDGE_CHECKS[m].items() if "next" in e])
+            if m in ARG_BELOW_2_OPS:
+                nxt += " (`RESUME` only with (oparg & 3) < 2)"
+            jmp = names(m, [n for n, e in EDGE_CHECKS[m].items() if "jump" in e])
+            never = "every other opcode"
+            boolf = "--"
+        out.append("| 3.%d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            m, nxt, jmp, never, boolf, "checks" if "handler" in ve else "no check",
+            "checks before the first instruction" if "entry" in ve else "`RESUME` (above)",
+            names(m, LOOP_HEAD_SKIP.get(m, ())), names(m, RUNS_CODE_OPS[m])))
+    return "\n".join(out) + "\n"
+
+
 def describe(m):
     """Rows (what, opcodes) of the per-version table in docs/switch-points.md."""
     rows = []
