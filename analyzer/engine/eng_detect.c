@@ -125,7 +125,7 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
     }
     f->f_first = bc->bc_instrs[lo].in_offset;
     f->f_last = bc->bc_instrs[hi].in_offset;
-    if (!f->f_message || eng_window_fill(f, bc, a))
+    if (!f->f_message || eng_window_fill(f, bc, a) || pycode_fill(x->x_m, x->x_ci, f, at->ev_path))
         return G_ENOMEM;
     res->r_count++;
     x->x_done[at - x->x_c->c_ir.f_events] = 1;
@@ -239,6 +239,13 @@ static int check_store(ctx *x, uint32_t k)
                                    "separate steps; another thread can act in between",
                                    ir_path_display(p->p_base), line_of(x, t),
                                    e->ev_kind == EV_DELETE ? "delete" : "write");
+            if ((t = shape_handler_check(x->x_m, x->x_ci, e)) && !same_lock(x, t, e))
+                return add_finding(x, "GIL201", e, t, "check",
+                                   "check-then-act on '%s': the read (line %d) that raised "
+                                   "KeyError is the check and this %s in its handler the act; "
+                                   "another thread can act in between",
+                                   ir_path_display(p->p_base), line_of(x, t),
+                                   e->ev_kind == EV_DELETE ? "delete" : "write");
         }
         return G_OK;
     }
@@ -261,6 +268,18 @@ static int check_call(ctx *x, uint32_t k)
     const eng_kb *kb = x->x_m->m_kb;
     int safe;
     uint32_t a;
+    if ((r = shape_next_iter(x->x_m, x->x_ci, e)) && !same_lock(x, r, e)) {
+        const char *what, *rule = rmw_rule(r->ev_path, &what);
+        int rc = rule ? add_finding(x, rule, e, r, "read",
+                                    "next() on the shared iterator '%s' is not atomic: it resumes "
+                                    "the iterator's code (a generator or a Python __next__), "
+                                    "which another thread can enter at the same time",
+                                    ir_path_display(r->ev_path)) : G_OK;
+        if (rule && !rc)
+            x->x_res->r_findings[x->x_res->r_count - 1].f_target = ir_path_display(r->ev_path);
+        if (rule)
+            return rc;
+    }
     if (!c || !e->ev_name || !kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name))
         return G_OK;
     /* read-then-write: L.append(L[-1]) */

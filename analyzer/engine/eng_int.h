@@ -67,6 +67,16 @@ const char *mod_normalize(const eng_mod *m, const eng_code *c, const ir_path *p)
 int mod_list_has(const char *const *list, uint32_t n, const char *s);
 int kb_has(const char *const *sorted, size_t n, const char *s);  /* binary search */
 
+/* eng_pycode.c: Python code inside f's window, its caveats and its target's type (target: the
+ * path written); adds the Python code's offsets to f_switch.  G_OK or G_ENOMEM. */
+int pycode_fill(eng_mod *m, uint32_t ci, finding *f, const ir_path *target);
+/* next(it) on a shared iterator that is a generator or of unknown type: the load of `it` (the
+ * window's start), or NULL. */
+const ir_event *shape_next_iter(const eng_mod *m, uint32_t ci, const ir_event *call);
+/* A store or delete of D[k] in a KeyError handler whose try body reads D[k]: that read (the
+ * check: it raised), or NULL. */
+const ir_event *shape_handler_check(const eng_mod *m, uint32_t ci, const ir_event *act);
+
 /* eng_detect.c */
 int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt, diag_ctx *d,
                 const char *name);

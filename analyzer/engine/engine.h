@@ -50,6 +50,13 @@ const char *rule_default_dir(const char *argv0);
 
 struct eng_interleaving;
 
+/* Python code that runs inside a finding's window (the analysed code shows it): a switch point
+ * on every GIL version. */
+typedef struct eng_pycode {
+    uint32_t pc_offset;        /* the instruction that runs it */
+    const char *pc_why;        /* "o.n is a property of class Prop: its setter runs Python code" */
+} eng_pycode;
+
 typedef struct finding {
     const char *f_rule;        /* "GIL101" */
     const char *f_file;        /* the source file named in the code object */
@@ -71,6 +78,13 @@ typedef struct finding {
                                 * code runs) a GIL build may switch threads; ascending */
     uint32_t f_nswitch;
     int f_python_minor;        /* the bytecode's version (for messages only) */
+    const eng_pycode *f_pycode; /* Python code inside the window (its offsets are in f_switch) */
+    uint32_t f_npycode;
+    const char **f_caveats;    /* what would open the window where types are not known ("the
+                                * type of the key k is not known here: ...") */
+    uint32_t f_ncaveats;
+    const char *f_target_type; /* the type the module shows for the target ("list", "int",
+                                * "collections.Counter", a class name), or NULL when unknown */
     const struct eng_interleaving *f_ilv; /* the engine's two-thread schedule that breaks the
                                 * window (eng_interleave), filled in by the driver so that every
                                 * front end (SARIF, LSP, HTML) has it without the bytecode; NULL
