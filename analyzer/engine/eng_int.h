@@ -67,6 +67,10 @@ const char *mod_normalize(const eng_mod *m, const eng_code *c, const ir_path *p)
 int mod_list_has(const char *const *list, uint32_t n, const char *s);
 int kb_has(const char *const *sorted, size_t n, const char *s);  /* binary search */
 
+/* eng_shared.c: is root (a local path) a parameter named in o_shared_params, still holding its
+ * argument? */
+int mod_param_shared(const eng_mod *m, const eng_code *c, const ir_path *root);
+
 /* eng_pycode.c: Python code inside f's window, its caveats and its target's type (target: the
  * path written); adds the Python code's offsets to f_switch.  G_OK or G_ENOMEM. */
 int pycode_fill(eng_mod *m, uint32_t ci, finding *f, const ir_path *target);

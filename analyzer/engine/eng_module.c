@@ -277,7 +277,7 @@ int mod_is_shared(const eng_mod *m, const eng_code *c, const ir_path *p)
     case PATH_DEREF:
         return 1;
     case PATH_LOCAL:
-        return is_self_root(c, root);
+        return is_self_root(c, root) || mod_param_shared(m, c, root);
     default:
         return 0;
     }

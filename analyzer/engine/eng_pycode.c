@@ -378,14 +378,22 @@ static void item_code(acc *a, const eng_mod *m, uint32_t ci, const ir_event *e, 
     }
 }
 
+/* Is call event e a call of a plain function name (`f(...)`), not a method (`obj.f(...)`, where
+ * the event's path is obj)? */
+static int plain_call(const ir_event *e)
+{
+    return !e->ev_path || (e->ev_name && e->ev_path->p_kind != PATH_ATTR &&
+                           e->ev_path->p_kind != PATH_ITEM && e->ev_path->p_name &&
+                           !strcmp(e->ev_path->p_name, e->ev_name));
+}
+
 /* A call inside the window: what runs. */
 static void call_code(acc *a, const eng_mod *m, uint32_t ci, const ir_event *e, uint32_t off)
 {
     const char *name = e->ev_name ? e->ev_name : "?";
     ptype t;
     int32_t b;
-    if (!strcmp(name, "next") && e->ev_nargs >= 1 && e->ev_args[0].ar_path &&
-        (!e->ev_path || e->ev_path->p_kind != PATH_ATTR)) {
+    if (!strcmp(name, "next") && e->ev_nargs >= 1 && e->ev_args[0].ar_path && plain_call(e)) {
         const ir_path *it = e->ev_args[0].ar_path;
         t = type_of(m, ci, it);
         if (t.ty_kind == TY_GENERATOR)
@@ -397,20 +405,21 @@ static void call_code(acc *a, const eng_mod *m, uint32_t ci, const ir_event *e, 
                                ir_path_display(it)));
         return;
     }
-    if (e->ev_path && e->ev_path->p_kind == PATH_ATTR) {         /* obj.method(...) */
-        const ir_path *obj = e->ev_path->p_base;
+    if (!plain_call(e)) {                                      /* obj.method(...) */
+        const ir_path *obj = e->ev_path;
         if (is_namespace(m, obj))
             goto function;
         t = type_of(m, ci, obj);
         if (t.ty_kind == TY_BUILTIN || t.ty_kind == TY_CITER)
             return;
         if (t.ty_kind == TY_CLASS && class_method(m, t.ty_class, name) != NO_CODE)
-            add_py(a, off, fmt(a, "call of %s(): a method of class %s, Python code",
-                               ir_path_display(e->ev_path), t.ty_name));
+            add_py(a, off, fmt(a, "call of %s.%s(): a method of class %s, Python code",
+                               ir_path_display(obj), name, t.ty_name));
         else if (t.ty_kind == TY_UNKNOWN && !kb_has(m->m_kb->k_mutators, m->m_kb->k_nmutators,
                                                     name) &&
                  !kb_has(m->m_kb->k_ir.k_reader_methods, m->m_kb->k_ir.k_nreader_methods, name))
-            add_py(a, off, fmt(a, "call of %s(): may run Python code", ir_path_display(e->ev_path)));
+            add_py(a, off, fmt(a, "call of %s.%s(): may run Python code", ir_path_display(obj),
+                               name));
         return;
     }
 function:
@@ -510,6 +519,13 @@ int pycode_fill(eng_mod *m, uint32_t ci, finding *f, const ir_path *target)
                         "__next__ written in Python would run inside the window");
         }
         if (in->in_sem == SEM_BINARY && in->in_a >= BINOP_INPLACE && in->in_a < BINOP_SUBSCR &&
+            tt.ty_kind == TY_UNKNOWN && target && target->p_kind != PATH_ITEM)
+            add_cav(&a, fmt(&a, "the type of %s is not known here: for an int, str or tuple the "
+                            "augmented assignment makes a new object and stores it (B's update "
+                            "is lost); for a list, set or dict it works in place and nothing is "
+                            "lost (only another thread's rebinding of %s in between is undone)",
+                            ir_path_display(target), ir_path_display(target)));
+        if (in->in_sem == SEM_BINARY && in->in_a >= BINOP_INPLACE && in->in_a < BINOP_SUBSCR &&
             tt.ty_kind == TY_CLASS) {
             static const char *const names[] = { "add", "and", "floordiv", "lshift", "matmul",
                                                  "mul", "mod", "or", "pow", "rshift", "sub",
@@ -560,8 +576,8 @@ const ir_event *shape_next_iter(const eng_mod *m, uint32_t ci, const ir_event *c
     ptype t;
     uint16_t s;
     if (call->ev_kind != EV_CALL || !call->ev_name || strcmp(call->ev_name, "next") ||
-        call->ev_nargs < 1 || !(it = call->ev_args[0].ar_path) ||
-        (call->ev_path && call->ev_path->p_kind == PATH_ATTR) || bind_of(m, "next") >= 0)
+        call->ev_nargs < 1 || !(it = call->ev_args[0].ar_path) || !plain_call(call) ||
+        bind_of(m, "next") >= 0)
         return NULL;
     if (!mod_is_shared(m, c, it))
         return NULL;

@@ -99,6 +99,11 @@ typedef struct eng_options {
     char **o_entry_points;     /* more functions that run in threads: qualified names or
                                 * fnmatch patterns ("Worker.loop", "handle_*") */
     size_t o_nentry_points;
+    char **o_shared_params;    /* parameters whose argument is shared state: "cache" (of any
+                                * function) or "worker.cache" (qualified); `explain --shared`,
+                                * and the hook for a run-wide composition that knows a thread
+                                * target is called with shared arguments */
+    size_t o_nshared_params;
 } eng_options;
 
 typedef struct eng_result {

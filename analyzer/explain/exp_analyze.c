@@ -16,13 +16,44 @@ void exp_run_free(exp_run *r)
     r->er_bf = NULL;
 }
 
+/* The comma-separated names of s as an array in a; *n set; NULL when there are none. */
+static char **split_names(const char *s, size_t *n, arena *a)
+{
+    char **v;
+    size_t k = 0, cap = 1;
+    const char *p;
+    *n = 0;
+    if (!s || !*s)
+        return NULL;
+    for (p = s; *p; p++)
+        cap += *p == ',';
+    if (!(v = arena_array(a, cap, sizeof *v)))
+        return NULL;
+    for (p = s; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *b = p, *e = p + len;
+        while (b < e && *b == ' ')
+            b++;
+        while (e > b && e[-1] == ' ')
+            e--;
+        if (e > b && (v[k] = arena_alloc(a, (size_t)(e - b) + 1))) {
+            memcpy(v[k], b, (size_t)(e - b));
+            v[k++][e - b] = 0;
+        }
+        p += len + (p[len] == ',');
+    }
+    *n = k;
+    return v;
+}
+
 int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python,
                    const uint8_t *src, size_t len, const uint8_t *pyc, size_t pyclen,
-                   const char *name, arena *a, diag_ctx *d)
+                   const char *shared, const char *name, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     eng_options opt = { .o_scope_all = 1 };
     int rc;
+    opt.o_shared_params = split_names(shared, &opt.o_nshared_params, a);
     memset(out, 0, sizeof *out);
     memset(&ic, 0, sizeof ic);
     out->er_minor = minor;

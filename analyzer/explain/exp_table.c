@@ -126,7 +126,7 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
         diag_ctx one;
         diag_init(&one);
         if (exp_run_module(&runs[nruns], c, minors[k], NULL, (const uint8_t *)module.sb_buf,
-                           module.sb_len, NULL, 0, "<atomicity table>", a, &one)) {
+                           module.sb_len, NULL, 0, NULL, "<atomicity table>", a, &one)) {
             char buf[1400];
             if (one.d_count)
                 fprintf(err, "gilcheck: note: table: 3.%d left out: %s\n", minors[k],

@@ -46,12 +46,14 @@ typedef struct exp_run {
 
 /* Compiles src for Python 3.<minor> (`python` overrides the interpreter: a path, IN_PYODIDE, or
  * NULL to find one -- the embedded libpython for 3.11, pyenv's, pyodide for 3.14; a .pyc image
- * given in pyc/pyclen is used as is), decodes and analyses it with scope all.  Returns G_OK, or
+ * given in pyc/pyclen is used as is), decodes and analyses it with scope all, the parameters
+ * named in `shared` (comma-separated, "cache" or "worker.cache"; NULL for none) taken as
+ * shared state.  Returns G_OK, or
  * G_EIO when no interpreter for that version is here (message in d), or another negative code
  * with a message.  Free with exp_run_free. */
 int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python,
                    const uint8_t *src, size_t len, const uint8_t *pyc, size_t pyclen,
-                   const char *name, arena *a, diag_ctx *d);
+                   const char *shared, const char *name, arena *a, diag_ctx *d);
 void exp_run_free(exp_run *r);
 
 /* The code object whose qualname is `func`, or the innermost non-module code object with an
