@@ -254,6 +254,8 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         t.et_run_threads = 4;
         t.et_run_iterations = run_calls;
     }
+    if (!code && !pyc && !module.sb_failed)
+        t.et_source = module.sb_buf;
     k = exp_write(out, json, &t, runs, nruns, &drv.c_kb, a, &d);
     if (k < 0) {
         cli_print_diags(&d, err);

@@ -156,10 +156,14 @@ const finding *exp_pick(const exp_run *r, int32_t ci, int32_t l0, int32_t l1)
     uint32_t i;
     for (i = 0; i < r->er_res.r_count; i++) {
         const finding *f = &r->er_res.r_findings[i];
+        int fr, br;
         if ((int32_t)f->f_code != ci || f->f_line < l0 || f->f_line > l1)
             continue;
-        if (!best || rule_rank(f->f_rule) < rule_rank(best->f_rule) ||
-            (rule_rank(f->f_rule) == rule_rank(best->f_rule) && f->f_first < best->f_first))
+        /* GIL301 last; then the window a GIL build of this version can switch in (of
+         * `try: D[k] += 1 / except KeyError: D[k] = 1` on 3.10, the handler's); then the first */
+        fr = 2 * rule_rank(f->f_rule) + (f->f_nswitch == 0);
+        br = best ? 2 * rule_rank(best->f_rule) + (best->f_nswitch == 0) : 0;
+        if (!best || fr < br || (fr == br && f->f_first < best->f_first))
             best = f;
     }
     return best;

@@ -81,6 +81,20 @@ static const view *newest(const view *views, int n)
     return &views[best];
 }
 
+/* The indexes of views, newest version first (the order every per-version list is shown in). */
+static void newest_first(int *ord, const view *views, int n)
+{
+    int k, j;
+    for (k = 0; k < n; k++)
+        ord[k] = k;
+    for (k = 1; k < n; k++)
+        for (j = k; j > 0 && views[ord[j]].v_run->er_minor > views[ord[j - 1]].v_run->er_minor; j--) {
+            int x = ord[j];
+            ord[j] = ord[j - 1];
+            ord[j - 1] = x;
+        }
+}
+
 static const char *version_key(int minor, char *buf, size_t size)
 {
     snprintf(buf, size, "3.%d", minor);
@@ -131,12 +145,12 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     const finding *f = v->v_f;
     const bc_code *bc = v->v_code >= 0 ? &v->v_run->er_bf->bf_codes[v->v_code] : NULL;
     json_t *o = json_object(), *sp = json_object(), *verd = json_object(), *code = json_array();
-    json_t *ilv = json_array(), *ft = json_array();
+    json_t *ilv = json_array(), *ft = json_array(), *gs = json_object(), *edges = json_array();
     const eng_rule *er = f ? rule_find(kb, f->f_rule) : NULL;
     eng_interleaving il;
     char key[16], buf[256];
     uint32_t i;
-    int k;
+    int k, ord[EXP_MAX_VERSIONS], have_il = 0;
 
     json_object_set_new(o, "statement", json_string(t->et_text));
     json_object_set_new(o, "python", json_string(version_key(v->v_run->er_minor, key, sizeof key)));
@@ -159,8 +173,9 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     } else {
         json_object_set_new(o, "window", json_null());
     }
+    newest_first(ord, views, n);
     for (k = 0; k < n; k++) {
-        const view *u = &views[k];
+        const view *u = &views[ord[k]];
         json_t *pts = json_array();
         if (u->v_f)
             for (i = 0; i < u->v_f->f_nswitch; i++)
@@ -168,6 +183,7 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
         version_key(u->v_run->er_minor, key, sizeof key);
         json_object_set_new(sp, key, pts);
         json_object_set_new(verd, key, json_string(verdict_of(u)));
+        json_object_set_new(gs, key, u->v_f ? json_boolean(u->v_f->f_nswitch > 0) : json_null());
     }
     if (f && bc)
         for (i = v->v_lo; i <= v->v_hi; i++)
@@ -177,6 +193,26 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     json_object_set_new(o, "switch_points", sp);
     json_object_set_new(verd, "free-threaded", json_string(verdict_of(newest(views, n))));
     json_object_set_new(o, "verdicts", verd);
+    json_object_set_new(gs, "free-threaded", f ? json_true() : json_null());
+    json_object_set_new(o, "gil_switch", gs);
+    /* the shown version's window: its edges, the Python code in it, what types could add */
+    if (f && bc) {
+        eng_wedge *w;
+        uint32_t nw;
+        if (!eng_window_edges(&w, &nw, bc, f->f_first, f->f_last, a))
+            for (i = 0; i < nw; i++) {
+                json_t *e = json_object();
+                json_object_set_new(e, "from", json_integer(w[i].we_from));
+                json_object_set_new(e, "to", json_integer(w[i].we_to));
+                json_object_set_new(e, "edge", json_string(bc_edge_name((bc_edge)w[i].we_edge)));
+                json_object_set_new(e, "switch", json_boolean(w[i].we_switch));
+                json_array_append_new(edges, e);
+            }
+    }
+    json_object_set_new(o, "window_edges", edges);
+    json_object_set_new(o, "python_code_in_window", f ? rep_pycode_json(f) : json_array());
+    json_object_set_new(o, "caveats", f ? rep_caveats_json(f) : json_array());
+    json_object_set_new(o, "target_type", json_opt(f ? f->f_target_type : NULL));
     if (bc) {
         for (i = v->v_lo; i <= v->v_hi; i++) {
             const bc_instr *in = &bc->bc_instrs[i];
@@ -196,15 +232,15 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
             {
                 /* in the window: one of its switch points; elsewhere: any edge out of it */
                 int in_window = f && in->in_offset >= f->f_first && in->in_offset < f->f_last;
-                json_t *edges = json_array();
+                json_t *sw = json_array();
                 int e;
                 for (e = BC_EDGE_NEXT; e <= BC_EDGE_RAISE; e++)
                     if (bc_switch_on_edge(bc, i, (bc_edge)e))
-                        json_array_append_new(edges, json_string(bc_edge_name((bc_edge)e)));
+                        json_array_append_new(sw, json_string(bc_edge_name((bc_edge)e)));
                 json_object_set_new(j, "gil_switch",
                                     json_boolean(in_window ? is_switch(f, in->in_offset)
                                                            : bc_switch_any(bc, i)));
-                json_object_set_new(j, "switch_edges", edges);
+                json_object_set_new(j, "switch_edges", sw);
                 json_object_set_new(j, "runs_code", json_boolean(bc_runs_code(bc, i)));
             }
             json_array_append_new(code, j);
@@ -212,6 +248,7 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     }
     json_object_set_new(o, "bytecode", code);
     if (f && bc && !eng_interleave(&il, f, bc, a)) {
+        have_il = 1;
         for (i = 0; i < il.il_nsteps; i++) {
             const eng_step *s = &il.il_steps[i];
             json_t *j = json_object();
@@ -234,7 +271,11 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
         json_decref(ilv);
         json_object_set_new(o, "interleaving", json_null());
     }
-    json_object_set_new(o, "fix", json_opt(er ? er->r_fix : NULL));
+    {
+        const char *here = exp_fix_here(f, t, have_il ? il.il_kind : NULL, a);
+        json_object_set_new(o, "fix", json_opt(here ? here : er ? er->r_fix : NULL));
+        json_object_set_new(o, "rule_fix", json_opt(er ? er->r_fix : NULL));
+    }
     if (t->et_run) {
         json_t *r = json_object();
         json_object_set_new(r, "executed", json_true());
@@ -346,6 +387,42 @@ static void window_line(FILE *out, const view *u)
     }
 }
 
+/* Which case applies on the shown version: the window's edges a GIL build switches on, the
+ * Python code inside it, or neither -- and then what the types could add (the caveats). */
+static void write_why(FILE *out, const finding *f, const bc_code *bc, int minor, arena *a)
+{
+    eng_wedge *w;
+    uint32_t nw = 0, i, nsw = 0;
+    if (eng_window_edges(&w, &nw, bc, f->f_first, f->f_last, a))
+        nw = 0;
+    for (i = 0; i < nw; i++)
+        nsw += w[i].we_switch;
+    if (nsw || f->f_npycode) {
+        fprintf(out, "  Where a GIL build of 3.%d can switch inside the window:\n", minor);
+        for (i = 0; i < nw; i++) {
+            int32_t k = bc_index_at(bc, w[i].we_from);
+            if (w[i].we_switch && k >= 0)
+                fprintf(out, "    - after %u %s, on its %s edge to %u%s\n", w[i].we_from,
+                        bc_opname(bc, &bc->bc_instrs[k]), bc_edge_name((bc_edge)w[i].we_edge),
+                        w[i].we_to, bc_runs_code(bc, (uint32_t)k) ? " (it runs other code)" : "");
+        }
+        for (i = 0; i < f->f_npycode; i++)
+            fprintf(out, "    - inside %u: %s (Python code: a switch point on every version)\n",
+                    f->f_pycode[i].pc_offset, f->f_pycode[i].pc_why);
+    } else {
+        fprintf(out, "  No edge of the window checks the eval breaker on 3.%d, and no Python code "
+                "that this\n  code shows runs inside it: a GIL build of 3.%d does not switch "
+                "there.\n", minor, minor);
+    }
+    if (f->f_ncaveats) {
+        fprintf(out, "  %s the types are not known here:\n", nsw || f->f_npycode ? "Besides,"
+                                                                                 : "Unless");
+        for (i = 0; i < f->f_ncaveats; i++)
+            fprintf(out, "    - %s\n", f->f_caveats[i]);
+    }
+    fputc('\n', out);
+}
+
 static int write_text(FILE *out, const exp_target *t, const view *views, int n, const eng_kb *kb,
                       arena *a)
 {
@@ -354,7 +431,8 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
     const eng_rule *er = f ? rule_find(kb, f->f_rule) : NULL;
     eng_interleaving il;
     char where[512];
-    int k;
+    const char *here;
+    int k, have_il;
 
     fprintf(out, "Statement:\n\n");
     {
@@ -380,15 +458,18 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
         fprintf(out, "Verdict: NOT ATOMIC -- %s (%s %s).\n  %s\n", exp_reason(f->f_rule),
                 f->f_rule, er ? er->r_name : "", user_message(f, t, a));
         fprintf(out, "  Shows %s.\n\n", rep_where(f, where, sizeof where));
+        write_why(out, f, &v->v_run->er_bf->bf_codes[v->v_code], v->v_run->er_minor, a);
     } else {
         fprintf(out, "Verdict: ATOMIC -- no other thread can come between the parts of this "
                 "statement that touch shared state (one instruction does the shared read or "
                 "write).\n\n");
     }
     if (n > 1) {
-        fprintf(out, "Per version:\n");
+        int ord[EXP_MAX_VERSIONS];
+        newest_first(ord, views, n);
+        fprintf(out, "Per version (newest first):\n");
         for (k = 0; k < n; k++) {
-            const view *u = &views[k];
+            const view *u = &views[ord[k]];
             uint32_t i;
             fprintf(out, "  3.%-3d %-11s", u->v_run->er_minor, verdict_of(u));
             if (u->v_f) {
@@ -405,9 +486,12 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
                 "the write; * = a GIL build\n  of that version can switch threads after it)\n\n",
                 verdict_of(newest(views, n)));
     }
-    if (f && !eng_interleave(&il, f, &v->v_run->er_bf->bf_codes[v->v_code], a))
+    have_il = f && !eng_interleave(&il, f, &v->v_run->er_bf->bf_codes[v->v_code], a);
+    if (have_il)
         write_interleaving(out, &il, v->v_run->er_minor);
-    if (er && er->r_fix)
+    if (f && (here = exp_fix_here(f, t, have_il ? il.il_kind : NULL, a)))
+        fprintf(out, "Fix:\n\n%s\nMore ways and why: gilcheck rule %s\n", here, f->f_rule);
+    else if (er && er->r_fix)
         fprintf(out, "Fix:\n\n%s\n", er->r_fix);
     if (t->et_run) {
         const in_run_result *r = t->et_run;

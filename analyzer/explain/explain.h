@@ -65,8 +65,8 @@ int32_t exp_find_code(const exp_run *r, const char *func, int32_t l0, int32_t l1
 int exp_line_range(const exp_run *r, int32_t ci, int32_t l0, int32_t l1, uint32_t *lo,
                    uint32_t *hi);
 
-/* The finding of code ci on lines [l0, l1] that explains the statement (the first by position,
- * GIL301 last), or NULL. */
+/* The finding of code ci on lines [l0, l1] that explains the statement (GIL301 last, then one
+ * whose window a GIL build of this version can switch in, then the first by position), or NULL. */
 const finding *exp_pick(const exp_run *r, int32_t ci, int32_t l0, int32_t l1);
 
 /* "read-modify-write", "read-then-write", "check-then-act", ... for a rule id. */
@@ -79,6 +79,8 @@ const char *exp_reason(const char *rule);
 typedef struct exp_target {
     const char *et_text;       /* the statement as the user wrote it */
     const char *et_func;       /* function holding it (EXP_SNIPPET_FUNC) or NULL (FILE:LINE) */
+    const char *et_source;     /* FILE:LINE of a .py: the file's text (NUL-terminated), for the
+                                * fix; NULL otherwise */
     int32_t et_l0, et_l1;      /* its lines in the module */
     int32_t et_shown_line;     /* first line shown to the user (1 for a snippet, LINE) */
     const struct in_run_result *et_run; /* --run's measurement, or NULL */
@@ -92,6 +94,11 @@ typedef struct exp_target {
  * in d). */
 int exp_write(FILE *out, int json, const exp_target *t, const exp_run *runs, int n,
               const eng_kb *kb, arena *a, diag_ctx *d);
+
+/* The fix for f written with the statement's own names (markdown: the statement under a lock
+ * named after the state, or the one-call replacement), il_kind the interleaving's kind; NULL
+ * when the statement's source is not at hand.  Allocated in a. */
+const char *exp_fix_here(const finding *f, const exp_target *t, const char *il_kind, arena *a);
 
 /***** the atomicity table (exp_table.c) *****/
 
