@@ -272,6 +272,19 @@ static const char *in_place_op(const shape *sh)
     return NULL;
 }
 
+int eng_in_place(const finding *f, const bc_code *bc)
+{
+    int32_t lo = index_at(bc, f->f_first), hi = index_at(bc, f->f_last), i;
+    if (strncmp(f->f_rule, "GIL10", 5) || !strcmp(f->f_rule, "GIL105") || lo < 0 || hi < 0 ||
+        !in_place_type(f->f_target_type))
+        return 0;
+    for (i = lo; i < hi; i++)
+        if (bc->bc_instrs[i].in_sem == SEM_BINARY && bc->bc_instrs[i].in_a >= BINOP_INPLACE &&
+            bc->bc_instrs[i].in_a < BINOP_SUBSCR)
+            return 1;
+    return 0;
+}
+
 int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, arena *a)
 {
     shape sh;

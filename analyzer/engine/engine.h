@@ -26,6 +26,20 @@ typedef struct eng_rule {
     const char *r_detector;    /* detector kind the rule configures */
 } eng_rule;
 
+/* One row of the atomicity table (rules/atomicity.yaml: faq, free_threading). */
+typedef struct eng_table_row {
+    const char *tr_code;       /* the operation as the documentation spells it */
+    const char *tr_source;     /* "faq" or "threadsafety" */
+    const char *tr_type;       /* the page's section ("list", "dict", "set", "bytearray"); NULL
+                                * for the FAQ */
+    const char *tr_category;   /* the documentation's: "atomic", "safe", "not-atomic",
+                                * "not-thread-safe" (the FAQ: the first or the third) */
+    const char *tr_says;       /* the documentation's own words */
+    const char *tr_rule;       /* the rule its not-atomic examples raise, or NULL */
+    const char *tr_free_threaded; /* the free-threaded fact of the one operation (the page's
+                                * category; for a FAQ row the knowledge base's), or NULL */
+} eng_table_row;
+
 /* Rules and the atomicity knowledge base (rules/atomicity.yaml). */
 typedef struct eng_kb {
     eng_rule *k_rules;
@@ -35,6 +49,8 @@ typedef struct eng_kb {
     const char **k_deleters;   /* mutators that remove entries (pop, popitem, ...; sorted) */
     size_t k_ndeleters;
     ir_kb k_ir;                /* readers, for the interpretation */
+    const eng_table_row *k_rows; /* the atomicity table's rows, FAQ first (rule_table.c) */
+    uint32_t k_nrows;
 } eng_kb;
 
 /* Loads rules/GILnnn.yaml and rules/atomicity.yaml from dir into kb (allocations in a).
@@ -162,8 +178,11 @@ typedef struct eng_step {
 typedef struct eng_interleaving {
     eng_step *il_steps;        /* in time order (arena) */
     uint32_t il_nsteps;
-    const char *il_kind;       /* "lost-update" (GIL101-104), "stale-read" (GIL105),
-                                * "check-then-act" (GIL201), "double-init" (GIL202) */
+    const char *il_kind;       /* "lost-update" (GIL101-104), "in-place" (an in-place operator
+                                * on a list, set or dict: nothing lost, a rebinding undone),
+                                * "concurrent-resume" (next() on a shared iterator),
+                                * "stale-read" (GIL105), "check-then-act" (GIL201),
+                                * "double-init" (GIL202) */
     const char *il_final;      /* the wrong state the schedule ends in */
     const char *il_expected;   /* what running the two one after the other gives */
     uint32_t il_switch_at;     /* offset of the instruction after which thread A is interrupted */
@@ -184,6 +203,12 @@ typedef struct eng_interleaving {
  * not instructions of bc; G_ENOMEM (out is then not usable).  Used by explain, and by the
  * driver, which attaches the schedule to each finding (f_ilv) for SARIF, HTML and the hover. */
 int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, arena *a);
+
+/* 1 when read-modify-write finding f is an in-place operator (`+=`, `|=`, ...) on a list, set,
+ * dict, bytearray or deque (f_target_type): the object is changed in place and the store puts the
+ * same object back, so no update is lost -- only another thread's rebinding in between is undone
+ * (its interleaving's kind is "in-place"). */
+int eng_in_place(const finding *f, const bc_code *bc);
 
 /* Index in bc_instrs of the first instruction of the statement holding instruction i: the
  * earliest instruction before it on the same source line with no jump target in between. */

@@ -102,15 +102,6 @@ const char *exp_fix_here(const finding *f, const exp_target *t, const char *il_k
 
 /***** the atomicity table (exp_table.c) *****/
 
-typedef struct exp_row {
-    const char *row_code;      /* as the documentation spells it */
-    const char *row_source;    /* "faq" or "threadsafety" */
-    const char *row_expected;  /* the documentation's classification: "atomic" / "not-atomic" */
-} exp_row;
-
-extern const exp_row exp_rows[];
-extern const size_t exp_nrows;
-
 /* Computes the table for Python 3.<minors[i]> (those without an interpreter are left out with a
  * note on stderr) and writes it as "text", "markdown" or "json".  Returns G_OK or a negative
  * code with a message. */
