@@ -443,7 +443,7 @@ def main(argv=None):
           % (THREADS, iterations))
     if a.markdown:
         print("| shape | %s |" % " | ".join("3.%d" % m for m in cols))
-        print("|---|%s" % "---|" * len(cols))
+        print("|---|%s" % ("---|" * len(cols)))
         for sh in shapes:
             print("| `%s` | %s |" % (sh["name"], " | ".join(
                 cell_text(results.get((sh["name"], m), {})) for m in cols)))
