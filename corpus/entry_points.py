@@ -1,6 +1,7 @@
 # gilcheck-scope: concurrent
 """A function becomes concurrent when it is handed to another thread, in any of the standard ways,
-or when such a function calls it. Functions nothing hands to a thread stay quiet."""
+or when such a function calls it. Functions nothing hands to a thread stay quiet, and so does
+state that only one thread touches: each counter below races with the main thread's reset."""
 import _thread
 import asyncio
 import threading
@@ -18,6 +19,7 @@ pings = 0
 failures = {}
 reports = 0
 summaries = {}
+ticks = 0
 
 
 def download(url):
@@ -78,6 +80,20 @@ def ping(host):
     pings += 1                                              # expect: GIL101
 
 
+def tick():
+    """Started once, and nothing else writes `ticks`: one thread, no race."""
+    global ticks
+    ticks += 1                                              # ok
+
+
+def reset_counters():
+    """The main thread zeroes the counters while the threads still run."""
+    global downloads, uploads, parsed, resized, beats, compressed, checksums, pings
+    downloads = uploads = parsed = resized = beats = 0      # ok
+    compressed = checksums = pings = 0                      # ok
+    failures.clear()                                        # ok
+
+
 def report():
     """Called only by main(), on the main thread."""
     global reports
@@ -100,7 +116,9 @@ def main():
         list(ex.map(resize, [b"x", b"y"]))
     threading.Timer(30.0, heartbeat).start()
     _thread.start_new_thread(ping, ("localhost",))
+    threading.Thread(target=tick).start()
     asyncio.get_event_loop().run_until_complete(handle(b"payload"))
+    reset_counters()
     report()
 
 

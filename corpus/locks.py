@@ -42,14 +42,14 @@ def add_interest(rate):
 
 def refund(amount):
     global balance
-    balance += amount                                       # expect: GIL101, GIL301
+    balance += amount                                       # expect: GIL101
 
 
 def refund_later(amount):
     global balance
     with balance_lock:
         current = balance                                   # ok
-    balance = current + amount                              # expect: GIL101, GIL301
+    balance = current + amount                              # expect: GIL101
 
 
 def log_event(kind):
@@ -128,7 +128,7 @@ class Buffer(object):
 
     def get_nowait(self):
         if self._items:
-            return self._items.popleft()                    # expect: GIL201, GIL301
+            return self._items.popleft()                    # expect: GIL201
         return None
 
     def offer(self, item):
@@ -153,8 +153,8 @@ class Stats(object):
             self.total += value                             # ok
 
     def add_fast(self, value):
-        self.count += 1                                     # expect: GIL103, GIL301
-        self.total = self.total + value                     # expect: GIL103, GIL301
+        self.count += 1                                     # expect: GIL103
+        self.total = self.total + value                     # expect: GIL103
 
     def mean(self):
         with self._mutex:
@@ -179,8 +179,8 @@ class Account(object):
             self.balance -= 1                               # ok
 
     def withdraw(self, amount):
-        self.balance -= amount                              # expect: GIL103, GIL301
-        self.history.append(-amount)                        # expect: GIL301
+        self.balance -= amount                              # expect: GIL103
+        self.history.append(-amount)                        # ok
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ class JobBoard(object):
 
     def forget(self, job_id):
         if job_id in self._status:
-            del self._status[job_id]                        # expect: GIL201, GIL301
+            del self._status[job_id]                        # expect: GIL201
 
     def summary(self):
         counts = {}

@@ -52,8 +52,10 @@ typedef struct pool {
     worker p_w[MAX_JOBS];
     int p_jobs;
     slot *p_slots;             /* one per file */
-    size_t p_next;             /* next file to report */
-    arena *p_arena;            /* the parent's, for decoding records */
+    size_t p_next;             /* next file to decode */
+    drv_unit *p_units;         /* one per file: its summary or failure, then its findings */
+    diag_ctx *p_diags;         /* one per file: its messages */
+    arena *p_arena;            /* the parent's: every file's summary, the composition */
     rep_ctx *p_rep;
     FILE *p_err;
     int p_failed;              /* a file could not be analysed */
@@ -78,39 +80,55 @@ static void error_record(drv_blob *out, const char *path, const char *text)
     diag_free(&d);
 }
 
-static void report(pool *p, size_t i, const drv_blob *rec)
+/* Decodes file i's record into its unit and messages; a damaged record is the file's failure. */
+static void decode(pool *p, size_t i, const drv_blob *rec)
 {
-    drv_result res;
-    diag_ctx d;
-    int rc;
-    diag_init(&d);
-    arena_reset(p->p_arena);
-    if (drv_blob_get(&res, &rc, rec->b_data, rec->b_len, p->p_arena, &d)) {
-        diag_free(&d);
-        diag_init(&d);
-        rc = diag_add(&d, G_EBAD, p->p_paths[i], -1, "the worker's result for it was damaged");
+    drv_unit *u = &p->p_units[i];
+    diag_ctx *d = &p->p_diags[i];
+    if (drv_blob_get(u, p->p_paths[i], rec->b_data, rec->b_len, p->p_arena, d)) {
+        diag_free(d);
+        diag_init(d);
+        u->u_rc = diag_add(d, G_EBAD, p->p_paths[i], -1, "the worker's result for it was damaged");
     }
-    if (rc) {
-        size_t k;
-        cli_print_diags(&d, p->p_err);
-        for (k = 0; k < d.d_count; k++)   /* SARIF notifications, github annotations */
-            rep_error(p->p_rep, d.d_msgs[k].dm_code != 0, d.d_msgs[k].dm_file,
-                      d.d_msgs[k].dm_text);
-        p->p_failed = 1;
-    } else if (res.r_res.r_count) {
-        rep_file(p->p_rep, res.r_res.r_findings, res.r_res.r_count);
-    }
-    diag_free(&d);
 }
 
-/* Reports every file whose turn has come and whose record is there. */
+/* Decodes every file whose turn has come and whose record is there, and frees the record. */
 static void report_ready(pool *p)
 {
     while (p->p_next < p->p_n && p->p_slots[p->p_next].s_have) {
         slot *s = &p->p_slots[p->p_next];
-        report(p, p->p_next, &s->s_rec);
+        decode(p, p->p_next, &s->s_rec);
         drv_blob_free(&s->s_rec);
         p->p_next++;
+    }
+}
+
+/* The races of the whole run, then each file's messages and findings in path order. */
+static void report_all(pool *p)
+{
+    diag_ctx d;
+    size_t i, k;
+    diag_init(&d);
+    if (drv_compose(p->p_units, p->p_n, p->p_drv, p->p_arena, &d))
+        p->p_failed = 1;
+    if (d.d_count)
+        cli_print_diags(&d, p->p_err);
+    for (k = 0; k < d.d_count; k++)
+        rep_error(p->p_rep, d.d_msgs[k].dm_code != 0, d.d_msgs[k].dm_file, d.d_msgs[k].dm_text);
+    diag_free(&d);
+    for (i = 0; i < p->p_n; i++) {
+        const drv_unit *u = &p->p_units[i];
+        diag_ctx *ud = &p->p_diags[i];
+        if (ud->d_count) {
+            cli_print_diags(ud, p->p_err);
+            for (k = 0; k < ud->d_count; k++)   /* SARIF notifications, github annotations */
+                rep_error(p->p_rep, ud->d_msgs[k].dm_code != 0, ud->d_msgs[k].dm_file,
+                          ud->d_msgs[k].dm_text);
+        }
+        if (u->u_rc)
+            p->p_failed = 1;
+        else if (u->u_res.r_count)
+            rep_file(p->p_rep, u->u_res.r_findings, u->u_res.r_count);
     }
 }
 
@@ -336,13 +354,20 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     p.p_err = err;
     p.p_jobs = jobs < 1 ? 1 : jobs > MAX_JOBS ? MAX_JOBS : jobs;
     if (arena_new(&p.p_arena) || !(p.p_slots = calloc(n ? n : 1, sizeof *p.p_slots)) ||
-        !(p.p_todo = calloc(n ? n : 1, sizeof *p.p_todo)) || !(taken = calloc(n ? n : 1, 1))) {
+        !(p.p_todo = calloc(n ? n : 1, sizeof *p.p_todo)) || !(taken = calloc(n ? n : 1, 1)) ||
+        !(p.p_units = calloc(n ? n : 1, sizeof *p.p_units)) ||
+        !(p.p_diags = calloc(n ? n : 1, sizeof *p.p_diags))) {
         fprintf(err, "gilcheck: error: out of memory\n");
         arena_free(p.p_arena);
         free(p.p_slots);
         free(p.p_todo);
+        free(p.p_units);
+        free(p.p_diags);
+        free(taken);
         return 1;
     }
+    for (i = 0; i < n; i++)
+        diag_init(&p.p_diags[i]);
     if (p.p_jobs > 1) {
         take_hits(&p);
         p.p_sh = p.p_ntodo > 1 ? mmap(NULL, sizeof *p.p_sh, PROT_READ | PROT_WRITE,
@@ -371,11 +396,16 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
         report_ready(&p);
     }
     arena_free(wa);
+    report_all(&p);
     arena_free(p.p_arena);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         drv_blob_free(&p.p_slots[i].s_rec);
+        diag_free(&p.p_diags[i]);
+    }
     free(p.p_slots);
     free(p.p_todo);
+    free(p.p_units);
+    free(p.p_diags);
     free(taken);
     return p.p_failed;
 }

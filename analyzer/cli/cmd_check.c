@@ -279,19 +279,37 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     memset(&cache, 0, sizeof cache);   /* after the settings are final: they are in its keys */
     if (format == REP_HTML) {
         /* the page shows each finding's bytecode: analysed here, where the decoded code
-         * objects are at hand (the workers' and the cache's records hold findings only) */
-        for (k = 0; k < ps.p_n; k++) {
-            drv_result res;
-            arena_reset(a);
-            if (drv_analyze(&res, &drv, ps.p_items[k], NULL, 0, a, &d)) {
+         * objects are at hand (the workers' and the cache's records hold summaries only), and
+         * kept until the whole run is composed */
+        drv_result *res = calloc(ps.p_n ? ps.p_n : 1, sizeof *res);
+        drv_unit *units = calloc(ps.p_n ? ps.p_n : 1, sizeof *units);
+        if (!res || !units) {
+            fprintf(err, "gilcheck: error: out of memory\n");
+            status = EXIT_ERROR;
+        }
+        for (k = 0; res && units && k < ps.p_n; k++) {
+            units[k].u_path = ps.p_items[k];
+            if ((units[k].u_rc = drv_summarize(&res[k], &drv, ps.p_items[k], NULL, 0, a, &d))) {
                 report_diags(&rep, &d, err);
                 status = EXIT_ERROR;
                 continue;
             }
-            if (res.r_res.r_count)
-                rep_file_code(&rep, res.r_res.r_findings, res.r_res.r_count, res.r_bf);
-            drv_result_free(&res);
+            units[k].u_sum = res[k].r_sum;
+            units[k].u_res = res[k].r_res;
+            units[k].u_source = res[k].r_source;
         }
+        if (res && units && drv_compose(units, ps.p_n, &drv, a, &d))
+            status = EXIT_ERROR;
+        if (d.d_count)
+            report_diags(&rep, &d, err);
+        for (k = 0; res && units && k < ps.p_n; k++) {
+            if (!units[k].u_rc && units[k].u_res.r_count)
+                rep_file_code(&rep, units[k].u_res.r_findings, units[k].u_res.r_count,
+                              res[k].r_bf);
+            drv_result_free(&res[k]);
+        }
+        free(res);
+        free(units);
     } else {
         if (use_cache && drv_cache_open(&cache, &drv, argv0, &d)) {
             report_diags(&rep, &d, err);   /* the run goes on without the cache */

@@ -61,24 +61,50 @@ void drv_close(drv_ctx *c);
 
 /* One analysed file. */
 typedef struct drv_result {
-    eng_result r_res;          /* findings (selected, not suppressed), allocations in the arena */
+    eng_result r_res;          /* drv_analyze: its findings (selected, not suppressed); a syntax
+                                * error's GIL000 (also after drv_summarize) */
+    eng_summary *r_sum;        /* its summary (drv_summarize), NULL for a syntax error */
     pyc_file *r_image;         /* a compiled .py's decoded image the findings point into, or NULL */
     const bc_file *r_bf;       /* the decoded code objects (f_code indexes them; the HTML bytecode),
                                 * in r_image's arena or in `a`; NULL for a syntax error */
-    const char *r_source;      /* a .pyc's source file whose `# noqa` comments were read, or NULL
-                                  (in the arena; the cache checks it has not changed) */
+    const char *r_source;      /* a .pyc's source file whose `# noqa` comments apply, or NULL
+                                  (in the arena) */
 } drv_result;
 
-/* Analyses `path`: a .pyc is loaded, anything else compiled as Python source -- by the embedded
- * 3.11, or by c_set.s_python when set -- unless a fresh __pycache__/NAME.cpython-3X.pyc of that
- * version exists (timestamp, or unchecked hash, validated as import does).  When src is not
- * NULL the source is src[0..len) (an editor's buffer) and `path` only names it.  Findings go to
- * out->r_res, allocated in `a` (and out->r_image); a syntax error is one GIL000 finding.  Returns
- * G_OK, or a negative code with a message naming the file in d (out is then empty).  Free with
+/* Compiles or loads, decodes and summarizes `path`: a .pyc is loaded, anything else compiled as
+ * Python source -- by the embedded 3.11, or by c_set.s_python when set -- unless a fresh
+ * __pycache__/NAME.cpython-3X.pyc of that version exists (timestamp, or unchecked hash,
+ * validated as import does).  When src is not NULL the source is src[0..len) (an editor's
+ * buffer) and `path` only names it.  The summary (out->r_sum) names its module after the path
+ * (in_module_name); its candidates carry their interleavings.  A syntax error is one GIL000 in
+ * out->r_res and no summary.  Allocations in `a` (and out->r_image).  Returns G_OK, or a
+ * negative code with a message naming the file in d (out is then empty).  Free with
  * drv_result_free before resetting `a`. */
+int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
+                  size_t len, arena *a, diag_ctx *d);
+
+/* drv_summarize, then the races of that file alone (drv_compose of one unit) into out->r_res. */
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d);
 void drv_result_free(drv_result *r);
+
+/* One file of a run, for the composition. */
+typedef struct drv_unit {
+    const char *u_path;        /* the file as the run names it */
+    int u_rc;                  /* G_OK, or its analysis failed (no summary, no findings) */
+    eng_summary *u_sum;        /* its summary; NULL for a failure or a syntax error */
+    eng_result u_res;          /* before drv_compose: a syntax error's GIL000; after: its
+                                * findings, selected and not suppressed, in position order */
+    const char *u_source;      /* a .pyc's source whose `# noqa` comments apply, or NULL */
+    const uint8_t *u_text;     /* an editor's buffer holding the comments, or NULL (read them
+                                * from u_source or u_path) */
+    size_t u_len;
+} drv_unit;
+
+/* The races of a run: composes the summaries of units[0..n) (eng_compose) and appends each
+ * finding to its unit's u_res, then drops what the settings do not select and `# noqa`
+ * suppresses.  Allocations in a.  Returns G_OK, or G_ENOMEM with a message in d. */
+int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d);
 
 /* 1 when drv_analyze of the source file `path` would analyse a fresh __pycache__ pyc instead of
  * compiling it (never with c_no_pycache). */
@@ -108,14 +134,15 @@ typedef struct drv_blob {
     size_t b_cap;              /* bytes allocated */
 } drv_blob;
 
-/* Appends rc (G_OK or the analysis's failure), the findings of r (when rc is G_OK) and every
- * message of d to *out.  Returns G_OK or G_ENOMEM (*out then holds a partial record). */
+/* Appends rc (G_OK or the analysis's failure), the outcome of drv_summarize r (when rc is
+ * G_OK: the summary with its candidates, or a syntax error's GIL000) and every message of d to
+ * *out.  Returns G_OK or G_ENOMEM (*out then holds a partial record). */
 int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d);
 
-/* Decodes a record of drv_blob_put: *out_rc, the findings into out->r_res (allocations in a)
- * and the messages appended to d.  Returns G_OK, G_ETRUNC / G_EBAD for damaged bytes (nothing
- * usable then), or G_ENOMEM. */
-int drv_blob_get(drv_result *out, int *out_rc, const uint8_t *p, size_t n, arena *a,
+/* Decodes a record of drv_blob_put into the unit for `path` (u_rc, u_sum, u_res, u_source;
+ * allocations in a) and appends its messages to d.  Returns G_OK, G_ETRUNC / G_EBAD for damaged
+ * bytes (nothing usable then), or G_ENOMEM. */
+int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, arena *a,
                  diag_ctx *d);
 
 void drv_blob_free(drv_blob *b);

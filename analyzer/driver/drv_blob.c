@@ -1,15 +1,19 @@
-/* One file's outcome (findings, or the failure and its messages) as bytes and back: the form a
- * worker process sends to the parent and the result cache stores.
+/* One file's outcome (its summary and candidate findings, a syntax error, or the failure and its
+ * messages) as bytes and back: the form a worker process sends to the parent and the result
+ * cache stores.
  *
  * Layout, native byte order (a cache entry is only read by the build that wrote it, checked by
- * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages; per finding the
- * strings rule, file, message, target, function, related-what and the integers of `finding` with
- * its switch points, the string target type, u32 Python-code entries (u32 offset, string why
- * each), u32 caveats (strings), then u8 1 and its interleaving (strings kind, final, expected; u32 switch_at,
- * i32 gil, u32 steps; per step u8 thread, i32 instr, u32 offset, the strings opname and sees, u8
- * switch, i32 line, i32 col, the string arg) or u8 0 when it has none; per message i32 code, i64
- * offset, the strings file and text.  A string is u32 length + bytes, length 0xffffffff for
- * NULL. */
+ * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages, u8 1 when a summary
+ * follows the findings, the string source (a .pyc's source for `# noqa`); per finding the
+ * strings rule, file, message, target, function, related-what and the integers of `finding`
+ * with its switch points, the string target type, u32 Python-code entries (u32 offset, string
+ * why each), u32 caveats (strings), then u8 1 and its interleaving (strings kind, final,
+ * expected; u32 switch_at, i32 gil, u32 steps; per step u8 thread, i32 instr, u32 offset, the
+ * strings opname and sees, u8 switch, i32 line, i32 col, the string arg) or u8 0 when it has
+ * none; then u32 length and the summary's bytes (eng_summary_write) when there is one -- the
+ * findings are its candidates; without one they are a syntax error's GIL000; per message i32
+ * code, i64 offset, the strings file and text.  A string is u32 length + bytes, length
+ * 0xffffffff for NULL. */
 #include <string.h>
 
 #include "../common/err.h"
@@ -17,8 +21,8 @@
 #include "driver.h"
 
 #define NO_STRING 0xffffffffu
-#define BLOB_FORMAT 3u         /* 2: findings carry their interleaving; 3: Python code inside the
-                                * window, caveats and the target's type */
+#define BLOB_FORMAT 4u         /* 3: a summary and its candidates, composed by the reader;
+                                * 4: Python code inside the window, caveats, the target's type */
 #define STEP_MIN_BYTES 30u     /* the smallest step in the blob: a bound before allocating */
 
 void drv_blob_free(drv_blob *b)
@@ -113,13 +117,30 @@ static int put_finding(drv_blob *b, const finding *f)
 
 int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
 {
-    uint32_t nf = !rc && r ? r->r_res.r_count : 0, i;
+    const eng_result *res = NULL;
+    uint32_t nf, i;
     size_t k;
-    if (put_u32(out, BLOB_FORMAT) || put_i32(out, rc) || put_u32(out, nf) || put_u32(out, (uint32_t)d->d_count))
+    int have_sum = !rc && r && r->r_sum;
+    strbuf sb;
+    if (!rc && r)
+        res = r->r_sum ? eng_summary_candidates(r->r_sum) : &r->r_res;
+    nf = res ? res->r_count : 0;
+    if (put_u32(out, BLOB_FORMAT) || put_i32(out, rc) || put_u32(out, nf) ||
+        put_u32(out, (uint32_t)d->d_count) || put_u8(out, (uint8_t)have_sum) ||
+        put_str(out, !rc && r ? r->r_source : NULL))
         return G_ENOMEM;
     for (i = 0; i < nf; i++)
-        if (put_finding(out, &r->r_res.r_findings[i]))
+        if (put_finding(out, &res->r_findings[i]))
             return G_ENOMEM;
+    if (have_sum) {
+        sb_init(&sb);
+        if (eng_summary_write(&sb, r->r_sum) || sb.sb_len >= UINT32_MAX ||
+            put_u32(out, (uint32_t)sb.sb_len) || put(out, sb.sb_buf, sb.sb_len)) {
+            sb_free(&sb);
+            return G_ENOMEM;
+        }
+        sb_free(&sb);
+    }
     for (k = 0; k < d->d_count; k++) {
         const diag_msg *m = &d->d_msgs[k];
         int64_t off = m->dm_offset;
@@ -321,27 +342,46 @@ static void get_finding(cursor *c, finding *f)
     f->f_ilv = get_interleaving(c);
 }
 
-int drv_blob_get(drv_result *out, int *out_rc, const uint8_t *p, size_t n, arena *a,
+int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, arena *a,
                  diag_ctx *d)
 {
     cursor c = { p, p + n, a, G_OK };
     uint32_t nf, nd, i;
+    uint8_t have_sum;
+    eng_result res;
     memset(out, 0, sizeof *out);
+    memset(&res, 0, sizeof res);
+    out->u_path = path;
     if (get_u32(&c) != BLOB_FORMAT)
         return c.c_rc ? c.c_rc : G_EBAD;
-    *out_rc = get_i32(&c);
+    out->u_rc = get_i32(&c);
     nf = get_u32(&c);
     nd = get_u32(&c);
+    have_sum = get_u8(&c);
+    out->u_source = get_str(&c);
     if (c.c_rc)
         return c.c_rc;
     /* every finding and message takes at least 40 bytes: a bound before allocating */
-    if (nf > n / 40 || nd > n / 16 || (*out_rc && nf))
+    if (nf > n / 40 || nd > n / 16 || (out->u_rc && (nf || have_sum)) || have_sum > 1)
         return G_EBAD;
-    if (nf && !(out->r_res.r_findings = arena_array(a, nf, sizeof *out->r_res.r_findings)))
+    if (nf && !(res.r_findings = arena_array(a, nf, sizeof *res.r_findings)))
         return G_ENOMEM;
     for (i = 0; i < nf && !c.c_rc; i++)
-        get_finding(&c, &out->r_res.r_findings[i]);
-    out->r_res.r_count = out->r_res.r_cap = c.c_rc ? 0 : nf;
+        get_finding(&c, &res.r_findings[i]);
+    res.r_count = res.r_cap = c.c_rc ? 0 : nf;
+    if (have_sum && !c.c_rc) {
+        uint32_t len = get_u32(&c);
+        int rc;
+        if (!c.c_rc && (size_t)(c.c_end - c.c_p) < len)
+            c.c_rc = G_ETRUNC;
+        if (!c.c_rc && (rc = eng_summary_read(&out->u_sum, c.c_p, len, a)))
+            c.c_rc = rc;
+        if (!c.c_rc && eng_summary_set_candidates(out->u_sum, &res))
+            c.c_rc = G_EBAD;
+        c.c_p += c.c_rc ? 0 : len;
+    } else {
+        out->u_res = res;
+    }
     for (i = 0; i < nd && !c.c_rc; i++) {
         int code = get_i32(&c);
         int64_t off;
@@ -354,7 +394,9 @@ int drv_blob_get(drv_result *out, int *out_rc, const uint8_t *p, size_t n, arena
     }
     if (!c.c_rc && c.c_p != c.c_end)
         c.c_rc = G_EBAD;
-    if (c.c_rc)
+    if (c.c_rc) {
         memset(out, 0, sizeof *out);
+        out->u_path = path;
+    }
     return c.c_rc;
 }

@@ -26,7 +26,7 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH2"   /* 2: blobs carry interleavings (BLOB_FORMAT 2) */
+#define ENTRY_MAGIC "GILCACH3"   /* 3: blobs carry summaries (BLOB_FORMAT 3) */
 #define NO_DEP 0xffffffffu
 
 static const char cachedir_tag[] =
@@ -218,6 +218,15 @@ static void make_key(key *k, const drv_cache *cache, const char *path, const uin
     XXH3_128bits_reset(&st);
     XXH3_128bits_update(&st, cache->ca_digest, 16);
     XXH3_128bits_update(&st, path, strlen(path) + 1);
+    {
+        /* the module the path is imported as (an __init__.py added above it renames it) */
+        char module[512];
+        int package = 0;
+        if (in_module_name(module, sizeof module, path, &package))
+            module[0] = 0;
+        XXH3_128bits_update(&st, module, strlen(module) + 1);
+        XXH3_128bits_update(&st, &package, sizeof package);
+    }
     XXH3_128bits_update(&st, data, len);
     XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(&st));
     memcpy(k->k_hash, canon.digest, 16);
@@ -386,7 +395,7 @@ static void store(drv_cache *cache, const key *k, const char *dep, const drv_blo
 
 /* ---- one file ---- */
 
-/* drv_analyze into a record.  *out_rc is the analysis's outcome. */
+/* drv_summarize into a record.  *out_rc is the analysis's outcome. */
 static int analyze_to(drv_blob *out, int *out_rc, const char **out_dep, drv_ctx *c,
                       const char *path, const uint8_t *src, size_t len, arena *a)
 {
@@ -394,8 +403,8 @@ static int analyze_to(drv_blob *out, int *out_rc, const char **out_dep, drv_ctx 
     diag_ctx d;
     int rc;
     diag_init(&d);
-    *out_rc = drv_analyze(&res, c, path, src, len, a, &d);
-    *out_dep = *out_rc ? NULL : res.r_source;
+    *out_rc = drv_summarize(&res, c, path, src, len, a, &d);
+    *out_dep = NULL;   /* `# noqa` is applied after the composition, not stored */
     rc = drv_blob_put(out, *out_rc, &res, &d);
     if (!*out_rc)
         drv_result_free(&res);

@@ -1,5 +1,7 @@
 /* One file or buffer through the pipeline: compile or load, decode, analyse, select, `# noqa`. */
+#include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,15 @@ void drv_result_free(drv_result *r)
 {
     pyc_file_free(r->r_image);
     memset(r, 0, sizeof *r);
+}
+
+static const char *arena_strdup(arena *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = arena_alloc(a, n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -247,46 +258,86 @@ int drv_fresh_pycache(drv_ctx *c, const char *path)
     return minor >= 0 && fresh_pycache(cached, sizeof cached, path, minor);
 }
 
+/* Summarizes a decoded file as the module its path names: the candidates get `shown` (the name
+ * findings carry) as their file and their interleavings; classes marked `# gilcheck:
+ * thread-safe` in the source text (src, or else the file src_path) are marked. */
+static int summarize(drv_result *out, drv_ctx *c, const char *path, const char *shown,
+                     const pyc_file *f, const bc_file *bf, const uint8_t *src, size_t len,
+                     const char *src_path, arena *a, diag_ctx *d)
+{
+    char module[512];
+    int package, rc;
+    uint32_t i;
+    eng_result *cand;
+    const char *file = arena_strdup(a, shown);
+    in_noqa nq;
+    if (!file)
+        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    if (in_module_name(module, sizeof module, path, &package))
+        snprintf(module, sizeof module, "%s", "__main__");
+    rc = eng_summarize(&out->r_sum, f, bf, &c->c_kb, &c->c_set.s_eng, module, package, a, d,
+                       path);
+    if (rc)
+        return rc;
+    eng_summary_set_file(out->r_sum, file);
+    cand = eng_summary_candidates(out->r_sum);
+    for (i = 0; i < cand->r_count; i++)
+        cand->r_findings[i].f_file = file;
+    if (attach_interleavings(cand, bf, a))
+        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    if (src ? !in_noqa_parse(&nq, src, len) : (src_path && !in_noqa_load(&nq, src_path))) {
+        size_t k;
+        for (k = 0; k < nq.nq_nsafe; k++)
+            eng_summary_mark_safe(out->r_sum, nq.nq_safe_lines[k]);
+        in_noqa_free(&nq);
+    }
+    return G_OK;
+}
+
 /* A .py file or buffer: compile in-process, then the .pyc pipeline. */
 static int analyze_source(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                           size_t len, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     bc_file *bf = NULL;
-    int rc;
-    if (c->c_set.s_python) {
-        uint8_t *text = (uint8_t *)src;
-        int err = 0;
-        if (!c->c_python)
-            return G_EBAD;      /* target_minor said why */
-        if (!src && (rc = in_read_file(&text, &len, &err, path)))
+    uint8_t *text = NULL;
+    int rc, err = 0;
+    if (c->c_set.s_python && !c->c_python)
+        return G_EBAD;          /* target_minor said why */
+    if (!src) {
+        if ((rc = in_read_file(&text, &len, &err, path)))
             return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
-                                  : diag_add(d, G_EIO, path, -1, "cannot read (%s)",
-                                             strerror(err));
-        rc = in_python_compile(&ic, c->c_python, text ? text : (const uint8_t *)"", len, path, d);
-        if (!src)
-            mem_free(text);
-    } else {
-        rc = src ? in_compile_bytes(&ic, src, len, path, d) : in_compile_path(&ic, path, d);
+                                  : diag_add(d, G_EIO, path, -1, "cannot %s (%s)",
+                                             len == SIZE_MAX || c->c_set.s_python ? "read"
+                                                                                  : "open",
+                                             strerror(err ? err : EIO));
+        src = text ? text : (const uint8_t *)"";
     }
-    if (rc)
+    rc = c->c_set.s_python ? in_python_compile(&ic, c->c_python, src, len, path, d)
+                           : in_compile_bytes(&ic, src, len, path, d);
+    if (!rc && ic.ic_syntax) {
+        rc = syntax_finding(&out->r_res, &ic, path, a, d);
+        in_compiled_free(&ic);
+        mem_free(text);
         return rc;
-    if (ic.ic_syntax)
-        return syntax_finding(&out->r_res, &ic, path, a, d);
-    rc = pyc_load_bytes(&out->r_image, ic.ic_pyc, ic.ic_len, path, d);
-    in_compiled_free(&ic);
+    }
+    if (!rc) {
+        rc = pyc_load_bytes(&out->r_image, ic.ic_pyc, ic.ic_len, path, d);
+        in_compiled_free(&ic);
+    }
     if (!rc)
         rc = bc_decode_file(&bf, out->r_image, path, d);
     if (!rc)
-        rc = eng_analyze(&out->r_res, out->r_image, bf, &c->c_kb, &c->c_set.s_eng, a, d, path);
+        rc = summarize(out, c, path, path, out->r_image, bf, src, len, NULL, a, d);
     out->r_bf = bf;
+    mem_free(text);
     return rc;
 }
 
-int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
-                size_t len, arena *a, diag_ctx *d)
+int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
+                  size_t len, arena *a, diag_ctx *d)
 {
-    const char *src_path = path, *pyc_path = path;
+    const char *pyc_path = path;
     char cached[PATH_MAX];
     pyc_file *f = NULL;
     bc_file *bf = NULL;
@@ -304,30 +355,95 @@ int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *sr
             return G_EBAD;
         rc = analyze_source(out, c, path, src, len, a, d);
     } else {
+        /* `# noqa` comments and marks come from the source: the one a fresh __pycache__ pyc
+         * stands for, or the one a .pyc names */
+        const char *src_path = pyc_path == path ? NULL : path;
         rc = pyc_load_path_in(&f, a, pyc_path, d);
         if (!rc)
             rc = bc_decode_file(&bf, f, path, d);
-        if (!rc)
-            rc = eng_analyze(&out->r_res, f, bf, &c->c_kb, &c->c_set.s_eng, a, d, path);
-        if (!rc && pyc_path == path)  /* `# noqa` comments of the source the .pyc names */
+        if (!rc && !src_path)
             src_path = source_name(f, a);
+        if (!rc && pyc_path == path)
+            out->r_source = src_path;
+        /* a .pyc given as such is reported under the source it names */
+        if (!rc)
+            rc = summarize(out, c, path, pyc_path == path && *src_path ? src_path : path, f, bf,
+                           NULL, 0, src_path, a, d);
         out->r_bf = bf;
     }
-    if (rc) {
+    if (rc)
+        drv_result_free(out);
+    return rc;
+}
+
+/***** the composition of a run *****/
+
+/* Drops findings the settings do not select in the unit's file and those its `# noqa`
+ * comments suppress. */
+static void filter_unit(drv_unit *u, const drv_settings *s)
+{
+    const char *src_path = u->u_source ? u->u_source : u->u_path;
+    filter(&u->u_res, s, u->u_path, src_path, u->u_text, u->u_len);
+}
+
+int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
+{
+    eng_summary **sums = arena_array(a, n + 1, sizeof *sums);
+    uint32_t *unit_of = arena_array(a, n + 1, sizeof *unit_of);
+    eng_result all;
+    uint32_t ns = 0, i;
+    int rc;
+    if (!sums || !unit_of)
+        return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    for (i = 0; i < n; i++)
+        if (units[i].u_sum) {
+            unit_of[ns] = i;
+            sums[ns++] = units[i].u_sum;
+        }
+    memset(&all, 0, sizeof all);
+    if ((rc = eng_compose(&all, sums, ns, &c->c_set.s_eng, a, d)))
+        return rc;
+    /* each finding to its unit, in order */
+    for (i = 0; i < all.r_count; i++) {
+        drv_unit *u = &units[unit_of[all.r_findings[i].f_unit]];
+        eng_result *r = &u->u_res;
+        if (r->r_count == r->r_cap) {
+            uint32_t cap = r->r_cap ? r->r_cap * 2 : 8;
+            finding *g = arena_array(a, cap, sizeof *g);
+            if (!g)
+                return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+            if (r->r_count)
+                memcpy(g, r->r_findings, r->r_count * sizeof *g);
+            r->r_findings = g;
+            r->r_cap = cap;
+        }
+        r->r_findings[r->r_count++] = all.r_findings[i];
+    }
+    for (i = 0; i < n; i++)
+        filter_unit(&units[i], &c->c_set);
+    return G_OK;
+}
+
+int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
+                size_t len, arena *a, diag_ctx *d)
+{
+    drv_unit u;
+    int rc = drv_summarize(out, c, path, src, len, a, d);
+    if (rc)
+        return rc;
+    memset(&u, 0, sizeof u);
+    u.u_path = path;
+    u.u_sum = out->r_sum;
+    u.u_res = out->r_res;       /* a syntax error's GIL000 */
+    u.u_source = out->r_source;
+    u.u_text = src;
+    u.u_len = len;
+    if (out->r_sum && (rc = drv_compose(&u, 1, c, a, d))) {
         drv_result_free(out);
         return rc;
     }
-    if (pyc_path != path || is_source) {   /* a source is reported under the name it was given */
-        uint32_t i;
-        for (i = 0; i < out->r_res.r_count; i++)
-            out->r_res.r_findings[i].f_file = path;
-    }
-    if (!src && src_path != path && out->r_res.r_count)  /* filter reads its comments */
-        out->r_source = src_path;
-    filter(&out->r_res, &c->c_set, path, src_path, src, len);
-    if (attach_interleavings(&out->r_res, out->r_bf, a)) {
-        drv_result_free(out);
-        return diag_add(d, G_ENOMEM, path, -1, "out of memory");
-    }
+    if (!out->r_sum)
+        filter_unit(&u, &c->c_set);
+    out->r_res = u.u_res;
     return G_OK;
 }

@@ -1,6 +1,8 @@
-/* The detectors: read-modify-write (GIL101-104), read-then-write (GIL105), check-then-act
- * (GIL201), lazy initialisation (GIL202) and inconsistent locking (GIL301), over one function's
- * access events. */
+/* The window detectors: read-modify-write (GIL101-104), read-then-write (GIL105), check-then-act
+ * (GIL201) and lazy initialisation (GIL202) over one function's access events.  Each window is a
+ * candidate finding, whatever the locks and whoever calls the function: the composition over the
+ * whole run (race_*.c) reports the ones another thread's write can break. */
+#include "sum_int.h"
 #include "eng_int.h"
 
 #include <stdarg.h>
@@ -14,21 +16,15 @@ typedef struct ctx {
     eng_mod *x_m;
     eng_code *x_c;
     uint32_t x_ci;
-    uint64_t x_lockmask;       /* acquisitions in this function that are locks */
     eng_result *x_res;
-    int x_report_all;          /* scope all, or a function that runs concurrently */
     uint8_t *x_done;           /* events that already have a finding */
 } ctx;
 
-/* Do two events run under one acquisition of a lock (so nothing can come between them)? */
-static int same_lock(const ctx *x, const ir_event *a, const ir_event *b)
+/* The acquisitions held at both events: what is held over a window from one to the other (an
+ * acquisition released and taken again in between is a different one). */
+static uint64_t common_locks(const ir_event *a, const ir_event *b)
 {
-    return (a->ev_locks & b->ev_locks & x->x_lockmask) != 0;
-}
-
-static int locked(const ctx *x, const ir_event *e)
-{
-    return (e->ev_locks & x->x_lockmask) != 0;
+    return a->ev_locks & b->ev_locks;
 }
 
 static const char *dup_text(arena *a, const char *s)
@@ -38,15 +34,6 @@ static const char *dup_text(arena *a, const char *s)
     if (p)
         memcpy(p, s, n);
     return p;
-}
-
-/* Reported in this function?  Concurrent scope: it runs in a thread, is a method of a class
- * that uses a lock, or the state is protected by a lock somewhere in the module. */
-static int in_scope(const ctx *x, const ir_path *p)
-{
-    if (x->x_report_all)
-        return 1;
-    return set_has(&x->x_m->m_protected, mod_normalize(x->x_m, x->x_c, p), NULL);
 }
 
 static const bc_instr *instr_of(const ctx *x, const ir_event *e)
@@ -65,15 +52,51 @@ static void position(const bc_instr *in, int32_t *line, int32_t *col, int32_t *e
         *end_col = in->in_pos.p_end_col >= 0 ? in->in_pos.p_end_col + 1 : -1;
 }
 
+void eng_position(const bc_instr *in, int32_t *line, int32_t *col, int32_t *end_line,
+                  int32_t *end_col)
+{
+    position(in, line, col, end_line, end_col);
+}
+
+/* Appends the window's record beside the finding just added. */
+static int add_window(ctx *x, const ir_path *state, int breaks, uint32_t first, uint32_t last,
+                      uint64_t locks)
+{
+    eng_mod *m = x->x_m;
+    eng_window *w;
+    if (m->m_nwin == m->m_capwin) {
+        uint32_t cap = m->m_capwin ? m->m_capwin * 2 : 16;
+        eng_window *grown = arena_array(m->m_arena, cap, sizeof *grown);
+        if (!grown)
+            return G_ENOMEM;
+        if (m->m_nwin)
+            memcpy(grown, m->m_win, m->m_nwin * sizeof *grown);
+        m->m_win = grown;
+        m->m_capwin = cap;
+    }
+    w = &m->m_win[m->m_nwin++];
+    w->w_code = x->x_ci;
+    w->w_state = state;
+    w->w_breaks = (uint8_t)breaks;
+    w->w_first = first;
+    w->w_last = last;
+    w->w_locks = locks;
+    return G_OK;
+}
+
+/* A candidate finding: the window from `rel` (the read or check) to `at` (the write or act) on
+ * `state`, which `breaks` writes of another thread can break. */
 static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_event *rel,
-                       const char *rel_what, const char *fmt, ...)
+                       const char *rel_what, const ir_path *state, int breaks, const char *fmt,
+                       ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 6, 7)))
+    __attribute__((format(printf, 8, 9)))
 #endif
     ;
 
 static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_event *rel,
-                       const char *rel_what, const char *fmt, ...)
+                       const char *rel_what, const ir_path *state, int breaks, const char *fmt,
+                       ...)
 {
     eng_result *res = x->x_res;
     arena *a = x->x_m->m_arena;
@@ -127,6 +150,8 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
     f->f_last = bc->bc_instrs[hi].in_offset;
     if (!f->f_message || eng_window_fill(f, bc, a) || pycode_fill(x->x_m, x->x_ci, f, at->ev_path))
         return G_ENOMEM;
+    if (add_window(x, state, breaks, lo, hi, rel ? common_locks(rel, at) : at->ev_locks))
+        return G_ENOMEM;
     res->r_count++;
     x->x_done[at - x->x_c->c_ir.f_events] = 1;
     return G_OK;
@@ -157,13 +182,13 @@ static int32_t line_of(const ctx *x, const ir_event *e)
     return line;
 }
 
-/* A load among e's sources that reads exactly `p` (and is not under a lock shared with e). */
+/* A load among e's sources that reads exactly `p`. */
 static const ir_event *read_of(const ctx *x, const ir_event *e, const ir_path *p)
 {
     uint16_t i;
     for (i = 0; i < e->ev_srcs.s_n; i++) {
         const ir_event *l = ev(x, e->ev_srcs.s_ev[i]);
-        if (l->ev_kind == EV_LOAD && l->ev_path == p && !same_lock(x, l, e))
+        if (l->ev_kind == EV_LOAD && l->ev_path == p)
             return l;
     }
     return NULL;
@@ -171,42 +196,76 @@ static const ir_event *read_of(const ctx *x, const ir_event *e, const ir_path *p
 
 /* A load among the sources that reads inside container c (an item or attribute of it, not c
  * itself), other than `except`. */
-static const ir_event *read_within(const ctx *x, const ir_srcs *srcs, const ir_event *e,
-                                   const ir_path *c, const ir_path *except)
+static const ir_event *read_within(const ctx *x, const ir_srcs *srcs, const ir_path *c,
+                                   const ir_path *except)
 {
     uint16_t i;
     for (i = 0; i < srcs->s_n; i++) {
         const ir_event *l = ev(x, srcs->s_ev[i]);
         if (l->ev_kind == EV_LOAD && l->ev_path != c && l->ev_path != except &&
-            ir_path_within(l->ev_path, c) && !same_lock(x, l, e))
+            ir_path_within(l->ev_path, c))
             return l;
     }
     return NULL;
 }
 
-/* A test guarding e (on the dominator chain of its block) on state within `c`, or NULL.  When
- * any such test runs under a lock shared with e, the check and act are atomic: *safe is set. */
-static const ir_event *guard_on(const ctx *x, const ir_event *e, const ir_path *c, int *safe)
+/* A test guarding e (on the dominator chain of its block) on state within `c`, or NULL.  A test
+ * that shares a held lock with e is preferred (double-checked locking: the inner check is the
+ * one the act depends on), else the nearest. */
+static const ir_event *guard_on(const ctx *x, const ir_event *e, const ir_path *c)
 {
     const ir_func *f = &x->x_c->c_ir;
     const ir_event *found = NULL;
     uint32_t b = e->ev_block, steps = 0;
-    *safe = 0;
     while (b != UINT32_MAX && steps++ <= f->f_nblocks) {
         const ir_block *blk = &f->f_blocks[b];
         int32_t g = ir_block_guard(f, b);
         if (g >= 0) {
             const ir_event *t = ev(x, (uint32_t)g);
             if (t->ev_path && (ir_path_within(t->ev_path, c) || ir_path_within(c, t->ev_path))) {
-                if (same_lock(x, t, e))
-                    *safe = 1;
-                else if (!found)
+                if (common_locks(t, e))
+                    return t;
+                if (!found)
                     found = t;
             }
         }
         b = blk->b_idom;
     }
-    return *safe ? NULL : found;
+    return found;
+}
+
+/* What an act guarded by test t needs of the state: the entry present (a removal breaks it) or
+ * absent (an insertion breaks it). */
+static int breaks_of(const ir_event *t, int act_removes)
+{
+    if (act_removes)
+        return BRK_REMOVE;
+    switch (t->ev_test) {
+    case TEST_IN: case TEST_IS_NOT_NONE: return BRK_REMOVE;
+    case TEST_NOT_IN: case TEST_IS_NONE: return BRK_INSERT;
+    default: return BRK_WRITE;
+    }
+}
+
+/* Any item of container c: the state of a window over its contents. */
+static const ir_path *any_item(const ctx *x, const ir_path *c)
+{
+    const ir_path *key = ir_path_name(x->x_m->m_paths, PATH_FRESH, "*", 1, 0);
+    const ir_path *p = key ? ir_path_item(x->x_m->m_paths, c, key) : NULL;
+    return p ? p : c;
+}
+
+/* The items a check-then-act on container c is about: c[k] for `k in c` (or a test of c[k]
+ * itself, `D.get(k) is None`), else any item of c. */
+static const ir_path *checked_state(const ctx *x, const ir_event *t, const ir_path *c)
+{
+    const ir_path *p;
+    if ((t->ev_test == TEST_IN || t->ev_test == TEST_NOT_IN) && t->ev_key && t->ev_path == c &&
+        (p = ir_path_item(x->x_m->m_paths, c, t->ev_key)))
+        return p;
+    if (t->ev_path && t->ev_path->p_kind == PATH_ITEM && t->ev_path->p_base == c)
+        return t->ev_path;
+    return any_item(x, c);
 }
 
 static int check_store(ctx *x, uint32_t k)
@@ -214,33 +273,35 @@ static int check_store(ctx *x, uint32_t k)
     const ir_event *e = ev(x, k), *r;
     const ir_path *p = e->ev_path;
     const char *what, *rule = rmw_rule(p, &what);
-    int safe;
     if (!rule)
         return G_OK;
     /* read-modify-write: the stored value was read from the same place */
-    if ((r = read_of(x, e, p)))
-        return add_finding(x, rule, e, r, "read",
+    if (e->ev_kind == EV_STORE && (r = read_of(x, e, p)))
+        return add_finding(x, rule, e, r, "read", p, BRK_WRITE,
                            "read-modify-write of %s '%s' is not atomic: another thread can write "
                            "it between the read (line %d) and this write", what, ir_path_display(p),
                            line_of(x, r));
     if (p->p_kind == PATH_ITEM) {
         /* read-then-write: L[i] = L[j] */
-        if ((r = read_within(x, &e->ev_srcs, e, p->p_base, p)))
-            return add_finding(x, "GIL105", e, r, "read",
+        if (e->ev_kind == EV_STORE && (r = read_within(x, &e->ev_srcs, p->p_base, p)))
+            return add_finding(x, "GIL105", e, r, "read", any_item(x, p->p_base), BRK_WRITE,
                                "'%s' is read (%s, line %d) and written back here in separate "
                                "steps: another thread can change it in between",
                                ir_path_display(p->p_base), ir_path_display(r->ev_path), line_of(x, r));
         /* check-then-act: if k not in D: D[k] = v */
-        if (e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE) {
-            const ir_event *t = guard_on(x, e, p->p_base, &safe);
+        {
+            const ir_event *t = guard_on(x, e, p->p_base);
             if (t)
-                return add_finding(x, "GIL201", e, t, "check",
+                return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, p->p_base),
+                                   breaks_of(t, e->ev_kind == EV_DELETE),
                                    "check-then-act on '%s': the check (line %d) and this %s are "
                                    "separate steps; another thread can act in between",
                                    ir_path_display(p->p_base), line_of(x, t),
                                    e->ev_kind == EV_DELETE ? "delete" : "write");
-            if ((t = shape_handler_check(x->x_m, x->x_ci, e)) && !same_lock(x, t, e))
-                return add_finding(x, "GIL201", e, t, "check",
+            /* try: D[k] ... except KeyError: D[k] = v -- the failed read is the check */
+            if ((t = shape_handler_check(x->x_m, x->x_ci, e)))
+                return add_finding(x, "GIL201", e, t, "check", p,
+                                   e->ev_kind == EV_DELETE ? BRK_REMOVE : BRK_INSERT,
                                    "check-then-act on '%s': the read (line %d) that raised "
                                    "KeyError is the check and this %s in its handler the act; "
                                    "another thread can act in between",
@@ -251,9 +312,9 @@ static int check_store(ctx *x, uint32_t k)
     }
     /* lazy initialisation: if _inst is None: _inst = make() */
     if (e->ev_kind == EV_STORE) {
-        const ir_event *t = guard_on(x, e, p, &safe);
+        const ir_event *t = guard_on(x, e, p);
         if (t && t->ev_path == p)
-            return add_finding(x, "GIL202", e, t, "check",
+            return add_finding(x, "GIL202", e, t, "check", p, BRK_WRITE,
                                "lazy initialisation of %s '%s' is not atomic: two threads can "
                                "both pass the check (line %d) and both store", what,
                                ir_path_display(p), line_of(x, t));
@@ -266,11 +327,13 @@ static int check_call(ctx *x, uint32_t k)
     const ir_event *e = ev(x, k), *r, *t;
     const ir_path *c = e->ev_path;
     const eng_kb *kb = x->x_m->m_kb;
-    int safe;
     uint32_t a;
-    if ((r = shape_next_iter(x->x_m, x->x_ci, e)) && !same_lock(x, r, e)) {
+    int removes;
+    /* next(it) on a shared generator or iterator of unknown type: its state is read and
+     * advanced by code another thread's next(it) can enter at the same time */
+    if ((r = shape_next_iter(x->x_m, x->x_ci, e))) {
         const char *what, *rule = rmw_rule(r->ev_path, &what);
-        int rc = rule ? add_finding(x, rule, e, r, "read",
+        int rc = rule ? add_finding(x, rule, e, r, "read", any_item(x, r->ev_path), BRK_REMOVE,
                                     "next() on the shared iterator '%s' is not atomic: it resumes "
                                     "the iterator's code (a generator or a Python __next__), "
                                     "which another thread can enter at the same time",
@@ -280,86 +343,43 @@ static int check_call(ctx *x, uint32_t k)
         if (rule)
             return rc;
     }
-    if (!c || !e->ev_name || !kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name))
+    if (!mod_container_call(x->x_m, x->x_c, e))
         return G_OK;
+    removes = kb_has(kb->k_deleters, kb->k_ndeleters, e->ev_name);
     /* read-then-write: L.append(L[-1]) */
     for (a = 0; a < e->ev_nargs; a++)
-        if ((r = read_within(x, &e->ev_args[a].ar_srcs, e, c, NULL)))
-            return add_finding(x, "GIL105", e, r, "read",
+        if ((r = read_within(x, &e->ev_args[a].ar_srcs, c, NULL)))
+            return add_finding(x, "GIL105", e, r, "read", any_item(x, c), BRK_WRITE,
                                "'%s' is read (%s, line %d) and written back by %s() in separate "
                                "steps: another thread can change it in between", ir_path_display(c),
                                ir_path_display(r->ev_path), line_of(x, r), e->ev_name);
     /* check-then-act: if L: L.pop() */
-    if ((t = guard_on(x, e, c, &safe)))
-        return add_finding(x, "GIL201", e, t, "check",
+    if ((t = guard_on(x, e, c)))
+        return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, c),
+                           breaks_of(t, removes),
                            "check-then-act on '%s': the check (line %d) and %s() are separate "
                            "steps; another thread can act in between", ir_path_display(c),
                            line_of(x, t), e->ev_name);
     return G_OK;
 }
 
-/* if k in D: v = D[k], where something in the module deletes from D */
+/* if k in D: v = D[k]: the entry can be removed in between */
 static int check_load(ctx *x, uint32_t k)
 {
     const ir_event *e = ev(x, k), *t;
     const ir_path *p = e->ev_path;
-    int safe;
     if (p->p_kind != PATH_ITEM || !p->p_base)
         return G_OK;
-    if (!set_has(&x->x_m->m_deleted, mod_normalize(x->x_m, x->x_c, p->p_base), NULL))
-        return G_OK;
-    t = guard_on(x, e, p->p_base, &safe);
+    t = guard_on(x, e, p->p_base);
     if (t && (t->ev_test == TEST_IN || t->ev_test == TEST_NOT_IN) && t->ev_key == p->p_key)
-        return add_finding(x, "GIL201", e, t, "check",
+        return add_finding(x, "GIL201", e, t, "check", p, BRK_REMOVE,
                            "check-then-act on '%s': the key can be deleted by another thread "
                            "between the check (line %d) and this read", ir_path_display(p->p_base),
                            line_of(x, t));
     return G_OK;
 }
 
-/* Is e a write of shared state (a store, a delete, or a mutating method call)? */
-static int is_write(const eng_mod *m, const ir_event *e)
-{
-    const eng_kb *kb = m->m_kb;
-    if (!e->ev_path)
-        return 0;
-    if (e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE)
-        return 1;
-    return e->ev_kind == EV_CALL && e->ev_name &&
-           kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name);
-}
-
-/* A store into a closure cell by the function that owns the cell: its initialisation. */
-static int owns_cell(const ctx *x, const ir_path *p)
-{
-    const pyc_code *c = x->x_c->c_ir.f_code->bc_src;
-    uint32_t i;
-    if (p->p_kind != PATH_DEREF)
-        return 0;
-    for (i = 0; i < c->co_nderefnames; i++)
-        if (pyc_str_eq(c->co_derefnames[i], p->p_name))
-            return (c->co_derefkinds[i] & PYC_FAST_CELL) != 0;
-    return 0;
-}
-
-/* GIL301: a write without a lock to state that is written under a lock elsewhere. */
-static int check_inconsistent(ctx *x, uint32_t k)
-{
-    const ir_event *e = ev(x, k);
-    const char *key;
-    int32_t line;
-    if (locked(x, e) || x->x_c->c_is_init || owns_cell(x, e->ev_path))
-        return G_OK;
-    key = mod_normalize(x->x_m, x->x_c, e->ev_path);
-    if (!set_has(&x->x_m->m_locked_writes, key, &line))
-        return G_OK;
-    return add_finding(x, "GIL301", e, NULL, NULL,
-                       "'%s' is written under a lock at line %d but without one here",
-                       ir_path_display(e->ev_path), line);
-}
-
-int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt, diag_ctx *d,
-                const char *name)
+int detect_code(eng_result *res, eng_mod *m, uint32_t ci, diag_ctx *d, const char *name)
 {
     ctx x;
     uint32_t k;
@@ -372,16 +392,13 @@ int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt
     x.x_c = c;
     x.x_ci = ci;
     x.x_res = res;
-    x.x_lockmask = mod_lock_mask(m, c);
-    x.x_report_all = opt->o_scope_all || c->c_reachable ||
-                     (c->c_class != NO_CODE && m->m_codes[c->c_class].c_uses_lock);
     x.x_done = arena_alloc(m->m_arena, c->c_ir.f_nevents + 1);
     if (!x.x_done)
         return diag_add(d, G_ENOMEM, name, -1, "out of memory");
     memset(x.x_done, 0, c->c_ir.f_nevents + 1);
     for (k = 0; k < c->c_ir.f_nevents && !rc; k++) {
         const ir_event *e = &c->c_ir.f_events[k];
-        if (!e->ev_path || !mod_is_shared(m, c, e->ev_path) || !in_scope(&x, e->ev_path))
+        if (!e->ev_path || !mod_may_share(m, c, e->ev_path))
             continue;
         if (e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE)
             rc = check_store(&x, k);
@@ -390,57 +407,5 @@ int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt
         else if (e->ev_kind == EV_LOAD)
             rc = check_load(&x, k);
     }
-    for (k = 0; k < c->c_ir.f_nevents && !rc; k++) {
-        const ir_event *e = &c->c_ir.f_events[k];
-        if (is_write(m, e) && mod_is_shared(m, c, e->ev_path) && in_scope(&x, e->ev_path))
-            rc = check_inconsistent(&x, k);
-    }
     return rc ? diag_add(d, rc, name, -1, "out of memory") : G_OK;
-}
-
-/* Debugging aid (GILCHECK_DEBUG_IR=1): every function's facts and events on stderr. */
-static void dump(const eng_mod *m)
-{
-    static const char *const kinds[] = { "?", "load", "store", "delete", "call", "test" };
-    uint32_t i, k;
-    for (i = 0; i < m->m_ncodes; i++) {
-        const eng_code *c = &m->m_codes[i];
-        fprintf(stderr, "== %s%s%s%s%s\n", c->c_qualname, c->c_entry ? " [entry]" : "",
-                c->c_reachable ? " [reachable]" : "", c->c_uses_lock ? " [lock]" : "",
-                c->c_is_class_body ? " [class]" : "");
-        for (k = 0; k < c->c_ir.f_nevents; k++) {
-            const ir_event *e = &c->c_ir.f_events[k];
-            const bc_instr *in = &c->c_ir.f_code->bc_instrs[e->ev_instr];
-            uint16_t s;
-            fprintf(stderr, "  %3u @%-4u L%-4d %-6s %s", k, in->in_offset, in->in_line,
-                    kinds[e->ev_kind], e->ev_path ? ir_path_text(e->ev_path) : "-");
-            if (e->ev_name)
-                fprintf(stderr, " .%s", e->ev_name);
-            if (e->ev_callee)
-                fprintf(stderr, " callee=%s", e->ev_callee);
-            if (e->ev_locks)
-                fprintf(stderr, " locks=%llx", (unsigned long long)e->ev_locks);
-            for (s = 0; s < e->ev_srcs.s_n; s++)
-                fprintf(stderr, "%s%u", s ? "," : " srcs=", e->ev_srcs.s_ev[s]);
-            for (s = 0; s < e->ev_nargs; s++) {
-                const ir_arg *g = &e->ev_args[s];
-                fprintf(stderr, " arg%u=%s%s%s", s, g->ar_kw ? g->ar_kw : "", g->ar_kw ? "=" : "",
-                        g->ar_path ? ir_path_text(g->ar_path) : g->ar_func >= 0 ? "<func>" : "?");
-            }
-            fprintf(stderr, " blk=%u\n", e->ev_block);
-        }
-    }
-}
-
-int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
-                const eng_options *opt, arena *a, diag_ctx *d, const char *name)
-{
-    eng_mod m;
-    uint32_t i;
-    int rc = mod_build(&m, pf, bf, kb, opt, a, d, name);
-    if (!rc && getenv("GILCHECK_DEBUG_IR"))
-        dump(&m);
-    for (i = 0; !rc && i < m.m_ncodes; i++)
-        rc = detect_code(res, &m, i, opt, d, name);
-    return rc;
 }

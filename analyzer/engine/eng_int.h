@@ -12,13 +12,20 @@ typedef struct eng_code {
     const char *c_qualname;    /* "Counter.incr", "main.<locals>.worker" */
     uint32_t c_class;          /* code index of the class body it is a method of, or NO_CODE */
     const char *c_self;        /* name of the first parameter of a method ("self"), or NULL */
+    uint32_t c_nparams;        /* positional and keyword-only parameters */
     uint8_t c_is_class_body;
     uint8_t c_is_module;
     uint8_t c_is_init;         /* a method named __init__ (state set before sharing) */
-    uint8_t c_entry;           /* runs in a thread of its own */
-    uint8_t c_reachable;       /* reachable from a thread entry point */
-    uint8_t c_uses_lock;       /* has a lock-like acquisition, or creates a lock */
 } eng_code;
+
+/* A window found by the detectors, beside its candidate finding (same index). */
+typedef struct eng_window {
+    uint32_t w_code;           /* code object */
+    const ir_path *w_state;    /* the state it is about (a container item: with its key) */
+    uint8_t w_breaks;          /* sum_breaks: which writes of another thread break it */
+    uint32_t w_first, w_last;  /* instruction indexes of its first and last access */
+    uint64_t w_locks;          /* acquisitions held over all of it */
+} eng_window;
 
 /* A set of strings (normalized state names), open addressing in the module's arena. */
 typedef struct strset {
@@ -47,29 +54,27 @@ typedef struct eng_mod {
     int32_t *m_bind_aux;       /* code index for VAL_FUNC / VAL_CLASS */
     uint32_t m_nbind;
     strset m_bind_index;       /* global name -> its index in m_bind_name */
-    const char **m_lock_attrs; /* attribute names bound to a lock somewhere (self._lock) */
-    uint32_t m_nlock_attrs;
     const char **m_local_attrs; /* attribute names bound to threading.local() */
     uint32_t m_nlocal_attrs;
-    strset m_protected;        /* normalized state accessed under a lock somewhere */
-    strset m_deleted;          /* normalized containers something deletes from */
-    strset m_locked_writes;    /* normalized state written under a lock, with the line */
+    eng_window *m_win;         /* the detectors' windows, parallel to their findings */
+    uint32_t m_nwin;
+    uint32_t m_capwin;
 } eng_mod;
 
 /* eng_module.c */
 int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
               const eng_options *opt, arena *a, diag_ctx *d, const char *name);
 const char *mod_resolve(const eng_mod *m, const char *dotted);
-int mod_is_lock(const eng_mod *m, const eng_code *c, const ir_acq *q);
-uint64_t mod_lock_mask(const eng_mod *m, const eng_code *c);
-int mod_is_shared(const eng_mod *m, const eng_code *c, const ir_path *p);
-const char *mod_normalize(const eng_mod *m, const eng_code *c, const ir_path *p);
+int32_t mod_binding(const eng_mod *m, const char *name);
+int mod_may_share(const eng_mod *m, const eng_code *c, const ir_path *p);
+int mod_self_is_container(const eng_mod *m, const eng_code *c);
+int mod_container_call(const eng_mod *m, const eng_code *c, const ir_event *e);
+int mod_param_index(const eng_code *c, const ir_path *root);
 int mod_list_has(const char *const *list, uint32_t n, const char *s);
 int kb_has(const char *const *sorted, size_t n, const char *s);  /* binary search */
-
-/* eng_shared.c: is root (a local path) a parameter named in o_shared_params, still holding its
- * argument? */
-int mod_param_shared(const eng_mod *m, const eng_code *c, const ir_path *root);
+uint32_t mod_method_of(const eng_mod *m, uint32_t cls, const char *name);
+int mod_is_lock_name(const char *name);
+int mod_is_configured_lock(const eng_mod *m, const ir_path *p);
 
 /* eng_pycode.c: Python code inside f's window, its caveats and its target's type (target: the
  * path written); adds the Python code's offsets to f_switch.  G_OK or G_ENOMEM. */
@@ -82,7 +87,8 @@ const ir_event *shape_next_iter(const eng_mod *m, uint32_t ci, const ir_event *c
 const ir_event *shape_handler_check(const eng_mod *m, uint32_t ci, const ir_event *act);
 
 /* eng_detect.c */
-int detect_code(eng_result *res, eng_mod *m, uint32_t ci, const eng_options *opt, diag_ctx *d,
-                const char *name);
+int detect_code(eng_result *res, eng_mod *m, uint32_t ci, diag_ctx *d, const char *name);
+void eng_position(const bc_instr *in, int32_t *line, int32_t *col, int32_t *end_line,
+                  int32_t *end_col);
 
 #endif

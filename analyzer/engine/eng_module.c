@@ -1,5 +1,5 @@
-/* Module facts: what globals are bound to, classes and methods, locks, thread entry points,
- * which functions can run concurrently, and which state a lock protects somewhere. */
+/* Module facts: the IR of every code object, what module-level names are bound to, classes and
+ * their methods, and which paths of a function may reach shared state. */
 #include "eng_int.h"
 
 #include <ctype.h>
@@ -8,12 +8,6 @@
 #include <string.h>
 
 #include "../common/err.h"
-
-static const char *const lock_ctors[] = {
-    "threading.Lock", "threading.RLock", "threading.Condition", "threading.Semaphore",
-    "threading.BoundedSemaphore", "_thread.allocate_lock", "_thread.LockType",
-    "multiprocessing.Lock", "multiprocessing.RLock",
-};
 
 /***** small lists *****/
 
@@ -133,7 +127,16 @@ static const char *obj_str(arena *a, const pyc_obj *o)
 /***** names *****/
 
 /* The binding of a module-level name, or -1. */
-static int32_t binding(const eng_mod *m, const char *name);
+int32_t mod_binding(const eng_mod *m, const char *name)
+{
+    int32_t b;
+    return set_has(&m->m_bind_index, name, &b) ? b : -1;
+}
+
+static int32_t binding(const eng_mod *m, const char *name)
+{
+    return mod_binding(m, name);
+}
 
 /* binding() of a global path's name, cached in the path. */
 static int32_t path_binding(const eng_mod *m, const ir_path *p)
@@ -142,12 +145,6 @@ static int32_t path_binding(const eng_mod *m, const ir_path *p)
     if (p->p_user == -2)
         w->p_user = binding(m, p->p_name);
     return p->p_user;
-}
-
-static int32_t binding(const eng_mod *m, const char *name)
-{
-    int32_t b;
-    return set_has(&m->m_bind_index, name, &b) ? b : -1;
 }
 
 /* "th.Lock" with `import threading as th` -> "threading.Lock"; "Lock" with `from threading
@@ -177,7 +174,7 @@ const char *mod_resolve(const eng_mod *m, const char *dotted)
     }
 }
 
-static int is_lock_name(const char *name)
+int mod_is_lock_name(const char *name)
 {
     char low[64];
     size_t i, n;
@@ -195,12 +192,6 @@ static int is_lock_name(const char *name)
            !strcmp(low, "semaphore") || !strcmp(low, "not_empty") || !strcmp(low, "not_full");
 }
 
-static int is_lock_ctor(const eng_mod *m, const char *callee)
-{
-    const char *r = mod_resolve(m, callee);
-    return r && mod_list_has(lock_ctors, sizeof lock_ctors / sizeof lock_ctors[0], r);
-}
-
 static int is_local_ctor(const eng_mod *m, const char *callee)
 {
     const char *r = mod_resolve(m, callee);
@@ -208,7 +199,7 @@ static int is_local_ctor(const eng_mod *m, const char *callee)
 }
 
 /* A name the configuration (`lock-names`) declares a lock: its last component or its display. */
-static int is_configured_lock(const eng_mod *m, const ir_path *p)
+int mod_is_configured_lock(const eng_mod *m, const ir_path *p)
 {
     size_t i;
     for (i = 0; m->m_opt && i < m->m_opt->o_nlock_names; i++) {
@@ -219,48 +210,72 @@ static int is_configured_lock(const eng_mod *m, const ir_path *p)
     return 0;
 }
 
-int mod_is_lock(const eng_mod *m, const eng_code *c, const ir_acq *q)
+/* The parameter a local path root is (0 for `self`), or -1: a local assigned in the function,
+ * or a parameter assigned again (its version is not 0), is not one. */
+int mod_param_index(const eng_code *c, const ir_path *root)
 {
-    const ir_path *p = q->a_path;
-    int32_t b;
-    (void)c;
-    if (q->a_callee && is_lock_ctor(m, q->a_callee))
-        return 1;
-    if (!p)
+    const pyc_code *pc = c->c_ir.f_code->bc_src;
+    uint32_t i;
+    if (!root || root->p_kind != PATH_LOCAL || root->p_version != 0)
+        return -1;
+    for (i = 0; i < c->c_nparams && i < pc->co_nlocalnames; i++)
+        if (pyc_str_eq(pc->co_localnames[i], root->p_name))
+            return (int)i;
+    return -1;
+}
+
+/* Is `self` of method c an instance of a built-in container (its class derives from dict,
+ * list, set, deque...), so that `self.pop()` is a container operation rather than a method of
+ * the class? */
+int mod_self_is_container(const eng_mod *m, const eng_code *c)
+{
+    static const char *const containers[] = { "dict", "list", "set", "deque", "OrderedDict",
+                                              "defaultdict", "Counter", "bytearray" };
+    uint32_t i, k, a;
+    if (c->c_class == NO_CODE)
         return 0;
-    if (is_lock_name(p->p_name) || is_configured_lock(m, p))
-        return 1;
-    if (p->p_kind == PATH_GLOBAL && (b = binding(m, p->p_name)) >= 0 &&
-        m->m_bind_kind[b] == VAL_CALL && is_lock_ctor(m, m->m_bind_what[b]))
-        return 1;
-    if (p->p_kind == PATH_ATTR && mod_list_has(m->m_lock_attrs, m->m_nlock_attrs, p->p_name))
-        return 1;
+    for (i = 0; i < m->m_ncodes; i++)
+        for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
+            const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
+            if (e->ev_kind != EV_CALL || e->ev_aux != (int32_t)c->c_class || !e->ev_name ||
+                strcmp(e->ev_name, "__build_class__"))
+                continue;
+            for (a = 1; a < e->ev_nargs; a++) {
+                const ir_path *base = e->ev_args[a].ar_path;
+                size_t j;
+                if (!base || !base->p_name)
+                    continue;
+                for (j = 0; j < sizeof containers / sizeof containers[0]; j++)
+                    if (!strcmp(base->p_name, containers[j]))
+                        return 1;
+            }
+            return 0;
+        }
     return 0;
 }
 
-uint64_t mod_lock_mask(const eng_mod *m, const eng_code *c)
+/* Is call e of code c a mutating call on a container (`D.pop(k)`, `L.append(x)`)?  Not a method
+ * of the class called on `self` itself (`self.clear()`), unless the class is a container. */
+int mod_container_call(const eng_mod *m, const eng_code *c, const ir_event *e)
 {
-    uint64_t mask = 0;
-    uint32_t i;
-    for (i = 0; i < c->c_ir.f_nacqs; i++)
-        if (mod_is_lock(m, c, &c->c_ir.f_acqs[i]))
-            mask |= (uint64_t)1 << i;
-    return mask;
+    const eng_kb *kb = m->m_kb;
+    if (e->ev_kind != EV_CALL || !e->ev_path || !e->ev_method || !e->ev_name ||
+        !kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name))
+        return 0;
+    if (mod_param_index(c, e->ev_path) == 0 && c->c_class != NO_CODE)
+        return mod_self_is_container(m, c);
+    return 1;
 }
 
-static int is_self_root(const eng_code *c, const ir_path *root)
-{
-    return c->c_self && root->p_kind == PATH_LOCAL && root->p_version == 0 &&
-           !strcmp(root->p_name, c->c_self);
-}
-
-int mod_is_shared(const eng_mod *m, const eng_code *c, const ir_path *p)
+/* Can p reach state that other threads may see?  Globals (not the functions, classes and
+ * modules bound at module level themselves), closure cells, and what parameters point to (the
+ * callers say what they are); never locals made here, nor attributes of a threading.local(). */
+int mod_may_share(const eng_mod *m, const eng_code *c, const ir_path *p)
 {
     const ir_path *root = ir_path_root(p), *q;
     int32_t b;
     if (!root)
         return 0;
-    /* attributes of a threading.local() object are per-thread */
     for (q = p; q && q != root; q = q->p_base)
         if (q->p_base && q->p_base->p_kind == PATH_ATTR &&
             mod_list_has(m->m_local_attrs, m->m_nlocal_attrs, q->p_base->p_name))
@@ -277,30 +292,10 @@ int mod_is_shared(const eng_mod *m, const eng_code *c, const ir_path *p)
     case PATH_DEREF:
         return 1;
     case PATH_LOCAL:
-        return is_self_root(c, root) || mod_param_shared(m, c, root);
+        return mod_param_index(c, root) >= 0;
     default:
         return 0;
     }
-}
-
-/* The state a path belongs to, the same in every function of the module: items fold into their
- * container; `self` becomes the class ("Counter.self.hits"). */
-const char *mod_normalize(const eng_mod *m, const eng_code *c, const ir_path *p)
-{
-    const ir_path *root;
-    const char *attrs = "";
-    while (p && p->p_kind == PATH_ITEM)
-        p = p->p_base;
-    if (!p)
-        return NULL;
-    root = ir_path_root(p);
-    if (is_self_root(c, root) && c->c_class != NO_CODE) {
-        const char *cls = m->m_codes[c->c_class].c_qualname;
-        const char *disp = ir_path_display(p) + strlen(ir_path_display(root));
-        attrs = cat3(m->m_arena, cls, ".self", disp);
-        return attrs;
-    }
-    return ir_path_text(p);
 }
 
 /***** building *****/
@@ -364,7 +359,7 @@ static int add_binding(eng_mod *m, const ir_event *e)
 }
 
 /* The method `name` of class body `cls`, or NO_CODE. */
-static uint32_t method_of(const eng_mod *m, uint32_t cls, const char *name)
+uint32_t mod_method_of(const eng_mod *m, uint32_t cls, const char *name)
 {
     uint32_t i;
     for (i = 0; cls != NO_CODE && i < m->m_ncodes; i++)
@@ -372,179 +367,6 @@ static uint32_t method_of(const eng_mod *m, uint32_t cls, const char *name)
             pyc_str_eq(m->m_bf->bf_codes[i].bc_src->co_name, name))
             return i;
     return NO_CODE;
-}
-
-/* The code a function-valued argument or callee stands for, or NO_CODE. */
-static uint32_t function_at(const eng_mod *m, uint32_t ci, const ir_path *p, int32_t func)
-{
-    const eng_code *c = &m->m_codes[ci];
-    const ir_path *root;
-    uint32_t i, k;
-    int32_t b;
-    if (func >= 0 && (uint32_t)func < m->m_ncodes)
-        return (uint32_t)func;
-    if (!p)
-        return NO_CODE;
-    root = ir_path_root(p);
-    if (p->p_kind == PATH_GLOBAL) {
-        b = binding(m, p->p_name);
-        if (b >= 0 && m->m_bind_kind[b] == VAL_FUNC && m->m_bind_aux[b] >= 0)
-            return (uint32_t)m->m_bind_aux[b];
-        return NO_CODE;
-    }
-    if (p->p_kind == PATH_ATTR && p->p_base == root && is_self_root(c, root))
-        return method_of(m, c->c_class, p->p_name);
-    if (p->p_kind == PATH_DEREF) {
-        for (i = 0; i < m->m_ncodes; i++)
-            for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
-                const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
-                if (e->ev_kind == EV_STORE && e->ev_path == p && e->ev_valkind == VAL_FUNC)
-                    return (uint32_t)e->ev_aux;
-            }
-    }
-    return NO_CODE;
-}
-
-static void mark_entry(eng_mod *m, uint32_t ci, const ir_event *e, int pos, const char *kw)
-{
-    uint32_t k, target = NO_CODE;
-    for (k = 0; k < e->ev_nargs; k++) {
-        const char *akw = e->ev_args[k].ar_kw;
-        int match = kw && akw ? !strcmp(akw, kw) : (!akw && (int)k == pos);
-        if (match) {
-            target = function_at(m, ci, e->ev_args[k].ar_path, e->ev_args[k].ar_func);
-            break;
-        }
-    }
-    if (target == NO_CODE && kw && pos >= 0)
-        return mark_entry(m, ci, e, pos, NULL);
-    if (target != NO_CODE)
-        m->m_codes[target].c_entry = 1;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = s ? strlen(s) : 0, k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix) && (n == k || s[n - k - 1] == '.');
-}
-
-/* The last name of the callables that start threads (a cheap test before resolving imports). */
-static int is_entry_name(const char *name)
-{
-    static const char *const names[] = { "Thread", "Timer", "start_new_thread", "start_new",
-                                         "to_thread", "run_in_executor", "submit", "map",
-                                         "__build_class__" };
-    size_t n = strlen(name), i;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-        size_t k = strlen(names[i]);
-        if (n >= k && !strcmp(name + n - k, names[i]))
-            return 1;
-    }
-    return 0;
-}
-
-static void find_entries(eng_mod *m, uint32_t ci)
-{
-    const eng_code *c = &m->m_codes[ci];
-    uint32_t k;
-    for (k = 0; k < c->c_ir.f_nevents; k++) {
-        const ir_event *e = &c->c_ir.f_events[k];
-        const char *r;
-        if (e->ev_kind != EV_CALL || !e->ev_name || !is_entry_name(e->ev_name))
-            continue;
-        r = mod_resolve(m, e->ev_callee);
-        if (r && (!strcmp(r, "threading.Thread") || ends_with(r, "Thread")))
-            mark_entry(m, ci, e, 1, "target");
-        else if (r && (!strcmp(r, "threading.Timer") || ends_with(r, "Timer")))
-            mark_entry(m, ci, e, 1, "function");
-        else if (r && (ends_with(r, "start_new_thread") || !strcmp(r, "_thread.start_new")))
-            mark_entry(m, ci, e, 0, NULL);
-        else if (r && ends_with(r, "to_thread"))
-            mark_entry(m, ci, e, 0, NULL);
-        else if (r && ends_with(r, "run_in_executor"))
-            mark_entry(m, ci, e, 1, NULL);
-        else if (r && strchr(r, '.') && (ends_with(r, "submit") || ends_with(r, "map")))
-            mark_entry(m, ci, e, 0, NULL);
-        else if (e->ev_name && !strcmp(e->ev_name, "__build_class__") && e->ev_aux >= 0) {
-            uint32_t a;
-            for (a = 1; a < e->ev_nargs; a++) {
-                const ir_path *base = e->ev_args[a].ar_path;
-                const char *br = base ? mod_resolve(m, ir_path_display(base)) : NULL;
-                if (br && (!strcmp(br, "threading.Thread") || ends_with(br, "Thread"))) {
-                    uint32_t run = method_of(m, (uint32_t)e->ev_aux, "run");
-                    if (run != NO_CODE)
-                        m->m_codes[run].c_entry = 1;
-                }
-            }
-        }
-    }
-}
-
-/* Marks everything reachable from the entry points (calls, self.method(), functions passed as
- * callbacks, comprehensions and lambdas run by their parent). */
-static int reach(eng_mod *m)
-{
-    uint32_t *work = arena_array(m->m_arena, m->m_ncodes + 1, sizeof *work), n = 0, i, k;
-    if (!work)
-        return G_ENOMEM;
-    for (i = 0; i < m->m_ncodes; i++)
-        if (m->m_codes[i].c_entry && !m->m_codes[i].c_reachable) {
-            m->m_codes[i].c_reachable = 1;
-            work[n++] = i;
-        }
-    while (n) {
-        uint32_t ci = work[--n];
-        const eng_code *c = &m->m_codes[ci];
-        for (k = 0; k < c->c_ir.f_nevents + m->m_ncodes; k++) {
-            uint32_t t = NO_CODE;
-            if (k < c->c_ir.f_nevents) {
-                const ir_event *e = &c->c_ir.f_events[k];
-                uint32_t a;
-                if (e->ev_kind != EV_CALL)
-                    continue;
-                if (e->ev_aux >= 0 && !(e->ev_name && !strcmp(e->ev_name, "__build_class__")))
-                    t = (uint32_t)e->ev_aux;
-                else if (e->ev_path && e->ev_name && e->ev_path->p_kind == PATH_LOCAL &&
-                         is_self_root(c, e->ev_path))
-                    t = method_of(m, c->c_class, e->ev_name);
-                else if (e->ev_path && e->ev_path->p_kind == PATH_GLOBAL)
-                    t = function_at(m, ci, e->ev_path, -1);
-                for (a = 0; a < e->ev_nargs; a++) {
-                    int32_t af = e->ev_args[a].ar_func;
-                    uint32_t f = af >= 0 ? (uint32_t)af : NO_CODE;
-                    if (f != NO_CODE && f < m->m_ncodes && !m->m_codes[f].c_reachable &&
-                        !m->m_codes[f].c_is_class_body) {
-                        m->m_codes[f].c_reachable = 1;
-                        work[n++] = f;
-                    }
-                }
-            } else {
-                uint32_t child = k - c->c_ir.f_nevents;
-                const pyc_obj *nm = m->m_bf->bf_codes[child].bc_src->co_name;
-                if ((uint32_t)m->m_bf->bf_codes[child].bc_parent == ci && nm->u.o_str.len &&
-                    nm->u.o_str.s[0] == '<')
-                    t = child;
-            }
-            if (t != NO_CODE && t < m->m_ncodes && !m->m_codes[t].c_reachable &&
-                !m->m_codes[t].c_is_class_body) {
-                m->m_codes[t].c_reachable = 1;
-                work[n++] = t;
-            }
-        }
-    }
-    return G_OK;
-}
-
-/* Functions the configuration (`thread-entry-points`) says run in threads. */
-static void mark_configured_entries(eng_mod *m)
-{
-    uint32_t i;
-    size_t k;
-    for (i = 1; m->m_opt && i < m->m_ncodes; i++)
-        for (k = 0; k < m->m_opt->o_nentry_points; k++)
-            if (!m->m_codes[i].c_is_class_body &&
-                !fnmatch(m->m_opt->o_entry_points[k], m->m_codes[i].c_qualname, 0))
-                m->m_codes[i].c_entry = 1;
 }
 
 int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
@@ -602,6 +424,7 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
         int32_t parent = bf->bf_codes[i].bc_parent;
         c->c_qualname = i == 0 ? "<module>" : qualname(m, i);
         c->c_ir.f_is_class_body = c->c_is_class_body;
+        c->c_nparams = (uint32_t)(pc->co_argcount + pc->co_kwonlyargcount);
         if (parent >= 0 && m->m_codes[parent].c_is_class_body) {
             c->c_class = (uint32_t)parent;
             if (pc->co_argcount >= 1 && pc->co_nlocalnames >= 1)
@@ -609,65 +432,14 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
             c->c_is_init = pyc_str_eq(pc->co_name, "__init__");
         }
     }
-    /* attributes bound to locks and to threading.local() objects */
+    /* attributes bound to threading.local() objects (per thread, never shared) */
     for (i = 0; i < m->m_ncodes; i++)
         for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
             const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
-            if (e->ev_kind != EV_STORE || e->ev_valkind != VAL_CALL ||
-                e->ev_path->p_kind != PATH_ATTR)
-                continue;
-            if (is_lock_ctor(m, e->ev_callee)) {
-                if (list_add(a, &m->m_lock_attrs, &m->m_nlock_attrs, e->ev_path->p_name))
-                    return diag_add(d, G_ENOMEM, name, -1, "out of memory");
-                m->m_codes[i].c_uses_lock = 1;
-            } else if (is_local_ctor(m, e->ev_callee) &&
-                       list_add(a, &m->m_local_attrs, &m->m_nlocal_attrs, e->ev_path->p_name)) {
-                return diag_add(d, G_ENOMEM, name, -1, "out of memory");
-            }
-        }
-    /* threads and what they reach */
-    for (i = 0; i < m->m_ncodes; i++)
-        find_entries(m, i);
-    mark_configured_entries(m);
-    if (reach(m))
-        return diag_add(d, G_ENOMEM, name, -1, "out of memory");
-    /* locks in use, state they protect, containers something deletes from */
-    for (i = 0; i < m->m_ncodes; i++) {
-        eng_code *c = &m->m_codes[i];
-        uint64_t mask = mod_lock_mask(m, c);
-        if (mask)
-            c->c_uses_lock = 1;
-        if (c->c_is_module || c->c_is_class_body)
-            continue;
-        for (k = 0; k < c->c_ir.f_nevents; k++) {
-            const ir_event *e = &c->c_ir.f_events[k];
-            int locked_here, deletes, writes;
-            const char *key;
-            if (!e->ev_path)
-                continue;
-            locked_here = (e->ev_locks & mask) && e->ev_kind != EV_TEST;
-            deletes = (e->ev_kind == EV_DELETE && e->ev_path->p_kind == PATH_ITEM) ||
-                      (e->ev_kind == EV_CALL && e->ev_name &&
-                       kb_has(kb->k_deleters, kb->k_ndeleters, e->ev_name));
-            if (!locked_here && !deletes)
-                continue;
-            key = mod_normalize(m, c, e->ev_path);
-            writes = e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE ||
-                     (e->ev_kind == EV_CALL && e->ev_name &&
-                      kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name));
-            if (locked_here && mod_is_shared(m, c, e->ev_path) &&
-                ((rc = set_add(&m->m_protected, a, key, 0)) ||
-                 (writes && (rc = set_add(&m->m_locked_writes, a, key,
-                                          c->c_ir.f_code->bc_instrs[e->ev_instr].in_line)))))
-                return diag_add(d, G_ENOMEM, name, -1, "out of memory");
-            if (deletes && set_add(&m->m_deleted, a, key, 0))
+            if (e->ev_kind == EV_STORE && e->ev_valkind == VAL_CALL &&
+                e->ev_path->p_kind == PATH_ATTR && is_local_ctor(m, e->ev_callee) &&
+                list_add(a, &m->m_local_attrs, &m->m_nlocal_attrs, e->ev_path->p_name))
                 return diag_add(d, G_ENOMEM, name, -1, "out of memory");
         }
-    }
-    for (i = 0; i < m->m_ncodes; i++) {
-        eng_code *c = &m->m_codes[i];
-        if (c->c_class != NO_CODE && c->c_uses_lock)
-            m->m_codes[c->c_class].c_uses_lock = 1;
-    }
     return G_OK;
 }

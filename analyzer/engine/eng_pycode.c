@@ -579,7 +579,7 @@ const ir_event *shape_next_iter(const eng_mod *m, uint32_t ci, const ir_event *c
         call->ev_nargs < 1 || !(it = call->ev_args[0].ar_path) || !plain_call(call) ||
         bind_of(m, "next") >= 0)
         return NULL;
-    if (!mod_is_shared(m, c, it))
+    if (!mod_may_share(m, c, it))
         return NULL;
     t = type_of(m, ci, it);
     if (t.ty_kind == TY_CITER)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/strbuf.h"
 #include "../ir/ir.h"
 
 /* One rule, as loaded from rules/GILnnn.yaml. */
@@ -73,6 +74,18 @@ typedef struct eng_pycode {
     const char *pc_why;        /* "o.n is a property of class Prop: its setter runs Python code" */
 } eng_pycode;
 
+/* A place a finding refers to beside its own: the other side of the race (the write that can
+ * land inside the window, or the window a write breaks), or a step of the call chain. */
+typedef struct eng_related {
+    const char *rl_file;       /* the file (as the run names it) */
+    int32_t rl_line;           /* 1-based; -1 unknown */
+    int32_t rl_col;            /* 1-based; -1 unknown */
+    const char *rl_function;   /* qualified name of the function there */
+    const char *rl_what;       /* what happens there ("writes 'count' (store)", "calls
+                                * Pool._grow") */
+    const char *rl_context;    /* where it runs ("thread started at w.py:40"), or NULL */
+} eng_related;
+
 typedef struct finding {
     const char *f_rule;        /* "GIL101" */
     const char *f_file;        /* the source file named in the code object */
@@ -105,6 +118,15 @@ typedef struct finding {
                                 * window (eng_interleave), filled in by the driver so that every
                                 * front end (SARIF, LSP, HTML) has it without the bytecode; NULL
                                 * when the finding has no window (GIL000, GIL301) */
+    const char *f_context;     /* the context this side runs in ("thread started at
+                                * w.py:40 (several, in a loop)"); NULL before composition */
+    const eng_related *f_related; /* the other side of the race: the writes that break the
+                                * window, or (GIL301) the window this write breaks */
+    uint32_t f_nrelated;
+    const eng_related *f_chain; /* the calls from the context's entry point down to
+                                * f_function, entry first (empty when it is the entry) */
+    uint32_t f_nchain;
+    uint32_t f_unit;           /* eng_compose: the index of the summary it belongs to */
 } finding;
 
 typedef struct eng_options {
@@ -112,14 +134,19 @@ typedef struct eng_options {
     char **o_lock_names;       /* more names of locks ("guard", "self.guard"), beside the
                                 * constructors and lock-like names the engine knows */
     size_t o_nlock_names;
-    char **o_entry_points;     /* more functions that run in threads: qualified names or
-                                * fnmatch patterns ("Worker.loop", "handle_*") */
+    char **o_entry_points;     /* more functions that run in threads: module-qualified names
+                                * ("pkg.mod.Worker.loop"), qualified names or fnmatch
+                                * patterns ("handle_*") */
     size_t o_nentry_points;
     char **o_shared_params;    /* parameters whose argument is shared state: "cache" (of any
-                                * function) or "worker.cache" (qualified); `explain --shared`,
-                                * and the hook for a run-wide composition that knows a thread
-                                * target is called with shared arguments */
+                                * function) or "worker.cache" (qualified): `explain --shared`;
+                                * with --scope all they are bound to one shared location (a
+                                * thread start with args=(...) binds them by itself) */
     size_t o_nshared_params;
+    char **o_safe_classes;     /* classes meant to be shared between threads (their public
+                                * methods run in any caller's thread): module-qualified or
+                                * qualified names, fnmatch patterns */
+    size_t o_nsafe_classes;
 } eng_options;
 
 typedef struct eng_result {
@@ -128,8 +155,48 @@ typedef struct eng_result {
     uint32_t r_cap;
 } eng_result;
 
-/* Analyses one decoded file, appending its findings to *res (allocations in a).  Returns G_OK or
- * a negative code with a message. */
+/***** summaries and the whole-run composition *****/
+
+/* What one file's functions do, for the composition over every file of a run (sum_int.h). */
+typedef struct eng_summary eng_summary;
+
+/* Summarizes one decoded file as module `module` ("pkg.mod"; package: it is pkg/__init__):
+ * its windows -- the candidate findings, each without its interleaving -- and the writes,
+ * calls, locks and thread starts the composition needs.  Allocations in a.  Returns G_OK or a
+ * negative code with a message naming `name`. */
+int eng_summarize(eng_summary **out, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
+                  const eng_options *opt, const char *module, int package, arena *a,
+                  diag_ctx *d, const char *name);
+
+/* The candidate findings of a summary (the driver attaches interleavings and the file name
+ * the run uses), and that name. */
+eng_result *eng_summary_candidates(eng_summary *s);
+
+/* Gives a summary read back from bytes its candidate findings (read apart).  Returns G_OK, or
+ * G_EBAD when a window refers to a candidate that is not there. */
+int eng_summary_set_candidates(eng_summary *s, const eng_result *cand);
+void eng_summary_set_file(eng_summary *s, const char *file);
+const char *eng_summary_module(const eng_summary *s);
+
+/* Marks the class whose `class` statement is on `line` as meant to be shared between threads
+ * (a `# gilcheck: thread-safe` comment). */
+void eng_summary_mark_safe(eng_summary *s, int32_t line);
+
+/* A summary as bytes (appended to out) and back (allocations in a; its candidates are read
+ * apart, with eng_summary_candidates filled by the caller).  eng_summary_read returns G_OK,
+ * G_ETRUNC or G_EBAD for damaged bytes, or G_ENOMEM. */
+int eng_summary_write(strbuf *out, const eng_summary *s);
+int eng_summary_read(eng_summary **out, const uint8_t *p, size_t n, arena *a);
+
+/* The races of a run: composes the summaries sums[0..n) (every file of the run), finds the
+ * windows another thread's write can break and the unlocked writes that break a locked window,
+ * and appends one finding per race to *res, each with its context, the other side and the call
+ * chain, and f_unit naming its summary; ordered by summary, then position.  Allocations in a.
+ * A cap that dropped calls is reported as a warning in d.  Returns G_OK or G_ENOMEM. */
+int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng_options *opt,
+                arena *a, diag_ctx *d);
+
+/* eng_summarize and eng_compose of one file alone (explain, tests). */
 int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
                 const eng_options *opt, arena *a, diag_ctx *d, const char *name);
 

@@ -121,9 +121,13 @@ typedef struct in_noqa {
     size_t nq_count;
     int nq_file_all;          /* `# gilcheck: noqa` somewhere: every finding of the file */
     char *nq_file_codes;      /* `# gilcheck: noqa: GIL201, ...`: these codes in the whole file */
+    int32_t *nq_safe_lines;   /* lines with `# gilcheck: thread-safe` (a class meant to be
+                               * shared between threads), in order */
+    size_t nq_nsafe;
 } in_noqa;
 
-/* Reads the comments of src[0..len) (outside strings, triple-quoted ones included).  Returns G_OK
+/* Reads the comments of src[0..len) (outside strings, triple-quoted ones included): `# noqa`
+ * directives and `# gilcheck: thread-safe` marks.  Returns G_OK
  * or G_ENOMEM; *out is empty after a failure and always needs in_noqa_free. */
 int in_noqa_parse(in_noqa *out, const uint8_t *src, size_t len);
 
@@ -134,6 +138,14 @@ int in_noqa_load(in_noqa *out, const char *path);
 int in_noqa_suppressed(const in_noqa *nq, int32_t line, const char *code);
 
 void in_noqa_free(in_noqa *nq);
+
+/***** module names (input_module.c) *****/
+
+/* The dotted name the file at `path` is imported as ("pkg.sub.mod" for pkg/sub/mod.py where
+ * pkg/ and pkg/sub/ hold an __init__.py; "pkg.sub" for pkg/sub/__init__.py, *out_package set),
+ * written into buf.  A file in __pycache__ is named after its source.  Returns G_OK, or G_EBAD
+ * when the name does not fit. */
+int in_module_name(char *buf, size_t size, const char *path, int *out_package);
 
 /***** compiling with an external interpreter (input_external.c) *****/
 

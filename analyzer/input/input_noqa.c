@@ -17,6 +17,7 @@ void in_noqa_free(in_noqa *nq)
         mem_free(nq->nq_lines[i].nl_codes);
     mem_free(nq->nq_lines);
     mem_free(nq->nq_file_codes);
+    mem_free(nq->nq_safe_lines);
     memset(nq, 0, sizeof *nq);
 }
 
@@ -113,6 +114,15 @@ static int comment(in_noqa *nq, const char *s, size_t n, int32_t line)
         j = skip_blanks(s, i + 1, n);
         if (starts_with_ci(s + j, n - j, "gilcheck:")) {
             j = skip_blanks(s, j + 9, n);
+            if (starts_with_ci(s + j, n - j, "thread-safe")) {
+                int32_t *grown = mem_realloc(nq->nq_safe_lines,
+                                             (nq->nq_nsafe + 1) * sizeof *grown);
+                if (!grown)
+                    return -1;
+                nq->nq_safe_lines = grown;
+                grown[nq->nq_nsafe++] = line;
+                continue;
+            }
             r = parse_noqa(s, j, n, &codes);
             if (r < 0)
                 return -1;
@@ -145,15 +155,16 @@ static int comment(in_noqa *nq, const char *s, size_t n, int32_t line)
     return 0;
 }
 
-/* 1 when "noqa" appears after a '#' on a line, in any case: most files have none, and this
- * pass is far cheaper than lexing them. */
+/* 1 when "noqa" or "thread-safe" appears after a '#' on a line, in any case: most files have
+ * neither, and this pass is far cheaper than lexing them. */
 static int mentions_noqa(const uint8_t *s, size_t len)
 {
     const uint8_t *p = s, *end = s + len, *hash;
     while ((hash = memchr(p, '#', (size_t)(end - p)))) {
         for (p = hash + 1; p + 4 <= end && *p != '\n'; p++)
-            if ((p[0] | 0x20) == 'n' && (p[1] | 0x20) == 'o' && (p[2] | 0x20) == 'q' &&
-                (p[3] | 0x20) == 'a')
+            if (((p[0] | 0x20) == 'n' && (p[1] | 0x20) == 'o' && (p[2] | 0x20) == 'q' &&
+                 (p[3] | 0x20) == 'a') ||
+                (p + 11 <= end && (p[0] | 0x20) == 't' && !memcmp(p + 1, "hread-safe", 10)))
                 return 1;
     }
     return 0;

@@ -99,6 +99,9 @@ typedef struct ir_arg {
     ir_srcs ar_srcs;          /* loads that flowed into it */
     int32_t ar_func;          /* code index when the argument is a function made here, else -1 */
     const char *ar_kw;        /* keyword name, NULL for positionals */
+    const struct ir_path **ar_items; /* a tuple or list display built here (`args=(q, n)`): the
+                               * paths of its items, NULL where unknown; ar_nitems entries */
+    uint8_t ar_nitems;
 } ir_arg;
 
 typedef struct ir_event {
@@ -113,6 +116,12 @@ typedef struct ir_event {
                                * VAL_FRESH store: the display built ("list", "dict", "set",
                                * "tuple") */
     const ir_path *ev_key;    /* EV_TEST TEST_IN: the key tested */
+    const ir_path *ev_valpath; /* EV_STORE: where the stored value was read from (`x.owner =
+                               * self`: self), or NULL */
+    uint8_t ev_method;        /* EV_CALL: ev_path is the object the method ev_name is called on
+                               * (0: ev_path is the function itself) */
+    const char *ev_recv;      /* EV_CALL of a method: the dotted callee whose call made the
+                               * object it is called on (`x = Foo(); x.run()`: "Foo"), or NULL */
     int32_t ev_aux;           /* EV_STORE: VAL_CONST/VAL_FUNC/VAL_CLASS aux */
     uint32_t ev_instr;        /* index of the instruction in bc_instrs */
     uint32_t ev_block;        /* basic block of that instruction */
@@ -147,6 +156,8 @@ typedef struct ir_block {
     uint8_t b_guard_true;     /* the test holds on the edge into this block (for `is None`
                                * tests: the value is None) */
     uint8_t b_reached;        /* reached from the entry by the interpretation */
+    uint8_t b_in_loop;        /* lies on a cycle of the control flow (exception edges
+                               * included): its code can run more than once per call */
 } ir_block;
 
 /* One code object's IR. */

@@ -152,6 +152,66 @@ int32_t ir_block_guard(const ir_func *f, uint32_t b)
     return blk->b_guard >= 0 && blk->b_nguard == blk->b_npreds ? blk->b_guard : -1;
 }
 
+/* Marks the blocks that lie on a cycle (b_in_loop): Tarjan's strongly connected components,
+ * iteratively, over normal and exception edges.  Returns G_OK or G_ENOMEM. */
+static int loops(ir_func *f, arena *a)
+{
+    uint32_t n = f->f_nblocks, idx = 1, sp = 0, cs = 0, i;
+    uint32_t *num = arena_array(a, n, sizeof *num), *low = arena_array(a, n, sizeof *low);
+    uint32_t *stk = arena_array(a, n, sizeof *stk), *call = arena_array(a, n, sizeof *call);
+    uint8_t *edge = arena_alloc(a, n), *on = arena_alloc(a, n);
+    if (!num || !low || !stk || !call || !edge || !on)
+        return G_ENOMEM;
+    memset(num, 0, n * sizeof *num);
+    memset(on, 0, n);
+    for (i = 0; i < n; i++) {
+        if (num[i])
+            continue;
+        call[cs] = i;
+        edge[cs++] = 0;
+        num[i] = low[i] = idx++;
+        stk[sp++] = i;
+        on[i] = 1;
+        while (cs) {
+            uint32_t v = call[cs - 1], w = NONE;
+            const ir_block *b = &f->f_blocks[v];
+            while (edge[cs - 1] < 3 && w == NONE) {
+                uint8_t k = edge[cs - 1]++;
+                w = k < 2 ? b->b_succ[k] : b->b_handler;
+                if (w != NONE && num[w]) {
+                    if (on[w] && num[w] < low[v])
+                        low[v] = num[w];
+                    if (w == v)
+                        f->f_blocks[v].b_in_loop = 1;   /* a block jumping to itself */
+                    w = NONE;
+                }
+            }
+            if (w != NONE) {                 /* descend into w */
+                num[w] = low[w] = idx++;
+                stk[sp++] = w;
+                on[w] = 1;
+                call[cs] = w;
+                edge[cs++] = 0;
+                continue;
+            }
+            cs--;                            /* v is done */
+            if (low[v] == num[v]) {
+                uint32_t size = 0, top = sp;
+                do {
+                    on[stk[--sp]] = 0;
+                    size++;
+                } while (stk[sp] != v);
+                if (size > 1)
+                    while (top > sp)
+                        f->f_blocks[stk[--top]].b_in_loop = 1;
+            }
+            if (cs && low[v] < low[call[cs - 1]])
+                low[call[cs - 1]] = low[v];
+        }
+    }
+    return G_OK;
+}
+
 /***** construction *****/
 
 int cfg_build(ir_func *f, const bc_code *bc, arena *a, diag_ctx *d, const char *name)
@@ -247,7 +307,7 @@ int cfg_build(ir_func *f, const bc_code *bc, arena *a, diag_ctx *d, const char *
             blocks[s].b_pred = i;
         }
     }
-    if (nb && dominators(f, a))
+    if (nb && (dominators(f, a) || loops(f, a)))
         return diag_add(d, G_ENOMEM, name, -1, "out of memory");
     assert(cfg_check(f));
     return G_OK;

@@ -33,7 +33,9 @@ typedef enum av_kind {
     AV_CALLRES,    /* a call's result: a_name is the dotted callee */
     AV_IMPORT,     /* an imported module or name: a_name dotted */
     AV_TEST,       /* the result of a test: a_aux = the EV_TEST event */
-    AV_FRESH       /* a container built here: a_path is its fresh path */
+    AV_FRESH,      /* a container built here: a_path is its fresh path */
+    AV_ACQRES      /* what lock.acquire(False) / acquire(timeout=...) returned: the lock is held
+                    * where it is true; a_aux = acquisition index, a_neg = negated (`not ...`) */
 } av_kind;
 
 typedef struct aval {
@@ -42,6 +44,9 @@ typedef struct aval {
     const ir_path *a_path;   /* where the value lives / was read from; NULL when nowhere */
     const char *a_name;      /* method name, dotted callee or import name */
     uint32_t a_id;           /* identity of a computed value (copies share it), 0 if none */
+    uint8_t a_neg;           /* AV_ACQRES: the value is `not acquired` */
+    const char *a_recv;      /* AV_METHOD, or an attribute read: the dotted callee whose call
+                              * made the object it belongs to (`x = Foo(); x.run()`), or NULL */
     ir_srcs a_src;           /* loads that flowed into the value */
 } aval;
 
@@ -80,9 +85,16 @@ typedef struct interp {
     const ir_path *i_built[32];  /* containers built here that items were added to ... */
     ir_srcs i_built_srcs[32];    /* ... and the loads that flowed into those items */
     uint32_t i_nbuilt;
+    const ir_path *i_disp[16];   /* tuple and list displays built here ... */
+    const ir_path **i_disp_items[16]; /* ... the paths of their items (NULL where unknown) ... */
+    uint8_t i_disp_n[16];        /* ... and how many (at most IR_MAX_ARGS) */
+    uint32_t i_ndisp;
     state **i_in;            /* state handed to each block by a normal edge, NULL until reached */
     state **i_in_exc;        /* state handed by an exception edge, used when no normal one came */
     uint8_t *i_done;         /* block interpreted */
+    int32_t i_cond_acq;      /* set by a conditional jump on an AV_ACQRES: its acquisition ... */
+    int i_cond_on_jump;      /* ... and 1 when the lock is held on the jump edge, 0 on the
+                              * fall-through edge */
     int i_oom;
 } interp;
 
@@ -278,6 +290,25 @@ static ir_srcs srcs_of(const interp *it, const aval *v)
     return out;
 }
 
+/* Remembers the item paths of a tuple or list display of n items on top of s (n small). */
+static void display_note(interp *it, const state *s, const ir_path *p, int n)
+{
+    const ir_path **items;
+    int i;
+    if (n < 1 || n > IR_MAX_ARGS || (uint32_t)n > s->s_depth || it->i_ndisp >= 16)
+        return;
+    items = arena_array(it->i_arena, (size_t)n, sizeof *items);
+    if (!items) {
+        it->i_oom = 1;
+        return;
+    }
+    for (i = 0; i < n; i++)
+        items[i] = s->s_stack[s->s_depth - (uint32_t)n + (uint32_t)i].a_path;
+    it->i_disp[it->i_ndisp] = p;
+    it->i_disp_items[it->i_ndisp] = items;
+    it->i_disp_n[it->i_ndisp++] = (uint8_t)n;
+}
+
 /***** events *****/
 
 static ir_event *event_new(interp *it, int kind, const ir_path *path, uint32_t instr,
@@ -338,6 +369,7 @@ static void store(interp *it, int kind, const ir_path *p, const aval *v, uint32_
     if (!e || !v)
         return;
     e->ev_srcs = srcs_of(it, v);
+    e->ev_valpath = v->a_path;
     switch (v->a_kind) {
     case AV_CONST: case AV_INT: e->ev_valkind = VAL_CONST; e->ev_aux = v->a_aux; break;
     case AV_FUNC: e->ev_valkind = VAL_FUNC; e->ev_aux = v->a_aux; break;
@@ -508,11 +540,50 @@ static int32_t code_index_of(interp *it, const pyc_obj *o)
     return bc_code_index(it->i_bf, o->u.o_code);
 }
 
+/* Is a false constant (False, 0) the value? */
+static int is_false_const(interp *it, const aval *v)
+{
+    const pyc_obj *o;
+    if (v->a_kind == AV_INT)
+        return v->a_aux == 0;
+    if (v->a_kind != AV_CONST || !(o = bc_const(it->i_bc, v->a_aux)))
+        return 0;
+    return o->o_kind == PYC_FALSE || (o->o_kind == PYC_INT && o->u.o_int == 0);
+}
+
+/* Can lock.acquire(args) return without the lock: blocking false, or a timeout given?  The
+ * last nkw of the nargs arguments are keywords named by kw. */
+static int acquire_may_fail(interp *it, const aval *args, uint32_t nargs, const pyc_obj *kw,
+                            uint32_t nkw)
+{
+    uint32_t k, npos = nargs - nkw;
+    if (npos >= 2)
+        return 1;                                  /* acquire(True, 5) */
+    if (npos == 1 && is_false_const(it, &args[0]))
+        return 1;
+    for (k = 0; k < nkw; k++) {
+        const pyc_obj *nm = kw->u.o_seq.items[kw->u.o_seq.n - nkw + k];
+        if (pyc_str_eq(nm, "timeout"))
+            return 1;
+        if (pyc_str_eq(nm, "blocking") && is_false_const(it, &args[npos + k]))
+            return 1;
+    }
+    return 0;
+}
+
+/* The value `with v as x:` binds: v itself when a call made it, else unknown. */
+static aval entered(interp *it, const aval *v)
+{
+    aval x = av_new(it, v->a_kind == AV_CALLRES ? AV_CALLRES : AV_UNKNOWN);
+    x.a_name = v->a_kind == AV_CALLRES ? v->a_name : NULL;
+    return x;
+}
+
 static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
 {
     aval vals[64], callee, res = av_new(it, AV_CALLRES);
     const pyc_obj *kw = NULL;
-    uint32_t nvals = 0, first = 0, nargs, nkw = 0, k;
+    uint32_t nvals = 0, first = 0, nargs, nkw = 0, k, d;
     const ir_path *on = NULL;
     const char *mname = NULL, *cname = NULL;
     ir_event *e;
@@ -582,6 +653,9 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         return;
     e->ev_name = mname;
     e->ev_callee = cname;
+    e->ev_recv = callee.a_recv;
+    e->ev_method = callee.a_kind == AV_METHOD ||
+                   (callee.a_kind == AV_OBJ && callee.a_path && callee.a_path->p_kind == PATH_ATTR);
     e->ev_srcs = callee.a_src;
     e->ev_aux = callee.a_kind == AV_FUNC ? callee.a_aux : -1;
     if (nargs > 0) {
@@ -598,6 +672,11 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         e->ev_args[k].ar_path = a->a_path;
         e->ev_args[k].ar_srcs = srcs_of(it, a);
         e->ev_args[k].ar_func = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
+        for (d = 0; a->a_path && d < it->i_ndisp; d++)
+            if (it->i_disp[d] == a->a_path) {
+                e->ev_args[k].ar_items = it->i_disp_items[d];
+                e->ev_args[k].ar_nitems = it->i_disp_n[d];
+            }
         if (k >= nargs - nkw) {
             const pyc_obj *nm = kw->u.o_seq.items[kw->u.o_seq.n - nkw + (k - (nargs - nkw))];
             e->ev_args[k].ar_kw = obj_text(it, nm);
@@ -607,6 +686,11 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     e->ev_nargs = (uint8_t)(nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS);
     res.a_name = cname;
     res.a_src = e->ev_srcs;
+    if (callee.a_kind == AV_METHOD && mname && !strcmp(mname, "__enter__") && callee.a_recv) {
+        aval self = av_make(AV_CALLRES);
+        res = entered(it, &self);
+        res.a_name = callee.a_recv;
+    }
 
     /* class creation: __build_class__(body, name, *bases) */
     if (callee.a_kind == AV_BUILDCLASS && nargs >= 1 && vals[first].a_kind == AV_FUNC) {
@@ -614,9 +698,15 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         res = av_make(AV_CLASS);
         res.a_aux = vals[first].a_aux;
     }
-    /* locks taken and given back by hand */
+    /* locks taken and given back by hand; acquire(False) or with a timeout holds the lock only
+     * where its result is true */
     if (on && mname && !strcmp(mname, "acquire")) {
-        acquire(it, s, on, NULL, idx, 0);
+        int32_t q = acquire(it, s, on, NULL, idx, 0);
+        if (q >= 0 && acquire_may_fail(it, &vals[first], nargs, kw, nkw)) {
+            s->s_held &= ~((uint64_t)1 << q);
+            res = av_make(AV_ACQRES);
+            res.a_aux = q;
+        }
         e->ev_locks = s->s_held;
     } else if (on && mname && !strcmp(mname, "release")) {
         for (k = 0; k < it->i_f->f_nacqs; k++)
@@ -645,6 +735,46 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         res = got;
     }
     push(it, s, res);
+}
+
+/***** imports *****/
+
+/* "a" "b" in the arena. */
+static const char *concat(interp *it, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *out = arena_alloc(it->i_arena, na + nb + 1);
+    if (!out) {
+        it->i_oom = 1;
+        return a;
+    }
+    memcpy(out, a, na);
+    memcpy(out + na, b, nb + 1);
+    return out;
+}
+
+/* What IMPORT_NAME pushes, with its level and fromlist popped from s: the module named, written
+ * with one leading dot per level of a relative import (".util", ".." for `from .. import x`);
+ * without a fromlist (`import a.b`) the top-level package "a", which is what gets bound. */
+static aval import_value(interp *it, state *s, const pyc_obj *nm)
+{
+    aval fromlist = pop(s), level = pop(s), x = av_make(AV_IMPORT);
+    const pyc_obj *lv = level.a_kind == AV_CONST ? bc_const(it->i_bc, level.a_aux) : NULL;
+    const pyc_obj *fl = fromlist.a_kind == AV_CONST ? bc_const(it->i_bc, fromlist.a_aux) : NULL;
+    const char *name = obj_text(it, nm);
+    int64_t dots = lv && lv->o_kind == PYC_INT ? lv->u.o_int : 0;
+    char prefix[16];
+    if (dots > 0) {
+        if (dots > 15)
+            dots = 15;
+        memset(prefix, '.', (size_t)dots);
+        prefix[dots] = 0;
+        name = concat(it, prefix, name);
+    } else if (fl && fl->o_kind == PYC_NONE && strchr(name, '.')) {
+        name = text_dup(it, name, (size_t)(strchr(name, '.') - name));
+    }
+    x.a_name = name;
+    return x;
 }
 
 /***** one instruction *****/
@@ -799,10 +929,13 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
             w.a_path = v.a_path;
             w.a_name = obj_text(it, nm);
             w.a_src = v.a_src;
+            w.a_recv = v.a_kind == AV_CALLRES ? v.a_name : NULL;
             push(it, s, w);
             push(it, s, av_make(AV_SELFMARK));
         } else if (p) {
-            push(it, s, load(it, p, idx, s, &v.a_src));
+            w = load(it, p, idx, s, &v.a_src);
+            w.a_recv = v.a_kind == AV_CALLRES ? v.a_name : NULL;
+            push(it, s, w);
         } else {
             w = av_make(AV_UNKNOWN);
             w.a_src = v.a_src;
@@ -879,7 +1012,9 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         break;
     case SEM_UNARY:
         v = pop(s);
-        if (v.a_kind != AV_TEST) {
+        if (v.a_kind == AV_ACQRES && in->in_a == UNARY_NOT_) {
+            v.a_neg = (uint8_t)!v.a_neg;
+        } else if (v.a_kind != AV_TEST && v.a_kind != AV_ACQRES) {
             x = av_new(it, AV_UNKNOWN);
             x.a_src = v.a_src;
             x.a_path = in->in_a == UNARY_NOT_ ? v.a_path : NULL;
@@ -922,7 +1057,12 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         break;
     case SEM_JUMP_IF:
         v = in->in_b ? *peek(s, 1) : pop(s);
-        if (v.a_kind == AV_TEST)
+        if (v.a_kind == AV_ACQRES && (in->in_a == COND_TRUE || in->in_a == COND_FALSE)) {
+            /* the jump is taken when the value is true (COND_TRUE); the lock is held where
+             * the acquisition succeeded */
+            it->i_cond_acq = v.a_aux;
+            it->i_cond_on_jump = (in->in_a == COND_TRUE) != v.a_neg;
+        } else if (v.a_kind == AV_TEST)
             *guard = v.a_aux;
         else if (in->in_a == COND_NONE || in->in_a == COND_NOT_NONE)
             *guard = test_event(it, TEST_IS_NONE, &v, NULL, idx, s);
@@ -946,14 +1086,18 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         }
         push(it, s, x);
         break;
-    case SEM_BUILD:
+    case SEM_BUILD: {
+        int n = 1 - bc_stack_effect(bc, in, 0);
         x = av_make(in->in_b == BUILD_STRING_ || in->in_b == BUILD_OTHER_ ? AV_UNKNOWN : AV_FRESH);
-        pop_n(s, 1 - bc_stack_effect(bc, in, 0), &x.a_src);
         if (x.a_kind == AV_FRESH)
             x.a_path = fresh_path(it, in->in_b == BUILD_LIST_ ? "list" : in->in_b == BUILD_SET_ ?
                                   "set" : in->in_b == BUILD_TUPLE_ ? "tuple" : "dict");
+        if (x.a_path && (in->in_b == BUILD_TUPLE_ || in->in_b == BUILD_LIST_))
+            display_note(it, s, x.a_path, n);
+        pop_n(s, n, &x.a_src);
         push(it, s, x);
         break;
+    }
     case SEM_MAKE_FUNCTION: {
         int n = 1 - bc_stack_effect(bc, in, 0), i;
         x = av_make(AV_UNKNOWN);
@@ -1038,9 +1182,11 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         if ((in->in_flags & OPF_JUMP) && s->s_nfb < MAX_FBLOCKS)
             s->s_fb[s->s_nfb++].fb_acq = x.a_aux;
         push(it, s, x);
-        /* what __enter__ returned; pre-3.11 the handler setup hides it under nothing else */
+        /* what __enter__ returned; pre-3.11 the handler setup hides it under nothing else.
+         * Taken to be the object itself when it was made by a call (`with Pool() as p:`), as
+         * executors, files and most context managers return self */
         if (bc_stack_effect(bc, in, 0) >= 1)
-            push(it, s, av_make(AV_UNKNOWN));
+            push(it, s, entered(it, &v));
         break;
     case SEM_LOAD_SPECIAL:
         v = pop(s);
@@ -1051,6 +1197,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
             x = av_make(AV_METHOD);
             x.a_path = v.a_path;
             x.a_name = "__enter__";
+            x.a_recv = v.a_kind == AV_CALLRES ? v.a_name : NULL;
         }
         push(it, s, x);
         push(it, s, av_make(AV_SELFMARK));
@@ -1066,19 +1213,17 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
                 s->s_held &= ~((uint64_t)1 << q);
         }
         break;
-    case SEM_IMPORT_NAME: {
-        const pyc_obj *nm = bc_name(bc, in->in_a);
-        pop_n(s, 2, NULL);
-        x = av_make(AV_IMPORT);
-        x.a_name = obj_text(it, nm);
-        push(it, s, x);
+    case SEM_IMPORT_NAME:
+        push(it, s, import_value(it, s, bc_name(bc, in->in_a)));
         break;
-    }
     case SEM_IMPORT_FROM: {
         const pyc_obj *nm = bc_name(bc, in->in_a);
         const char *mod = peek(s, 1)->a_kind == AV_IMPORT ? peek(s, 1)->a_name : "?";
+        size_t n = strlen(mod);
         x = av_make(AV_IMPORT);
-        x.a_name = join(it, mod, obj_text(it, nm));
+        /* after the dots of a relative import the name follows without another dot */
+        x.a_name = n && mod[n - 1] == '.' ? concat(it, mod, obj_text(it, nm))
+                                          : join(it, mod, obj_text(it, nm));
         push(it, s, x);
         break;
     }
@@ -1155,11 +1300,23 @@ static void run_block(interp *it, uint32_t b)
             step(it, s, i, &guard);
             continue;
         }
+        it->i_cond_acq = -1;
         step(it, s, i, &guard);
         if (t == NONE)
             continue;
-        /* the jump edge: the stack as the compiler models it, values kept where they stay */
-        hand_to(it, t, s, jump_depth, 0);
+        /* the jump edge: the stack as the compiler models it, values kept where they stay; after
+         * a conditional acquire the lock is held on one edge only */
+        if (it->i_cond_acq >= 0 && it->i_cond_acq < 64) {
+            uint64_t bit = (uint64_t)1 << it->i_cond_acq;
+            if (it->i_cond_on_jump)
+                s->s_held |= bit;
+            hand_to(it, t, s, jump_depth, 0);
+            s->s_held &= ~bit;
+            if (!it->i_cond_on_jump)
+                s->s_held |= bit;
+        } else {
+            hand_to(it, t, s, jump_depth, 0);
+        }
         if (in->in_sem == SEM_JUMP_IF && in->in_b) {
             aval v = pop(s);  /* JUMP_IF_X_OR_POP pops only when it falls through */
             drop(s, &v);

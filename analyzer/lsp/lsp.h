@@ -68,6 +68,10 @@ int lsp_splice(char **text, size_t *len, size_t from, size_t to, const char *ins
 /* The file path of a file:// URI (percent-decoded) in buf; other URIs are copied as they are. */
 void lsp_uri_path(const char *uri, char *buf, size_t size);
 
+/* The file:// URI of a path (made absolute against the current directory, percent-encoded) in
+ * buf. */
+void lsp_path_uri(const char *path, char *buf, size_t size);
+
 /***** the server (lsp_server.c) *****/
 
 /* Serves one client on in_fd / out_fd until `exit` or end of input; log gets one line per

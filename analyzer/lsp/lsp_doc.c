@@ -2,6 +2,7 @@
  * back, edits, file URIs.  Invalid UTF-8 bytes count as one character each (one UTF-16 unit). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/err.h"
 #include "lsp.h"
@@ -148,4 +149,37 @@ void lsp_uri_path(const char *uri, char *buf, size_t size)
     }
     strncpy(buf, uri, size - 1);
     buf[size - 1] = 0;
+}
+
+void lsp_path_uri(const char *path, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char cwd[4096];
+    size_t o = 0;
+    const char *p;
+    if (!size)
+        return;
+    buf[0] = 0;
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        lsp_path_uri(cwd, buf, size);
+        o = strlen(buf);
+        if (o + 1 < size)
+            buf[o++] = '/';
+    } else {
+        o = (size_t)snprintf(buf, size, "file://");
+        if (o >= size)
+            o = size - 1;
+    }
+    for (p = path; *p && o + 4 < size; p++) {
+        unsigned char c = (unsigned char)*p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("/-._~", c)) {
+            buf[o++] = (char)c;
+        } else {
+            buf[o++] = '%';
+            buf[o++] = hex[c >> 4];
+            buf[o++] = hex[c & 15];
+        }
+    }
+    buf[o] = 0;
 }

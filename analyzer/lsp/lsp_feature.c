@@ -77,16 +77,44 @@ static json_t *diagnostic(const lsp_doc *doc, const drv_ctx *c, const finding *f
     dg = json_pack("{s:o,s:i,s:s,s:{s:s},s:s,s:s}", "range", finding_range(doc, f, enc),
                    "severity", severity_of(c, f->f_rule), "code", f->f_rule, "codeDescription",
                    "href", href, "source", "gilcheck", "message", f->f_message);
-    if (dg && f->f_rel_line > 0 && strcmp(f->f_rule, "GIL000")) {
-        uint32_t rl = line0(f->f_rel_line);
-        size_t rc = f->f_rel_col > 0 ? (size_t)f->f_rel_col - 1 : 0;
-        char what[300];
-        snprintf(what, sizeof what, "the %s of %s", f->f_rel_what ? f->f_rel_what : "read",
-                 f->f_target && *f->f_target ? f->f_target : "the shared state");
-        json_object_set_new(dg, "relatedInformation",
-                            json_pack("[{s:{s:s,s:o},s:s}]", "location", "uri", doc->d_uri,
-                                      "range", range_json(doc, rl, rc, rl, rc, enc), "message",
-                                      what));
+    if (dg && strcmp(f->f_rule, "GIL000") && (f->f_rel_line > 0 || f->f_nrelated)) {
+        json_t *info = json_array();
+        uint32_t i;
+        if (f->f_rel_line > 0) {
+            uint32_t rl = line0(f->f_rel_line);
+            size_t rc = f->f_rel_col > 0 ? (size_t)f->f_rel_col - 1 : 0;
+            char what[300];
+            snprintf(what, sizeof what, "the %s of %s", f->f_rel_what ? f->f_rel_what : "read",
+                     f->f_target && *f->f_target ? f->f_target : "the shared state");
+            json_array_append_new(info, json_pack("{s:{s:s,s:o},s:s}", "location", "uri",
+                                                  doc->d_uri, "range",
+                                                  range_json(doc, rl, rc, rl, rc, enc),
+                                                  "message", what));
+        }
+        /* the other side of the race: here, or in another file of the workspace */
+        for (i = 0; i < f->f_nrelated; i++) {
+            const eng_related *rl = &f->f_related[i];
+            char uri[4200], text[1200];
+            json_t *range;
+            uint32_t line = line0(rl->rl_line);
+            size_t col = rl->rl_col > 0 ? (size_t)rl->rl_col - 1 : 0;
+            int here = !rl->rl_file || !strcmp(rl->rl_file, doc->d_path);
+            if (here)
+                snprintf(uri, sizeof uri, "%s", doc->d_uri);
+            else
+                lsp_path_uri(rl->rl_file, uri, sizeof uri);
+            range = here ? range_json(doc, line, col, line, col, enc)
+                         : json_pack("{s:{s:i,s:i},s:{s:i,s:i}}", "start", "line", (int)line,
+                                     "character", (int)col, "end", "line", (int)line,
+                                     "character", (int)col);
+            snprintf(text, sizeof text, "%s %s in %s%s%s",
+                     !strcmp(f->f_rule, "GIL301") ? "breaks:" : "races with:",
+                     rl->rl_what ? rl->rl_what : "an access", rl->rl_function,
+                     rl->rl_context ? ", " : "", rl->rl_context ? rl->rl_context : "");
+            json_array_append_new(info, json_pack("{s:{s:s,s:o},s:s}", "location", "uri", uri,
+                                                  "range", range, "message", text));
+        }
+        json_object_set_new(dg, "relatedInformation", info);
     }
     return dg;
 }

@@ -308,6 +308,59 @@ static json_t *flows_of(const sarif_log *lg, const rep_source *src, const findin
 
 static void log_start(sarif_log *lg, rep_ctx *r);
 
+/* A region in `file`: with src when it is the finding's own file, else read for the occasion
+ * (columns in UTF-16 need the line). */
+static json_t *region_in(const rep_source *src, const finding *f, const char *file, int32_t line,
+                         int32_t col)
+{
+    rep_source other;
+    json_t *g;
+    if (!strcmp(file, f->f_file))
+        return region(src, line, col, -1, -1);
+    if (rep_source_load(&other, file))
+        return region(&other, line, -1, -1, -1);
+    g = region(&other, line, col, -1, -1);
+    rep_source_free(&other);
+    return g;
+}
+
+/* The other side of the race as a related location, with its context in the message. */
+static json_t *other_side(const sarif_log *lg, const rep_source *src, const finding *f,
+                          const eng_related *rl, int id)
+{
+    const char *file = rl->rl_file ? rl->rl_file : f->f_file;
+    json_t *loc = physical(lg, file, region_in(src, f, file, rl->rl_line >= 1 ? rl->rl_line : 1,
+                                               rl->rl_col));
+    char text[1200];
+    snprintf(text, sizeof text, "%s %s in %s%s%s", !strcmp(f->f_rule, "GIL301") ? "Breaks:"
+             : "Races with:", rl->rl_what ? rl->rl_what : "an access", rl->rl_function,
+             rl->rl_context ? ", " : "", rl->rl_context ? rl->rl_context : "");
+    json_object_set_new(loc, "id", json_integer(id));
+    json_object_set_new(loc, "message", message(text));
+    return loc;
+}
+
+/* The calls from the context's entry point down to the finding's function, as a stack (the
+ * innermost frame first, as SARIF orders them). */
+static json_t *chain_stack(const sarif_log *lg, const rep_source *src, const finding *f)
+{
+    json_t *frames = json_array();
+    uint32_t i;
+    for (i = f->f_nchain; i-- > 0;) {
+        const eng_related *c = &f->f_chain[i];
+        const char *file = c->rl_file ? c->rl_file : f->f_file;
+        json_t *loc = physical(lg, file, region_in(src, f, file, c->rl_line >= 1 ? c->rl_line : 1,
+                                                   -1));
+        json_object_set_new(loc, "message", message(c->rl_what ? c->rl_what : c->rl_function));
+        json_object_set_new(loc, "logicalLocations",
+                            json_pack("[{s:s, s:s}]", "fullyQualifiedName", c->rl_function,
+                                      "kind", "function"));
+        json_array_append_new(frames, json_pack("{s:o}", "location", loc));
+    }
+    return json_pack("[{s:{s:s}, s:o}]", "message", "text",
+                     f->f_context ? f->f_context : "the calls that reach it", "frames", frames);
+}
+
 static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const finding *f)
 {
     json_t *res = json_object(), *loc, *logical;
@@ -339,11 +392,35 @@ static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const f
     if (rep_line_fingerprint(src, f->f_line, fp, sizeof fp))
         json_object_set_new(res, "partialFingerprints",
                             json_pack("{s:s}", "primaryLocationLineHash", fp));
-    if (f->f_rel_what && f->f_rel_line >= 1) {
-        json_t *rl = physical(lg, f->f_file, region(src, f->f_rel_line, f->f_rel_col, -1, -1));
-        json_object_set_new(rl, "id", json_integer(1));
-        json_object_set_new(rl, "message", message(rel));
-        json_object_set_new(res, "relatedLocations", json_pack("[o]", rl));
+    {
+        json_t *rels = json_array();
+        uint32_t i;
+        if (f->f_rel_what && f->f_rel_line >= 1) {
+            json_t *rl = physical(lg, f->f_file, region(src, f->f_rel_line, f->f_rel_col, -1, -1));
+            json_object_set_new(rl, "id", json_integer(1));
+            json_object_set_new(rl, "message", message(rel));
+            json_array_append_new(rels, rl);
+        }
+        /* the other side of the race, perhaps in another file */
+        for (i = 0; i < f->f_nrelated; i++)
+            json_array_append_new(rels, other_side(lg, src, f, &f->f_related[i], (int)i + 2));
+        if (json_array_size(rels))
+            json_object_set_new(res, "relatedLocations", rels);
+        else
+            json_decref(rels);
+    }
+    if (f->f_nchain)
+        json_object_set_new(res, "stacks", chain_stack(lg, src, f));
+    if (f->f_context || f->f_nrelated) {
+        json_t *props = json_object(), *others = json_array();
+        uint32_t i;
+        if (f->f_context)
+            json_object_set_new(props, "context", json_string(f->f_context));
+        for (i = 0; i < f->f_nrelated; i++)
+            if (f->f_related[i].rl_context)
+                json_array_append_new(others, json_string(f->f_related[i].rl_context));
+        json_object_set_new(props, "otherContexts", others);
+        json_object_set_new(res, "properties", props);
     }
     if ((flows = flows_of(lg, src, f)))
         json_object_set_new(res, "codeFlows", flows);

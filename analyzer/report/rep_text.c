@@ -147,6 +147,19 @@ static void write_header(rep_ctx *r, const finding *f)
             f->f_message);
 }
 
+/* A related place as JSON: {"path", "line", "column", "function", "what", "context"}. */
+static json_t *related_json(const eng_related *rl)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(rl->rl_file ? rl->rl_file : ""));
+    json_object_set_new(o, "line", json_integer(rl->rl_line));
+    json_object_set_new(o, "column", rl->rl_col >= 1 ? json_integer(rl->rl_col) : json_null());
+    json_object_set_new(o, "function", json_string(rl->rl_function ? rl->rl_function : ""));
+    json_object_set_new(o, "what", rl->rl_what ? json_string(rl->rl_what) : json_null());
+    json_object_set_new(o, "context", rl->rl_context ? json_string(rl->rl_context) : json_null());
+    return o;
+}
+
 static void write_json(rep_ctx *r, const finding *f)
 {
     const eng_rule *er = r->r_kb ? rule_find(r->r_kb, f->f_rule) : NULL;
@@ -173,6 +186,27 @@ static void write_json(rep_ctx *r, const finding *f)
         json_object_set_new(o, "related", rel);
     } else {
         json_object_set_new(o, "related", json_null());
+    }
+    /* the race: this side's context, the other side (conflicts), every context, the calls */
+    json_object_set_new(o, "context", f->f_context ? json_string(f->f_context) : json_null());
+    {
+        json_t *conf = json_array(), *ctxs = json_array(), *chain = json_array();
+        if (f->f_context)
+            json_array_append_new(ctxs, json_string(f->f_context));
+        for (i = 0; i < f->f_nrelated; i++) {
+            const eng_related *rl = &f->f_related[i];
+            size_t k, seen = 0;
+            json_array_append_new(conf, related_json(rl));
+            for (k = 0; rl->rl_context && k < json_array_size(ctxs); k++)
+                seen |= !strcmp(json_string_value(json_array_get(ctxs, k)), rl->rl_context);
+            if (rl->rl_context && !seen)
+                json_array_append_new(ctxs, json_string(rl->rl_context));
+        }
+        for (i = 0; i < f->f_nchain; i++)
+            json_array_append_new(chain, related_json(&f->f_chain[i]));
+        json_object_set_new(o, "conflicts", conf);
+        json_object_set_new(o, "contexts", ctxs);
+        json_object_set_new(o, "chain", chain);
     }
     for (i = 0; i < f->f_nswitch; i++)
         json_array_append_new(sp, json_integer(f->f_switch[i]));
@@ -221,6 +255,23 @@ static void write_full(rep_ctx *r, const finding *f)
         fprintf(r->r_out, "%6s = %s at %s:%d:%d\n", "", f->f_rel_what, f->f_file, f->f_rel_line,
                 f->f_rel_col);
         fprintf(r->r_out, "%6s = shows %s\n", "", rep_where(f, where, sizeof where));
+    }
+    if (f->f_context)
+        fprintf(r->r_out, "%6s = runs in: %s\n", "", f->f_context);
+    for (i = 0; i < (int32_t)f->f_nchain; i++)
+        fprintf(r->r_out, "%6s %s %s (%s:%d)\n", "", i ? "  ->" : "= via:",
+                f->f_chain[i].rl_function, f->f_chain[i].rl_file, f->f_chain[i].rl_line);
+    for (i = 0; i < (int32_t)f->f_nrelated; i++) {
+        const eng_related *rl = &f->f_related[i];
+        fprintf(r->r_out, "%6s = %s %s at %s:%d", "",
+                !strcmp(f->f_rule, "GIL301") ? "breaks:" : "races with:",
+                rl->rl_what ? rl->rl_what : "an access", rl->rl_file, rl->rl_line);
+        if (rl->rl_col >= 1)
+            fprintf(r->r_out, ":%d", rl->rl_col);
+        fprintf(r->r_out, " in %s", rl->rl_function);
+        if (rl->rl_context)
+            fprintf(r->r_out, ", %s", rl->rl_context);
+        fputc('\n', r->r_out);
     }
     fputc('\n', r->r_out);
 }

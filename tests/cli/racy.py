@@ -10,7 +10,8 @@ def work():
     count += 1%s
 
 
-threading.Thread(target=work).start()
+for _ in range(2):
+    threading.Thread(target=work).start()
 """
 
 RACY = RACY_TEXT % ""                        # text

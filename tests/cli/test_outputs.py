@@ -28,14 +28,16 @@ def work(k):
     global count
     count += 1
     with lock:
-        stats[k] = 1
+        stats[k] = stats.get(k, 0) + 1
 
 
 def other(k):
     stats[k] = 2
 
 
-threading.Thread(target=work).start()
+for k in range(2):
+    threading.Thread(target=work, args=(k,)).start()
+threading.Thread(target=other, args=(0,)).start()
 """
 
 COLOR_ENV = ("NO_COLOR", "FORCE_COLOR")

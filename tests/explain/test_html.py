@@ -31,7 +31,7 @@ def work(k):
         hits[k] = 0
 
 
-threading.Thread(target=work, args=("a",)).start()
+for _ in range(2): threading.Thread(target=work, args=("a",)).start()
 """
 
 

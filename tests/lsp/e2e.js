@@ -41,7 +41,7 @@ const RACY = [
   '    s = "é\u{1F600}"; counter += 1',
   '',
   '',
-  'threading.Thread(target=work).start()',
+  'for _ in range(2): threading.Thread(target=work).start()',
   '',
 ].join('\n');
 const LINE = 8;

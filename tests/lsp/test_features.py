@@ -32,9 +32,9 @@ class Store:
         return cache[k]
 
 def worker():
-    Store().get(1)
-
-threading.Thread(target=worker).start()
+    store.get(1)
+store = Store()
+[threading.Thread(target=worker).start() for _ in range(2)]
 """
 
 

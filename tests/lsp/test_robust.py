@@ -161,7 +161,7 @@ def test_big_document():
     filler = "# caf\u00e9 \U0001F600 " + "x" * 60 + "\n"
     n = 20 * 1024 * 1024 // len(filler.encode()) + 1
     text = ("import threading\nn = 0\nBLOB = '''\n" + filler * n + "'''\n" +
-            "def f():\n    global n\n    n += 1\nthreading.Thread(target=f).start()\n")
+            "def f():\n    global n\n    n += 1\nfor _ in range(2): threading.Thread(target=f).start()\n")
     edit_line = text.count("\n") - 2           # `    n += 1`
     data = (INIT + note("initialized") + note("textDocument/didOpen", {"textDocument": {
         "uri": uri, "languageId": "python", "version": 1, "text": text}}) +

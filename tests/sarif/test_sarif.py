@@ -160,6 +160,11 @@ def rule_yaml():
     return out
 
 
+def unescape(text):
+    """A SARIF message's text without the escapes of '\\', '[' and ']'."""
+    return re.sub(r"\\([\\\[\]])", r"\1", text)
+
+
 class Content(unittest.TestCase):
     def run_of(self, name):
         doc = LOGS.load(name)
@@ -219,8 +224,14 @@ class Content(unittest.TestCase):
             self.assertEqual((reg["endLine"], reg["endColumn"]), (f["end_line"], f["end_column"]))
             self.assertRegex(res["partialFingerprints"]["primaryLocationLineHash"],
                              r"^[0-9a-f]{16}:[1-9]\d*$")
+            # the other side of the race follows the read or check (GIL301: the window)
+            others = [r for r in res.get("relatedLocations", []) if r["id"] >= 2]
+            self.assertEqual(len(others), len(f["conflicts"]))
+            for o, c in zip(others, f["conflicts"]):
+                self.assertEqual(o["physicalLocation"]["region"]["startLine"], c["line"])
+                self.assertIn(c["what"], unescape(o["message"]["text"]))
             if f["related"] is None:
-                self.assertNotIn("relatedLocations", res)
+                self.assertEqual(len(res.get("relatedLocations", [])), len(others))
                 self.assertNotIn("codeFlows", res)
                 continue
             rel = res["relatedLocations"][0]

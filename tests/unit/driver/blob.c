@@ -138,11 +138,11 @@ static void assert_same(const finding *a, const finding *b)
 static void test_driver_blob__findings_round_trip(void **state)
 {
     finding f[2];
-    drv_result r, back;
+    drv_result r;
+    drv_unit back;
     drv_blob b = { NULL, 0, 0 };
     diag_ctx d, d2;
     arena *a;
-    int rc = -99;
     (void)state;
     two_findings(f);
     memset(&r, 0, sizeof r);
@@ -152,11 +152,13 @@ static void test_driver_blob__findings_round_trip(void **state)
     diag_init(&d2);
     assert_int_equal(arena_new(&a), G_OK);
     assert_int_equal(drv_blob_put(&b, G_OK, &r, &d), G_OK);
-    assert_int_equal(drv_blob_get(&back, &rc, b.b_data, b.b_len, a, &d2), G_OK);
-    assert_int_equal(rc, G_OK);
-    assert_int_equal(back.r_res.r_count, 2);
-    assert_same(&f[0], &back.r_res.r_findings[0]);
-    assert_same(&f[1], &back.r_res.r_findings[1]);
+    assert_int_equal(drv_blob_get(&back, "pkg/mod.py", b.b_data, b.b_len, a, &d2), G_OK);
+    assert_int_equal(back.u_rc, G_OK);
+    assert_null(back.u_sum);
+    assert_string_equal(back.u_path, "pkg/mod.py");
+    assert_int_equal(back.u_res.r_count, 2);
+    assert_same(&f[0], &back.u_res.r_findings[0]);
+    assert_same(&f[1], &back.u_res.r_findings[1]);
     assert_int_equal(d2.d_count, 0);
     drv_blob_free(&b);
     arena_free(a);
@@ -166,12 +168,11 @@ static void test_driver_blob__findings_round_trip(void **state)
 
 static void test_driver_blob__failure_and_messages_round_trip(void **state)
 {
-    drv_result back;
+    drv_unit back;
     drv_blob b = { NULL, 0, 0 };
     diag_ctx d, d2;
     arena *a;
     char buf[256];
-    int rc = 0;
     (void)state;
     diag_init(&d);
     diag_init(&d2);
@@ -179,9 +180,9 @@ static void test_driver_blob__failure_and_messages_round_trip(void **state)
     diag_add(&d, G_EIO, NULL, -1, "second");
     assert_int_equal(arena_new(&a), G_OK);
     assert_int_equal(drv_blob_put(&b, G_EBAD, NULL, &d), G_OK);
-    assert_int_equal(drv_blob_get(&back, &rc, b.b_data, b.b_len, a, &d2), G_OK);
-    assert_int_equal(rc, G_EBAD);
-    assert_int_equal(back.r_res.r_count, 0);
+    assert_int_equal(drv_blob_get(&back, "x.pyc", b.b_data, b.b_len, a, &d2), G_OK);
+    assert_int_equal(back.u_rc, G_EBAD);
+    assert_int_equal(back.u_res.r_count, 0);
     assert_int_equal(d2.d_count, 2);
     assert_string_equal(diag_format(&d2, 0, buf, 128), diag_format(&d, 0, buf + 128, 128));
     assert_int_equal(d2.d_msgs[0].dm_code, G_EBAD);
@@ -199,12 +200,12 @@ static void test_driver_blob__failure_and_messages_round_trip(void **state)
 static void test_driver_blob__damaged_bytes(void **state)
 {
     finding f[2];
-    drv_result r, back;
+    drv_result r;
+    drv_unit back;
     drv_blob b = { NULL, 0, 0 };
     diag_ctx d;
     arena *a;
     size_t n, i;
-    int rc;
     (void)state;
     two_findings(f);
     memset(&r, 0, sizeof r);
@@ -215,16 +216,17 @@ static void test_driver_blob__damaged_bytes(void **state)
     assert_int_equal(drv_blob_put(&b, G_OK, &r, &d), G_OK);
     for (n = 0; n < b.b_len; n++) {
         arena_reset(a);
-        assert_int_not_equal(drv_blob_get(&back, &rc, b.b_data, n, a, &d), G_OK);
-        assert_int_equal(back.r_res.r_count, 0);
+        assert_int_not_equal(drv_blob_get(&back, "p", b.b_data, n, a, &d), G_OK);
+        assert_int_equal(back.u_res.r_count, 0);
+        assert_null(back.u_sum);
     }
     for (i = 0; i < b.b_len; i++) {
         uint8_t *copy = mem_alloc(b.b_len);
         memcpy(copy, b.b_data, b.b_len);
         copy[i] ^= 0xff;
         arena_reset(a);
-        if (drv_blob_get(&back, &rc, copy, b.b_len, a, &d) == G_OK && !rc)
-            assert_true(back.r_res.r_count <= 2);
+        if (drv_blob_get(&back, "p", copy, b.b_len, a, &d) == G_OK && !back.u_rc)
+            assert_true(back.u_res.r_count <= 2);
         mem_free(copy);
     }
     drv_blob_free(&b);

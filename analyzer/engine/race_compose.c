@@ -1,0 +1,1123 @@
+/* The whole-run composition: contexts (threads started, Thread subclasses, request handlers,
+ * a script's main thread, any caller of a shared class or module), each traversed from its
+ * entry down the calls with the callers' locks and arguments, recording every write and window
+ * as an instance; then the races: a window and a write of the same location that can run at
+ * the same time with no common lock (race_report.c turns them into findings). */
+#include "race_int.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/strbuf.h"
+
+#define MAX_DEPTH 16            /* calls followed from an entry */
+#define MAX_FRAMES_CTX 4000     /* frames of one context */
+#define MAX_FRAMES 3000000      /* frames of the run */
+
+/***** growable arrays *****/
+
+static void *grow(rc_run *r, void *items, uint32_t n, uint32_t *cap, size_t size)
+{
+    uint32_t c;
+    void *g;
+    if (n < *cap)
+        return items;
+    c = *cap ? *cap * 2 : 64;
+    if (!(g = arena_array(r->r_a, c, size))) {
+        r->r_oom = 1;
+        return NULL;
+    }
+    if (n)
+        memcpy(g, items, (size_t)n * size);
+    *cap = c;
+    return g;
+}
+
+/***** lock sets *****/
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The interned lock set of locks[0..n) (any order, duplicates allowed); 0 is the empty set. */
+uint32_t rc_lockset(rc_run *r, const uint32_t *locks, uint32_t n)
+{
+    uint32_t sorted[64], m = 0, i, *copy;
+    strbuf sb;
+    int32_t id;
+    if (!r->r_nlsets) {   /* set 0: the empty one */
+        if (!(r->r_lsets = grow(r, r->r_lsets, 0, &r->r_caplsets, sizeof *r->r_lsets)))
+            return 0;
+        r->r_lset_n = arena_array(r->r_a, r->r_caplsets, sizeof *r->r_lset_n);
+        if (!r->r_lset_n) {
+            r->r_oom = 1;
+            return 0;
+        }
+        r->r_lsets[0] = NULL;
+        r->r_lset_n[0] = 0;
+        r->r_nlsets = 1;
+    }
+    for (i = 0; i < n && m < 64; i++)
+        sorted[m++] = locks[i];
+    if (!m)
+        return 0;
+    qsort(sorted, m, sizeof *sorted, cmp_u32);
+    for (i = 1, n = 1; i < m; i++)
+        if (sorted[i] != sorted[n - 1])
+            sorted[n++] = sorted[i];
+    sb_init(&sb);
+    for (i = 0; i < n; i++)
+        sb_printf(&sb, "%u,", sorted[i]);
+    if (sb.sb_failed) {
+        sb_free(&sb);
+        r->r_oom = 1;
+        return 0;
+    }
+    if (set_has(&r->r_lset_index, sb.sb_buf, &id)) {
+        sb_free(&sb);
+        return (uint32_t)id;
+    }
+    if (r->r_nlsets == r->r_caplsets) {
+        uint32_t cap = r->r_caplsets;
+        uint32_t **g = grow(r, r->r_lsets, r->r_nlsets, &cap, sizeof *r->r_lsets);
+        uint32_t *gn = g ? arena_array(r->r_a, cap, sizeof *gn) : NULL;
+        if (!g || !gn) {
+            sb_free(&sb);
+            r->r_oom = 1;
+            return 0;
+        }
+        memcpy(gn, r->r_lset_n, r->r_nlsets * sizeof *gn);
+        r->r_lsets = g;
+        r->r_lset_n = gn;
+        r->r_caplsets = cap;
+    }
+    copy = arena_array(r->r_a, n, sizeof *copy);
+    if (!copy || set_add(&r->r_lset_index, r->r_a, rc_text(r, rc_intern(r, sb.sb_buf)),
+                         (int32_t)r->r_nlsets)) {
+        sb_free(&sb);
+        r->r_oom = 1;
+        return 0;
+    }
+    sb_free(&sb);
+    memcpy(copy, sorted, n * sizeof *copy);
+    r->r_lsets[r->r_nlsets] = copy;
+    r->r_lset_n[r->r_nlsets] = n;
+    return r->r_nlsets++;
+}
+
+/* No lock held in both sets?  A lock whose identity is unknown ("lock:?") may be any lock. */
+int rc_lockset_disjoint(const rc_run *r, uint32_t a, uint32_t b)
+{
+    uint32_t i = 0, j = 0, na, nb;
+    const uint32_t *x, *y;
+    if (!a || !b)
+        return 1;
+    if (a == b)
+        return 0;
+    x = r->r_lsets[a];
+    y = r->r_lsets[b];
+    na = r->r_lset_n[a];
+    nb = r->r_lset_n[b];
+    for (i = 0; i < na; i++)
+        if (!strcmp(rc_text(r, x[i]), "lock:?"))
+            return 0;
+    for (j = 0; j < nb; j++)
+        if (!strcmp(rc_text(r, y[j]), "lock:?"))
+            return 0;
+    i = j = 0;
+    while (i < na && j < nb) {
+        if (x[i] == y[j])
+            return 0;
+        if (x[i] < y[j])
+            i++;
+        else
+            j++;
+    }
+    return 1;
+}
+
+/* The union of lock set `base` and the locks of acquisition bits `bits` in frame fr, plus
+ * extra[0..nextra). */
+static uint32_t frame_locks(rc_run *r, const rc_frame *fr, uint64_t bits, const uint32_t *extra,
+                            uint32_t nextra)
+{
+    const sum_func *u = &r->r_sums[fr->fr_mod]->s_funcs[fr->fr_code];
+    uint32_t buf[64], n = 0, i, id;
+    for (i = 0; fr->fr_locks && i < r->r_lset_n[fr->fr_locks] && n < 64; i++)
+        buf[n++] = r->r_lsets[fr->fr_locks][i];
+    for (i = 0; i < u->u_nacqs && i < 64 && n < 64; i++)
+        if ((bits >> i) & 1) {
+            int kind = rc_lock_of(r, fr, &u->u_acqs[i], &id);
+            if (kind != LOCK_NOTLOCK && kind != LOCK_ASYNC && id != RC_NONE)
+                buf[n++] = id;
+        }
+    for (i = 0; i < nextra && n < 64; i++)
+        buf[n++] = extra[i];
+    return rc_lockset(r, buf, n);
+}
+
+/***** contexts *****/
+
+static uint32_t new_ctx(rc_run *r, int kind, int many, int self_many, const char *what)
+{
+    rc_ctx *x;
+    if (!(r->r_ctxs = grow(r, r->r_ctxs, r->r_nctxs, &r->r_capctxs, sizeof *r->r_ctxs)))
+        return RC_NONE;
+    x = &r->r_ctxs[r->r_nctxs];
+    memset(x, 0, sizeof *x);
+    x->x_kind = (uint8_t)kind;
+    x->x_many = (uint8_t)many;
+    x->x_self_many = (uint8_t)self_many;
+    x->x_what = what;
+    return r->r_nctxs++;
+}
+
+static const char *fmt(rc_run *r, const char *f, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static const char *fmt(rc_run *r, const char *f, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    return rc_text(r, rc_intern(r, buf));
+}
+
+/***** frames *****/
+
+static uint32_t new_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t parent, int32_t line,
+                          uint32_t locks, uint32_t ctx)
+{
+    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    rc_frame *fr;
+    uint32_t i;
+    if (!(r->r_frames = grow(r, r->r_frames, r->r_nframes, &r->r_capframes, sizeof *r->r_frames)))
+        return RC_NONE;
+    fr = &r->r_frames[r->r_nframes];
+    memset(fr, 0, sizeof *fr);
+    fr->fr_mod = mod;
+    fr->fr_code = code;
+    fr->fr_parent = parent;
+    fr->fr_line = line;
+    fr->fr_locks = locks;
+    fr->fr_ctx = ctx;
+    fr->fr_nparams = u->u_nparams;
+    if (u->u_nparams) {
+        fr->fr_params = arena_array(r->r_a, u->u_nparams, sizeof *fr->fr_params);
+        if (!fr->fr_params) {
+            r->r_oom = 1;
+            return RC_NONE;
+        }
+        for (i = 0; i < u->u_nparams; i++) {
+            memset(&fr->fr_params[i], 0, sizeof fr->fr_params[i]);
+            fr->fr_params[i].v_cls = fr->fr_params[i].v_attr_cls = RC_NONE;
+            fr->fr_params[i].v_root = RC_NONE;
+        }
+    }
+    return r->r_nframes++;
+}
+
+static rc_val value_of(rc_run *r, const rc_frame *fr, const char *path)
+{
+    const char *rest;
+    rc_val v = rc_path_value(r, fr, path, &rest);
+    return rc_apply(r, v, rest);
+}
+
+/* A frame's identity for the traversal's memo: function, lock set and what the parameters
+ * are. */
+static const char *frame_key(rc_run *r, const rc_frame *fr)
+{
+    strbuf sb;
+    uint32_t i;
+    const char *key;
+    sb_init(&sb);
+    sb_printf(&sb, "%u|%u|%u|%u", fr->fr_ctx, fr->fr_mod, fr->fr_code, fr->fr_locks);
+    for (i = 0; i < fr->fr_nparams; i++) {
+        const rc_val *v = &fr->fr_params[i];
+        sb_printf(&sb, "|%d%d%d:%u:%s", v->v_kind, v->v_recv, v->v_recv_attr,
+                  v->v_kind == VK_LOC ? v->v_text : 0, v->v_key ? v->v_key : "");
+    }
+    key = sb.sb_failed ? NULL : rc_text(r, rc_intern(r, sb.sb_buf));
+    sb_free(&sb);
+    return key;
+}
+
+/***** calls *****/
+
+typedef struct callee {
+    uint32_t ce_mod, ce_code;  /* the function called */
+    rc_val ce_self;            /* what its first parameter is, when the call binds it */
+    int ce_bound;              /* 1: ce_self fills parameter 0 */
+} callee;
+
+static int is_func(const rc_run *r, uint32_t mod, uint32_t code)
+{
+    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    return !(u->u_flags & (FN_MODULE | FN_CLASS_BODY));
+}
+
+/* The method `name` called on value v (an instance, or a class object); 0 when unknown. */
+static int method_on(rc_run *r, rc_val v, const char *name, callee *out)
+{
+    uint32_t cls, code, mod;
+    int class_object;
+    const sum_func *u;
+    if (v.v_kind != VK_LOC || v.v_key || (cls = v.v_cls) == RC_NONE)
+        return 0;
+    class_object = v.v_loc == 'k' && !v.v_attr;
+    if ((code = rc_method(r, cls, name, &mod)) == RC_NONE)
+        return 0;
+    out->ce_mod = mod;
+    out->ce_code = code;
+    u = &r->r_sums[mod]->s_funcs[code];
+    if (u->u_flags & FN_STATIC) {
+        out->ce_bound = 0;
+    } else if (u->u_flags & FN_CLASSMETHOD) {
+        rc_val k = rc_val_class(r, cls, 0);
+        k.v_loc = 'k';
+        k.v_text = rc_intern(r, fmt(r, "k:%s", r->r_classes[cls].k_full));
+        out->ce_bound = 1;
+        out->ce_self = k;
+    } else if (class_object) {
+        out->ce_bound = 0;          /* Class.method(obj, ...): unbound */
+    } else {
+        out->ce_bound = 1;
+        out->ce_self = v;
+    }
+    return 1;
+}
+
+/* What a call's callee path stands for in frame fr. */
+static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee *out)
+{
+    const char *p = c->c_callee, *dot;
+    memset(out, 0, sizeof *out);
+    out->ce_self.v_cls = out->ce_self.v_attr_cls = out->ce_self.v_root = RC_NONE;
+    if (!strncmp(p, "f:", 2)) {
+        out->ce_mod = fr->fr_mod;
+        out->ce_code = (uint32_t)strtoul(p + 2, NULL, 10);
+        return out->ce_code < r->r_sums[fr->fr_mod]->s_nfuncs && is_func(r, out->ce_mod, out->ce_code);
+    }
+    if (!strncmp(p, "t:", 2)) {
+        char ctor[512];
+        const char *meth = strrchr(p, '.');
+        rc_sym y;
+        uint32_t mod, code;
+        if (!meth || (size_t)(meth - p - 2) >= sizeof ctor)
+            return 0;
+        memcpy(ctor, p + 2, (size_t)(meth - p - 2));
+        ctor[meth - p - 2] = 0;
+        y = rc_ctor_class(r, fr->fr_mod, ctor);
+        if (y.y_kind != SYM_CLASS || (code = rc_method(r, y.y_id, meth + 1, &mod)) == RC_NONE)
+            return 0;
+        out->ce_mod = mod;
+        out->ce_code = code;
+        out->ce_bound = !(r->r_sums[mod]->s_funcs[code].u_flags & FN_STATIC);
+        if (c->c_owned) {
+            out->ce_self.v_kind = VK_OWNED;
+        } else {
+            out->ce_self = rc_val_class(r, y.y_id, 0);
+        }
+        return is_func(r, mod, code);
+    }
+    if (!strncmp(p, "g:", 2)) {
+        /* through the symbols first: modules, classes, functions */
+        char head[256];
+        size_t n = strcspn(p + 2, ".[");
+        rc_sym y;
+        const char *segs;
+        uint32_t last_cls = RC_NONE;
+        if (n >= sizeof head)
+            return 0;
+        memcpy(head, p + 2, n);
+        head[n] = 0;
+        y = rc_resolve_name(r, fr->fr_mod, rc_text(r, rc_intern(r, head)), 0);
+        segs = p + 2 + n;
+        while (*segs == '.' && (y.y_kind == SYM_MODULE || y.y_kind == SYM_CLASS)) {
+            const char *start = segs + 1;
+            size_t k = strcspn(start, ".[");
+            if (k >= sizeof head)
+                return 0;
+            memcpy(head, start, k);
+            head[k] = 0;
+            last_cls = y.y_kind == SYM_CLASS ? y.y_id : RC_NONE;
+            y = rc_member(r, y, rc_text(r, rc_intern(r, head)), 0);
+            segs = start + k;
+        }
+        if (!*segs && y.y_kind == SYM_FUNC) {
+            const sum_func *u = &r->r_sums[y.y_mod]->s_funcs[y.y_id];
+            out->ce_mod = y.y_mod;
+            out->ce_code = y.y_id;
+            if (last_cls != RC_NONE && (u->u_flags & FN_CLASSMETHOD)) {
+                out->ce_bound = 1;
+                out->ce_self = rc_val_class(r, last_cls, 0);
+                out->ce_self.v_loc = 'k';
+                out->ce_self.v_text = rc_intern(r, fmt(r, "k:%s", r->r_classes[last_cls].k_full));
+            }
+            return is_func(r, out->ce_mod, out->ce_code);
+        }
+        if (!*segs && y.y_kind == SYM_CLASS) {      /* a constructor: __init__ of a new object */
+            uint32_t mod, code = rc_method(r, y.y_id, "__init__", &mod);
+            if (code == RC_NONE)
+                return 0;
+            out->ce_mod = mod;
+            out->ce_code = code;
+            out->ce_bound = 1;
+            out->ce_self.v_kind = VK_OWNED;
+            return is_func(r, mod, code);
+        }
+        if (y.y_kind != SYM_VAR)
+            return 0;
+    }
+    /* a method of an object: the value before the last attribute */
+    dot = strrchr(p, '.');
+    if (!dot || strchr(dot, '[') || strchr(dot, ']'))
+        return 0;
+    {
+        char recv[1024];
+        size_t n = (size_t)(dot - p);
+        rc_val v;
+        if (n >= sizeof recv)
+            return 0;
+        memcpy(recv, p, n);
+        recv[n] = 0;
+        v = value_of(r, fr, recv);
+        if (v.v_kind == VK_OWNED)
+            return 0;
+        if (!method_on(r, v, dot + 1, out))
+            return 0;
+        return is_func(r, out->ce_mod, out->ce_code);
+    }
+}
+
+/* Binds the arguments of call c (made in frame fr) to the parameters of the new frame nf. */
+static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32_t nargs,
+                      const callee *ce, uint32_t nf)
+{
+    const sum_func *u = &r->r_sums[ce->ce_mod]->s_funcs[ce->ce_code];
+    uint32_t k, pos = 0, i;
+    rc_frame *f = &r->r_frames[nf];
+    if (ce->ce_bound && f->fr_nparams) {
+        f->fr_params[0] = ce->ce_self;
+        pos = 1;
+    }
+    for (k = 0; k < nargs; k++) {
+        uint32_t at = RC_NONE;
+        rc_val v;
+        if (args[k].g_kw) {
+            for (i = 0; i < u->u_nparams; i++)
+                if (u->u_params && !strcmp(u->u_params[i], args[k].g_kw))
+                    at = i;
+        } else {
+            at = pos++;
+        }
+        if (at == RC_NONE || at >= f->fr_nparams || !args[k].g_path)
+            continue;
+        v = value_of(r, fr, args[k].g_path);
+        v.v_recv = v.v_recv && !args[k].g_path[strcspn(args[k].g_path, ".[")];
+        r->r_frames[nf].fr_params[at] = v;
+        f = &r->r_frames[nf];
+    }
+}
+
+/***** the traversal *****/
+
+typedef struct walk {
+    rc_run *w_r;
+    uint32_t w_ctx;
+    strset w_seen;             /* frame keys visited in this context */
+    uint32_t w_frames;         /* frames made for this context */
+    int w_stop_at_roots;       /* --scope all: do not descend into functions that are roots */
+} walk;
+
+static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int window, int kind,
+                     int value, uint32_t locks, uint32_t idx)
+{
+    rc_inst *in;
+    const rc_ctx *x = &r->r_ctxs[fr->fr_ctx];
+    if (v.v_kind != VK_LOC)
+        return;
+    if (x->x_class_only && v.v_loc != 'k' && v.v_loc != 'm')
+        return;
+    if (!(r->r_insts = grow(r, r->r_insts, r->r_ninsts, &r->r_capinsts, sizeof *r->r_insts)))
+        return;
+    in = &r->r_insts[r->r_ninsts++];
+    memset(in, 0, sizeof *in);
+    in->i_loc = v.v_text;
+    in->i_key = v.v_key;
+    in->i_cls = v.v_loc == 'o' || v.v_loc == 'k' ? v.v_root : RC_NONE;
+    in->i_window = (uint8_t)window;
+    in->i_kind = (uint8_t)kind;
+    in->i_value = (uint8_t)value;
+    in->i_recv = v.v_recv_attr;
+    in->i_ctx = fr->fr_ctx;
+    in->i_frame = fi;
+    in->i_locks = locks;
+    in->i_mod = fr->fr_mod;
+    in->i_code = fr->fr_code;
+    in->i_idx = idx;
+}
+
+/* Is the window a read-modify-write of a value (GIL101-103), broken by any write of it or of
+ * its contents? */
+static int value_window(const rc_run *r, uint32_t mod, const sum_window *w)
+{
+    const finding *f = &r->r_sums[mod]->s_cand.r_findings[w->w_finding];
+    return !strcmp(f->f_rule, "GIL101") || !strcmp(f->f_rule, "GIL102") ||
+           !strcmp(f->f_rule, "GIL103");
+}
+
+/* The function a call resolves to is a root of its own (--scope all). */
+static int is_root_all(const rc_run *r, uint32_t mod, uint32_t code);
+
+static void visit(walk *w, uint32_t fi, int depth)
+{
+    rc_run *r = w->w_r;
+    rc_frame *fr = &r->r_frames[fi];
+    const sum_func *u = &r->r_sums[fr->fr_mod]->s_funcs[fr->fr_code];
+    uint32_t ia = 0, iw = 0, ic = 0, held[16], nheld = 0, k;
+    const char *key = frame_key(r, fr);
+    if (!key || set_has(&w->w_seen, key, NULL) || r->r_oom)
+        return;
+    if (set_add(&w->w_seen, r->r_a, key, 0)) {
+        r->r_oom = 1;
+        return;
+    }
+    /* accesses, windows and calls in program order, so that a lock taken by a helper
+     * (`_acquireLock()`) covers what follows it */
+    for (;;) {
+        uint32_t na = ia < u->u_nacc ? u->u_acc[ia].a_instr : UINT32_MAX;
+        uint32_t nw = iw < u->u_nwin ? u->u_win[iw].w_first : UINT32_MAX;
+        uint32_t nc = ic < u->u_ncalls ? u->u_calls[ic].c_instr : UINT32_MAX;
+        fr = &r->r_frames[fi];
+        if (na == UINT32_MAX && nw == UINT32_MAX && nc == UINT32_MAX)
+            break;
+        if (na <= nw && na <= nc) {
+            const sum_access *a = &u->u_acc[ia++];
+            rc_val v = value_of(r, fr, a->a_path);
+            if ((u->u_flags & FN_INIT) && a->a_instr < u->u_escape && !strncmp(a->a_path, "p:0", 3))
+                continue;   /* construction: self has not been shared yet */
+            if (v.v_kind == VK_LOC)
+                add_inst(r, fr, fi, v, 0, a->a_kind, 0,
+                         frame_locks(r, fr, a->a_locks, held, nheld), ia - 1);
+        } else if (nw <= nc) {
+            const sum_window *sw = &u->u_win[iw++];
+            rc_val v = value_of(r, fr, sw->w_path);
+            if ((u->u_flags & FN_INIT) && sw->w_last < u->u_escape && !strncmp(sw->w_path, "p:0", 3))
+                continue;
+            if (v.v_kind == VK_LOC)
+                add_inst(r, fr, fi, v, 1, sw->w_breaks, value_window(r, fr->fr_mod, sw),
+                         frame_locks(r, fr, sw->w_locks, held, nheld), iw - 1);
+        } else {
+            const sum_call *c = &u->u_calls[ic++];
+            callee ce;
+            const sum_func *cu;
+            uint32_t nf;
+            if (!resolve_call(r, fr, c, &ce))
+                continue;
+            cu = &r->r_sums[ce.ce_mod]->s_funcs[ce.ce_code];
+            if (depth < MAX_DEPTH && w->w_frames < MAX_FRAMES_CTX && r->r_nframes < MAX_FRAMES &&
+                !(w->w_stop_at_roots && is_root_all(r, ce.ce_mod, ce.ce_code)) &&
+                !(cu->u_flags & FN_ASYNC)) {
+                nf = new_frame(r, ce.ce_mod, ce.ce_code, fi, c->c_line,
+                               frame_locks(r, &r->r_frames[fi], c->c_locks, held, nheld),
+                               r->r_frames[fi].fr_ctx);
+                if (nf == RC_NONE)
+                    return;
+                w->w_frames++;
+                bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, &ce, nf);
+                visit(w, nf, depth + 1);
+            } else if (depth >= MAX_DEPTH || w->w_frames >= MAX_FRAMES_CTX ||
+                       r->r_nframes >= MAX_FRAMES) {
+                r->r_capped = 1;
+            }
+            /* locks a helper leaves held, or releases */
+            if (cu->u_nheld_out || cu->u_nreleased) {
+                uint32_t tmp = new_frame(r, ce.ce_mod, ce.ce_code, fi, c->c_line, 0,
+                                         r->r_frames[fi].fr_ctx);
+                if (tmp == RC_NONE)
+                    return;
+                bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, &ce, tmp);
+                for (k = 0; k < cu->u_nheld_out && nheld < 16; k++) {
+                    sum_acq q = { cu->u_held_out[k], NULL, 1 };
+                    uint32_t id;
+                    int kind = rc_lock_of(r, &r->r_frames[tmp], &q, &id);
+                    if (kind != LOCK_NOTLOCK && kind != LOCK_ASYNC && id != RC_NONE)
+                        held[nheld++] = id;
+                }
+                for (k = 0; k < cu->u_nreleased; k++) {
+                    sum_acq q = { cu->u_released[k], NULL, 1 };
+                    uint32_t id, j;
+                    rc_lock_of(r, &r->r_frames[tmp], &q, &id);
+                    for (j = 0; j < nheld; j++)
+                        if (held[j] == id)
+                            held[j--] = held[--nheld];
+                }
+            }
+        }
+    }
+}
+
+/* Starts context ctx at function (mod, code) with parameter 0 bound to self (when given) and
+ * the others to args; parent is the frame that starts it (closures find their cells there). */
+static void run_ctx(rc_run *r, uint32_t ctx, uint32_t mod, uint32_t code, const rc_val *self,
+                    const sum_arg *args, uint32_t nargs, uint32_t parent, int32_t line,
+                    int stop_at_roots)
+{
+    walk w;
+    uint32_t fi;
+    if (ctx == RC_NONE || !is_func(r, mod, code) ||
+        (r->r_sums[mod]->s_funcs[code].u_flags & FN_ASYNC))
+        return;
+    memset(&w, 0, sizeof w);
+    w.w_r = r;
+    w.w_ctx = ctx;
+    w.w_stop_at_roots = stop_at_roots;
+    fi = new_frame(r, mod, code, parent, line, 0, ctx);
+    if (fi == RC_NONE)
+        return;
+    if (self && r->r_frames[fi].fr_nparams)
+        r->r_frames[fi].fr_params[0] = *self;
+    if (args && parent != RC_NONE) {
+        callee ce;
+        memset(&ce, 0, sizeof ce);
+        ce.ce_mod = mod;
+        ce.ce_code = code;
+        ce.ce_bound = self != NULL;
+        if (self)
+            ce.ce_self = *self;
+        bind_args(r, &r->r_frames[parent], args, nargs, &ce, fi);
+    }
+    visit(&w, fi, 0);
+}
+
+/* Does `want` ("cache" or "insert.cache") name parameter `name` of the function `qual`? */
+static int names_param(const char *want, const char *qual, const char *name)
+{
+    size_t nq = strlen(qual);
+    return !strcmp(want, name) || (!strncmp(want, qual, nq) && want[nq] == '.' &&
+                                   !strcmp(want + nq + 1, name));
+}
+
+/* Binds the parameters named in o_shared_params (`explain --shared`) to their shared location:
+ * every thread that runs the function gets the same object there. */
+static void shared_params(rc_run *r, uint32_t mod, uint32_t code, uint32_t fi)
+{
+    const eng_summary *s = r->r_sums[mod];
+    const sum_func *u = &s->s_funcs[code];
+    uint32_t i;
+    size_t k;
+    if (!r->r_opt || !r->r_opt->o_nshared_params)
+        return;
+    for (i = 0; i < u->u_nparams && i < r->r_frames[fi].fr_nparams; i++)
+        for (k = 0; k < r->r_opt->o_nshared_params; k++)
+            if (u->u_params && u->u_params[i] &&
+                names_param(r->r_opt->o_shared_params[k], u->u_qualname, u->u_params[i]))
+                r->r_frames[fi].fr_params[i] = rc_val_shared_arg(r, s->s_module, u->u_qualname,
+                                                                 u->u_params[i]);
+}
+
+/* A frame for a function that starts a thread, as nobody in particular calls it: `self` is an
+ * instance of its class; the other parameters are unknown (or shared when named so). */
+static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ctx)
+{
+    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    uint32_t fi = new_frame(r, mod, code, RC_NONE, u->u_line, 0, ctx);
+    if (fi == RC_NONE)
+        return fi;
+    r->r_frames[fi].fr_starter = 1;
+    if (u->u_class != SUM_NONE && !(u->u_flags & FN_STATIC) && r->r_frames[fi].fr_nparams) {
+        uint32_t cls = r->r_class_id[mod][u->u_class];
+        if (u->u_flags & FN_CLASSMETHOD) {
+            rc_val v = rc_val_class(r, cls, 0);
+            v.v_loc = 'k';
+            v.v_text = rc_intern(r, fmt(r, "k:%s", r->r_classes[cls].k_full));
+            r->r_frames[fi].fr_params[0] = v;
+        } else {
+            r->r_frames[fi].fr_params[0] = rc_val_class(r, cls, 1);
+        }
+    }
+    shared_params(r, mod, code, fi);
+    return fi;
+}
+
+/***** where contexts come from *****/
+
+/* The function a thread's target path names, in the starting frame: *self gets the receiver of
+ * a bound method. */
+static int target_of(rc_run *r, const rc_frame *fr, const char *target, callee *out)
+{
+    sum_call c;
+    memset(&c, 0, sizeof c);
+    if (!target)
+        return 0;
+    c.c_callee = target;
+    return resolve_call(r, fr, &c, out);
+}
+
+static int count_starts(uint32_t fid, const uint32_t *targets, uint32_t n)
+{
+    uint32_t i, k = 0;
+    for (i = 0; i < n; i++)
+        k += targets[i] == fid;
+    return k;
+}
+
+static void contexts_from_starts(rc_run *r)
+{
+    uint32_t m, i, n = 0, total = 0, *targets;
+    for (m = 0; m < r->r_nsums; m++)
+        total += r->r_sums[m]->s_nstarts;
+    targets = arena_array(r->r_a, total + 1, sizeof *targets);
+    if (!targets) {
+        r->r_oom = 1;
+        return;
+    }
+    /* first the targets, to know which are started more than once */
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (i = 0; i < s->s_nstarts; i++) {
+            const sum_start *st = &s->s_starts[i];
+            uint32_t sf = static_frame(r, m, st->t_func, 0);
+            callee ce;
+            targets[n++] = sf != RC_NONE && target_of(r, &r->r_frames[sf], st->t_target, &ce)
+                               ? rc_func_id(r, ce.ce_mod, ce.ce_code) : RC_NONE;
+            if (targets[n - 1] != RC_NONE &&
+                (st->t_kind == START_PROCESS || st->t_kind == START_AT_FORK))
+                r->r_isolated[targets[n - 1]] = 1;
+        }
+    }
+    n = 0;
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (i = 0; i < s->s_nstarts; i++) {
+            const sum_start *st = &s->s_starts[i];
+            uint32_t fid = targets[n++], sf, ctx;
+            callee ce;
+            int many;
+            const char *what;
+            if (fid == RC_NONE || st->t_kind == START_PROCESS || st->t_kind == START_AT_FORK ||
+                st->t_kind == START_SERVER)
+                continue;
+            sf = static_frame(r, m, st->t_func, 0);
+            if (sf == RC_NONE || !target_of(r, &r->r_frames[sf], st->t_target, &ce))
+                continue;
+            many = st->t_many || count_starts(fid, targets, total) > 1;
+            what = fmt(r, "%s started at %s:%d%s",
+                       st->t_kind == START_TIMER ? "timer thread"
+                       : st->t_kind == START_EXECUTOR ? "executor task" : "thread",
+                       s->s_file, st->t_line,
+                       many ? (st->t_many ? " (several, in a loop)" : " (several)") : "");
+            ctx = new_ctx(r, CTX_THREAD, 1, st->t_many, what);
+            if (ctx == RC_NONE)
+                return;
+            /* a plain function started once runs in one thread; a method of an object runs
+             * once per object, and objects are many */
+            r->r_ctxs[ctx].x_many = (uint8_t)(many || ce.ce_bound);
+            r->r_frames[sf].fr_ctx = ctx;
+            run_ctx(r, ctx, ce.ce_mod, ce.ce_code, ce.ce_bound ? &ce.ce_self : NULL, st->t_args,
+                    st->t_nargs, sf, st->t_line, 0);
+        }
+    }
+}
+
+static int is_public(const char *name)
+{
+    static const char *const not_public[] = {
+        "__init__", "__new__", "__del__", "__init_subclass__", "__class_getitem__",
+        "__set_name__", "__getstate__", "__setstate__", "__reduce__", "__reduce_ex__",
+        "__copy__", "__deepcopy__", "__getnewargs__", "__getnewargs_ex__",
+    };
+    size_t i, n = strlen(name);
+    if (name[0] != '_')
+        return 1;
+    if (n < 5 || name[1] != '_' || name[n - 1] != '_' || name[n - 2] != '_')
+        return 0;
+    for (i = 0; i < sizeof not_public / sizeof not_public[0]; i++)
+        if (!strcmp(name, not_public[i]))
+            return 0;
+    return 1;
+}
+
+/* Thread subclasses' run(), and the handlers of threading servers. */
+static void contexts_from_classes(rc_run *r)
+{
+    uint32_t i, m, k;
+    for (i = 0; i < r->r_nclasses; i++) {
+        uint32_t mod, code, ctx;
+        rc_val self;
+        if (!rc_derives(r, i, "threading.Thread", 0) || !strcmp(r->r_classes[i].k_full,
+                                                               "threading.Thread"))
+            continue;
+        code = rc_method(r, i, "run", &mod);
+        if (code == RC_NONE || !strcmp(r->r_sums[mod]->s_module, "threading"))
+            continue;
+        ctx = new_ctx(r, CTX_SUBCLASS, 1, 0,
+                      fmt(r, "thread of %s.run (a Thread subclass)", r->r_classes[i].k_full));
+        self = rc_val_class(r, i, 1);
+        run_ctx(r, ctx, mod, code, &self, NULL, 0, RC_NONE, 0, 0);
+    }
+    /* servers: an external threading server, or a class of the run with ThreadingMixIn,
+     * constructed with a handler class */
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const sum_func *u = &s->s_funcs[k];
+            uint32_t c;
+            for (c = 0; c < u->u_ncalls; c++) {
+                const sum_call *call = &u->u_calls[c];
+                const char *hpath = NULL;
+                rc_sym srv, h;
+                uint32_t a, pos = 0;
+                int threading = 0;
+                if (strncmp(call->c_callee, "g:", 2) || call->c_nargs < 2)
+                    continue;
+                srv = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
+                if (srv.y_kind == SYM_CLASS)
+                    threading = rc_derives(r, srv.y_id, "socketserver.ThreadingMixIn", 0);
+                else if (srv.y_kind == SYM_EXTERNAL)
+                    threading = strstr(srv.y_name, "Threading") && strstr(srv.y_name, "Server");
+                if (!threading)
+                    continue;
+                for (a = 0; a < call->c_nargs; a++) {
+                    if (call->c_args[a].g_kw ? !strcmp(call->c_args[a].g_kw, "RequestHandlerClass")
+                                             : pos++ == 1)
+                        hpath = call->c_args[a].g_path;
+                }
+                if (!hpath || strncmp(hpath, "g:", 2))
+                    continue;
+                h = rc_resolve_dotted_in(r, m, hpath + 2, 0);
+                if (h.y_kind != SYM_CLASS)
+                    continue;
+                {
+                    const rc_class *hc = &r->r_classes[h.y_id];
+                    static const char *const entry[] = { "handle", "setup", "finish" };
+                    const eng_summary *hs = r->r_sums[hc->k_mod];
+                    uint32_t j;
+                    for (j = 0; j < hs->s_nfuncs; j++) {
+                        const sum_func *hu = &hs->s_funcs[j];
+                        size_t e;
+                        int is_entry = 0;
+                        rc_val self;
+                        uint32_t ctx;
+                        if (hu->u_class == SUM_NONE ||
+                            r->r_class_id[hc->k_mod][hu->u_class] != h.y_id)
+                            continue;
+                        for (e = 0; e < 3; e++)
+                            is_entry |= !strcmp(hu->u_name, entry[e]);
+                        is_entry |= !strncmp(hu->u_name, "do_", 3);
+                        if (!is_entry)
+                            continue;
+                        ctx = new_ctx(r, CTX_HANDLER, 1, 0,
+                                      fmt(r, "request handler %s.%s (one thread per request, "
+                                          "server made at %s:%d)", hc->k_full, hu->u_name,
+                                          s->s_file, call->c_line));
+                        self = rc_val_class(r, h.y_id, 1);
+                        run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Calls a script's `if __name__ == "__main__":` makes run in the main thread. */
+static void contexts_main(rc_run *r)
+{
+    uint32_t m, c, ctx = RC_NONE;
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        const sum_func *u = &s->s_funcs[0];
+        uint32_t sf = RC_NONE;
+        if (!s->s_nfuncs || !(u->u_flags & FN_MODULE))
+            continue;
+        for (c = 0; c < u->u_ncalls; c++) {
+            callee ce;
+            if (!u->u_calls[c].c_main)
+                continue;
+            if (ctx == RC_NONE)
+                ctx = new_ctx(r, CTX_MAIN, 0, 0, fmt(r, "the main thread (%s:%d)",
+                                                     s->s_file, u->u_calls[c].c_line));
+            if (sf == RC_NONE && (sf = new_frame(r, m, 0, RC_NONE, 0, 0, ctx)) == RC_NONE)
+                return;
+            r->r_frames[sf].fr_starter = 1;
+            if (!resolve_call(r, &r->r_frames[sf], &u->u_calls[c], &ce))
+                continue;
+            run_ctx(r, ctx, ce.ce_mod, ce.ce_code, ce.ce_bound ? &ce.ce_self : NULL,
+                    u->u_calls[c].c_args, u->u_calls[c].c_nargs, sf, u->u_calls[c].c_line, 0);
+        }
+    }
+}
+
+/* Is the lock at frame fr's acquisition q one of the receiver's own (an instance lock), a
+ * class-level one, or a module-level one?  Returns 'o', 'k', 'm' or 0. */
+static char lock_scope(rc_run *r, const rc_frame *fr, const sum_acq *q)
+{
+    uint32_t id;
+    int kind = rc_lock_of(r, fr, q, &id);
+    const char *t;
+    if (id == RC_NONE || (kind != LOCK_THREAD && kind != LOCK_UNKNOWN))
+        return 0;
+    t = rc_text(r, id);
+    return t[0] && t[1] == ':' ? t[0] : 0;
+}
+
+/* Marks the classes whose instances are shared and the modules that lock their globals. */
+static void find_shared(rc_run *r, uint8_t *module_shared)
+{
+    uint32_t m, k, i, j;
+    size_t c;
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const sum_func *u = &s->s_funcs[k];
+            uint32_t fi;
+            if (!u->u_nacqs || (u->u_flags & (FN_MODULE | FN_CLASS_BODY)))
+                continue;
+            fi = static_frame(r, m, k, 0);
+            if (fi == RC_NONE)
+                return;
+            for (i = 0; i < u->u_nacqs; i++) {
+                char scope = lock_scope(r, &r->r_frames[fi], &u->u_acqs[i]);
+                uint64_t bit = (uint64_t)1 << i;
+                if (!scope || i >= 64)
+                    continue;
+                for (j = 0; j < u->u_nacc + u->u_nwin; j++) {
+                    const char *p = j < u->u_nacc ? u->u_acc[j].a_path : u->u_win[j - u->u_nacc].w_path;
+                    uint64_t held = j < u->u_nacc ? u->u_acc[j].a_locks : u->u_win[j - u->u_nacc].w_locks;
+                    rc_val v;
+                    if (!(held & bit))
+                        continue;
+                    v = value_of(r, &r->r_frames[fi], p);
+                    if (v.v_kind != VK_LOC)
+                        continue;
+                    if (scope == 'o' && v.v_loc == 'o' && u->u_class != SUM_NONE &&
+                        !strncmp(p, "p:0.", 4)) {
+                        rc_class *cl = &r->r_classes[r->r_class_id[m][u->u_class]];
+                        if (!cl->k_shared) {
+                            cl->k_shared = 1;
+                            cl->k_why = fmt(r, "%s is locked in %s", p + 4, u->u_qualname);
+                        }
+                    } else if (scope == 'k' && v.v_loc == 'k' && u->u_class != SUM_NONE) {
+                        r->r_classes[r->r_class_id[m][u->u_class]].k_class_shared = 1;
+                    } else if (scope == 'm' && v.v_loc == 'm' && u->u_class == SUM_NONE) {
+                        module_shared[m] = 1;
+                    }
+                }
+            }
+        }
+    }
+    /* a test case's methods are called one at a time by the test runner */
+    for (i = 0; i < r->r_nclasses; i++)
+        if ((r->r_classes[i].k_shared || r->r_classes[i].k_class_shared) &&
+            (rc_derives(r, i, "unittest.TestCase", 0) ||
+             rc_derives(r, i, "unittest.case.TestCase", 0)))
+            r->r_classes[i].k_shared = r->r_classes[i].k_class_shared = 0;
+    /* configured and marked classes; subclasses of shared classes */
+    for (i = 0; i < r->r_nclasses; i++) {
+        rc_class *cl = &r->r_classes[i];
+        const sum_class *sk = &r->r_sums[cl->k_mod]->s_classes[cl->k_idx];
+        if (sk->k_thread_safe && !cl->k_shared) {
+            cl->k_shared = 1;
+            cl->k_why = "marked `# gilcheck: thread-safe`";
+        }
+        for (c = 0; r->r_opt && c < r->r_opt->o_nsafe_classes; c++)
+            if (!cl->k_shared && (!fnmatch(r->r_opt->o_safe_classes[c], cl->k_full, 0) ||
+                                  !fnmatch(r->r_opt->o_safe_classes[c], sk->k_qualname, 0))) {
+                cl->k_shared = 1;
+                cl->k_why = "listed in thread-safe-classes";
+            }
+    }
+    for (k = 0; k < 8; k++)   /* inheritance, a few levels */
+        for (i = 0; i < r->r_nclasses; i++)
+            for (j = 0; j < r->r_classes[i].k_nbases; j++) {
+                const rc_class *b = &r->r_classes[r->r_classes[i].k_bases[j]];
+                if (b->k_shared && !r->r_classes[i].k_shared &&
+                    !rc_derives(r, i, "unittest.TestCase", 0)) {
+                    r->r_classes[i].k_shared = 1;
+                    r->r_classes[i].k_why = fmt(r, "it derives from %s, which %s", b->k_full,
+                                                b->k_why ? b->k_why : "is shared");
+                }
+            }
+}
+
+/* Any caller of the public methods of shared classes, and of the public functions of modules
+ * that lock their globals. */
+static void contexts_any_caller(rc_run *r)
+{
+    uint8_t *module_shared = arena_alloc(r->r_a, r->r_nsums + 1);
+    uint32_t i, m, k;
+    if (!module_shared) {
+        r->r_oom = 1;
+        return;
+    }
+    memset(module_shared, 0, r->r_nsums + 1);
+    find_shared(r, module_shared);
+    for (i = 0; i < r->r_nclasses; i++) {
+        const rc_class *cl = &r->r_classes[i];
+        const eng_summary *s = r->r_sums[cl->k_mod];
+        if (!cl->k_shared && !cl->k_class_shared)
+            continue;
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const sum_func *u = &s->s_funcs[k];
+            uint32_t ctx;
+            rc_val self;
+            int init = !strcmp(u->u_name, "__init__");
+            if (u->u_class != cl->k_idx || (!is_public(u->u_name) && !init) ||
+                (u->u_flags & FN_ASYNC))
+                continue;
+            ctx = new_ctx(r, CTX_ANY, 1, 1,
+                          cl->k_shared ? fmt(r, "any caller of %s.%s (%s is shared: %s)",
+                                             cl->k_full, u->u_name, cl->k_full, cl->k_why)
+                                       : fmt(r, "any caller of %s.%s (a class-level lock guards "
+                                             "its class-level state)", cl->k_full, u->u_name));
+            if (ctx == RC_NONE)
+                return;
+            r->r_ctxs[ctx].x_class_only = !cl->k_shared;
+            self = rc_val_class(r, i, 1);
+            if (u->u_flags & FN_CLASSMETHOD) {
+                self.v_loc = 'k';
+                self.v_recv = 0;
+                self.v_text = rc_intern(r, fmt(r, "k:%s", cl->k_full));
+            } else if (init) {
+                /* threads can make instances at once: the object being made is theirs alone,
+                 * but class and module state are not */
+                memset(&self, 0, sizeof self);
+                self.v_kind = VK_OWNED;
+            }
+            run_ctx(r, ctx, cl->k_mod, k, (u->u_flags & FN_STATIC) ? NULL : &self, NULL, 0,
+                    RC_NONE, 0, 0);
+        }
+    }
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        if (!module_shared[m])
+            continue;
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const sum_func *u = &s->s_funcs[k];
+            uint32_t ctx;
+            if (u->u_parent != 0 || u->u_class != SUM_NONE || !is_public(u->u_name) ||
+                (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_ASYNC | FN_COMPREHENSION)))
+                continue;
+            ctx = new_ctx(r, CTX_MODULE, 1, 1, fmt(r, "any caller of %s.%s (the module locks "
+                                                   "its globals)", s->s_module, u->u_name));
+            run_ctx(r, ctx, m, k, NULL, NULL, 0, RC_NONE, 0, 0);
+        }
+    }
+}
+
+/* thread-entry-points: "pkg.mod.func", "pkg.mod.Class.method", or a pattern of qualnames. */
+static void contexts_configured(rc_run *r)
+{
+    uint32_t m, k;
+    size_t e;
+    if (!r->r_opt)
+        return;
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (k = 1; k < s->s_nfuncs; k++) {
+            const sum_func *u = &s->s_funcs[k];
+            const char *full;
+            if (u->u_flags & (FN_MODULE | FN_CLASS_BODY))
+                continue;
+            full = fmt(r, "%s.%s", s->s_module, u->u_qualname);
+            for (e = 0; e < r->r_opt->o_nentry_points; e++) {
+                const char *want = r->r_opt->o_entry_points[e];
+                if (!fnmatch(want, full, 0) || !fnmatch(want, u->u_qualname, 0)) {
+                    uint32_t sf = static_frame(r, m, k, 0);
+                    uint32_t ctx = new_ctx(r, CTX_CONFIG, 1, 1,
+                                           fmt(r, "threads running %s (thread-entry-points)", full));
+                    if (sf == RC_NONE || ctx == RC_NONE)
+                        return;
+                    r->r_frames[sf].fr_ctx = ctx;
+                    run_ctx(r, ctx, m, k, r->r_frames[sf].fr_nparams ? &r->r_frames[sf].fr_params[0]
+                                                                     : NULL,
+                            NULL, 0, RC_NONE, 0, 0);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/* Counts the call sites of every function found with its caller's own view of `self`. */
+static void count_calls(rc_run *r)
+{
+    uint32_t m, k, c;
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const sum_func *u = &s->s_funcs[k];
+            uint32_t sf, mark = r->r_nframes;
+            if (!u->u_ncalls)
+                continue;
+            sf = static_frame(r, m, k, 0);
+            if (sf == RC_NONE)
+                return;
+            for (c = 0; c < u->u_ncalls; c++) {
+                callee ce;
+                if (resolve_call(r, &r->r_frames[sf], &u->u_calls[c], &ce))
+                    r->r_ncalls_to[rc_func_id(r, ce.ce_mod, ce.ce_code)]++;
+            }
+            r->r_nframes = mark;   /* the frame was only needed here */
+        }
+    }
+}
+
+static int is_root_all(const rc_run *r, uint32_t mod, uint32_t code)
+{
+    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    if (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_COMPREHENSION | FN_ASYNC))
+        return 0;
+    if ((u->u_name[0] == '_' && !is_public(u->u_name)) || (u->u_flags & FN_NESTED))
+        return !r->r_ncalls_to[rc_func_id(r, mod, code)];
+    return 1;
+}
+
+/* --scope all: every function that is not a helper with known callers runs in threads. */
+static void contexts_all(rc_run *r)
+{
+    uint32_t m, k;
+    count_calls(r);
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            uint32_t sf, ctx;
+            if (!is_root_all(r, m, k))
+                continue;
+            ctx = new_ctx(r, CTX_ALL, 1, 1, fmt(r, "any thread calling %s (--scope all)",
+                                                s->s_funcs[k].u_qualname));
+            sf = static_frame(r, m, k, ctx);
+            if (sf == RC_NONE || ctx == RC_NONE)
+                return;
+            run_ctx(r, ctx, m, k, r->r_frames[sf].fr_nparams ? &r->r_frames[sf].fr_params[0] : NULL,
+                    NULL, 0, RC_NONE, 0, 1);
+        }
+    }
+}
+
+int rc_contexts(rc_run *r)
+{
+    if (r->r_opt && r->r_opt->o_scope_all) {
+        contexts_all(r);
+    } else {
+        contexts_from_starts(r);
+        contexts_from_classes(r);
+        contexts_main(r);
+        contexts_any_caller(r);
+        contexts_configured(r);
+    }
+    return r->r_oom ? G_ENOMEM : G_OK;
+}

@@ -1,0 +1,204 @@
+/* Internal to the engine: the whole-run composition of summaries (race_*.c) -- symbols and
+ * classes of the run, locations, contexts, and the access instances whose pairs are races.
+ *
+ * A location is text, interned: "m:pkg.mod.count" (a module variable), "o:pkg.mod.Pool._items"
+ * (an attribute of the instances of a class, all instances merged, as RacerD does for fields),
+ * "k:pkg.mod.Pool._cache" (state of the class object), "c:pkg.mod:12:total" (a closure cell).  An
+ * item of a container is its container's location with a key beside it ("*" for any key). */
+#ifndef GILCHECK_ENGINE_RACE_INT_H
+#define GILCHECK_ENGINE_RACE_INT_H
+
+#include "eng_int.h"
+#include "sum_int.h"
+
+#define RC_NONE UINT32_MAX
+
+/***** symbols *****/
+
+typedef enum rc_symkind {
+    SYM_NONE = 0,
+    SYM_MODULE,        /* y_mod */
+    SYM_FUNC,          /* y_mod, y_id = code index */
+    SYM_CLASS,         /* y_id = class id of the run */
+    SYM_VAR,           /* a module variable: y_mod, y_name; y_id = class of its value or RC_NONE */
+    SYM_EXTERNAL       /* something outside the run: y_name dotted ("threading.Lock") */
+} rc_symkind;
+
+typedef struct rc_sym {
+    uint8_t y_kind;
+    uint32_t y_mod;
+    uint32_t y_id;
+    const char *y_name;
+} rc_sym;
+
+/* A class of the run. */
+typedef struct rc_class {
+    uint32_t k_mod;            /* its summary */
+    uint32_t k_idx;            /* its index in the summary's s_classes */
+    const char *k_full;        /* "pkg.mod.Qual" */
+    uint32_t *k_bases;         /* classes of the run it derives from */
+    uint32_t k_nbases;
+    const char **k_ext;        /* bases outside the run, dotted ("threading.Thread") */
+    uint32_t k_next;
+    strset k_methods;          /* method name -> code index (its own, not inherited) */
+    uint8_t k_shared;          /* its instances are shared: an instance attribute is accessed
+                                * under an instance lock, or it is configured or marked so */
+    uint8_t k_class_shared;    /* a class-level lock guards class-level state */
+    const char *k_why;         /* why it is shared ("locks self._lock in put") */
+} rc_class;
+
+/***** values and locations *****/
+
+/* What a path stands for while composing: a location, an object owned by the code (made there
+ * and not escaped), or nothing known. */
+typedef enum rc_valkind {
+    VK_NONE = 0,       /* unknown: accesses through it are not reported */
+    VK_OWNED,          /* an object not shared (yet): accesses through it are not races */
+    VK_LOC             /* a location */
+} rc_valkind;
+
+typedef struct rc_val {
+    uint8_t v_kind;            /* rc_valkind */
+    uint8_t v_recv;            /* the value is the context's receiver itself */
+    uint8_t v_recv_attr;       /* the value is an attribute (then items) of the receiver: per
+                                * instance state */
+    char v_loc;                /* 'm', 'o', 'k', 'c' */
+    uint32_t v_root;           /* 'o' / 'k': the class the location's text starts from (all its
+                                * instances merged, and those of related classes); RC_NONE */
+    uint32_t v_cls;            /* the class of the object the value is, when known (to call its
+                                * methods); RC_NONE */
+    uint32_t v_text;           /* interned text of the location, without an item key: the
+                                * access path from the root ("o:pkg.Event._cond._waiters") */
+    const char *v_key;         /* item key ("*" or a repr), NULL when not an item */
+    const char *v_attr;        /* the last attribute name when it is one of v_attr_cls */
+    uint32_t v_attr_cls;       /* ... (RC_NONE: none) */
+} rc_val;
+
+/***** contexts *****/
+
+typedef enum rc_ctxkind {
+    CTX_THREAD = 1,    /* a thread, timer or executor task started in the run */
+    CTX_SUBCLASS,      /* run() of a Thread subclass */
+    CTX_HANDLER,       /* a request handler of a threading server: one thread per request */
+    CTX_MAIN,          /* the main thread: code a script's `if __name__ == "__main__":` runs */
+    CTX_ANY,           /* any caller of a public method of a shared class */
+    CTX_MODULE,        /* any caller of a public function of a module that locks its globals */
+    CTX_CONFIG,        /* thread-entry-points of the configuration */
+    CTX_ALL            /* --scope all: any thread calling the function */
+} rc_ctxkind;
+
+typedef struct rc_ctx {
+    uint8_t x_kind;            /* rc_ctxkind */
+    uint8_t x_many;            /* runs in more than one thread at once (state not per instance) */
+    uint8_t x_self_many;       /* ... for the receiver's own attributes */
+    uint8_t x_class_only;      /* only class and module state counts (a class-level lock's
+                                * evidence says nothing about instances) */
+    const char *x_what;        /* a description: "thread started at w.py:40" */
+} rc_ctx;
+
+/***** access instances *****/
+
+/* A frame of a context's traversal: one function reached by a chain of calls. */
+typedef struct rc_frame {
+    uint32_t fr_mod, fr_code;  /* the function */
+    uint32_t fr_parent;        /* calling frame, RC_NONE for the context's root */
+    int32_t fr_line;           /* the line of the call in the parent */
+    rc_val *fr_params;         /* what each parameter is */
+    uint32_t fr_nparams;
+    uint32_t fr_locks;         /* lock set held by the callers (interned) */
+    uint32_t fr_ctx;
+    uint8_t fr_starter;        /* the function that starts the context's thread, as a frame
+                                * for its closures' cells (not a call of the chain) */
+} rc_frame;
+
+/* A write or a window of a function as it runs in one context. */
+typedef struct rc_inst {
+    uint32_t i_loc;            /* interned location text (without the key) */
+    const char *i_key;         /* item key, NULL for the location itself */
+    uint32_t i_cls;            /* 'o' / 'k' locations: the root class (for relatedness) */
+    uint8_t i_window;          /* 1: a window, 0: a write */
+    uint8_t i_kind;            /* window: sum_breaks; write: sum_acckind */
+    uint8_t i_recv;            /* per-instance state of the context's receiver */
+    uint8_t i_value;           /* the window is a read-modify-write of the value itself */
+    uint32_t i_ctx;
+    uint32_t i_frame;
+    uint32_t i_locks;          /* interned lock set */
+    uint32_t i_mod;            /* summary */
+    uint32_t i_code;           /* code object */
+    uint32_t i_idx;            /* window: index in u_win; write: index in u_acc */
+} rc_inst;
+
+/* The run. */
+typedef struct rc_run {
+    arena *r_a;
+    diag_ctx *r_d;
+    const eng_options *r_opt;
+    eng_summary *const *r_sums;
+    uint32_t r_nsums;
+    strset r_modules;          /* module name -> summary */
+    strset *r_binds;           /* per summary: binding name -> index in s_binds */
+    uint32_t **r_class_id;     /* per summary: class index -> class id */
+    rc_class *r_classes;
+    uint32_t r_nclasses;
+    /* interned strings (locations, lock sets) */
+    strset r_intern;
+    const char **r_texts;
+    uint32_t r_ntexts, r_captexts;
+    /* lock sets: each a sorted list of interned lock locations */
+    uint32_t **r_lsets;
+    uint32_t *r_lset_n;
+    uint32_t r_nlsets, r_caplsets;
+    strset r_lset_index;
+    /* contexts, frames, instances */
+    rc_ctx *r_ctxs;
+    uint32_t r_nctxs, r_capctxs;
+    rc_frame *r_frames;
+    uint32_t r_nframes, r_capframes;
+    rc_inst *r_insts;
+    uint32_t r_ninsts, r_capinsts;
+    uint32_t *r_family;        /* per class: the class standing for its family (classes
+                                * joined by inheritance in the run) */
+    uint32_t *r_ncalls_to;     /* per function (r_fbase): call sites found by name */
+    uint32_t *r_fbase;         /* per summary: the id of its first function */
+    uint32_t r_nfuncs;
+    uint8_t *r_isolated;       /* per function id: runs alone (a process's target, an after-
+                                * fork hook): never a context */
+    int r_oom;
+    int r_capped;              /* a traversal hit its budget: reported once */
+} rc_run;
+
+/* race_resolve.c */
+int rc_load(rc_run *r);
+rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth);
+rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth);
+rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth);
+rc_sym rc_member(rc_run *r, rc_sym s, const char *name, int depth);
+uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *out_mod);
+const sum_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
+int rc_derives(const rc_run *r, uint32_t cls, const char *external, int depth);
+int rc_related(const rc_run *r, uint32_t a, uint32_t b);
+uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root);
+uint32_t rc_intern(rc_run *r, const char *s);
+const char *rc_text(const rc_run *r, uint32_t id);
+uint32_t rc_func_id(const rc_run *r, uint32_t mod, uint32_t code);
+int rc_lock_kind_of_ctor(const char *ctor);
+rc_sym rc_ctor_class(rc_run *r, uint32_t mod, const char *ctor);
+
+/* race_value.c: paths of a summary as values in a frame */
+rc_val rc_path_value(rc_run *r, const rc_frame *fr, const char *path, const char **rest);
+rc_val rc_apply(rc_run *r, rc_val v, const char *segments);
+rc_val rc_val_class(rc_run *r, uint32_t cls, int recv);
+/* The one location the argument of a parameter named shared (eng_options.o_shared_params) is:
+ * "m:pkg.mod.insert(cache)". */
+rc_val rc_val_shared_arg(rc_run *r, const char *module, const char *qualname, const char *param);
+int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lock);
+
+/* race_compose.c */
+uint32_t rc_lockset(rc_run *r, const uint32_t *locks, uint32_t n);
+int rc_lockset_disjoint(const rc_run *r, uint32_t a, uint32_t b);
+int rc_contexts(rc_run *r);
+
+/* race_report.c */
+int rc_report(rc_run *r, eng_result *res);
+
+#endif

@@ -1,0 +1,453 @@
+/* Races into findings: the instances of one location are paired, a window with a write that can
+ * run at the same time with no common lock; an unlocked window is reported at its act with the
+ * writes as the other side, a locked window's breaker as GIL301 at the write.  One finding per
+ * race, ordered by file and position. */
+#include "race_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/strbuf.h"
+
+#define MAX_RELATED 6
+
+/***** grouping by location *****/
+
+/* Group key of an instance: its location with the root class replaced by its family's, so that
+ * the locations of a class and of its bases meet (rc_related decides the pair). */
+static uint32_t group_of(rc_run *r, const rc_inst *in)
+{
+    return rc_canonical(r, in->i_loc, in->i_cls);
+}
+
+typedef struct keyed {
+    uint32_t k_group;
+    uint32_t k_inst;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->k_group != y->k_group)
+        return x->k_group < y->k_group ? -1 : 1;
+    return x->k_inst < y->k_inst ? -1 : x->k_inst > y->k_inst;
+}
+
+/***** the pair *****/
+
+static int keys_meet(const char *a, const char *b)
+{
+    return !strcmp(a, "*") || !strcmp(b, "*") || !strcmp(a, b);
+}
+
+/* Can write x land inside window w and break it? */
+static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
+{
+    const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
+    if (w->i_cls != RC_NONE && x->i_cls != RC_NONE && !rc_related(r, w->i_cls, x->i_cls))
+        return 0;
+    if (w->i_key) {
+        if (!x->i_key || !keys_meet(w->i_key, x->i_key))
+            return 0;
+    } else if (!w->i_value) {                   /* lazy init: another store of the value */
+        if (x->i_key || x->i_kind != ACC_STORE)
+            return 0;
+    }
+    switch (w->i_kind) {
+    case BRK_REMOVE:
+        if (x->i_kind != ACC_DELETE && x->i_kind != ACC_REMOVE)
+            return 0;
+        break;
+    case BRK_INSERT:
+        if (x->i_kind != ACC_STORE && x->i_kind != ACC_INSERT)
+            return 0;
+        break;
+    default:
+        break;
+    }
+    if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
+        return 0;
+    return rc_lockset_disjoint(r, w->i_locks, x->i_locks);
+}
+
+/***** findings *****/
+
+static finding *push_finding(rc_run *r, eng_result *res)
+{
+    if (res->r_count == res->r_cap) {
+        uint32_t cap = res->r_cap ? res->r_cap * 2 : 16;
+        finding *g = arena_array(r->r_a, cap, sizeof *g);
+        if (!g)
+            return NULL;
+        if (res->r_count)
+            memcpy(g, res->r_findings, res->r_count * sizeof *g);
+        res->r_findings = g;
+        res->r_cap = cap;
+    }
+    return &res->r_findings[res->r_count++];
+}
+
+typedef struct site {
+    uint32_t s_mod, s_code, s_idx;   /* a window (u_win) or a write (u_acc) */
+    uint32_t s_w, s_x;               /* the first pair: window and write instances */
+    uint32_t s_related[MAX_RELATED]; /* write instances (window sites) or window instances */
+    uint32_t s_nrelated;
+} site;
+
+typedef struct sites {
+    site *ss_items;
+    uint32_t ss_n, ss_cap;
+    strset ss_index;
+} sites;
+
+static site *site_get(rc_run *r, sites *ss, char kind, uint32_t mod, uint32_t code, uint32_t idx,
+                      int *fresh)
+{
+    char key[64];
+    int32_t at;
+    snprintf(key, sizeof key, "%c%u.%u.%u", kind, mod, code, idx);
+    *fresh = 0;
+    if (set_has(&ss->ss_index, key, &at))
+        return &ss->ss_items[at];
+    if (ss->ss_n == ss->ss_cap) {
+        uint32_t cap = ss->ss_cap ? ss->ss_cap * 2 : 64;
+        site *g = arena_array(r->r_a, cap, sizeof *g);
+        if (!g)
+            return NULL;
+        if (ss->ss_n)
+            memcpy(g, ss->ss_items, ss->ss_n * sizeof *g);
+        ss->ss_items = g;
+        ss->ss_cap = cap;
+    }
+    if (set_add(&ss->ss_index, r->r_a, rc_text(r, rc_intern(r, key)), (int32_t)ss->ss_n))
+        return NULL;
+    *fresh = 1;
+    memset(&ss->ss_items[ss->ss_n], 0, sizeof ss->ss_items[0]);
+    ss->ss_items[ss->ss_n].s_mod = mod;
+    ss->ss_items[ss->ss_n].s_code = code;
+    ss->ss_items[ss->ss_n].s_idx = idx;
+    return &ss->ss_items[ss->ss_n++];
+}
+
+/* Adds instance i to a site's related list unless one from the same place is there. */
+static void relate(const rc_run *r, site *s, uint32_t i)
+{
+    uint32_t k;
+    const rc_inst *in = &r->r_insts[i];
+    for (k = 0; k < s->s_nrelated; k++) {
+        const rc_inst *o = &r->r_insts[s->s_related[k]];
+        if (o->i_mod == in->i_mod && o->i_code == in->i_code && o->i_idx == in->i_idx)
+            return;
+    }
+    if (s->s_nrelated < MAX_RELATED)
+        s->s_related[s->s_nrelated++] = i;
+}
+
+static const char *dup_text(rc_run *r, const char *s)
+{
+    return s ? rc_text(r, rc_intern(r, s)) : NULL;
+}
+
+static const char *locks_text(rc_run *r, uint32_t ls);
+
+/* The readable name of a lock location: "Pool._lock" for "o:pkg.mod.Pool._lock". */
+static const char *lock_name(rc_run *r, uint32_t id)
+{
+    const char *t = rc_text(r, id), *end = t + strlen(t), *p = end;
+    int dots = 0;
+    while (p > t && dots < 2) {
+        p--;
+        if (*p == '.')
+            dots++;
+    }
+    return dup_text(r, dots == 2 ? p + 1 : (t[1] == ':' ? t + 2 : t));
+}
+
+/* "without a lock", or "holding a, b" for lock set ls. */
+static const char *holding_text(rc_run *r, uint32_t ls)
+{
+    char buf[600];
+    if (!ls)
+        return "without a lock";
+    snprintf(buf, sizeof buf, "holding %s", locks_text(r, ls));
+    return dup_text(r, buf);
+}
+
+/* The names of the locks in lock set ls, "a, b", or "no lock". */
+static const char *locks_text(rc_run *r, uint32_t ls)
+{
+    strbuf sb;
+    uint32_t i;
+    const char *out;
+    if (!ls)
+        return "no lock";
+    sb_init(&sb);
+    for (i = 0; i < r->r_lset_n[ls]; i++)
+        sb_printf(&sb, "%s%s", i ? ", " : "", lock_name(r, r->r_lsets[ls][i]));
+    out = sb.sb_failed ? "a lock" : dup_text(r, sb.sb_buf);
+    sb_free(&sb);
+    return out;
+}
+
+static const sum_access *access_of(const rc_run *r, const rc_inst *in)
+{
+    return &r->r_sums[in->i_mod]->s_funcs[in->i_code].u_acc[in->i_idx];
+}
+
+static const sum_window *window_of(const rc_run *r, const rc_inst *in)
+{
+    return &r->r_sums[in->i_mod]->s_funcs[in->i_code].u_win[in->i_idx];
+}
+
+static const finding *candidate_of(const rc_run *r, const rc_inst *in)
+{
+    return &r->r_sums[in->i_mod]->s_cand.r_findings[window_of(r, in)->w_finding];
+}
+
+static const char *kind_word(int kind, const char *method)
+{
+    switch (kind) {
+    case ACC_STORE: return "stores";
+    case ACC_DELETE: return "deletes";
+    default: return method ? method : "changes";
+    }
+}
+
+/* The place of write instance i as a related location. */
+static void write_related(rc_run *r, eng_related *rl, uint32_t i)
+{
+    const rc_inst *in = &r->r_insts[i];
+    const sum_access *a = access_of(r, in);
+    const eng_summary *s = r->r_sums[in->i_mod];
+    char buf[600];
+    rl->rl_file = s->s_file;
+    rl->rl_line = a->a_line;
+    rl->rl_col = a->a_col;
+    rl->rl_function = s->s_funcs[in->i_code].u_qualname;
+    if (a->a_kind == ACC_INSERT || a->a_kind == ACC_REMOVE)
+        snprintf(buf, sizeof buf, "%s() changes '%s' %s", a->a_method ? a->a_method : "a call",
+                 a->a_text, holding_text(r, in->i_locks));
+    else
+        snprintf(buf, sizeof buf, "%s '%s' %s", kind_word(a->a_kind, NULL), a->a_text,
+                 holding_text(r, in->i_locks));
+    rl->rl_what = dup_text(r, buf);
+    rl->rl_context = r->r_ctxs[in->i_ctx].x_what;
+}
+
+/* The place of window instance i as a related location. */
+static void window_related(rc_run *r, eng_related *rl, uint32_t i)
+{
+    const rc_inst *in = &r->r_insts[i];
+    const finding *f = candidate_of(r, in);
+    const eng_summary *s = r->r_sums[in->i_mod];
+    char buf[600];
+    rl->rl_file = s->s_file;
+    rl->rl_line = f->f_rel_line >= 0 ? f->f_rel_line : f->f_line;
+    rl->rl_col = f->f_rel_line >= 0 ? f->f_rel_col : f->f_col;
+    rl->rl_function = f->f_function;
+    snprintf(buf, sizeof buf, "%s holds %s from the %s (line %d) to line %d", f->f_function,
+             locks_text(r, in->i_locks), f->f_rel_what ? f->f_rel_what : "read", rl->rl_line,
+             f->f_line);
+    rl->rl_what = dup_text(r, buf);
+    rl->rl_context = r->r_ctxs[in->i_ctx].x_what;
+}
+
+/* The calls from the context's entry down to the instance's frame, entry first. */
+static void chain_of(rc_run *r, finding *f, uint32_t frame)
+{
+    uint32_t n = 0, fi, k;
+    eng_related *c;
+    char buf[600];
+    for (fi = frame; fi != RC_NONE && n < 32 && !r->r_frames[fi].fr_starter;
+         fi = r->r_frames[fi].fr_parent)
+        n++;
+    if (n <= 1 || !(c = arena_array(r->r_a, n, sizeof *c))) {
+        f->f_chain = NULL;
+        f->f_nchain = 0;
+        return;
+    }
+    k = n;
+    for (fi = frame; fi != RC_NONE && k > 0; fi = r->r_frames[fi].fr_parent) {
+        const rc_frame *fr = &r->r_frames[fi];
+        const eng_summary *s = r->r_sums[fr->fr_mod];
+        const rc_frame *up = fr->fr_parent != RC_NONE && !r->r_frames[fr->fr_parent].fr_starter
+                                 ? &r->r_frames[fr->fr_parent] : NULL;
+        eng_related *rl = &c[--k];
+        memset(rl, 0, sizeof *rl);
+        rl->rl_function = s->s_funcs[fr->fr_code].u_qualname;
+        rl->rl_col = -1;
+        if (up) {
+            rl->rl_file = r->r_sums[up->fr_mod]->s_file;
+            rl->rl_line = fr->fr_line;
+            snprintf(buf, sizeof buf, "%s calls %s",
+                     r->r_sums[up->fr_mod]->s_funcs[up->fr_code].u_qualname, rl->rl_function);
+            rl->rl_what = dup_text(r, buf);
+        } else {
+            rl->rl_file = s->s_file;
+            rl->rl_line = s->s_funcs[fr->fr_code].u_line;
+            rl->rl_what = dup_text(r, "entry");
+        }
+    }
+    f->f_chain = c;
+    f->f_nchain = n;
+}
+
+/***** the findings *****/
+
+/* A copy of the window's candidate finding with the race's other side. */
+static int window_finding(rc_run *r, eng_result *res, const site *st)
+{
+    const rc_inst *w = &r->r_insts[st->s_w];
+    finding *f;
+    eng_related *rel;
+    uint32_t k;
+    if (!(f = push_finding(r, res)))
+        return G_ENOMEM;
+    *f = *candidate_of(r, w);
+    f->f_unit = st->s_mod;
+    f->f_context = r->r_ctxs[w->i_ctx].x_what;
+    if (!(rel = arena_array(r->r_a, st->s_nrelated, sizeof *rel)))
+        return G_ENOMEM;
+    for (k = 0; k < st->s_nrelated; k++)
+        write_related(r, &rel[k], st->s_related[k]);
+    f->f_related = rel;
+    f->f_nrelated = st->s_nrelated;
+    chain_of(r, f, w->i_frame);
+    return G_OK;
+}
+
+/* GIL301 at a write that can land inside a window another function holds a lock across. */
+static int breaker_finding(rc_run *r, eng_result *res, const site *st)
+{
+    const rc_inst *w = &r->r_insts[st->s_w], *x = &r->r_insts[st->s_x];
+    const sum_access *a = access_of(r, x);
+    const finding *wf = candidate_of(r, w);
+    const eng_summary *s = r->r_sums[x->i_mod];
+    finding *f;
+    eng_related *rel;
+    uint32_t k;
+    char msg[700];
+    if (!(f = push_finding(r, res)))
+        return G_ENOMEM;
+    memset(f, 0, sizeof *f);
+    f->f_rule = "GIL301";
+    f->f_file = s->s_file;
+    f->f_target = a->a_text;
+    f->f_function = s->s_funcs[x->i_code].u_qualname;
+    f->f_line = a->a_line;
+    f->f_col = a->a_col;
+    f->f_end_line = a->a_end_line;
+    f->f_end_col = a->a_end_col;
+    f->f_rel_line = f->f_rel_col = -1;
+    f->f_code = x->i_code;
+    f->f_first = f->f_last = a->a_offset;
+    f->f_python_minor = s->s_minor;
+    f->f_unit = x->i_mod;
+    f->f_context = r->r_ctxs[x->i_ctx].x_what;
+    snprintf(msg, sizeof msg,
+             "'%s' is written here %s, but %s holds %s from the %s of '%s' (line %d) to "
+             "line %d: this write can land in between", a->a_text, holding_text(r, x->i_locks),
+             wf->f_function, locks_text(r, w->i_locks), wf->f_rel_what ? wf->f_rel_what : "read",
+             wf->f_target, wf->f_rel_line >= 0 ? wf->f_rel_line : wf->f_line, wf->f_line);
+    f->f_message = dup_text(r, msg);
+    if (!(rel = arena_array(r->r_a, st->s_nrelated, sizeof *rel)))
+        return G_ENOMEM;
+    for (k = 0; k < st->s_nrelated; k++)
+        window_related(r, &rel[k], st->s_related[k]);
+    f->f_related = rel;
+    f->f_nrelated = st->s_nrelated;
+    chain_of(r, f, x->i_frame);
+    return G_OK;
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const finding *x = a, *y = b;
+    int c;
+    if (x->f_unit != y->f_unit)
+        return x->f_unit < y->f_unit ? -1 : 1;
+    if (x->f_line != y->f_line)
+        return x->f_line < y->f_line ? -1 : 1;
+    if (x->f_col != y->f_col)
+        return x->f_col < y->f_col ? -1 : 1;
+    if ((c = strcmp(x->f_rule, y->f_rule)))
+        return c;
+    return strcmp(x->f_target, y->f_target);
+}
+
+int rc_report(rc_run *r, eng_result *res)
+{
+    keyed *ks = arena_array(r->r_a, r->r_ninsts + 1, sizeof *ks);
+    sites win, wr;
+    uint32_t i, j, g0, first = res->r_count, kept;
+    if (!ks)
+        return G_ENOMEM;
+    memset(&win, 0, sizeof win);
+    memset(&wr, 0, sizeof wr);
+    for (i = 0; i < r->r_ninsts; i++) {
+        ks[i].k_group = group_of(r, &r->r_insts[i]);
+        ks[i].k_inst = i;
+    }
+    qsort(ks, r->r_ninsts, sizeof *ks, cmp_keyed);
+    for (g0 = 0; g0 < r->r_ninsts; g0 = j) {
+        uint32_t a, b;
+        for (j = g0; j < r->r_ninsts && ks[j].k_group == ks[g0].k_group; j++)
+            ;
+        for (a = g0; a < j; a++) {
+            const rc_inst *w = &r->r_insts[ks[a].k_inst];
+            if (!w->i_window)
+                continue;
+            for (b = g0; b < j; b++) {
+                const rc_inst *x = &r->r_insts[ks[b].k_inst];
+                site *st;
+                int fresh;
+                if (x->i_window || !breaks(r, w, x))
+                    continue;
+                if (!w->i_locks)
+                    st = site_get(r, &win, 'w', w->i_mod, w->i_code, w->i_idx, &fresh);
+                else
+                    st = site_get(r, &wr, 'x', x->i_mod, x->i_code, x->i_idx, &fresh);
+                if (!st)
+                    return G_ENOMEM;
+                if (fresh) {
+                    st->s_w = ks[a].k_inst;
+                    st->s_x = ks[b].k_inst;
+                }
+                relate(r, st, w->i_locks ? ks[a].k_inst : ks[b].k_inst);
+            }
+        }
+    }
+    for (i = 0; i < win.ss_n; i++)
+        if (window_finding(r, res, &win.ss_items[i]))
+            return G_ENOMEM;
+    for (i = 0; i < wr.ss_n; i++) {
+        const site *st = &wr.ss_items[i];
+        const sum_access *a = &r->r_sums[st->s_mod]->s_funcs[st->s_code].u_acc[st->s_idx];
+        const rc_inst *w = &r->r_insts[st->s_w];
+        char key[64];
+        int dup = 0;
+        /* the window is reported as a race of its own where it runs without the lock: this
+         * write is one of its other sides there */
+        snprintf(key, sizeof key, "w%u.%u.%u", w->i_mod, w->i_code, w->i_idx);
+        if (set_has(&win.ss_index, key, NULL))
+            continue;
+        /* a write that is itself reported as an unlocked window: one finding for that line */
+        for (j = first; j < res->r_count && !dup; j++)
+            dup = res->r_findings[j].f_unit == st->s_mod &&
+                  res->r_findings[j].f_code == st->s_code && res->r_findings[j].f_line == a->a_line;
+        if (!dup && breaker_finding(r, res, st))
+            return G_ENOMEM;
+    }
+    /* ordered; one finding per place and rule (a `finally:` body is compiled twice) */
+    qsort(res->r_findings + first, res->r_count - first, sizeof *res->r_findings, cmp_finding);
+    for (i = kept = first; i < res->r_count; i++) {
+        const finding *f = &res->r_findings[i];
+        if (kept > first && !cmp_finding(&res->r_findings[kept - 1], f))
+            continue;
+        res->r_findings[kept++] = *f;
+    }
+    res->r_count = kept;
+    return r->r_oom ? G_ENOMEM : G_OK;
+}

@@ -1,0 +1,484 @@
+/* Names across the run: modules by dotted name, what a module-level name is bound to (following
+ * imports from module to module), classes with their bases and methods, and interned text. */
+#include "race_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/strbuf.h"
+
+#define MAX_DEPTH 12
+
+/***** interned text *****/
+
+uint32_t rc_intern(rc_run *r, const char *s)
+{
+    int32_t id;
+    char *copy;
+    size_t n;
+    if (set_has(&r->r_intern, s, &id))
+        return (uint32_t)id;
+    if (r->r_ntexts == r->r_captexts) {
+        uint32_t cap = r->r_captexts ? r->r_captexts * 2 : 256;
+        const char **grown = arena_array(r->r_a, cap, sizeof *grown);
+        if (!grown) {
+            r->r_oom = 1;
+            return 0;
+        }
+        if (r->r_ntexts)
+            memcpy(grown, r->r_texts, r->r_ntexts * sizeof *grown);
+        r->r_texts = grown;
+        r->r_captexts = cap;
+    }
+    n = strlen(s) + 1;
+    if (!(copy = arena_alloc(r->r_a, n))) {
+        r->r_oom = 1;
+        return 0;
+    }
+    memcpy(copy, s, n);
+    if (set_add(&r->r_intern, r->r_a, copy, (int32_t)r->r_ntexts)) {
+        r->r_oom = 1;
+        return 0;
+    }
+    r->r_texts[r->r_ntexts] = copy;
+    return r->r_ntexts++;
+}
+
+const char *rc_text(const rc_run *r, uint32_t id)
+{
+    return id < r->r_ntexts ? r->r_texts[id] : "?";
+}
+
+uint32_t rc_func_id(const rc_run *r, uint32_t mod, uint32_t code)
+{
+    return r->r_fbase[mod] + code;
+}
+
+/***** loading *****/
+
+static const char *join(rc_run *r, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *p = arena_alloc(r->r_a, na + nb + 2);
+    if (!p) {
+        r->r_oom = 1;
+        return a;
+    }
+    memcpy(p, a, na);
+    p[na] = '.';
+    memcpy(p + na + 1, b, nb + 1);
+    return p;
+}
+
+static int families(rc_run *r);
+
+int rc_load(rc_run *r)
+{
+    uint32_t i, k, n = 0, nfuncs = 0;
+    r->r_binds = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_binds);
+    r->r_class_id = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_class_id);
+    r->r_fbase = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_fbase);
+    if (!r->r_binds || !r->r_class_id || !r->r_fbase)
+        return G_ENOMEM;
+    memset(r->r_binds, 0, (r->r_nsums + 1) * sizeof *r->r_binds);
+    for (i = 0; i < r->r_nsums; i++) {
+        const eng_summary *s = r->r_sums[i];
+        /* the first file of a module name wins (a .py and its stale .pyc, two roots) */
+        if (!set_has(&r->r_modules, s->s_module, NULL) &&
+            set_add(&r->r_modules, r->r_a, s->s_module, (int32_t)i))
+            return G_ENOMEM;
+        for (k = 0; k < s->s_nbinds; k++)
+            if (set_add(&r->r_binds[i], r->r_a, s->s_binds[k].b_name, (int32_t)k))
+                return G_ENOMEM;
+        r->r_fbase[i] = nfuncs;
+        nfuncs += s->s_nfuncs;
+        n += s->s_nclasses;
+    }
+    r->r_nfuncs = nfuncs;
+    r->r_classes = arena_array(r->r_a, n + 1, sizeof *r->r_classes);
+    r->r_ncalls_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_ncalls_to);
+    r->r_isolated = arena_alloc(r->r_a, nfuncs + 1);
+    if (!r->r_classes || !r->r_ncalls_to || !r->r_isolated)
+        return G_ENOMEM;
+    memset(r->r_classes, 0, (n + 1) * sizeof *r->r_classes);
+    memset(r->r_ncalls_to, 0, (nfuncs + 1) * sizeof *r->r_ncalls_to);
+    memset(r->r_isolated, 0, nfuncs + 1);
+    for (i = 0; i < r->r_nsums; i++) {
+        const eng_summary *s = r->r_sums[i];
+        r->r_class_id[i] = arena_array(r->r_a, s->s_nclasses + 1, sizeof **r->r_class_id);
+        if (!r->r_class_id[i])
+            return G_ENOMEM;
+        for (k = 0; k < s->s_nclasses; k++) {
+            rc_class *c = &r->r_classes[r->r_nclasses];
+            c->k_mod = i;
+            c->k_idx = k;
+            c->k_full = join(r, s->s_module, s->s_classes[k].k_qualname);
+            r->r_class_id[i][k] = r->r_nclasses++;
+        }
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const sum_func *u = &s->s_funcs[k];
+            if (u->u_class != SUM_NONE && u->u_class < s->s_nclasses &&
+                set_add(&r->r_classes[r->r_class_id[i][u->u_class]].k_methods, r->r_a, u->u_name,
+                        (int32_t)k))
+                return G_ENOMEM;
+        }
+    }
+    /* bases: resolved now that every class has an id */
+    for (i = 0; i < r->r_nclasses; i++) {
+        rc_class *c = &r->r_classes[i];
+        const sum_class *sk = &r->r_sums[c->k_mod]->s_classes[c->k_idx];
+        c->k_bases = arena_array(r->r_a, sk->k_nbases + 1, sizeof *c->k_bases);
+        c->k_ext = arena_array(r->r_a, sk->k_nbases + 1, sizeof *c->k_ext);
+        if (!c->k_bases || !c->k_ext)
+            return G_ENOMEM;
+        for (k = 0; k < sk->k_nbases; k++) {
+            const char *p = sk->k_bases[k];
+            rc_sym y;
+            if (strncmp(p, "g:", 2))
+                continue;
+            y = rc_resolve_dotted_in(r, c->k_mod, p + 2, 0);
+            if (y.y_kind == SYM_CLASS && y.y_id != i)
+                c->k_bases[c->k_nbases++] = y.y_id;
+            else if (y.y_kind == SYM_EXTERNAL || y.y_kind == SYM_VAR)
+                c->k_ext[c->k_next++] = y.y_name;
+        }
+    }
+    if (families(r))
+        return G_ENOMEM;
+    return r->r_oom ? G_ENOMEM : G_OK;
+}
+
+/***** names *****/
+
+/* The absolute name of a relative import ("..x" from module pkg.sub.mod: "pkg.x"). */
+static const char *absolute(rc_run *r, uint32_t mod, const char *what)
+{
+    const eng_summary *s = r->r_sums[mod];
+    const char *base = s->s_module;
+    size_t dots = 0, n;
+    char buf[512];
+    while (what[dots] == '.')
+        dots++;
+    if (!dots)
+        return what;
+    n = strlen(base);
+    if (!s->s_package) {       /* a plain module: its package is its parent */
+        while (n && base[n - 1] != '.')
+            n--;
+        n = n ? n - 1 : 0;
+    }
+    while (--dots > 0) {
+        while (n && base[n - 1] != '.')
+            n--;
+        n = n ? n - 1 : 0;
+    }
+    if (!n)
+        return what + strspn(what, ".");
+    if (n + strlen(what) + 2 > sizeof buf)
+        return what;
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)n, base, what[strspn(what, ".")] ? "." : "",
+             what + strspn(what, "."));
+    return rc_text(r, rc_intern(r, buf));
+}
+
+static rc_sym sym(int kind, uint32_t mod, uint32_t id, const char *name)
+{
+    rc_sym y;
+    y.y_kind = (uint8_t)kind;
+    y.y_mod = mod;
+    y.y_id = id;
+    y.y_name = name;
+    return y;
+}
+
+static rc_sym ctor_class(rc_run *r, uint32_t mod, const char *ctor, int depth)
+{
+    rc_sym y;
+    if (!ctor || depth > MAX_DEPTH)
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    y = rc_resolve_dotted_in(r, mod, ctor, depth + 1);
+    return y.y_kind == SYM_CLASS ? y : sym(SYM_NONE, 0, RC_NONE, NULL);
+}
+
+/* The class a constructor call makes (`Pool()`, `mod.Pool()`), or SYM_NONE. */
+rc_sym rc_ctor_class(rc_run *r, uint32_t mod, const char *ctor)
+{
+    return ctor_class(r, mod, ctor, 0);
+}
+
+rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
+{
+    const eng_summary *s = r->r_sums[mod];
+    const sum_bind *b;
+    int32_t bi;
+    if (depth > MAX_DEPTH || !set_has(&r->r_binds[mod], name, &bi))
+        return sym(SYM_VAR, mod, RC_NONE, name);
+    b = &s->s_binds[bi];
+    switch (b->b_kind) {
+    case VAL_FUNC:
+        return b->b_code != SUM_NONE ? sym(SYM_FUNC, mod, b->b_code, name)
+                                     : sym(SYM_VAR, mod, RC_NONE, name);
+    case VAL_CLASS:
+        return sym(SYM_CLASS, mod, r->r_class_id[mod][b->b_code], name);
+    case VAL_IMPORT:
+        return b->b_what ? rc_resolve_dotted(r, absolute(r, mod, b->b_what), depth + 1)
+                         : sym(SYM_NONE, 0, RC_NONE, NULL);
+    case VAL_CALL: {
+        rc_sym c = ctor_class(r, mod, b->b_what, depth + 1);
+        return sym(SYM_VAR, mod, c.y_kind == SYM_CLASS ? c.y_id : RC_NONE, name);
+    }
+    default:
+        return sym(SYM_VAR, mod, RC_NONE, name);
+    }
+}
+
+/* The member `name` of what y stands for. */
+rc_sym rc_member(rc_run *r, rc_sym y, const char *name, int depth)
+{
+    uint32_t mod, code;
+    if (depth > MAX_DEPTH)
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    switch (y.y_kind) {
+    case SYM_MODULE:
+        return rc_resolve_name(r, y.y_mod, name, depth + 1);
+    case SYM_CLASS:
+        code = rc_method(r, y.y_id, name, &mod);
+        if (code != RC_NONE)
+            return sym(SYM_FUNC, mod, code, name);
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    case SYM_EXTERNAL:
+        return sym(SYM_EXTERNAL, 0, RC_NONE, join(r, y.y_name, name));
+    default:
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    }
+}
+
+rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth)
+{
+    char buf[512];
+    size_t n = strlen(dotted);
+    int32_t mod;
+    const char *rest;
+    rc_sym y;
+    if (depth > MAX_DEPTH || n >= sizeof buf)
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    memcpy(buf, dotted, n + 1);
+    /* the longest prefix that is a module of the run */
+    for (;;) {
+        if (set_has(&r->r_modules, buf, &mod))
+            break;
+        {
+            char *dot = strrchr(buf, '.');
+            if (!dot)
+                return sym(SYM_EXTERNAL, 0, RC_NONE, dotted);
+            *dot = 0;
+        }
+    }
+    y = sym(SYM_MODULE, (uint32_t)mod, RC_NONE, NULL);
+    rest = dotted + strlen(buf);
+    while (*rest == '.' && y.y_kind != SYM_NONE) {
+        const char *start = rest + 1, *end = strchr(start, '.');
+        size_t k = end ? (size_t)(end - start) : strlen(start);
+        char part[256];
+        if (k >= sizeof part)
+            return sym(SYM_NONE, 0, RC_NONE, NULL);
+        memcpy(part, start, k);
+        part[k] = 0;
+        y = rc_member(r, y, rc_text(r, rc_intern(r, part)), depth + 1);
+        rest = start + k;
+    }
+    return y;
+}
+
+/* A dotted name written in module `mod` ("Base", "threading.Thread", "m.Pool"): its first name
+ * through the module's bindings, the rest as members. */
+rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth)
+{
+    const char *dot = strchr(dotted, '.');
+    char head[256];
+    size_t k = dot ? (size_t)(dot - dotted) : strlen(dotted);
+    rc_sym y;
+    if (k >= sizeof head || depth > MAX_DEPTH)
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    memcpy(head, dotted, k);
+    head[k] = 0;
+    y = rc_resolve_name(r, mod, rc_text(r, rc_intern(r, head)), depth + 1);
+    if (y.y_kind == SYM_VAR && dot) {
+        /* a module-level name this module does not bind: taken as an outside module */
+        int32_t b;
+        if (!set_has(&r->r_binds[mod], head, &b))
+            return rc_resolve_dotted(r, dotted, depth + 1);
+        return sym(SYM_NONE, 0, RC_NONE, NULL);
+    }
+    if (y.y_kind == SYM_VAR && !dot) {
+        int32_t b;
+        if (!set_has(&r->r_binds[mod], head, &b))  /* a builtin or a star import */
+            return sym(SYM_EXTERNAL, 0, RC_NONE, y.y_name);
+    }
+    while (dot && y.y_kind != SYM_NONE && y.y_kind != SYM_VAR) {
+        const char *start = dot + 1;
+        dot = strchr(start, '.');
+        k = dot ? (size_t)(dot - start) : strlen(start);
+        if (k >= sizeof head)
+            return sym(SYM_NONE, 0, RC_NONE, NULL);
+        memcpy(head, start, k);
+        head[k] = 0;
+        y = rc_member(r, y, rc_text(r, rc_intern(r, head)), depth + 1);
+    }
+    return dot ? sym(SYM_NONE, 0, RC_NONE, NULL) : y;
+}
+
+/***** classes *****/
+
+/* The code of method `name` of class cls or the first base (depth first, left to right) that
+ * has it; RC_NONE when none.  *out_mod gets the summary holding it. */
+uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *out_mod)
+{
+    uint32_t stack[32], n = 0, seen = 0;
+    stack[n++] = cls;
+    while (n && seen++ < 64) {
+        const rc_class *c = &r->r_classes[stack[--n]];
+        int32_t code;
+        uint32_t k;
+        if (set_has(&c->k_methods, name, &code)) {
+            *out_mod = c->k_mod;
+            return (uint32_t)code;
+        }
+        for (k = c->k_nbases; k-- > 0 && n < 32;)
+            stack[n++] = c->k_bases[k];
+    }
+    return RC_NONE;
+}
+
+/* The facts of attribute `name` in class cls or its bases; NULL when none says anything. */
+const sum_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name)
+{
+    uint32_t stack[32], n = 0, seen = 0;
+    stack[n++] = cls;
+    while (n && seen++ < 64) {
+        const rc_class *c = &r->r_classes[stack[--n]];
+        const sum_class *sk = &r->r_sums[c->k_mod]->s_classes[c->k_idx];
+        uint32_t k;
+        for (k = 0; k < sk->k_nattrs; k++)
+            if (!strcmp(sk->k_attrs[k].at_name, name))
+                return &sk->k_attrs[k];
+        for (k = c->k_nbases; k-- > 0 && n < 32;)
+            stack[n++] = c->k_bases[k];
+    }
+    return NULL;
+}
+
+/* Does class cls derive from the class named `external` ("threading.Thread"), outside the run
+ * or inside it? */
+int rc_derives(const rc_run *r, uint32_t cls, const char *external, int depth)
+{
+    const rc_class *c;
+    uint32_t k;
+    if (cls >= r->r_nclasses || depth > MAX_DEPTH)
+        return 0;
+    c = &r->r_classes[cls];
+    if (!strcmp(c->k_full, external))
+        return 1;
+    for (k = 0; k < c->k_next; k++)
+        if (!strcmp(c->k_ext[k], external))
+            return 1;
+    for (k = 0; k < c->k_nbases; k++)
+        if (rc_derives(r, c->k_bases[k], external, depth + 1))
+            return 1;
+    return 0;
+}
+
+static int is_base_of(const rc_run *r, uint32_t base, uint32_t cls, int depth)
+{
+    const rc_class *c;
+    uint32_t k;
+    if (base == cls)
+        return 1;
+    if (cls >= r->r_nclasses || depth > MAX_DEPTH)
+        return 0;
+    c = &r->r_classes[cls];
+    for (k = 0; k < c->k_nbases; k++)
+        if (is_base_of(r, base, c->k_bases[k], depth + 1))
+            return 1;
+    return 0;
+}
+
+static uint32_t family_of(uint32_t *parent, uint32_t c)
+{
+    while (parent[c] != c) {
+        parent[c] = parent[parent[c]];
+        c = parent[c];
+    }
+    return c;
+}
+
+/* Joins classes related by inheritance into families (r_family). */
+static int families(rc_run *r)
+{
+    uint32_t i, j;
+    r->r_family = arena_array(r->r_a, r->r_nclasses + 1, sizeof *r->r_family);
+    if (!r->r_family)
+        return G_ENOMEM;
+    for (i = 0; i < r->r_nclasses; i++)
+        r->r_family[i] = i;
+    for (i = 0; i < r->r_nclasses; i++)
+        for (j = 0; j < r->r_classes[i].k_nbases; j++) {
+            uint32_t a = family_of(r->r_family, i), b = family_of(r->r_family, r->r_classes[i].k_bases[j]);
+            if (a != b)
+                r->r_family[a < b ? b : a] = a < b ? a : b;
+        }
+    for (i = 0; i < r->r_nclasses; i++)
+        r->r_family[i] = family_of(r->r_family, i);
+    return G_OK;
+}
+
+/* The text of a location rooted at class `root` ('o:' or 'k:') with the root replaced by its
+ * family's class: what locks and grouping compare (a lock of a base class's method is the lock
+ * of the subclass's instance). */
+uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root)
+{
+    const char *t = rc_text(r, text), *full;
+    size_t n;
+    char buf[1200];
+    if (root == RC_NONE || root >= r->r_nclasses || r->r_family[root] == root)
+        return text;
+    full = r->r_classes[root].k_full;
+    n = strlen(full);
+    if (strlen(t) < 2 || strncmp(t + 2, full, n) ||
+        strlen(t) - n + strlen(r->r_classes[r->r_family[root]].k_full) + 1 >= sizeof buf)
+        return text;
+    snprintf(buf, sizeof buf, "%c:%s%s", t[0], r->r_classes[r->r_family[root]].k_full, t + 2 + n);
+    return rc_intern(r, buf);
+}
+
+/* Can an instance of a be an instance of b: the same class, or one derives from the other. */
+int rc_related(const rc_run *r, uint32_t a, uint32_t b)
+{
+    return a == b || is_base_of(r, a, b, 0) || is_base_of(r, b, a, 0);
+}
+
+/* The lock kind a constructor makes (sum_lockkind), LOCK_NOTLOCK when it is not a lock. */
+int rc_lock_kind_of_ctor(const char *ctor)
+{
+    static const char *const thread[] = {
+        "threading.Lock", "threading.RLock", "threading.Condition", "threading.Semaphore",
+        "threading.BoundedSemaphore", "_thread.allocate_lock", "_thread.LockType",
+        "_thread.RLock", "threading._RLock", "threading._CRLock", "_thread.allocate",
+    };
+    size_t i;
+    if (!ctor)
+        return LOCK_NOTLOCK;
+    for (i = 0; i < sizeof thread / sizeof thread[0]; i++)
+        if (!strcmp(ctor, thread[i]))
+            return LOCK_THREAD;
+    if (!strncmp(ctor, "multiprocessing.", 16)) {
+        const char *last = strrchr(ctor, '.') + 1;
+        if (!strcmp(last, "Lock") || !strcmp(last, "RLock") || !strcmp(last, "Condition") ||
+            !strcmp(last, "Semaphore") || !strcmp(last, "BoundedSemaphore"))
+            return LOCK_PROCESS;
+    }
+    if (!strncmp(ctor, "asyncio.", 8) || !strncmp(ctor, "trio.", 5) || !strncmp(ctor, "anyio.", 6))
+        return LOCK_ASYNC;
+    return LOCK_NOTLOCK;
+}

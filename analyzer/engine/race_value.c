@@ -1,0 +1,330 @@
+/* A summary's paths as values while composing: the root bound through the frame (parameters,
+ * cells, module names), then attribute and item steps, hopping to the class of an attribute
+ * whose constructor is known, so that `self.pool.items` and Pool's own `self.items` are one
+ * location.  Also the identity and kind of a lock. */
+#include "race_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/strbuf.h"
+
+static rc_val none(void)
+{
+    rc_val v;
+    memset(&v, 0, sizeof v);
+    v.v_root = v.v_cls = v.v_attr_cls = RC_NONE;
+    return v;
+}
+
+static rc_val loc(rc_run *r, char kind, uint32_t root, const char *text)
+{
+    rc_val v = none();
+    v.v_kind = VK_LOC;
+    v.v_loc = kind;
+    v.v_root = root;
+    v.v_text = rc_intern(r, text);
+    return v;
+}
+
+/* An instance (or the class object, for 'k') of class cls. */
+static rc_val of_class(rc_run *r, char kind, uint32_t cls)
+{
+    char buf[600];
+    rc_val v;
+    snprintf(buf, sizeof buf, "%c:%s", kind, r->r_classes[cls].k_full);
+    v = loc(r, kind, cls, buf);
+    v.v_cls = cls;
+    return v;
+}
+
+rc_val rc_val_shared_arg(rc_run *r, const char *module, const char *qualname, const char *param)
+{
+    char buf[600];
+    snprintf(buf, sizeof buf, "m:%s.%s(%s)", module, qualname, param);
+    return loc(r, 'm', RC_NONE, buf);
+}
+
+rc_val rc_val_class(rc_run *r, uint32_t cls, int recv)
+{
+    rc_val v = of_class(r, 'o', cls);
+    v.v_recv = (uint8_t)recv;
+    return v;
+}
+
+/* Folds a pending item key into the text: `D[k]` followed by `.x`. */
+static void fold_key(rc_run *r, rc_val *v)
+{
+    strbuf sb;
+    if (!v->v_key)
+        return;
+    sb_init(&sb);
+    sb_printf(&sb, "%s[%s]", rc_text(r, v->v_text), v->v_key);
+    v->v_text = sb.sb_failed ? v->v_text : rc_intern(r, sb.sb_buf);
+    sb_free(&sb);
+    v->v_key = NULL;
+    v->v_attr = NULL;
+    v->v_attr_cls = RC_NONE;
+    v->v_cls = RC_NONE;
+}
+
+/* The class of the value attribute `attr` of class cls holds, from its constructor; RC_NONE. */
+static uint32_t attr_class(rc_run *r, uint32_t cls, const char *attr)
+{
+    const sum_attr *at = rc_attr(r, cls, attr);
+    rc_sym y;
+    if (!at || !at->at_ctor)
+        return RC_NONE;
+    y = rc_ctor_class(r, r->r_classes[cls].k_mod, at->at_ctor);
+    return y.y_kind == SYM_CLASS ? y.y_id : RC_NONE;
+}
+
+/* One attribute step.  The location is the access path from its root (the sub-objects of two
+ * owners stay apart, as RacerD's access paths do); class-level state is the class's wherever it
+ * is reached from; the object's class, when known, follows for calling its methods. */
+static rc_val step_attr(rc_run *r, rc_val v, const char *name)
+{
+    strbuf sb;
+    int on_recv = v.v_recv, recv_attr = 0;
+    uint32_t cls;
+    const sum_attr *at = NULL;
+    if (v.v_kind != VK_LOC)
+        return v;
+    fold_key(r, &v);
+    cls = v.v_cls;
+    if (cls != RC_NONE)
+        at = rc_attr(r, cls, name);
+    sb_init(&sb);
+    if (cls != RC_NONE && ((at && at->at_class_level && !at->at_instance) || v.v_loc == 'k')) {
+        /* state of the class object: the same from every instance and path */
+        sb_printf(&sb, "k:%s.%s", r->r_classes[cls].k_full, name);
+        v.v_loc = 'k';
+        v.v_root = cls;
+    } else {
+        sb_printf(&sb, "%s.%s", rc_text(r, v.v_text), name);
+        recv_attr = on_recv && v.v_loc == 'o' && !(at && at->at_from_param);
+    }
+    v.v_text = sb.sb_failed ? v.v_text : rc_intern(r, sb.sb_buf);
+    if (sb.sb_failed)
+        r->r_oom = 1;
+    sb_free(&sb);
+    v.v_attr = cls != RC_NONE ? name : NULL;
+    v.v_attr_cls = cls;
+    v.v_cls = cls != RC_NONE ? attr_class(r, cls, name) : RC_NONE;
+    v.v_recv = 0;
+    v.v_recv_attr = (uint8_t)recv_attr;
+    return v;
+}
+
+/* The next segment of a path: `.name` or `[key]` (']' and '\' escaped in keys).  Returns the
+ * position after it, NULL at the end; *key says which kind it was. */
+static const char *segment(const char *p, char *out, size_t size, int *key)
+{
+    size_t n = 0;
+    if (!*p)
+        return NULL;
+    if (*p == '.') {
+        *key = 0;
+        for (p++; *p && *p != '.' && *p != '['; p++)
+            if (n + 1 < size)
+                out[n++] = *p;
+    } else if (*p == '[') {
+        *key = 1;
+        for (p++; *p && *p != ']'; p++) {
+            if (*p == '\\' && p[1])
+                p++;
+            if (n + 1 < size)
+                out[n++] = *p;
+        }
+        if (*p == ']')
+            p++;
+    } else {
+        return NULL;
+    }
+    out[n] = 0;
+    return p;
+}
+
+rc_val rc_apply(rc_run *r, rc_val v, const char *segs)
+{
+    char part[256];
+    int key;
+    while (segs && v.v_kind == VK_LOC && (segs = segment(segs, part, sizeof part, &key))) {
+        if (key) {
+            fold_key(r, &v);
+            v.v_key = rc_text(r, rc_intern(r, part));
+            v.v_recv = 0;
+            v.v_cls = RC_NONE;
+        } else {
+            v = step_attr(r, v, rc_text(r, rc_intern(r, part)));
+        }
+    }
+    return v;
+}
+
+/* The value of module-level name `name` of summary mod followed by segments *segs: modules are
+ * walked through; a variable whose value a known class's constructor made is that class's
+ * instance when something follows.  *segs is advanced past what was used. */
+static rc_val global_value(rc_run *r, uint32_t mod, const char *name, const char **segs)
+{
+    rc_sym y = rc_resolve_name(r, mod, name, 0);
+    char part[256], buf[600];
+    int key;
+    for (;;) {
+        const char *next;
+        switch (y.y_kind) {
+        case SYM_MODULE:
+            if (!*segs || !(next = segment(*segs, part, sizeof part, &key)) || key)
+                return none();
+            *segs = next;
+            y = rc_member(r, y, rc_text(r, rc_intern(r, part)), 0);
+            continue;
+        case SYM_VAR: {
+            rc_val v;
+            snprintf(buf, sizeof buf, "m:%s.%s", r->r_sums[y.y_mod]->s_module, y.y_name);
+            v = loc(r, 'm', RC_NONE, buf);
+            v.v_cls = y.y_id;      /* `pool = Pool()`: pool's methods are Pool's */
+            return v;
+        }
+        case SYM_CLASS:
+            return of_class(r, 'k', y.y_id);   /* its methods: through rc_member */
+        case SYM_EXTERNAL:
+            snprintf(buf, sizeof buf, "m:%s", y.y_name);
+            return loc(r, 'm', RC_NONE, buf);
+        default:
+            return none();
+        }
+    }
+}
+
+/* The frame of code `code` of the same summary among fr and its callers, or NULL. */
+static const rc_frame *owner_frame(const rc_run *r, const rc_frame *fr, uint32_t code)
+{
+    uint32_t mod = fr->fr_mod, steps = 0;
+    while (fr && steps++ < 64) {
+        if (fr->fr_mod == mod && fr->fr_code == code)
+            return fr;
+        fr = fr->fr_parent == RC_NONE ? NULL : &r->r_frames[fr->fr_parent];
+    }
+    return NULL;
+}
+
+rc_val rc_path_value(rc_run *r, const rc_frame *fr, const char *path, const char **rest)
+{
+    const char *p = path;
+    char name[256];
+    size_t n;
+    rc_val v = none();
+    *rest = "";
+    if (!path)
+        return v;
+    if (!strncmp(p, "g:", 2)) {
+        p += 2;
+        n = strcspn(p, ".[");
+        if (n >= sizeof name)
+            return v;
+        memcpy(name, p, n);
+        name[n] = 0;
+        p += n;
+        v = global_value(r, fr->fr_mod, rc_text(r, rc_intern(r, name)), &p);
+    } else if (!strncmp(p, "p:", 2)) {
+        unsigned long k = strtoul(p + 2, (char **)&p, 10);
+        if (k < fr->fr_nparams)
+            v = fr->fr_params[k];
+    } else if (!strncmp(p, "c:", 2)) {
+        unsigned long code = strtoul(p + 2, (char **)&p, 10);
+        const sum_func *owner = code < r->r_sums[fr->fr_mod]->s_nfuncs
+                                    ? &r->r_sums[fr->fr_mod]->s_funcs[code] : NULL;
+        const rc_frame *of;
+        uint32_t k;
+        if (*p != ':' || !owner)
+            return v;
+        p++;
+        n = strcspn(p, ".[");
+        if (n >= sizeof name)
+            return v;
+        memcpy(name, p, n);
+        name[n] = 0;
+        p += n;
+        for (k = 0; k < owner->u_ncellparam; k++)
+            if (!strcmp(owner->u_cellparam[k].cp_name, name)) {
+                of = owner_frame(r, fr, (uint32_t)code);
+                if (of && owner->u_cellparam[k].cp_param < of->fr_nparams)
+                    v = of->fr_params[owner->u_cellparam[k].cp_param];
+                *rest = p;
+                return v;
+            }
+        {
+            char buf[600];
+            snprintf(buf, sizeof buf, "c:%s:%lu:%s", r->r_sums[fr->fr_mod]->s_module, code, name);
+            v = loc(r, 'c', RC_NONE, buf);
+        }
+    } else {
+        return v;
+    }
+    *rest = p;
+    return v;
+}
+
+/* The dotted name a constructor written in module mod stands for ("threading.Lock"). */
+static const char *ctor_name(rc_run *r, uint32_t mod, const char *ctor)
+{
+    rc_sym y = rc_resolve_dotted_in(r, mod, ctor, 0);
+    if (y.y_kind == SYM_EXTERNAL)
+        return y.y_name;
+    if (y.y_kind == SYM_CLASS)
+        return r->r_classes[y.y_id].k_full;
+    return ctor;
+}
+
+/* The lock acquisition q of frame fr: its identity (an interned location) in *out_lock and its
+ * kind.  Returns the sum_lockkind; LOCK_NOTLOCK (or LOCK_ASYNC) when it protects nothing from
+ * threads.  *out_lock is RC_NONE for a lock without identity. */
+int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lock)
+{
+    const char *rest;
+    rc_val v;
+    int kind = LOCK_NOTLOCK;
+    *out_lock = RC_NONE;
+    if (q->q_ctor)           /* `with threading.Lock():` a new lock each time: no identity */
+        return LOCK_NOTLOCK;
+    v = rc_path_value(r, fr, q->q_path, &rest);
+    v = rc_apply(r, v, rest);
+    if (v.v_kind == VK_LOC && !v.v_key) {
+        uint32_t text = v.v_text;
+        if (v.v_attr && v.v_attr_cls != RC_NONE) {
+            const sum_attr *at = rc_attr(r, v.v_attr_cls, v.v_attr);
+            if (at && at->at_ctor)
+                kind = rc_lock_kind_of_ctor(ctor_name(r, r->r_classes[v.v_attr_cls].k_mod,
+                                                      at->at_ctor));
+            if (kind == LOCK_THREAD && at && at->at_alias && !strncmp(at->at_alias, "p:0.", 4) &&
+                !strpbrk(at->at_alias + 4, ".[")) {
+                /* Condition(self._lock): the lock it wraps, beside it in the same object */
+                const char *t = rc_text(r, text), *dot = strrchr(t, '.');
+                char buf[1024];
+                if (dot && (size_t)(dot - t) + strlen(at->at_alias + 4) + 2 < sizeof buf) {
+                    snprintf(buf, sizeof buf, "%.*s.%s", (int)(dot - t), t, at->at_alias + 4);
+                    text = rc_intern(r, buf);
+                }
+            }
+        } else if (v.v_loc == 'm' && !strncmp(q->q_path, "g:", 2) && !strpbrk(q->q_path + 2, ".[")) {
+            int32_t b;
+            if (set_has(&r->r_binds[fr->fr_mod], q->q_path + 2, &b) &&
+                r->r_sums[fr->fr_mod]->s_binds[b].b_kind == VAL_CALL)
+                kind = rc_lock_kind_of_ctor(
+                    ctor_name(r, fr->fr_mod, r->r_sums[fr->fr_mod]->s_binds[b].b_what));
+        }
+        if (kind == LOCK_NOTLOCK && q->q_named)
+            kind = LOCK_UNKNOWN;
+        if (kind != LOCK_NOTLOCK && kind != LOCK_ASYNC)
+            *out_lock = rc_canonical(r, text, v.v_root);
+        return kind;
+    }
+    /* a lock whose identity is not known here (a parameter no caller explains) */
+    if (q->q_named) {
+        *out_lock = rc_intern(r, "lock:?");
+        return LOCK_UNKNOWN;
+    }
+    return LOCK_NOTLOCK;
+}

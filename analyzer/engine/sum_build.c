@@ -1,0 +1,843 @@
+/* A module's summary from its module facts and windows: each function's writes, windows, calls,
+ * locks and thread starts with paths relative to the function, the classes and the module-level
+ * bindings (see sum_int.h for the path notation). */
+#include "sum_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/strbuf.h"
+#include "eng_int.h"
+
+#define CO_COROUTINE 0x0080
+#define CO_ITERABLE_COROUTINE 0x0100
+#define CO_ASYNC_GENERATOR 0x0200
+
+typedef struct builder {
+    eng_mod *b_m;
+    eng_summary *b_s;
+    arena *b_a;
+    uint32_t *b_class_of;      /* class-body code index -> class index, SUM_NONE */
+    int b_oom;
+} builder;
+
+/***** text *****/
+
+static const char *dup(builder *b, const char *s, size_t n)
+{
+    char *p = arena_alloc(b->b_a, n + 1);
+    if (!p) {
+        b->b_oom = 1;
+        return "";
+    }
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+static const char *sb_done(builder *b, strbuf *sb)
+{
+    const char *r = sb->sb_failed ? NULL : dup(b, sb->sb_buf, sb->sb_len);
+    if (sb->sb_failed)
+        b->b_oom = 1;
+    sb_free(sb);
+    return r;
+}
+
+static const char *obj_text(builder *b, const pyc_obj *o)
+{
+    return o && o->o_kind == PYC_STR ? dup(b, o->u.o_str.s, o->u.o_str.len) : "?";
+}
+
+/***** paths *****/
+
+/* The code object that owns cell `name` seen from code ci: ci itself or the nearest enclosing
+ * code with it among its cells; SUM_NONE when none does. */
+static uint32_t cell_owner(const builder *b, uint32_t ci, const char *name)
+{
+    const bc_file *bf = b->b_m->m_bf;
+    while (ci != SUM_NONE && ci < bf->bf_ncodes) {
+        const pyc_code *c = bf->bf_codes[ci].bc_src;
+        uint32_t i;
+        for (i = 0; i < c->co_nderefnames; i++)
+            if ((c->co_derefkinds[i] & PYC_FAST_CELL) && pyc_str_eq(c->co_derefnames[i], name))
+                return ci;
+        ci = bf->bf_codes[ci].bc_parent < 0 ? SUM_NONE : (uint32_t)bf->bf_codes[ci].bc_parent;
+    }
+    return SUM_NONE;
+}
+
+/* The parameter of code ci named `name`, or -1. */
+static int param_named(const builder *b, uint32_t ci, const char *name)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    const pyc_code *pc = c->c_ir.f_code->bc_src;
+    uint32_t i;
+    for (i = 0; i < c->c_nparams && i < pc->co_nlocalnames; i++)
+        if (pyc_str_eq(pc->co_localnames[i], name))
+            return (int)i;
+    return -1;
+}
+
+/* Writes the root of p as seen from code ci; 0 when it is not a root a summary names. */
+static int put_root(builder *b, strbuf *sb, uint32_t ci, const ir_path *root)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    int k;
+    uint32_t owner;
+    switch (root->p_kind) {
+    case PATH_GLOBAL:
+        sb_printf(sb, "g:%s", root->p_name);
+        return 1;
+    case PATH_LOCAL:
+        if ((k = mod_param_index(c, root)) < 0)
+            return 0;
+        sb_printf(sb, "p:%d", k);
+        return 1;
+    case PATH_DEREF:
+        owner = cell_owner(b, ci, root->p_name);
+        if (owner == SUM_NONE)
+            return 0;
+        if (owner == ci && (k = param_named(b, ci, root->p_name)) >= 0)
+            sb_printf(sb, "p:%d", k);     /* a parameter some closure captures */
+        else
+            sb_printf(sb, "c:%u:%s", owner, root->p_name);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int put_path(builder *b, strbuf *sb, uint32_t ci, const ir_path *p)
+{
+    if (!p)
+        return 0;
+    switch (p->p_kind) {
+    case PATH_ATTR:
+        if (!put_path(b, sb, ci, p->p_base))
+            return 0;
+        sb_printf(sb, ".%s", p->p_name);
+        return 1;
+    case PATH_ITEM:
+        if (!put_path(b, sb, ci, p->p_base))
+            return 0;
+        if (p->p_key && p->p_key->p_kind == PATH_CONST) {
+            const char *k;
+            sb_putc(sb, '[');
+            for (k = p->p_key->p_name; *k; k++) {   /* ']' and '\\' escaped: keys are reprs */
+                if (*k == ']' || *k == '\\')
+                    sb_putc(sb, '\\');
+                sb_putc(sb, *k);
+            }
+            sb_putc(sb, ']');
+        } else {
+            sb_puts(sb, "[*]");
+        }
+        return 1;
+    default:
+        return put_root(b, sb, ci, p);
+    }
+}
+
+/* The summary path of p in code ci, with `suffix` appended; NULL when p is not one. */
+static const char *spath(builder *b, uint32_t ci, const ir_path *p, const char *suffix)
+{
+    strbuf sb;
+    sb_init(&sb);
+    if (!put_path(b, &sb, ci, p)) {
+        sb_free(&sb);
+        return NULL;
+    }
+    if (suffix)
+        sb_puts(&sb, suffix);
+    return sb_done(b, &sb);
+}
+
+/***** functions *****/
+
+/* The function a stored value or an argument stands for: a code index, or SUM_NONE. */
+static uint32_t func_of(const builder *b, const ir_path *p, int32_t func)
+{
+    const eng_mod *m = b->b_m;
+    uint32_t i, k;
+    if (func >= 0 && (uint32_t)func < m->m_ncodes)
+        return (uint32_t)func;
+    if (!p || p->p_kind != PATH_DEREF)
+        return SUM_NONE;
+    /* a nested function kept in a cell: the store that made it */
+    for (i = 0; i < m->m_ncodes; i++)
+        for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
+            const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
+            if (e->ev_kind == EV_STORE && e->ev_path == p && e->ev_valkind == VAL_FUNC)
+                return (uint32_t)e->ev_aux;
+        }
+    return SUM_NONE;
+}
+
+static int in_loop(const eng_code *c, const ir_event *e)
+{
+    return c->c_ir.f_blocks[e->ev_block].b_in_loop;
+}
+
+/* Grows an array of `size`-byte items by one; returns the new item or NULL. */
+static void *push_item(builder *b, void **items, uint32_t *n, size_t size)
+{
+    if ((*n & (*n - 1)) == 0) {   /* 0 or a power of two: full */
+        uint32_t cap = *n ? *n * 2 : 4;
+        char *grown = arena_array(b->b_a, cap, size);
+        if (!grown) {
+            b->b_oom = 1;
+            return NULL;
+        }
+        if (*n)
+            memcpy(grown, *items, *n * size);
+        *items = grown;
+    }
+    memset((char *)*items + *n * size, 0, size);
+    return (char *)*items + (*n)++ * size;
+}
+
+#define PUSH(b, arr, n) push_item((b), (void **)&(arr), &(n), sizeof *(arr))
+
+static void put_args(builder *b, uint32_t ci, const ir_event *e, uint32_t from, sum_arg **out,
+                     uint32_t *nout)
+{
+    uint32_t k, j;
+    for (k = from; k < e->ev_nargs; k++) {
+        const ir_arg *g = &e->ev_args[k];
+        sum_arg *s = PUSH(b, *out, *nout);
+        if (!s)
+            return;
+        s->g_kw = g->ar_kw;
+        s->g_path = spath(b, ci, g->ar_path, NULL);
+        s->g_func = func_of(b, g->ar_path, g->ar_func);
+        if (g->ar_nitems) {
+            s->g_items = arena_array(b->b_a, g->ar_nitems, sizeof *s->g_items);
+            if (!s->g_items) {
+                b->b_oom = 1;
+                return;
+            }
+            for (j = 0; j < g->ar_nitems; j++)
+                s->g_items[j] = spath(b, ci, g->ar_items[j], NULL);
+            s->g_nitems = g->ar_nitems;
+        }
+    }
+}
+
+/* Does e pass `self` (param 0) out of __init__: as an argument, a bound method of it, or a
+ * stored value?  Calls of its own methods and of base-class constructors do not count. */
+static int self_escapes(const builder *b, uint32_t ci, const ir_event *e)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    uint32_t k;
+    if (e->ev_kind == EV_STORE)
+        return e->ev_valpath && mod_param_index(c, e->ev_valpath) == 0 &&
+               e->ev_path && mod_param_index(c, ir_path_root(e->ev_path)) != 0;
+    if (e->ev_kind != EV_CALL)
+        return 0;
+    if (e->ev_name && (!strcmp(e->ev_name, "__init__") || !strcmp(e->ev_name, "__new__") ||
+                       !strcmp(e->ev_name, "super")))
+        return 0;
+    if (e->ev_method && e->ev_path && mod_param_index(c, e->ev_path) == 0)
+        return 0;   /* self.helper(...) */
+    for (k = 0; k < e->ev_nargs; k++) {
+        const ir_path *p = e->ev_args[k].ar_path;
+        if (p && mod_param_index(c, ir_path_root(p)) == 0 &&
+            (p == ir_path_root(p) || (p->p_kind == PATH_ATTR && p->p_base == ir_path_root(p))))
+            return 1;
+    }
+    return 0;
+}
+
+/* The first instruction where a local escapes: passed to a call, stored somewhere, or a bound
+ * method of it handed out; SUM_NONE when it never does. */
+static uint32_t local_escape(const eng_code *c, const ir_path *local)
+{
+    uint32_t k, a;
+    for (k = 0; k < c->c_ir.f_nevents; k++) {
+        const ir_event *e = &c->c_ir.f_events[k];
+        if (e->ev_kind == EV_STORE && e->ev_valpath && ir_path_root(e->ev_valpath) == local)
+            return e->ev_instr;
+        if (e->ev_kind != EV_CALL)
+            continue;
+        if (e->ev_method && e->ev_path == local && e->ev_name && !strcmp(e->ev_name, "start"))
+            return e->ev_instr;   /* a thread object started: others see it now */
+        for (a = 0; a < e->ev_nargs; a++)
+            if (e->ev_args[a].ar_path && ir_path_root(e->ev_args[a].ar_path) == local)
+                return e->ev_instr;
+    }
+    return SUM_NONE;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = s ? strlen(s) : 0, k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix) && (n == k || s[n - k - 1] == '.');
+}
+
+/* The callee's path of a call event of code ci, and whether its receiver is a fresh local that
+ * has not escaped yet (*owned); NULL when the callee is nothing a summary can name. */
+static const char *callee_of(builder *b, uint32_t ci, const ir_event *e, uint8_t *owned)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    char buf[16];
+    *owned = 0;
+    if (e->ev_aux >= 0 && !(e->ev_name && !strcmp(e->ev_name, "__build_class__"))) {
+        snprintf(buf, sizeof buf, "f:%d", e->ev_aux);
+        return dup(b, buf, strlen(buf));
+    }
+    if (!e->ev_path)
+        return NULL;
+    if (e->ev_method && e->ev_name) {
+        const ir_path *root = ir_path_root(e->ev_path);
+        if (e->ev_recv && e->ev_path == root && root->p_kind == PATH_LOCAL &&
+            mod_param_index(c, root) < 0) {
+            strbuf sb;
+            uint32_t esc = local_escape(c, root);
+            *owned = esc == SUM_NONE || esc > e->ev_instr;
+            sb_init(&sb);
+            sb_printf(&sb, "t:%s.%s", e->ev_recv, e->ev_name);
+            return sb_done(b, &sb);
+        }
+        {
+            strbuf sb;
+            sb_init(&sb);
+            if (!put_path(b, &sb, ci, e->ev_path)) {
+                sb_free(&sb);
+                return NULL;
+            }
+            sb_printf(&sb, ".%s", e->ev_name);
+            return sb_done(b, &sb);
+        }
+    }
+    return spath(b, ci, e->ev_path, NULL);
+}
+
+/* The receiver's constructor of `X.submit(...)`: a typed local, a module global bound to a call,
+ * or an attribute set from a call in some method. */
+static const char *receiver_ctor(const builder *b, const ir_event *e)
+{
+    const eng_mod *m = b->b_m;
+    int32_t bi;
+    uint32_t i, k;
+    if (e->ev_recv)
+        return mod_resolve(m, e->ev_recv);
+    if (!e->ev_path)
+        return NULL;
+    if (e->ev_path->p_kind == PATH_GLOBAL && (bi = mod_binding(m, e->ev_path->p_name)) >= 0 &&
+        m->m_bind_kind[bi] == VAL_CALL)
+        return m->m_bind_what[bi];
+    if (e->ev_path->p_kind == PATH_ATTR)
+        for (i = 0; i < m->m_ncodes; i++)
+            for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
+                const ir_event *s = &m->m_codes[i].c_ir.f_events[k];
+                if (s->ev_kind == EV_STORE && s->ev_valkind == VAL_CALL &&
+                    s->ev_path->p_kind == PATH_ATTR && !strcmp(s->ev_path->p_name,
+                                                               e->ev_path->p_name))
+                    return mod_resolve(m, s->ev_callee);
+            }
+    return NULL;
+}
+
+static int is_process_ctor(const char *r)
+{
+    return r && (ends_with(r, "ProcessPoolExecutor") || !strcmp(r, "multiprocessing.Pool") ||
+                 ends_with(r, "pool.Pool") || ends_with(r, "get_context.Pool"));
+}
+
+/* The argument at keyword kw or position pos of e, or NULL. */
+static const ir_arg *arg_at(const ir_event *e, int pos, const char *kw)
+{
+    uint32_t k;
+    for (k = 0; kw && k < e->ev_nargs; k++)
+        if (e->ev_args[k].ar_kw && !strcmp(e->ev_args[k].ar_kw, kw))
+            return &e->ev_args[k];
+    if (pos >= 0 && (uint32_t)pos < e->ev_nargs && !e->ev_args[pos].ar_kw)
+        return &e->ev_args[pos];
+    return NULL;
+}
+
+/* Records a start whose target is argument (pos, kw) of call e, with the target's arguments
+ * taken from the tuple at (apos, akw), or from the positionals from `rest` on. */
+static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int many, int pos,
+                      const char *kw, int apos, const char *akw, int rest)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    const ir_arg *t = arg_at(e, pos, kw), *ar;
+    sum_start *st;
+    uint32_t f, j;
+    if (!t)
+        return;
+    f = func_of(b, t->ar_path, t->ar_func);
+    st = PUSH(b, b->b_s->s_starts, b->b_s->s_nstarts);
+    if (!st)
+        return;
+    st->t_kind = (uint8_t)kind;
+    st->t_many = (uint8_t)(many || in_loop(c, e) ||
+                           ((b->b_s->s_funcs[ci].u_flags & FN_COMPREHENSION) &&
+                            strcmp(b->b_s->s_funcs[ci].u_name, "<lambda>")));
+    st->t_func = ci;
+    st->t_instr = e->ev_instr;
+    st->t_line = c->c_ir.f_code->bc_instrs[e->ev_instr].in_line;
+    if (f != SUM_NONE) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "f:%u", f);
+        st->t_target = dup(b, buf, strlen(buf));
+    } else {
+        st->t_target = spath(b, ci, t->ar_path, NULL);
+    }
+    if ((ar = arg_at(e, apos, akw)) && ar->ar_nitems) {
+        st->t_args = arena_array(b->b_a, ar->ar_nitems, sizeof *st->t_args);
+        if (!st->t_args) {
+            b->b_oom = 1;
+            return;
+        }
+        memset(st->t_args, 0, ar->ar_nitems * sizeof *st->t_args);
+        for (j = 0; j < ar->ar_nitems; j++) {
+            st->t_args[j].g_path = spath(b, ci, ar->ar_items[j], NULL);
+            st->t_args[j].g_func = SUM_NONE;
+        }
+        st->t_nargs = ar->ar_nitems;
+    } else if (rest >= 0) {
+        for (j = (uint32_t)rest; j < e->ev_nargs && !e->ev_args[j].ar_kw; j++) {
+            sum_arg *g = PUSH(b, st->t_args, st->t_nargs);
+            if (!g)
+                return;
+            g->g_path = spath(b, ci, e->ev_args[j].ar_path, NULL);
+            g->g_func = SUM_NONE;
+        }
+    }
+}
+
+/* Threads, timers, executor tasks, processes and after-fork hooks started by call e of ci. */
+static void find_start(builder *b, uint32_t ci, const ir_event *e)
+{
+    const eng_mod *m = b->b_m;
+    const char *r = mod_resolve(m, e->ev_callee), *name = e->ev_name;
+    if (!name || !r)
+        return;
+    if (ends_with(r, "Process") && (strstr(r, "multiprocessing") || strstr(r, "context") ||
+                                    strstr(r, "ctx") || !strcmp(r, "Process")))
+        add_start(b, ci, e, START_PROCESS, 0, 1, "target", 3, "args", -1);
+    else if (!strcmp(r, "threading.Thread") || ends_with(r, "Thread"))
+        add_start(b, ci, e, START_THREAD, 0, 1, "target", 3, "args", -1);
+    else if (!strcmp(r, "threading.Timer") || ends_with(r, "Timer"))
+        add_start(b, ci, e, START_TIMER, 0, 1, "function", 2, "args", -1);
+    else if (ends_with(r, "start_new_thread") || !strcmp(r, "_thread.start_new"))
+        add_start(b, ci, e, START_THREAD, 0, 0, NULL, 1, NULL, -1);
+    else if (ends_with(r, "to_thread"))
+        add_start(b, ci, e, START_THREAD, 0, 0, NULL, -1, NULL, 1);
+    else if (ends_with(r, "run_in_executor"))
+        add_start(b, ci, e, START_THREAD, 0, 1, NULL, -1, NULL, 2);
+    else if (!strcmp(r, "os.register_at_fork"))
+        add_start(b, ci, e, START_AT_FORK, 0, -1, "after_in_child", -1, NULL, -1);
+    else if (ends_with(r, "register_after_fork"))
+        add_start(b, ci, e, START_AT_FORK, 0, 1, "func", -1, NULL, 0);
+    else if (e->ev_method && strchr(r, '.') && (!strcmp(name, "submit") || !strcmp(name, "map") ||
+                                                 !strcmp(name, "apply_async") ||
+                                                 !strcmp(name, "imap_unordered"))) {
+        int process = is_process_ctor(receiver_ctor(b, e));
+        int kind = process ? START_PROCESS : START_EXECUTOR;
+        if (!strcmp(name, "submit") || !strcmp(name, "apply_async"))
+            add_start(b, ci, e, kind, 0, 0, NULL, 1, "args", 1);
+        else
+            add_start(b, ci, e, kind, 1, 0, NULL, -1, NULL, -1);
+    } else if (strstr(r, "Threading") && strstr(r, "Server")) {
+        add_start(b, ci, e, START_SERVER, 1, 1, "RequestHandlerClass", -1, NULL, -1);
+    }
+}
+
+/* Is e in module code that only a script runs: guarded by a test of `__name__`? */
+static int under_main(const eng_code *c, const ir_event *e)
+{
+    const ir_func *f = &c->c_ir;
+    uint32_t b = e->ev_block, steps = 0;
+    while (b != UINT32_MAX && steps++ <= f->f_nblocks) {
+        int32_t g = ir_block_guard(f, b);
+        if (g >= 0 && f->f_events[g].ev_path && f->f_events[g].ev_path->p_kind == PATH_GLOBAL &&
+            !strcmp(f->f_events[g].ev_path->p_name, "__name__"))
+            return 1;
+        b = f->f_blocks[b].b_idom;
+    }
+    return 0;
+}
+
+/***** the summary of one function *****/
+
+static void build_func(builder *b, uint32_t ci)
+{
+    eng_mod *m = b->b_m;
+    eng_code *c = &m->m_codes[ci];
+    sum_func *u = &b->b_s->s_funcs[ci];
+    const pyc_code *pc = c->c_ir.f_code->bc_src;
+    const eng_kb *kb = m->m_kb;
+    uint32_t k, i, first_closure;
+    char own_cell[32];
+
+    /* acquisitions */
+    if (c->c_ir.f_nacqs) {
+        u->u_acqs = arena_array(b->b_a, c->c_ir.f_nacqs, sizeof *u->u_acqs);
+        if (!u->u_acqs) {
+            b->b_oom = 1;
+            return;
+        }
+        u->u_nacqs = c->c_ir.f_nacqs;
+        for (k = 0; k < c->c_ir.f_nacqs; k++) {
+            const ir_acq *q = &c->c_ir.f_acqs[k];
+            u->u_acqs[k].q_path = q->a_callee ? NULL : spath(b, ci, q->a_path, NULL);
+            u->u_acqs[k].q_ctor = q->a_callee ? mod_resolve(m, q->a_callee) : NULL;
+            u->u_acqs[k].q_named = q->a_path && (mod_is_lock_name(q->a_path->p_name) ||
+                                                 mod_is_configured_lock(m, q->a_path));
+        }
+    }
+    /* cells that are parameters of this function (captured by its closures) */
+    for (i = 0; i < pc->co_nderefnames; i++) {
+        const char *name;
+        sum_cellparam *cp;
+        int p;
+        if (!(pc->co_derefkinds[i] & PYC_FAST_CELL))
+            continue;
+        name = obj_text(b, pc->co_derefnames[i]);
+        if ((p = param_named(b, ci, name)) >= 0 && (cp = PUSH(b, u->u_cellparam, u->u_ncellparam))) {
+            cp->cp_name = name;
+            cp->cp_param = (uint32_t)p;
+        }
+    }
+    u->u_escape = SUM_NONE;
+    /* the cells this function owns are its own until a closure that shares them is made */
+    for (first_closure = 0; first_closure < c->c_ir.f_code->bc_ninstrs; first_closure++)
+        if (c->c_ir.f_code->bc_instrs[first_closure].in_sem == SEM_MAKE_FUNCTION)
+            break;
+    snprintf(own_cell, sizeof own_cell, "c:%u:", ci);
+    for (k = 0; k < c->c_ir.f_nevents && !b->b_oom; k++) {
+        const ir_event *e = &c->c_ir.f_events[k];
+        const bc_instr *in = &c->c_ir.f_code->bc_instrs[e->ev_instr];
+        sum_access *acc = NULL;
+        if ((u->u_flags & FN_INIT) && u->u_escape == SUM_NONE && self_escapes(b, ci, e))
+            u->u_escape = e->ev_instr;
+        if (!e->ev_path) {
+        } else if ((e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE) &&
+                   mod_may_share(m, c, e->ev_path)) {
+            const char *p = spath(b, ci, e->ev_path, NULL);
+            if (p && e->ev_instr < first_closure && !strncmp(p, own_cell, strlen(own_cell)))
+                p = NULL;   /* `total = 0` before the closures that share it exist */
+            if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
+                acc->a_path = p;
+                acc->a_kind = e->ev_kind == EV_STORE ? ACC_STORE : ACC_DELETE;
+            }
+        } else if (e->ev_kind == EV_CALL && shape_next_iter(m, ci, e)) {
+            /* next(it) advances the iterator: a removal from it (eng_pycode.c) */
+            const char *p = spath(b, ci, e->ev_args[0].ar_path, "[*]");
+            if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
+                acc->a_path = p;
+                acc->a_kind = ACC_REMOVE;
+                acc->a_method = "next";
+            }
+        } else if (mod_container_call(m, c, e) && mod_may_share(m, c, e->ev_path)) {
+            const char *p = spath(b, ci, e->ev_path, "[*]");
+            if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
+                acc->a_path = p;
+                acc->a_kind = kb_has(kb->k_deleters, kb->k_ndeleters, e->ev_name) ? ACC_REMOVE
+                                                                                 : ACC_INSERT;
+                acc->a_method = e->ev_name;
+            }
+        }
+        if (acc) {
+            acc->a_text = ir_path_display(acc->a_method && !strcmp(acc->a_method, "next")
+                                          ? e->ev_args[0].ar_path : e->ev_path);
+            acc->a_loop = (uint8_t)in_loop(c, e);
+            acc->a_instr = e->ev_instr;
+            acc->a_offset = in->in_offset;
+            acc->a_locks = e->ev_locks;
+            eng_position(in, &acc->a_line, &acc->a_col, &acc->a_end_line, &acc->a_end_col);
+        }
+        if (e->ev_kind == EV_CALL) {
+            uint8_t owned;
+            const char *callee = callee_of(b, ci, e, &owned);
+            find_start(b, ci, e);
+            if (callee) {
+                sum_call *call = PUSH(b, u->u_calls, u->u_ncalls);
+                if (!call)
+                    return;
+                call->c_callee = callee;
+                call->c_owned = owned;
+                call->c_instr = e->ev_instr;
+                call->c_line = in->in_line;
+                call->c_locks = e->ev_locks;
+                call->c_loop = (uint8_t)(in_loop(c, e) || ((u->u_flags & FN_COMPREHENSION) &&
+                                                           strcmp(u->u_name, "<lambda>")));
+                call->c_main = (uint8_t)((u->u_flags & FN_MODULE) && under_main(c, e));
+                put_args(b, ci, e, 0, &call->c_args, &call->c_nargs);
+            }
+        }
+    }
+    /* windows */
+    for (i = 0; i < m->m_nwin; i++) {
+        const eng_window *w = &m->m_win[i];
+        sum_window *sw;
+        const char *p;
+        if (w->w_code != ci || !(p = spath(b, ci, w->w_state, NULL)))
+            continue;
+        if (!(sw = PUSH(b, u->u_win, u->u_nwin)))
+            return;
+        sw->w_finding = i;
+        sw->w_path = p;
+        sw->w_breaks = w->w_breaks;
+        sw->w_first = w->w_first;
+        sw->w_last = w->w_last;
+        sw->w_locks = w->w_locks;
+    }
+    /* locks acquired by hand and never released here (`_acquireLock()`), and released here
+     * without being acquired (`_releaseLock()`) */
+    for (k = 0; k < c->c_ir.f_nacqs; k++) {
+        const ir_acq *q = &c->c_ir.f_acqs[k];
+        uint32_t j;
+        int released = 0;
+        if (q->a_with || !u->u_acqs[k].q_path)
+            continue;
+        for (j = 0; j < c->c_ir.f_nevents && !released; j++) {
+            const ir_event *e = &c->c_ir.f_events[j];
+            released = e->ev_kind == EV_CALL && e->ev_path == q->a_path && e->ev_name &&
+                       !strcmp(e->ev_name, "release");
+        }
+        if (!released) {
+            const char **h = PUSH(b, u->u_held_out, u->u_nheld_out);
+            if (h)
+                *h = u->u_acqs[k].q_path;
+        }
+    }
+    for (k = 0; k < c->c_ir.f_nevents; k++) {
+        const ir_event *e = &c->c_ir.f_events[k];
+        const char *p, **r;
+        uint32_t j;
+        int acquired = 0;
+        if (e->ev_kind != EV_CALL || !e->ev_method || !e->ev_name ||
+            strcmp(e->ev_name, "release") || !(p = spath(b, ci, e->ev_path, NULL)))
+            continue;
+        for (j = 0; j < c->c_ir.f_nacqs && !acquired; j++)
+            acquired = c->c_ir.f_acqs[j].a_path == e->ev_path;
+        if (!acquired && (r = PUSH(b, u->u_released, u->u_nreleased)))
+            *r = p;
+    }
+}
+
+/***** classes *****/
+
+/* The class index of attribute facts: the attribute `name` of class k, created on demand. */
+static sum_attr *class_attr(builder *b, sum_class *k, const char *name)
+{
+    uint32_t i;
+    sum_attr *at;
+    for (i = 0; i < k->k_nattrs; i++)
+        if (!strcmp(k->k_attrs[i].at_name, name))
+            return &k->k_attrs[i];
+    if (!(at = PUSH(b, k->k_attrs, k->k_nattrs)))
+        return NULL;
+    at->at_name = name;
+    return at;
+}
+
+/* The first argument's path of the call that made the value stored by event si of code ci
+ * (`Condition(self._lock)`), or NULL. */
+static const char *ctor_arg(builder *b, uint32_t ci, uint32_t si)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    const ir_event *s = &c->c_ir.f_events[si];
+    uint32_t k = si;
+    while (k-- > 0) {
+        const ir_event *e = &c->c_ir.f_events[k];
+        if (e->ev_kind == EV_CALL && e->ev_callee && s->ev_callee &&
+            !strcmp(e->ev_callee, s->ev_callee))
+            return e->ev_nargs && !e->ev_args[0].ar_kw
+                       ? spath(b, ci, e->ev_args[0].ar_path, NULL) : NULL;
+    }
+    return NULL;
+}
+
+static void build_classes(builder *b)
+{
+    eng_mod *m = b->b_m;
+    eng_summary *s = b->b_s;
+    uint32_t i, k, a;
+    /* one class per class body, its bases from the __build_class__ call that makes it */
+    for (i = 0; i < m->m_ncodes; i++)
+        for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
+            const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
+            sum_class *cl;
+            uint32_t body;
+            if (e->ev_kind != EV_CALL || !e->ev_name || strcmp(e->ev_name, "__build_class__") ||
+                e->ev_aux < 0 || (uint32_t)e->ev_aux >= m->m_ncodes ||
+                b->b_class_of[e->ev_aux] != SUM_NONE)
+                continue;
+            body = (uint32_t)e->ev_aux;
+            if (!(cl = PUSH(b, s->s_classes, s->s_nclasses)))
+                return;
+            b->b_class_of[body] = s->s_nclasses - 1;
+            cl->k_qualname = m->m_codes[body].c_qualname;
+            cl->k_body = body;
+            cl->k_line = m->m_bf->bf_codes[body].bc_src->co_firstlineno;
+            for (a = 1; a < e->ev_nargs; a++) {
+                const char *p;
+                if (e->ev_args[a].ar_kw || !(p = spath(b, i, e->ev_args[a].ar_path, NULL)))
+                    continue;
+                {
+                    const char **base = PUSH(b, cl->k_bases, cl->k_nbases);
+                    if (base)
+                        *base = p;
+                }
+            }
+        }
+    /* attributes: set in the class body, or on `self` in a method */
+    for (i = 0; i < m->m_ncodes && !b->b_oom; i++) {
+        const eng_code *c = &m->m_codes[i];
+        uint32_t cls = c->c_is_class_body ? b->b_class_of[i]
+                       : c->c_class != NO_CODE ? b->b_class_of[c->c_class] : SUM_NONE;
+        if (cls == SUM_NONE)
+            continue;
+        for (k = 0; k < c->c_ir.f_nevents; k++) {
+            const ir_event *e = &c->c_ir.f_events[k];
+            const ir_path *p = e->ev_path;
+            sum_attr *at;
+            int class_level;
+            if (e->ev_kind != EV_STORE || !p)
+                continue;
+            if (c->c_is_class_body && p->p_kind == PATH_GLOBAL)
+                class_level = 1;
+            else if (!c->c_is_class_body && p->p_kind == PATH_ATTR && p->p_base &&
+                     mod_param_index(c, p->p_base) == 0 &&
+                     !(b->b_s->s_funcs[i].u_flags & FN_STATIC))
+                class_level = (b->b_s->s_funcs[i].u_flags & FN_CLASSMETHOD) != 0;
+            else
+                continue;
+            if (!(at = class_attr(b, &s->s_classes[cls], p->p_name)))
+                return;
+            if (class_level) {
+                at->at_class_level = 1;
+            } else {
+                at->at_instance = 1;
+                if (e->ev_valpath && mod_param_index(c, ir_path_root(e->ev_valpath)) > 0)
+                    at->at_from_param = 1;
+            }
+            if (e->ev_valkind == VAL_CALL && e->ev_callee && !at->at_ctor) {
+                at->at_ctor = mod_resolve(m, e->ev_callee);
+                at->at_alias = ctor_arg(b, i, k);
+            }
+        }
+    }
+}
+
+/* @staticmethod / @classmethod applied in a class body to a function made there. */
+static void find_decorators(builder *b)
+{
+    eng_mod *m = b->b_m;
+    uint32_t i, k;
+    for (i = 0; i < m->m_ncodes; i++) {
+        if (!m->m_codes[i].c_is_class_body)
+            continue;
+        for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
+            const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
+            int32_t f;
+            if (e->ev_kind != EV_CALL || !e->ev_name || e->ev_nargs < 1 ||
+                (f = e->ev_args[0].ar_func) < 0 || (uint32_t)f >= m->m_ncodes)
+                continue;
+            if (!strcmp(e->ev_name, "staticmethod"))
+                b->b_s->s_funcs[f].u_flags |= FN_STATIC;
+            else if (!strcmp(e->ev_name, "classmethod"))
+                b->b_s->s_funcs[f].u_flags |= FN_CLASSMETHOD;
+        }
+    }
+}
+
+/***** the module *****/
+
+static void build_binds(builder *b)
+{
+    eng_mod *m = b->b_m;
+    uint32_t i;
+    for (i = 0; i < m->m_nbind; i++) {
+        sum_bind *sb = PUSH(b, b->b_s->s_binds, b->b_s->s_nbinds);
+        if (!sb)
+            return;
+        sb->b_name = m->m_bind_name[i];
+        sb->b_kind = m->m_bind_kind[i];
+        sb->b_what = m->m_bind_what[i];
+        sb->b_code = SUM_NONE;
+        if (sb->b_kind == VAL_FUNC && m->m_bind_aux[i] >= 0)
+            sb->b_code = (uint32_t)m->m_bind_aux[i];
+        else if (sb->b_kind == VAL_CLASS && m->m_bind_aux[i] >= 0 &&
+                 (uint32_t)m->m_bind_aux[i] < m->m_ncodes)
+            sb->b_code = b->b_class_of[m->m_bind_aux[i]];
+        if (sb->b_kind == VAL_CLASS && sb->b_code == SUM_NONE)
+            sb->b_kind = VAL_UNKNOWN;
+    }
+}
+
+int sum_build(eng_summary **out, eng_mod *m, const char *module, int package, arena *a)
+{
+    builder b;
+    eng_summary *s = arena_alloc(a, sizeof *s);
+    uint32_t i;
+    *out = NULL;
+    memset(&b, 0, sizeof b);
+    b.b_m = m;
+    b.b_a = a;
+    b.b_s = s;
+    if (!s)
+        return G_ENOMEM;
+    memset(s, 0, sizeof *s);
+    s->s_module = module ? dup(&b, module, strlen(module)) : "";
+    s->s_package = (uint8_t)package;
+    s->s_file = obj_text(&b, m->m_bf->bf_codes[0].bc_src->co_filename);
+    s->s_minor = m->m_pyc->f_minor;
+    s->s_nfuncs = m->m_ncodes;
+    s->s_funcs = arena_array(a, m->m_ncodes + 1, sizeof *s->s_funcs);
+    b.b_class_of = arena_array(a, m->m_ncodes + 1, sizeof *b.b_class_of);
+    if (!s->s_funcs || !b.b_class_of)
+        return G_ENOMEM;
+    memset(s->s_funcs, 0, (m->m_ncodes + 1) * sizeof *s->s_funcs);
+    for (i = 0; i <= m->m_ncodes; i++)
+        b.b_class_of[i] = SUM_NONE;
+    for (i = 0; i < m->m_ncodes; i++) {
+        const eng_code *c = &m->m_codes[i];
+        const bc_code *bc = &m->m_bf->bf_codes[i];
+        sum_func *u = &s->s_funcs[i];
+        int32_t parent = bc->bc_parent;
+        u->u_name = obj_text(&b, bc->bc_src->co_name);
+        u->u_qualname = c->c_qualname;
+        u->u_parent = parent < 0 ? SUM_NONE : (uint32_t)parent;
+        u->u_nparams = c->c_nparams;
+        if (c->c_nparams && (u->u_params = arena_array(a, c->c_nparams, sizeof *u->u_params))) {
+            uint32_t k;
+            for (k = 0; k < c->c_nparams; k++)
+                u->u_params[k] = k < bc->bc_src->co_nlocalnames
+                                     ? obj_text(&b, bc->bc_src->co_localnames[k]) : "?";
+        } else if (c->c_nparams) {
+            return G_ENOMEM;
+        }
+        u->u_line = bc->bc_src->co_firstlineno;
+        u->u_class = SUM_NONE;
+        u->u_flags = (c->c_is_module ? FN_MODULE : 0) | (c->c_is_class_body ? FN_CLASS_BODY : 0) |
+                     (c->c_is_init ? FN_INIT : 0);
+        if (bc->bc_src->co_flags & (CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR))
+            u->u_flags |= FN_ASYNC;
+        if (parent >= 0 && !m->m_codes[parent].c_is_module && !m->m_codes[parent].c_is_class_body)
+            u->u_flags |= FN_NESTED;
+        if (!strcmp(u->u_name, "<listcomp>") || !strcmp(u->u_name, "<setcomp>") ||
+            !strcmp(u->u_name, "<dictcomp>") || !strcmp(u->u_name, "<genexpr>") ||
+            !strcmp(u->u_name, "<lambda>"))
+            u->u_flags |= FN_COMPREHENSION;
+    }
+    find_decorators(&b);
+    build_classes(&b);
+    for (i = 0; i < m->m_ncodes; i++)
+        if (m->m_codes[i].c_class != NO_CODE)
+            s->s_funcs[i].u_class = b.b_class_of[m->m_codes[i].c_class];
+    for (i = 0; i < m->m_ncodes && !b.b_oom; i++)
+        build_func(&b, i);
+    build_binds(&b);
+    if (b.b_oom)
+        return G_ENOMEM;
+    *out = s;
+    return G_OK;
+}

@@ -1,0 +1,232 @@
+/* Internal to the engine: a file's summary, the facts the whole-run composition reads.
+ *
+ * A summary says what each function of one module does, independent of who calls it: the
+ * accesses to state that may be shared and the locks held at each, its windows (the candidate
+ * findings), its calls with their arguments, the threads it starts, and the module's bindings
+ * and classes.  Paths are written relative to the function, as text:
+ *
+ *     g:NAME          a module-level name of this module (a global, an import, a class...)
+ *     p:N             the function's N-th parameter (p:0 is `self` in a method)
+ *     c:CODE:NAME     the closure cell NAME owned by code object CODE of this file
+ *     t:CALLEE        a local bound to the result of calling CALLEE (`x = Foo()`), method calls only
+ *     f:CODE          a function made in this file (code object index), call targets only
+ *
+ * followed by `.attr` and `[key]` segments, a key being a constant's repr or `*`.  The
+ * composition (race_*.c) binds the roots to locations of the whole run ("m:pkg.mod.count",
+ * "o:pkg.mod.Pool._items[*]").  Everything lives in one arena; a summary read back from bytes
+ * (sum_io.c) is the same structure. */
+#ifndef GILCHECK_ENGINE_SUM_INT_H
+#define GILCHECK_ENGINE_SUM_INT_H
+
+#include "engine.h"
+
+#define SUM_NONE UINT32_MAX
+
+/* What an access does to its location. */
+typedef enum sum_acckind {
+    ACC_STORE = 1,     /* a store (an item: insert or replace) */
+    ACC_DELETE,        /* `del` (an item: a removal) */
+    ACC_INSERT,        /* a mutating call that adds or replaces entries (append, update, add...) */
+    ACC_REMOVE         /* a mutating call that takes entries out (pop, remove, clear...) */
+} sum_acckind;
+
+/* What breaks a window: the writes that can land inside it and make it wrong. */
+typedef enum sum_breaks {
+    BRK_WRITE = 1,     /* any write of the state (read-modify-write, lazy init, read-then-write) */
+    BRK_REMOVE,        /* a removal (the act needs the entry: `if k in D: del D[k]`) */
+    BRK_INSERT         /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
+} sum_breaks;
+
+/* Kinds of lock, from their constructors. */
+typedef enum sum_lockkind {
+    LOCK_UNKNOWN = 0,  /* named like a lock or configured: taken for a thread lock */
+    LOCK_THREAD,       /* threading.Lock/RLock/Condition/Semaphore..., _thread.allocate_lock */
+    LOCK_PROCESS,      /* multiprocessing locks: exclude threads, but say nothing of threads */
+    LOCK_ASYNC,        /* asyncio/trio/anyio primitives: not thread locks at all */
+    LOCK_NOTLOCK       /* a context manager that is not a lock (open(), a fresh object...) */
+} sum_lockkind;
+
+/* A lock acquisition of a function: `with X:` or `X.acquire()`. */
+typedef struct sum_acq {
+    const char *q_path;        /* the lock's path; NULL when it has no identity (a lock made
+                                * in the statement: `with threading.Lock():`) */
+    const char *q_ctor;        /* `with CALLEE(...):`: the dotted callee, resolved; else NULL */
+    uint8_t q_named;           /* the path's last name looks like a lock (lock, _mutex, cond...)
+                                * or is configured in lock-names */
+} sum_acq;
+
+/* A write of a function to a path that may be shared. */
+typedef struct sum_access {
+    const char *a_path;        /* where ("p:0._items[*]") */
+    const char *a_text;        /* the target as written ("self._items"), for messages */
+    const char *a_method;      /* ACC_INSERT / ACC_REMOVE: the method called ("pop") */
+    uint8_t a_kind;            /* sum_acckind */
+    uint8_t a_loop;            /* the instruction is in a loop of its function */
+    uint32_t a_instr;          /* instruction index (program order within the function) */
+    uint32_t a_offset;         /* its byte offset */
+    int32_t a_line, a_col;     /* position (col 1-based, -1 unknown) */
+    int32_t a_end_line, a_end_col;
+    uint64_t a_locks;          /* acquisitions held (bits index the function's sum_acq) */
+} sum_access;
+
+/* A window: accesses of one function that must not be interleaved, i.e. a candidate finding. */
+typedef struct sum_window {
+    uint32_t w_finding;        /* index of its finding in the summary's s_cand */
+    const char *w_path;        /* the state it protects ("g:count", "p:0._d[*]") */
+    uint8_t w_breaks;          /* sum_breaks */
+    uint32_t w_first, w_last;  /* instruction indexes of the read or check and of the act */
+    uint64_t w_locks;          /* acquisitions held over the whole window */
+} sum_window;
+
+/* An argument of a call or a thread start. */
+typedef struct sum_arg {
+    const char *g_kw;          /* keyword, NULL for a positional */
+    const char *g_path;        /* its path, or NULL */
+    uint32_t g_func;           /* a function made in this file, or SUM_NONE */
+    const char **g_items;      /* a tuple or list display: its items' paths (NULL where
+                                * unknown), g_nitems of them */
+    uint32_t g_nitems;
+} sum_arg;
+
+/* A call a function makes. */
+typedef struct sum_call {
+    const char *c_callee;      /* the callee's path: "g:helper", "p:0._next", "g:mod.f",
+                                * "t:Foo.run", "f:12" */
+    sum_arg *c_args;
+    uint32_t c_nargs;
+    uint32_t c_instr;          /* instruction index */
+    int32_t c_line;
+    uint64_t c_locks;          /* acquisitions held at the call */
+    uint8_t c_loop;            /* in a loop of its function (or its function is a comprehension) */
+    uint8_t c_main;            /* module code under `if __name__ == "__main__":` (a script's
+                                * main thread) */
+    uint8_t c_owned;           /* "t:" callee on an object made here that has not escaped yet */
+} sum_call;
+
+/* Kinds of code that start others. */
+typedef enum sum_startkind {
+    START_THREAD = 1,          /* Thread(target=f), start_new_thread, to_thread, run_in_executor */
+    START_TIMER,               /* Timer(t, f) */
+    START_EXECUTOR,            /* executor.submit(f) / executor.map(f, ...) */
+    START_PROCESS,             /* multiprocessing.Process(target=f), ProcessPoolExecutor: another
+                                * process, no shared memory */
+    START_AT_FORK,             /* os.register_at_fork(after_in_child=f), register_after_fork:
+                                * runs alone in a fresh child */
+    START_SERVER               /* a threading server constructed with a handler class */
+} sum_startkind;
+
+/* A thread (or task, or process) started. */
+typedef struct sum_start {
+    uint8_t t_kind;            /* sum_startkind */
+    uint8_t t_many;            /* started in a loop or comprehension, or by map() */
+    uint32_t t_func;           /* the code object that starts it */
+    uint32_t t_instr;          /* the starting call's instruction index */
+    int32_t t_line;
+    const char *t_target;      /* the target's path ("g:work", "p:0._loop", "f:7"), or for
+                                * START_SERVER the handler class's path */
+    sum_arg *t_args;           /* the arguments the target gets, in order (positionals) */
+    uint32_t t_nargs;
+} sum_start;
+
+/* A parameter that closures capture: cell NAME is parameter N. */
+typedef struct sum_cellparam {
+    const char *cp_name;
+    uint32_t cp_param;
+} sum_cellparam;
+
+/* Function flags. */
+#define FN_MODULE      0x01    /* the module's code */
+#define FN_CLASS_BODY  0x02
+#define FN_INIT        0x04    /* __init__ of a class */
+#define FN_ASYNC       0x08    /* a coroutine or async generator */
+#define FN_NESTED      0x10    /* made inside another function (a closure, lambda, comprehension) */
+#define FN_COMPREHENSION 0x20  /* <listcomp>, <genexpr>... and <lambda>: run by their maker */
+#define FN_STATIC      0x40    /* @staticmethod */
+#define FN_CLASSMETHOD 0x80    /* @classmethod */
+
+/* One code object's summary. */
+typedef struct sum_func {
+    const char *u_name;        /* co_name */
+    const char *u_qualname;    /* "Pool.put", "main.<locals>.worker" */
+    uint32_t u_class;          /* index in s_classes of the class it is a method of, or SUM_NONE */
+    uint32_t u_parent;         /* enclosing code object, SUM_NONE for the module */
+    uint32_t u_flags;          /* FN_* */
+    uint32_t u_nparams;        /* positional and keyword-only parameters */
+    const char **u_params;     /* their names */
+    int32_t u_line;            /* first line */
+    uint32_t u_escape;         /* __init__: instruction index where `self` escapes (is passed
+                                * out or stored), SUM_NONE when it does not */
+    sum_cellparam *u_cellparam; /* cells that are parameters of this function (closures
+                                * capture them) */
+    uint32_t u_ncellparam;
+    sum_acq *u_acqs;
+    uint32_t u_nacqs;
+    sum_access *u_acc;
+    uint32_t u_nacc;
+    sum_window *u_win;
+    uint32_t u_nwin;
+    sum_call *u_calls;
+    uint32_t u_ncalls;
+    const char **u_held_out;   /* locks acquired by hand and never released here (paths):
+                                * `_acquireLock()` leaves them held in its caller */
+    uint32_t u_nheld_out;
+    const char **u_released;   /* locks released here and not acquired here (`_releaseLock()`) */
+    uint32_t u_nreleased;
+} sum_func;
+
+/* Binding kinds of a module-level name (ir_valkind). */
+typedef struct sum_bind {
+    const char *b_name;
+    uint8_t b_kind;            /* VAL_IMPORT, VAL_FUNC, VAL_CLASS, VAL_CALL, or VAL_UNKNOWN */
+    const char *b_what;        /* VAL_IMPORT: the dotted name (leading dots: relative);
+                                * VAL_CALL: the callee as written */
+    uint32_t b_code;           /* VAL_FUNC: code index; VAL_CLASS: class index in s_classes */
+} sum_bind;
+
+/* An attribute of a class's instances or of the class itself. */
+typedef struct sum_attr {
+    const char *at_name;
+    const char *at_ctor;       /* the callee of the call it is bound to, as written ("Foo",
+                                * "threading.Lock"), or NULL */
+    const char *at_alias;      /* Condition(self._lock): the path of the lock it wraps */
+    uint8_t at_class_level;    /* set in the class body (not on instances) */
+    uint8_t at_instance;       /* set on instances (`self.x = ...` in a method) */
+    uint8_t at_from_param;     /* set on instances from a parameter (`self.q = q`): it may be
+                                * an object other instances share */
+} sum_attr;
+
+/* A class of the module. */
+typedef struct sum_class {
+    const char *k_qualname;
+    uint32_t k_body;           /* code index of its body */
+    int32_t k_line;            /* the `class` line */
+    const char **k_bases;      /* the bases' paths ("g:Base", "g:threading.Thread") */
+    uint32_t k_nbases;
+    sum_attr *k_attrs;
+    uint32_t k_nattrs;
+    uint8_t k_thread_safe;     /* marked `# gilcheck: thread-safe` */
+} sum_class;
+
+/* A file's summary. */
+struct eng_summary {
+    const char *s_module;      /* dotted module name ("pkg.mod") */
+    uint8_t s_package;         /* the module is a package's __init__ */
+    const char *s_file;        /* the file name findings carry */
+    int32_t s_minor;           /* the bytecode's Python 3.<minor> */
+    eng_result s_cand;         /* candidate findings: one per window (the driver attaches their
+                                * interleavings and sets their file) */
+    sum_func *s_funcs;         /* one per code object, in the file's order */
+    uint32_t s_nfuncs;
+    sum_class *s_classes;
+    uint32_t s_nclasses;
+    sum_bind *s_binds;
+    uint32_t s_nbinds;
+    sum_start *s_starts;
+    uint32_t s_nstarts;
+};
+
+/* sum_build.c: the summary of an analysed module (module facts and detectors already run). */
+struct eng_mod;
+int sum_build(eng_summary **out, struct eng_mod *m, const char *module, int package, arena *a);
+
+#endif
