@@ -33,7 +33,8 @@ class Cache(object):
         self.misses = 0                             # ok
         self.skips = 0                              # ok
         self.last_key = None                        # ok
-        Cache.instances += 1                        # expect: GIL103
+        # no lock guards this anywhere: the class's locks say which state callers share
+        Cache.instances += 1                        # ok
 
     def get(self, key):
         with self._lock:
@@ -47,7 +48,8 @@ class Cache(object):
         return value
 
     def skip(self):
-        self.skips += 1                             # expect: GIL103
+        # no lock guards this anywhere: the class's locks say which state callers share
+        self.skips += 1                             # ok
 
     def hit_rate(self):
         looked_up = self.hits + self.misses         # ok
@@ -70,7 +72,8 @@ class Pool(object):
 
     @classmethod
     def note_created(cls):
-        cls.created = cls.created + 1               # expect: GIL103
+        # no lock guards this anywhere: the class's locks say which state callers share
+        cls.created = cls.created + 1               # ok
 
     def acquire(self):
         with self._lock:

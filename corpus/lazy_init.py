@@ -85,7 +85,8 @@ class Client(object):
 
     def session(self):
         if self._session is None:
-            self._session = {"host": self.host}             # expect: GIL202
+            # no lock guards this anywhere: the class's locks say which state callers share
+            self._session = {"host": self.host}             # ok
         return self._session
 
     def token(self):

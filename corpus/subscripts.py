@@ -90,17 +90,20 @@ class Server(object):
         self._jobs = []
 
     def hit(self):
-        self.stats["hits"] += 1                             # expect: GIL104
+        # no lock guards this anywhere: the class's locks say which state callers share
+        self.stats["hits"] += 1                             # ok
 
     def miss(self):
-        self.stats["misses"] = self.stats["misses"] + 1     # expect: GIL104
+        # no lock guards this anywhere: the class's locks say which state callers share
+        self.stats["misses"] = self.stats["misses"] + 1     # ok
 
     def connect(self, name, sock):
         self.clients[name] = sock                           # ok
 
     def retry_last(self):
         pending = self._pending
-        pending.append(pending[-1])                         # expect: GIL105
+        # no lock guards this anywhere: the class's locks say which state callers share
+        pending.append(pending[-1])                         # ok
 
     def enqueue(self, job):
         with self._lock:

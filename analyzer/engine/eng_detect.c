@@ -212,25 +212,33 @@ static const ir_event *read_within(const ctx *x, const ir_srcs *srcs, const ir_p
 /* A test guarding e (on the dominator chain of its block) on state within `c`, or NULL.  A test
  * that shares a held lock with e is preferred (double-checked locking: the inner check is the
  * one the act depends on), else the nearest. */
-static const ir_event *guard_on(const ctx *x, const ir_event *e, const ir_path *c)
+static const ir_event *guard_on(const ctx *x, const ir_event *e, const ir_path *c, int *holds)
 {
     const ir_func *f = &x->x_c->c_ir;
     const ir_event *found = NULL;
     uint32_t b = e->ev_block, steps = 0;
+    int found_holds = 0;
     while (b != UINT32_MAX && steps++ <= f->f_nblocks) {
         const ir_block *blk = &f->f_blocks[b];
         int32_t g = ir_block_guard(f, b);
         if (g >= 0) {
             const ir_event *t = ev(x, (uint32_t)g);
             if (t->ev_path && (ir_path_within(t->ev_path, c) || ir_path_within(c, t->ev_path))) {
-                if (common_locks(t, e))
+                if (common_locks(t, e)) {
+                    if (holds)
+                        *holds = blk->b_guard_true;
                     return t;
-                if (!found)
+                }
+                if (!found) {
                     found = t;
+                    found_holds = blk->b_guard_true;
+                }
             }
         }
         b = blk->b_idom;
     }
+    if (holds)
+        *holds = found_holds;
     return found;
 }
 
@@ -290,7 +298,7 @@ static int check_store(ctx *x, uint32_t k)
                                ir_path_display(p->p_base), ir_path_display(r->ev_path), line_of(x, r));
         /* check-then-act: if k not in D: D[k] = v */
         {
-            const ir_event *t = guard_on(x, e, p->p_base);
+            const ir_event *t = guard_on(x, e, p->p_base, NULL);
             if (t)
                 return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, p->p_base),
                                    breaks_of(t, e->ev_kind == EV_DELETE),
@@ -310,14 +318,29 @@ static int check_store(ctx *x, uint32_t k)
         }
         return G_OK;
     }
-    /* lazy initialisation: if _inst is None: _inst = make() */
     if (e->ev_kind == EV_STORE) {
-        const ir_event *t = guard_on(x, e, p);
-        if (t && t->ev_path == p)
+        int holds = 0, absent;
+        const ir_event *t = guard_on(x, e, p, &holds);
+        if (!t || t->ev_path != p)
+            return G_OK;
+        absent = (t->ev_test == TEST_IS_NONE && holds) || (t->ev_test == TEST_IS_NOT_NONE && !holds) ||
+                 (t->ev_test == TEST_TRUTH && !holds);
+        /* lazy initialisation: if _inst is None: _inst = make() -- a new object each time */
+        if (absent && (e->ev_valkind == VAL_CALL || e->ev_valkind == VAL_FRESH))
             return add_finding(x, "GIL202", e, t, "check", p, BRK_WRITE,
                                "lazy initialisation of %s '%s' is not atomic: two threads can "
                                "both pass the check (line %d) and both store", what,
                                ir_path_display(p), line_of(x, t));
+        /* `if not self.done: self.done = True`, `self.fp = None` after a test of it: storing
+         * a constant that settles the check is the same whoever stores it */
+        if (e->ev_valkind == VAL_CONST && t->ev_test != TEST_COMPARE)
+            return G_OK;
+        /* `if self.state == RUNNING: self.state = PAUSED`: another thread's different write
+         * between the check and this one is overwritten */
+        return add_finding(x, "GIL201", e, t, "check", p, BRK_WRITE | BRK_OTHERS,
+                           "check-then-act on %s '%s': the check (line %d) and this write "
+                           "are separate steps; another thread can change it in between",
+                           what, ir_path_display(p), line_of(x, t));
     }
     return G_OK;
 }
@@ -354,7 +377,7 @@ static int check_call(ctx *x, uint32_t k)
                                "steps: another thread can change it in between", ir_path_display(c),
                                ir_path_display(r->ev_path), line_of(x, r), e->ev_name);
     /* check-then-act: if L: L.pop() */
-    if ((t = guard_on(x, e, c)))
+    if ((t = guard_on(x, e, c, NULL)))
         return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, c),
                            breaks_of(t, removes),
                            "check-then-act on '%s': the check (line %d) and %s() are separate "
@@ -370,7 +393,7 @@ static int check_load(ctx *x, uint32_t k)
     const ir_path *p = e->ev_path;
     if (p->p_kind != PATH_ITEM || !p->p_base)
         return G_OK;
-    t = guard_on(x, e, p->p_base);
+    t = guard_on(x, e, p->p_base, NULL);
     if (t && (t->ev_test == TEST_IN || t->ev_test == TEST_NOT_IN) && t->ev_key == p->p_key)
         return add_finding(x, "GIL201", e, t, "check", p, BRK_REMOVE,
                            "check-then-act on '%s': the key can be deleted by another thread "

@@ -175,6 +175,7 @@ static uint32_t new_ctx(rc_run *r, int kind, int many, int self_many, const char
     x->x_many = (uint8_t)many;
     x->x_self_many = (uint8_t)self_many;
     x->x_what = what;
+    x->x_home = RC_NONE;
     return r->r_nctxs++;
 }
 
@@ -495,6 +496,8 @@ static void visit(walk *w, uint32_t fi, int depth)
         r->r_oom = 1;
         return;
     }
+    if (r->r_ctxs[fr->fr_ctx].x_modules)
+        r->r_ctxs[fr->fr_ctx].x_modules[fr->fr_mod] = 1;
     /* accesses, windows and calls in program order, so that a lock taken by a helper
      * (`_acquireLock()`) covers what follows it */
     for (;;) {
@@ -581,6 +584,8 @@ static void run_ctx(rc_run *r, uint32_t ctx, uint32_t mod, uint32_t code, const 
     if (ctx == RC_NONE || !is_func(r, mod, code) ||
         (r->r_sums[mod]->s_funcs[code].u_flags & FN_ASYNC))
         return;
+    if (r->r_ctxs[ctx].x_home == RC_NONE)
+        r->r_ctxs[ctx].x_home = parent != RC_NONE ? r->r_frames[parent].fr_mod : mod;
     memset(&w, 0, sizeof w);
     w.w_r = r;
     w.w_ctx = ctx;
@@ -836,20 +841,29 @@ static void contexts_from_classes(rc_run *r)
 /* Calls a script's `if __name__ == "__main__":` makes run in the main thread. */
 static void contexts_main(rc_run *r)
 {
-    uint32_t m, c, ctx = RC_NONE;
+    uint32_t m, c;
     for (m = 0; m < r->r_nsums; m++) {
         const eng_summary *s = r->r_sums[m];
         const sum_func *u = &s->s_funcs[0];
-        uint32_t sf = RC_NONE;
+        uint32_t sf = RC_NONE, ctx = RC_NONE;
         if (!s->s_nfuncs || !(u->u_flags & FN_MODULE))
             continue;
         for (c = 0; c < u->u_ncalls; c++) {
             callee ce;
             if (!u->u_calls[c].c_main)
                 continue;
-            if (ctx == RC_NONE)
-                ctx = new_ctx(r, CTX_MAIN, 0, 0, fmt(r, "the main thread (%s:%d)",
+            if (ctx == RC_NONE) {
+                /* each script is a program of its own: its main thread meets the threads of
+                 * the modules it reaches, not the other scripts' */
+                ctx = new_ctx(r, CTX_MAIN, 0, 0, fmt(r, "the main thread of %s (line %d)",
                                                      s->s_file, u->u_calls[c].c_line));
+                if (ctx == RC_NONE ||
+                    !(r->r_ctxs[ctx].x_modules = arena_alloc(r->r_a, r->r_nsums + 1)))
+                    return;
+                memset(r->r_ctxs[ctx].x_modules, 0, r->r_nsums + 1);
+                r->r_ctxs[ctx].x_modules[m] = 1;
+                r->r_ctxs[ctx].x_home = m;
+            }
             if (sf == RC_NONE && (sf = new_frame(r, m, 0, RC_NONE, 0, 0, ctx)) == RC_NONE)
                 return;
             r->r_frames[sf].fr_starter = 1;
@@ -884,7 +898,8 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
         for (k = 0; k < s->s_nfuncs; k++) {
             const sum_func *u = &s->s_funcs[k];
             uint32_t fi;
-            if (!u->u_nacqs || (u->u_flags & (FN_MODULE | FN_CLASS_BODY)))
+            /* a coroutine's locks order tasks of one event loop, not threads */
+            if (!u->u_nacqs || (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_ASYNC)))
                 continue;
             fi = static_frame(r, m, k, 0);
             if (fi == RC_NONE)
@@ -929,14 +944,14 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
     for (i = 0; i < r->r_nclasses; i++) {
         rc_class *cl = &r->r_classes[i];
         const sum_class *sk = &r->r_sums[cl->k_mod]->s_classes[cl->k_idx];
-        if (sk->k_thread_safe && !cl->k_shared) {
-            cl->k_shared = 1;
+        if (sk->k_thread_safe) {
+            cl->k_shared = cl->k_declared = 1;
             cl->k_why = "marked `# gilcheck: thread-safe`";
         }
         for (c = 0; r->r_opt && c < r->r_opt->o_nsafe_classes; c++)
-            if (!cl->k_shared && (!fnmatch(r->r_opt->o_safe_classes[c], cl->k_full, 0) ||
-                                  !fnmatch(r->r_opt->o_safe_classes[c], sk->k_qualname, 0))) {
-                cl->k_shared = 1;
+            if (!cl->k_declared && (!fnmatch(r->r_opt->o_safe_classes[c], cl->k_full, 0) ||
+                                    !fnmatch(r->r_opt->o_safe_classes[c], sk->k_qualname, 0))) {
+                cl->k_shared = cl->k_declared = 1;
                 cl->k_why = "listed in thread-safe-classes";
             }
     }
@@ -947,6 +962,7 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
                 if (b->k_shared && !r->r_classes[i].k_shared &&
                     !rc_derives(r, i, "unittest.TestCase", 0)) {
                     r->r_classes[i].k_shared = 1;
+                    r->r_classes[i].k_declared = b->k_declared;
                     r->r_classes[i].k_why = fmt(r, "it derives from %s, which %s", b->k_full,
                                                 b->k_why ? b->k_why : "is shared");
                 }
@@ -986,6 +1002,7 @@ static void contexts_any_caller(rc_run *r)
             if (ctx == RC_NONE)
                 return;
             r->r_ctxs[ctx].x_class_only = !cl->k_shared;
+            r->r_ctxs[ctx].x_weak = !cl->k_declared;
             self = rc_val_class(r, i, 1);
             if (u->u_flags & FN_CLASSMETHOD) {
                 self.v_loc = 'k';
@@ -1013,6 +1030,9 @@ static void contexts_any_caller(rc_run *r)
                 continue;
             ctx = new_ctx(r, CTX_MODULE, 1, 1, fmt(r, "any caller of %s.%s (the module locks "
                                                    "its globals)", s->s_module, u->u_name));
+            if (ctx == RC_NONE)
+                return;
+            r->r_ctxs[ctx].x_weak = 1;
             run_ctx(r, ctx, m, k, NULL, NULL, 0, RC_NONE, 0, 0);
         }
     }

@@ -44,8 +44,14 @@ typedef struct rc_class {
     uint8_t k_shared;          /* its instances are shared: an instance attribute is accessed
                                 * under an instance lock, or it is configured or marked so */
     uint8_t k_class_shared;    /* a class-level lock guards class-level state */
+    uint8_t k_declared;        /* shared by declaration (configuration, a mark), not inferred */
     const char *k_why;         /* why it is shared ("locks self._lock in put") */
+    uint32_t k_argcls[8];      /* the class of the constructor's positional argument i at every
+                                * construction site of the run (RC_NONE: unknown or not the
+                                * same everywhere; RC_UNSET before the first site) */
 } rc_class;
+
+#define RC_UNSET (UINT32_MAX - 1)
 
 /***** values and locations *****/
 
@@ -93,6 +99,14 @@ typedef struct rc_ctx {
     uint8_t x_self_many;       /* ... for the receiver's own attributes */
     uint8_t x_class_only;      /* only class and module state counts (a class-level lock's
                                 * evidence says nothing about instances) */
+    uint8_t x_weak;            /* inferred from a lock alone (any caller of a class or module
+                                * that locks some of its state): two such contexts race only
+                                * where one side holds a lock -- the author's sign that the state
+                                * is shared (RacerD's rule for classes not declared thread-safe) */
+    uint32_t x_home;           /* the summary (module) where it starts: the start site's, or
+                                * the entry's; for CTX_MAIN the script's */
+    uint8_t *x_modules;        /* CTX_MAIN: per summary, 1 when the script's calls reach it
+                                * (the modules of its program), else NULL */
     const char *x_what;        /* a description: "thread started at w.py:40" */
 } rc_ctx;
 
@@ -169,6 +183,7 @@ typedef struct rc_run {
 
 /* race_resolve.c */
 int rc_load(rc_run *r);
+uint32_t rc_arg_class(rc_run *r, uint32_t mod, const sum_arg *g);
 rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth);
 rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth);
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth);

@@ -37,13 +37,33 @@ static int cmp_keyed(const void *a, const void *b)
 
 /***** the pair *****/
 
+static const sum_access *access_of(const rc_run *r, const rc_inst *in);
+static const sum_window *window_of(const rc_run *r, const rc_inst *in);
+
 static int keys_meet(const char *a, const char *b)
 {
     return !strcmp(a, "*") || !strcmp(b, "*") || !strcmp(a, b);
 }
 
+/* Can contexts a and b run at the same time?  A script's main thread only meets the contexts
+ * that start in the modules its program reaches; two scripts' main threads never meet. */
+static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
+{
+    const rc_ctx *x = &r->r_ctxs[a], *y = &r->r_ctxs[b];
+    if (x->x_kind == CTX_MAIN && y->x_kind == CTX_MAIN)
+        return a == b;
+    if (y->x_kind == CTX_MAIN) {
+        const rc_ctx *t = x;
+        x = y;
+        y = t;
+    }
+    if (x->x_kind != CTX_MAIN)
+        return 1;
+    return y->x_home != RC_NONE && x->x_modules && x->x_modules[y->x_home];
+}
+
 /* Can write x land inside window w and break it? */
-static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
+static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x, int locked_somewhere)
 {
     const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
     if (w->i_cls != RC_NONE && x->i_cls != RC_NONE && !rc_related(r, w->i_cls, x->i_cls))
@@ -55,7 +75,10 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         if (x->i_key || x->i_kind != ACC_STORE)
             return 0;
     }
-    switch (w->i_kind) {
+    if ((w->i_kind & BRK_OTHERS) && w->i_mod == x->i_mod && w->i_code == x->i_code &&
+        access_of(r, x)->a_instr == window_of(r, w)->w_last)
+        return 0;   /* the window's own store, run by another thread */
+    switch (w->i_kind & BRK_KIND) {
     case BRK_REMOVE:
         if (x->i_kind != ACC_DELETE && x->i_kind != ACC_REMOVE)
             return 0;
@@ -68,6 +91,12 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         break;
     }
     if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
+        return 0;
+    /* two callers of a class (or module) that is shared only because it locks some of its
+     * state race on what it locks somewhere: its locks say which state is shared */
+    if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak && !locked_somewhere)
+        return 0;
+    if (!concurrent(r, w->i_ctx, x->i_ctx))
         return 0;
     return rc_lockset_disjoint(r, w->i_locks, x->i_locks);
 }
@@ -395,6 +424,9 @@ int rc_report(rc_run *r, eng_result *res)
         uint32_t a, b;
         for (j = g0; j < r->r_ninsts && ks[j].k_group == ks[g0].k_group; j++)
             ;
+        int locked_somewhere = 0;
+        for (a = g0; a < j; a++)
+            locked_somewhere |= r->r_insts[ks[a].k_inst].i_locks != 0;
         for (a = g0; a < j; a++) {
             const rc_inst *w = &r->r_insts[ks[a].k_inst];
             if (!w->i_window)
@@ -403,7 +435,7 @@ int rc_report(rc_run *r, eng_result *res)
                 const rc_inst *x = &r->r_insts[ks[b].k_inst];
                 site *st;
                 int fresh;
-                if (x->i_window || !breaks(r, w, x))
+                if (x->i_window || !breaks(r, w, x, locked_somewhere))
                     continue;
                 if (!w->i_locks)
                     st = site_get(r, &win, 'w', w->i_mod, w->i_code, w->i_idx, &fresh);

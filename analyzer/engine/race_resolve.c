@@ -72,6 +72,7 @@ static const char *join(rc_run *r, const char *a, const char *b)
 }
 
 static int families(rc_run *r);
+static void construction_sites(rc_run *r);
 
 int rc_load(rc_run *r)
 {
@@ -146,7 +147,57 @@ int rc_load(rc_run *r)
     }
     if (families(r))
         return G_ENOMEM;
+    construction_sites(r);
     return r->r_oom ? G_ENOMEM : G_OK;
+}
+
+/* The class of the object an argument is, when known: made by a constructor call in the caller
+ * (`board = JobBoard(); Worker(board)`), or a module variable so made. */
+uint32_t rc_arg_class(rc_run *r, uint32_t mod, const sum_arg *g)
+{
+    rc_sym y;
+    if (g->g_ctor) {
+        y = rc_ctor_class(r, mod, g->g_ctor);
+        return y.y_kind == SYM_CLASS ? y.y_id : RC_NONE;
+    }
+    if (g->g_path && !strncmp(g->g_path, "g:", 2) && !strpbrk(g->g_path + 2, ".[")) {
+        y = rc_resolve_name(r, mod, g->g_path + 2, 0);
+        return y.y_kind == SYM_VAR ? y.y_id : RC_NONE;
+    }
+    return RC_NONE;
+}
+
+/* What every construction site of each class passes its constructor: k_argcls. */
+static void construction_sites(rc_run *r)
+{
+    uint32_t m, k, c, i, a;
+    for (i = 0; i < r->r_nclasses; i++)
+        for (a = 0; a < 8; a++)
+            r->r_classes[i].k_argcls[a] = RC_UNSET;
+    for (m = 0; m < r->r_nsums; m++) {
+        const eng_summary *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++)
+            for (c = 0; c < s->s_funcs[k].u_ncalls; c++) {
+                const sum_call *call = &s->s_funcs[k].u_calls[c];
+                rc_class *cl;
+                rc_sym y;
+                uint32_t pos = 0;
+                if (!call->c_nargs || strncmp(call->c_callee, "g:", 2))
+                    continue;
+                y = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
+                if (y.y_kind != SYM_CLASS)
+                    continue;
+                cl = &r->r_classes[y.y_id];
+                for (a = 0; a < call->c_nargs && pos < 8; a++) {
+                    uint32_t t, *slot;
+                    if (call->c_args[a].g_kw)
+                        continue;       /* keywords: left unknown */
+                    t = rc_arg_class(r, m, &call->c_args[a]);
+                    slot = &cl->k_argcls[pos++];
+                    *slot = *slot == RC_UNSET || *slot == t ? t : RC_NONE;
+                }
+            }
+    }
 }
 
 /***** names *****/

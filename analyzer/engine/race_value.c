@@ -74,6 +74,11 @@ static uint32_t attr_class(rc_run *r, uint32_t cls, const char *attr)
 {
     const sum_attr *at = rc_attr(r, cls, attr);
     rc_sym y;
+    if (at && !at->at_ctor && at->at_param >= 1 && at->at_param <= 8) {
+        /* `self.board = board` in __init__: what the constructor's callers pass */
+        uint32_t t = r->r_classes[cls].k_argcls[at->at_param - 1];
+        return t == RC_UNSET ? RC_NONE : t;
+    }
     if (!at || !at->at_ctor)
         return RC_NONE;
     y = rc_ctor_class(r, r->r_classes[cls].k_mod, at->at_ctor);

@@ -211,6 +211,7 @@ static void put_args(builder *b, uint32_t ci, const ir_event *e, uint32_t from, 
             return;
         s->g_kw = g->ar_kw;
         s->g_path = spath(b, ci, g->ar_path, NULL);
+        s->g_ctor = g->ar_ctor ? mod_resolve(b->b_m, g->ar_ctor) : NULL;
         s->g_func = func_of(b, g->ar_path, g->ar_func);
         if (g->ar_nitems) {
             s->g_items = arena_array(b->b_a, g->ar_nitems, sizeof *s->g_items);
@@ -716,8 +717,11 @@ static void build_classes(builder *b)
                 at->at_class_level = 1;
             } else {
                 at->at_instance = 1;
-                if (e->ev_valpath && mod_param_index(c, ir_path_root(e->ev_valpath)) > 0)
+                if (e->ev_valpath && mod_param_index(c, ir_path_root(e->ev_valpath)) > 0) {
                     at->at_from_param = 1;
+                    if (c->c_is_init && e->ev_valpath == ir_path_root(e->ev_valpath))
+                        at->at_param = (uint32_t)mod_param_index(c, e->ev_valpath);
+                }
             }
             if (e->ev_valkind == VAL_CALL && e->ev_callee && !at->at_ctor) {
                 at->at_ctor = mod_resolve(m, e->ev_callee);

@@ -34,7 +34,10 @@ typedef enum sum_acckind {
 typedef enum sum_breaks {
     BRK_WRITE = 1,     /* any write of the state (read-modify-write, lazy init, read-then-write) */
     BRK_REMOVE,        /* a removal (the act needs the entry: `if k in D: del D[k]`) */
-    BRK_INSERT         /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
+    BRK_INSERT,        /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
+    BRK_KIND = 0x0f,   /* the above */
+    BRK_OTHERS = 0x10  /* flag: only writes made elsewhere break it, not the window's own act
+                        * run by another thread (`if s == A: s = B` twice stores the same B) */
 } sum_breaks;
 
 /* Kinds of lock, from their constructors. */
@@ -82,6 +85,7 @@ typedef struct sum_window {
 typedef struct sum_arg {
     const char *g_kw;          /* keyword, NULL for a positional */
     const char *g_path;        /* its path, or NULL */
+    const char *g_ctor;        /* the callee whose call made it (a typed local), or NULL */
     uint32_t g_func;           /* a function made in this file, or SUM_NONE */
     const char **g_items;      /* a tuple or list display: its items' paths (NULL where
                                 * unknown), g_nitems of them */
@@ -193,6 +197,8 @@ typedef struct sum_attr {
     uint8_t at_instance;       /* set on instances (`self.x = ...` in a method) */
     uint8_t at_from_param;     /* set on instances from a parameter (`self.q = q`): it may be
                                 * an object other instances share */
+    uint32_t at_param;         /* set in __init__ from its parameter N (`self.board = board`):
+                                * N, the constructor's callers say what it is; else 0 */
 } sum_attr;
 
 /* A class of the module. */

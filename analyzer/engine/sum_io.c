@@ -11,7 +11,7 @@
 #include "../common/err.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 1u
+#define SUM_FORMAT 2u   /* 2: argument constructors, attributes set from __init__'s parameters */
 
 /***** writing *****/
 
@@ -65,6 +65,7 @@ static void put_args(writer *w, const sum_arg *g, uint32_t n)
     for (i = 0; i < n; i++) {
         put_s(w, g[i].g_kw);
         put_s(w, g[i].g_path);
+        put_s(w, g[i].g_ctor);
         put_u(w, g[i].g_func == SUM_NONE ? 0 : (uint64_t)g[i].g_func + 1);
         put_u(w, g[i].g_nitems);
         for (k = 0; k < g[i].g_nitems; k++)
@@ -181,6 +182,7 @@ int eng_summary_write(strbuf *out, const eng_summary *s)
             put_s(&w, at->at_alias);
             put_u(&w, (uint64_t)at->at_class_level | (uint64_t)at->at_instance << 1 |
                           (uint64_t)at->at_from_param << 2);
+            put_u(&w, at->at_param);
         }
     }
     put_u(&w, s->s_nbinds);
@@ -313,6 +315,7 @@ static sum_arg *get_args(reader *r, uint32_t *n)
     for (i = 0; g && i < *n && !r->r_err; i++) {
         g[i].g_kw = get_s(r);
         g[i].g_path = get_s(r);
+        g[i].g_ctor = get_s(r);
         g[i].g_func = get_opt(r);
         g[i].g_nitems = get_u32(r);
         g[i].g_items = get_array(r, g[i].g_nitems, sizeof *g[i].g_items, 1);
@@ -527,6 +530,7 @@ int eng_summary_read(eng_summary **out, const uint8_t *p, size_t n, arena *a)
             at->at_class_level = flags & 1;
             at->at_instance = (flags >> 1) & 1;
             at->at_from_param = (flags >> 2) & 1;
+            at->at_param = get_u32(&r);
         }
     }
     s->s_nbinds = get_u32(&r);

@@ -70,7 +70,8 @@ typedef enum ir_testkind {
     TEST_NOT_IN,
     TEST_IS_NONE,      /* ev_path is None */
     TEST_IS_NOT_NONE,
-    TEST_TRUTH,        /* if ev_path: (also len(...) comparisons and other tests of a read) */
+    TEST_TRUTH,        /* if ev_path: (and other tests of a read) */
+    TEST_COMPARE       /* ev_path == / < / ... something (also len(ev_path) > 0) */
 } ir_testkind;
 
 #define IR_MAX_SRCS 8  /* loads remembered per value; more are dropped */
@@ -99,6 +100,8 @@ typedef struct ir_arg {
     ir_srcs ar_srcs;          /* loads that flowed into it */
     int32_t ar_func;          /* code index when the argument is a function made here, else -1 */
     const char *ar_kw;        /* keyword name, NULL for positionals */
+    const char *ar_ctor;      /* the dotted callee whose call made the value (`board =
+                               * JobBoard(); Worker(board)`: "JobBoard"), or NULL */
     const struct ir_path **ar_items; /* a tuple or list display built here (`args=(q, n)`): the
                                * paths of its items, NULL where unknown; ar_nitems entries */
     uint8_t ar_nitems;

@@ -672,6 +672,7 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         e->ev_args[k].ar_path = a->a_path;
         e->ev_args[k].ar_srcs = srcs_of(it, a);
         e->ev_args[k].ar_func = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
+        e->ev_args[k].ar_ctor = a->a_kind == AV_CALLRES ? a->a_name : NULL;
         for (d = 0; a->a_path && d < it->i_ndisp; d++)
             if (it->i_disp[d] == a->a_path) {
                 e->ev_args[k].ar_items = it->i_disp_items[d];
@@ -1026,7 +1027,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         w = pop(s);
         v = pop(s);
         x = test_value(&v, &w);
-        t = test_event(it, TEST_TRUTH, v.a_path || v.a_src.s_n ? &v : &w, NULL, idx, s);
+        t = test_event(it, TEST_COMPARE, v.a_path || v.a_src.s_n ? &v : &w, NULL, idx, s);
         x.a_aux = t;
         push(it, s, x);
         break;
