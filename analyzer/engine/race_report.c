@@ -473,7 +473,8 @@ int rc_report(rc_run *r, eng_result *res)
             return G_ENOMEM;
     }
     /* ordered; one finding per place and rule (a `finally:` body is compiled twice) */
-    qsort(res->r_findings + first, res->r_count - first, sizeof *res->r_findings, cmp_finding);
+    if (res->r_count > first)   /* no findings: r_findings may be NULL, which qsort must not get */
+        qsort(res->r_findings + first, res->r_count - first, sizeof *res->r_findings, cmp_finding);
     for (i = kept = first; i < res->r_count; i++) {
         const finding *f = &res->r_findings[i];
         if (kept > first && !cmp_finding(&res->r_findings[kept - 1], f))
