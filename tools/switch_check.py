@@ -21,7 +21,9 @@ of each; 3.14 runs in pyodide, which has no threads: claims only):
             counts what broke (lost updates, double inserts, exceptions).
 
 A claim "S" with nothing broken is retried once with 4x the iterations (a short run can miss a
-narrow window); a claim "-" with something broken is a disagreement.  Prints the claim/measured
+narrow window; the check-then-acts on a shared dict, whose window a thread is in only when another
+one is on the same key, run 4x as long to begin with); a claim "-" with something broken is a
+disagreement.  --quick is for development: its short runs can miss the rare windows.  Prints the claim/measured
 table; exit 1 when a claim disagrees, 0 otherwise.  --markdown prints the table for
 docs/switch-points.md.
 """
@@ -166,14 +168,15 @@ SHAPES = [
         def broken(threads, n):
             return threads * n - sum(C.values())
         """},
-    {"name": "try: D[i] += 1 / except KeyError", "source": """
+    {"name": "try: D[k] += 1 / except KeyError", "source": """
         D = {}
         def worker(n, tid):
             for i in range(n):
+                k = i // 64                # a new key every 64 steps: the threads meet on it
                 try:
-                    D[i] += 1
+                    D[k] += 1
                 except KeyError:
-                    D[i] = 1  # RACY
+                    D[k] = 1  # RACY
         def broken(threads, n):
             return threads * n - sum(D.values())
         """},
@@ -201,28 +204,32 @@ SHAPES = [
         def broken(threads, n):
             return len(errors)
         """},
-    {"name": "if k not in cache: cache[k] = v (argument)", "shared": "cache", "source": """
+    {"name": "if k not in cache: cache[k] = v (argument)", "shared": "cache", "scale": 4,
+     "source": """
         D = {}
         inserted = []
         def insert(cache, n):
             for i in range(n):
-                if i not in cache:
-                    cache[i] = 1  # RACY
+                k = len(cache)             # the next new key: the threads meet on it
+                if k not in cache:
+                    cache[k] = 1  # RACY
                     inserted.append(1)
         def worker(n, tid):
             insert(D, n)
         def broken(threads, n):
-            return len(inserted) - n
+            return len(inserted) - len(D)  # one insert per key, unless two saw it absent
         """},
-    {"name": "if k in cache: del cache[k] (argument)", "shared": "cache", "source": """
+    {"name": "if k in cache: del cache[k] (argument)", "shared": "cache", "scale": 4,
+     "source": """
         D = {}
         errors = []
         def drop(cache, n):
+            k = 0                          # one key every thread puts in and takes out
             for i in range(n):
-                cache[i] = 1
+                cache[k] = 1
                 try:
-                    if i in cache:
-                        del cache[i]  # RACY
+                    if k in cache:
+                        del cache[k]  # RACY
                 except KeyError:
                     errors.append(1)
         def worker(n, tid):
@@ -397,12 +404,12 @@ def main(argv=None):
                     cell["measured"] = "n/m"
                     continue
                 try:
-                    _, r = run_json(interp["argv"] + [runner, path, str(THREADS), str(iterations)],
-                                    900)
+                    n = iterations * sh.get("scale", 1)   # rare windows run longer
+                    _, r = run_json(interp["argv"] + [runner, path, str(THREADS), str(n)], 900)
                     cell["measured"], cell["seconds"] = r["broken"], r["seconds"]
                     if r["broken"] <= 0 and claim["breaks"]:
                         _, r2 = run_json(interp["argv"] + [runner, path, str(THREADS),
-                                                           str(4 * iterations)], 1800)
+                                                           str(4 * n)], 1800)
                         cell["retry"] = r2["broken"]
                 except (RuntimeError, OSError, subprocess.SubprocessError) as e:
                     cell["error"] = str(e)
