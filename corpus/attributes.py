@@ -20,7 +20,7 @@ app = App()
 _request = threading.local()
 
 
-class Cache(object):
+class Cache(object):  # gilcheck: thread-safe
     """A cache that takes its lock for the data and the hit counters, but not for everything."""
 
     instances = 0
@@ -33,8 +33,7 @@ class Cache(object):
         self.misses = 0                             # ok
         self.skips = 0                              # ok
         self.last_key = None                        # ok
-        # no lock guards this anywhere: the class's locks say which state callers share
-        Cache.instances += 1                        # ok
+        Cache.instances += 1                        # expect: GIL103
 
     def get(self, key):
         with self._lock:
@@ -48,8 +47,7 @@ class Cache(object):
         return value
 
     def skip(self):
-        # no lock guards this anywhere: the class's locks say which state callers share
-        self.skips += 1                             # ok
+        self.skips += 1                             # expect: GIL103
 
     def hit_rate(self):
         looked_up = self.hits + self.misses         # ok
@@ -72,7 +70,7 @@ class Pool(object):
 
     @classmethod
     def note_created(cls):
-        # no lock guards this anywhere: the class's locks say which state callers share
+        # a class that only uses a lock, with no thread in sight and not declared thread-safe
         cls.created = cls.created + 1               # ok
 
     def acquire(self):

@@ -85,7 +85,7 @@ class Client(object):
 
     def session(self):
         if self._session is None:
-            # no lock guards this anywhere: the class's locks say which state callers share
+            # a class that only uses a lock, with no thread in sight and not declared thread-safe
             self._session = {"host": self.host}             # ok
         return self._session
 

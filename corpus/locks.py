@@ -102,7 +102,7 @@ def open_files(lock, paths):
             pass
 
 
-class Buffer(object):
+class Buffer(object):  # gilcheck: thread-safe
     """A bounded buffer on a Condition: put and get wait for each other."""
 
     def __init__(self, capacity):
@@ -133,8 +133,7 @@ class Buffer(object):
 
     def offer(self, item):
         if len(self._items) >= self._capacity:
-            # no lock guards this anywhere: the class's locks say which state callers share
-            self.dropped += 1                               # ok
+            self.dropped += 1                               # expect: GIL103
             return False
         self.put(item)                                      # ok
         return True
@@ -162,7 +161,7 @@ class Stats(object):
             return self.total / max(self.count, 1)          # ok
 
 
-class Account(object):
+class Account(object):  # gilcheck: thread-safe
     def __init__(self):
         self._lock = threading.RLock()
         self.balance = 0

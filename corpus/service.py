@@ -9,7 +9,7 @@ import time
 _job_ids = itertools.count(1)
 
 
-class JobBoard(object):
+class JobBoard(object):  # gilcheck: thread-safe
     """Status of every job, shared by the workers and the monitor."""
 
     def __init__(self):

@@ -90,11 +90,11 @@ class Server(object):
         self._jobs = []
 
     def hit(self):
-        # no lock guards this anywhere: the class's locks say which state callers share
+        # a class that only uses a lock, with no thread in sight and not declared thread-safe
         self.stats["hits"] += 1                             # ok
 
     def miss(self):
-        # no lock guards this anywhere: the class's locks say which state callers share
+        # a class that only uses a lock, with no thread in sight and not declared thread-safe
         self.stats["misses"] = self.stats["misses"] + 1     # ok
 
     def connect(self, name, sock):
@@ -102,7 +102,7 @@ class Server(object):
 
     def retry_last(self):
         pending = self._pending
-        # no lock guards this anywhere: the class's locks say which state callers share
+        # a class that only uses a lock, with no thread in sight and not declared thread-safe
         pending.append(pending[-1])                         # ok
 
     def enqueue(self, job):

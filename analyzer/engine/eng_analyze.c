@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/err.h"
 
@@ -153,6 +154,9 @@ int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng
 {
     rc_run r;
     int rc;
+    struct timespec t0, t1;
+    size_t used0 = arena_used(a);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(&r, 0, sizeof r);
     r.r_a = a;
     r.r_d = d;
@@ -166,6 +170,13 @@ int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng
         rc = rc_report(&r, res);
     if (rc)
         return diag_add(d, rc, NULL, -1, "out of memory");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (getenv("GILCHECK_TIMINGS"))   /* for tools/bench_ci.py: the composition on its own */
+        fprintf(stderr, "gilcheck: composition: %.1f ms, %u summaries, %u contexts, %u frames, "
+                "%u instances, %.1f MB (summaries %.1f MB)\n",
+                (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                n, r.r_nctxs, r.r_nframes, r.r_ninsts,
+                (double)(arena_used(a) - used0) / 1048576.0, (double)used0 / 1048576.0);
     if (r.r_capped)
         diag_add(d, 0, NULL, -1, "some call chains were not followed to the end (more than %d "
                  "calls deep, or a context with more than %d calls): races there may be missed",

@@ -81,6 +81,7 @@ static int add_window(ctx *x, const ir_path *state, int breaks, uint32_t first, 
     w->w_first = first;
     w->w_last = last;
     w->w_locks = locks;
+    w->w_method = NULL;
     return G_OK;
 }
 
@@ -152,6 +153,8 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
         return G_ENOMEM;
     if (add_window(x, state, breaks, lo, hi, rel ? common_locks(rel, at) : at->ev_locks))
         return G_ENOMEM;
+    if (at->ev_kind == EV_CALL && at->ev_method)
+        x->x_m->m_win[x->x_m->m_nwin - 1].w_method = at->ev_name;
     res->r_count++;
     x->x_done[at - x->x_c->c_ir.f_events] = 1;
     return G_OK;

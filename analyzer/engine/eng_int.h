@@ -25,6 +25,7 @@ typedef struct eng_window {
     uint8_t w_breaks;          /* sum_breaks: which writes of another thread break it */
     uint32_t w_first, w_last;  /* instruction indexes of its first and last access */
     uint64_t w_locks;          /* acquisitions held over all of it */
+    const char *w_method;      /* the act's method when it is a call on the state (`L.pop()`) */
 } eng_window;
 
 /* A set of strings (normalized state names), open addressing in the module's arena. */
@@ -52,6 +53,7 @@ typedef struct eng_mod {
     const char **m_bind_what;  /* resolved dotted import, or callee of the call it holds */
     uint8_t *m_bind_kind;      /* VAL_IMPORT / VAL_CALL / VAL_FUNC / VAL_CLASS */
     int32_t *m_bind_aux;       /* code index for VAL_FUNC / VAL_CLASS */
+    uint32_t *m_bind_block;    /* the module code's block of the store that bound it */
     uint32_t m_nbind;
     strset m_bind_index;       /* global name -> its index in m_bind_name */
     const char **m_local_attrs; /* attribute names bound to threading.local() */

@@ -334,24 +334,33 @@ static int add_binding(eng_mod *m, const ir_event *e)
             const char **n2 = arena_array(m->m_arena, cap, sizeof *n2);
             uint8_t *n3 = arena_alloc(m->m_arena, cap);
             int32_t *n4 = arena_array(m->m_arena, cap, sizeof *n4);
-            if (!n1 || !n2 || !n3 || !n4)
+            uint32_t *n5 = arena_array(m->m_arena, cap, sizeof *n5);
+            if (!n1 || !n2 || !n3 || !n4 || !n5)
                 return G_ENOMEM;
             if (m->m_nbind) {
                 memcpy(n1, m->m_bind_name, m->m_nbind * sizeof *n1);
                 memcpy(n2, m->m_bind_what, m->m_nbind * sizeof *n2);
                 memcpy(n3, m->m_bind_kind, m->m_nbind);
                 memcpy(n4, m->m_bind_aux, m->m_nbind * sizeof *n4);
+                memcpy(n5, m->m_bind_block, m->m_nbind * sizeof *n5);
             }
             m->m_bind_name = n1;
             m->m_bind_what = n2;
             m->m_bind_kind = n3;
             m->m_bind_aux = n4;
+            m->m_bind_block = n5;
         }
         b = (int32_t)m->m_nbind++;
         if (set_add(&m->m_bind_index, m->m_arena, name, b))
             return G_ENOMEM;
         m->m_bind_name[b] = name;
+    } else if (!ir_dominates(&m->m_codes[0].c_ir, m->m_bind_block[b], e->ev_block)) {
+        /* a binding in another branch is an alternative (`try: from _c import f / except
+         * ImportError: def f()`, `if posix: import posixpath as path / elif nt: ...`): the
+         * first one is the one this platform and build take */
+        return G_OK;
     }
+    m->m_bind_block[b] = e->ev_block;
     m->m_bind_what[b] = what;
     m->m_bind_kind[b] = e->ev_valkind;
     m->m_bind_aux[b] = e->ev_aux;

@@ -176,6 +176,7 @@ static uint32_t new_ctx(rc_run *r, int kind, int many, int self_many, const char
     x->x_self_many = (uint8_t)self_many;
     x->x_what = what;
     x->x_home = RC_NONE;
+    x->x_start_mod = x->x_start_code = RC_NONE;
     return r->r_nctxs++;
 }
 
@@ -444,7 +445,7 @@ typedef struct walk {
 } walk;
 
 static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int window, int kind,
-                     int value, uint32_t locks, uint32_t idx)
+                     int value, uint32_t locks, uint32_t idx, uint32_t instr)
 {
     rc_inst *in;
     const rc_ctx *x = &r->r_ctxs[fr->fr_ctx];
@@ -469,6 +470,24 @@ static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int w
     in->i_mod = fr->fr_mod;
     in->i_code = fr->fr_code;
     in->i_idx = idx;
+    in->i_instr = instr;
+    if (v.v_loc == 'c') {
+        /* "c:mod:CODE:name": each call of CODE has its own cell, shared with the closures it
+         * starts as threads -- not with other calls of CODE in other threads */
+        const char *t = strchr(rc_text(r, v.v_text) + 2, ':');
+        uint32_t owner = t ? (uint32_t)strtoul(t + 1, NULL, 10) : RC_NONE;
+        uint32_t starter = x->x_start_code;
+        /* a comprehension that starts the threads is its maker's code */
+        while (x->x_kind == CTX_THREAD && x->x_start_mod == fr->fr_mod && starter != owner &&
+               starter < r->r_sums[fr->fr_mod]->s_nfuncs &&
+               (r->r_sums[fr->fr_mod]->s_funcs[starter].u_flags & FN_COMPREHENSION) &&
+               r->r_sums[fr->fr_mod]->s_funcs[starter].u_parent != SUM_NONE)
+            starter = r->r_sums[fr->fr_mod]->s_funcs[starter].u_parent;
+        /* --scope all: every function, a closure too, may run in several threads */
+        in->i_cell_own = x->x_kind == CTX_ALL ||
+                         (x->x_kind == CTX_THREAD && x->x_start_mod == fr->fr_mod &&
+                          starter == owner);
+    }
 }
 
 /* Is the window a read-modify-write of a value (GIL101-103), broken by any write of it or of
@@ -478,6 +497,22 @@ static int value_window(const rc_run *r, uint32_t mod, const sum_window *w)
     const finding *f = &r->r_sums[mod]->s_cand.r_findings[w->w_finding];
     return !strcmp(f->f_rule, "GIL101") || !strcmp(f->f_rule, "GIL102") ||
            !strcmp(f->f_rule, "GIL103");
+}
+
+/* Is `path[...]`.method() a method of the receiver's class (`self.pools.clear()` where pools
+ * is a class of the run defining clear), not a built-in container's operation? */
+static int own_method(rc_run *r, const rc_frame *fr, const char *path, const char *method)
+{
+    const char *br;
+    char recv[1024];
+    rc_val v;
+    uint32_t mod;
+    if (!method || !(br = strrchr(path, '[')) || (size_t)(br - path) >= sizeof recv)
+        return 0;
+    memcpy(recv, path, (size_t)(br - path));
+    recv[br - path] = 0;
+    v = value_of(r, fr, recv);
+    return v.v_kind == VK_LOC && v.v_cls != RC_NONE && rc_method(r, v.v_cls, method, &mod) != RC_NONE;
 }
 
 /* The function a call resolves to is a root of its own (--scope all). */
@@ -512,17 +547,21 @@ static void visit(walk *w, uint32_t fi, int depth)
             rc_val v = value_of(r, fr, a->a_path);
             if ((u->u_flags & FN_INIT) && a->a_instr < u->u_escape && !strncmp(a->a_path, "p:0", 3))
                 continue;   /* construction: self has not been shared yet */
+            if (v.v_prop || own_method(r, fr, a->a_path, a->a_method))
+                continue;   /* a property's setter or the receiver class's own method runs */
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 0, a->a_kind, 0,
-                         frame_locks(r, fr, a->a_locks, held, nheld), ia - 1);
+                         frame_locks(r, fr, a->a_locks, held, nheld), ia - 1, a->a_instr);
         } else if (nw <= nc) {
             const sum_window *sw = &u->u_win[iw++];
             rc_val v = value_of(r, fr, sw->w_path);
             if ((u->u_flags & FN_INIT) && sw->w_last < u->u_escape && !strncmp(sw->w_path, "p:0", 3))
                 continue;
+            if (v.v_prop || own_method(r, fr, sw->w_path, sw->w_method))
+                continue;
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 1, sw->w_breaks, value_window(r, fr->fr_mod, sw),
-                         frame_locks(r, fr, sw->w_locks, held, nheld), iw - 1);
+                         frame_locks(r, fr, sw->w_locks, held, nheld), iw - 1, sw->w_first);
         } else {
             const sum_call *c = &u->u_calls[ic++];
             callee ce;
@@ -539,6 +578,7 @@ static void visit(walk *w, uint32_t fi, int depth)
                                r->r_frames[fi].fr_ctx);
                 if (nf == RC_NONE)
                     return;
+                r->r_frames[nf].fr_call_instr = c->c_instr;
                 w->w_frames++;
                 bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, &ce, nf);
                 visit(w, nf, depth + 1);
@@ -660,6 +700,8 @@ static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ct
 
 /***** where contexts come from *****/
 
+static int any_caller_root(rc_run *r, uint32_t mod, uint32_t code);
+
 /* The function a thread's target path names, in the starting frame: *self gets the receiver of
  * a bound method. */
 static int target_of(rc_run *r, const rc_frame *fr, const char *target, callee *out)
@@ -728,6 +770,10 @@ static void contexts_from_starts(rc_run *r)
             ctx = new_ctx(r, CTX_THREAD, 1, st->t_many, what);
             if (ctx == RC_NONE)
                 return;
+            r->r_ctxs[ctx].x_start_mod = m;
+            r->r_ctxs[ctx].x_start_code = st->t_func;
+            r->r_ctxs[ctx].x_start_instr = st->t_instr;
+            r->r_ctxs[ctx].x_start_loop = st->t_many || s->s_funcs[st->t_func].u_flags & FN_COMPREHENSION;
             /* a plain function started once runs in one thread; a method of an object runs
              * once per object, and objects are many */
             r->r_ctxs[ctx].x_many = (uint8_t)(many || ce.ce_bound);
@@ -769,7 +815,8 @@ static void contexts_from_classes(rc_run *r)
         code = rc_method(r, i, "run", &mod);
         if (code == RC_NONE || !strcmp(r->r_sums[mod]->s_module, "threading"))
             continue;
-        ctx = new_ctx(r, CTX_SUBCLASS, 1, 0,
+        /* many threads of the class, unless the run makes it once (module code, no loop) */
+        ctx = new_ctx(r, CTX_SUBCLASS, !r->r_classes[i].k_once, 0,
                       fmt(r, "thread of %s.run (a Thread subclass)", r->r_classes[i].k_full));
         self = rc_val_class(r, i, 1);
         run_ctx(r, ctx, mod, code, &self, NULL, 0, RC_NONE, 0, 0);
@@ -888,6 +935,17 @@ static char lock_scope(rc_run *r, const rc_frame *fr, const sum_acq *q)
     return t[0] && t[1] == ':' ? t[0] : 0;
 }
 
+/* Marks class c and its bases of the run as test code. */
+static void mark_test(rc_run *r, uint32_t c, int depth)
+{
+    uint32_t k;
+    if (depth > 12 || r->r_classes[c].k_test)
+        return;
+    r->r_classes[c].k_test = 1;
+    for (k = 0; k < r->r_classes[c].k_nbases; k++)
+        mark_test(r, r->r_classes[c].k_bases[k], depth + 1);
+}
+
 /* Marks the classes whose instances are shared and the modules that lock their globals. */
 static void find_shared(rc_run *r, uint8_t *module_shared)
 {
@@ -934,11 +992,12 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
             }
         }
     }
-    /* a test case's methods are called one at a time by the test runner */
+    /* a test case's methods, and its mixins', are called one at a time by the test runner */
     for (i = 0; i < r->r_nclasses; i++)
-        if ((r->r_classes[i].k_shared || r->r_classes[i].k_class_shared) &&
-            (rc_derives(r, i, "unittest.TestCase", 0) ||
-             rc_derives(r, i, "unittest.case.TestCase", 0)))
+        if (rc_derives(r, i, "unittest.TestCase", 0) || rc_derives(r, i, "unittest.case.TestCase", 0))
+            mark_test(r, i, 0);
+    for (i = 0; i < r->r_nclasses; i++)
+        if (r->r_classes[i].k_test)
             r->r_classes[i].k_shared = r->r_classes[i].k_class_shared = 0;
     /* configured and marked classes; subclasses of shared classes */
     for (i = 0; i < r->r_nclasses; i++) {
@@ -959,8 +1018,7 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
         for (i = 0; i < r->r_nclasses; i++)
             for (j = 0; j < r->r_classes[i].k_nbases; j++) {
                 const rc_class *b = &r->r_classes[r->r_classes[i].k_bases[j]];
-                if (b->k_shared && !r->r_classes[i].k_shared &&
-                    !rc_derives(r, i, "unittest.TestCase", 0)) {
+                if (b->k_shared && !r->r_classes[i].k_shared && !r->r_classes[i].k_test) {
                     r->r_classes[i].k_shared = 1;
                     r->r_classes[i].k_declared = b->k_declared;
                     r->r_classes[i].k_why = fmt(r, "it derives from %s, which %s", b->k_full,
@@ -994,6 +1052,10 @@ static void contexts_any_caller(rc_run *r)
             if (u->u_class != cl->k_idx || (!is_public(u->u_name) && !init) ||
                 (u->u_flags & FN_ASYNC))
                 continue;
+            /* a thread's own body, and the class's own helpers, are not its callers' API */
+            if ((!strcmp(u->u_name, "run") && rc_derives(r, i, "threading.Thread", 0)) ||
+                (!init && !any_caller_root(r, cl->k_mod, k)))
+                continue;
             ctx = new_ctx(r, CTX_ANY, 1, 1,
                           cl->k_shared ? fmt(r, "any caller of %s.%s (%s is shared: %s)",
                                              cl->k_full, u->u_name, cl->k_full, cl->k_why)
@@ -1026,7 +1088,8 @@ static void contexts_any_caller(rc_run *r)
             const sum_func *u = &s->s_funcs[k];
             uint32_t ctx;
             if (u->u_parent != 0 || u->u_class != SUM_NONE || !is_public(u->u_name) ||
-                (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_ASYNC | FN_COMPREHENSION)))
+                (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_ASYNC | FN_COMPREHENSION)) ||
+                !any_caller_root(r, m, k))
                 continue;
             ctx = new_ctx(r, CTX_MODULE, 1, 1, fmt(r, "any caller of %s.%s (the module locks "
                                                    "its globals)", s->s_module, u->u_name));
@@ -1072,28 +1135,64 @@ static void contexts_configured(rc_run *r)
     }
 }
 
-/* Counts the call sites of every function found with its caller's own view of `self`. */
+/* The family of the class a function is a method of, or RC_NONE. */
+static uint32_t family_of_func(const rc_run *r, uint32_t mod, uint32_t code)
+{
+    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    while (u->u_class == SUM_NONE && u->u_parent != SUM_NONE &&
+           (u->u_flags & (FN_NESTED | FN_COMPREHENSION)))
+        u = &r->r_sums[mod]->s_funcs[u->u_parent];   /* a closure counts as its maker */
+    if (u->u_class == SUM_NONE)
+        return RC_NONE;
+    return r->r_family[r->r_class_id[mod][u->u_class]];
+}
+
+/* Counts the call sites of every function found with its caller's own view of `self`: how
+ * many, how many from outside the callee's class family, how many holding no lock. */
 static void count_calls(rc_run *r)
 {
     uint32_t m, k, c;
+    if (r->r_counted)
+        return;
+    r->r_counted = 1;
     for (m = 0; m < r->r_nsums; m++) {
         const eng_summary *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++) {
             const sum_func *u = &s->s_funcs[k];
-            uint32_t sf, mark = r->r_nframes;
+            uint32_t sf, mark = r->r_nframes, fam;
             if (!u->u_ncalls)
                 continue;
             sf = static_frame(r, m, k, 0);
             if (sf == RC_NONE)
                 return;
+            fam = family_of_func(r, m, k);
             for (c = 0; c < u->u_ncalls; c++) {
                 callee ce;
-                if (resolve_call(r, &r->r_frames[sf], &u->u_calls[c], &ce))
-                    r->r_ncalls_to[rc_func_id(r, ce.ce_mod, ce.ce_code)]++;
+                uint32_t f;
+                if (!resolve_call(r, &r->r_frames[sf], &u->u_calls[c], &ce))
+                    continue;
+                f = rc_func_id(r, ce.ce_mod, ce.ce_code);
+                r->r_ncalls_to[f]++;
+                if (fam == RC_NONE || family_of_func(r, ce.ce_mod, ce.ce_code) != fam)
+                    r->r_nforeign_to[f]++;
+                if (!frame_locks(r, &r->r_frames[sf], u->u_calls[c].c_locks, NULL, 0))
+                    r->r_nunlocked_to[f]++;
             }
             r->r_nframes = mark;   /* the frame was only needed here */
         }
     }
+}
+
+/* Does the public method or function (mod, code) run in any caller's thread?  Not when the run
+ * shows it is its class's own business: every call of it comes from the class, or holds a
+ * lock. */
+static int any_caller_root(rc_run *r, uint32_t mod, uint32_t code)
+{
+    uint32_t f = rc_func_id(r, mod, code);
+    count_calls(r);
+    if (!r->r_ncalls_to[f])
+        return 1;
+    return r->r_nforeign_to[f] && r->r_nunlocked_to[f];
 }
 
 static int is_root_all(const rc_run *r, uint32_t mod, uint32_t code)

@@ -49,6 +49,11 @@ typedef struct rc_class {
     uint32_t k_argcls[8];      /* the class of the constructor's positional argument i at every
                                 * construction site of the run (RC_NONE: unknown or not the
                                 * same everywhere; RC_UNSET before the first site) */
+    uint32_t k_argglob[8];     /* ... the module variable every site passes there (an interned
+                                * location "m:pkg.mod.board"), or RC_NONE / RC_UNSET */
+    uint8_t k_test;            /* a test case, or a base of one: the test runner calls it */
+    uint32_t k_nsites;         /* construction sites found in the run */
+    uint8_t k_once;            /* made once: one site, in module code, not in a loop */
 } rc_class;
 
 #define RC_UNSET (UINT32_MAX - 1)
@@ -66,8 +71,11 @@ typedef enum rc_valkind {
 typedef struct rc_val {
     uint8_t v_kind;            /* rc_valkind */
     uint8_t v_recv;            /* the value is the context's receiver itself */
-    uint8_t v_recv_attr;       /* the value is an attribute (then items) of the receiver: per
-                                * instance state */
+    uint8_t v_recv_attr;       /* the value is reached from the receiver (attributes, items):
+                                * the object's own state */
+    uint8_t v_prop;            /* the last attribute is a property of its class: reading or
+                                * writing it runs a method, it is no field */
+    uint8_t v_global;          /* the value is a module variable itself ("m:pkg.mod.pool") */
     char v_loc;                /* 'm', 'o', 'k', 'c' */
     uint32_t v_root;           /* 'o' / 'k': the class the location's text starts from (all its
                                 * instances merged, and those of related classes); RC_NONE */
@@ -103,6 +111,10 @@ typedef struct rc_ctx {
                                 * that locks some of its state): two such contexts race only
                                 * where one side holds a lock -- the author's sign that the state
                                 * is shared (RacerD's rule for classes not declared thread-safe) */
+    uint32_t x_start_mod;      /* CTX_THREAD: the function that starts it (summary, code) ... */
+    uint32_t x_start_code;
+    uint32_t x_start_instr;    /* ... the starting call's instruction ... */
+    uint8_t x_start_loop;      /* ... in a loop: no access of that function happens before */
     uint32_t x_home;           /* the summary (module) where it starts: the start site's, or
                                 * the entry's; for CTX_MAIN the script's */
     uint8_t *x_modules;        /* CTX_MAIN: per summary, 1 when the script's calls reach it
@@ -117,6 +129,7 @@ typedef struct rc_frame {
     uint32_t fr_mod, fr_code;  /* the function */
     uint32_t fr_parent;        /* calling frame, RC_NONE for the context's root */
     int32_t fr_line;           /* the line of the call in the parent */
+    uint32_t fr_call_instr;    /* the instruction of that call in the parent */
     rc_val *fr_params;         /* what each parameter is */
     uint32_t fr_nparams;
     uint32_t fr_locks;         /* lock set held by the callers (interned) */
@@ -134,6 +147,9 @@ typedef struct rc_inst {
     uint8_t i_kind;            /* window: sum_breaks; write: sum_acckind */
     uint8_t i_recv;            /* per-instance state of the context's receiver */
     uint8_t i_value;           /* the window is a read-modify-write of the value itself */
+    uint8_t i_cell_own;        /* a closure cell, in a context its owner function started: the
+                                * cell is shared by that invocation and its threads */
+    uint32_t i_instr;          /* the access's (the window's first) instruction */
     uint32_t i_ctx;
     uint32_t i_frame;
     uint32_t i_locks;          /* interned lock set */
@@ -173,6 +189,9 @@ typedef struct rc_run {
     uint32_t *r_family;        /* per class: the class standing for its family (classes
                                 * joined by inheritance in the run) */
     uint32_t *r_ncalls_to;     /* per function (r_fbase): call sites found by name */
+    uint32_t *r_nforeign_to;   /* ... of them, in functions outside the callee's class family */
+    uint32_t *r_nunlocked_to;  /* ... of them, holding no lock */
+    int r_counted;             /* count_calls has run */
     uint32_t *r_fbase;         /* per summary: the id of its first function */
     uint32_t r_nfuncs;
     uint8_t *r_isolated;       /* per function id: runs alone (a process's target, an after-

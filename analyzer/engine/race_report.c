@@ -62,8 +62,26 @@ static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
     return y->x_home != RC_NONE && x->x_modules && x->x_modules[y->x_home];
 }
 
+/* Does instance a happen before thread context t starts: it runs in the function that starts
+ * t (or in what that function calls) before the starting call, and not in a loop with it? */
+static int before_start(const rc_run *r, const rc_inst *a, uint32_t t)
+{
+    const rc_ctx *x = &r->r_ctxs[t];
+    uint32_t fi = a->i_frame, instr = a->i_instr, steps = 0;
+    if (x->x_kind != CTX_THREAD || x->x_start_mod == RC_NONE || x->x_start_loop)
+        return 0;
+    while (fi != RC_NONE && steps++ < 32) {
+        const rc_frame *fr = &r->r_frames[fi];
+        if (fr->fr_mod == x->x_start_mod && fr->fr_code == x->x_start_code)
+            return instr < x->x_start_instr;
+        instr = fr->fr_call_instr;
+        fi = fr->fr_parent;
+    }
+    return 0;
+}
+
 /* Can write x land inside window w and break it? */
-static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x, int locked_somewhere)
+static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
 {
     const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
     if (w->i_cls != RC_NONE && x->i_cls != RC_NONE && !rc_related(r, w->i_cls, x->i_cls))
@@ -92,12 +110,17 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x, int locke
     }
     if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
         return 0;
-    /* two callers of a class (or module) that is shared only because it locks some of its
-     * state race on what it locks somewhere: its locks say which state is shared */
-    if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak && !locked_somewhere)
+    /* a lock in a class or module is a hint, not a thread: callers of one that nobody declared
+     * thread-safe race with the threads that use it, not with each other */
+    if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
         return 0;
     if (!concurrent(r, w->i_ctx, x->i_ctx))
         return 0;
+    if (before_start(r, w, x->i_ctx) || before_start(r, x, w->i_ctx))
+        return 0;   /* it happens before the other thread exists */
+    if (r->r_texts[w->i_loc][0] == 'c' &&
+        (w->i_ctx == x->i_ctx ? !w->i_cell_own : !w->i_cell_own && !x->i_cell_own))
+        return 0;   /* another call's cell */
     return rc_lockset_disjoint(r, w->i_locks, x->i_locks);
 }
 
@@ -424,9 +447,6 @@ int rc_report(rc_run *r, eng_result *res)
         uint32_t a, b;
         for (j = g0; j < r->r_ninsts && ks[j].k_group == ks[g0].k_group; j++)
             ;
-        int locked_somewhere = 0;
-        for (a = g0; a < j; a++)
-            locked_somewhere |= r->r_insts[ks[a].k_inst].i_locks != 0;
         for (a = g0; a < j; a++) {
             const rc_inst *w = &r->r_insts[ks[a].k_inst];
             if (!w->i_window)
@@ -435,7 +455,7 @@ int rc_report(rc_run *r, eng_result *res)
                 const rc_inst *x = &r->r_insts[ks[b].k_inst];
                 site *st;
                 int fresh;
-                if (x->i_window || !breaks(r, w, x, locked_somewhere))
+                if (x->i_window || !breaks(r, w, x))
                     continue;
                 if (!w->i_locks)
                     st = site_get(r, &win, 'w', w->i_mod, w->i_code, w->i_idx, &fresh);

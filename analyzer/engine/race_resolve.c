@@ -99,9 +99,14 @@ int rc_load(rc_run *r)
     r->r_nfuncs = nfuncs;
     r->r_classes = arena_array(r->r_a, n + 1, sizeof *r->r_classes);
     r->r_ncalls_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_ncalls_to);
+    r->r_nforeign_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_nforeign_to);
+    r->r_nunlocked_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_nunlocked_to);
     r->r_isolated = arena_alloc(r->r_a, nfuncs + 1);
-    if (!r->r_classes || !r->r_ncalls_to || !r->r_isolated)
+    if (!r->r_classes || !r->r_ncalls_to || !r->r_nforeign_to || !r->r_nunlocked_to ||
+        !r->r_isolated)
         return G_ENOMEM;
+    memset(r->r_nforeign_to, 0, (nfuncs + 1) * sizeof *r->r_nforeign_to);
+    memset(r->r_nunlocked_to, 0, (nfuncs + 1) * sizeof *r->r_nunlocked_to);
     memset(r->r_classes, 0, (n + 1) * sizeof *r->r_classes);
     memset(r->r_ncalls_to, 0, (nfuncs + 1) * sizeof *r->r_ncalls_to);
     memset(r->r_isolated, 0, nfuncs + 1);
@@ -167,13 +172,28 @@ uint32_t rc_arg_class(rc_run *r, uint32_t mod, const sum_arg *g)
     return RC_NONE;
 }
 
-/* What every construction site of each class passes its constructor: k_argcls. */
+/* The module variable an argument is (`Worker(board)` with a module-level `board`): its
+ * interned location, or RC_NONE. */
+static uint32_t arg_global(rc_run *r, uint32_t mod, const sum_arg *g)
+{
+    rc_sym y;
+    char buf[600];
+    if (!g->g_path || strncmp(g->g_path, "g:", 2) || strpbrk(g->g_path + 2, ".["))
+        return RC_NONE;
+    y = rc_resolve_name(r, mod, g->g_path + 2, 0);
+    if (y.y_kind != SYM_VAR)
+        return RC_NONE;
+    snprintf(buf, sizeof buf, "m:%s.%s", r->r_sums[y.y_mod]->s_module, y.y_name);
+    return rc_intern(r, buf);
+}
+
+/* What every construction site of each class passes its constructor: k_argcls, k_argglob. */
 static void construction_sites(rc_run *r)
 {
     uint32_t m, k, c, i, a;
     for (i = 0; i < r->r_nclasses; i++)
         for (a = 0; a < 8; a++)
-            r->r_classes[i].k_argcls[a] = RC_UNSET;
+            r->r_classes[i].k_argcls[a] = r->r_classes[i].k_argglob[a] = RC_UNSET;
     for (m = 0; m < r->r_nsums; m++) {
         const eng_summary *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++)
@@ -182,19 +202,24 @@ static void construction_sites(rc_run *r)
                 rc_class *cl;
                 rc_sym y;
                 uint32_t pos = 0;
-                if (!call->c_nargs || strncmp(call->c_callee, "g:", 2))
+                if (strncmp(call->c_callee, "g:", 2))
                     continue;
                 y = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
                 if (y.y_kind != SYM_CLASS)
                     continue;
                 cl = &r->r_classes[y.y_id];
+                cl->k_nsites++;
+                cl->k_once = cl->k_nsites == 1 && !call->c_loop && (s->s_funcs[k].u_flags & FN_MODULE);
                 for (a = 0; a < call->c_nargs && pos < 8; a++) {
-                    uint32_t t, *slot;
+                    uint32_t t, g, *slot;
                     if (call->c_args[a].g_kw)
                         continue;       /* keywords: left unknown */
                     t = rc_arg_class(r, m, &call->c_args[a]);
-                    slot = &cl->k_argcls[pos++];
+                    g = arg_global(r, m, &call->c_args[a]);
+                    slot = &cl->k_argcls[pos];
                     *slot = *slot == RC_UNSET || *slot == t ? t : RC_NONE;
+                    slot = &cl->k_argglob[pos++];
+                    *slot = *slot == RC_UNSET || *slot == g ? g : RC_NONE;
                 }
             }
     }
@@ -346,7 +371,10 @@ rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth)
  * through the module's bindings, the rest as members. */
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth)
 {
-    const char *dot = strchr(dotted, '.');
+    const char *dot;
+    if (dotted[0] == '.')      /* a relative import's name ("._collections.Recently...") */
+        return rc_resolve_dotted(r, absolute(r, mod, dotted), depth + 1);
+    dot = strchr(dotted, '.');
     char head[256];
     size_t k = dot ? (size_t)(dot - dotted) : strlen(dotted);
     rc_sym y;

@@ -91,25 +91,43 @@ static uint32_t attr_class(rc_run *r, uint32_t cls, const char *attr)
 static rc_val step_attr(rc_run *r, rc_val v, const char *name)
 {
     strbuf sb;
-    int on_recv = v.v_recv, recv_attr = 0;
-    uint32_t cls;
+    int from_recv = v.v_recv || v.v_recv_attr, recv_attr = 0;
+    uint32_t cls, alias = RC_NONE;
     const sum_attr *at = NULL;
     if (v.v_kind != VK_LOC)
         return v;
     fold_key(r, &v);
+    if (v.v_global && v.v_cls != RC_NONE) {
+        /* `pool = Pool()` at module level: its attributes are those of any Pool, where Pool's
+         * own methods (run by any caller) meet the threads that use this one */
+        rc_val o = of_class(r, 'o', v.v_cls);
+        v = o;
+    }
     cls = v.v_cls;
     if (cls != RC_NONE)
         at = rc_attr(r, cls, name);
+    if (at && at->at_param >= 1 && at->at_param <= 8 && !at->at_ctor)
+        alias = r->r_classes[cls].k_argglob[at->at_param - 1];
     sb_init(&sb);
-    if (cls != RC_NONE && ((at && at->at_class_level && !at->at_instance) || v.v_loc == 'k')) {
+    if (alias != RC_NONE && alias != RC_UNSET) {
+        /* `self.board = board`, and every constructor call passes the module's `board`: the
+         * attribute is that variable, shared by every instance */
+        sb_puts(&sb, rc_text(r, alias));
+        v.v_loc = 'm';
+        v.v_root = RC_NONE;
+        v.v_global = 2;            /* set below, after the class of the attribute is known */
+    } else if (cls != RC_NONE && ((at && at->at_class_level && !at->at_instance) || v.v_loc == 'k')) {
         /* state of the class object: the same from every instance and path */
         sb_printf(&sb, "k:%s.%s", r->r_classes[cls].k_full, name);
         v.v_loc = 'k';
         v.v_root = cls;
     } else {
         sb_printf(&sb, "%s.%s", rc_text(r, v.v_text), name);
-        recv_attr = on_recv && v.v_loc == 'o' && !(at && at->at_from_param);
+        /* what the receiver holds, at any depth, is the receiver's own: the thread of an
+         * object touches its own state */
+        recv_attr = from_recv && v.v_loc == 'o';
     }
+    v.v_prop = at && at->at_property;
     v.v_text = sb.sb_failed ? v.v_text : rc_intern(r, sb.sb_buf);
     if (sb.sb_failed)
         r->r_oom = 1;
@@ -117,6 +135,7 @@ static rc_val step_attr(rc_run *r, rc_val v, const char *name)
     v.v_attr = cls != RC_NONE ? name : NULL;
     v.v_attr_cls = cls;
     v.v_cls = cls != RC_NONE ? attr_class(r, cls, name) : RC_NONE;
+    v.v_global = v.v_global == 2;
     v.v_recv = 0;
     v.v_recv_attr = (uint8_t)recv_attr;
     return v;
@@ -190,6 +209,7 @@ static rc_val global_value(rc_run *r, uint32_t mod, const char *name, const char
             snprintf(buf, sizeof buf, "m:%s.%s", r->r_sums[y.y_mod]->s_module, y.y_name);
             v = loc(r, 'm', RC_NONE, buf);
             v.v_cls = y.y_id;      /* `pool = Pool()`: pool's methods are Pool's */
+            v.v_global = 1;
             return v;
         }
         case SYM_CLASS:

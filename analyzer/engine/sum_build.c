@@ -200,14 +200,27 @@ static void *push_item(builder *b, void **items, uint32_t *n, size_t size)
 
 #define PUSH(b, arr, n) push_item((b), (void **)&(arr), &(n), sizeof *(arr))
 
+/* Does argument g say anything the composition can use (a path, a function, a constructor, a
+ * display of items)? */
+static int arg_useful(const ir_arg *g)
+{
+    return g->ar_path || g->ar_func >= 0 || g->ar_ctor || g->ar_nitems;
+}
+
+/* The call's arguments from position `from` on: keyword arguments that say nothing are left out,
+ * positional ones only at the end (positions count). */
 static void put_args(builder *b, uint32_t ci, const ir_event *e, uint32_t from, sum_arg **out,
                      uint32_t *nout)
 {
-    uint32_t k, j;
-    for (k = from; k < e->ev_nargs; k++) {
+    uint32_t k, j, end = e->ev_nargs;
+    while (end > from && !e->ev_args[end - 1].ar_kw && !arg_useful(&e->ev_args[end - 1]))
+        end--;
+    for (k = from; k < end; k++) {
         const ir_arg *g = &e->ev_args[k];
-        sum_arg *s = PUSH(b, *out, *nout);
-        if (!s)
+        sum_arg *s;
+        if (g->ar_kw && !arg_useful(g))
+            continue;
+        if (!(s = PUSH(b, *out, *nout)))
             return;
         s->g_kw = g->ar_kw;
         s->g_path = spath(b, ci, g->ar_path, NULL);
@@ -464,6 +477,37 @@ static int under_main(const eng_code *c, const ir_event *e)
     return 0;
 }
 
+/* A call of a built-in function the module does not rebind (`len(x)`, `print(...)`): nothing
+ * of the run, so not kept. */
+static int is_builtin_call(const builder *b, const char *callee)
+{
+    static const char *const names[] = {
+        "abs", "all", "any", "ascii", "bin", "bool", "bytearray", "bytes", "callable", "chr",
+        "delattr", "dict", "dir", "divmod", "enumerate", "filter", "float", "format",
+        "frozenset", "getattr", "globals", "hasattr", "hash", "hex", "id", "input", "int",
+        "isinstance", "issubclass", "iter", "len", "list", "locals", "map", "max", "min", "next",
+        "object", "oct", "open", "ord", "pow", "print", "range", "repr", "reversed", "round",
+        "set", "setattr", "slice", "sorted", "str", "sum", "super", "tuple", "type", "vars", "zip",
+    };
+    size_t lo = 0, hi = sizeof names / sizeof names[0];
+    const char *name;
+    if (strncmp(callee, "g:", 2) || strpbrk(callee + 2, ".[") ||
+        mod_binding(b->b_m, callee + 2) >= 0)
+        return 0;
+    name = callee + 2;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int cmp = strcmp(name, names[mid]);
+        if (!cmp)
+            return 1;
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
 /***** the summary of one function *****/
 
 static void build_func(builder *b, uint32_t ci)
@@ -557,7 +601,7 @@ static void build_func(builder *b, uint32_t ci)
             uint8_t owned;
             const char *callee = callee_of(b, ci, e, &owned);
             find_start(b, ci, e);
-            if (callee) {
+            if (callee && !is_builtin_call(b, callee)) {
                 sum_call *call = PUSH(b, u->u_calls, u->u_ncalls);
                 if (!call)
                     return;
@@ -588,6 +632,7 @@ static void build_func(builder *b, uint32_t ci)
         sw->w_first = w->w_first;
         sw->w_last = w->w_last;
         sw->w_locks = w->w_locks;
+        sw->w_method = w->w_method;
     }
     /* locks acquired by hand and never released here (`_acquireLock()`), and released here
      * without being acquired (`_releaseLock()`) */
@@ -715,6 +760,11 @@ static void build_classes(builder *b)
                 return;
             if (class_level) {
                 at->at_class_level = 1;
+                if (c->c_is_class_body && e->ev_valkind == VAL_CALL && e->ev_callee &&
+                    (!strcmp(e->ev_callee, "property") || ends_with(e->ev_callee, "setter") ||
+                     ends_with(e->ev_callee, "getter") || ends_with(e->ev_callee, "deleter") ||
+                     ends_with(e->ev_callee, "cached_property")))
+                    at->at_property = 1;
             } else {
                 at->at_instance = 1;
                 if (e->ev_valpath && mod_param_index(c, ir_path_root(e->ev_valpath)) > 0) {

@@ -78,6 +78,9 @@ typedef struct sum_window {
     const char *w_path;        /* the state it protects ("g:count", "p:0._d[*]") */
     uint8_t w_breaks;          /* sum_breaks */
     uint32_t w_first, w_last;  /* instruction indexes of the read or check and of the act */
+    const char *w_method;      /* the act is this method called on the state's container
+                                * (`L.pop()`), or NULL: not a container operation when the
+                                * receiver's class defines the method */
     uint64_t w_locks;          /* acquisitions held over the whole window */
 } sum_window;
 
@@ -199,6 +202,7 @@ typedef struct sum_attr {
                                 * an object other instances share */
     uint32_t at_param;         /* set in __init__ from its parameter N (`self.board = board`):
                                 * N, the constructor's callers say what it is; else 0 */
+    uint8_t at_property;       /* a property in the class body (`@property`, `x = property(...)`) */
 } sum_attr;
 
 /* A class of the module. */

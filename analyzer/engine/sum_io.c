@@ -11,7 +11,7 @@
 #include "../common/err.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 2u   /* 2: argument constructors, attributes set from __init__'s parameters */
+#define SUM_FORMAT 3u   /* 3: properties, the method a window's act calls */
 
 /***** writing *****/
 
@@ -127,6 +127,7 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, s->w_first);
         put_u(w, s->w_last);
         put_u(w, s->w_locks);
+        put_s(w, s->w_method);
     }
     put_u(w, u->u_ncalls);
     for (k = 0; k < u->u_ncalls; k++) {
@@ -181,7 +182,7 @@ int eng_summary_write(strbuf *out, const eng_summary *s)
             put_s(&w, at->at_ctor);
             put_s(&w, at->at_alias);
             put_u(&w, (uint64_t)at->at_class_level | (uint64_t)at->at_instance << 1 |
-                          (uint64_t)at->at_from_param << 2);
+                          (uint64_t)at->at_from_param << 2 | (uint64_t)at->at_property << 3);
             put_u(&w, at->at_param);
         }
     }
@@ -381,6 +382,7 @@ static void get_func(reader *r, sum_func *u)
         s->w_first = get_u32(r);
         s->w_last = get_u32(r);
         s->w_locks = get_var(r);
+        s->w_method = get_s(r);
     }
     u->u_ncalls = get_u32(r);
     u->u_calls = get_array(r, u->u_ncalls, sizeof *u->u_calls, 6);
@@ -530,6 +532,7 @@ int eng_summary_read(eng_summary **out, const uint8_t *p, size_t n, arena *a)
             at->at_class_level = flags & 1;
             at->at_instance = (flags >> 1) & 1;
             at->at_from_param = (flags >> 2) & 1;
+            at->at_property = (flags >> 3) & 1;
             at->at_param = get_u32(&r);
         }
     }
