@@ -464,6 +464,7 @@ static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int w
     in->i_kind = (uint8_t)kind;
     in->i_value = (uint8_t)value;
     in->i_recv = v.v_recv_attr;
+    in->i_prop = v.v_prop;
     in->i_ctx = fr->fr_ctx;
     in->i_frame = fi;
     in->i_locks = locks;
@@ -547,8 +548,8 @@ static void visit(walk *w, uint32_t fi, int depth)
             rc_val v = value_of(r, fr, a->a_path);
             if ((u->u_flags & FN_INIT) && a->a_instr < u->u_escape && !strncmp(a->a_path, "p:0", 3))
                 continue;   /* construction: self has not been shared yet */
-            if (v.v_prop || own_method(r, fr, a->a_path, a->a_method))
-                continue;   /* a property's setter or the receiver class's own method runs */
+            if (own_method(r, fr, a->a_path, a->a_method))
+                continue;   /* the receiver class's own method runs */
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 0, a->a_kind, 0,
                          frame_locks(r, fr, a->a_locks, held, nheld), ia - 1, a->a_instr);
@@ -557,7 +558,7 @@ static void visit(walk *w, uint32_t fi, int depth)
             rc_val v = value_of(r, fr, sw->w_path);
             if ((u->u_flags & FN_INIT) && sw->w_last < u->u_escape && !strncmp(sw->w_path, "p:0", 3))
                 continue;
-            if (v.v_prop || own_method(r, fr, sw->w_path, sw->w_method))
+            if (own_method(r, fr, sw->w_path, sw->w_method))
                 continue;
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 1, sw->w_breaks, value_window(r, fr->fr_mod, sw),

@@ -149,6 +149,9 @@ typedef struct rc_inst {
     uint8_t i_value;           /* the window is a read-modify-write of the value itself */
     uint8_t i_cell_own;        /* a closure cell, in a context its owner function started: the
                                 * cell is shared by that invocation and its threads */
+    uint8_t i_prop;            /* the location is a property: its windows and writes pair only
+                                * with each other (the read-modify-write `o.n += 1` runs the getter
+                                * and the setter -- Python code -- apart) */
     uint32_t i_instr;          /* the access's (the window's first) instruction */
     uint32_t i_ctx;
     uint32_t i_frame;
