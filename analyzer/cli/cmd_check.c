@@ -262,6 +262,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         goto close;
     }
     drv.c_set = set;
+    drv.c_set.s_eng.o_check_names = 1;   /* a whole project: configured names must exist */
     drv.c_no_pycache = no_pycache;
     memset(&set, 0, sizeof set);
     if (!(dest = cli_output_open(&oo, out, err))) {

@@ -103,7 +103,8 @@ typedef struct drv_unit {
 
 /* The races of a run: composes the summaries of units[0..n) (eng_compose) and appends each
  * finding to its unit's u_res, then drops what the settings do not select and `# noqa`
- * suppresses.  Allocations in a.  Returns G_OK, or G_ENOMEM with a message in d. */
+ * suppresses.  Allocations in a.  Returns G_OK; G_EBAD with a message in d when a configured
+ * name matched nothing (the findings are there all the same); G_ENOMEM. */
 int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d);
 
 /* 1 when drv_analyze of the source file `path` would analyse a fresh __pycache__ pyc instead of

@@ -149,6 +149,7 @@ static int settings_digest(uint8_t out[16], const drv_settings *s, const char *r
     hash_strv(h, s->s_extend_select, s->s_nextend_select);
     hash_strv(h, s->s_eng.o_lock_names, s->s_eng.o_nlock_names);
     hash_strv(h, s->s_eng.o_entry_points, s->s_eng.o_nentry_points);
+    hash_strv(h, s->s_eng.o_safe_classes, s->s_eng.o_nsafe_classes);
     hash_str(h, s->s_python);
     hash_str(h, s->s_root);
     rc = hash_rules(h, rules, d);

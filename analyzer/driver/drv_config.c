@@ -36,6 +36,7 @@ void drv_settings_free(drv_settings *s)
     strv_free(s->s_extend_exclude, s->s_nextend_exclude);
     strv_free(s->s_eng.o_lock_names, s->s_eng.o_nlock_names);
     strv_free(s->s_eng.o_entry_points, s->s_eng.o_nentry_points);
+    strv_free(s->s_eng.o_safe_classes, s->s_eng.o_nsafe_classes);
     free(s->s_python);
     free(s->s_output_format);
     free(s->s_config_path);
@@ -48,7 +49,8 @@ void drv_settings_free(drv_settings *s)
 /* The keys of [tool.gilcheck], as ruff spells its own (kebab-case). */
 static const char *const known_keys[] = {
     "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-    "scope", "python", "lock-names", "thread-entry-points", "output-format",
+    "scope", "python", "lock-names", "thread-entry-points", "thread-safe-classes",
+    "output-format",
 };
 
 static const char *const formats[] = { "full", "concise", "json", "sarif", "github", "html" };
@@ -232,6 +234,9 @@ static int apply_table(drv_settings *s, const cfg_reader *r, json_t *t)
         } else if (!strcmp(key, "thread-entry-points")) {
             if (!s->s_eng.o_entry_points)
                 rc = read_list(&s->s_eng.o_entry_points, &s->s_eng.o_nentry_points, r, key, v, 0);
+        } else if (!strcmp(key, "thread-safe-classes")) {
+            if (!s->s_eng.o_safe_classes)
+                rc = read_list(&s->s_eng.o_safe_classes, &s->s_eng.o_nsafe_classes, r, key, v, 0);
         } else if (!strcmp(key, "output-format")) {
             char *f = NULL;
             if (!(rc = read_string(&f, r, key, v, formats, sizeof formats / sizeof *formats,

@@ -401,8 +401,8 @@ int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
             sums[ns++] = units[i].u_sum;
         }
     memset(&all, 0, sizeof all);
-    if ((rc = eng_compose(&all, sums, ns, &c->c_set.s_eng, a, d)))
-        return rc;
+    if ((rc = eng_compose(&all, sums, ns, &c->c_set.s_eng, a, d)) && rc != G_EBAD)
+        return rc;             /* G_EBAD: a configured name matched nothing; findings stand */
     /* each finding to its unit, in order */
     for (i = 0; i < all.r_count; i++) {
         drv_unit *u = &units[unit_of[all.r_findings[i].f_unit]];
@@ -421,7 +421,7 @@ int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
     }
     for (i = 0; i < n; i++)
         filter_unit(&units[i], &c->c_set);
-    return G_OK;
+    return rc;
 }
 
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,

@@ -177,11 +177,13 @@ int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng
                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
                 n, r.r_nctxs, r.r_nframes, r.r_ninsts,
                 (double)(arena_used(a) - used0) / 1048576.0, (double)used0 / 1048576.0);
+    if (r.r_bad_names)
+        rc = G_EBAD;
     if (r.r_capped)
         diag_add(d, 0, NULL, -1, "some call chains were not followed to the end (more than %d "
                  "calls deep, or a context with more than %d calls): races there may be missed",
                  16, 4000);
-    return G_OK;
+    return rc;
 }
 
 int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,

@@ -147,6 +147,8 @@ typedef struct eng_options {
                                 * methods run in any caller's thread): module-qualified or
                                 * qualified names, fnmatch patterns */
     size_t o_nsafe_classes;
+    int o_check_names;         /* the run is a whole project: a configured name (entry point,
+                                * thread-safe class) that matches nothing is an error */
 } eng_options;
 
 typedef struct eng_result {
@@ -192,7 +194,9 @@ int eng_summary_read(eng_summary **out, const uint8_t *p, size_t n, arena *a);
  * windows another thread's write can break and the unlocked writes that break a locked window,
  * and appends one finding per race to *res, each with its context, the other side and the call
  * chain, and f_unit naming its summary; ordered by summary, then position.  Allocations in a.
- * A cap that dropped calls is reported as a warning in d.  Returns G_OK or G_ENOMEM. */
+ * A cap that dropped calls is reported as a warning in d.  Returns G_OK; G_EBAD (an error in d)
+ * when o_check_names is set and a configured plain name matches nothing -- the findings are
+ * complete all the same; or G_ENOMEM. */
 int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng_options *opt,
                 arena *a, diag_ctx *d);
 

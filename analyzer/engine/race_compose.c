@@ -516,6 +516,21 @@ static int own_method(rc_run *r, const rc_frame *fr, const char *path, const cha
     return v.v_kind == VK_LOC && v.v_cls != RC_NONE && rc_method(r, v.v_cls, method, &mod) != RC_NONE;
 }
 
+/* The value of a path of frame fr at instruction `instr`: in __init__ of an object still being
+ * made (parameter 0 owned), once `self` has escaped (handed to a thread, stored elsewhere) its
+ * state is the class's like any instance's. */
+static rc_val escaped_value(rc_run *r, const rc_frame *fr, const sum_func *u, const char *path,
+                            uint32_t instr)
+{
+    if ((u->u_flags & FN_INIT) && u->u_escape != SUM_NONE && instr >= u->u_escape &&
+        fr->fr_nparams && fr->fr_params[0].v_kind == VK_OWNED && u->u_class != SUM_NONE &&
+        !strncmp(path, "p:0", 3) && (path[3] == '.' || path[3] == '[' || !path[3])) {
+        rc_val self = rc_val_class(r, r->r_class_id[fr->fr_mod][u->u_class], 1);
+        return rc_apply(r, self, path + 3);
+    }
+    return value_of(r, fr, path);
+}
+
 /* The function a call resolves to is a root of its own (--scope all). */
 static int is_root_all(const rc_run *r, uint32_t mod, uint32_t code);
 
@@ -545,7 +560,7 @@ static void visit(walk *w, uint32_t fi, int depth)
             break;
         if (na <= nw && na <= nc) {
             const sum_access *a = &u->u_acc[ia++];
-            rc_val v = value_of(r, fr, a->a_path);
+            rc_val v = escaped_value(r, fr, u, a->a_path, a->a_instr);
             if ((u->u_flags & FN_INIT) && a->a_instr < u->u_escape && !strncmp(a->a_path, "p:0", 3))
                 continue;   /* construction: self has not been shared yet */
             if (own_method(r, fr, a->a_path, a->a_method))
@@ -555,7 +570,7 @@ static void visit(walk *w, uint32_t fi, int depth)
                          frame_locks(r, fr, a->a_locks, held, nheld), ia - 1, a->a_instr);
         } else if (nw <= nc) {
             const sum_window *sw = &u->u_win[iw++];
-            rc_val v = value_of(r, fr, sw->w_path);
+            rc_val v = escaped_value(r, fr, u, sw->w_path, sw->w_first);
             if ((u->u_flags & FN_INIT) && sw->w_last < u->u_escape && !strncmp(sw->w_path, "p:0", 3))
                 continue;
             if (own_method(r, fr, sw->w_path, sw->w_method))
@@ -702,6 +717,8 @@ static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ct
 /***** where contexts come from *****/
 
 static int any_caller_root(rc_run *r, uint32_t mod, uint32_t code);
+static void unmatched(rc_run *r, const char *key, const char *what, const char *const *names,
+                      size_t n, const uint8_t *matched);
 
 /* The function a thread's target path names, in the starting frame: *self gets the receiver of
  * a bound method. */
@@ -855,30 +872,28 @@ static void contexts_from_classes(rc_run *r)
                 if (h.y_kind != SYM_CLASS)
                     continue;
                 {
+                    /* one context per handler class: setup, handle, finish and the do_*
+                     * methods run one after the other in the request's thread */
                     const rc_class *hc = &r->r_classes[h.y_id];
                     static const char *const entry[] = { "handle", "setup", "finish" };
                     const eng_summary *hs = r->r_sums[hc->k_mod];
-                    uint32_t j;
-                    for (j = 0; j < hs->s_nfuncs; j++) {
+                    uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0,
+                                              fmt(r, "a request handler thread of %s (one per "
+                                                  "request, server made at %s:%d)", hc->k_full,
+                                                  s->s_file, call->c_line));
+                    rc_val self = rc_val_class(r, h.y_id, 1);
+                    for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
                         const sum_func *hu = &hs->s_funcs[j];
                         size_t e;
                         int is_entry = 0;
-                        rc_val self;
-                        uint32_t ctx;
                         if (hu->u_class == SUM_NONE ||
                             r->r_class_id[hc->k_mod][hu->u_class] != h.y_id)
                             continue;
                         for (e = 0; e < 3; e++)
                             is_entry |= !strcmp(hu->u_name, entry[e]);
                         is_entry |= !strncmp(hu->u_name, "do_", 3);
-                        if (!is_entry)
-                            continue;
-                        ctx = new_ctx(r, CTX_HANDLER, 1, 0,
-                                      fmt(r, "request handler %s.%s (one thread per request, "
-                                          "server made at %s:%d)", hc->k_full, hu->u_name,
-                                          s->s_file, call->c_line));
-                        self = rc_val_class(r, h.y_id, 1);
-                        run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
+                        if (is_entry)
+                            run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
                     }
                 }
             }
@@ -952,6 +967,12 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
 {
     uint32_t m, k, i, j;
     size_t c;
+    uint8_t *safe_matched = arena_alloc(r->r_a, r->r_opt ? r->r_opt->o_nsafe_classes + 1 : 1);
+    if (!safe_matched) {
+        r->r_oom = 1;
+        return;
+    }
+    memset(safe_matched, 0, r->r_opt ? r->r_opt->o_nsafe_classes + 1 : 1);
     for (m = 0; m < r->r_nsums; m++) {
         const eng_summary *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++) {
@@ -1009,12 +1030,16 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
             cl->k_why = "marked `# gilcheck: thread-safe`";
         }
         for (c = 0; r->r_opt && c < r->r_opt->o_nsafe_classes; c++)
-            if (!cl->k_declared && (!fnmatch(r->r_opt->o_safe_classes[c], cl->k_full, 0) ||
-                                    !fnmatch(r->r_opt->o_safe_classes[c], sk->k_qualname, 0))) {
+            if (!fnmatch(r->r_opt->o_safe_classes[c], cl->k_full, 0) ||
+                !fnmatch(r->r_opt->o_safe_classes[c], sk->k_qualname, 0)) {
+                safe_matched[c] = 1;
                 cl->k_shared = cl->k_declared = 1;
                 cl->k_why = "listed in thread-safe-classes";
             }
     }
+    if (r->r_opt)
+        unmatched(r, "thread-safe-classes", "class", (const char *const *)r->r_opt->o_safe_classes,
+                  r->r_opt->o_nsafe_classes, safe_matched);
     for (k = 0; k < 8; k++)   /* inheritance, a few levels */
         for (i = 0; i < r->r_nclasses; i++)
             for (j = 0; j < r->r_classes[i].k_nbases; j++) {
@@ -1102,13 +1127,37 @@ static void contexts_any_caller(rc_run *r)
     }
 }
 
+/* Names of the configuration key `key` that matched nothing: an error for a plain name (a typo
+ * would silently drop the evidence), a warning for a pattern; only when the run is a whole
+ * project (o_check_names), not an editor's one file. */
+static void unmatched(rc_run *r, const char *key, const char *what, const char *const *names,
+                      size_t n, const uint8_t *matched)
+{
+    size_t e;
+    for (e = 0; r->r_opt->o_check_names && e < n; e++) {
+        int pattern = strpbrk(names[e], "*?[") != NULL;
+        if (matched[e])
+            continue;
+        diag_add(r->r_d, pattern ? 0 : G_EBAD, NULL, -1, "%s: no %s %s '%s' in the files "
+                 "analysed", key, what, pattern ? "matches" : "is named", names[e]);
+        if (!pattern)
+            r->r_bad_names = 1;
+    }
+}
+
 /* thread-entry-points: "pkg.mod.func", "pkg.mod.Class.method", or a pattern of qualnames. */
 static void contexts_configured(rc_run *r)
 {
     uint32_t m, k;
     size_t e;
-    if (!r->r_opt)
+    uint8_t *matched;
+    if (!r->r_opt || !r->r_opt->o_nentry_points)
         return;
+    if (!(matched = arena_alloc(r->r_a, r->r_opt->o_nentry_points))) {
+        r->r_oom = 1;
+        return;
+    }
+    memset(matched, 0, r->r_opt->o_nentry_points);
     for (m = 0; m < r->r_nsums; m++) {
         const eng_summary *s = r->r_sums[m];
         for (k = 1; k < s->s_nfuncs; k++) {
@@ -1121,6 +1170,7 @@ static void contexts_configured(rc_run *r)
                 const char *want = r->r_opt->o_entry_points[e];
                 if (!fnmatch(want, full, 0) || !fnmatch(want, u->u_qualname, 0)) {
                     uint32_t sf = static_frame(r, m, k, 0);
+                    matched[e] = 1;
                     uint32_t ctx = new_ctx(r, CTX_CONFIG, 1, 1,
                                            fmt(r, "threads running %s (thread-entry-points)", full));
                     if (sf == RC_NONE || ctx == RC_NONE)
@@ -1134,6 +1184,8 @@ static void contexts_configured(rc_run *r)
             }
         }
     }
+    unmatched(r, "thread-entry-points", "function", (const char *const *)r->r_opt->o_entry_points,
+              r->r_opt->o_nentry_points, matched);
 }
 
 /* The family of the class a function is a method of, or RC_NONE. */

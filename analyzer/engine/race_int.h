@@ -201,6 +201,7 @@ typedef struct rc_run {
                                 * fork hook): never a context */
     int r_oom;
     int r_capped;              /* a traversal hit its budget: reported once */
+    int r_bad_names;           /* a configured name matched nothing */
 } rc_run;
 
 /* race_resolve.c */

@@ -435,11 +435,13 @@ int rc_report(rc_run *r, eng_result *res)
 {
     keyed *ks = arena_array(r->r_a, r->r_ninsts + 1, sizeof *ks);
     sites win, wr;
+    strset pairs;
     uint32_t i, j, g0, first = res->r_count, kept;
     if (!ks)
         return G_ENOMEM;
     memset(&win, 0, sizeof win);
     memset(&wr, 0, sizeof wr);
+    memset(&pairs, 0, sizeof pairs);
     for (i = 0; i < r->r_ninsts; i++) {
         ks[i].k_group = group_of(r, &r->r_insts[i]);
         ks[i].k_inst = i;
@@ -491,8 +493,29 @@ int rc_report(rc_run *r, eng_result *res)
         for (j = first; j < res->r_count && !dup; j++)
             dup = res->r_findings[j].f_unit == st->s_mod &&
                   res->r_findings[j].f_code == st->s_code && res->r_findings[j].f_line == a->a_line;
-        if (!dup && breaker_finding(r, res, st))
-            return G_ENOMEM;
+        if (!dup) {
+            /* two locked windows each breaking the other (`with a: n += 1` here, `with b: n += 1`
+             * there): one race, one finding, at the first */
+            char pair[96];
+            const sum_window *sw = window_of(r, w);
+            const sum_func *wu = &r->r_sums[w->i_mod]->s_funcs[w->i_code];
+            uint32_t act = RC_NONE, k;
+            for (k = 0; k < wu->u_nacc; k++)
+                if (wu->u_acc[k].a_instr == sw->w_last)
+                    act = k;
+            if (act != RC_NONE) {
+                uint64_t ka = (uint64_t)st->s_mod << 40 | (uint64_t)st->s_code << 20 | st->s_idx;
+                uint64_t kb = (uint64_t)w->i_mod << 40 | (uint64_t)w->i_code << 20 | act;
+                snprintf(pair, sizeof pair, "%llx|%llx", (unsigned long long)(ka < kb ? ka : kb),
+                         (unsigned long long)(ka < kb ? kb : ka));
+                if (set_has(&pairs, pair, NULL))
+                    continue;
+                if (set_add(&pairs, r->r_a, rc_text(r, rc_intern(r, pair)), 0))
+                    return G_ENOMEM;
+            }
+            if (breaker_finding(r, res, st))
+                return G_ENOMEM;
+        }
     }
     /* ordered; one finding per place and rule (a `finally:` body is compiled twice) */
     if (res->r_count > first)   /* no findings: r_findings may be NULL, which qsort must not get */

@@ -383,6 +383,26 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
     uint32_t f, j;
     if (!t)
         return;
+    if (t->ar_alts) {
+        /* `for f in (a.work, b.work): Thread(target=f)`: a start per function */
+        for (j = 0; j < t->ar_nitems; j++) {
+            ir_arg one = *t;
+            ir_event copy = *e;
+            ir_arg args[IR_MAX_ARGS];
+            uint32_t k;
+            if (!t->ar_items[j])
+                continue;
+            one.ar_path = t->ar_items[j];
+            one.ar_alts = 0;
+            one.ar_nitems = 0;
+            one.ar_func = -1;
+            for (k = 0; k < e->ev_nargs && k < IR_MAX_ARGS; k++)
+                args[k] = &e->ev_args[k] == t ? one : e->ev_args[k];
+            copy.ev_args = args;
+            add_start(b, ci, &copy, kind, 1, pos, kw, apos, akw, rest);
+        }
+        return;
+    }
     f = func_of(b, t->ar_path, t->ar_func);
     st = PUSH(b, b->b_s->s_starts, b->b_s->s_nstarts);
     if (!st)

@@ -105,6 +105,8 @@ typedef struct ir_arg {
     const struct ir_path **ar_items; /* a tuple or list display built here (`args=(q, n)`): the
                                * paths of its items, NULL where unknown; ar_nitems entries */
     uint8_t ar_nitems;
+    uint8_t ar_alts;          /* ar_items are not a display's items but the values the argument
+                               * takes in turn (a loop over a display: `for f in (a, b): g(f)`) */
 } ir_arg;
 
 typedef struct ir_event {

@@ -45,6 +45,9 @@ typedef struct aval {
     const char *a_name;      /* method name, dotted callee or import name */
     uint32_t a_id;           /* identity of a computed value (copies share it), 0 if none */
     uint8_t a_neg;           /* AV_ACQRES: the value is `not acquired` */
+    const ir_path **a_alts;  /* the value is one of these paths (a loop variable over a tuple or
+                              * list display: `for f in (a.work, b.work):`), a_nalts of them */
+    uint8_t a_nalts;
     const char *a_recv;      /* AV_METHOD, or an attribute read: the dotted callee whose call
                               * made the object it belongs to (`x = Foo(); x.run()`), or NULL */
     ir_srcs a_src;           /* loads that flowed into the value */
@@ -673,6 +676,11 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         e->ev_args[k].ar_srcs = srcs_of(it, a);
         e->ev_args[k].ar_func = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
         e->ev_args[k].ar_ctor = a->a_kind == AV_CALLRES ? a->a_name : NULL;
+        if (a->a_nalts) {
+            e->ev_args[k].ar_items = a->a_alts;
+            e->ev_args[k].ar_nitems = a->a_nalts;
+            e->ev_args[k].ar_alts = 1;
+        }
         for (d = 0; a->a_path && d < it->i_ndisp; d++)
             if (it->i_disp[d] == a->a_path) {
                 e->ev_args[k].ar_items = it->i_disp_items[d];
@@ -849,6 +857,7 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     const ir_path *p;
     ir_srcs acc;
     int32_t t;
+    uint32_t k;
 
     memset(&acc, 0, sizeof acc);
     switch (in->in_sem) {
@@ -1073,6 +1082,8 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     case SEM_FOR_ITER:
         x = av_new(it, AV_UNKNOWN);
         x.a_src = peek(s, 1)->a_src;
+        x.a_alts = peek(s, 1)->a_alts;
+        x.a_nalts = peek(s, 1)->a_nalts;
         push(it, s, x);
         break;
     case SEM_GET_ITER:
@@ -1080,6 +1091,11 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         v = pop(s);
         x = av_new(it, AV_UNKNOWN);
         x.a_src = v.a_src;
+        for (k = 0; v.a_path && k < it->i_ndisp; k++)
+            if (it->i_disp[k] == v.a_path) {     /* iterating a display: its items, in turn */
+                x.a_alts = it->i_disp_items[k];
+                x.a_nalts = it->i_disp_n[k];
+            }
         if (v.a_path) {
             const ir_path *item = ir_path_item(it->i_paths, v.a_path, fresh_path(it, "..."));
             aval got = load(it, item, idx, s, NULL);

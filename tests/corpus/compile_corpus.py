@@ -1,9 +1,10 @@
 """Byte-compiles Python sources with the interpreter that runs this script (CPython 3.6 to 3.14).
 
-usage: compile_corpus.py OUTDIR SRC...
+usage: compile_corpus.py [--root DIR] OUTDIR SRC...
 
-Writes OUTDIR/<basename of SRC>c for each SRC with py_compile, naming the absolute source path as
-the code objects' co_filename (dfile), and prints one line per source: "OK SRC" or
+Writes OUTDIR/<path of SRC below DIR>c for each SRC (OUTDIR/<basename of SRC>c without --root) with
+py_compile, naming the absolute source path as the code objects' co_filename (dfile), so that a
+package below DIR keeps its layout (and its module names); prints one line per source: "OK SRC" or
 "ERR SRC: message".  Exits 1 when a source did not compile, 2 on bad usage.
 """
 import os
@@ -12,6 +13,9 @@ import sys
 
 
 def main(argv):
+    root = None
+    if argv[:1] == ["--root"] and len(argv) > 1:
+        root, argv = os.path.abspath(argv[1]), argv[2:]
     if len(argv) < 2:
         sys.stderr.write(__doc__)
         return 2
@@ -21,7 +25,10 @@ def main(argv):
     failed = 0
     for src in sources:
         src = os.path.abspath(src)
-        cfile = os.path.join(outdir, os.path.basename(src) + "c")
+        below = os.path.relpath(src, root) if root else os.path.basename(src)
+        cfile = os.path.join(outdir, below + "c")
+        if not os.path.isdir(os.path.dirname(cfile)):
+            os.makedirs(os.path.dirname(cfile))
         try:
             py_compile.compile(src, cfile=cfile, dfile=src, doraise=True)
             print("OK %s" % src)

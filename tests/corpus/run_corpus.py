@@ -67,9 +67,10 @@ def rel(path):
 class Source(object):
     """One labelled Python file: where it is, what it is called in messages, its scope and labels."""
 
-    def __init__(self, path, name, text):
+    def __init__(self, path, name, text, root=None):
         self.path = os.path.abspath(path)   # the file compiled (co_filename)
         self.name = name                    # how messages name it
+        self.root = os.path.abspath(root or os.path.dirname(path))  # its pyc keeps the path below
         self.scope = "concurrent"
         self.expect = {}                    # line -> set of rule ids
         self.ok = set()                     # lines labelled "# ok"
@@ -95,10 +96,17 @@ class Source(object):
 
 
 def corpus_sources(corpus_dir):
+    """The labelled files: corpus/*.py, and every file of the packages in corpus/ (a directory
+    with an __init__.py: a program of several modules, compiled keeping its layout)."""
     out = []
-    for path in sorted(glob.glob(os.path.join(corpus_dir, "*.py"))):
+    paths = sorted(glob.glob(os.path.join(corpus_dir, "*.py")))
+    for pkg in sorted(glob.glob(os.path.join(corpus_dir, "*", "__init__.py"))):
+        for top, dirs, files in os.walk(os.path.dirname(pkg)):
+            dirs.sort()
+            paths.extend(os.path.join(top, f) for f in sorted(files) if f.endswith(".py"))
+    for path in paths:
         with open(path, encoding="utf-8") as f:
-            out.append(Source(path, rel(path), f.read()))
+            out.append(Source(path, rel(path), f.read(), corpus_dir))
     return out
 
 
@@ -204,20 +212,31 @@ def find_interpreters(wanted):
     return found
 
 
+def pyc_below(source):
+    """Where a source's pyc goes below the output directory: its path below its root."""
+    return os.path.relpath(source.path, source.root) + "c"
+
+
 def compile_all(interp, sources, outdir):
-    """Compile every source inside interp into outdir; returns ({source path: pyc}, errors)."""
-    p = interp.run(COMPILER, [outdir] + [s.path for s in sources])
-    pycs, errors = {}, []
-    for line in p.stdout.splitlines():
-        if line.startswith("OK "):
-            src = line[3:].strip()
-            pycs[src] = os.path.join(outdir, os.path.basename(src) + "c")
-        elif line.startswith("ERR "):
-            errors.append("%s: cannot compile %s" % (interp.version, line[4:]))
+    """Compile every source inside interp into outdir (each below its root); returns
+    ({source path: pyc}, errors)."""
+    pycs, errors, roots = {}, [], {}
     for s in sources:
-        if s.path not in pycs and not any(s.path in e for e in errors):
-            errors.append("%s: %s was not compiled (exit %d): %s"
-                          % (interp.version, s.name, p.returncode, p.stderr.strip()[-500:]))
+        roots.setdefault(s.root, []).append(s)
+    for root, group in sorted(roots.items()):
+        p = interp.run(COMPILER, ["--root", root, outdir] + [s.path for s in group])
+        done = set()
+        for line in p.stdout.splitlines():
+            if line.startswith("OK "):
+                done.add(line[3:].strip())
+            elif line.startswith("ERR "):
+                errors.append("%s: cannot compile %s" % (interp.version, line[4:]))
+        for s in group:
+            if s.path in done:
+                pycs[s.path] = os.path.join(outdir, pyc_below(s))
+            elif not any(s.path in e for e in errors):
+                errors.append("%s: %s was not compiled (exit %d): %s"
+                              % (interp.version, s.name, p.returncode, p.stderr.strip()[-500:]))
     return pycs, errors
 
 
@@ -383,7 +402,7 @@ version = os.environ["GILCHECK_FAKE_VERSION"]
 plants = json.loads(os.environ.get("GILCHECK_FAKE_PLANT", "[]"))
 n = 0
 for pyc in pycs:
-    entry = table[os.path.basename(pyc)]
+    entry = table[pyc.split(os.sep + "pyc-" + version + os.sep, 1)[1]]
     assert entry["scope"] == scope, (pyc, scope)
     lines = {int(k): list(v) for k, v in entry["expect"].items()}
     for p in plants:
@@ -407,7 +426,7 @@ def self_test(interps, workdir, sources):
         f.write(FAKE)
     table = {}
     for s in sources:
-        table[os.path.basename(s.path) + "c"] = {
+        table[pyc_below(s)] = {
             "src": s.path, "name": s.name, "scope": s.scope,
             "expect": {str(k): sorted(v) for k, v in s.expect.items()}}
     mapfile = os.path.join(workdir, "fake_map.json")
