@@ -278,9 +278,18 @@ def load_yaml(path):
 # ---------------------------------------------------------------------------------------------
 
 SEVERITIES = ("error", "warning", "note")
-DETECTORS = ("rmw", "read-then-write", "check-then-act", "lazy-init", "lock-inconsistent", "syntax")
+DETECTORS = ("rmw", "read-then-write", "check-then-act", "lazy-init", "lock-inconsistent", "syntax",
+             "unused-noqa")
 RULE_KEYS = ("id", "name", "summary", "severity", "explanation", "fix", "references", "examples",
              "detector")
+OPTIONAL_KEYS = ("options", "opt_in")
+
+
+def setting_names():
+    """The settings keys, read from the key table of analyzer/driver/drv_settings.c (the one
+    place they are defined)."""
+    with open(os.path.join(ROOT, "analyzer", "driver", "drv_settings.c"), encoding="utf-8") as f:
+        return re.findall(r'^\s*\{ "([a-z-]+)", KT_', f.read(), re.M)
 OP_KEYS = ("name", "form", "reads", "mutates", "atomic_gil", "atomic_free_threaded", "note")
 
 
@@ -294,8 +303,14 @@ def check_rule(rule, path):
         if k not in rule:
             p.append("%s: missing key %r" % (where, k))
     for k in rule:
-        if k not in RULE_KEYS:
+        if k not in RULE_KEYS + OPTIONAL_KEYS:
             p.append("%s: unknown key %r" % (where, k))
+    known = setting_names()
+    opts = rule.get("options", [])
+    if not isinstance(opts, list) or not all(o in known for o in opts):
+        p.append("%s: options must be a list of settings keys (%s)" % (where, ", ".join(known)))
+    if rule.get("opt_in", False) not in (True, False):
+        p.append("%s: opt_in must be true or false" % where)
     if p:
         return p
     stem = os.path.splitext(os.path.basename(path))[0]
@@ -407,21 +422,40 @@ def _fence(code):
     return "```python\n" + code.rstrip("\n") + "\n```\n"
 
 
+# The labels the corpus runner reads in the examples (tests/corpus/run_corpus.py): a finding's
+# line says `# expect: GILnnn`, a scope header `# gilcheck-scope: all`.  Readers see the line
+# marked `# reported: GILnnn` and no header.
+_EXPECT_RE = re.compile(r"#\s*expect:\s*(GIL\d{3}(?:\s*,\s*GIL\d{3})*)")
+_SCOPE_RE = re.compile(r"^#\s*gilcheck-scope:.*\n")
+
+
+def reader_example(code):
+    """An example as a reader sees it: the test labels turned into plain comments."""
+    code = _SCOPE_RE.sub("", code)
+    return _EXPECT_RE.sub(lambda m: "# reported: " + m.group(1), code)
+
+
 def rule_doc(rule, src):
-    det = rule["detector"]
-    params = "; ".join("%s: %s" % (k, _flat(v)) for k, v in det.items() if k != "kind")
     out = [HEADER % src,
            "# %s %s\n\n" % (rule["id"], rule["name"]),
            "%s\n\n" % rule["summary"].strip(),
-           "Severity: **%s**. Detector: `%s`%s.\n\n" % (rule["severity"], det["kind"],
-                                                       " (%s)" % params if params else ""),
-           "## What is wrong\n\n", rule["explanation"].strip(), "\n\n",
-           "## How to fix it\n\n", rule["fix"].strip(), "\n\n",
-           "## Examples\n\n"]
+           "Severity: **%s**." % rule["severity"]]
+    if rule.get("opt_in"):
+        out.append(" Not in the default selection: select it with `extend-select = [\"%s\"]` "
+                   "(or `--extend-select %s`)." % (rule["id"], rule["id"]))
+    out += ["\n\n",
+            "## What is wrong\n\n", rule["explanation"].strip(), "\n\n",
+            "## How to fix it\n\n", rule["fix"].strip(), "\n\n"]
+    if rule.get("options"):
+        out.append("## Options\n\n")
+        for o in rule["options"]:
+            out.append("- [`%s`](../configuration.md#%s)\n" % (o, o))
+        out.append("\n")
+    out.append("## Examples\n\n")
     for n, code in enumerate(rule["examples"]["unsafe"], 1):
-        out.append("Reported (`# expect` marks the finding):\n\n" + _fence(code) + "\n")
+        out.append("Reported:\n\n" + _fence(reader_example(code)) + "\n")
     for n, code in enumerate(rule["examples"]["safe"], 1):
-        out.append("Not reported:\n\n" + _fence(code) + "\n")
+        out.append("Not reported:\n\n" + _fence(reader_example(code)) + "\n")
     out.append("## References\n\n")
     for r in rule["references"]:
         out.append("- [%s](%s)\n" % (r["title"], r["url"]))

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/text.h"
 #include "../report/report.h"
 #include "cli.h"
 
@@ -40,8 +41,12 @@ int cli_output_option(cli_output *o, int argc, char **argv, int *i, FILE *err)
     if ((v = option_value("--format", argc, argv, i, &missing)) ||
         (!missing && (v = option_value("--output-format", argc, argv, i, &missing)))) {
         if (!(o->co_format = rep_format_parse(v))) {
-            fprintf(err, "gilcheck: error: check: --format takes full, concise, json, sarif, "
-                    "github or html, not '%s'\n", v);
+            static const char *const names[] = { "full", "concise", "json", "sarif", "github",
+                                                 "html" };
+            const char *near = txt_suggest(v, names, 6);
+            cli_usage_error(err, "check", "--format takes full, concise, json, sarif, github or "
+                            "html, not '%s'%s%s%s", v, near ? " (did you mean '" : "",
+                            near ? near : "", near ? "'?)" : "");
             return -1;
         }
         return 1;
@@ -59,14 +64,13 @@ int cli_output_option(cli_output *o, int argc, char **argv, int *i, FILE *err)
         else if (!strcmp(v, "never"))
             o->co_color = CLI_COLOR_NEVER;
         else {
-            fprintf(err, "gilcheck: error: check: --color takes auto, always or never, not "
-                    "'%s'\n", v);
+            cli_usage_error(err, "check", "--color takes auto, always or never, not '%s'", v);
             return -1;
         }
         return 1;
     }
     if (missing) {
-        fprintf(err, "gilcheck: error: check: %s needs a value\n", s);
+        cli_usage_error(err, "check", "%s needs a value", s);
         return -1;
     }
     return 0;

@@ -11,26 +11,27 @@ static const char clean_usage[] =
     "Removes gilcheck's result cache, the directory .gilcheck_cache/ in the current directory\n"
     "(in the configuration file's directory when there is one), and says what it removed.\n";
 
-int cmd_clean(int argc, char **argv, FILE *out, FILE *err)
+int cmd_clean(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
-    drv_settings s;
+    drv_ctx drv;
+    const drv_settings *s;
     diag_ctx d;
     char dir[4096];
     unsigned long files = 0;
     int status = EXIT_CLEAN;
     if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fputs(clean_usage, out);
+        cli_help(out, clean_usage, cli_width(out));
         return EXIT_CLEAN;
     }
     if (argc > 1) {
-        fprintf(err, "gilcheck: error: clean: unexpected argument '%s'\n\n%s", argv[1],
-                clean_usage);
-        return EXIT_ERROR;
+        if (argv[1][0] == '-')
+            return cli_unknown_option(err, "clean", argv[1],
+                                      (const char *const[]){ "--help", NULL });
+        return cli_usage_error(err, "clean", "unexpected argument '%s'", argv[1]);
     }
-    memset(&s, 0, sizeof s);
     diag_init(&d);
-    if (drv_config_find(&s, ".", &d) == G_OK) {
-        drv_cache_root(&s, dir, sizeof dir);
+    if (drv_open(&drv, argv0, &d) == G_OK && drv_settings_default(&s, &drv, NULL, &d) == G_OK) {
+        drv_cache_root(s, dir, sizeof dir);
         if (drv_cache_clean(dir, &files, &d))
             status = EXIT_ERROR;
         else if (files)
@@ -42,6 +43,6 @@ int cmd_clean(int argc, char **argv, FILE *out, FILE *err)
     }
     cli_print_diags(&d, err);
     diag_free(&d);
-    drv_settings_free(&s);
+    drv_close(&drv);
     return status;
 }

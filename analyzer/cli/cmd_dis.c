@@ -310,20 +310,22 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
             edges = 1;
         } else if (!strcmp(argv[i], "--files-from")) {
             if (i + 1 >= argc || list) {
-                fprintf(err, "gilcheck: error: dis: --files-from needs one LIST\n\n%s", dis_usage);
+                cli_usage_error(err, "dis", "--files-from needs one LIST");
                 free((void *)fl.fl_paths);
                 return EXIT_ERROR;
             }
             list = argv[++i];
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(dis_usage, out);
+            cli_help(out, dis_usage, cli_width(out));
             free((void *)fl.fl_paths);
             return EXIT_CLEAN;
         } else if (!strcmp(argv[i], "--")) {
             while (++i < argc && !rc)
                 rc = list_add(&fl, argv[i]);
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(err, "gilcheck: error: dis: unknown option '%s'\n\n%s", argv[i], dis_usage);
+            static const char *const opts[] = { "--json", "--count", "--files-from", "--help",
+                                                NULL };
+            cli_unknown_option(err, "dis", argv[i], opts);
             free((void *)fl.fl_paths);
             return EXIT_ERROR;
         } else {
@@ -342,7 +344,7 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
         return EXIT_ERROR;
     }
     if (!fl.fl_n) {
-        fprintf(err, "gilcheck: error: dis: no input files\n\n%s", dis_usage);
+        cli_usage_error(err, "dis", "no input files");
         arena_free(a);
         free((void *)fl.fl_paths);
         free(fl.fl_text);

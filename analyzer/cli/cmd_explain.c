@@ -89,8 +89,10 @@ static int file_line(strbuf *sb, const uint8_t *src, size_t len, long line)
 
 int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
-    const char *code = NULL, *where = NULL, *globals_arg = NULL, *python = NULL;
+    const char *code = NULL, *where = NULL, *globals_arg = NULL, *python = NULL, *config = NULL;
     const char *shared = NULL;
+    const drv_settings *set = NULL;
+    int isolated = 0;
     char *path_dup = NULL;
     int minors[EXP_MAX_VERSIONS], nminors = 0, json = 0, i, k, nruns = 0, status = EXIT_ERROR;
     exp_run runs[EXP_MAX_VERSIONS];
@@ -113,7 +115,7 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     for (i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(explain_usage, out);
+            cli_help(out, explain_usage, cli_width(out));
             status = EXIT_CLEAN;
             goto done;
         } else if (!strcmp(s, "-c") && i + 1 < argc) {
@@ -127,8 +129,8 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             globals_arg = globals.sb_buf;
         } else if (!strcmp(s, "--python-version") && i + 1 < argc) {
             if (parse_versions(minors, &nminors, argv[++i])) {
-                fprintf(err, "gilcheck: error: explain: --python-version takes 3.6 .. 3.14 "
-                        "(comma-separated) or all, not '%s'\n", argv[i]);
+                cli_usage_error(err, "explain", "--python-version takes 3.6 .. 3.14 "
+                                "(comma-separated) or all, not '%s'", argv[i]);
                 goto done;
             }
         } else if (!strcmp(s, "--run")) {
@@ -136,45 +138,52 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         } else if (!strcmp(s, "--run-calls") && i + 1 < argc) {
             run_calls = atol(argv[++i]);
             if (run_calls < 1 || run_calls > 100000000) {
-                fprintf(err, "gilcheck: error: explain: --run-calls takes 1 .. 100000000\n");
+                cli_usage_error(err, "explain", "--run-calls takes 1 .. 100000000");
                 goto done;
             }
         } else if (!strcmp(s, "--python") && i + 1 < argc) {
             python = argv[++i];
+        } else if (!strcmp(s, "--config") && i + 1 < argc) {
+            config = argv[++i];
+        } else if (!strcmp(s, "--isolated")) {
+            isolated = 1;
         } else if (!strcmp(s, "--format") && i + 1 < argc) {
             s = argv[++i];
             if (!strcmp(s, "json"))
                 json = 1;
             else if (strcmp(s, "text")) {
-                fprintf(err, "gilcheck: error: explain: --format takes text or json, not '%s'\n", s);
+                cli_usage_error(err, "explain", "--format takes text or json, not '%s'", s);
                 goto done;
             }
         } else if (s[0] == '-' && s[1]) {
-            fprintf(err, "gilcheck: error: explain: unknown option '%s'\n\n%s", s, explain_usage);
+            static const char *const opts[] = { "-c", "--global", "--python-version", "--run",
+                                                "--run-calls", "--python", "--format", "--config",
+                                                "--isolated", "--help", NULL };
+            cli_unknown_option(err, "explain", s, opts);
             goto done;
         } else if (!where) {
             where = s;
         } else {
-            fprintf(err, "gilcheck: error: explain: one FILE:LINE at a time\n");
+            cli_usage_error(err, "explain", "one FILE:LINE at a time");
             goto done;
         }
     }
     if (!code == !where) {
-        fprintf(err, "gilcheck: error: explain: give -c CODE or FILE:LINE\n\n%s", explain_usage);
+        cli_usage_error(err, "explain", "give -c CODE or FILE:LINE");
         goto done;
     }
     if (code && !code[strspn(code, " \t\r\n")]) {
-        fprintf(err, "gilcheck: error: explain: -c got no code\n");
+        cli_usage_error(err, "explain", "-c got no code");
         goto done;
     }
     if (!nminors)
         minors[nminors++] = 11;
     if (do_run && !code) {
-        fprintf(err, "gilcheck: error: explain: --run runs -c snippets only\n");
+        cli_usage_error(err, "explain", "--run runs -c snippets only");
         goto done;
     }
     if (python && nminors > 1) {
-        fprintf(err, "gilcheck: error: explain: --python compiles for one version only\n");
+        cli_usage_error(err, "explain", "--python compiles for one version only");
         goto done;
     }
     if (code) {
@@ -197,7 +206,7 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         int e = 0;
         if (!colon || end == colon + 1 || *end || line < 1 || line > INT32_MAX ||
             (size_t)(colon - where) >= sizeof path) {
-            fprintf(err, "gilcheck: error: explain: '%s' is not FILE:LINE\n", where);
+            cli_usage_error(err, "explain", "'%s' is not FILE:LINE", where);
             goto done;
         }
         snprintf(path, sizeof path, "%.*s", (int)(colon - where), where);
@@ -226,10 +235,27 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         goto done;
     }
     drv_opened = 1;
+    drv.c_isolated = isolated;
+    if (config && !(drv.c_config = strdup(config))) {
+        fprintf(err, "gilcheck: error: out of memory\n");
+        goto done;
+    }
+    /* the settings check uses for this file (lock-names, thread-entry-points); a snippet takes
+     * the current directory's */
+    if ((code ? drv_settings_default(&set, &drv, NULL, &d)
+              : drv_settings_for(&set, &drv, where, &d))) {
+        cli_print_diags(&d, err);
+        goto done;
+    }
+    if (d.d_count) {
+        cli_print_diags(&d, err);
+        diag_free(&d);
+        diag_init(&d);
+    }
     for (k = 0; k < nminors; k++) {
-        int rc = exp_run_module(&runs[nruns], &drv, minors[k], python, (const uint8_t *)module.sb_buf,
-                                module.sb_len, pyc, flen, shared, code ? "<snippet>" : where, a,
-                                &d);
+        int rc = exp_run_module(&runs[nruns], &drv, set, minors[k], python,
+                                (const uint8_t *)module.sb_buf, module.sb_len, pyc, flen, shared,
+                                code ? "<snippet>" : where, a, &d);
         if (rc) {
             cli_print_diags(&d, err);
             diag_free(&d);
@@ -256,12 +282,25 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     }
     if (!code && !pyc && !module.sb_failed)
         t.et_source = module.sb_buf;
-    k = exp_write(out, json, &t, runs, nruns, &drv.c_kb, a, &d);
+    {
+        /* text is written wrapped to the terminal: through a buffer */
+        char *buf = NULL;
+        size_t blen = 0;
+        FILE *mem = json ? NULL : open_memstream(&buf, &blen);
+        k = exp_write(mem ? mem : out, json, &t, runs, nruns, &drv.c_kb, a, &d);
+        if (mem) {
+            fclose(mem);
+            if (k >= 0)
+                cli_wrap_text(out, buf, cli_width(out));
+            free(buf);
+        }
+    }
     if (k < 0) {
         cli_print_diags(&d, err);
         goto done;
     }
-    status = nruns < nminors || k == 2 ? EXIT_ERROR : k ? EXIT_FINDINGS : EXIT_CLEAN;
+    /* the verdict printed decides, also when some version had no interpreter (said above) */
+    status = k == 2 ? EXIT_ERROR : k ? EXIT_FINDINGS : EXIT_CLEAN;
 done:
     for (k = 0; k < nruns; k++)
         exp_run_free(&runs[k]);

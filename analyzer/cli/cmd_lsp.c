@@ -23,11 +23,12 @@ int cmd_lsp(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     (void)out;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(lsp_usage, stdout);
+            cli_help(stdout, lsp_usage, cli_width(stdout));
             return EXIT_CLEAN;
         }
         if (strcmp(argv[i], "--stdio")) {
-            fprintf(err, "gilcheck: error: lsp: unknown option '%s'\n\n%s", argv[i], lsp_usage);
+            static const char *const opts[] = { "--stdio", "--help", NULL };
+            cli_unknown_option(err, "lsp", argv[i], opts);
             return EXIT_ERROR;
         }
     }

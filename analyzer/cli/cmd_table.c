@@ -22,21 +22,20 @@ static const char table_usage[] =
 int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     const char *format = "text";
-    int minors[EXP_MAX_VERSIONS], nminors = 0, i, status = EXIT_CLEAN;
+    int minors[EXP_MAX_VERSIONS], nminors = 0, i, status = EXIT_CLEAN, printed = 0;
     drv_ctx drv;
     diag_ctx d;
 
     for (i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(table_usage, out);
+            cli_help(out, table_usage, cli_width(out));
             return EXIT_CLEAN;
         } else if (!strcmp(s, "--format") && i + 1 < argc) {
             format = argv[++i];
             if (strcmp(format, "text") && strcmp(format, "markdown") && strcmp(format, "json")) {
-                fprintf(err, "gilcheck: error: table: --format takes text, markdown or json, not "
-                        "'%s'\n", format);
-                return EXIT_ERROR;
+                return cli_usage_error(err, "table", "--format takes text, markdown or json, "
+                                       "not '%s'", format);
             }
         } else if (!strcmp(s, "--python-version") && i + 1 < argc) {
             const char *v = argv[++i];
@@ -47,20 +46,22 @@ int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
                     char *end;
                     long m = strncmp(v, "3.", 2) ? -1 : strtol(v + 2, &end, 10);
                     if (m < 6 || m > 14 || nminors >= EXP_MAX_VERSIONS) {
-                        fprintf(err, "gilcheck: error: table: bad --python-version '%s'\n", argv[i]);
-                        return EXIT_ERROR;
+                        return cli_usage_error(err, "table", "--python-version takes 3.6 .. 3.14 "
+                                               "(comma-separated) or all, not '%s'", argv[i]);
                     }
                     minors[nminors++] = (int)m;
                     v = *end == ',' ? end + 1 : end;
                     if (*v && *end != ',') {
-                        fprintf(err, "gilcheck: error: table: bad --python-version '%s'\n", argv[i]);
-                        return EXIT_ERROR;
+                        return cli_usage_error(err, "table", "--python-version takes 3.6 .. 3.14 "
+                                               "(comma-separated) or all, not '%s'", argv[i]);
                     }
                 }
             }
+        } else if (s[0] == '-') {
+            static const char *const opts[] = { "--format", "--python-version", "--help", NULL };
+            return cli_unknown_option(err, "table", s, opts);
         } else {
-            fprintf(err, "gilcheck: error: table: unknown argument '%s'\n\n%s", s, table_usage);
-            return EXIT_ERROR;
+            return cli_usage_error(err, "table", "unexpected argument '%s'", s);
         }
     }
     if (!nminors)
@@ -70,9 +71,10 @@ int cmd_table(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     if (drv_open(&drv, argv0, &d)) {
         cli_print_diags(&d, err);
         status = EXIT_ERROR;
-    } else if (exp_table(out, format, minors, nminors, &drv, err, &d)) {
+    } else if (exp_table(out, format, minors, nminors, &drv, cli_width(out), &printed, err,
+                         &d)) {
         cli_print_diags(&d, err);
-        status = EXIT_ERROR;
+        status = printed ? EXIT_CLEAN : EXIT_ERROR;  /* a table printed is the answer */
     }
     drv_close(&drv);
     diag_free(&d);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../common/diag.h"
+#include "../common/text.h"
 #include "cli.h"
 
 #ifndef GILCHECK_VERSION
@@ -48,12 +49,11 @@ void cli_print_diags(const diag_ctx *d, FILE *err)
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
-    if (!cmd) {
-        fputs(usage, stderr);
-        return EXIT_ERROR;
-    }
+    if (!cmd)
+        return cli_usage_error(stderr, NULL, "name a command (check, dis, rule, lsp, explain, "
+                               "table, clean)");
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-        fputs(usage, stdout);
+        cli_help(stdout, usage, cli_width(stdout));
         return EXIT_CLEAN;
     }
     if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 1, argv + 1, argv[0], stdout, stderr);
     if (!strcmp(cmd, "clean"))
-        return cmd_clean(argc - 1, argv + 1, stdout, stderr);
+        return cmd_clean(argc - 1, argv + 1, argv[0], stdout, stderr);
     if (!strcmp(cmd, "rule"))
         return cmd_rule(argc - 1, argv + 1, argv[0], stdout, stderr);
     if (!strcmp(cmd, "lsp"))
@@ -74,6 +74,16 @@ int main(int argc, char **argv)
         return cmd_explain(argc - 1, argv + 1, argv[0], stdout, stderr);
     if (!strcmp(cmd, "table"))
         return cmd_table(argc - 1, argv + 1, argv[0], stdout, stderr);
-    fprintf(stderr, "gilcheck: error: unknown command '%s'\n\n%s", cmd, usage);
-    return EXIT_ERROR;
+    {
+        static const char *const cmds[] = { "check", "dis", "rule", "lsp", "explain", "table",
+                                            "clean", NULL };
+        const char *near = txt_suggest(cmd, cmds, 7);
+        if (cmd[0] == '-')
+            return cli_unknown_option(stderr, NULL, cmd, (const char *const[]){ "--help",
+                                                                             "--version", NULL });
+        if (near)
+            return cli_usage_error(stderr, NULL, "unknown command '%s' (did you mean '%s'?)", cmd,
+                                   near);
+        return cli_usage_error(stderr, NULL, "unknown command '%s'", cmd);
+    }
 }

@@ -13,6 +13,10 @@
 #include "../engine/engine.h"
 #include "../pyc/pyc.h"
 
+struct json_t;
+struct strbuf;
+struct in_paths;
+
 /* `per-file-ignores`: files matching a glob drop these codes. */
 typedef struct drv_file_ignore {
     char *fi_glob;             /* fnmatch pattern, relative to the config's directory */
@@ -20,12 +24,15 @@ typedef struct drv_file_ignore {
     size_t fi_ncodes;
 } drv_file_ignore;
 
-/* What a run is configured with: the config file's [tool.gilcheck] overlaid by the command line.
- * Every string is malloc'd and owned (drv_settings_free). */
+/* The settings of one configuration root: its file's [tool.gilcheck] under the command line's
+ * (or the language client's) options.  A root's value is built once (drv_settings_for) and never
+ * changes afterwards; check, lsp and explain all take it from there.  As a layer (the command
+ * line's, one file's) it holds only the keys marked in s_given.  Every string is malloc'd and
+ * owned (drv_settings_free).  A new key is a field here and one row of the key table in
+ * drv_settings.c, which reads, merges, hashes (cache) and shows it. */
 typedef struct drv_settings {
     eng_options s_eng;         /* scope, lock names, entry points (owned here) */
-    int s_scope_set;           /* s_eng.o_scope_all was given (command line or config) */
-    char **s_select;           /* code prefixes to report; NULL: every rule */
+    char **s_select;           /* code prefixes to report; NULL: every rule but the opt-in ones */
     size_t s_nselect;
     char **s_extend_select;    /* code prefixes reported beside s_select */
     size_t s_nextend_select;
@@ -37,21 +44,51 @@ typedef struct drv_settings {
     size_t s_nexclude;
     char **s_extend_exclude;   /* globs added to the excludes */
     size_t s_nextend_exclude;
-    char *s_python;            /* interpreter compiling .py files (NULL: the embedded 3.11) */
+    char *s_python;            /* interpreter compiling .py files (NULL: the embedded 3.11); only
+                                * from a trusted source (see drv_settings_for) */
     char *s_output_format;     /* "full", "concise", ... (NULL: the front end's default) */
-    char *s_config_path;       /* the pyproject.toml / gilcheck.toml read, or NULL */
+    char *s_config_path;       /* the configuration file read, or NULL */
     char *s_root;              /* directory of the config file (globs are relative to it) */
+    uint64_t s_given;          /* bit k: key k of the key table is set in this layer */
+    char *s_python_from;       /* where s_python came from ("--python", "GILCHECK_PYTHON", a
+                                * user or project file, "client settings"), or NULL */
+    const eng_kb *s_kb;        /* the run's rules (opt-in rules, code checks); not owned */
+    uint8_t s_digest[16];      /* every key that changes findings, and s_root (the cache key) */
 } drv_settings;
 
-/* A run: the rules and knowledge base, and the settings. */
+/* An interpreter that compiles sources for some settings (`python`), started on first use. */
+typedef struct drv_python {
+    char *dp_path;             /* as configured (malloc'd) */
+    struct in_python *dp_py;   /* the compile server, or NULL */
+    long dp_owner;             /* pid of the process that started it: a forked worker starts its
+                                * own instead of sharing the parent's pipes */
+    int dp_failed;             /* it could not start: every source is an error */
+    char dp_why[600];          /* why ("PATH: cannot run the interpreter (...)") */
+    char dp_ident[300];        /* "3.9 magic 3425 3.9.18 (main, ...)": what the cache keys on */
+} drv_python;
+
+#define DRV_MAX_PYTHONS 8
+
+struct drv_registry;
+
+/* A run: the rules and knowledge base, and where its settings come from. */
 typedef struct drv_ctx {
     eng_kb c_kb;               /* loaded rules (allocations in c_arena) */
     arena *c_arena;
-    drv_settings c_set;
-    struct in_python *c_python; /* the --python interpreter, started on first use, or NULL */
-    int c_python_failed;       /* it could not start: every source is an error */
-    char c_python_why[600];    /* why it could not ("PATH: cannot run the interpreter (...)") */
+    drv_settings c_cli;        /* the command line's (the LSP client's) layer: wins over files */
+    char *c_config;            /* --config FILE: the only configuration file, or NULL */
+    int c_isolated;            /* --isolated: no configuration file at all */
+    int c_allow_project_python; /* --allow-project-python: a project file may name `python` */
+    int c_client_only_python;  /* the language server: `python` from the client's settings only
+                                * (not the environment, nor any file) */
+    int c_no_cwd_default;      /* files without a configuration of their own get the defaults,
+                                * not the current directory's (the language server) */
+    struct drv_registry *c_reg; /* the configuration roots found so far (drv_config.c) */
+    drv_python c_py[DRV_MAX_PYTHONS];
+    int c_npy;
     int c_no_pycache;          /* always compile; never reuse __pycache__ */
+    int c_check_names;         /* a whole project (check): a configured entry point or class
+                                * that matches nothing is an error (o_check_names) */
 } drv_ctx;
 
 /* Loads the rules (rule_default_dir(argv0)) into a fresh context with empty settings.
@@ -69,10 +106,13 @@ typedef struct drv_result {
                                 * in r_image's arena or in `a`; NULL for a syntax error */
     const char *r_source;      /* a .pyc's source file whose `# noqa` comments apply, or NULL
                                   (in the arena) */
+    eng_result r_noqa;         /* drv_analyze: selected findings a `# noqa` comment suppressed
+                                * (the hover says so); not part of the blob or the cache */
 } drv_result;
 
-/* Compiles or loads, decodes and summarizes `path`: a .pyc is loaded, anything else compiled as
- * Python source -- by the embedded 3.11, or by c_set.s_python when set -- unless a fresh
+/* Compiles or loads, decodes and summarizes `path` with the settings that apply to it
+ * (drv_settings_for): a .pyc is loaded, anything else compiled as Python source -- by the
+ * embedded 3.11, or by the settings' `python` when set -- unless a fresh
  * __pycache__/NAME.cpython-3X.pyc of that version exists (timestamp, or unchecked hash,
  * validated as import does).  When src is not NULL the source is src[0..len) (an editor's
  * buffer) and `path` only names it.  The summary (out->r_sum) names its module after the path
@@ -86,6 +126,17 @@ int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *
 /* drv_summarize, then the races of that file alone (drv_compose of one unit) into out->r_res. */
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d);
+
+/* drv_analyze with the settings value s (from drv_settings_for) instead of looking it up; the
+ * file is composed alone with s's engine options. */
+int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                     const uint8_t *src, size_t len, arena *a, diag_ctx *d);
+
+/* What compiles sources under settings s, as the cache keys on it: the interpreter's magic
+ * number and full version ("3.9 magic 3425 3.9.18 (main, ...)"), never its path -- a symlink
+ * switched to another version is another interpreter.  Starts s's interpreter (in a child
+ * process) when it has not run yet.  NULL when it cannot start. */
+const char *drv_python_identity(drv_ctx *c, const drv_settings *s);
 void drv_result_free(drv_result *r);
 
 /* One file of a run, for the composition. */
@@ -99,32 +150,88 @@ typedef struct drv_unit {
     const uint8_t *u_text;     /* an editor's buffer holding the comments, or NULL (read them
                                 * from u_source or u_path) */
     size_t u_len;
+    eng_result u_noqa;         /* after drv_compose: the selected findings `# noqa` suppressed */
 } drv_unit;
 
-/* The races of a run: composes the summaries of units[0..n) (eng_compose) and appends each
- * finding to its unit's u_res, then drops what the settings do not select and `# noqa`
- * suppresses.  Allocations in a.  Returns G_OK; G_EBAD with a message in d when a configured
- * name matched nothing (the findings are there all the same); G_ENOMEM. */
+/* The races of a run: composes the summaries of units[0..n) (eng_compose, with the engine
+ * options of the run's own settings, drv_settings_default, and c_check_names) and appends each
+ * finding to its unit's u_res, then drops what each file's settings do not select and moves what
+ * `# noqa` suppresses to u_noqa (unknown codes in `# noqa` are warnings in d; GIL900 when
+ * selected).  Allocations in a.  Returns G_OK; G_EBAD with a message in d when a configured name
+ * matched nothing (the findings are there all the same); G_ENOMEM. */
 int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d);
 
 /* 1 when drv_analyze of the source file `path` would analyse a fresh __pycache__ pyc instead of
  * compiling it (never with c_no_pycache). */
 int drv_fresh_pycache(drv_ctx *c, const char *path);
 
-/* 1 when the settings report `code` in the file at `path`. */
+/* 1 when the settings report `code` in the file at `path`: the most specific of select /
+ * extend-select and ignore / per-file-ignores decides, as in ruff; an opt-in rule only when a
+ * select or extend-select entry names it. */
 int drv_selected(const drv_settings *s, const char *path, const char *code);
 
-/* Reads the configuration that applies to `start` (a file or directory): the closest
- * gilcheck.toml, or pyproject.toml with a [tool.gilcheck] table, in start's directory or above
- * (read with the embedded tomllib).  Settings already set in *s (the command line's) win.
- * Returns G_OK (also when there is none), or G_EBAD with a message naming the file, the key and
- * what was expected. */
-int drv_config_find(drv_settings *s, const char *start, diag_ctx *d);
+/* ---- settings (drv_settings.c: keys; drv_config.c: configuration files and roots) ---- */
 
-/* drv_config_find of one named file. */
-int drv_config_load(drv_settings *s, const char *path, diag_ctx *d);
+/* The settings value that applies to the file or directory `path`: the closest configuration
+ * file in its directory or above -- `.gilcheck.toml`, `gilcheck.toml`, or a `pyproject.toml`
+ * with a [tool.gilcheck] table -- searching no higher than the repository root (a directory with
+ * `.git`) and skipping (with a warning) a file that is not owned by the user (or root) or is
+ * writable by others; without one, the current directory's (unless c_no_cwd_default), else the
+ * user's ($XDG_CONFIG_HOME/gilcheck/gilcheck.toml), else the defaults; always under c_cli.
+ * `python` comes from c_cli, $GILCHECK_PYTHON, a project file only with
+ * c_allow_project_python, or the user's file (c_client_only_python: c_cli only); a project's
+ * value otherwise is a warning.  Each root's value is built once and kept until drv_close /
+ * drv_settings_reset; *out points into c.  Returns G_OK (warnings may be in d) or G_EBAD /
+ * G_ENOMEM with a message naming the file and key -- every lookup under a broken file fails the
+ * same way. */
+int drv_settings_for(const drv_settings **out, drv_ctx *c, const char *path, diag_ctx *d);
+
+/* The run's own settings: those of the current directory (not for the language server), else
+ * those of `first_input` when not NULL, else the defaults -- decided by the first call and the
+ * same afterwards.  The result cache lives in its root; check takes output-format from it; the
+ * composition of the run takes its engine options (entry points, thread-safe classes, scope)
+ * from it. */
+int drv_settings_default(const drv_settings **out, drv_ctx *c, const char *first_input,
+                         diag_ctx *d);
+
+/* Forgets every root (a configuration file changed): later lookups read the files again.
+ * Pointers handed out before are invalid afterwards. */
+void drv_settings_reset(drv_ctx *c);
+
+/* Sets key `key` of a layer from text (the command line's): a comma-separated list for list
+ * keys.  Code lists must be GIL, GIL1, GIL101 or ALL (drv_settings_check_codes checks that a
+ * rule has them).  Returns G_OK, or G_EUSAGE / G_ENOMEM with a message (file NULL) in d. */
+int drv_layer_set(drv_settings *layer, const char *key, const char *text, diag_ctx *d);
+
+/* Sets key `key` of a layer from a JSON value, as a configuration file gives it (`what` names
+ * the source in messages: "[tool.gilcheck]", "client settings").  G_OK or G_EBAD with a
+ * message naming `file`. */
+int drv_layer_set_json(drv_settings *layer, const char *key, const struct json_t *v,
+                       const char *file, const char *what, diag_ctx *d);
+
+/* Every code of the layer's code lists names at least one rule of kb ("ALL" always does).
+ * Returns G_OK or G_EUSAGE with one message per unknown code ("unknown rule code 'GIL999'",
+ * with "did you mean" when one is close), naming `file` (NULL for the command line). */
+int drv_settings_check_codes(const drv_settings *layer, const eng_kb *kb, const char *file,
+                             diag_ctx *d);
+
+/* The settings as `--show-settings` prints them: one `key = value` line per key (TOML
+ * values), after the file they came from. */
+void drv_settings_show(const drv_settings *s, struct strbuf *out);
+
+/* The names of the keys, NULL-terminated (did-you-mean, documentation). */
+const char *const *drv_settings_keys(void);
 
 void drv_settings_free(drv_settings *s);
+
+/* Appends the .py and .pyc files under `dir` to *out (in_walk), each directory searched with
+ * the excludes of the settings that apply to it; a directory under a broken configuration is
+ * skipped with the error in d.  `gitignore`: honour .gitignore.  Returns in_walk's code. */
+int drv_walk(struct in_paths *out, drv_ctx *c, const char *dir, int gitignore, diag_ctx *d);
+
+/* 1 when a file named `base` can be a configuration file (.gilcheck.toml, gilcheck.toml,
+ * pyproject.toml): the language server forgets its roots when one is saved. */
+int drv_config_name(const char *base);
 
 /* ---- results as bytes, the result cache (drv_blob.c, drv_cache.c) ---- */
 
@@ -148,22 +255,26 @@ int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, ar
 
 void drv_blob_free(drv_blob *b);
 
-/* The result cache: .gilcheck_cache/<gilcheck version>/<2 hex>/<30 hex> under the settings' root
- * (the config file's directory) or the current directory, one file per analysed file, keyed by
- * a hash of its path and content, gilcheck's version and executable (a rebuild is a new cache)
- * and a digest of the settings and the rules' text.  Entries are written atomically (temporary file + rename); a damaged one is a miss. */
+/* The result cache: .gilcheck_cache/<gilcheck version>/<2 hex>/<30 hex> in the root of the run's
+ * own settings (drv_settings_default) or the current directory, one file per analysed file,
+ * keyed by a hash of its path and content, gilcheck's version and executable (a rebuild is a
+ * new cache), the rules' text, the digest of the settings that apply to the file and what
+ * compiles it (the interpreter's magic number and version).  Entries are written atomically
+ * (temporary file + rename); a damaged one is a miss. */
 typedef struct drv_cache {
     char *ca_dir;              /* ".../.gilcheck_cache/<version>" (malloc'd) */
-    uint8_t ca_digest[16];     /* version + settings + rules */
+    uint8_t ca_digest[16];     /* version + executable + rules */
+    drv_ctx *ca_ctx;           /* the run: each file's settings and interpreter (not owned) */
     int ca_write_ok;           /* 0 after the directory could not be created: lookups only */
     unsigned long ca_hits;     /* lookups answered (this process) */
     unsigned long ca_stored;   /* entries written (this process) */
 } drv_cache;
 
-/* Prepares the cache for the run c (rules read from rule_default_dir(argv0)).  Every field of
- * drv_settings that changes a file's findings must be fed to the digest in drv_cache.c.
- * Returns G_OK, G_ENOMEM, or G_EIO with a message when the rules cannot be read. */
-int drv_cache_open(drv_cache *cache, const drv_ctx *c, const char *argv0, diag_ctx *d);
+/* Prepares the cache for the run c (rules read from rule_default_dir(argv0)) in the root of
+ * the settings `run`.  Returns G_OK, G_ENOMEM, or G_EIO with a message when the rules cannot be
+ * read. */
+int drv_cache_open(drv_cache *cache, drv_ctx *c, const drv_settings *run, const char *argv0,
+                   diag_ctx *d);
 void drv_cache_close(drv_cache *cache);
 
 /* The cache's record for `path` as it is now: 1 with the record in *out (its buffer replaced),

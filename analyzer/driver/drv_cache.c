@@ -40,19 +40,11 @@ const char *drv_cache_root(const drv_settings *s, char *buf, size_t size)
     return buf;
 }
 
-/* ---- the settings digest ---- */
+/* ---- the run's digest ---- */
 
 static void hash_str(XXH3_state_t *h, const char *s)
 {
     XXH3_128bits_update(h, s ? s : "\x01<null>", s ? strlen(s) + 1 : 8);
-}
-
-static void hash_strv(XXH3_state_t *h, char **v, size_t n)
-{
-    size_t i;
-    XXH3_128bits_update(h, &n, sizeof n);
-    for (i = 0; i < n; i++)
-        hash_str(h, v[i]);
 }
 
 static int by_name(const void *x, const void *y)
@@ -125,33 +117,18 @@ static void hash_binary(XXH3_state_t *h)
     mem_free(buf);
 }
 
-/* Everything that changes what a file gives besides the file itself. */
-static int settings_digest(uint8_t out[16], const drv_settings *s, const char *rules, diag_ctx *d)
+/* What changes every file's outcome besides the file, its settings and its interpreter:
+ * gilcheck's version and executable and the rules' text. */
+static int run_digest(uint8_t out[16], const char *rules, diag_ctx *d)
 {
     XXH3_state_t *h = XXH3_createState();
     XXH128_canonical_t canon;
-    size_t i;
     int rc;
     if (!h)
         return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
     XXH3_128bits_reset(h);
     hash_str(h, "gilcheck " GILCHECK_VERSION);
     hash_binary(h);
-    XXH3_128bits_update(h, &s->s_eng.o_scope_all, sizeof s->s_eng.o_scope_all);
-    hash_strv(h, s->s_select, s->s_select ? s->s_nselect : 0);
-    XXH3_128bits_update(h, s->s_select ? "s" : "-", 1);
-    hash_strv(h, s->s_ignore, s->s_nignore);
-    XXH3_128bits_update(h, &s->s_nfile_ignores, sizeof s->s_nfile_ignores);
-    for (i = 0; i < s->s_nfile_ignores; i++) {
-        hash_str(h, s->s_file_ignores[i].fi_glob);
-        hash_strv(h, s->s_file_ignores[i].fi_codes, s->s_file_ignores[i].fi_ncodes);
-    }
-    hash_strv(h, s->s_extend_select, s->s_nextend_select);
-    hash_strv(h, s->s_eng.o_lock_names, s->s_eng.o_nlock_names);
-    hash_strv(h, s->s_eng.o_entry_points, s->s_eng.o_nentry_points);
-    hash_strv(h, s->s_eng.o_safe_classes, s->s_eng.o_nsafe_classes);
-    hash_str(h, s->s_python);
-    hash_str(h, s->s_root);
     rc = hash_rules(h, rules, d);
     XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(h));
     memcpy(out, canon.digest, 16);
@@ -174,15 +151,17 @@ static void write_marker(const char *dir, const char *name, const char *text)
     close(fd);
 }
 
-int drv_cache_open(drv_cache *cache, const drv_ctx *c, const char *argv0, diag_ctx *d)
+int drv_cache_open(drv_cache *cache, drv_ctx *c, const drv_settings *run, const char *argv0,
+                   diag_ctx *d)
 {
     char root[4096];
     size_t n;
     int rc;
     memset(cache, 0, sizeof *cache);
-    if ((rc = settings_digest(cache->ca_digest, &c->c_set, rule_default_dir(argv0), d)))
+    cache->ca_ctx = c;
+    if ((rc = run_digest(cache->ca_digest, rule_default_dir(argv0), d)))
         return rc;
-    drv_cache_root(&c->c_set, root, sizeof root);
+    drv_cache_root(run, root, sizeof root);
     n = strlen(root) + sizeof GILCHECK_VERSION + 2;
     if (!(cache->ca_dir = mem_alloc(n)))
         return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
@@ -203,21 +182,40 @@ void drv_cache_close(drv_cache *cache)
 
 /* ---- entries ---- */
 
+static void hash_ident(XXH3_state_t *h, const char *ident)
+{
+    XXH3_128bits_update(h, ident, strlen(ident) + 1);
+}
+
 typedef struct key {
     uint8_t k_hash[16];
     char k_hex[33];            /* "ab" "cdef..." */
 } key;
 
-static void make_key(key *k, const drv_cache *cache, const char *path, const uint8_t *data,
-                     size_t len)
+/* The key of `path` with content data[0..len): the run's digest, the digest of the settings
+ * that apply to the file, what compiles it (the interpreter's magic number and version, not
+ * its path), the path and the content.  0, or -1 when there is no key (the settings are broken
+ * or the interpreter does not start: the analysis says why). */
+static int make_key(key *k, const drv_cache *cache, const char *path, const uint8_t *data,
+                    size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     XXH3_state_t st;
     XXH128_canonical_t canon;
-    int i;
+    const drv_settings *s;
+    const char *ident;
+    diag_ctx quiet;
+    int i, rc;
+    diag_init(&quiet);
+    rc = drv_settings_for(&s, cache->ca_ctx, path, &quiet);
+    diag_free(&quiet);
+    if (rc || !(ident = drv_python_identity(cache->ca_ctx, s)))
+        return -1;
     XXH3_INITSTATE(&st);
     XXH3_128bits_reset(&st);
     XXH3_128bits_update(&st, cache->ca_digest, 16);
+    XXH3_128bits_update(&st, s->s_digest, 16);
+    hash_ident(&st, ident);
     XXH3_128bits_update(&st, path, strlen(path) + 1);
     {
         /* the module the path is imported as (an __init__.py added above it renames it) */
@@ -236,6 +234,7 @@ static void make_key(key *k, const drv_cache *cache, const char *path, const uin
         k->k_hex[2 * i + 1] = hex[k->k_hash[i] & 15];
     }
     k->k_hex[32] = 0;
+    return 0;
 }
 
 static void entry_path(char *buf, size_t size, const drv_cache *cache, const key *k)
@@ -427,8 +426,10 @@ int drv_cache_get(drv_blob *out, drv_cache *cache, const char *path)
     key k;
     if (in_read_file(&buf, &len, &err, path))
         return 0;
-    make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len);
+    hit = make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len);
     mem_free(buf);
+    if (hit)
+        return 0;
     hit = lookup(out, cache, &k);
     cache->ca_hits += (unsigned long)hit;
     return hit;
@@ -448,7 +449,10 @@ int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, 
     if (!cache || (!pyc && drv_fresh_pycache(c, path)) ||
         in_read_file(&buf, &len, &err, path))   /* unreadable: drv_analyze says why */
         return analyze_to(out, &arc, &dep, c, path, NULL, 0, a);
-    make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len);
+    if (make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len)) {
+        mem_free(buf);
+        return analyze_to(out, &arc, &dep, c, path, NULL, 0, a);
+    }
     if (lookup(out, cache, &k)) {
         cache->ca_hits++;
         mem_free(buf);

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../bytecode/bytecode.h"
 #include "../common/err.h"
 #include "../common/mem.h"
+#include "../common/strbuf.h"
 #include "../input/input.h"
 #include "driver.h"
 
@@ -24,9 +26,16 @@ int drv_open(drv_ctx *c, const char *argv0, diag_ctx *d)
 
 void drv_close(drv_ctx *c)
 {
-    in_python_free(c->c_python);
+    int i;
+    for (i = 0; i < c->c_npy; i++) {
+        if (c->c_py[i].dp_owner == (long)getpid())
+            in_python_free(c->c_py[i].dp_py);
+        free(c->c_py[i].dp_path);
+    }
+    drv_settings_reset(c);
     arena_free(c->c_arena);
-    drv_settings_free(&c->c_set);
+    drv_settings_free(&c->c_cli);
+    free(c->c_config);
     memset(c, 0, sizeof *c);
 }
 
@@ -80,14 +89,16 @@ static const char *relative_to(const char *path, const char *root)
 }
 
 /* Like ruff: the most specific of select / extend-select and ignore / per-file-ignores decides
- * (`select = ["GIL201"]` with `ignore = ["GIL2"]` reports GIL201); on a tie, ignore wins. */
+ * (`select = ["GIL201"]` with `ignore = ["GIL2"]` reports GIL201); on a tie, ignore wins.  An
+ * opt-in rule is not in the default selection. */
 int drv_selected(const drv_settings *s, const char *path, const char *code)
 {
     size_t i;
     int sel, ign, k;
+    const eng_rule *r = s->s_kb ? rule_find(s->s_kb, code) : NULL;
     if (!strcmp(code, "GIL000"))   /* a syntax error is always reported */
         return 1;
-    sel = s->s_select ? best_prefix(s->s_select, s->s_nselect, code) : 0;
+    sel = s->s_select ? best_prefix(s->s_select, s->s_nselect, code) : r && r->r_opt_in ? -1 : 0;
     k = best_prefix(s->s_extend_select, s->s_nextend_select, code);
     if (k > sel)
         sel = k;
@@ -105,28 +116,181 @@ int drv_selected(const drv_settings *s, const char *path, const char *code)
     return sel >= 0 && sel > ign;
 }
 
-/* Drops findings the settings do not select, and those `# noqa` comments of the source (the
- * buffer src when not NULL, else the file src_path) suppress; GIL000 is never suppressed. */
-static void filter(eng_result *res, const drv_settings *s, const char *path, const char *src_path,
-                   const uint8_t *src, size_t len)
+/***** `# noqa` *****/
+
+/* The rule code of the unused-noqa rule (rules/GIL900.yaml). */
+#define UNUSED_NOQA "GIL900"
+
+/* Appends to the comma list `sb` ("unused: GIL104, GIL105"). */
+static void list_add(strbuf *sb, const char *label, const char *code)
+{
+    if (!strstr(sb->sb_buf, label))
+        sb_printf(sb, "%s%s: %s", sb->sb_len ? "; " : "", label, code);
+    else
+        sb_printf(sb, ", %s", code);
+}
+
+/* The unused-noqa finding for directive nl (what it names that suppressed nothing), unless it
+ * suppressed everything it names; allocated in a.  G_OK or G_ENOMEM. */
+static int unused_noqa(eng_result *res, const in_noqa_line *nl, const uint8_t *used,
+                       const drv_settings *s, const char *path, int minor, arena *a)
+{
+    strbuf why;
+    finding *g;
+    char *msg;
+    int any = 0;
+    sb_init(&why);
+    if (!nl->nl_codes) {
+        any = !used[0];
+    } else {
+        const char *p = nl->nl_codes;
+        size_t k = 0;
+        while (*p) {
+            size_t n = strcspn(p, ",");
+            char code[32];
+            snprintf(code, sizeof code, "%.*s", (int)(n < 31 ? n : 31), p);
+            if (strcmp(code, UNUSED_NOQA) && !used[k]) {
+                const eng_rule *r = s->s_kb ? rule_find(s->s_kb, code) : NULL;
+                list_add(&why, !r ? "unknown" : !drv_selected(s, path, code) ? "non-enabled"
+                                                                             : "unused", code);
+                any = 1;
+            }
+            p += n + (p[n] == ',');
+            k++;
+        }
+    }
+    if (!any) {
+        sb_free(&why);
+        return G_OK;
+    }
+    if (res->r_count == res->r_cap) {
+        uint32_t cap = res->r_cap ? res->r_cap * 2 : 8;
+        finding *grown = arena_array(a, cap, sizeof *grown);
+        if (!grown) {
+            sb_free(&why);
+            return G_ENOMEM;
+        }
+        if (res->r_count)
+            memcpy(grown, res->r_findings, res->r_count * sizeof *grown);
+        res->r_findings = grown;
+        res->r_cap = cap;
+    }
+    msg = arena_alloc(a, why.sb_len + 40);
+    if (!msg || why.sb_failed) {
+        sb_free(&why);
+        return G_ENOMEM;
+    }
+    if (why.sb_len)
+        sprintf(msg, "unused `# noqa` directive (%s)", why.sb_buf);
+    else
+        sprintf(msg, "unused `# noqa` directive");
+    sb_free(&why);
+    g = &res->r_findings[res->r_count++];
+    memset(g, 0, sizeof *g);
+    g->f_rule = UNUSED_NOQA;
+    g->f_file = path;
+    g->f_message = msg;
+    g->f_target = g->f_function = "";
+    g->f_line = g->f_end_line = nl->nl_line;
+    g->f_col = nl->nl_col;
+    g->f_end_col = nl->nl_end_col;
+    g->f_rel_line = g->f_rel_col = -1;
+    g->f_code = UINT32_MAX;     /* no code object: no bytecode, no interleaving */
+    g->f_python_minor = minor;
+    return G_OK;
+}
+
+/* Warns about codes a directive names that no rule has (once per directive). */
+static void unknown_codes(const in_noqa *nq, const eng_kb *kb, const char *src_path,
+                          diag_ctx *d)
+{
+    size_t i;
+    for (i = 0; kb && d && i < nq->nq_count; i++) {
+        const char *p = nq->nq_lines[i].nl_codes;
+        while (p && *p) {
+            size_t n = strcspn(p, ",");
+            char code[32];
+            snprintf(code, sizeof code, "%.*s", (int)(n < 31 ? n : 31), p);
+            if (!rule_find(kb, code))
+                diag_add(d, 0, src_path, -1, "line %d: `# noqa` names unknown rule code '%s'",
+                         nq->nq_lines[i].nl_line, code);
+            p += n + (p[n] == ',');
+        }
+    }
+}
+
+/* Drops findings the settings do not select, and moves those `# noqa` comments of the source
+ * (the buffer src when not NULL, else the file src_path) suppress to *noqa; GIL000 is never
+ * suppressed.  Codes a directive names that no rule has are warnings in d; with the unused-noqa
+ * rule selected, directives that suppressed nothing they name are findings.  G_OK or
+ * G_ENOMEM. */
+static int filter(eng_result *res, eng_result *noqa, const drv_settings *s, const char *path,
+                  const char *src_path, const uint8_t *src, size_t len, int minor, arena *a,
+                  diag_ctx *d)
 {
     in_noqa nq;
     uint32_t i, kept = 0;
-    int have;
-    if (!res->r_count)
-        return;
+    size_t k;
+    int have, check_unused = drv_selected(s, path, UNUSED_NOQA), rc = G_OK;
+    uint8_t **used = NULL;
+    memset(noqa, 0, sizeof *noqa);
+    if (!res->r_count && !check_unused)
+        return G_OK;
     have = src ? !in_noqa_parse(&nq, src, len) : !in_noqa_load(&nq, src_path);
-    for (i = 0; i < res->r_count; i++) {
+    if (have && nq.nq_count) {  /* per directive, per code it names: did it suppress one? */
+        used = arena_array(a, nq.nq_count, sizeof *used);
+        for (k = 0; used && k < nq.nq_count; k++) {
+            const char *p = nq.nq_lines[k].nl_codes;
+            size_t n = 1;
+            while (p && *p)
+                n += *p++ == ',';
+            if ((used[k] = arena_alloc(a, n)))
+                memset(used[k], 0, n);
+            else
+                used = NULL;
+        }
+        if (!used)
+            rc = G_ENOMEM;
+    }
+    if (!rc && res->r_count && !(noqa->r_findings = arena_array(a, res->r_count,
+                                                                sizeof *noqa->r_findings)))
+        rc = G_ENOMEM;
+    for (i = 0; !rc && i < res->r_count; i++) {
         const finding *f = &res->r_findings[i];
         if (!drv_selected(s, path, f->f_rule))
             continue;
-        if (have && strcmp(f->f_rule, "GIL000") && in_noqa_suppressed(&nq, f->f_line, f->f_rule))
+        if (have && strcmp(f->f_rule, "GIL000") && in_noqa_suppressed(&nq, f->f_line, f->f_rule)) {
+            for (k = 0; used && k < nq.nq_count; k++) {   /* which directive, which code */
+                const in_noqa_line *nl = &nq.nq_lines[k];
+                const char *p = nl->nl_codes;
+                size_t c = 0;
+                if (nl->nl_line != f->f_line)
+                    continue;
+                if (!p)
+                    used[k][0] = 1;
+                while (p && *p) {
+                    size_t n = strcspn(p, ",");
+                    if (n == strlen(f->f_rule) && !strncmp(p, f->f_rule, n))
+                        used[k][c] = 1;
+                    p += n + (p[n] == ',');
+                    c++;
+                }
+            }
+            noqa->r_findings[noqa->r_count++] = *f;
             continue;
+        }
         res->r_findings[kept++] = *f;
     }
-    res->r_count = kept;
+    if (!rc)
+        res->r_count = kept;
+    if (have && !rc) {
+        unknown_codes(&nq, s->s_kb, src ? path : src_path, d);
+        for (k = 0; check_unused && k < nq.nq_count && !rc; k++)
+            rc = unused_noqa(res, &nq.nq_lines[k], used[k], s, path, minor, a);
+    }
     if (have)
         in_noqa_free(&nq);
+    return rc;
 }
 
 /* Attaches the engine's two-thread schedule to every finding with a window, so that reports
@@ -187,30 +351,87 @@ static int syntax_finding(eng_result *res, const in_compiled *c, const char *pat
     return G_OK;
 }
 
-/* The version sources are compiled for: the --python interpreter's, else the embedded one's.
- * Starts the interpreter on first use; -1 (message in d) when it cannot. */
-static int target_minor(drv_ctx *c, const char *path, diag_ctx *d)
+/* The interpreter for settings s (their `python`), started on first use in this process; NULL
+ * for the embedded one. */
+static drv_python *python_of(drv_ctx *c, const drv_settings *s)
 {
-    if (!c->c_set.s_python)
-        return in_embedded_minor();
-    if (!c->c_python && !c->c_python_failed) {
-        diag_ctx why;
-        diag_init(&why);
-        if (in_python_open(&c->c_python, c->c_set.s_python, &why)) {
-            c->c_python_failed = 1;
-            if (why.d_count)
-                diag_format(&why, 0, c->c_python_why, sizeof c->c_python_why);
-            else
-                snprintf(c->c_python_why, sizeof c->c_python_why, "%s: cannot start it",
-                         c->c_set.s_python);
+    int i;
+    if (!s->s_python)
+        return NULL;
+    for (i = 0; i < c->c_npy; i++)
+        if (!strcmp(c->c_py[i].dp_path, s->s_python))
+            break;
+    if (i == c->c_npy) {
+        if (c->c_npy == DRV_MAX_PYTHONS)
+            i = DRV_MAX_PYTHONS - 1;   /* (never in practice) reuse the last slot */
+        else
+            c->c_npy++;
+        if (c->c_py[i].dp_owner == (long)getpid())
+            in_python_free(c->c_py[i].dp_py);
+        free(c->c_py[i].dp_path);
+        memset(&c->c_py[i], 0, sizeof c->c_py[i]);
+        if (!(c->c_py[i].dp_path = strdup(s->s_python))) {
+            c->c_py[i].dp_failed = 1;
+            snprintf(c->c_py[i].dp_why, sizeof c->c_py[i].dp_why, "out of memory");
+            c->c_py[i].dp_path = NULL;
+            c->c_npy = i;
+            return NULL;
         }
-        diag_free(&why);
     }
-    if (c->c_python_failed) {
-        diag_add(d, G_EBAD, path, -1, "not compiled: %s", c->c_python_why);
+    return &c->c_py[i];
+}
+
+/* Starts p's compile server when this process has none (a worker forked after the parent
+ * started one does not share its pipes).  0, or -1 with p->dp_why set. */
+static int python_start(drv_python *p)
+{
+    diag_ctx why;
+    if (p->dp_py && p->dp_owner != (long)getpid())
+        p->dp_py = NULL;        /* the parent's: not ours to use or stop */
+    if (p->dp_py || p->dp_failed)
+        return p->dp_failed ? -1 : 0;
+    diag_init(&why);
+    if (in_python_open(&p->dp_py, p->dp_path, &why)) {
+        p->dp_failed = 1;
+        if (why.d_count)
+            diag_format(&why, 0, p->dp_why, sizeof p->dp_why);
+        else
+            snprintf(p->dp_why, sizeof p->dp_why, "%s: cannot start it", p->dp_path);
+    } else {
+        p->dp_owner = (long)getpid();
+        snprintf(p->dp_ident, sizeof p->dp_ident, "%s", in_python_identity(p->dp_py));
+    }
+    diag_free(&why);
+    return p->dp_failed ? -1 : 0;
+}
+
+/* The version sources are compiled for: the settings' interpreter's, else the embedded one's.
+ * Starts the interpreter on first use; -1 (message in d) when it cannot. */
+static int target_minor(drv_ctx *c, const drv_settings *s, const char *path, diag_ctx *d)
+{
+    drv_python *p = python_of(c, s);
+    if (!s->s_python)
+        return in_embedded_minor();
+    if (!p || python_start(p)) {
+        diag_add(d, G_EBAD, path, -1, "not compiled: %s", p ? p->dp_why : "out of memory");
         return -1;
     }
-    return in_python_minor(c->c_python);
+    return in_python_minor(p->dp_py);
+}
+
+const char *drv_python_identity(drv_ctx *c, const drv_settings *s)
+{
+    drv_python *p = python_of(c, s);
+    static char embedded[360];
+    if (!s->s_python) {
+        if (!embedded[0])
+            snprintf(embedded, sizeof embedded, "3.%d magic %d %s", in_embedded_minor(),
+                     pyc_magic_final(in_embedded_minor()), in_embedded_identity());
+        return embedded;
+    }
+    if (!p || python_start(p))
+        return NULL;
+    return p->dp_ident;
 }
 
 /* dir/__pycache__/NAME.cpython-3<minor>.pyc into buf when it is fresh for the source at `path`,
@@ -248,22 +469,25 @@ static int fresh_pycache(char *buf, size_t size, const char *path, int minor)
 int drv_fresh_pycache(drv_ctx *c, const char *path)
 {
     char cached[PATH_MAX];
+    const drv_settings *s;
     diag_ctx quiet;
-    int minor;
+    int minor = -1;
     if (c->c_no_pycache)
         return 0;
     diag_init(&quiet);
-    minor = target_minor(c, path, &quiet);
+    if (!drv_settings_for(&s, c, path, &quiet))
+        minor = target_minor(c, s, path, &quiet);
     diag_free(&quiet);
     return minor >= 0 && fresh_pycache(cached, sizeof cached, path, minor);
 }
 
-/* Summarizes a decoded file as the module its path names: the candidates get `shown` (the name
- * findings carry) as their file and their interleavings; classes marked `# gilcheck:
- * thread-safe` in the source text (src, or else the file src_path) are marked. */
-static int summarize(drv_result *out, drv_ctx *c, const char *path, const char *shown,
-                     const pyc_file *f, const bc_file *bf, const uint8_t *src, size_t len,
-                     const char *src_path, arena *a, diag_ctx *d)
+/* Summarizes a decoded file as the module its path names, with the engine options of the
+ * file's settings: the candidates get `shown` (the name findings carry) as their file and their
+ * interleavings; classes marked `# gilcheck: thread-safe` in the source text (src, or else the
+ * file src_path) are marked. */
+static int summarize(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                     const char *shown, const pyc_file *f, const bc_file *bf, const uint8_t *src,
+                     size_t len, const char *src_path, arena *a, diag_ctx *d)
 {
     char module[512];
     int package, rc;
@@ -275,8 +499,7 @@ static int summarize(drv_result *out, drv_ctx *c, const char *path, const char *
         return diag_add(d, G_ENOMEM, path, -1, "out of memory");
     if (in_module_name(module, sizeof module, path, &package))
         snprintf(module, sizeof module, "%s", "__main__");
-    rc = eng_summarize(&out->r_sum, f, bf, &c->c_kb, &c->c_set.s_eng, module, package, a, d,
-                       path);
+    rc = eng_summarize(&out->r_sum, f, bf, &c->c_kb, &s->s_eng, module, package, a, d, path);
     if (rc)
         return rc;
     eng_summary_set_file(out->r_sum, file);
@@ -294,27 +517,29 @@ static int summarize(drv_result *out, drv_ctx *c, const char *path, const char *
     return G_OK;
 }
 
-/* A .py file or buffer: compile in-process, then the .pyc pipeline. */
-static int analyze_source(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
-                          size_t len, arena *a, diag_ctx *d)
+/* A .py file or buffer: compile in-process (or with the settings' interpreter), then the .pyc
+ * pipeline. */
+static int analyze_source(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                          const uint8_t *src, size_t len, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     bc_file *bf = NULL;
     uint8_t *text = NULL;
     int rc, err = 0;
-    if (c->c_set.s_python && !c->c_python)
+    drv_python *p = python_of(c, s);
+    if (s->s_python && (!p || python_start(p)))
         return G_EBAD;          /* target_minor said why */
     if (!src) {
         if ((rc = in_read_file(&text, &len, &err, path)))
             return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
                                   : diag_add(d, G_EIO, path, -1, "cannot %s (%s)",
-                                             len == SIZE_MAX || c->c_set.s_python ? "read"
+                                             len == SIZE_MAX || s->s_python ? "read"
                                                                                   : "open",
                                              strerror(err ? err : EIO));
         src = text ? text : (const uint8_t *)"";
     }
-    rc = c->c_set.s_python ? in_python_compile(&ic, c->c_python, src, len, path, d)
-                           : in_compile_bytes(&ic, src, len, path, d);
+    rc = s->s_python ? in_python_compile(&ic, p->dp_py, src, len, path, d)
+                     : in_compile_bytes(&ic, src, len, path, d);
     if (!rc && ic.ic_syntax) {
         rc = syntax_finding(&out->r_res, &ic, path, a, d);
         in_compiled_free(&ic);
@@ -328,22 +553,36 @@ static int analyze_source(drv_result *out, drv_ctx *c, const char *path, const u
     if (!rc)
         rc = bc_decode_file(&bf, out->r_image, path, d);
     if (!rc)
-        rc = summarize(out, c, path, path, out->r_image, bf, src, len, NULL, a, d);
+        rc = summarize(out, c, s, path, path, out->r_image, bf, src, len, NULL, a, d);
     out->r_bf = bf;
     mem_free(text);
     return rc;
 }
 
+static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                          const uint8_t *src, size_t len, arena *a, diag_ctx *d);
+
 int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                   size_t len, arena *a, diag_ctx *d)
+{
+    const drv_settings *s;
+    memset(out, 0, sizeof *out);
+    if (drv_settings_for(&s, c, path, d))
+        return G_EBAD;
+    return summarize_with(out, c, s, path, src, len, a, d);
+}
+
+/* drv_summarize with the settings s. */
+static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                          const uint8_t *src, size_t len, arena *a, diag_ctx *d)
 {
     const char *pyc_path = path;
     char cached[PATH_MAX];
     pyc_file *f = NULL;
     bc_file *bf = NULL;
-    int rc, is_source = src || !ends_with(path, ".pyc"), minor;
+    int rc, is_source = src || !ends_with(path, ".pyc"), minor = 0;
     memset(out, 0, sizeof *out);
-    if (is_source && !src && (minor = target_minor(c, path, d)) < 0)
+    if (is_source && !src && (minor = target_minor(c, s, path, d)) < 0)
         return G_EBAD;
     if (is_source && !src && !c->c_no_pycache &&
         fresh_pycache(cached, sizeof cached, path, minor)) {
@@ -351,9 +590,9 @@ int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *
         pyc_path = cached;
     }
     if (is_source) {
-        if (src && c->c_set.s_python && target_minor(c, path, d) < 0)
+        if (src && s->s_python && target_minor(c, s, path, d) < 0)
             return G_EBAD;
-        rc = analyze_source(out, c, path, src, len, a, d);
+        rc = analyze_source(out, c, s, path, src, len, a, d);
     } else {
         /* `# noqa` comments and marks come from the source: the one a fresh __pycache__ pyc
          * stands for, or the one a .pyc names */
@@ -367,8 +606,8 @@ int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *
             out->r_source = src_path;
         /* a .pyc given as such is reported under the source it names */
         if (!rc)
-            rc = summarize(out, c, path, pyc_path == path && *src_path ? src_path : path, f, bf,
-                           NULL, 0, src_path, a, d);
+            rc = summarize(out, c, s, path, pyc_path == path && *src_path ? src_path : path, f,
+                           bf, NULL, 0, src_path, a, d);
         out->r_bf = bf;
     }
     if (rc)
@@ -378,15 +617,23 @@ int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *
 
 /***** the composition of a run *****/
 
-/* Drops findings the settings do not select in the unit's file and those its `# noqa`
- * comments suppress. */
-static void filter_unit(drv_unit *u, const drv_settings *s)
+/* Drops the findings of the unit's file its settings do not select and moves those its `# noqa`
+ * comments suppress to u_noqa (unknown codes in them are warnings in d; GIL900 reports the
+ * comments that suppress nothing).  G_OK or G_ENOMEM. */
+static int filter_unit(drv_unit *u, const drv_settings *s, arena *a, diag_ctx *d)
 {
     const char *src_path = u->u_source ? u->u_source : u->u_path;
-    filter(&u->u_res, s, u->u_path, src_path, u->u_text, u->u_len);
+    int minor = u->u_res.r_count ? u->u_res.r_findings[0].f_python_minor : in_embedded_minor();
+    if (u->u_rc)
+        return G_OK;
+    return filter(&u->u_res, &u->u_noqa, s, u->u_path, src_path, u->u_text, u->u_len, minor, a,
+                  d);
 }
 
-int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
+/* drv_compose with the composition's engine options from `run` (each unit is filtered with its
+ * own settings, or `own` for all when not NULL). */
+static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_settings *run,
+                        const drv_settings *own, arena *a, diag_ctx *d)
 {
     eng_summary **sums = arena_array(a, n + 1, sizeof *sums);
     uint32_t *unit_of = arena_array(a, n + 1, sizeof *unit_of);
@@ -401,8 +648,12 @@ int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
             sums[ns++] = units[i].u_sum;
         }
     memset(&all, 0, sizeof all);
-    if ((rc = eng_compose(&all, sums, ns, &c->c_set.s_eng, a, d)) && rc != G_EBAD)
-        return rc;             /* G_EBAD: a configured name matched nothing; findings stand */
+    {   /* the run's engine options; check asks that configured names exist */
+        eng_options opt = run->s_eng;
+        opt.o_check_names = c->c_check_names;
+        if ((rc = eng_compose(&all, sums, ns, &opt, a, d)) && rc != G_EBAD)
+            return rc;         /* G_EBAD: a configured name matched nothing; findings stand */
+    }
     /* each finding to its unit, in order */
     for (i = 0; i < all.r_count; i++) {
         drv_unit *u = &units[unit_of[all.r_findings[i].f_unit]];
@@ -419,16 +670,41 @@ int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
         }
         r->r_findings[r->r_count++] = all.r_findings[i];
     }
-    for (i = 0; i < n; i++)
-        filter_unit(&units[i], &c->c_set);
+    for (i = 0; i < n; i++) {
+        const drv_settings *s = own;
+        if (!s && drv_settings_for(&s, c, units[i].u_path, d))
+            continue;           /* reported where the file was read */
+        if (filter_unit(&units[i], s, a, d))
+            return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    }
     return rc;
+}
+
+int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)
+{
+    const drv_settings *run;
+    /* the composition spans the run: its entry points, thread-safe classes and scope are the
+     * run's own settings' (each file's selection and `# noqa` are its own) */
+    if (drv_settings_default(&run, c, n ? units[0].u_path : NULL, d))
+        return G_EBAD;
+    return compose_with(units, n, c, run, NULL, a, d);
 }
 
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d)
 {
+    const drv_settings *s;
+    memset(out, 0, sizeof *out);
+    if (drv_settings_for(&s, c, path, d))
+        return G_EBAD;
+    return drv_analyze_with(out, c, s, path, src, len, a, d);
+}
+
+int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
+                     const uint8_t *src, size_t len, arena *a, diag_ctx *d)
+{
     drv_unit u;
-    int rc = drv_summarize(out, c, path, src, len, a, d);
+    int rc = summarize_with(out, c, s, path, src, len, a, d);
     if (rc)
         return rc;
     memset(&u, 0, sizeof u);
@@ -438,12 +714,11 @@ int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *sr
     u.u_source = out->r_source;
     u.u_text = src;
     u.u_len = len;
-    if (out->r_sum && (rc = drv_compose(&u, 1, c, a, d))) {
+    if ((rc = compose_with(&u, 1, c, s, s, a, d))) {
         drv_result_free(out);
         return rc;
     }
-    if (!out->r_sum)
-        filter_unit(&u, &c->c_set);
     out->r_res = u.u_res;
+    out->r_noqa = u.u_noqa;
     return G_OK;
 }

@@ -25,6 +25,9 @@ typedef struct eng_rule {
     const char **r_ref_urls;
     uint32_t r_nrefs;
     const char *r_detector;    /* detector kind the rule configures */
+    const char **r_options;    /* settings that change what the rule reports ("lock-names") */
+    uint32_t r_noptions;
+    int r_opt_in;              /* reported only when a select / extend-select names it */
 } eng_rule;
 
 /* One row of the atomicity table (rules/atomicity.yaml: faq, free_threading). */

@@ -72,6 +72,8 @@ static int before_start(const rc_run *r, const rc_inst *a, uint32_t t)
         return 0;
     while (fi != RC_NONE && steps++ < 32) {
         const rc_frame *fr = &r->r_frames[fi];
+        if (fr->fr_starter)
+            return 0;   /* a's own context starts there: it runs in the started thread */
         if (fr->fr_mod == x->x_start_mod && fr->fr_code == x->x_start_code)
             return instr < x->x_start_instr;
         instr = fr->fr_call_instr;

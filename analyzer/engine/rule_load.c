@@ -113,6 +113,11 @@ static int load_rule(eng_rule *r, const char *path, arena *a, diag_ctx *d)
     }
     det = yaml_get(doc, "detector");
     r->r_detector = det && det->y_kind == Y_SCALAR ? det->y_text : yaml_str(det, "kind");
+    if ((rc = scalars(yaml_get(doc, "options"), &r->r_options, &r->r_noptions, a, NULL)))
+        return rc == G_ENOMEM ? diag_add(d, rc, path, -1, "out of memory")
+                              : diag_add(d, rc, path, -1, "key 'options': expected a list of "
+                                         "setting names");
+    r->r_opt_in = yaml_str(doc, "opt_in") && !strcmp(yaml_str(doc, "opt_in"), "true");
     return G_OK;
 }
 

@@ -257,9 +257,13 @@ static int self_escapes(const builder *b, uint32_t ci, const ir_event *e)
         return 0;   /* self.helper(...) */
     for (k = 0; k < e->ev_nargs; k++) {
         const ir_path *p = e->ev_args[k].ar_path;
-        if (p && mod_param_index(c, ir_path_root(p)) == 0 &&
-            (p == ir_path_root(p) || (p->p_kind == PATH_ATTR && p->p_base == ir_path_root(p))))
-            return 1;
+        if (!p || mod_param_index(c, ir_path_root(p)) != 0)
+            continue;
+        if (p == ir_path_root(p))
+            return 1;                      /* register(self) */
+        if (p->p_kind == PATH_ATTR && p->p_base == ir_path_root(p) && c->c_class != NO_CODE &&
+            mod_method_of(b->b_m, c->c_class, p->p_name) != NO_CODE)
+            return 1;                      /* Thread(target=self.run): a bound method */
     }
     return 0;
 }

@@ -46,13 +46,17 @@ static char **split_names(const char *s, size_t *n, arena *a)
     return v;
 }
 
-int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python,
-                   const uint8_t *src, size_t len, const uint8_t *pyc, size_t pyclen,
-                   const char *shared, const char *name, arena *a, diag_ctx *d)
+int exp_run_module(exp_run *out, const drv_ctx *c, const drv_settings *set, int minor,
+                   const char *python, const uint8_t *src, size_t len, const uint8_t *pyc,
+                   size_t pyclen, const char *shared, const char *name, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     eng_options opt = { .o_scope_all = 1 };
     int rc;
+    if (set) {                 /* the settings' lock names and entry points; every function */
+        opt = set->s_eng;
+        opt.o_scope_all = 1;
+    }
     opt.o_shared_params = split_names(shared, &opt.o_nshared_params, a);
     memset(out, 0, sizeof *out);
     memset(&ic, 0, sizeof ic);
@@ -67,7 +71,8 @@ int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python
             snprintf(out->er_python, sizeof out->er_python, "embedded");
         else if (in_find_python(out->er_python, sizeof out->er_python, minor))
             return diag_add(d, G_EIO, name, -1, "no interpreter for Python 3.%d here (pyenv's "
-                            "3.%d.x, or pyodide for 3.14)", minor, minor);
+                            "3.%d.x, python3.%d on PATH, or pyodide for 3.14)", minor, minor,
+                            minor);
         rc = !strcmp(out->er_python, "embedded")
                  ? in_compile_bytes(&ic, src, len, name, d)
                  : in_compile_external(&ic, out->er_python, src, len, name, d);

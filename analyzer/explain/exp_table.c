@@ -3,6 +3,8 @@
  * compiled by every Python version present and judged by the engine -- never typed in. */
 #include "explain.h"
 
+#include "../common/text.h"
+
 #include <jansson.h>
 #include <string.h>
 
@@ -95,8 +97,134 @@ static void one_line(char *buf, size_t size, const char *code)
     buf[n] = 0;
 }
 
+/* A cell of the text and markdown tables: "yes", "safe" (in place), "NO", "NO/S" (a GIL build of
+ * that version can switch inside the window), "NTS" (iterates over shared state) or "err". */
+static const char *symbol(const exp_run *run, size_t r)
+{
+    cell cl = judge(run, r);
+    if (!strcmp(cl.c_verdict, "atomic"))
+        return "yes";
+    if (!strcmp(cl.c_verdict, "safe"))
+        return "safe";
+    if (!strcmp(cl.c_verdict, "not-atomic"))
+        return cl.c_gil ? "NO/S" : "NO";
+    if (!strcmp(cl.c_verdict, "not-thread-safe"))
+        return "NTS";
+    return "err";
+}
+
+/* The heading of the section row r starts, or NULL when it continues one: the FAQ, then the
+ * guarantees page's sections (list, dict, set, bytearray). */
+static const char *section(const eng_table_row *rows, size_t r)
+{
+    const char *name = rows[r].tr_type ? rows[r].tr_type : "Python FAQ";
+    if (r && !strcmp(rows[r - 1].tr_source, rows[r].tr_source) &&
+        (!rows[r].tr_type || (rows[r - 1].tr_type && !strcmp(rows[r - 1].tr_type, rows[r].tr_type))))
+        return NULL;
+    return name;
+}
+
+/* The rule of row r's findings (the newest version's first). */
+static const char *rule_of(const exp_run *runs, const int *ord, int nruns, int newest, size_t r)
+{
+    const char *rule = NULL;
+    int k;
+    for (k = 0; k < nruns; k++) {
+        cell cl = judge(&runs[ord[k]], r);
+        if (cl.c_rule && (ord[k] == newest || !rule))
+            rule = cl.c_rule;
+    }
+    return rule;
+}
+
+/* The text table, no wider than `width`: the operation's column, then as many of the other
+ * columns (documented, one per version newest first, free-threaded, rule) as fit; the columns
+ * left over continue in a table below, the operations repeated. */
+static void write_text_table(FILE *out, const eng_table_row *rows, size_t nrows,
+                             const exp_run *runs, const int *ord, int nruns, int newest,
+                             size_t width)
+{
+    enum { MAXCOLS = EXP_MAX_VERSIONS + 3 };
+    char heads[MAXCOLS][16];
+    size_t colw[MAXCOLS], codew = 16, r;
+    int ncols = nruns + 3, c0 = 0, k;
+    strbuf legend;
+    for (r = 0; r < nrows; r++) {
+        char code[160];
+        one_line(code, sizeof code, rows[r].tr_code);
+        if (strlen(code) > codew)
+            codew = strlen(code);
+    }
+    snprintf(heads[0], sizeof heads[0], "documented");
+    colw[0] = 15;
+    for (k = 0; k < nruns; k++) {
+        snprintf(heads[k + 1], sizeof heads[k + 1], "3.%d", runs[ord[k]].er_minor);
+        colw[k + 1] = 4;
+    }
+    snprintf(heads[nruns + 1], sizeof heads[0], "free-threaded");
+    colw[nruns + 1] = 15;
+    snprintf(heads[nruns + 2], sizeof heads[0], "rule");
+    colw[nruns + 2] = 6;
+    {
+        /* when every column fits beside a narrower code column, a longer code takes a line of
+         * its own above its cells rather than pushing columns into a table below */
+        size_t others = 0;
+        for (k = 0; k < ncols; k++)
+            others += 2 + colw[k];
+        if (codew + others > width && width > others && width - others >= 24)
+            codew = width - others;
+    }
+    while (c0 < ncols) {
+        size_t used = codew;
+        int c1 = c0;
+        while (c1 < ncols && (c1 == c0 || used + 2 + colw[c1] <= width))
+            used += 2 + colw[c1++];
+        if (c0)
+            fputc('\n', out);
+        for (r = 0; r < nrows; r++) {
+            char code[160];
+            const char *head = section(rows, r), *rule = rule_of(runs, ord, nruns, newest, r);
+            if (head) {
+                if (r)
+                    fputc('\n', out);
+                fprintf(out, "%-*s", (int)codew, head);
+                for (k = c0; k < c1; k++)
+                    fprintf(out, "  %-*s", k + 1 < c1 ? (int)colw[k] : 0, heads[k]);
+                fputc('\n', out);
+            }
+            one_line(code, sizeof code, rows[r].tr_code);
+            if (strlen(code) > codew)
+                fprintf(out, "%s\n%-*s", code, (int)codew, "");
+            else
+                fprintf(out, "%-*s", (int)codew, code);
+            for (k = c0; k < c1; k++) {
+                const char *v = k == 0 ? rows[r].tr_category
+                                : k <= nruns ? symbol(&runs[ord[k - 1]], r)
+                                : k == nruns + 1 ? free_threaded(&runs[newest], &rows[r], r)
+                                : rule ? rule : "";
+                fprintf(out, "  %-*s", k + 1 < c1 ? (int)colw[k] : 0, v);
+            }
+            fputc('\n', out);
+        }
+        c0 = c1;
+    }
+    sb_init(&legend);
+    txt_wrap(&legend, "yes = atomic; safe = an in-place operator on a list, dict or set: nothing "
+             "is lost (the store puts the same object back); NO = not atomic (judged by gilcheck "
+             "on each version's bytecode, with L, lst, D, d lists and dicts, s a set, ba a "
+             "bytearray); NO/S = and a GIL build of that version can switch threads inside the "
+             "window (without S it shows on free-threaded builds, or when Python code such as "
+             "__eq__ or __hash__ runs inside it); NTS = iterates over shared state: not "
+             "thread-safe on any build. free-threaded: the bytecode's verdict, and for one "
+             "operation the documentation's (atomic; safe: will not corrupt; not-atomic).",
+             width, 0, 0);
+    fputc('\n', out);
+    fputs(legend.sb_buf, out);
+    sb_free(&legend);
+}
+
 int exp_table(FILE *out, const char *format, const int *minors, int nminors, const drv_ctx *c,
-              FILE *err, diag_ctx *d)
+              size_t width, int *out_printed, FILE *err, diag_ctx *d)
 {
     exp_run runs[EXP_MAX_VERSIONS];
     int nruns = 0, k, newest = -1, ord[EXP_MAX_VERSIONS];
@@ -127,7 +255,7 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
     for (k = 0; k < nminors; k++) {
         diag_ctx one;
         diag_init(&one);
-        if (exp_run_module(&runs[nruns], c, minors[k], NULL, (const uint8_t *)module.sb_buf,
+        if (exp_run_module(&runs[nruns], c, NULL, minors[k], NULL, (const uint8_t *)module.sb_buf,
                            module.sb_len, NULL, 0, NULL, "<atomicity table>", a, &one)) {
             char buf[1400];
             if (one.d_count)
@@ -187,75 +315,38 @@ int exp_table(FILE *out, const char *format, const int *minors, int nminors, con
             rc = diag_add(d, G_EIO, NULL, -1, "cannot write the table");
         fputc('\n', out);
         json_decref(arr);
-    } else {
-        int md = !strcmp(format, "markdown");
-        const char *src = NULL, *sect = NULL;
+    } else if (!strcmp(format, "markdown")) {
         for (r = 0; r < nrows; r++) {
             char code[160];
-            const char *rule = NULL, *ft;
-            const eng_table_row *row = &rows[r];
-            if (!src || strcmp(src, row->tr_source) ||
-                (row->tr_type && (!sect || strcmp(sect, row->tr_type)))) {
-                src = row->tr_source;
-                sect = row->tr_type;
+            const char *head = section(rows, r), *rule = rule_of(runs, ord, nruns, newest, r);
+            const char *ft = free_threaded(&runs[newest], &rows[r], r);
+            if (head) {
                 if (r)
                     fputc('\n', out);
-                if (md) {
-                    fprintf(out, "| %s | documented |", !strcmp(src, "faq")
-                            ? "Python FAQ operation" : sect);
-                    for (k = 0; k < nruns; k++)
-                        fprintf(out, " 3.%d |", runs[ord[k]].er_minor);
-                    fputs(" free-threaded | rule |\n|---|---|", out);
-                    for (k = 0; k <= nruns; k++)
-                        fputs("---|", out);
-                    fputs("---|\n", out);
-                } else {
-                    fprintf(out, "%-40s %-16s", !strcmp(src, "faq") ? "Python FAQ"
-                            : sect, "documented");
-                    for (k = 0; k < nruns; k++)
-                        fprintf(out, " 3.%-3d", runs[ord[k]].er_minor);
-                    fputs(" free-threaded    rule\n", out);
-                }
+                fprintf(out, "| %s | documented |", rows[r].tr_type ? head : "Python FAQ operation");
+                for (k = 0; k < nruns; k++)
+                    fprintf(out, " 3.%d |", runs[ord[k]].er_minor);
+                fputs(" free-threaded | rule |\n|---|---|", out);
+                for (k = 0; k <= nruns; k++)
+                    fputs("---|", out);
+                fputs("---|\n", out);
             }
-            one_line(code, sizeof code, row->tr_code);
-            if (md)
-                fprintf(out, "| `%s` | %s |", code, row->tr_category);
-            else
-                fprintf(out, "%-40s %-16s", code, row->tr_category);
+            one_line(code, sizeof code, rows[r].tr_code);
+            fprintf(out, "| `%s` | %s |", code, rows[r].tr_category);
             for (k = 0; k < nruns; k++) {
-                cell cl = judge(&runs[ord[k]], r);
-                const char *sym = !strcmp(cl.c_verdict, "atomic") ? "yes" :
-                                  !strcmp(cl.c_verdict, "safe") ? "safe" :
-                                  !strcmp(cl.c_verdict, "not-atomic") ? (cl.c_gil ? "NO/S" : "NO") :
-                                  !strcmp(cl.c_verdict, "not-thread-safe") ? "NTS" : "err";
-                if (cl.c_rule && (ord[k] == newest || !rule))
-                    rule = cl.c_rule;
-                if (md)
-                    fprintf(out, " %s |", !strcmp(sym, "NO") ? "**no**" : !strcmp(sym, "NO/S") ?
-                            "**no** (S)" : !strcmp(sym, "NTS") ? "**not thread-safe**" : sym);
-                else
-                    fprintf(out, " %-5s", sym);
+                const char *sym = symbol(&runs[ord[k]], r);
+                fprintf(out, " %s |", !strcmp(sym, "NO") ? "**no**" : !strcmp(sym, "NO/S") ?
+                        "**no** (S)" : !strcmp(sym, "NTS") ? "**not thread-safe**" : sym);
             }
-            ft = free_threaded(&runs[newest], row, r);
-            if (md)
-                fprintf(out, " %s | %s |\n", !strcmp(ft, "atomic") ? "yes" : !strcmp(ft, "safe")
-                        ? "safe" : !strcmp(ft, "not-thread-safe") ? "**not thread-safe**"
-                        : "**no**", rule ? rule : "");
-            else
-                fprintf(out, " %-16s %s\n", ft, rule ? rule : "");
+            fprintf(out, " %s | %s |\n", !strcmp(ft, "atomic") ? "yes" : !strcmp(ft, "safe")
+                    ? "safe" : !strcmp(ft, "not-thread-safe") ? "**not thread-safe**" : "**no**",
+                    rule ? rule : "");
         }
-        if (!md)
-            fputs("\nyes = atomic; safe = an in-place operator on a list, dict or set: nothing is\n"
-                  "lost (the store puts the same object back); NO = not atomic (judged by\n"
-                  "gilcheck on each version's bytecode, with L, lst, D, d lists and dicts, s a set,\n"
-                  "ba a bytearray);\n"
-                  "NO/S = and a GIL build of that version can switch threads inside the window\n"
-                  "(without S it shows on free-threaded builds, or when Python code such as\n"
-                  "__eq__ or __hash__ runs inside it); NTS = iterates over shared state: not\n"
-                  "thread-safe on any build.  free-threaded: the bytecode's verdict, and for one\n"
-                  "operation the documentation's (atomic, safe: will not corrupt, not-atomic).\n",
-                  out);
+    } else {
+        write_text_table(out, rows, nrows, runs, ord, nruns, newest, width);
     }
+    if (!rc)
+        *out_printed = 1;
 done:
     for (k = 0; k < nruns; k++)
         exp_run_free(&runs[k]);

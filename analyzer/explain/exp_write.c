@@ -8,6 +8,7 @@
 
 #include "../bytecode/bytecode.h"
 #include "../common/err.h"
+#include "../common/text.h"
 #include "../input/input.h"
 #include "../report/report.h"
 
@@ -308,9 +309,18 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
     const finding *f = v->v_f;
     char buf[256];
     uint32_t i;
+    int opw = 11, argw = 8;    /* column widths: the widest shown (fits 80 columns) */
+    for (i = v->v_lo; i <= v->v_hi; i++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        const char *av = argval(bc, in, buf, sizeof buf);
+        if ((int)strlen(bc_opname(bc, in)) > opw)
+            opw = (int)strlen(bc_opname(bc, in));
+        if (av && (int)strlen(av) > argw)
+            argw = strlen(av) > 14 ? 14 : (int)strlen(av);
+    }
     fprintf(out, "Bytecode (Python 3.%d):\n\n", v->v_run->er_minor);
-    fprintf(out, "  line  offset  instruction               argument        access   switch after it "
-            "(GIL 3.%d / free-threaded)\n", v->v_run->er_minor);
+    fprintf(out, "  line  offset  %-*s  %-*s  access   switch\n", opw, "instruction", argw,
+            "argument");
     for (i = v->v_lo; i <= v->v_hi; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
         const char *mark = mark_of(f, in), *av = argval(bc, in, buf, sizeof buf);
@@ -333,15 +343,29 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
             snprintf(sw + strlen(sw), sizeof sw - strlen(sw), "%s",
                      in_window ? "free-threaded" : "");
             sb_free(&ed);
-            fprintf(out, "  %4s  %6u  %-24s  %-14.14s  %-7s  %s\n", line, in->in_offset,
-                    bc_opname(bc, in), av ? av : "", mark ? mark : "", sw);
+            fprintf(out, "  %4s  %6u  %-*s  %-*.14s  %-7s  %s\n", line, in->in_offset, opw,
+                    bc_opname(bc, in), argw, av ? av : "", mark ? mark : "", sw);
         }
     }
-    fputs("\n  access: read / check / write = the finding's window; shared = other shared state.\n"
-          "  switch after it: where the interpreter can hand over to another thread -- on a GIL\n"
-          "  build of this version (its eval-breaker checks and calls), and on a free-threaded\n"
-          "  build at every instruction boundary (threads run in parallel; marked in the window).\n\n",
-          out);
+    /* one line per item: the front end wraps them to the terminal */
+    fprintf(out, "\n  access: read / check / write = the finding's window; shared = other shared "
+            "state.\n  switch: where the interpreter can hand over to another thread after the "
+            "instruction -- "
+            "GIL: on a GIL build of Python 3.%d, on the edge named -- next, jump (taken) or "
+            "raise (into the handler) -- where its eval loop checks the eval breaker, or "
+            "\"runs code\" for a call, a generator step, __enter__ or an import; "
+            "free-threaded: on a free-threaded build, at every instruction boundary (threads run "
+            "in parallel; marked in the window).\n\n", v->v_run->er_minor);
+}
+
+/* One step of the schedule as the text table shows it. */
+static void step_text(char *cell, size_t size, const eng_step *s)
+{
+    if (s->st_instr >= 0)
+        snprintf(cell, size, "%u %s%s%s", s->st_offset, s->st_opname, s->st_sees ? ": " : "",
+                 s->st_sees ? s->st_sees : "");
+    else
+        snprintf(cell, size, "(%s) %s", s->st_opname, s->st_sees ? s->st_sees : "");
 }
 
 static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
@@ -352,20 +376,24 @@ static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
             il->il_gil ? "possible on a GIL build of this version and on free-threaded builds"
                        : "free-threaded builds; on a GIL build of this version only if Python "
                          "code (__eq__, __hash__, a property, __del__) runs inside the window");
+    int wa = 8;                /* Thread A's column: as wide as its widest step */
     (void)minor;
-    fprintf(out, "  step  %-40s  %s\n", "Thread A", "Thread B");
     for (i = 0; i < il->il_nsteps; i++) {
         const eng_step *s = &il->il_steps[i];
         char cell[160];
-        if (s->st_instr >= 0)
-            snprintf(cell, sizeof cell, "%u %s%s%s", s->st_offset, s->st_opname,
-                     s->st_sees ? ": " : "", s->st_sees ? s->st_sees : "");
-        else
-            snprintf(cell, sizeof cell, "(%s) %s", s->st_opname, s->st_sees ? s->st_sees : "");
+        step_text(cell, sizeof cell, s);
+        if (s->st_thread == 'A' && (int)strlen(cell) > wa)
+            wa = (int)strlen(cell);
+    }
+    fprintf(out, "  step  %-*s  %s\n", wa, "Thread A", "Thread B");
+    for (i = 0; i < il->il_nsteps; i++) {
+        const eng_step *s = &il->il_steps[i];
+        char cell[160];
+        step_text(cell, sizeof cell, s);
         if (s->st_thread == 'A')
-            fprintf(out, "  %4u  %-40s\n", i + 1, cell);
+            fprintf(out, "  %4u  %s\n", i + 1, cell);
         else
-            fprintf(out, "  %4u  %-40s  %s\n", i + 1, "", cell);
+            fprintf(out, "  %4u  %-*s  %s\n", i + 1, wa, "", cell);
         if (s->st_switch)
             fprintf(out, "        %s\n", "------------------ thread switch ------------------");
     }
@@ -489,10 +517,16 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
     have_il = f && !eng_interleave(&il, f, &v->v_run->er_bf->bf_codes[v->v_code], a);
     if (have_il)
         write_interleaving(out, &il, v->v_run->er_minor);
-    if (f && (here = exp_fix_here(f, t, have_il ? il.il_kind : NULL, a)))
-        fprintf(out, "Fix:\n\n%s\nMore ways and why: gilcheck rule %s\n", here, f->f_rule);
-    else if (er && er->r_fix)
-        fprintf(out, "Fix:\n\n%s\n", er->r_fix);
+    here = f ? exp_fix_here(f, t, have_il ? il.il_kind : NULL, a) : NULL;
+    if (here || (er && er->r_fix)) {
+        strbuf fix;            /* a paragraph per line: the front end wraps them */
+        sb_init(&fix);
+        txt_unwrap(&fix, here ? here : er->r_fix);
+        fprintf(out, "Fix:\n\n%s\n", fix.sb_buf);
+        if (here)
+            fprintf(out, "More ways and why: gilcheck rule %s\n", f->f_rule);
+        sb_free(&fix);
+    }
     if (t->et_run) {
         const in_run_result *r = t->et_run;
         fprintf(out, "\nRunning it (--run: the code WAS EXECUTED, in the embedded CPython 3.11, a GIL "

@@ -45,15 +45,16 @@ typedef struct exp_run {
 } exp_run;
 
 /* Compiles src for Python 3.<minor> (`python` overrides the interpreter: a path, IN_PYODIDE, or
- * NULL to find one -- the embedded libpython for 3.11, pyenv's, pyodide for 3.14; a .pyc image
- * given in pyc/pyclen is used as is), decodes and analyses it with scope all, the parameters
- * named in `shared` (comma-separated, "cache" or "worker.cache"; NULL for none) taken as
- * shared state.  Returns G_OK, or
- * G_EIO when no interpreter for that version is here (message in d), or another negative code
- * with a message.  Free with exp_run_free. */
-int exp_run_module(exp_run *out, const drv_ctx *c, int minor, const char *python,
-                   const uint8_t *src, size_t len, const uint8_t *pyc, size_t pyclen,
-                   const char *shared, const char *name, arena *a, diag_ctx *d);
+ * NULL to find one -- the embedded libpython for 3.11, pyenv's or python3.<minor> on PATH,
+ * pyodide for 3.14; a .pyc image given in pyc/pyclen is used as is), decodes and analyses it
+ * with scope all and the engine options of settings `set` (lock names, entry points; NULL: the
+ * defaults) -- the same settings value check uses for that file -- the parameters named in
+ * `shared` (comma-separated, "cache" or "worker.cache"; NULL for none) taken as shared state.
+ * Returns G_OK, or G_EIO when no interpreter for that version is here (message in d), or another
+ * negative code with a message.  Free with exp_run_free. */
+int exp_run_module(exp_run *out, const drv_ctx *c, const drv_settings *set, int minor,
+                   const char *python, const uint8_t *src, size_t len, const uint8_t *pyc,
+                   size_t pyclen, const char *shared, const char *name, arena *a, diag_ctx *d);
 void exp_run_free(exp_run *r);
 
 /* The code object whose qualname is `func`, or the innermost non-module code object with an
@@ -103,9 +104,11 @@ const char *exp_fix_here(const finding *f, const exp_target *t, const char *il_k
 /***** the atomicity table (exp_table.c) *****/
 
 /* Computes the table for Python 3.<minors[i]> (those without an interpreter are left out with a
- * note on stderr) and writes it as "text", "markdown" or "json".  Returns G_OK or a negative
- * code with a message. */
+ * note on stderr) and writes it as "text" (no wider than `width` columns: when the versions do
+ * not fit side by side, the table continues below with the rest of its columns), "markdown" or
+ * "json".  Returns G_OK or a negative code with a message; *out_printed is 1 once the table was
+ * written. */
 int exp_table(FILE *out, const char *format, const int *minors, int nminors, const drv_ctx *c,
-              FILE *err, diag_ctx *d);
+              size_t width, int *out_printed, FILE *err, diag_ctx *d);
 
 #endif

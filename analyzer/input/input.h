@@ -55,8 +55,10 @@ void in_shutdown(void);
 int in_python_start(void);
 
 /* Parses TOML text src[0..len) with the embedded interpreter's tomllib and gives it back as JSON
- * text in *out (malloc'd, the caller frees; dates and times as strings).  Returns G_OK, or G_EBAD
- * with a message naming `path` and the line and column of a syntax error. */
+ * text in *out (malloc'd, the caller frees; dates and times as strings).  When this process has
+ * not started the interpreter, a child process parses (the parent stays free of CPython, so
+ * that it can fork workers; 20 s at most).  Returns G_OK, or G_EBAD with a message naming
+ * `path` and the line and column of a syntax error. */
 int in_toml_to_json(char **out, const uint8_t *src, size_t len, const char *path, diag_ctx *d);
 
 /* The embedded interpreter's version, 3.<minor> (11), without starting it. */
@@ -75,6 +77,13 @@ int in_python_open(in_python **out, const char *python, diag_ctx *d);
 
 /* The interpreter's version, 3.<minor>. */
 int in_python_minor(const in_python *p);
+
+/* What the interpreter is, as it said when it started: "3.<minor> magic <N> <sys.version>"
+ * (sys.version on one line).  Caches key on it, never on the interpreter's path. */
+const char *in_python_identity(const in_python *p);
+
+/* The same for the embedded interpreter, without starting it. */
+const char *in_embedded_identity(void);
 
 /* Like in_compile_bytes, with that interpreter: a .pyc image of its version, or a syntax error.
  * The source is only compiled, never run.  A child that dies or hangs (2 minutes) is an error for
@@ -101,10 +110,15 @@ typedef struct in_walk_opts {
     size_t w_nextend_exclude;
     const char *w_root;        /* globs may name paths relative to this directory */
     int w_gitignore;           /* skip what .gitignore (git's rules, via libgit2) ignores */
+    /* when set, called on entering each directory (its absolute path) for the options of its
+     * entries -- each directory's own settings; NULL from it skips the directory */
+    const struct in_walk_opts *(*w_dir_opts)(void *arg, const char *abs_dir);
+    void *w_dir_arg;
 } in_walk_opts;
 
 /* Appends the *.py and *.pyc files under dir to *out, sorted; a .pyc whose .py is also found is
- * left out (the source is analysed).  A glob excludes an entry when it matches its name or its
+ * left out (the source is analysed).  `dir` itself is searched even when .gitignore ignores it
+ * or a directory above it (the user named it); ignore rules still apply below it.  A glob excludes an entry when it matches its name or its
  * path relative to w_root.  Symbolic links are followed; a loop, a broken link or a too deep
  * tree is a warning (code 0) in d, an unreadable directory an error (G_EIO), and the walk goes
  * on.  Returns G_OK, or G_EIO when dir itself cannot be opened. */
@@ -114,6 +128,8 @@ int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d
 typedef struct in_noqa_line {
     int32_t nl_line;          /* 1-based line whose comment holds `# noqa` */
     char *nl_codes;           /* "GIL101,GIL104" upper-cased, or NULL: every code */
+    int32_t nl_col;           /* 1-based byte column of the directive's `#` */
+    int32_t nl_end_col;       /* 1-based byte column just after the directive (its last code) */
 } in_noqa_line;
 
 typedef struct in_noqa {
@@ -165,8 +181,9 @@ int in_compile_external(in_compiled *out, const char *python, const uint8_t *src
                         const char *path, diag_ctx *d);
 
 /* The interpreter that compiles for Python 3.<minor> on this machine: the highest patch release
- * of $PYENV_ROOT (or ~/.pyenv)/versions/3.<minor>.P/bin/python3, or IN_PYODIDE for 3.14 when
- * pyodide is installed under tools/node.  Writes it into out; G_OK, or G_EIO when there is none. */
+ * of $PYENV_ROOT (or ~/.pyenv)/versions/3.<minor>.P/bin/python3, else python3.<minor> in an
+ * absolute directory of $PATH, or IN_PYODIDE for 3.14 when pyodide is installed under
+ * tools/node.  Writes it into out; G_OK, or G_EIO when there is none. */
 int in_find_python(char *out, size_t size, int minor);
 
 /* Path of tools/node/pyodide_run.mjs (or $GILCHECK_PYODIDE_RUN). */

@@ -5,6 +5,8 @@
 
 #include "input.h"
 
+#include <unistd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -40,6 +42,9 @@ int in_python_start(void)
         return -1;
     }
     started = 1;
+    if (getenv("GILCHECK_TEST_TRACE_PYTHON"))   /* tests: which process ran CPython */
+        fprintf(stderr, "gilcheck: trace: embedded Python started in process %ld\n",
+                (long)getpid());
     return 0;
 }
 
@@ -60,6 +65,25 @@ int in_too_large(const char *path, size_t len, diag_ctx *d)
 int in_embedded_minor(void)
 {
     return PY_MINOR_VERSION;
+}
+
+const char *in_embedded_identity(void)
+{
+    static char ident[300];
+    if (!ident[0]) {            /* Py_GetVersion needs no running interpreter */
+        const char *v = Py_GetVersion();
+        size_t i, k = 0;
+        int blank = 0;
+        k = (size_t)snprintf(ident, sizeof ident, "3.%d embedded ", PY_MINOR_VERSION);
+        for (i = 0; v[i] && k + 1 < sizeof ident; i++) {  /* on one line */
+            int b = v[i] == ' ' || v[i] == '\n' || v[i] == '\t';
+            if (!(b && blank))
+                ident[k++] = b ? ' ' : v[i];
+            blank = b;
+        }
+        ident[k] = 0;
+    }
+    return ident;
 }
 
 int in_magic(void)

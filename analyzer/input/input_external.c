@@ -63,6 +63,26 @@ const char *in_pyodide_runner(void)
     return buf;
 }
 
+/* python3.<minor> in an absolute directory of $PATH (a relative entry would let the current
+ * directory choose the program), as a shell would find it. */
+static int find_on_path(char *out, size_t size, int minor)
+{
+    const char *path = getenv("PATH"), *p = path;
+    char exe[4200];
+    while (p && *p) {
+        size_t n = strcspn(p, ":");
+        if (n && p[0] == '/' && n < 4000) {
+            snprintf(exe, sizeof exe, "%.*s/python3.%d", (int)n, p, minor);
+            if (!access(exe, X_OK) && strlen(exe) < size) {
+                snprintf(out, size, "%s", exe);
+                return G_OK;
+            }
+        }
+        p += n + (p[n] == ':');
+    }
+    return G_EIO;
+}
+
 int in_find_python(char *out, size_t size, int minor)
 {
     const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
@@ -84,7 +104,7 @@ int in_find_python(char *out, size_t size, int minor)
     else if (home && *home)
         snprintf(dir, sizeof dir, "%s/.pyenv/versions", home);
     else
-        return G_EIO;
+        return find_on_path(out, size, minor);
     /* the highest patch release 3.<minor>.P with a bin/python3 */
     for (patch = 0; patch < 64; patch++) {
         char exe[4200];
@@ -95,7 +115,7 @@ int in_find_python(char *out, size_t size, int minor)
         }
     }
     if (best_patch < 0 || strlen(best) >= size)
-        return G_EIO;
+        return find_on_path(out, size, minor);
     snprintf(out, size, "%s", best);
     return G_OK;
 }

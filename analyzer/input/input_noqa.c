@@ -41,8 +41,9 @@ static size_t skip_blanks(const char *s, size_t i, size_t n)
 }
 
 /* Parses `noqa` at s[i..n) (after the `#` and blanks): returns 0 when it is not a noqa directive,
- * else 1 with *codes NULL (every code) or a malloc'd "GIL101,GIL104" list (-1: out of memory). */
-static int parse_noqa(const char *s, size_t i, size_t n, char **codes)
+ * else 1 with *codes NULL (every code) or a malloc'd "GIL101,GIL104" list (-1: out of memory);
+ * *end is the offset just after the directive. */
+static int parse_noqa(const char *s, size_t i, size_t n, char **codes, size_t *end)
 {
     size_t j, len = 0;
     char *list;
@@ -50,11 +51,13 @@ static int parse_noqa(const char *s, size_t i, size_t n, char **codes)
     if (!starts_with_ci(s + i, n - i, "noqa"))
         return 0;
     i += 4;
+    *end = i;
     if (i < n && (isalnum((unsigned char)s[i]) || s[i] == '_'))
         return 0;                       /* `# noqaX` is not a directive */
     j = skip_blanks(s, i, n);
     if (j >= n || s[j] != ':')
         return 1;                       /* bare `# noqa` */
+    *end = j + 1;
     j = skip_blanks(s, j + 1, n);
     list = mem_alloc(n - j + 1);
     if (!list)
@@ -74,6 +77,7 @@ static int parse_noqa(const char *s, size_t i, size_t n, char **codes)
             list[len++] = ',';
         for (; start < j; start++)
             list[len++] = (char)toupper((unsigned char)s[start]);
+        *end = j;
         while (j < n && (s[j] == ',' || s[j] == ' ' || s[j] == '\t'))
             j++;
     }
@@ -100,10 +104,10 @@ static int codes_append(char **list, const char *add)
     return 0;
 }
 
-/* Reads one comment s[0..n) (starting at its `#`) found on `line`. */
-static int comment(in_noqa *nq, const char *s, size_t n, int32_t line)
+/* Reads one comment s[0..n) (starting at its `#`, byte column `col`) found on `line`. */
+static int comment(in_noqa *nq, const char *s, size_t n, int32_t line, int32_t col)
 {
-    size_t i;
+    size_t i, end = 0;
     char *codes;
     int r;
     /* each `#` in the comment may start a directive: `# type: ignore  # noqa: GIL101` */
@@ -123,7 +127,7 @@ static int comment(in_noqa *nq, const char *s, size_t n, int32_t line)
                 grown[nq->nq_nsafe++] = line;
                 continue;
             }
-            r = parse_noqa(s, j, n, &codes);
+            r = parse_noqa(s, j, n, &codes, &end);
             if (r < 0)
                 return -1;
             if (r && !codes)
@@ -136,7 +140,7 @@ static int comment(in_noqa *nq, const char *s, size_t n, int32_t line)
             }
             continue;
         }
-        r = parse_noqa(s, j, n, &codes);
+        r = parse_noqa(s, j, n, &codes, &end);
         if (r < 0)
             return -1;
         if (r) {
@@ -148,6 +152,8 @@ static int comment(in_noqa *nq, const char *s, size_t n, int32_t line)
             nq->nq_lines = grown;
             grown[nq->nq_count].nl_line = line;
             grown[nq->nq_count].nl_codes = codes;
+            grown[nq->nq_count].nl_col = col + (int32_t)i;
+            grown[nq->nq_count].nl_end_col = col + (int32_t)end;
             nq->nq_count++;
             return 0;                   /* one directive per line */
         }
@@ -175,6 +181,7 @@ int in_noqa_parse(in_noqa *out, const uint8_t *src, size_t len)
     const char *s = (const char *)src;
     size_t i = 0;
     int32_t line = 1;
+    size_t line_start = 0;
     memset(out, 0, sizeof *out);
     if (!mentions_noqa(src, len))
         return G_OK;
@@ -185,11 +192,12 @@ int in_noqa_parse(in_noqa *out, const uint8_t *src, size_t len)
                 i++;
             line++;
             i++;
+            line_start = i;
         } else if (c == '#') {
             size_t j = i;
             while (j < len && s[j] != '\n' && s[j] != '\r')
                 j++;
-            if (comment(out, s + i, j - i, line)) {
+            if (comment(out, s + i, j - i, line, (int32_t)(i - line_start) + 1)) {
                 in_noqa_free(out);
                 return G_ENOMEM;
             }
@@ -205,6 +213,7 @@ int in_noqa_parse(in_noqa *out, const uint8_t *src, size_t len)
                         if (s[i + 1] == '\r' && i + 2 < len && s[i + 2] == '\n')
                             i++;
                         line++;
+                        line_start = i + 2;
                     }
                     i += 2;
                 } else if (s[i] == c && (!triple || (i + 2 < len && s[i + 1] == c &&
@@ -218,6 +227,7 @@ int in_noqa_parse(in_noqa *out, const uint8_t *src, size_t len)
                         i++;
                     line++;
                     i++;
+                    line_start = i;
                 } else {
                     i++;
                 }

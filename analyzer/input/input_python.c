@@ -35,7 +35,8 @@ static const char child_script[] =
     "    if len(b) != n:\n"
     "        raise SystemExit(0)\n"
     "    return b\n"
-    "send(b'V', ('%d.%d' % sys.version_info[:2]).encode())\n"
+    "send(b'V', ('%d.%d magic %d %s' % (sys.version_info[:2] + (int.from_bytes(\n"
+    "    importlib.util.MAGIC_NUMBER[:2], 'little'), ' '.join(sys.version.split())))).encode())\n"
     "pad = b'\\0' * (8 if sys.version_info < (3, 7) else 12)\n"
     "while True:\n"
     "    if not r.read(1):\n"
@@ -63,6 +64,7 @@ struct in_python {
     int py_in;                 /* its stdin (we write) */
     int py_out;                /* its stdout (we read) */
     int py_minor;              /* 3.<minor> it reported */
+    char py_ident[300];        /* "3.<minor> magic N <sys.version>", as it reported */
 };
 
 static void child_stop(in_python *p)
@@ -195,6 +197,7 @@ static int child_start(in_python *p, diag_ctx *d)
         return diag_add(d, G_EBAD, p->py_path, -1, "not a CPython 3.6 or later interpreter (it "
                         "did not answer the compile protocol)");
     }
+    snprintf(p->py_ident, sizeof p->py_ident, "%s", (char *)ver);
     mem_free(ver);
     p->py_minor = minor;
     return G_OK;
@@ -221,6 +224,11 @@ int in_python_open(in_python **out, const char *python, diag_ctx *d)
 int in_python_minor(const in_python *p)
 {
     return p->py_minor;
+}
+
+const char *in_python_identity(const in_python *p)
+{
+    return p->py_ident;
 }
 
 int in_python_compile(in_compiled *out, in_python *p, const uint8_t *src, size_t len,

@@ -166,16 +166,25 @@ static void walk_entry(walker *w, const char *dir, const char *abs, const char *
 
 static void walk_dir(walker *w, const char *dir, const char *abs)
 {
-    DIR *dp = opendir(dir);
+    const in_walk_opts *outer = w->w_opt;
+    DIR *dp;
     struct dirent *e;
-    if (!dp) {
+    if (outer->w_dir_opts) {   /* this directory's own settings decide about its entries */
+        const in_walk_opts *mine = outer->w_dir_opts(outer->w_dir_arg, abs);
+        if (!mine)
+            return;
+        w->w_opt = mine;
+    }
+    if (!(dp = opendir(dir))) {
         diag_add(w->w_d, G_EIO, dir, -1, "cannot open directory (%s)", strerror(errno));
+        w->w_opt = outer;
         return;
     }
     while ((e = readdir(dp)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
             walk_entry(w, dir, abs, e->d_name);
     closedir(dp);
+    w->w_opt = outer;
 }
 
 static int by_text(const void *x, const void *y)
@@ -242,6 +251,15 @@ int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d
                 w.w_repo = NULL;
             }
             w.w_workdir = wd;
+            /* the user named this directory: when git ignores it (or a directory above it),
+             * its contents are judged by the ignore files from it downwards, as if it were the
+             * work tree (the repository's info/exclude and core.excludesFile still apply) */
+            if (wd && git_ignored(&w, abs, 1)) {
+                char top[PATH_MAX + 2];
+                snprintf(top, sizeof top, "%s/", abs);
+                if (git_repository_set_workdir(w.w_repo, top, 0) == 0)
+                    w.w_workdir = git_repository_workdir(w.w_repo);
+            }
         }
     }
     w.w_dev[0] = st.st_dev;
@@ -252,7 +270,9 @@ int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d
         git_repository_free(w.w_repo);
     if (opt->w_gitignore)
         git_libgit2_shutdown();
-    qsort(out->p_items + before, out->p_n - before, sizeof *out->p_items, by_text);
-    drop_compiled_twins(out, before);
+    if (out->p_n > before) {   /* nothing found: p_items may still be NULL */
+        qsort(out->p_items + before, out->p_n - before, sizeof *out->p_items, by_text);
+        drop_compiled_twins(out, before);
+    }
     return G_OK;
 }

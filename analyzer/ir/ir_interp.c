@@ -92,6 +92,11 @@ typedef struct interp {
     const ir_path **i_disp_items[16]; /* ... the paths of their items (NULL where unknown) ... */
     uint8_t i_disp_n[16];        /* ... and how many (at most IR_MAX_ARGS) */
     uint32_t i_ndisp;
+    const ir_path *i_galt[8];    /* module-level loop variables over a display (`for t in (f,
+                                  * g):` in module code): the global ... */
+    const ir_path **i_galt_items[8]; /* ... and the items it takes in turn */
+    uint8_t i_galt_n[8];
+    uint32_t i_ngalt;
     state **i_in;            /* state handed to each block by a normal edge, NULL until reached */
     state **i_in_exc;        /* state handed by an exception edge, used when no normal one came */
     uint8_t *i_done;         /* block interpreted */
@@ -892,13 +897,25 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         p = named(it, PATH_GLOBAL, bc_name(bc, in->in_a));
         if (in->in_sem == SEM_LOAD_GLOBAL && (in->in_b & 3) == 3)
             push(it, s, av_make(AV_NULL));
-        push(it, s, load(it, p, idx, s, NULL));
+        v = load(it, p, idx, s, NULL);
+        for (k = 0; p && k < it->i_ngalt; k++)
+            if (it->i_galt[k] == p) {
+                v.a_alts = it->i_galt_items[k];
+                v.a_nalts = it->i_galt_n[k];
+            }
+        push(it, s, v);
         if (in->in_sem == SEM_LOAD_GLOBAL && (in->in_b & 3) == 1)
             push(it, s, av_make(AV_NULL));
         break;
     case SEM_STORE_GLOBAL: case SEM_STORE_NAME:
         v = pop(s);
-        store(it, EV_STORE, named(it, PATH_GLOBAL, bc_name(bc, in->in_a)), &v, idx, s);
+        p = named(it, PATH_GLOBAL, bc_name(bc, in->in_a));
+        store(it, EV_STORE, p, &v, idx, s);
+        if (p && v.a_nalts && it->i_ngalt < 8) {
+            it->i_galt[it->i_ngalt] = p;
+            it->i_galt_items[it->i_ngalt] = v.a_alts;
+            it->i_galt_n[it->i_ngalt++] = v.a_nalts;
+        }
         break;
     case SEM_DELETE_GLOBAL: case SEM_DELETE_NAME:
         store(it, EV_DELETE, named(it, PATH_GLOBAL, bc_name(bc, in->in_a)), NULL, idx, s);

@@ -149,13 +149,15 @@ static int offset_in(const uint32_t *v, uint32_t n, uint32_t off)
     return 0;
 }
 
-/* The finding on (1-based) line `line` of code object `code`, or NULL. */
-static const finding *finding_on(const lsp_doc *doc, int32_t line)
+/* The finding of `res` on (1-based) line `line`, or NULL. */
+static const finding *finding_in(const eng_result *res, int32_t line)
 {
     uint32_t i;
-    for (i = 0; i < doc->d_res.r_res.r_count; i++) {
-        const finding *f = &doc->d_res.r_res.r_findings[i];
+    for (i = 0; i < res->r_count; i++) {
+        const finding *f = &res->r_findings[i];
         int32_t last = f->f_end_line > f->f_line ? f->f_end_line : f->f_line;
+        if (!strcmp(f->f_rule, "GIL900"))
+            continue;          /* about the comment, not the statement */
         if (strcmp(f->f_rule, "GIL000") && line >= f->f_line && line <= last)
             return f;
         if (!strcmp(f->f_rule, "GIL000") && line == f->f_line)
@@ -163,6 +165,18 @@ static const finding *finding_on(const lsp_doc *doc, int32_t line)
     }
     return NULL;
 }
+
+/* The finding on (1-based) line `line`, or NULL; *suppressed is 1 when it is one a `# noqa`
+ * comment dropped (the line is still not atomic). */
+static const finding *finding_on(const lsp_doc *doc, int32_t line, int *suppressed)
+{
+    const finding *f = finding_in(&doc->d_res.r_res, line);
+    *suppressed = 0;
+    if (!f && (f = finding_in(&doc->d_res.r_noqa, line)))
+        *suppressed = 1;
+    return f;
+}
+
 
 /* Text for a markdown table cell: '|' escaped, line breaks as spaces. */
 static void md_cell(strbuf *sb, const char *s)
@@ -192,7 +206,7 @@ static void interleaving_table(strbuf *sb, const eng_interleaving *il)
         else
             sb_printf(&cell, "(%s)", st->st_opname);
         if (st->st_switch)
-            sb_puts(&cell, " &#8644;");
+            sb_puts(&cell, " \xe2\x87\x84 switch");   /* U+21C4: the other thread runs next */
         sb_puts(sb, "| ");
         if (st->st_thread == 'B')
             sb_puts(sb, " | ");
@@ -215,7 +229,8 @@ static void interleaving_table(strbuf *sb, const eng_interleaving *il)
 
 json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
 {
-    const finding *f = doc->d_have_res ? finding_on(doc, (int32_t)line + 1) : NULL;
+    int suppressed = 0;
+    const finding *f = doc->d_have_res ? finding_on(doc, (int32_t)line + 1, &suppressed) : NULL;
     strbuf sb, arg, sw;
     uint32_t i, k, nshared = 0, ninstr = 0, nswitch = 0;
     json_t *out;
@@ -295,7 +310,8 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
                                  "No instruction on this line lets a GIL build switch threads."));
     if (f) {
         char where[400];
-        sb_printf(&sb, "**Not atomic** ([%s](" RULE_DOC_URL ")): %s.\n\n", f->f_rule, f->f_rule,
+        sb_printf(&sb, "**Not atomic**%s ([%s](" RULE_DOC_URL ")): %s.\n\n",
+                  suppressed ? " (suppressed by `# noqa`)" : "", f->f_rule, f->f_rule,
                   f->f_message);
         sb_printf(&sb, "The %s and the write of `%s` are separate instructions (offsets %u..%u); "
                   "%s.", f->f_rel_what ? f->f_rel_what : "read",
@@ -489,31 +505,113 @@ static json_t *lock_action(const lsp_doc *doc, const finding *f, const char *loc
     return act;
 }
 
+/* 1 when `out` already has an action with this title and the same edit (two findings on one
+ * line give the same `with lock:` and the same `# noqa: GIL101`: offered once). */
+static int have_action(json_t *out, json_t *a)
+{
+    size_t i;
+    json_t *b;
+    json_array_foreach(out, i, b)
+        if (json_equal(json_object_get(b, "title"), json_object_get(a, "title")) &&
+            json_equal(json_object_get(b, "edit"), json_object_get(a, "edit")))
+            return 1;
+    return 0;
+}
+
+static void add_action(json_t *out, json_t *a)
+{
+    if (!a)
+        return;
+    if (have_action(out, a))
+        json_decref(a);
+    else
+        json_array_append_new(out, a);
+}
+
+/* "Suppress all on this line": one `# noqa` naming every code of the line's findings (or the
+ * ones an existing `# noqa: ...` lacks), when the line has findings of two or more rules. */
+static json_t *noqa_all_action(const lsp_doc *doc, const drv_ctx *c, uint32_t l, int enc)
+{
+    char codes[16][8];
+    int n = 0, k;
+    uint32_t i;
+    size_t start, end, full, j;
+    strbuf text, title;
+    json_t *diags = json_array(), *act = NULL, *changes;
+    const char *s;
+    for (i = 0; i < doc->d_res.r_res.r_count; i++) {
+        const finding *f = &doc->d_res.r_res.r_findings[i];
+        int dup = 0;
+        if (line0(f->f_line) != l || !strcmp(f->f_rule, "GIL000") || !strcmp(f->f_rule, "GIL900"))
+            continue;
+        json_array_append_new(diags, diagnostic(doc, c, f, enc));
+        for (k = 0; k < n; k++)
+            dup |= !strcmp(codes[k], f->f_rule);
+        if (!dup && n < 16)
+            snprintf(codes[n++], sizeof codes[0], "%s", f->f_rule);
+    }
+    if (n < 2) {
+        json_decref(diags);
+        return NULL;
+    }
+    line_bounds(doc, l, &start, &end);
+    full = end;
+    s = doc->d_text + start;
+    sb_init(&text);
+    sb_init(&title);
+    for (j = 0; j + 7 <= end - start && strncmp(s + j, "# noqa:", 7); j++)
+        ;
+    sb_puts(&text, j + 7 <= end - start ? ", " : "  # noqa: ");
+    for (k = 0; k < n; k++)
+        sb_printf(&text, "%s%s", k ? ", " : "", codes[k]);
+    while (end > start && (doc->d_text[end - 1] == ' ' || doc->d_text[end - 1] == '\t') &&
+           text.sb_buf[0] == ' ')
+        end--;
+    sb_printf(&title, "Suppress all on this line (# noqa: ");
+    for (k = 0; k < n; k++)
+        sb_printf(&title, "%s%s", k ? ", " : "", codes[k]);
+    sb_puts(&title, ")");
+    if (!text.sb_failed && !title.sb_failed) {
+        changes = json_object();
+        json_object_set_new(changes, doc->d_uri,
+                            json_pack("[o]", text_edit(doc, l, end - start, l, full - start,
+                                                       text.sb_buf, enc)));
+        act = json_pack("{s:s,s:s,s:o,s:{s:o}}", "title", title.sb_buf, "kind", "quickfix",
+                        "diagnostics", diags, "edit", "changes", changes);
+    } else {
+        json_decref(diags);
+    }
+    sb_free(&text);
+    sb_free(&title);
+    return act;
+}
+
 json_t *lf_code_actions(const lsp_doc *doc, const drv_ctx *c, uint32_t first, uint32_t last,
                         int enc)
 {
     json_t *out = json_array();
     char locks[16][96];
     int nlocks = -1, k;
-    uint32_t i;
+    uint32_t i, l;
     if (!doc->d_have_res)
         return out;
     for (i = 0; i < doc->d_res.r_res.r_count; i++) {
         const finding *f = &doc->d_res.r_res.r_findings[i];
-        uint32_t l = line0(f->f_line);
-        if (!strcmp(f->f_rule, "GIL000") || l < first || l > last)
+        l = line0(f->f_line);
+        if (!strcmp(f->f_rule, "GIL000") || !strcmp(f->f_rule, "GIL900") || l < first ||
+            l > last)
             continue;
-        json_array_append_new(out, noqa_action(doc, f, diagnostic(doc, c, f, enc), enc));
+        add_action(out, noqa_action(doc, f, diagnostic(doc, c, f, enc), enc));
         if (nlocks < 0)
             nlocks = lock_names(doc, locks, 16);
         for (k = 0; k < nlocks; k++) {
             int method = f->f_function && strchr(f->f_function, '.');
-            json_t *a;
             if (!strncmp(locks[k], "self.", 5) && !method)
                 continue;
-            if ((a = lock_action(doc, f, locks[k], diagnostic(doc, c, f, enc), enc)))
-                json_array_append_new(out, a);
+            add_action(out, lock_action(doc, f, locks[k], diagnostic(doc, c, f, enc), enc));
         }
     }
+    for (l = first; l <= last && l < first + 10000; l++)
+        add_action(out, noqa_all_action(doc, c, l, enc));
     return out;
 }

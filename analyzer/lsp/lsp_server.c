@@ -7,6 +7,8 @@
 #include "../input/input.h"
 #include "lsp_int.h"
 
+#include <sys/stat.h>
+
 /* A changed document is analysed once it has been quiet this long and no message waits. */
 #define LSP_DEBOUNCE_MS 4
 
@@ -34,6 +36,11 @@ typedef struct lsp_server {
     lsp_doc *s_docs;           /* open documents */
     lsp_queue *s_q;            /* incoming messages */
     int s_timing;              /* $GILCHECK_LSP_TIMING: log how long each analysis took */
+    char **s_cfg_uris;         /* configuration files we published an error on (malloc'd) */
+    size_t s_ncfg;
+    char **s_told;             /* messages shown with window/showMessage since the settings
+                                * last changed (each once) */
+    size_t s_ntold;
 } lsp_server;
 
 /* The reader thread may outlive lsp_serve (blocked in read), so its queue is not on a stack. */
@@ -139,6 +146,156 @@ static void doc_index_lines(lsp_doc *doc)
     doc->d_nlines = (uint32_t)k;
 }
 
+/***** settings: one value per configuration root, problems shown to the user *****/
+
+static int strv_has(char **v, size_t n, const char *s)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!strcmp(v[i], s))
+            return 1;
+    return 0;
+}
+
+static void strv_push(char ***v, size_t *n, const char *s)
+{
+    char **grown = realloc(*v, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    *v = grown;
+    if ((grown[*n] = strdup(s)))
+        (*n)++;
+}
+
+static void strv_clear(char ***v, size_t *n)
+{
+    size_t i;
+    for (i = 0; i < *n; i++)
+        free((*v)[i]);
+    free(*v);
+    *v = NULL;
+    *n = 0;
+}
+
+/* window/showMessage, once per text until the settings change (1 error, 2 warning). */
+static void show_message(lsp_server *s, int type, const char *text)
+{
+    if (strv_has(s->s_told, s->s_ntold, text))
+        return;
+    strv_push(&s->s_told, &s->s_ntold, text);
+    fprintf(s->s_log, "gilcheck lsp: %s\n", text);
+    notify(s, "window/showMessage", json_pack("{s:i,s:s}", "type", type, "message", text));
+}
+
+/* The 0-based line of a configuration file that sets the key a message names ('key'), or 0. */
+static uint32_t key_line(const char *path, const char *msg)
+{
+    const char *q = strchr(msg, '\''), *e = q ? strchr(q + 1, '\'') : NULL;
+    char key[128], line[1024];
+    FILE *fp;
+    uint32_t n = 0;
+    if (!q || !e || e - q - 1 <= 0 || e - q - 1 >= (long)sizeof key || !(fp = fopen(path, "r")))
+        return 0;
+    snprintf(key, sizeof key, "%.*s", (int)(e - q - 1), q + 1);
+    if (strchr(key, '.'))
+        *strchr(key, '.') = 0;     /* per-file-ignores."glob" */
+    while (fgets(line, sizeof line, fp)) {
+        const char *p = line;
+        size_t k = strlen(key);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '"')
+            p++;
+        if (!strncmp(p, key, k) && strchr(" \t=\"", p[k])) {
+            fclose(fp);
+            return n;
+        }
+        n++;
+    }
+    fclose(fp);
+    return 0;
+}
+
+/* A configuration that cannot be used: an error diagnostic on the file (at the key) and a
+ * message, once; warnings (an untrusted file skipped, a project's python ignored) as
+ * messages. */
+static void settings_problems(lsp_server *s, const diag_ctx *d)
+{
+    size_t i;
+    for (i = 0; i < d->d_count; i++) {
+        const diag_msg *m = &d->d_msgs[i];
+        char text[1400], uri[4200];
+        diag_format(d, i, text, sizeof text);
+        show_message(s, m->dm_code ? 1 : 2, text);
+        if (!m->dm_code || !m->dm_file || m->dm_file[0] != '/')
+            continue;
+        lsp_path_uri(m->dm_file, uri, sizeof uri);
+        if (strv_has(s->s_cfg_uris, s->s_ncfg, uri))
+            continue;
+        strv_push(&s->s_cfg_uris, &s->s_ncfg, uri);
+        {
+            uint32_t l = key_line(m->dm_file, m->dm_text);
+            notify(s, "textDocument/publishDiagnostics",
+                   json_pack("{s:s,s:[{s:{s:{s:i,s:i},s:{s:i,s:i}},s:i,s:s,s:s}]}", "uri", uri,
+                             "diagnostics", "range", "start", "line", (int)l, "character", 0,
+                             "end", "line", (int)l, "character", 1000, "severity", 1, "source",
+                             "gilcheck", "message", m->dm_text));
+        }
+    }
+}
+
+/* The settings changed (a configuration file saved, the client's settings): every root is read
+ * again, the errors published on configuration files are withdrawn, every document is analysed
+ * again. */
+static void settings_changed(lsp_server *s)
+{
+    size_t i;
+    lsp_doc *doc;
+    drv_settings_reset(&s->s_drv);
+    for (i = 0; i < s->s_ncfg; i++)
+        notify(s, "textDocument/publishDiagnostics",
+               json_pack("{s:s,s:[]}", "uri", s->s_cfg_uris[i], "diagnostics"));
+    strv_clear(&s->s_cfg_uris, &s->s_ncfg);
+    strv_clear(&s->s_told, &s->s_ntold);
+    for (doc = s->s_docs; doc; doc = doc->d_next) {
+        doc->d_dirty = 1;
+        doc->d_changed_ms = 0;
+    }
+}
+
+/* The client's settings (initializationOptions, or didChangeConfiguration's settings): the keys
+ * of [tool.gilcheck], at the top or under "settings" / "gilcheck".  They are the command line
+ * of the server: `python` comes from here only.  A bad key is a message; the others apply. */
+static void client_settings(lsp_server *s, json_t *v)
+{
+    drv_settings layer;
+    diag_ctx d;
+    const char *key;
+    json_t *val;
+    json_t *t = json_object_get(v, "settings") ? json_object_get(v, "settings") : v;
+    if (json_object_get(t, "gilcheck"))
+        t = json_object_get(t, "gilcheck");
+    if (!json_is_object(t))
+        return;
+    memset(&layer, 0, sizeof layer);
+    diag_init(&d);
+    json_object_foreach(t, key, val)
+        drv_layer_set_json(&layer, key, val, NULL, "client settings", &d);
+    /* unknown codes are said; the rest of the settings still apply */
+    drv_settings_check_codes(&layer, &s->s_drv.c_kb, "client settings", &d);
+    drv_settings_free(&s->s_drv.c_cli);
+    s->s_drv.c_cli = layer;
+    if (layer.s_python)
+        s->s_drv.c_cli.s_python_from = strdup("the client's settings");
+    if (d.d_count) {
+        size_t i;
+        char text[1400];
+        for (i = 0; i < d.d_count; i++)
+            show_message(s, 2, diag_format(&d, i, text, sizeof text));
+    }
+    diag_free(&d);
+}
+
 /* Analyses the document's current text (the newest version) and publishes its diagnostics. */
 static void doc_analyze(lsp_server *s, lsp_doc *doc)
 {
@@ -146,23 +303,39 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
     size_t i;
     json_t *diags;
     double t0 = lq_now_ms(), t1, t2;
+    const drv_settings *set = NULL;
     doc_forget_result(doc);
     diag_init(&d);
-    if (!doc->d_arena && arena_new(&doc->d_arena)) {
+    if (drv_settings_for(&set, &s->s_drv, doc->d_path, &d)) {
+        /* the configuration root of this file cannot be used: said on the file, on the
+         * configuration file and in a message, never silently replaced by defaults */
         doc->d_error = 1;
-        snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "out of memory");
-    } else if (drv_analyze(&doc->d_res, &s->s_drv, doc->d_path, (const uint8_t *)doc->d_text,
-                           doc->d_len, doc->d_arena, &d)) {
-        doc->d_error = 1;
-        snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "%s",
-                 d.d_count && d.d_msgs[d.d_count - 1].dm_text ? d.d_msgs[d.d_count - 1].dm_text
-                                                              : "the analysis failed");
-        for (i = 0; i < d.d_count; i++) {
-            char buf[1400];
-            fprintf(s->s_log, "gilcheck lsp: %s\n", diag_format(&d, i, buf, sizeof buf));
-        }
+        snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "its configuration is broken: %s",
+                 d.d_count && d.d_msgs[0].dm_text ? d.d_msgs[0].dm_text : "see the log");
+        settings_problems(s, &d);
     } else {
-        doc->d_have_res = 1;
+        if (d.d_count) {        /* warnings about the settings: shown once */
+            settings_problems(s, &d);
+            diag_free(&d);
+            diag_init(&d);
+        }
+        if (!doc->d_arena && arena_new(&doc->d_arena)) {
+            doc->d_error = 1;
+            snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "out of memory");
+        } else if (drv_analyze_with(&doc->d_res, &s->s_drv, set, doc->d_path,
+                                    (const uint8_t *)doc->d_text, doc->d_len, doc->d_arena,
+                                    &d)) {
+            doc->d_error = 1;
+            snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "%s",
+                     d.d_count && d.d_msgs[d.d_count - 1].dm_text
+                         ? d.d_msgs[d.d_count - 1].dm_text : "the analysis failed");
+            for (i = 0; i < d.d_count; i++) {
+                char buf[1400];
+                fprintf(s->s_log, "gilcheck lsp: %s\n", diag_format(&d, i, buf, sizeof buf));
+            }
+        } else {
+            doc->d_have_res = 1;
+        }
     }
     diag_free(&d);
     doc->d_dirty = 0;
@@ -196,7 +369,6 @@ static void did_open(lsp_server *s, json_t *params)
     json_t *text = json_object_get(td, "text");
     lsp_doc *doc;
     char path[4096];
-    diag_ctx d;
     if (!uri || !json_is_string(text))
         return;
     if ((doc = doc_find(s, uri))) {          /* opened twice: the newer text wins */
@@ -216,14 +388,6 @@ static void did_open(lsp_server *s, json_t *params)
         }
         doc->d_next = s->s_docs;
         s->s_docs = doc;
-        diag_init(&d);       /* the configuration that applies to the file */
-        if (drv_config_find(&s->s_drv.c_set, doc->d_path, &d)) {
-            char buf[1400];
-            size_t i;
-            for (i = 0; i < d.d_count; i++)
-                fprintf(s->s_log, "gilcheck lsp: %s\n", diag_format(&d, i, buf, sizeof buf));
-        }
-        diag_free(&d);
     }
     doc->d_len = json_string_length(text);
     doc->d_text = malloc(doc->d_len + 1);
@@ -307,6 +471,7 @@ static json_t *initialize(lsp_server *s, json_t *params)
     json_array_foreach(encs, i, e)
         if (json_is_string(e) && !strcmp(json_string_value(e), "utf-8"))
             s->s_enc = LSP_UTF8;
+    client_settings(s, json_object_get(params, "initializationOptions"));
     return json_pack(
         "{s:{s:s,s:{s:b,s:i,s:{s:b}},s:b,s:{s:[s]},s:{s:s,s:b,s:b}},s:{s:s,s:s}}",
         "capabilities",
@@ -381,6 +546,13 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
     reply_error(s, id, RPC_METHOD_NOT_FOUND, "method not found");
 }
 
+/* 1 when the URI names a configuration file (.gilcheck.toml, gilcheck.toml, pyproject.toml). */
+static int is_config_uri(const char *uri)
+{
+    const char *base = strrchr(uri, '/');
+    return drv_config_name(base ? base + 1 : uri);
+}
+
 static void notification(lsp_server *s, const char *method, json_t *params)
 {
     if (!strcmp(method, "exit")) {
@@ -396,12 +568,28 @@ static void notification(lsp_server *s, const char *method, json_t *params)
         did_change(s, params);
     else if (!strcmp(method, "textDocument/didSave")) {
         lsp_doc *doc = param_uri(params) ? doc_find(s, param_uri(params)) : NULL;
+        if (param_uri(params) && is_config_uri(param_uri(params)))
+            settings_changed(s);
         if (doc) {
             doc->d_dirty = 1;
             doc->d_changed_ms = 0;
         }
-    } else if (!strcmp(method, "textDocument/didClose"))
+    } else if (!strcmp(method, "textDocument/didClose")) {
         did_close(s, params);
+    } else if (!strcmp(method, "workspace/didChangeWatchedFiles")) {
+        json_t *ch;
+        size_t i;
+        int config = 0;
+        json_array_foreach(json_object_get(params, "changes"), i, ch) {
+            const char *uri = json_string_value(json_object_get(ch, "uri"));
+            config |= uri && is_config_uri(uri);
+        }
+        if (config)
+            settings_changed(s);
+    } else if (!strcmp(method, "workspace/didChangeConfiguration")) {
+        client_settings(s, params);
+        settings_changed(s);
+    }
     /* initialized, $/cancelRequest, $/setTrace, unknown notifications: nothing to do */
 }
 
@@ -482,6 +670,11 @@ int lsp_serve(int in_fd, int out_fd, const char *argv0, FILE *log)
         return 1;
     }
     diag_free(&d);
+    s.s_drv.c_client_only_python = 1;   /* never a program a project's file names */
+    s.s_drv.c_no_cwd_default = 1;       /* a file without a configuration gets the defaults */
+    /* the embedded interpreter now, before the reader thread: configuration files are then
+     * read in this process, never in a child forked from a threaded one */
+    in_python_start();
     if (lq_start(s.s_q, in_fd)) {
         fprintf(log, "gilcheck lsp: cannot start the reader thread\n");
         drv_close(&s.s_drv);
@@ -510,6 +703,8 @@ int lsp_serve(int in_fd, int out_fd, const char *argv0, FILE *log)
         s.s_docs = next;
     }
     drv_close(&s.s_drv);
+    strv_clear(&s.s_cfg_uris, &s.s_ncfg);
+    strv_clear(&s.s_told, &s.s_ntold);
     in_shutdown();
     return s.s_code;
 }

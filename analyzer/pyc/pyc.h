@@ -115,6 +115,9 @@ typedef struct pyc_file {
  * alike.  Returns G_OK or G_EVERSION. */
 int pyc_magic_minor(int *out_minor, int magic);
 
+/* The magic number of the release of Python 3.<minor>, or -1 for a version not in the table. */
+int pyc_magic_final(int minor);
+
 /* Parses the header at data[0..len): sets f_minor, f_magic, f_flags, timestamps or hash and
  * f_header_size.  Returns G_OK, G_ETRUNC, G_EVERSION or G_EBAD, with a message naming `name`. */
 int pyc_read_header(pyc_file *f, const uint8_t *data, size_t len, const char *name, diag_ctx *d);

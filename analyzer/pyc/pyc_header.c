@@ -18,6 +18,15 @@ int pyc_magic_minor(int *out_minor, int magic)
     return G_EVERSION;
 }
 
+int pyc_magic_final(int minor)
+{
+    size_t i;
+    for (i = 0; i < sizeof pyc_magic_ranges / sizeof pyc_magic_ranges[0]; i++)
+        if (pyc_magic_ranges[i].mr_minor == minor)
+            return pyc_magic_ranges[i].mr_final;
+    return -1;
+}
+
 static uint32_t le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/strbuf.h"
+#include "../common/text.h"
+
 /* Line `line` (1-based) of a source file into buf; 0 when unreadable. */
 static int source_line(const char *path, int32_t line, char *buf, size_t size)
 {
@@ -77,9 +80,9 @@ const char *rep_where(const finding *f, char *buf, size_t size)
                  "(%u switch point%s between the %s and the write); always on free-threaded "
                  "builds", f->f_python_minor, f->f_nswitch, f->f_nswitch == 1 ? "" : "s", rel);
     else
-        snprintf(buf, size, "on GIL builds of Python 3.%d only if Python code runs inside it "
-                 "(a Python __eq__ or __hash__, a property, __del__): no switch point between "
-                 "the %s and the write; always on free-threaded builds", f->f_python_minor, rel);
+        snprintf(buf, size, "on GIL builds of Python 3.%d only when Python code runs inside it "
+                 "(__eq__, __hash__, __del__, a property): no switch point between the %s and "
+                 "the write; always on free-threaded builds", f->f_python_minor, rel);
     return buf;
 }
 
@@ -145,6 +148,19 @@ static void write_header(rep_ctx *r, const finding *f)
     fprintf(r->r_out, C_BOLD "%s" C_OFF C_CYAN ":" C_OFF "%d" C_CYAN ":" C_OFF "%d" C_CYAN ":"
             C_OFF " " C_RED "%s" C_OFF " %s\n", f->f_file, f->f_line, f->f_col, f->f_rule,
             f->f_message);
+}
+
+/* Appends one record to the JSON array (opened on the first). */
+static void json_record(rep_ctx *r, json_t *o)
+{
+    if (!r->r_json_open) {
+        fputc('[', r->r_out);
+        r->r_json_open = 1;
+    }
+    fputs(r->r_records ? ",\n  " : "\n  ", r->r_out);
+    json_dumpf(o, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    r->r_records++;
 }
 
 /* A related place as JSON: {"path", "line", "column", "function", "what", "context"}. */
@@ -219,13 +235,36 @@ static void write_json(rep_ctx *r, const finding *f)
     json_object_set_new(o, "window", w);
     json_object_set_new(o, "python", json_string(ver));
     json_object_set_new(o, "free_threaded", json_true());
-    if (!r->r_json_open) {
-        fputc('[', r->r_out);
-        r->r_json_open = 1;
-    }
-    fputs(r->r_count ? ",\n  " : "\n  ", r->r_out);
-    json_dumpf(o, r->r_out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
+    json_object_set_new(o, "kind", json_string("finding"));
+    json_record(r, o);
+}
+
+/* An error or a warning as a record of the JSON array: the keys of a finding (null where they
+ * mean nothing), "kind" saying which it is. */
+static void write_json_error(rep_ctx *r, int is_error, const char *file, const char *message)
+{
+    /* the keys of a finding, in its order: null where they mean nothing, empty lists */
+    static const char *const nulls[] = { "end_line", "end_column", "message", "target",
+                                         "function", "related", "context" };
+    static const char *const lists[] = { "conflicts", "contexts", "chain" };
+    json_t *o = json_object();
+    size_t i;
+    json_object_set_new(o, "rule", json_null());
+    json_object_set_new(o, "name", json_null());
+    json_object_set_new(o, "severity", json_string(is_error ? "error" : "warning"));
+    json_object_set_new(o, "path", file ? json_string(file) : json_null());
+    json_object_set_new(o, "line", json_null());
+    json_object_set_new(o, "column", json_null());
+    for (i = 0; i < sizeof nulls / sizeof *nulls; i++)
+        json_object_set_new(o, nulls[i], json_null());
+    json_object_set_new(o, "message", json_string(message ? message : ""));
+    for (i = 0; i < sizeof lists / sizeof *lists; i++)
+        json_object_set_new(o, lists[i], json_array());
+    json_object_set_new(o, "window", json_null());
+    json_object_set_new(o, "python", json_null());
+    json_object_set_new(o, "free_threaded", json_null());
+    json_object_set_new(o, "kind", json_string(is_error ? "error" : "warning"));
+    json_record(r, o);
 }
 
 static void write_full(rep_ctx *r, const finding *f)
@@ -252,28 +291,70 @@ static void write_full(rep_ctx *r, const finding *f)
         fputc('\n', r->r_out);
     }
     if (f->f_rel_what) {
-        fprintf(r->r_out, "%6s = %s at %s:%d:%d\n", "", f->f_rel_what, f->f_file, f->f_rel_line,
-                f->f_rel_col);
-        fprintf(r->r_out, "%6s = shows %s\n", "", rep_where(f, where, sizeof where));
+        strbuf sb;
+        char line[1200];
+        sb_init(&sb);
+        snprintf(line, sizeof line, "= %s at %s:%d:%d", f->f_rel_what, f->f_file, f->f_rel_line,
+                 f->f_rel_col);
+        txt_wrap(&sb, line, r->r_width ? r->r_width : 80, 7, 9);
+        snprintf(line, sizeof line, "= shows %s", rep_where(f, where, sizeof where));
+        txt_wrap(&sb, line, r->r_width ? r->r_width : 80, 7, 9);
+        fputs(sb.sb_buf, r->r_out);
+        sb_free(&sb);
     }
-    if (f->f_context)
-        fprintf(r->r_out, "%6s = runs in: %s\n", "", f->f_context);
-    for (i = 0; i < (int32_t)f->f_nchain; i++)
-        fprintf(r->r_out, "%6s %s %s (%s:%d)\n", "", i ? "  ->" : "= via:",
-                f->f_chain[i].rl_function, f->f_chain[i].rl_file, f->f_chain[i].rl_line);
-    for (i = 0; i < (int32_t)f->f_nrelated; i++) {
-        const eng_related *rl = &f->f_related[i];
-        fprintf(r->r_out, "%6s = %s %s at %s:%d", "",
-                !strcmp(f->f_rule, "GIL301") ? "breaks:" : "races with:",
-                rl->rl_what ? rl->rl_what : "an access", rl->rl_file, rl->rl_line);
-        if (rl->rl_col >= 1)
-            fprintf(r->r_out, ":%d", rl->rl_col);
-        fprintf(r->r_out, " in %s", rl->rl_function);
-        if (rl->rl_context)
-            fprintf(r->r_out, ", %s", rl->rl_context);
-        fputc('\n', r->r_out);
+    {   /* the context, the call chain and the other side, each wrapped to the width */
+        strbuf sb, line;
+        size_t w = r->r_width ? r->r_width : 80;
+        sb_init(&sb);
+        sb_init(&line);
+        if (f->f_context) {
+            sb_printf(&line, "= runs in: %s", f->f_context);
+            txt_wrap(&sb, line.sb_buf, w, 7, 9);
+        }
+        for (i = 0; i < (int32_t)f->f_nchain; i++) {
+            sb_clear(&line);
+            sb_printf(&line, "%s %s (%s:%d)", i ? "  ->" : "= via:", f->f_chain[i].rl_function,
+                      f->f_chain[i].rl_file, f->f_chain[i].rl_line);
+            txt_wrap(&sb, line.sb_buf, w, 7, 11);
+        }
+        for (i = 0; i < (int32_t)f->f_nrelated; i++) {
+            const eng_related *rl = &f->f_related[i];
+            sb_clear(&line);
+            sb_printf(&line, "= %s %s at %s:%d", !strcmp(f->f_rule, "GIL301") ? "breaks:"
+                      : "races with:", rl->rl_what ? rl->rl_what : "an access", rl->rl_file,
+                      rl->rl_line);
+            if (rl->rl_col >= 1)
+                sb_printf(&line, ":%d", rl->rl_col);
+            sb_printf(&line, " in %s", rl->rl_function);
+            if (rl->rl_context)
+                sb_printf(&line, ", %s", rl->rl_context);
+            txt_wrap(&sb, line.sb_buf, w, 7, 9);
+        }
+        fputs(sb.sb_buf, r->r_out);
+        sb_free(&line);
+        sb_free(&sb);
     }
     fputc('\n', r->r_out);
+}
+
+/* The full format's last line: what was found in how many of the files checked. */
+static void write_summary(rep_ctx *r)
+{
+    unsigned long n = r->r_checked;
+    const char *fs = n == 1 ? "" : "s";
+    char errs[64] = "";
+    if (r->r_errors)
+        snprintf(errs, sizeof errs, "; %lu error%s", r->r_errors, r->r_errors == 1 ? "" : "s");
+    if (!n && !r->r_count)
+        fprintf(r->r_out, "No files checked%s.\n", errs);
+    else if (!r->r_count && !r->r_errors)
+        fprintf(r->r_out, "All clear: %lu file%s checked.\n", n, fs);
+    else if (!r->r_count)     /* not all clear: some inputs failed */
+        fprintf(r->r_out, "No findings in %lu file%s checked%s.\n", n, fs, errs);
+    else
+        fprintf(r->r_out, "Found %lu finding%s in %lu file%s (%lu file%s checked)%s.\n",
+                r->r_count, r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s",
+                n, fs, errs);
 }
 
 void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
@@ -283,7 +364,7 @@ void rep_begin(rep_ctx *r, FILE *out, int format, const eng_kb *kb)
     r->r_format = format;
     r->r_kb = kb;
     if (format == REP_HTML)
-        rep_html_begin(out);
+        rep_html_begin(r);
 }
 
 void rep_file(rep_ctx *r, finding *f, uint32_t n)
@@ -301,7 +382,7 @@ void rep_file_code(rep_ctx *r, finding *f, uint32_t n, const bc_file *bf)
     qsort(f, n, sizeof *f, by_position);
     r->r_files++;
     if (r->r_format == REP_HTML && !r->r_statistics) {
-        rep_html_file(r->r_out, r->r_kb, f, n, bf);
+        rep_html_file(r, f, n, bf);
         r->r_count += n;
         return;
     }
@@ -333,6 +414,8 @@ void rep_error(rep_ctx *r, int is_error, const char *file, const char *message)
         sarif_error(r, is_error, file, message);
     else if (r->r_format == REP_GITHUB && !r->r_statistics)
         github_error(r, is_error, file, message);
+    else if (r->r_format == REP_JSON && !r->r_statistics)
+        write_json_error(r, is_error, file, message);
 }
 
 void rep_end(rep_ctx *r)
@@ -342,23 +425,13 @@ void rep_end(rep_ctx *r)
         free(r->r_rule_counts);
         r->r_rule_counts = NULL;
     } else if (r->r_format == REP_HTML)
-        rep_html_end(r->r_out, r->r_count, r->r_files);
+        rep_html_end(r);
     else if (r->r_format == REP_SARIF)
         sarif_end(r);
     else if (r->r_format == REP_GITHUB)
         return;                 /* annotations only: no summary to annotate */
     else if (r->r_format == REP_JSON)
-        fputs(r->r_count ? "\n]\n" : "[]\n", r->r_out);
-    else if (r->r_format == REP_FULL && !r->r_count && !r->r_errors)
-        fputs("All clear: no findings.\n", r->r_out);
-    else if (r->r_format == REP_FULL && !r->r_count)  /* not all clear: some inputs failed */
-        fprintf(r->r_out, "No findings; %lu error%s.\n", r->r_errors,
-                r->r_errors == 1 ? "" : "s");
-    else if (r->r_format == REP_FULL && r->r_errors)
-        fprintf(r->r_out, "Found %lu finding%s in %lu file%s; %lu error%s.\n", r->r_count,
-                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s",
-                r->r_errors, r->r_errors == 1 ? "" : "s");
+        fputs(r->r_records ? "\n]\n" : "[]\n", r->r_out);
     else if (r->r_format == REP_FULL)
-        fprintf(r->r_out, "Found %lu finding%s in %lu file%s.\n", r->r_count,
-                r->r_count == 1 ? "" : "s", r->r_files, r->r_files == 1 ? "" : "s");
+        write_summary(r);
 }

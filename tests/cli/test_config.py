@@ -175,7 +175,7 @@ class Config(unittest.TestCase):
             ("gilcheck.toml", 'selct = ["GIL1"]\n', "unknown key 'selct'"),
             ("gilcheck.toml", 'select = "GIL1"\n', "'select': expected a list of rule codes"),
             ("gilcheck.toml", 'select = ["E501"]\n', "not 'E501'"),
-            ("gilcheck.toml", 'scope = "everything"\n', "'scope': expected \"concurrent\" or \"all\""),
+            ("gilcheck.toml", 'scope = "everything"\n', "'scope': expected one of \"concurrent\", \"all\""),
             ("gilcheck.toml", 'output-format = "xml"\n', "'output-format': expected one of"),
             ("gilcheck.toml", 'per-file-ignores = ["x"]\n', "'per-file-ignores': expected a table"),
             ("pyproject.toml", '[tool.gilcheck\nselect = []\n', "invalid TOML"),

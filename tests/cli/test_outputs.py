@@ -194,17 +194,20 @@ class Outputs(unittest.TestCase):
     def test_summary_line(self):
         other = self.write("b/racy2.py", RACY)
         rc, out, _ = run("check", "--scope", "all", self.racy, other)
-        self.assertTrue(out.endswith("\nFound 4 findings in 2 files.\n"), out[-200:])
+        self.assertTrue(out.endswith("\nFound 4 findings in 2 files (2 files checked).\n"),
+                        out[-200:])
         one = self.write("one.py", "count = 0\n\n\ndef f():\n    global count\n    count += 1\n")
         rc, out, _ = run("check", "--scope", "all", one)
-        self.assertTrue(out.endswith("\nFound 1 finding in 1 file.\n"), out)
+        self.assertTrue(out.endswith("\nFound 1 finding in 1 file (1 file checked).\n"), out)
         clean = self.write("clean.py", "x = 1\n")
-        self.assertEqual(run("check", clean), (0, "All clear: no findings.\n", ""))
+        self.assertEqual(run("check", clean), (0, "All clear: 1 file checked.\n", ""))
         # an input that failed is not "all clear"
         missing = os.path.join(self.dir, "missing.py")
-        self.assertEqual(run("check", clean, missing)[:2], (2, "No findings; 1 error.\n"))
+        self.assertEqual(run("check", clean, missing)[:2],
+                         (2, "No findings in 2 files checked; 1 error.\n"))
         rc, out, _ = run("check", "--scope", "all", self.racy, missing)
-        self.assertTrue(out.endswith("\nFound 2 findings in 1 file; 1 error.\n"), out[-200:])
+        self.assertTrue(out.endswith("\nFound 2 findings in 1 file (2 files checked); 1 error.\n"),
+                        out[-200:])
         # machine formats carry no summary
         self.assertEqual(run("check", "--format", "concise", clean)[1], "")
         for fmt in ("concise", "github"):

@@ -54,7 +54,7 @@ class PreCommit(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertIn("gilcheck....", out)
         self.assertIn("racy.py:8:5: GIL101 ", out)
-        self.assertIn("Found 1 finding in 1 file.", out)
+        self.assertIn("Found 1 finding in 1 file (2 files checked).", out)
 
     def test_clean_file_passes(self):
         rc, out = self.try_repo("ok.py")

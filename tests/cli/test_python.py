@@ -90,10 +90,12 @@ class Python(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertIn("not a CPython 3.6 or later interpreter", err)
         if self.pys:
+            # a project's file may name the interpreter only with --allow-project-python
+            # (tests/cli/test_settings.py checks that it is never run otherwise)
             ver, py = sorted(self.pys.items())[0]
             self.write("gilcheck.toml", 'python = "%s"\n' % py)
-            rc, out, err = run("check", "--no-pycache", "--format", "json", "racy.py",
-                               cwd=self.dir)
+            rc, out, err = run("check", "--no-pycache", "--allow-project-python", "--format",
+                               "json", "racy.py", cwd=self.dir)
             self.assertEqual([f["python"] for f in json.loads(out)], [ver], err)
 
 

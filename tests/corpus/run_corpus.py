@@ -128,6 +128,8 @@ def load_rule_examples(rules_dir, workdir):
         rid = rule.get("id", "?")
         if (rule.get("detector") or {}).get("kind") == "syntax":
             continue    # no bytecode to compile: tests/cli/test_outputs.py checks them from source
+        if rule.get("opt_in"):
+            continue    # not in the default selection: tests/cli/test_settings.py checks them
         examples = rule.get("examples") or {}
         for kind in ("unsafe", "safe"):
             codes = examples.get(kind) or []

@@ -41,8 +41,9 @@ VERSIONS = pyenv_versions()
 
 
 def run(*args):
+    # wide lines: these tests read the layout (tests/cli/test_settings.py checks the wrap)
     p = subprocess.run([GILCHECK] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=600)
+                       universal_newlines=True, timeout=600, env=dict(os.environ, COLUMNS="300"))
     return p.returncode, p.stdout, p.stderr
 
 
@@ -388,8 +389,9 @@ class Explain(unittest.TestCase):
             self.assertEqual(json.loads(out)["verdict"], "not-found")
 
     def test_run_measures_lost_updates(self):
-        # `count = abs(count) + 1`: the call is a switch point on 3.11 (docs/switch-points.md)
-        for attempt in range(2):
+        # `count = abs(count) + 1`: the call is a switch point on 3.11 (docs/switch-points.md).
+        # A loaded machine can run a whole stress run without a handover: a few tries.
+        for attempt in range(5):
             rc, doc = explain_json("-c", "count = abs(count) + 1", "--run")
             run_ = doc["run"]
             self.assertTrue(run_["executed"])
@@ -549,7 +551,7 @@ class VersionModel(unittest.TestCase):
         rc, out, err = run("explain", "-c", "D[x] = D[x] + 1", "--python-version",
                            vlist(sorted(vs)))
         self.assertRegex(out, r"Shows on GIL builds of Python 3\.\d+: a thread switch|"
-                              r"Shows on GIL builds of Python 3\.\d+ only if")
+                              r"Shows on GIL builds of Python 3\.\d+ only when")
         if len(vs) == 2:
             self.assertIn("Shows on GIL builds of Python 3.9: a thread switch can fall inside", out)
             self.assertLess(out.index("  3.12  "), out.index("  3.9   "))   # newest first
@@ -571,7 +573,9 @@ class RuleExamples(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             for path in sorted(glob.glob(os.path.join(ROOT, "rules", "GIL*.yaml"))):
                 rule = gen_rule_docs.load_yaml(path)
-                if rule["id"] == "GIL000":      # a syntax error has no bytecode to explain
+                if rule["id"] == "GIL000" or rule.get("opt_in"):
+                    # a syntax error has no bytecode to explain; an opt-in rule (GIL900,
+                    # unused-noqa) is about comments, not atomicity
                     continue
                 for n, example in enumerate(rule["examples"]["unsafe"]):
                     src = os.path.join(tmp, "%s_%d.py" % (rule["id"], n))

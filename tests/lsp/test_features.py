@@ -94,8 +94,8 @@ def main():
     v = h["contents"]["value"] if h else ""
     rows = [r for r in v.split("\n") if r.startswith("| ")]
     check("**Interleaving** (lost-update" in v and "| Thread A | Thread B | sees |" in v and
-          "| `80 LOAD_ATTR n` &#8644; |  | reads self.n = 0 |" in v and
-          "|  | `98 STORE_ATTR n` &#8644; | writes self.n = 1 |" in v and
+          "| `80 LOAD_ATTR n` \u21c4 switch |  | reads self.n = 0 |" in v and
+          "|  | `98 STORE_ATTR n` \u21c4 switch | writes self.n = 1 |" in v and
           "Final: self.n = 1" in v and len(rows) == 15,
           "hover on self.n += 1: the engine's interleaving as a table (A reads, B runs it all, "
           "A writes over it)", v)

@@ -22,7 +22,7 @@ static int has(const char *const *list, size_t n, const char *s)
 static void test_engine_rules__the_rule_set_loads(void **state)
 {
     static const char *const ids[] = { "GIL000", "GIL101", "GIL102", "GIL103", "GIL104",
-                                       "GIL105", "GIL201", "GIL202", "GIL301" };
+                                       "GIL105", "GIL201", "GIL202", "GIL301", "GIL900" };
     arena *a;
     diag_ctx d;
     eng_kb kb;
@@ -33,10 +33,10 @@ static void test_engine_rules__the_rule_set_loads(void **state)
     diag_init(&d);
     if (rule_load_dir(&kb, GILCHECK_RULES_DIR, a, &d))
         fail_msg("%s", diag_format(&d, 0, buf, sizeof buf));
-    assert_int_equal(kb.k_nrules, 9);
+    assert_int_equal(kb.k_nrules, 10);
     assert_string_equal(kb.k_rules[0].r_id, "GIL000");   /* sorted by id */
     assert_string_equal(kb.k_rules[0].r_detector, "syntax");
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < 10; i++) {
         const eng_rule *r = rule_find(&kb, ids[i]);
         assert_non_null(r);
         assert_true(r->r_nunsafe >= 1);
@@ -45,6 +45,11 @@ static void test_engine_rules__the_rule_set_loads(void **state)
         assert_non_null(r->r_detector);
     }
     assert_null(rule_find(&kb, "GIL999"));
+    /* the opt-in rule, and the settings each rule documents */
+    assert_true(rule_find(&kb, "GIL900")->r_opt_in);
+    assert_false(rule_find(&kb, "GIL101")->r_opt_in);
+    assert_int_equal(rule_find(&kb, "GIL301")->r_noptions, 1);
+    assert_string_equal(rule_find(&kb, "GIL301")->r_options[0], "lock-names");
     assert_true(has(kb.k_mutators, kb.k_nmutators, "append"));
     assert_true(has(kb.k_mutators, kb.k_nmutators, "popleft"));
     assert_false(has(kb.k_mutators, kb.k_nmutators, "get"));

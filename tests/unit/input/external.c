@@ -153,7 +153,25 @@ static void test_input_external__finds_pyenv_layout(void **state)
     setenv("PYENV_ROOT", tmpdir, 1);
     assert_int_equal(in_find_python(out, sizeof out, 8), G_OK);
     assert_non_null(strstr(out, "/versions/3.8.12/bin/python3"));
-    assert_int_equal(in_find_python(out, sizeof out, 7), G_EIO);
+    {   /* not in pyenv: python3.7 on PATH, in an absolute directory only */
+        const char *oldpath = getenv("PATH");
+        char *savedpath = oldpath ? strdup(oldpath) : NULL, cmd[1024], path[600];
+        snprintf(cmd, sizeof cmd, "mkdir -p %s/pathbin && touch %s/pathbin/python3.7 && "
+                 "chmod +x %s/pathbin/python3.7", tmpdir, tmpdir, tmpdir);
+        assert_int_equal(system(cmd), 0);
+        setenv("PATH", "/nonexistent", 1);
+        assert_int_equal(in_find_python(out, sizeof out, 7), G_EIO);
+        snprintf(path, sizeof path, "/nonexistent:%s/pathbin", tmpdir);
+        setenv("PATH", path, 1);
+        assert_int_equal(in_find_python(out, sizeof out, 7), G_OK);
+        assert_non_null(strstr(out, "/pathbin/python3.7"));
+        assert_int_equal(chdir(tmpdir), 0);
+        setenv("PATH", "pathbin", 1);   /* a relative entry: never searched */
+        assert_int_equal(in_find_python(out, sizeof out, 7), G_EIO);
+        if (savedpath)
+            setenv("PATH", savedpath, 1);
+        free(savedpath);
+    }
     if (saved)
         setenv("PYENV_ROOT", saved, 1);
     else

@@ -1,0 +1,430 @@
+/* Unit tests for the whole-run composition (eng_compose): programs of one or several modules,
+ * compiled by the embedded 3.11, and the races it finds or rightly does not -- helpers under a
+ * caller's lock, evidence across modules, shared arguments, one thread, lock identity and kinds,
+ * happens-before, one finding per race, the other side and the chain, declared classes,
+ * configured names, and every allocation failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "bytecode/bytecode.h"
+#include "common/err.h"
+#include "common/mem.h"
+#include "engine/engine.h"
+#include "input/input.h"
+#include "pyc/pyc.h"
+#include "../helpers.h"
+
+typedef struct module {
+    const char *m_name;        /* "pkg.mod" */
+    int m_package;             /* an __init__ */
+    const char *m_src;
+} module;
+
+typedef struct fixture {
+    arena *kba;
+    eng_kb kb;
+} fixture;
+
+/* A run: the modules summarized and composed; res and a belong to the caller. */
+typedef struct run {
+    arena *a;
+    pyc_file *pf[8];
+    eng_result res;
+    int rc;
+} run;
+
+static void run_free(run *r)
+{
+    size_t i;
+    for (i = 0; i < 8; i++)
+        pyc_file_free(r->pf[i]);
+    arena_free(r->a);
+    memset(r, 0, sizeof *r);
+}
+
+static void compose(const fixture *fx, run *r, const module *mods, size_t n,
+                    const eng_options *opt)
+{
+    eng_summary *sums[8];
+    diag_ctx d;
+    size_t i;
+    eng_options none;
+    memset(r, 0, sizeof *r);
+    memset(&none, 0, sizeof none);
+    diag_init(&d);
+    assert_int_equal(arena_new(&r->a), G_OK);
+    for (i = 0; i < n; i++) {
+        in_compiled c;
+        bc_file *bf;
+        char name[64];
+        snprintf(name, sizeof name, "%s.py", mods[i].m_name);
+        assert_int_equal(in_compile_bytes(&c, (const uint8_t *)mods[i].m_src,
+                                          strlen(mods[i].m_src), name, &d), G_OK);
+        assert_false(c.ic_syntax);
+        assert_int_equal(pyc_load_bytes(&r->pf[i], c.ic_pyc, c.ic_len, name, &d), G_OK);
+        in_compiled_free(&c);
+        assert_int_equal(bc_decode_file(&bf, r->pf[i], name, &d), G_OK);
+        assert_int_equal(eng_summarize(&sums[i], r->pf[i], bf, &fx->kb, opt ? opt : &none,
+                                       mods[i].m_name, mods[i].m_package, r->a, &d, name), G_OK);
+    }
+    r->rc = eng_compose(&r->res, sums, (uint32_t)n, opt ? opt : &none, r->a, &d);
+    diag_free(&d);
+}
+
+/* The findings of rule `rule` on `line` (0: any line). */
+static int count(const run *r, const char *rule, int32_t line)
+{
+    uint32_t i;
+    int n = 0;
+    for (i = 0; i < r->res.r_count; i++)
+        n += !strcmp(r->res.r_findings[i].f_rule, rule) &&
+             (!line || r->res.r_findings[i].f_line == line);
+    return n;
+}
+
+static const finding *find(const run *r, const char *rule, int32_t line)
+{
+    uint32_t i;
+    for (i = 0; i < r->res.r_count; i++)
+        if (!strcmp(r->res.r_findings[i].f_rule, rule) && r->res.r_findings[i].f_line == line)
+            return &r->res.r_findings[i];
+    fail_msg("no %s on line %d (%u findings)", rule, line, r->res.r_count);
+    return NULL;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    diag_ctx d;
+    diag_init(&d);
+    if (!fx || arena_new(&fx->kba) || rule_load_dir(&fx->kb, GILCHECK_RULES_DIR, fx->kba, &d))
+        return -1;
+    diag_free(&d);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    arena_free(fx->kba);
+    free(fx);
+    in_shutdown();
+    return 0;
+}
+
+/* Line numbers below count from the first line of each source. */
+
+static const char helpers_src[] =
+    "import threading\n"                       /* 1 */
+    "lock = threading.Lock()\n"                /* 2 */
+    "n = 0\n"                                  /* 3 */
+    "m = 0\n"                                  /* 4 */
+    "def _locked_only():\n"                    /* 5 */
+    "    global n\n"                           /* 6 */
+    "    n += 1\n"                             /* 7 */
+    "def _both():\n"                           /* 8 */
+    "    global m\n"                           /* 9 */
+    "    m += 1\n"                             /* 10 */
+    "def work():\n"                            /* 11 */
+    "    with lock:\n"                         /* 12 */
+    "        _locked_only()\n"                 /* 13 */
+    "        _both()\n"                        /* 14 */
+    "    _both()\n"                            /* 15 */
+    "for _ in range(2):\n"                     /* 16 */
+    "    threading.Thread(target=work).start()\n";
+
+static void test_engine_compose__helper_under_the_callers_lock(void **state)
+{
+    run r;
+    module mods[] = { { "app", 0, helpers_src } };
+    compose(*state, &r, mods, 1, NULL);
+    assert_int_equal(r.rc, G_OK);
+    assert_int_equal(count(&r, "GIL101", 7), 0);   /* every call holds the lock */
+    assert_int_equal(count(&r, "GIL101", 10), 1);  /* one call does not */
+    run_free(&r);
+}
+
+static void test_engine_compose__evidence_crosses_modules(void **state)
+{
+    run r;
+    module mods[] = {
+        { "pkg", 1, "" },
+        { "pkg.state", 0, "counter = 0\ndef work():\n    global counter\n    counter += 1\n" },
+        { "pkg.main", 0, "import threading\nfrom . import state\n"
+                         "for _ in range(3):\n    threading.Thread(target=state.work).start()\n" },
+    };
+    compose(*state, &r, mods, 3, NULL);
+    assert_int_equal(count(&r, "GIL101", 4), 1);
+    /* alone, the module has no thread: nothing */
+    run_free(&r);
+    compose(*state, &r, mods + 1, 1, NULL);
+    assert_int_equal(r.res.r_count, 0);
+    run_free(&r);
+}
+
+static void test_engine_compose__arguments_carry_shared_state(void **state)
+{
+    run r;
+    module mods[] = { { "app", 0,
+        "import threading\n"                                   /* 1 */
+        "cache = {}\n"                                         /* 2 */
+        "def crunch(d, k):\n"                                  /* 3 */
+        "    if k not in d:\n"                                 /* 4 */
+        "        d[k] = []\n"                                  /* 5 */
+        "def own(d, k):\n"                                     /* 6 */
+        "    if k not in d:\n"                                 /* 7 */
+        "        d[k] = []\n"                                  /* 8 */
+        "for k in 'ab':\n"                                     /* 9 */
+        "    threading.Thread(target=crunch, args=(cache, k)).start()\n"
+        "    threading.Thread(target=own, args=({}, k)).start()\n" } };
+    compose(*state, &r, mods, 1, NULL);
+    assert_int_equal(count(&r, "GIL201", 5), 1);
+    assert_int_equal(count(&r, "GIL201", 8), 0);
+    run_free(&r);
+}
+
+static void test_engine_compose__one_thread_does_not_race(void **state)
+{
+    run r;
+    module once[] = { { "app", 0, "import threading\nn = 0\ndef w():\n    global n\n    n += 1\n"
+                                 "threading.Thread(target=w).start()\n" } };
+    module twice[] = { { "app", 0, "import threading\nn = 0\ndef w():\n    global n\n    n += 1\n"
+                                  "threading.Thread(target=w).start()\n"
+                                  "threading.Thread(target=w).start()\n" } };
+    compose(*state, &r, once, 1, NULL);
+    assert_int_equal(r.res.r_count, 0);
+    run_free(&r);
+    compose(*state, &r, twice, 1, NULL);
+    assert_int_equal(count(&r, "GIL101", 5), 1);
+    run_free(&r);
+}
+
+static void test_engine_compose__lock_identity(void **state)
+{
+    run r;
+    module mods[] = { { "app", 0,
+        "import threading\n"                   /* 1 */
+        "a = threading.Lock()\n"               /* 2 */
+        "b = threading.Lock()\n"               /* 3 */
+        "n = 0\n"                              /* 4 */
+        "m = 0\n"                              /* 5 */
+        "def f():\n"                           /* 6 */
+        "    global n\n"                       /* 7 */
+        "    with a:\n"                        /* 8 */
+        "        n += 1\n"                     /* 9 */
+        "def g():\n"                           /* 10 */
+        "    global n\n"                       /* 11 */
+        "    with b:\n"                        /* 12 */
+        "        n += 1\n"                     /* 13 */
+        "def h():\n"                           /* 14 */
+        "    global m\n"                       /* 15 */
+        "    with threading.Lock():\n"         /* 16 */
+        "        m += 1\n"                     /* 17 */
+        "for t in (f, g, h):\n"                /* 18 */
+        "    threading.Thread(target=t).start()\n" } };
+    compose(*state, &r, mods, 1, NULL);
+    /* two locks around one counter: one race, one finding */
+    assert_int_equal(count(&r, "GIL301", 9) + count(&r, "GIL301", 13), 1);
+    /* a lock made in the statement protects nothing: h is started in a loop of threads */
+    assert_int_equal(count(&r, "GIL101", 17), 1);
+    run_free(&r);
+}
+
+static void test_engine_compose__asyncio_and_processes_are_not_threads(void **state)
+{
+    run r;
+    module mods[] = { { "app", 0,
+        "import asyncio, multiprocessing\n"    /* 1 */
+        "class C:\n"                           /* 2 */
+        "    def __init__(self):\n"            /* 3 */
+        "        self._lock = asyncio.Lock()\n"/* 4 */
+        "        self.n = 0\n"                 /* 5 */
+        "    async def locked(self):\n"        /* 6 */
+        "        async with self._lock:\n"     /* 7 */
+        "            self.n = 1\n"             /* 8 */
+        "    def bump(self):\n"                /* 9 */
+        "        self.n += 1\n"                /* 10 */
+        "k = 0\n"                              /* 11 */
+        "def child():\n"                       /* 12 */
+        "    global k\n"                       /* 13 */
+        "    k += 1\n"                         /* 14 */
+        "for _ in range(2):\n"                 /* 15 */
+        "    multiprocessing.Process(target=child).start()\n" } };
+    compose(*state, &r, mods, 1, NULL);
+    assert_int_equal(r.res.r_count, 0);
+    run_free(&r);
+}
+
+static void test_engine_compose__before_start_happens_before(void **state)
+{
+    run r;
+    module mods[] = { { "app", 0,
+        "import threading\n"                   /* 1 */
+        "n = 0\n"                              /* 2 */
+        "def w():\n"                           /* 3 */
+        "    global n\n"                       /* 4 */
+        "    n += 1\n"                         /* 5 */
+        "def main():\n"                        /* 6 */
+        "    global n\n"                       /* 7 */
+        "    n = n + 10\n"                     /* 8 */
+        "    threading.Thread(target=w).start()\n"
+        "    n = n + 20\n"                     /* 10 */
+        "if __name__ == '__main__':\n"         /* 11 */
+        "    main()\n" } };
+    compose(*state, &r, mods, 1, NULL);
+    assert_int_equal(count(&r, "GIL101", 8), 0);
+    assert_int_equal(count(&r, "GIL101", 10), 1);
+    run_free(&r);
+}
+
+static void test_engine_compose__one_finding_per_race_with_both_sides(void **state)
+{
+    run r;
+    const finding *f;
+    module mods[] = { { "app", 0,
+        "import threading\n"                   /* 1 */
+        "n = 0\n"                              /* 2 */
+        "def w():\n"                           /* 3 */
+        "    global n\n"                       /* 4 */
+        "    try:\n"                           /* 5 */
+        "        pass\n"                       /* 6 */
+        "    finally:\n"                       /* 7 */
+        "        n += 1\n"                     /* 8 */
+        "def run():\n"                         /* 9 */
+        "    w()\n"                            /* 10 */
+        "for _ in range(2):\n"                 /* 11 */
+        "    threading.Thread(target=run).start()\n" } };
+    compose(*state, &r, mods, 1, NULL);
+    /* the finally body is compiled twice: one finding */
+    assert_int_equal(count(&r, "GIL101", 8), 1);
+    f = find(&r, "GIL101", 8);
+    assert_non_null(f->f_context);
+    assert_non_null(strstr(f->f_context, "thread started at"));
+    assert_true(f->f_nrelated >= 1);
+    assert_int_equal(f->f_related[0].rl_line, 8);
+    assert_non_null(f->f_related[0].rl_context);
+    assert_int_equal(f->f_nchain, 2);   /* run, then w */
+    assert_string_equal(f->f_chain[0].rl_function, "run");
+    assert_string_equal(f->f_chain[1].rl_function, "w");
+    assert_int_equal(f->f_chain[1].rl_line, 10);
+    run_free(&r);
+}
+
+static const char shared_src[] =
+    "import threading\n"                       /* 1 */
+    "class Box:\n"                             /* 2 */
+    "    def __init__(self):\n"                /* 3 */
+    "        self._lock = threading.Lock()\n"  /* 4 */
+    "        self.n = 0\n"                     /* 5 */
+    "        self.d = {}\n"                    /* 6 */
+    "    def put(self, k):\n"                  /* 7 */
+    "        with self._lock:\n"               /* 8 */
+    "            self.d[k] = 1\n"              /* 9 */
+    "    def bump(self):\n"                    /* 10 */
+    "        self.n += 1\n";                   /* 11 */
+
+static void test_engine_compose__declared_classes_only(void **state)
+{
+    run r;
+    char *safe[] = { "app.Box" };
+    eng_options opt;
+    module mods[] = { { "app", 0, shared_src } };
+    /* a lock is a hint, not a thread: two callers of bump() are reported only when declared */
+    compose(*state, &r, mods, 1, NULL);
+    assert_int_equal(r.res.r_count, 0);
+    run_free(&r);
+    memset(&opt, 0, sizeof opt);
+    opt.o_safe_classes = safe;
+    opt.o_nsafe_classes = 1;
+    compose(*state, &r, mods, 1, &opt);
+    assert_int_equal(count(&r, "GIL103", 11), 1);
+    run_free(&r);
+}
+
+static void test_engine_compose__unknown_configured_names(void **state)
+{
+    run r;
+    char *entries[] = { "app.nosuch" }, *pattern[] = { "app.no*" };
+    eng_options opt;
+    module mods[] = { { "app", 0, shared_src } };
+    memset(&opt, 0, sizeof opt);
+    opt.o_entry_points = entries;
+    opt.o_nentry_points = 1;
+    compose(*state, &r, mods, 1, &opt);
+    assert_int_equal(r.rc, G_OK);          /* an editor's one file: not checked */
+    run_free(&r);
+    opt.o_check_names = 1;
+    compose(*state, &r, mods, 1, &opt);
+    assert_int_equal(r.rc, G_EBAD);
+    run_free(&r);
+    opt.o_entry_points = pattern;          /* a pattern that matches nothing: a warning */
+    compose(*state, &r, mods, 1, &opt);
+    assert_int_equal(r.rc, G_OK);
+    run_free(&r);
+}
+
+/* Every allocation failure of the composition: G_ENOMEM or success, no crash, nothing leaked. */
+static void test_engine_compose__allocation_failures(void **state)
+{
+    const fixture *fx = *state;
+    module mods[] = { { "app", 0, helpers_src } };
+    eng_summary *sum;
+    eng_options none;
+    arena *a;
+    pyc_file *pf;
+    bc_file *bf;
+    in_compiled c;
+    diag_ctx d;
+    long n, before;
+    int rc = G_ENOMEM;
+    memset(&none, 0, sizeof none);
+    diag_init(&d);
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(in_compile_bytes(&c, (const uint8_t *)mods[0].m_src, strlen(mods[0].m_src),
+                                      "app.py", &d), G_OK);
+    assert_int_equal(pyc_load_bytes(&pf, c.ic_pyc, c.ic_len, "app.py", &d), G_OK);
+    in_compiled_free(&c);
+    assert_int_equal(bc_decode_file(&bf, pf, "app.py", &d), G_OK);
+    assert_int_equal(eng_summarize(&sum, pf, bf, &fx->kb, &none, "app", 0, a, &d, "app.py"), G_OK);
+    before = mem_live();
+    for (n = 0; rc == G_ENOMEM && n < 100000; n++) {
+        arena *b;
+        eng_result res;
+        memset(&res, 0, sizeof res);
+        if (arena_new(&b))
+            continue;
+        mem_fail_after(n);
+        rc = eng_compose(&res, &sum, 1, &none, b, &d);
+        mem_fail_after(-1);
+        assert_true(rc == G_OK || rc == G_ENOMEM);
+        arena_free(b);
+        assert_int_equal(mem_live(), before);
+        diag_free(&d);
+        diag_init(&d);
+    }
+    assert_int_equal(rc, G_OK);
+    pyc_file_free(pf);
+    arena_free(a);
+    diag_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engine_compose__helper_under_the_callers_lock),
+        cmocka_unit_test(test_engine_compose__evidence_crosses_modules),
+        cmocka_unit_test(test_engine_compose__arguments_carry_shared_state),
+        cmocka_unit_test(test_engine_compose__one_thread_does_not_race),
+        cmocka_unit_test(test_engine_compose__lock_identity),
+        cmocka_unit_test(test_engine_compose__asyncio_and_processes_are_not_threads),
+        cmocka_unit_test(test_engine_compose__before_start_happens_before),
+        cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
+        cmocka_unit_test(test_engine_compose__declared_classes_only),
+        cmocka_unit_test(test_engine_compose__unknown_configured_names),
+        cmocka_unit_test(test_engine_compose__allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,226 @@
+/* Unit tests for per-file summaries: what a function's summary records (paths relative to the
+ * function, locks, calls, thread starts, classes), the bytes round trip, and damaged bytes --
+ * every truncation and many flips -- read as an error, never a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "bytecode/bytecode.h"
+#include "common/err.h"
+#include "common/mem.h"
+#include "engine/engine.h"
+#include "engine/sum_int.h"
+#include "input/input.h"
+#include "pyc/pyc.h"
+#include "../helpers.h"
+
+typedef struct fixture {
+    arena *kba, *a;
+    eng_kb kb;
+    pyc_file *pf;
+    eng_summary *sum;
+} fixture;
+
+static const char src[] =
+    "import threading\n"                               /* 1 */
+    "from .util import helper\n"                       /* 2 */
+    "count = 0\n"                                      /* 3 */
+    "class Pool(threading.Thread):\n"                  /* 4 */
+    "    _cache = {}\n"                                /* 5 */
+    "    def __init__(self, q):\n"                     /* 6 */
+    "        self._lock = threading.Lock()\n"          /* 7 */
+    "        self._cond = threading.Condition(self._lock)\n"
+    "        self.q = q\n"                             /* 9 */
+    "        self.items = []\n"                        /* 10 */
+    "    def put(self, x):\n"                          /* 11 */
+    "        with self._lock:\n"                       /* 12 */
+    "            self.items.append(x)\n"               /* 13 */
+    "            helper(self.items)\n"                 /* 14 */
+    "    def run(self):\n"                             /* 15 */
+    "        global count\n"                           /* 16 */
+    "        count += 1\n"                             /* 17 */
+    "def main(shared):\n"                              /* 18 */
+    "    for _ in range(2):\n"                         /* 19 */
+    "        threading.Thread(target=helper, args=(shared, 1)).start()\n";
+
+static const sum_func *func(const eng_summary *s, const char *qualname)
+{
+    uint32_t i;
+    for (i = 0; i < s->s_nfuncs; i++)
+        if (!strcmp(s->s_funcs[i].u_qualname, qualname))
+            return &s->s_funcs[i];
+    fail_msg("no function %s", qualname);
+    return NULL;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    eng_options none;
+    in_compiled c;
+    bc_file *bf;
+    diag_ctx d;
+    diag_init(&d);
+    memset(&none, 0, sizeof none);
+    if (!fx || arena_new(&fx->kba) || arena_new(&fx->a) ||
+        rule_load_dir(&fx->kb, GILCHECK_RULES_DIR, fx->kba, &d) ||
+        in_compile_bytes(&c, (const uint8_t *)src, strlen(src), "pkg/pool.py", &d) ||
+        pyc_load_bytes(&fx->pf, c.ic_pyc, c.ic_len, "pkg/pool.py", &d))
+        return -1;
+    in_compiled_free(&c);
+    if (bc_decode_file(&bf, fx->pf, "pkg/pool.py", &d) ||
+        eng_summarize(&fx->sum, fx->pf, bf, &fx->kb, &none, "pkg.pool", 0, fx->a, &d,
+                      "pkg/pool.py"))
+        return -1;
+    diag_free(&d);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    pyc_file_free(fx->pf);
+    arena_free(fx->a);
+    arena_free(fx->kba);
+    free(fx);
+    in_shutdown();
+    return 0;
+}
+
+static void test_engine_summary__what_a_function_records(void **state)
+{
+    const fixture *fx = *state;
+    const eng_summary *s = fx->sum;
+    const sum_func *put = func(s, "Pool.put"), *run = func(s, "Pool.run"), *init;
+    uint32_t i;
+    int saw_helper = 0, saw_append = 0;
+    assert_string_equal(s->s_module, "pkg.pool");
+    /* the lock by its path relative to the method; the append a write of the items of self.items
+     * holding it; the call of the imported helper with self.items as its argument */
+    assert_int_equal(put->u_nacqs, 1);
+    assert_string_equal(put->u_acqs[0].q_path, "p:0._lock");
+    for (i = 0; i < put->u_nacc; i++)
+        if (!strcmp(put->u_acc[i].a_path, "p:0.items[*]") && put->u_acc[i].a_kind == ACC_INSERT &&
+            put->u_acc[i].a_locks == 1 && !strcmp(put->u_acc[i].a_method, "append"))
+            saw_append = 1;
+    for (i = 0; i < put->u_ncalls; i++)
+        if (!strcmp(put->u_calls[i].c_callee, "g:helper") && put->u_calls[i].c_nargs == 1 &&
+            !strcmp(put->u_calls[i].c_args[0].g_path, "p:0.items") && put->u_calls[i].c_locks == 1)
+            saw_helper = 1;
+    assert_true(saw_append);
+    assert_true(saw_helper);
+    /* count += 1: a read-modify-write window on the module global */
+    assert_int_equal(run->u_nwin, 1);
+    assert_string_equal(run->u_win[0].w_path, "g:count");
+    assert_string_equal(s->s_cand.r_findings[run->u_win[0].w_finding].f_rule, "GIL101");
+    /* __init__ does not let self escape; the class's attributes and bases */
+    init = func(s, "Pool.__init__");
+    assert_int_equal(init->u_flags & FN_INIT, FN_INIT);
+    assert_int_equal(init->u_escape, SUM_NONE);
+    assert_int_equal(s->s_nclasses, 1);
+    assert_int_equal(s->s_classes[0].k_nbases, 1);
+    assert_string_equal(s->s_classes[0].k_bases[0], "g:threading.Thread");
+    for (i = 0; i < s->s_classes[0].k_nattrs; i++) {
+        const sum_attr *at = &s->s_classes[0].k_attrs[i];
+        if (!strcmp(at->at_name, "_cond")) {
+            assert_string_equal(at->at_ctor, "threading.Condition");
+            assert_string_equal(at->at_alias, "p:0._lock");
+        } else if (!strcmp(at->at_name, "q")) {
+            assert_int_equal(at->at_param, 1);
+        } else if (!strcmp(at->at_name, "_cache")) {
+            assert_true(at->at_class_level);
+        }
+    }
+}
+
+static void test_engine_summary__thread_starts_and_imports(void **state)
+{
+    const fixture *fx = *state;
+    const eng_summary *s = fx->sum;
+    uint32_t i;
+    int rel = 0;
+    /* Thread(target=helper, args=(shared, 1)) in a loop: many, the parameter as argument */
+    assert_int_equal(s->s_nstarts, 1);
+    assert_int_equal(s->s_starts[0].t_kind, START_THREAD);
+    assert_true(s->s_starts[0].t_many);
+    assert_string_equal(s->s_starts[0].t_target, "g:helper");
+    assert_int_equal(s->s_starts[0].t_nargs, 2);
+    assert_string_equal(s->s_starts[0].t_args[0].g_path, "p:0");
+    for (i = 0; i < s->s_nbinds; i++)
+        if (!strcmp(s->s_binds[i].b_name, "helper"))
+            rel = !strcmp(s->s_binds[i].b_what, ".util.helper");
+    assert_true(rel);          /* a relative import keeps its dot for the composition */
+}
+
+/* The bytes of a summary read back write the same bytes. */
+static void test_engine_summary__round_trip(void **state)
+{
+    const fixture *fx = *state;
+    strbuf a, b;
+    eng_summary *back;
+    arena *ar;
+    sb_init(&a);
+    sb_init(&b);
+    assert_int_equal(arena_new(&ar), G_OK);
+    assert_int_equal(eng_summary_write(&a, fx->sum), G_OK);
+    assert_int_equal(eng_summary_read(&back, (const uint8_t *)a.sb_buf, a.sb_len, ar), G_OK);
+    assert_int_equal(eng_summary_set_candidates(back, &fx->sum->s_cand), G_OK);
+    assert_int_equal(eng_summary_write(&b, back), G_OK);
+    assert_int_equal(a.sb_len, b.sb_len);
+    assert_memory_equal(a.sb_buf, b.sb_buf, a.sb_len);
+    /* a summary whose windows name more candidates than it is given is refused */
+    {
+        eng_result few;
+        memset(&few, 0, sizeof few);
+        assert_int_equal(eng_summary_set_candidates(back, &few), G_EBAD);
+    }
+    sb_free(&a);
+    sb_free(&b);
+    arena_free(ar);
+}
+
+/* Every truncation is an error; a flipped byte is an error or a summary that holds together. */
+static void test_engine_summary__damaged_bytes(void **state)
+{
+    const fixture *fx = *state;
+    strbuf a;
+    arena *ar;
+    size_t n, i;
+    eng_summary *back;
+    sb_init(&a);
+    assert_int_equal(arena_new(&ar), G_OK);
+    assert_int_equal(eng_summary_write(&a, fx->sum), G_OK);
+    for (n = 0; n < a.sb_len; n++) {
+        arena_reset(ar);
+        assert_int_not_equal(eng_summary_read(&back, (const uint8_t *)a.sb_buf, n, ar), G_OK);
+        assert_null(back);
+    }
+    for (i = 0; i < a.sb_len; i += 1 + i / 64) {
+        uint8_t *copy = mem_alloc(a.sb_len);
+        memcpy(copy, a.sb_buf, a.sb_len);
+        copy[i] ^= 0x5a;
+        arena_reset(ar);
+        if (eng_summary_read(&back, copy, a.sb_len, ar) == G_OK) {
+            uint32_t k;
+            assert_non_null(back->s_module);
+            for (k = 0; k < back->s_nfuncs; k++)
+                assert_non_null(back->s_funcs[k].u_qualname);
+        }
+        mem_free(copy);
+    }
+    sb_free(&a);
+    arena_free(ar);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engine_summary__what_a_function_records),
+        cmocka_unit_test(test_engine_summary__thread_starts_and_imports),
+        cmocka_unit_test(test_engine_summary__round_trip),
+        cmocka_unit_test(test_engine_summary__damaged_bytes),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
