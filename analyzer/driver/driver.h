@@ -229,6 +229,10 @@ void drv_settings_free(drv_settings *s);
  * skipped with the error in d.  `gitignore`: honour .gitignore.  Returns in_walk's code. */
 int drv_walk(struct in_paths *out, drv_ctx *c, const char *dir, int gitignore, diag_ctx *d);
 
+/* 1 when the excludes of the configuration root that applies to `path` exclude it or one of its
+ * parent directories (`check --force-exclude`: pre-commit names every file). */
+int drv_excluded(drv_ctx *c, const char *path, diag_ctx *d);
+
 /* 1 when a file named `base` can be a configuration file (.gilcheck.toml, gilcheck.toml,
  * pyproject.toml): the language server forgets its roots when one is saved. */
 int drv_config_name(const char *base);

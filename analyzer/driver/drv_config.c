@@ -657,6 +657,15 @@ int drv_walk(in_paths *out, drv_ctx *c, const char *dir, int gitignore, diag_ctx
     return in_walk(out, dir, &start, d);
 }
 
+int drv_excluded(drv_ctx *c, const char *path, diag_ctx *d)
+{
+    root *r = root_for(c, path, d);
+    const drv_settings *s;
+    if (!r || root_value(&s, r, d))
+        return 0;
+    return in_walk_excluded(&r->rt_walk, path);
+}
+
 int drv_config_name(const char *base)
 {
     size_t i;

@@ -64,8 +64,10 @@ int rule_load_dir(eng_kb *kb, const char *dir, arena *a, diag_ctx *d);
 /* The rule with this id, or NULL. */
 const eng_rule *rule_find(const eng_kb *kb, const char *id);
 
-/* Where gilcheck's rules live: $GILCHECK_RULES, the source tree's rules/ (for a build tree), or
- * <prefix>/share/gilcheck/rules next to the binary.  Returns a static path or NULL. */
+/* Where gilcheck's rules live: $GILCHECK_RULES when set; else <prefix>/share/gilcheck/rules for
+ * the executable at <prefix>/bin/gilcheck; else, for an executable inside its build tree, the
+ * source tree's rules/ (common/datadir.h).  Returns a static path, or NULL when there is none
+ * (rule_load_dir(NULL) then names every path tried). */
 const char *rule_default_dir(const char *argv0);
 
 struct eng_interleaving;

@@ -3,11 +3,13 @@
 #include "engine.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "../common/datadir.h"
 #include "../common/err.h"
 #include "rule_yaml.h"
 
@@ -232,9 +234,18 @@ int rule_load_dir(eng_kb *kb, const char *dir, arena *a, diag_ctx *d)
     int rc = G_OK;
 
     memset(kb, 0, sizeof *kb);
-    if (!dir || !(dp = opendir(dir)))
-        return diag_add(d, G_EIO, dir ? dir : "rules", -1,
-                        "cannot open the rules directory (set GILCHECK_RULES)");
+    if (!dir) {
+        char where[PATH_MAX], tried[900];
+        data_find(where, sizeof where, "rules", "rules", NULL, tried, sizeof tried);
+        return diag_add(d, G_EIO, "rules", -1, "cannot find gilcheck's rules (tried %s); set "
+                        "GILCHECK_RULES to the directory that holds GIL*.yaml and atomicity.yaml",
+                        tried);
+    }
+    if (!(dp = opendir(dir))) {
+        const char *env = getenv("GILCHECK_RULES");
+        return diag_add(d, G_EIO, dir, -1, "cannot open the rules directory (%s)%s",
+                        strerror(errno), env && !strcmp(env, dir) ? " (from GILCHECK_RULES)" : "");
+    }
     while ((e = readdir(dp))) {
         size_t len = strlen(e->d_name);
         if (strncmp(e->d_name, "GIL", 3) || len < 6 || strcmp(e->d_name + len - 5, ".yaml"))
@@ -297,19 +308,9 @@ const eng_rule *rule_find(const eng_kb *kb, const char *id)
 
 const char *rule_default_dir(const char *argv0)
 {
-    static char buf[4096];
+    static char buf[PATH_MAX];
     const char *env = getenv("GILCHECK_RULES");
-    const char *slash;
     if (env && *env)
         return env;
-#ifdef GILCHECK_RULES_DIR
-    if (access(GILCHECK_RULES_DIR "/atomicity.yaml", R_OK) == 0)
-        return GILCHECK_RULES_DIR;
-#endif
-    if (argv0 && (slash = strrchr(argv0, '/'))) {
-        snprintf(buf, sizeof buf, "%.*s/../share/gilcheck/rules", (int)(slash - argv0), argv0);
-        if (access(buf, R_OK) == 0)
-            return buf;
-    }
-    return NULL;
+    return data_find(buf, sizeof buf, "rules", "rules", argv0, NULL, 0) ? NULL : buf;
 }

@@ -124,6 +124,16 @@ typedef struct in_walk_opts {
  * on.  Returns G_OK, or G_EIO when dir itself cannot be opened. */
 int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d);
 
+/* 1 when the excludes of opt exclude path or one of its parent directories -- what `check
+ * --force-exclude` applies to the paths named on the command line.  Each component is matched
+ * as in_walk matches entries: by name, and by its path relative to w_root (or, outside w_root,
+ * as given).  .gitignore is not consulted (a named file is one the user means). */
+int in_walk_excluded(const in_walk_opts *opt, const char *path);
+
+/* Tidies a path in place for display: "./" segments, repeated and trailing slashes go
+ * ("./src//x.py" -> "src/x.py", "./" -> ".").  ".." is kept (it may cross a symbolic link). */
+void in_path_tidy(char *path);
+
 /* `# noqa` comments of one source file. */
 typedef struct in_noqa_line {
     int32_t nl_line;          /* 1-based line whose comment holds `# noqa` */
@@ -170,7 +180,7 @@ int in_module_name(char *buf, size_t size, const char *path, int *out_package);
 
 /* Compiles src[0..len) as a module named `path` with another Python: `python` is an interpreter's
  * path (3.6 or later; run as `python -I -S -W ignore`, no shell) or IN_PYODIDE (node and
- * tools/node/pyodide_run.mjs, or $GILCHECK_PYODIDE_RUN).  The child only compiles and marshals --
+ * the runner of in_pyodide_runner).  The child only compiles and marshals --
  * the analysed code is never executed -- and prints the image as hex; it is killed after a
  * timeout (20 s, 90 s for pyodide; $GILCHECK_COMPILE_TIMEOUT_MS overrides) or 64 MiB of output.  The source goes through a private
  * temporary directory that is removed afterwards.  Returns G_OK with either ic_pyc (the .pyc image
@@ -182,11 +192,13 @@ int in_compile_external(in_compiled *out, const char *python, const uint8_t *src
 
 /* The interpreter that compiles for Python 3.<minor> on this machine: the highest patch release
  * of $PYENV_ROOT (or ~/.pyenv)/versions/3.<minor>.P/bin/python3, else python3.<minor> in an
- * absolute directory of $PATH, or IN_PYODIDE for 3.14 when pyodide is installed under
- * tools/node.  Writes it into out; G_OK, or G_EIO when there is none. */
+ * absolute directory of $PATH, or IN_PYODIDE for 3.14 when node_modules/pyodide is installed
+ * beside the runner (in_pyodide_runner).  Writes it into out; G_OK, or G_EIO when there is none. */
 int in_find_python(char *out, size_t size, int minor);
 
-/* Path of tools/node/pyodide_run.mjs (or $GILCHECK_PYODIDE_RUN). */
+/* Path of the pyodide runner: $GILCHECK_PYODIDE_RUN, else <prefix>/share/gilcheck/pyodide_run.mjs
+ * beside the executable, else the source tree's tools/node/pyodide_run.mjs for a build tree
+ * (common/datadir.h).  pyodide itself is looked for in node_modules/ beside it. */
 const char *in_pyodide_runner(void);
 
 /***** running a snippet (input_run.c; only for `explain --run`) *****/

@@ -15,12 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/datadir.h"
 #include "../common/err.h"
 #include "../common/mem.h"
-
-#ifndef GILCHECK_SOURCE_DIR
-#define GILCHECK_SOURCE_DIR "."
-#endif
 
 #define OUT_LIMIT (64u << 20)      /* bytes of child output accepted (hex of the image) */
 #define TIMEOUT_MS 20000           /* a CPython child */
@@ -59,7 +56,9 @@ const char *in_pyodide_runner(void)
     const char *env = getenv("GILCHECK_PYODIDE_RUN");
     if (env && *env)
         return env;
-    snprintf(buf, sizeof buf, "%s/tools/node/pyodide_run.mjs", GILCHECK_SOURCE_DIR);
+    /* <prefix>/share/gilcheck/pyodide_run.mjs, or tools/node/ of the source tree for a build
+     * tree; when neither exists, buf holds the first (which the caller finds missing) */
+    data_find(buf, sizeof buf, "pyodide_run.mjs", "tools/node/pyodide_run.mjs", NULL, NULL, 0);
     return buf;
 }
 

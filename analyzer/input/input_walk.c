@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/err.h"
 #include "input.h"
@@ -69,14 +70,18 @@ static int matches(char *const *globs, size_t n, const char *name, const char *r
     return 0;
 }
 
-static int excluded(const walker *w, const char *name, const char *rel)
+static int excluded_by(const in_walk_opts *o, const char *name, const char *rel)
 {
-    const in_walk_opts *o = w->w_opt;
     if (o->w_exclude ? matches(o->w_exclude, o->w_nexclude, name, rel)
                      : matches((char *const *)default_excludes,
                                sizeof default_excludes / sizeof *default_excludes, name, rel))
         return 1;
     return matches(o->w_extend_exclude, o->w_nextend_exclude, name, rel);
+}
+
+static int excluded(const walker *w, const char *name, const char *rel)
+{
+    return excluded_by(w->w_opt, name, rel);
 }
 
 /* 1 when git ignores the entry at absolute path abs (a directory when is_dir). */
@@ -111,7 +116,9 @@ static void walk_entry(walker *w, const char *dir, const char *abs, const char *
     char path[PATH_MAX], real[PATH_MAX];
     struct stat st, lst;
     int is_link, i;
-    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+    /* the children of "." are "name", not "./name": paths are shown as walked */
+    if (snprintf(path, sizeof path, "%s%s%s", strcmp(dir, ".") ? dir : "",
+                 strcmp(dir, ".") ? "/" : "", name) >= (int)sizeof path) {
         diag_add(w->w_d, 0, path, -1, "path too long, skipped");
         return;
     }
@@ -275,4 +282,75 @@ int in_walk(in_paths *out, const char *dir, const in_walk_opts *opt, diag_ctx *d
         drop_compiled_twins(out, before);
     }
     return G_OK;
+}
+
+void in_path_tidy(char *path)
+{
+    char *src = path, *dst = path;
+    int absolute = path[0] == '/';
+    while (*src) {
+        size_t len;
+        while (*src == '/')
+            src++;
+        len = strcspn(src, "/");
+        if (len && !(len == 1 && src[0] == '.')) {
+            if (dst > path || absolute)
+                *dst++ = '/';
+            memmove(dst, src, len);
+            dst += len;
+        }
+        src += len;
+    }
+    if (dst == path) {
+        if (absolute)
+            *dst++ = '/';
+        else if (*path || src != path)
+            *dst++ = '.';
+    }
+    *dst = 0;
+}
+
+int in_walk_excluded(const in_walk_opts *opt, const char *path)
+{
+    char rel[PATH_MAX], abs[PATH_MAX], base[PATH_MAX];
+    size_t n, i;
+    /* relative to the configuration's directory (its globs are written so), else to the
+     * current directory; a path outside both is judged by its name only */
+    if (opt->w_root && *opt->w_root)
+        snprintf(base, sizeof base, "%s", opt->w_root);
+    else if (!getcwd(base, sizeof base))
+        base[0] = 0;
+    if (path[0] == '/')
+        snprintf(abs, sizeof abs, "%s", path);
+    else if (!getcwd(abs, sizeof abs) ||
+             strlen(abs) + strlen(path) + 2 > sizeof abs)
+        abs[0] = 0;
+    else
+        strcat(strcat(abs, "/"), path);
+    in_path_tidy(abs);
+    in_path_tidy(base);
+    n = strlen(base);
+    if (n > 1 && !strncmp(abs, base, n) && abs[n] == '/') {
+        snprintf(rel, sizeof rel, "%s", abs + n + 1);
+    } else {
+        const char *slash = strrchr(path, '/');
+        snprintf(rel, sizeof rel, "%s", slash && slash[1] ? slash + 1 : path);
+    }
+    /* rel and each of its parents, outermost first: "a", "a/b", "a/b/c.py" */
+    for (i = 0;; i++) {
+        if (rel[i] == '/' || rel[i] == 0) {
+            char save = rel[i];
+            const char *name;
+            rel[i] = 0;
+            name = strrchr(rel, '/');
+            name = name ? name + 1 : rel;
+            if (*name && strcmp(name, ".") && strcmp(name, "..") && excluded_by(opt, name, rel)) {
+                rel[i] = save;
+                return 1;
+            }
+            rel[i] = save;
+            if (!save)
+                return 0;
+        }
+    }
 }

@@ -6,6 +6,7 @@ message, the good file beside them is still analysed, and gilcheck exits 1 or 2,
 usage: python3 tests/cli/test_bad_input.py PATH/TO/gilcheck
 """
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -62,15 +63,15 @@ class BadInput(unittest.TestCase):
         os.symlink(".", os.path.join(self.dir, "loop"))
         rc, out, err = run("check", "--isolated", "--format", "concise", ".", cwd=self.dir)
         self.assertEqual(rc, 2, err)                         # the huge file is an error
-        self.assertIn("./good.py:8:5: GIL101 ", out)          # the rest goes on
+        self.assertIn("good.py:8:5: GIL101 ", out)          # the rest goes on
         for name in syntax:
-            self.assertRegex(out, r"\./%s:\d+:\d+: GIL000 syntax error: \S" % name)
+            self.assertRegex(out, r"(?m)^%s:\d+:\d+: GIL000 syntax error: \S" % re.escape(name))
         self.assertNotIn("empty.py", out + err)
-        self.assertIn("gilcheck: error: ./huge.py: not analysed: 50.0 MB of source", err)
-        self.assertIn("gilcheck: warning: ./loop: symbolic link loop", err)
+        self.assertIn("gilcheck: error: huge.py: not analysed: 50.0 MB of source", err)
+        self.assertIn("gilcheck: warning: loop: symbolic link loop", err)
         self.assertNotIn("Traceback", err)
         for line in err.splitlines():
-            self.assertRegex(line, r"^gilcheck: (error|warning): \./\S+: ")
+            self.assertRegex(line, r"^gilcheck: (error|warning): [^./]\S*: ")
 
     def test_file_removed_mid_run(self):
         """The --python interpreter starts after the walk: a wrapper removes a walked file."""
@@ -102,9 +103,9 @@ class BadInput(unittest.TestCase):
         self.write("short.pyc", b"\xa7\r")
         rc, out, err = run("check", "--isolated", "--format", "concise", ".", cwd=self.dir)
         self.assertEqual(rc, 2, err)
-        self.assertIn("./good.py:8:5: GIL101 ", out)
-        self.assertIn("./bad.pyc: ", err)
-        self.assertIn("./short.pyc: ", err)
+        self.assertIn("good.py:8:5: GIL101 ", out)
+        self.assertIn("bad.pyc: ", err)
+        self.assertIn("short.pyc: ", err)
 
 
 if __name__ == "__main__":

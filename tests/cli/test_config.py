@@ -132,12 +132,12 @@ class Config(unittest.TestCase):
             self.write(name, THREE)
         files = lambda out: sorted({l.split(":")[0] for l in out.splitlines() if ": GIL" in l})
         self.assertEqual(files(self.check(".")[1]),
-                         ["./src/a.py", "./src/gen/b.py", "./src/old_d.py"])
+                         ["src/a.py", "src/gen/b.py", "src/old_d.py"])
         self.write("gilcheck.toml", 'extend-exclude = ["gen", "old_*"]\n')
-        self.assertEqual(files(self.check(".")[1]), ["./src/a.py"])
+        self.assertEqual(files(self.check(".")[1]), ["src/a.py"])
         # exclude replaces the defaults: build/ is searched again
         self.write("gilcheck.toml", 'exclude = ["src"]\n')
-        self.assertEqual(files(self.check(".")[1]), ["./build/c.py"])
+        self.assertEqual(files(self.check(".")[1]), ["build/c.py"])
         # a file named on the command line is always analysed
         self.assertEqual(files(self.check("src/old_d.py")[1]), ["src/old_d.py"])
         self.assertEqual(files(self.check("--isolated", "--extend-exclude", "a.py,gen", "src")[1]),
@@ -236,16 +236,16 @@ class Walk(unittest.TestCase):
         self.write(".gitignore", "gen/\n*_pb2.py\n")
         self.write("pkg/.gitignore", "c.py\n")
         rc, files, err = self.files(".")
-        self.assertEqual(files, ["./a.py"], err)
+        self.assertEqual(files, ["a.py"], err)
         rc, files, err = self.files("--no-respect-gitignore", ".")
-        self.assertEqual(files, ["./a.py", "./gen/b.py", "./pkg/c.py", "./pkg/d_pb2.py"], err)
+        self.assertEqual(files, ["a.py", "gen/b.py", "pkg/c.py", "pkg/d_pb2.py"], err)
 
     def test_gitignore_outside_a_work_tree_is_not_read(self):
         self.write("a.py")
         self.write("b.py")
         self.write(".gitignore", "b.py\n")
         rc, files, err = self.files(".")
-        self.assertEqual(files, ["./a.py", "./b.py"], err)
+        self.assertEqual(files, ["a.py", "b.py"], err)
 
     def test_symlink_loop_and_broken_link_are_warnings(self):
         self.write("pkg/a.py")
@@ -273,8 +273,8 @@ class Walk(unittest.TestCase):
                            universal_newlines=True, cwd=self.dir, timeout=60)
         os.chmod(os.path.join(self.dir, "locked"), 0o755)
         self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertIn("./ok/a.py:", p.stdout)
-        self.assertIn("gilcheck: error: ./locked: cannot open directory (Permission denied)",
+        self.assertIn("ok/a.py:", p.stdout)
+        self.assertIn("gilcheck: error: locked: cannot open directory (Permission denied)",
                       p.stderr)
 
 

@@ -141,7 +141,7 @@ class Source(unittest.TestCase):
         rc, out, err = run("check", "--format", "concise", ".", cwd=self.dir)
         self.assertEqual(rc, 1, err)
         files = sorted(set(line.split(":")[0] for line in out.splitlines()))
-        self.assertEqual(files, ["./pkg/a.py", "./pkg/sub/b.py"])
+        self.assertEqual(files, ["pkg/a.py", "pkg/sub/b.py"])
 
     def test_walk_reports_a_source_once_not_also_its_pyc(self):
         src = self.write("m.py", RACY % b"")

@@ -305,8 +305,8 @@ class Configuration(Base):
         self.write("b/c/pyproject.toml", '[project]\nname = "no gilcheck table"\n')
         rc, out, err = run("check", "--format", "concise", ".", cwd=self.dir)
         found = sorted((l.split(":")[0], l.split()[1]) for l in out.splitlines())
-        self.assertEqual(found, [("./a/m.py", "GIL101"), ("./b/c/m.py", "GIL201"),
-                                 ("./b/m.py", "GIL201")], (out, err))
+        self.assertEqual(found, [("a/m.py", "GIL101"), ("b/c/m.py", "GIL201"),
+                                 ("b/m.py", "GIL201")], (out, err))
         # the command line applies over each of them
         rc, out, err = run("check", "--format", "concise", "--extend-select", "GIL104", ".",
                            cwd=self.dir)
