@@ -46,10 +46,17 @@ The table below is computed, not typed in: each operation of the FAQ ("What kind
 mutation are thread-safe?", with L, L1, L2 lists, D, D1, D2 dicts, x, y objects and i, j ints, all
 globals) and each example of the free-threading guarantees page (`Doc/library/threadsafety.rst`)
 is compiled by that version of CPython and analysed by gilcheck as code a thread runs.
-"documented" is what the documentation says; **no** marks a statement that is not atomic, and
-**no** (S) one whose window also holds a switch point of a GIL build of that version -- there the
-lost update happens with plain ints and dicts, not only on free-threaded builds or when Python
-code (`__eq__`, `__hash__`, a property, `__del__`) runs inside the window.
+"documented" is the documentation's own category (the guarantees page: atomic; safe -- "safe to
+call from multiple threads", "will not corrupt", "holds the per-object lock"; not-atomic; not
+thread-safe), its words are in `gilcheck table --format json` ("says"). **no** marks a statement
+that is not atomic, and **no** (S) one whose window also holds a switch point of a GIL build of
+that version -- there the lost update happens with plain ints and dicts, not only on
+free-threaded builds or when Python code (`__eq__`, `__hash__`, a property, `__del__`) runs inside
+the window. "safe" in a version's column is an in-place operator on a list, dict or set: the
+statement stores the name back, but nothing is lost. **not thread-safe** is iteration over a
+container another thread may change. The free-threaded column is the bytecode's verdict and, for
+one operation, the documentation's (`L.sort()` is atomic under the GIL, not on free-threaded
+builds). L, L1, L2, lst are lists, D, D1, D2, d dicts, s a set, ba a bytearray.
 
 """
 
@@ -66,10 +73,12 @@ What this means:
 
 - On GIL builds of **3.6-3.9** the eval loop may switch after almost every instruction, so
   `count += 1` and `D[k] = D[k] + 1` lose hundreds of thousands of updates in the measurement.
-- From **3.10** on, a GIL build switches only at calls, backward jumps and function entry
-  (`RESUME`): the same statements lost nothing in the measurement. They are still not atomic --
-  a call inside the window (`count = abs(count) + 1`) or Python code run by a dunder method opens
-  it again, and the verdict in the table does not change.
+- From **3.10** on, a GIL build switches only after calls, on backward jumps and at function
+  entry (`RESUME`), and on 3.10 also on a taken conditional jump and into an exception handler:
+  the same statements lost nothing in the measurement. They are still not atomic -- a call inside
+  the window (`count = abs(count) + 1`) or Python code run by a property, a key's `__hash__` or
+  `Counter.__missing__` opens it again on every version, and the verdict in the table does not
+  change.
 - On **free-threaded** builds (3.13t, 3.14t) threads run in parallel: every window is open, and
   only the operations the table marks atomic stay safe (they take a per-object lock).
 
@@ -82,7 +91,7 @@ under a lock, `queue.Queue`).
 def measured_table():
     with open(SWITCH) as f:
         text = f.read()
-    m = re.search(r"## Measured\n(.*?)\n(\| snippet .*?)\n\n", text, re.S)
+    m = re.search(r"## Measured\n(.*?)\n(\| shape .*?)\n\n", text, re.S)
     if not m:
         raise SystemExit("docs/switch-points.md has no Measured table")
     return m.group(1).strip() + "\n\n" + m.group(2) + "\n"

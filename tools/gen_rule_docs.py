@@ -399,9 +399,18 @@ def check_atomicity(kb, path):
     if not atomic_codes <= faq_rows:
         p.append("%s: faq rows without an operation entry: %s"
                  % (where, sorted(atomic_codes - faq_rows)))
+    for r in faq:
+        if not r.get("says"):
+            p.append("%s: faq row %r needs the FAQ's words (says)" % (where, r.get("code")))
     for r in kb["free_threading"]:
-        if r.get("safe") not in (True, False, "partial") or "code" not in r or "type" not in r:
-            p.append("%s: free_threading entry needs type, code and safe: %r" % (where, r))
+        if r.get("category") not in ("atomic", "safe", "not-atomic", "not-thread-safe") or \
+                "code" not in r or "type" not in r or not r.get("says"):
+            p.append("%s: free_threading entry needs type, code, says and a category of atomic, "
+                     "safe, not-atomic or not-thread-safe: %r" % (where, r))
+        if (r.get("rule") is not None) != (r.get("category") == "not-atomic" and
+                                           "NOT atomic" in str(r.get("says"))):
+            p.append("%s: free_threading entry %r: a rule goes with the page's \"NOT atomic\" "
+                     "examples and only with them" % (where, r.get("code")))
     return p
 
 
@@ -503,12 +512,11 @@ def atomicity_doc(kb):
                 _cell(op["atomic_free_threaded"]), _cell(op.get("note", ""))))
         out.append("\n")
     out.append("## Examples from the free-threading guarantees page\n\n"
-               "| type | code | safe | rule | note |\n|---|---|---|---|---|\n")
+               "| type | code | category | the page says | rule |\n|---|---|---|---|---|\n")
     for r in kb["free_threading"]:
         out.append("| %s | `%s` | %s | %s | %s |\n" % (
             r["type"], " ".join(x.strip() for x in r["code"].strip().splitlines()).replace("|", "\\|"),
-            _cell(r["safe"]),
-            _cell(r.get("rule")), _cell(r.get("note", ""))))
+            _cell(r["category"]), _cell(r["says"]), _cell(r.get("rule"))))
     out.append("\n## Sources\n\n")
     for r in kb.get("references", []):
         out.append("- [%s](%s)\n" % (r["title"], r["url"]))

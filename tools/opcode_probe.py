@@ -276,6 +276,26 @@ def probe_arg_signed():
     return None
 
 
+def eval_break_ops():
+    """Opnames the interpreter's own generated metadata marks HAS_EVAL_BREAK_FLAG (3.13+ installs
+    Include/internal/pycore_opcode_metadata.h, generated from Python/bytecodes.c), or None when
+    this interpreter has no such header."""
+    import os
+    import re
+    import sysconfig
+    inc = sysconfig.get_paths().get("include") or ""
+    path = os.path.join(inc, "internal", "pycore_opcode_metadata.h")
+    try:
+        with open(path) as f:
+            text = f.read()
+    except (IOError, OSError):
+        return None
+    if "HAS_EVAL_BREAK_FLAG" not in text:
+        return None
+    names = re.findall(r"^\s*\[([A-Z_0-9]+)\] = \{[^}]*HAS_EVAL_BREAK_FLAG", text, re.M)
+    return sorted(set(names))
+
+
 def main():
     ops, excluded = real_opcodes()
     jumps = jump_set()
@@ -303,6 +323,7 @@ def main():
         "arg_0x80000000": probe_arg_signed(),
         "deref0": probe_at(OPMAP["LOAD_DEREF"], 0)[0].argval,
         "excluded": excluded,
+        "eval_break_ops": eval_break_ops(),
         "ops": dict((str(op), probe_op(op, name, jumps, jump_kw)) for op, name in sorted(ops.items())),
     }
     sys.stdout.write(json.dumps(out, sort_keys=True) + "\n")

@@ -84,7 +84,7 @@ static int split_units(bc_code *bc, const pyc_code *c, arena *a, const char *nam
         in->in_offset = 2 * i;
         in->in_arg = (int32_t)arg;
         in->in_target = -1;
-        in->in_flags = (uint16_t)flags;
+        in->in_flags = flags;
         in->in_opcode = op;
         in->in_hasarg = (flags & OPF_HASARG) != 0;
         in->in_ncache = (uint8_t)ncache;

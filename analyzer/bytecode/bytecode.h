@@ -7,6 +7,7 @@
 
 #include "../common/arena.h"
 #include "../common/diag.h"
+#include "../common/strbuf.h"
 #include "../pyc/pyc.h"
 #include "op.h"
 
@@ -28,7 +29,7 @@ typedef struct bc_instr {
     bc_pos in_pos;       /* co_positions() of the offset (3.11+), all -1 before */
     int32_t in_a;        /* first decoded operand (see op_sem) */
     int32_t in_b;        /* second decoded operand (see op_sem) */
-    uint16_t in_flags;   /* OPF_* of the opcode */
+    uint32_t in_flags;   /* OPF_* of the opcode */
     uint8_t in_opcode;   /* raw opcode number */
     uint8_t in_sem;      /* op_sem */
     uint8_t in_hasarg;   /* 1 when dis gives an argument */
@@ -108,5 +109,77 @@ int bc_stack_effect(const bc_code *bc, const bc_instr *in, int jump);
 
 /* The opcode name of an instruction. */
 const char *bc_opname(const bc_code *bc, const bc_instr *in);
+
+/* Index in bc_instrs of the instruction at byte offset `offset`, or -1. */
+int32_t bc_index_at(const bc_code *bc, int64_t offset);
+
+/***** switch points on edges (bc_switch.c) *****/
+
+/* The ways out of an instruction. */
+typedef enum bc_edge {
+    BC_EDGE_NEXT = 0,   /* to the following instruction (after a call: when it returns) */
+    BC_EDGE_JUMP,       /* to the jump target (not a pre-3.11 SETUP_*'s handler) */
+    BC_EDGE_RAISE       /* to the exception handler covering the instruction */
+} bc_edge;
+
+/* Index of the instruction the edge leads to, or -1 when instruction i has no such edge (no
+ * fall-through, no jump, cannot raise or no handler covers it). */
+int32_t bc_edge_target(const bc_code *bc, uint32_t i, bc_edge e);
+
+/* Index of the first instruction of the exception handler covering instruction i, or -1: the
+ * 3.11+ exception table, or before 3.11 the innermost SETUP_* whose body holds i. */
+int32_t bc_handler_index(const bc_code *bc, uint32_t i);
+
+/* 1 when a GIL build of the code's version can hand the GIL to another thread between
+ * instruction i and the instruction edge e leads to: its eval loop checks the eval breaker on
+ * that edge (a conditional jump of 3.6-3.9 testing a value that is a bool does not; 3.10's
+ * conditional jumps only on the jump edge; an exception enters its handler through a check up to
+ * 3.10), or i runs other Python code by design (a call, a generator step, __enter__ / __exit__,
+ * an import).  0 otherwise, and when i has no such edge.  Python code that only the types show
+ * (a property, __eq__ / __hash__, __missing__, __del__) is the engine's to judge. */
+int bc_switch_on_edge(const bc_code *bc, uint32_t i, bc_edge e);
+
+/* 1 when any edge out of instruction i can switch (bc_switch_on_edge). */
+int bc_switch_any(const bc_code *bc, uint32_t i);
+
+/* 1 when instruction i runs other Python code by design (OPF_RUNS_CODE). */
+int bc_runs_code(const bc_code *bc, uint32_t i);
+
+/* "next", "jump", "raise". */
+const char *bc_edge_name(bc_edge e);
+
+/***** the view of an instruction (bc_view.c): the one renderer the front ends share *****/
+
+typedef enum bc_argstyle {
+    BC_ARG_DIS = 0,     /* as CPython's dis prints it in parentheses ("to 24", "NULL + len",
+                         * "'k'", "+=", "[]") */
+    BC_ARG_VALUE        /* the plain value by the instruction's kind: a name, a constant's repr,
+                         * an operator, a count; nothing for other kinds */
+} bc_argstyle;
+
+/* Appends the argument of `in` in words to sb (nothing when there is none to show). */
+void bc_argtext(strbuf *sb, const bc_code *bc, const bc_instr *in, bc_argstyle style);
+
+/* What an instruction does to state other threads can see, by its kind alone. */
+typedef enum bc_access {
+    BC_ACC_NONE = 0,    /* locals, constants, the stack */
+    BC_ACC_READ,        /* a global, closure cell, attribute, item or slice is read */
+    BC_ACC_WRITE,       /* ... written */
+    BC_ACC_DELETE,      /* ... deleted */
+    BC_ACC_TEST,        /* a membership test */
+    BC_ACC_CALL         /* a call: the callee may read or write anything */
+} bc_access;
+
+bc_access bc_access_of(const bc_instr *in);
+
+/* The access in words ("reads a global", "writes an item", "tests membership"), or NULL. */
+const char *bc_access_words(const bc_instr *in);
+
+/* Version-neutral name of an instruction kind ("load_global", "binary", "store_subscr"). */
+const char *bc_sem_name(int sem);
+
+/* Appends where a GIL build can switch after instruction i: the edges ("next", "jump",
+ * "next+raise", ...) or "runs code"; nothing when it cannot. */
+void bc_switch_words(strbuf *sb, const bc_code *bc, uint32_t i);
 
 #endif

@@ -126,21 +126,30 @@ typedef enum op_build {
 #define OPF_COMPARE  0x0080  /* argument (>> oi_argshift) indexes cmp_op */
 #define OPF_PAIR     0x0100  /* argument packs two local indexes: arg >> 4, arg & 15 */
 #define OPF_COND     0x0200  /* conditional jump */
-#define OPF_BREAKER  0x0400  /* on a GIL build of this version the interpreter may hand the GIL
-                              * to another thread between this instruction and the next
-                              * instruction of this frame: the eval breaker is checked after it
-                              * (for RESUME: the check at function entry), or it runs other
-                              * Python code by design (a call, a generator step, __enter__ /
-                              * __exit__, an import).  Dunder methods, properties and __del__
-                              * that any instruction may run are not counted.  Set from the
-                              * tables in tools/gen_opcodes.py; see docs/switch-points.md */
+/* Switch points, per edge (see bc_switch_on_edge and docs/switch-points.md).  An edge leaves an
+ * instruction to the next one ("next"; after a call: when it returns), to its jump target
+ * ("jump"), or to the exception handler covering it ("raise", a version-wide fact: VF_SW_HANDLER).
+ * Set from the tables of tools/switch_facts.py, read from each version's eval loop. */
+#define OPF_SW_NEXT  0x0400  /* a GIL build checks its eval breaker (may hand the GIL to another
+                              * thread) on the next edge */
 #define OPF_NOFALL   0x0800  /* never falls through (return, raise, unconditional jump) */
+#define OPF_SW_JUMP  0x1000  /* ... checks on the jump edge */
+#define OPF_SW_BOOL  0x2000  /* 3.6-3.9 conditional jumps: neither edge checks when the tested
+                              * value is exactly True or False (FAST_DISPATCH) */
+#define OPF_RUNS_CODE 0x4000 /* runs other Python code by design (a call, a generator step,
+                              * __enter__ / __exit__, an import): a switch can fall inside it
+                              * on every version, whichever edge follows */
+#define OPF_SW_SKIP  0x8000  /* 3.6-3.10: the loop head skips its check when this is the next
+                              * instruction (SETUP_FINALLY, SETUP_WITH, ...): no switch on an
+                              * edge into it */
+#define OPF_SW_ARG01 0x10000 /* checks only when (arg & 3) < 2 (RESUME: function start and after
+                              * `yield`, not after `yield from` / `await`) */
 
 /* One opcode of one version.  oi_name is NULL for numbers that are not a valid opcode in a .pyc
  * of that version (unused, specialized, instrumented). */
 typedef struct op_info {
     const char *oi_name;   /* opname as dis prints it */
-    uint16_t oi_flags;     /* OPF_* */
+    uint32_t oi_flags;     /* OPF_* */
     uint8_t oi_caches;     /* inline CACHE code units after the instruction (3.11+) */
     uint8_t oi_argshift;   /* name / compare index = arg >> oi_argshift */
     uint8_t oi_sem;        /* op_sem */
@@ -161,6 +170,12 @@ typedef struct op_info {
 #define VF_LOCALSPLUS  0x10  /* deref arguments index localsplus (3.11+), not cell+free */
 #define VF_EXTARG_RESET 0x20 /* dis resets EXTENDED_ARG accumulation at argument-less opcodes */
 #define VF_ARG_SIGNED  0x40  /* dis wraps an accumulated argument to a signed 32-bit int */
+#define VF_SW_HANDLER  0x80  /* a GIL build checks its eval breaker when an exception enters a
+                              * handler of the same frame (the raise edge; 3.6-3.10) */
+#define VF_SW_ENTRY    0x100 /* ... before the first instruction of a frame (function entry,
+                              * generator resumption; 3.6-3.10, later RESUME carries it) */
+#define VF_SW_LOOPHEAD 0x200 /* every check is the eval loop head's, which skips it before an
+                              * OPF_SW_SKIP instruction (3.6-3.10) */
 
 typedef struct op_version {
     int ov_minor;           /* 6 .. 14: Python 3.<minor> */

@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static const char dis_usage[] =
-    "usage: gilcheck dis [--json | --count] [--files-from LIST] FILE.pyc...\n"
+    "usage: gilcheck dis [--json [--switch-edges] | --count] [--files-from LIST] FILE.pyc...\n"
     "\n"
     "Disassembles each code object (module first, then nested ones in pre-order): offset, line,\n"
     "opcode, argument and its meaning, jump targets and the exception table.\n"
@@ -26,14 +26,15 @@ static const char dis_usage[] =
     "            \"instructions\": [{\"offset\", \"opname\", \"arg\", \"line\", \"positions\",\n"
     "            \"target\"}], \"exceptiontable\": [{\"start\", \"end\", \"target\", \"depth\",\n"
     "            \"lasti\"}]}]}; a file that cannot be decoded gives {\"file\", \"error\"}\n"
+    "  --switch-edges\n"
+    "           with --json: also where a GIL build of the file's version can switch threads\n"
+    "           (docs/switch-points.md): per instruction \"switch\" (the edges, of \"next\",\n"
+    "           \"jump\", \"raise\") and \"handler\" (the offset its exceptions go to, or\n"
+    "           null); per file \"switch_at_entry\" (frame entry and generator resumption check\n"
+    "           before the first instruction)\n"
     "\n"
     "exit codes: 0 all files decoded, 2 some could not be read or decoded\n";
 
-static const char *const cmp_names[] = { "<", "<=", "==", "!=", ">", ">=" };
-static const char *const binop_names[] = {
-    "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^",
-    "+=", "&=", "//=", "<<=", "@=", "*=", "%=", "|=", "**=", ">>=", "-=", "/=", "^=",
-};
 
 /***** JSON *****/
 
@@ -70,7 +71,7 @@ static json_t *json_opt_int(int64_t v)
     return v < 0 ? json_null() : json_integer(v);
 }
 
-static json_t *code_json(const bc_code *bc)
+static json_t *code_json(const bc_code *bc, int edges)
 {
     const pyc_code *c = bc->bc_src;
     json_t *j = json_object(), *ins = json_array(), *ex = json_array();
@@ -98,6 +99,17 @@ static json_t *code_json(const bc_code *bc)
             json_object_set_new(e, "positions", json_null());
         }
         json_object_set_new(e, "target", json_opt_int(in->in_target));
+        if (edges) {
+            json_t *sw = json_array();
+            int32_t h = bc_handler_index(bc, i);
+            int k;
+            for (k = BC_EDGE_NEXT; k <= BC_EDGE_RAISE; k++)
+                if (bc_switch_on_edge(bc, i, (bc_edge)k))
+                    json_array_append_new(sw, json_string(bc_edge_name((bc_edge)k)));
+            json_object_set_new(e, "switch", sw);
+            json_object_set_new(e, "handler", h >= 0 ? json_integer(bc->bc_instrs[h].in_offset)
+                                                     : json_null());
+        }
         json_array_append_new(ins, e);
     }
     for (i = 0; i < bc->bc_nhandlers; i++) {
@@ -115,7 +127,8 @@ static json_t *code_json(const bc_code *bc)
     return j;
 }
 
-static int print_json(FILE *out, const char *path, const pyc_file *f, const bc_file *bf)
+static int print_json(FILE *out, const char *path, const pyc_file *f, const bc_file *bf,
+                      int edges)
 {
     json_t *doc = json_object(), *codes = json_array();
     char ver[16];
@@ -126,8 +139,12 @@ static int print_json(FILE *out, const char *path, const pyc_file *f, const bc_f
     json_object_set_new(doc, "version", json_string(ver));
     json_object_set_new(doc, "magic", json_integer(f->f_magic));
     for (i = 0; i < bf->bf_ncodes; i++)
-        json_array_append_new(codes, code_json(&bf->bf_codes[i]));
+        json_array_append_new(codes, code_json(&bf->bf_codes[i], edges));
     json_object_set_new(doc, "code", codes);
+    if (edges)
+        json_object_set_new(doc, "switch_at_entry",
+                            json_boolean(bc_version(f->f_minor) &&
+                                         (bc_version(f->f_minor)->ov_flags & VF_SW_ENTRY)));
     rc = json_dumpf(doc, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(doc);
@@ -148,58 +165,6 @@ static void print_json_error(FILE *out, const char *path, const diag_ctx *d)
 }
 
 /***** text *****/
-
-/* The meaning of an instruction's argument, as dis prints it in parentheses. */
-static void arg_meaning(strbuf *sb, const bc_code *bc, const bc_instr *in)
-{
-    const pyc_obj *o = NULL;
-    if (!in->in_hasarg)
-        return;
-    if (in->in_flags & OPF_JUMP) {
-        sb_printf(sb, "to %d", in->in_target);
-        return;
-    }
-    switch (in->in_sem) {
-    case SEM_CONTAINS: sb_puts(sb, in->in_a ? "not in" : "in"); return;
-    case SEM_IS: sb_puts(sb, in->in_a ? "is not" : "is"); return;
-    case SEM_EXC_MATCH: sb_puts(sb, "exception match"); return;
-    case SEM_COMPARE:
-        if (in->in_a >= 0 && in->in_a < 6)
-            sb_puts(sb, cmp_names[in->in_a]);
-        return;
-    case SEM_BINARY:
-        if (in->in_a >= 0 && in->in_a < 26)
-            sb_puts(sb, binop_names[in->in_a]);
-        return;
-    case SEM_SUBSCR: sb_puts(sb, "[]"); return;
-    default: break;
-    }
-    if (in->in_flags & OPF_CONST) {
-        pyc_repr(sb, bc_const(bc, in->in_a), 60);
-        return;
-    }
-    if (in->in_flags & OPF_PAIR) {
-        const pyc_obj *x = bc_local(bc, in->in_a), *y = bc_local(bc, in->in_b);
-        sb_printf(sb, "%.*s, %.*s", (int)x->u.o_str.len, x->u.o_str.s, (int)y->u.o_str.len,
-                  y->u.o_str.s);
-        return;
-    }
-    if (in->in_flags & OPF_NAME)
-        o = bc_name(bc, in->in_a);
-    else if (in->in_flags & OPF_LOCAL)
-        o = bc_local(bc, in->in_a);
-    else if (in->in_flags & OPF_FREE)
-        o = bc_deref(bc, in->in_a);
-    if (o) {
-        if ((in->in_sem == SEM_LOAD_ATTR && in->in_b))
-            sb_puts(sb, "NULL|self + ");
-        if (in->in_sem == SEM_LOAD_GLOBAL && (in->in_b & 3) == 3)
-            sb_puts(sb, "NULL + ");
-        sb_putn(sb, o->u.o_str.s, o->u.o_str.len);
-        if (in->in_sem == SEM_LOAD_GLOBAL && (in->in_b & 3) == 1)
-            sb_puts(sb, " + NULL");
-    }
-}
 
 static void print_text(FILE *out, const pyc_file *f, const bc_file *bf)
 {
@@ -233,7 +198,7 @@ static void print_text(FILE *out, const pyc_file *f, const bc_file *bf)
                 last_line = in->in_line;
             }
             sb_clear(&sb);
-            arg_meaning(&sb, bc, in);
+            bc_argtext(&sb, bc, in, BC_ARG_DIS);
             fprintf(out, "%6s %2s %6u %-28s", line,
                     is_target && is_target[in->in_offset / 2] ? ">>" : "", in->in_offset,
                     bc_opname(bc, in));
@@ -330,7 +295,7 @@ static int list_read(file_list *fl, const char *name)
 
 int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
 {
-    int json = 0, count = 0, status = EXIT_CLEAN, i, rc = G_OK;
+    int json = 0, count = 0, edges = 0, status = EXIT_CLEAN, i, rc = G_OK;
     const char *list = NULL;
     file_list fl = { NULL, 0, 0, NULL };
     size_t k;
@@ -341,6 +306,8 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
             json = 1;
         } else if (!strcmp(argv[i], "--count")) {
             count = 1;
+        } else if (!strcmp(argv[i], "--switch-edges")) {
+            edges = 1;
         } else if (!strcmp(argv[i], "--files-from")) {
             if (i + 1 >= argc || list) {
                 cli_usage_error(err, "dis", "--files-from needs one LIST");
@@ -406,7 +373,7 @@ int cmd_dis(int argc, char **argv, FILE *out, FILE *err)
             for (c = 0; c < bf->bf_ncodes; c++)
                 n_instrs += bf->bf_codes[c].bc_ninstrs;
         } else if (json) {
-            print_json(out, path, f, bf);
+            print_json(out, path, f, bf, edges);
         } else {
             if (fl.fl_n > 1)
                 fprintf(out, "%s%s:\n", k ? "\n" : "", path);

@@ -11,6 +11,7 @@
 
 static const char explain_usage[] =
     "usage: gilcheck explain [-c CODE | FILE.py:LINE | FILE.pyc:LINE] [--global NAMES]\n"
+    "                        [--shared NAMES]\n"
     "                        [--python-version 3.N[,3.M...]|all] [--python PATH]\n"
     "                        [--format text|json]\n"
     "\n"
@@ -25,8 +26,12 @@ static const char explain_usage[] =
     "  FILE.py:LINE         the statement at LINE of a file (analysed as if every function ran in\n"
     "                       a thread)\n"
     "  --global NAMES       comma-separated names that are globals (the others are locals)\n"
+    "  --shared NAMES       comma-separated parameters whose arguments are shared state (a dict\n"
+    "                       passed to threads in Thread(args=...)): \"cache\", or qualified\n"
+    "                       \"worker.cache\"\n"
     "  --python-version V   compile with Python V (3.6 .. 3.14; several separated by commas, or\n"
-    "                       all); the first is shown; default 3.11, the embedded interpreter;\n"
+    "                       all, newest first); the first is shown; default 3.11, the embedded\n"
+    "                       interpreter;\n"
     "                       others come from pyenv ($PYENV_ROOT/versions/3.N.P) and pyodide (3.14)\n"
     "  --python PATH        compile with this interpreter instead\n"
     "  --format json        {\"verdict\", \"rule\", \"window\", \"switch_points\", \"interleaving\",\n"
@@ -44,7 +49,7 @@ static int parse_versions(int *minors, int *n, const char *s)
 {
     if (!strcmp(s, "all")) {
         int m;
-        for (m = 6; m <= 14 && *n < EXP_MAX_VERSIONS; m++)
+        for (m = 14; m >= 6 && *n < EXP_MAX_VERSIONS; m--)
             minors[(*n)++] = m;
         return 0;
     }
@@ -85,6 +90,7 @@ static int file_line(strbuf *sb, const uint8_t *src, size_t len, long line)
 int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
 {
     const char *code = NULL, *where = NULL, *globals_arg = NULL, *python = NULL, *config = NULL;
+    const char *shared = NULL;
     const drv_settings *set = NULL;
     int isolated = 0;
     char *path_dup = NULL;
@@ -114,6 +120,8 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
             goto done;
         } else if (!strcmp(s, "-c") && i + 1 < argc) {
             code = argv[++i];
+        } else if (!strcmp(s, "--shared") && i + 1 < argc) {
+            shared = argv[++i];
         } else if (!strcmp(s, "--global") && i + 1 < argc) {
             if (globals.sb_len)
                 sb_putc(&globals, ',');
@@ -246,8 +254,8 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     }
     for (k = 0; k < nminors; k++) {
         int rc = exp_run_module(&runs[nruns], &drv, set, minors[k], python,
-                                (const uint8_t *)module.sb_buf,
-                                module.sb_len, pyc, flen, code ? "<snippet>" : where, a, &d);
+                                (const uint8_t *)module.sb_buf, module.sb_len, pyc, flen, shared,
+                                code ? "<snippet>" : where, a, &d);
         if (rc) {
             cli_print_diags(&d, err);
             diag_free(&d);
@@ -272,6 +280,8 @@ int cmd_explain(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
         t.et_run_threads = 4;
         t.et_run_iterations = run_calls;
     }
+    if (!code && !pyc && !module.sb_failed)
+        t.et_source = module.sb_buf;
     {
         /* text is written wrapped to the terminal: through a buffer */
         char *buf = NULL;

@@ -6,12 +6,14 @@
  * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages, u8 1 when a summary
  * follows the findings, the string source (a .pyc's source for `# noqa`); per finding the
  * strings rule, file, message, target, function, related-what and the integers of `finding`
- * with its switch points, then u8 1 and its interleaving (strings kind, final, expected; u32
- * switch_at, i32 gil, u32 steps; per step u8 thread, i32 instr, u32 offset, the strings opname
- * and sees, u8 switch, i32 line, i32 col, the string arg) or u8 0 when it has none; then u32
- * length and the summary's bytes (eng_summary_write) when there is one -- the findings are its
- * candidates; without one they are a syntax error's GIL000; per message i32 code, i64 offset,
- * the strings file and text.  A string is u32 length + bytes, length 0xffffffff for NULL. */
+ * with its switch points, the string target type, u32 Python-code entries (u32 offset, string
+ * why each), u32 caveats (strings), then u8 1 and its interleaving (strings kind, final,
+ * expected; u32 switch_at, i32 gil, u32 steps; per step u8 thread, i32 instr, u32 offset, the
+ * strings opname and sees, u8 switch, i32 line, i32 col, the string arg) or u8 0 when it has
+ * none; then u32 length and the summary's bytes (eng_summary_write) when there is one -- the
+ * findings are its candidates; without one they are a syntax error's GIL000; per message i32
+ * code, i64 offset, the strings file and text.  A string is u32 length + bytes, length
+ * 0xffffffff for NULL. */
 #include <string.h>
 
 #include "../common/err.h"
@@ -19,7 +21,8 @@
 #include "driver.h"
 
 #define NO_STRING 0xffffffffu
-#define BLOB_FORMAT 3u         /* 3: a summary and its candidates, composed by the reader */
+#define BLOB_FORMAT 4u         /* 3: a summary and its candidates, composed by the reader;
+                                * 4: Python code inside the window, caveats, the target's type */
 #define STEP_MIN_BYTES 30u     /* the smallest step in the blob: a bound before allocating */
 
 void drv_blob_free(drv_blob *b)
@@ -101,7 +104,14 @@ static int put_finding(drv_blob *b, const finding *f)
               put_u32(b, f->f_code) || put_u32(b, f->f_first) || put_u32(b, f->f_last) ||
               put_i32(b, f->f_python_minor) || put_u32(b, f->f_nswitch) ||
               (f->f_nswitch && put(b, f->f_switch, f->f_nswitch * sizeof *f->f_switch)) ||
-              put_interleaving(b, f->f_ilv);
+              put_str(b, f->f_target_type) || put_u32(b, f->f_npycode);
+    uint32_t i;
+    for (i = 0; !bad && i < f->f_npycode; i++)
+        bad = put_u32(b, f->f_pycode[i].pc_offset) || put_str(b, f->f_pycode[i].pc_why);
+    bad = bad || put_u32(b, f->f_ncaveats);
+    for (i = 0; !bad && i < f->f_ncaveats; i++)
+        bad = put_str(b, f->f_caveats[i]);
+    bad = bad || put_interleaving(b, f->f_ilv);
     return bad ? G_ENOMEM : G_OK;
 }
 
@@ -255,6 +265,44 @@ static const eng_interleaving *get_interleaving(cursor *c)
     return c->c_rc ? NULL : il;
 }
 
+/* The target type, the Python code inside the window and the caveats of f. */
+static void get_tail(cursor *c, finding *f)
+{
+    uint32_t i, n;
+    eng_pycode *py;
+    const char **cav;
+    f->f_target_type = get_str(c);
+    n = get_u32(c);
+    /* an entry takes at least 8 bytes: a bound before allocating */
+    if (c->c_rc || (size_t)(c->c_end - c->c_p) / 8 < n) {
+        c->c_rc = c->c_rc ? c->c_rc : G_EBAD;
+        return;
+    }
+    if (n && !(py = arena_array(c->c_arena, n, sizeof *py))) {
+        c->c_rc = G_ENOMEM;
+        return;
+    }
+    for (i = 0; i < n && !c->c_rc; i++) {
+        py[i].pc_offset = get_u32(c);
+        py[i].pc_why = get_text(c);
+    }
+    f->f_pycode = n ? py : NULL;
+    f->f_npycode = c->c_rc ? 0 : n;
+    n = get_u32(c);
+    if (c->c_rc || (size_t)(c->c_end - c->c_p) / 4 < n) {
+        c->c_rc = c->c_rc ? c->c_rc : G_EBAD;
+        return;
+    }
+    if (n && !(cav = arena_array(c->c_arena, n, sizeof *cav))) {
+        c->c_rc = G_ENOMEM;
+        return;
+    }
+    for (i = 0; i < n && !c->c_rc; i++)
+        cav[i] = get_text(c);
+    f->f_caveats = n ? cav : NULL;
+    f->f_ncaveats = c->c_rc ? 0 : n;
+}
+
 static void get_finding(cursor *c, finding *f)
 {
     memset(f, 0, sizeof *f);
@@ -277,21 +325,20 @@ static void get_finding(cursor *c, finding *f)
     f->f_nswitch = get_u32(c);
     if (c->c_rc)
         return;
-    if (!f->f_nswitch) {
-        f->f_ilv = get_interleaving(c);
-        return;
+    if (f->f_nswitch) {
+        if ((size_t)(c->c_end - c->c_p) / sizeof *f->f_switch < f->f_nswitch) {
+            c->c_rc = G_ETRUNC;
+            f->f_nswitch = 0;
+            return;
+        }
+        if (!(f->f_switch = arena_array(c->c_arena, f->f_nswitch, sizeof *f->f_switch))) {
+            c->c_rc = G_ENOMEM;
+            f->f_nswitch = 0;
+            return;
+        }
+        get(c, f->f_switch, f->f_nswitch * sizeof *f->f_switch);
     }
-    if ((size_t)(c->c_end - c->c_p) / sizeof *f->f_switch < f->f_nswitch) {
-        c->c_rc = G_ETRUNC;
-        f->f_nswitch = 0;
-        return;
-    }
-    if (!(f->f_switch = arena_array(c->c_arena, f->f_nswitch, sizeof *f->f_switch))) {
-        c->c_rc = G_ENOMEM;
-        f->f_nswitch = 0;
-        return;
-    }
-    get(c, f->f_switch, f->f_nswitch * sizeof *f->f_switch);
+    get_tail(c, f);
     f->f_ilv = get_interleaving(c);
 }
 

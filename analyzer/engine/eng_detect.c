@@ -105,7 +105,7 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
     finding *f;
     char msg[512];
     va_list ap;
-    uint32_t lo, hi, i, n = 0;
+    uint32_t lo, hi;
 
     if (res->r_count == res->r_cap) {
         uint32_t cap = res->r_cap ? res->r_cap * 2 : 16;
@@ -149,14 +149,8 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
     }
     f->f_first = bc->bc_instrs[lo].in_offset;
     f->f_last = bc->bc_instrs[hi].in_offset;
-    for (i = lo; i < hi; i++)
-        n += (bc->bc_instrs[i].in_flags & OPF_BREAKER) != 0;
-    f->f_switch = arena_array(a, n + 1, sizeof *f->f_switch);
-    if (!f->f_message || !f->f_switch)
+    if (!f->f_message || eng_window_fill(f, bc, a) || pycode_fill(x->x_m, x->x_ci, f, at->ev_path))
         return G_ENOMEM;
-    for (i = lo; i < hi; i++)
-        if (bc->bc_instrs[i].in_flags & OPF_BREAKER)
-            f->f_switch[f->f_nswitch++] = bc->bc_instrs[i].in_offset;
     if (add_window(x, state, breaks, lo, hi, rel ? common_locks(rel, at) : at->ev_locks))
         return G_ENOMEM;
     if (at->ev_kind == EV_CALL && at->ev_method)
@@ -315,6 +309,15 @@ static int check_store(ctx *x, uint32_t k)
                                    "separate steps; another thread can act in between",
                                    ir_path_display(p->p_base), line_of(x, t),
                                    e->ev_kind == EV_DELETE ? "delete" : "write");
+            /* try: D[k] ... except KeyError: D[k] = v -- the failed read is the check */
+            if ((t = shape_handler_check(x->x_m, x->x_ci, e)))
+                return add_finding(x, "GIL201", e, t, "check", p,
+                                   e->ev_kind == EV_DELETE ? BRK_REMOVE : BRK_INSERT,
+                                   "check-then-act on '%s': the read (line %d) that raised "
+                                   "KeyError is the check and this %s in its handler the act; "
+                                   "another thread can act in between",
+                                   ir_path_display(p->p_base), line_of(x, t),
+                                   e->ev_kind == EV_DELETE ? "delete" : "write");
         }
         return G_OK;
     }
@@ -352,6 +355,20 @@ static int check_call(ctx *x, uint32_t k)
     const eng_kb *kb = x->x_m->m_kb;
     uint32_t a;
     int removes;
+    /* next(it) on a shared generator or iterator of unknown type: its state is read and
+     * advanced by code another thread's next(it) can enter at the same time */
+    if ((r = shape_next_iter(x->x_m, x->x_ci, e))) {
+        const char *what, *rule = rmw_rule(r->ev_path, &what);
+        int rc = rule ? add_finding(x, rule, e, r, "read", any_item(x, r->ev_path), BRK_REMOVE,
+                                    "next() on the shared iterator '%s' is not atomic: it resumes "
+                                    "the iterator's code (a generator or a Python __next__), "
+                                    "which another thread can enter at the same time",
+                                    ir_path_display(r->ev_path)) : G_OK;
+        if (rule && !rc)
+            x->x_res->r_findings[x->x_res->r_count - 1].f_target = ir_path_display(r->ev_path);
+        if (rule)
+            return rc;
+    }
     if (!mod_container_call(x->x_m, x->x_c, e))
         return G_OK;
     removes = kb_has(kb->k_deleters, kb->k_ndeleters, e->ev_name);

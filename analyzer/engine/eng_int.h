@@ -78,6 +78,16 @@ uint32_t mod_method_of(const eng_mod *m, uint32_t cls, const char *name);
 int mod_is_lock_name(const char *name);
 int mod_is_configured_lock(const eng_mod *m, const ir_path *p);
 
+/* eng_pycode.c: Python code inside f's window, its caveats and its target's type (target: the
+ * path written); adds the Python code's offsets to f_switch.  G_OK or G_ENOMEM. */
+int pycode_fill(eng_mod *m, uint32_t ci, finding *f, const ir_path *target);
+/* next(it) on a shared iterator that is a generator or of unknown type: the load of `it` (the
+ * window's start), or NULL. */
+const ir_event *shape_next_iter(const eng_mod *m, uint32_t ci, const ir_event *call);
+/* A store or delete of D[k] in a KeyError handler whose try body reads D[k]: that read (the
+ * check: it raised), or NULL. */
+const ir_event *shape_handler_check(const eng_mod *m, uint32_t ci, const ir_event *act);
+
 /* eng_detect.c */
 int detect_code(eng_result *res, eng_mod *m, uint32_t ci, diag_ctx *d, const char *name);
 void eng_position(const bc_instr *in, int32_t *line, int32_t *col, int32_t *end_line,

@@ -17,8 +17,13 @@ typedef struct shape {
     uint32_t sh_start;         /* first instruction of the statement */
     uint32_t sh_read;          /* the read / check (window start) */
     uint32_t sh_write;         /* the write (window end) */
-    uint32_t sh_switch;        /* A stops after this instruction */
-    int sh_gil;                /* sh_switch is a GIL switch point */
+    uint32_t *sh_seq;          /* the instructions a thread runs: the statement's start up to the
+                                * read, then one path through the window's edges to the write */
+    uint32_t sh_nseq;
+    uint32_t sh_pread;         /* position of the read in sh_seq (the write is the last) */
+    uint32_t sh_pswitch;       /* A stops after sh_seq[sh_pswitch] */
+    uint32_t sh_switch;        /* that instruction */
+    int sh_gil;                /* it is a GIL switch point (or Python code runs right after it) */
     long sh_addend;            /* `+ c` of an int constant, when sh_has_addend */
     int sh_has_addend;
     const char *sh_method;     /* the method a call in the window calls ("pop"), or NULL */
@@ -112,24 +117,77 @@ static int int_const(const bc_code *bc, const bc_instr *in, long *v)
     return 1;
 }
 
+/* The instructions a thread runs: sh_start .. read - 1 in order, then from the read along the
+ * window's edges (eng_window_edges) to the write.  At each instruction the path keeps to the
+ * next edge, then the jump, then the raise edge -- except at a check that is a read whose
+ * KeyError is the check (`try: D[k] ... except KeyError: D[k] = 1`), which raises.  Falls back
+ * to the straight line when the edges do not lead to the write. */
+static int read_path(shape *sh, const finding *f, arena *a)
+{
+    const bc_code *bc = sh->sh_bc;
+    eng_wedge *w = NULL;
+    uint32_t nw = 0, cap = 2 * (sh->sh_write - sh->sh_start + 1) + 2, n = 0, i, cur, steps = 0;
+    int rc, raise_first = f->f_rel_what && !strcmp(f->f_rel_what, "check") &&
+                          bc->bc_instrs[sh->sh_read].in_sem == SEM_SUBSCR;
+    if (!(sh->sh_seq = arena_array(a, cap, sizeof *sh->sh_seq)))
+        return G_ENOMEM;
+    for (i = sh->sh_start; i < sh->sh_read; i++)
+        sh->sh_seq[n++] = i;
+    sh->sh_pread = n;
+    rc = eng_window_edges(&w, &nw, bc, f->f_first, f->f_last, a);
+    if (rc == G_ENOMEM)
+        return rc;
+    for (cur = sh->sh_read; cur != sh->sh_write && n + 1 < cap && steps++ <= cap;) {
+        int best = -1, rank = 99;
+        uint32_t k;
+        sh->sh_seq[n++] = cur;
+        for (k = 0; !rc && k < nw; k++) {
+            int r;
+            if (w[k].we_from != bc->bc_instrs[cur].in_offset)
+                continue;
+            r = w[k].we_edge == BC_EDGE_NEXT ? 1 : w[k].we_edge == BC_EDGE_JUMP ? 2 : 3;
+            if (raise_first && cur == sh->sh_read && w[k].we_edge == BC_EDGE_RAISE)
+                r = 0;
+            if (r < rank)
+                rank = r, best = (int)k;
+        }
+        if (best < 0)
+            break;
+        cur = (uint32_t)bc_index_at(bc, w[best].we_to);
+    }
+    if (cur != sh->sh_write) {         /* no path: the straight line */
+        n = sh->sh_pread;
+        for (i = sh->sh_read; i < sh->sh_write; i++)
+            sh->sh_seq[n++] = i;
+    }
+    sh->sh_seq[n++] = sh->sh_write;
+    sh->sh_nseq = n;
+    return G_OK;
+}
+
 static void read_shape(shape *sh, const finding *f)
 {
     const bc_code *bc = sh->sh_bc;
-    uint32_t i;
-    sh->sh_switch = sh->sh_read;
+    uint32_t i, p;
+    sh->sh_pswitch = sh->sh_pread;
     sh->sh_gil = 0;
-    for (i = sh->sh_read; i < sh->sh_write; i++)
-        if (bc->bc_instrs[i].in_flags & OPF_BREAKER) {
-            sh->sh_switch = i;
-            sh->sh_gil = f->f_nswitch > 0;
-            break;
-        }
+    /* the first switch point of the window (eng_window_fill) on the path; Python code at the
+     * write (a setter, a key's __hash__) runs before the write takes effect: A stops just
+     * before it */
+    for (p = sh->sh_pread; p < sh->sh_nseq && !sh->sh_gil; p++)
+        for (i = 0; i < f->f_nswitch; i++)
+            if (f->f_switch[i] == bc->bc_instrs[sh->sh_seq[p]].in_offset) {
+                sh->sh_pswitch = p + 1 < sh->sh_nseq ? p : p - 1;
+                sh->sh_gil = 1;
+                break;
+            }
+    sh->sh_switch = sh->sh_seq[sh->sh_pswitch];
     /* `v + c` or `v += c` with an int constant c right before the add */
-    for (i = sh->sh_read + 1; i < sh->sh_write; i++) {
-        const bc_instr *in = &bc->bc_instrs[i];
+    for (p = sh->sh_pread + 1; p + 1 < sh->sh_nseq; p++) {
+        const bc_instr *in = &bc->bc_instrs[sh->sh_seq[p]];
         long c;
         if (in->in_sem == SEM_BINARY && in->in_a % BINOP_INPLACE == BINOP_ADD &&
-            int_const(bc, &bc->bc_instrs[i - 1], &c)) {
+            int_const(bc, &bc->bc_instrs[sh->sh_seq[p - 1]], &c)) {
             sh->sh_addend = c;
             sh->sh_has_addend = 1;
         }
@@ -153,36 +211,18 @@ static void step(eng_interleaving *il, char thread, const bc_code *bc, int32_t i
                 ? bc->bc_instrs[instr].in_pos.p_col + 1 : -1;
 }
 
-/* The argument of instruction in, in words: the name it loads or stores, or a small constant;
- * NULL for others (the report then shows the opname alone). */
+/* The argument of instruction in, in words (the bytecode stage's plain value), or NULL. */
 static const char *arg_words(arena *a, int *oom, const bc_code *bc, const bc_instr *in)
 {
-    const pyc_obj *o = NULL;
-    switch (in->in_sem) {
-    case SEM_LOAD_GLOBAL: case SEM_STORE_GLOBAL: case SEM_DELETE_GLOBAL:
-    case SEM_LOAD_NAME: case SEM_STORE_NAME: case SEM_DELETE_NAME:
-    case SEM_LOAD_ATTR: case SEM_STORE_ATTR: case SEM_DELETE_ATTR:
-        o = bc_name(bc, in->in_a);
-        break;
-    case SEM_LOAD_FAST: case SEM_STORE_FAST: case SEM_DELETE_FAST:
-        o = bc_local(bc, in->in_a);
-        break;
-    case SEM_LOAD_DEREF: case SEM_STORE_DEREF: case SEM_DELETE_DEREF:
-        o = bc_deref(bc, in->in_a);
-        break;
-    case SEM_LOAD_CONST:
-        o = bc_const(bc, in->in_a);
-        if (o && o->o_kind == PYC_INT)
-            return text(a, oom, "%lld", (long long)o->u.o_int);
-        if (o && o->o_kind == PYC_NONE)
-            return "None";
-        break;
-    default:
-        return NULL;
-    }
-    if (!o || o->o_kind != PYC_STR || o->u.o_str.len > 80)
-        return NULL;
-    return text(a, oom, "%.*s", (int)o->u.o_str.len, o->u.o_str.s);
+    strbuf sb;
+    const char *t;
+    sb_init(&sb);
+    bc_argtext(&sb, bc, in, BC_ARG_VALUE);
+    t = sb.sb_failed ? NULL : sb.sb_len ? text(a, oom, "%s", sb.sb_buf) : NULL;
+    if (sb.sb_failed)
+        *oom = 1;
+    sb_free(&sb);
+    return t;
 }
 
 /* What each thread sees at instruction i of a run of the statement. */
@@ -191,14 +231,16 @@ typedef struct seen {
     const char *se_write;      /* at the write */
 } seen;
 
-/* Thread `t` runs instructions [from, to] of the statement. */
+/* Thread `t` runs positions [from, to] of sh_seq. */
 static void run(eng_interleaving *il, const shape *sh, char t, uint32_t from, uint32_t to,
                 const seen *s)
 {
-    uint32_t i;
-    for (i = from; i <= to; i++)
+    uint32_t p;
+    for (p = from; p <= to && p < sh->sh_nseq; p++) {
+        uint32_t i = sh->sh_seq[p];
         step(il, t, sh->sh_bc, (int32_t)i, NULL,
-             i == sh->sh_read ? s->se_read : i == sh->sh_write ? s->se_write : NULL);
+             p == sh->sh_pread ? s->se_read : p + 1 == sh->sh_nseq ? s->se_write : NULL);
+    }
 }
 
 /* The method name a call in the window calls, copied (co_names strings are not terminated). */
@@ -218,15 +260,56 @@ static const char *method_name(arena *a, int *oom_, const shape *sh)
     return found;
 }
 
+/* Does the container type work in place under augmented assignment (list +=, set |=, ...)? */
+static int in_place_type(const char *t)
+{
+    static const char *const types[] = { "list", "set", "dict", "bytearray", "collections.deque",
+                                         "collections.Counter", "collections.OrderedDict",
+                                         "collections.defaultdict" };
+    size_t i;
+    for (i = 0; t && i < sizeof types / sizeof *types; i++)
+        if (!strcmp(t, types[i]))
+            return 1;
+    return 0;
+}
+
+/* The in-place operator of the window (`+=`, `|=`, ...), or NULL. */
+static const char *in_place_op(const shape *sh)
+{
+    static const char *const ops[] = { "+=", "&=", "//=", "<<=", "@=", "*=", "%=", "|=", "**=",
+                                       ">>=", "-=", "/=", "^=" };
+    uint32_t p;
+    for (p = sh->sh_pread; p < sh->sh_nseq; p++) {
+        const bc_instr *in = &sh->sh_bc->bc_instrs[sh->sh_seq[p]];
+        if (in->in_sem == SEM_BINARY && in->in_a >= BINOP_INPLACE && in->in_a < BINOP_SUBSCR)
+            return ops[in->in_a - BINOP_INPLACE];
+    }
+    return NULL;
+}
+
+int eng_in_place(const finding *f, const bc_code *bc)
+{
+    int32_t lo = index_at(bc, f->f_first), hi = index_at(bc, f->f_last), i;
+    if (strncmp(f->f_rule, "GIL10", 5) || !strcmp(f->f_rule, "GIL105") || lo < 0 || hi < 0 ||
+        !in_place_type(f->f_target_type))
+        return 0;
+    for (i = lo; i < hi; i++)
+        if (bc->bc_instrs[i].in_sem == SEM_BINARY && bc->bc_instrs[i].in_a >= BINOP_INPLACE &&
+            bc->bc_instrs[i].in_a < BINOP_SUBSCR)
+            return 1;
+    return 0;
+}
+
 int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, arena *a)
 {
     shape sh;
     int32_t lo, hi;
     const char *t = f->f_target && *f->f_target ? f->f_target : "the state";
     seen sa = { NULL, NULL }, sb = { NULL, NULL };
-    uint32_t cap;
+    uint32_t cap, last;
+    const bc_instr *w;
     char kind;
-    int oom = 0;
+    int oom = 0, rc;
 
     memset(out, 0, sizeof *out);
     memset(&sh, 0, sizeof sh);
@@ -240,15 +323,23 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
     sh.sh_read = (uint32_t)lo;
     sh.sh_write = (uint32_t)hi;
     sh.sh_start = eng_stmt_start(bc, (uint32_t)lo);
+    if ((rc = read_path(&sh, f, a)))
+        return rc;
     read_shape(&sh, f);
     sh.sh_method = method_name(a, &oom, &sh);
-    cap = 2 * (sh.sh_write - sh.sh_start + 1) + 2;
+    cap = 2 * sh.sh_nseq + 4;
     if (!(out->il_steps = arena_array(a, cap, sizeof *out->il_steps)))
         return G_ENOMEM;
     out->il_switch_at = bc->bc_instrs[sh.sh_switch].in_offset;
     out->il_gil = sh.sh_gil;
+    last = sh.sh_nseq - 1;
+    w = &bc->bc_instrs[sh.sh_write];
     kind = !strncmp(f->f_rule, "GIL10", 5) && strcmp(f->f_rule, "GIL105") ? 'r' :
            !strcmp(f->f_rule, "GIL105") ? 's' : !strcmp(f->f_rule, "GIL202") ? 'i' : 'c';
+    if (kind == 'r' && (w->in_sem == SEM_CALL || w->in_sem == SEM_CALL_EX))
+        kind = 'n';                            /* next(it) on a shared iterator */
+    if (kind == 'r' && in_place_type(f->f_target_type) && in_place_op(&sh))
+        kind = 'p';                            /* L += [x] on a list: in place */
 
     if (kind == 'r') {                         /* read-modify-write: both read, one write lost */
         const char *v0, *v1, *v2;
@@ -264,38 +355,79 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
         out->il_kind = "lost-update";
         sa.se_read = sb.se_read = text(a, &oom, "reads %s = %s", t, v0);
         sa.se_write = sb.se_write = text(a, &oom, "writes %s = %s", t, v1);
-        run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
-        run(out, &sh, 'B', sh.sh_start, sh.sh_write, &sb);
-        run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
+        run(out, &sh, 'B', 0, last, &sb);
+        run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
         out->il_final = text(a, &oom, "%s = %s: B's update is lost", t, v1);
         out->il_expected = text(a, &oom, "%s = %s (the two updates one after the other)", t, v2);
+    } else if (kind == 'p') {                  /* in place: nothing lost, a rebinding undone */
+        const char *op = in_place_op(&sh);
+        out->il_kind = "in-place";
+        sa.se_read = text(a, &oom, "reads %s: the %s object", t, f->f_target_type);
+        sa.se_write = text(a, &oom, "stores %s: the old %s, changed in place by %s", t,
+                           f->f_target_type, op);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
+        step(out, 'B', bc, -1, "another thread", text(a, &oom, "rebinds %s to a new %s", t,
+                                                       f->f_target_type));
+        run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
+        out->il_final = text(a, &oom, "%s is the old %s again: the other thread's rebinding is "
+                             "undone. No update is lost: %s on a %s works in place, and two "
+                             "threads doing it both keep their items", t, f->f_target_type, op,
+                             f->f_target_type);
+        out->il_expected = text(a, &oom, "%s is the new %s", t, f->f_target_type);
+    } else if (kind == 'n') {                  /* two threads resume one iterator */
+        out->il_kind = "concurrent-resume";
+        sa.se_read = sb.se_read = text(a, &oom, "reads %s (the shared iterator)", t);
+        sa.se_write = text(a, &oom, "next(%s): enters the generator; a switch falls inside its "
+                           "code", t);
+        sb.se_write = text(a, &oom, "next(%s): the generator is still running in A: ValueError", t);
+        run(out, &sh, 'A', 0, last, &sa);
+        run(out, &sh, 'B', 0, last, &sb);
+        out->il_switch_at = w->in_offset;
+        out->il_final = text(a, &oom, "B's next() raises ValueError: generator already executing "
+                             "(a __next__ written in Python would interleave its updates "
+                             "instead)");
+        out->il_expected = "each call gets the next item";
     } else if (kind == 's') {                  /* read-then-write: A writes back a stale value */
+        int call = w->in_sem == SEM_CALL || w->in_sem == SEM_CALL_EX;
+        const char *m = sh.sh_method ? sh.sh_method : "the call";
         out->il_kind = "stale-read";
         sa.se_read = "reads x (the item as it is now)";
-        sa.se_write = text(a, &oom, "writes x into %s: a value the item it read no longer has", t);
-        run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
-        step(out, 'B', bc, -1, "another write", "changes the item A read: it is now y");
-        run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
-        out->il_final = text(a, &oom, "%s got x, but the item it copies is y: B's write is lost for it",
-                             t);
-        out->il_expected = text(a, &oom, "%s gets the item's value at the time (x before B's write, "
-                                "y after it)", t);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
+        if (call) {
+            sa.se_write = text(a, &oom, "%s(x) into %s: a stale copy", m, t);
+            step(out, 'B', bc, -1, "another write",
+                 text(a, &oom, "%s(y) into %s: the item A read is no longer the one it meant", m,
+                      t));
+            out->il_final = text(a, &oom, "%s ends ..., x, y, x: A's %s() added a stale copy of x; "
+                                 "B's write is not lost", t, m);
+            out->il_expected = text(a, &oom, "%s ends ..., x, y, y (A copies the item as it is "
+                                    "when it writes)", t);
+        } else {
+            sa.se_write = text(a, &oom, "writes x into %s: a stale copy", t);
+            step(out, 'B', bc, -1, "another write", "changes the item A read: it is now y");
+            out->il_final = text(a, &oom, "%s got x, a stale copy of an item that is now y; B's "
+                                 "write is not lost, but %s no longer matches it", t, t);
+            out->il_expected = text(a, &oom, "%s gets the item's value at the time (x before B's "
+                                    "write, y after it)", t);
+        }
+        run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
     } else if (kind == 'i') {                  /* lazy init: both see None, both create */
         out->il_kind = "double-init";
         sa.se_read = sb.se_read = text(a, &oom, "checks %s: None", t);
         sa.se_write = text(a, &oom, "stores its own new object in %s (replacing B's)", t);
         sb.se_write = text(a, &oom, "stores a new object in %s", t);
-        run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
-        run(out, &sh, 'B', sh.sh_start, sh.sh_write, &sb);
-        run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
+        run(out, &sh, 'B', 0, last, &sb);
+        run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
         out->il_final = text(a, &oom, "two objects were created; %s holds A's and B's was handed out "
                              "and lost", t);
         out->il_expected = "one object, created by whichever thread checks first";
     } else {                                   /* check-then-act: both pass the check, both act */
-        const bc_instr *w = &bc->bc_instrs[sh.sh_write];
         const bc_instr *c = &bc->bc_instrs[sh.sh_read];
         const char *cond = c->in_sem == SEM_CONTAINS ? (c->in_a ? "the key is absent"
                                                                 : "the key is present")
+                           : c->in_sem == SEM_SUBSCR ? "the read raises KeyError: the key is absent"
                                                      : "the test passes";
         out->il_kind = "check-then-act";
         sa.se_read = sb.se_read = text(a, &oom, "checks: %s", cond);
@@ -322,12 +454,12 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
                                  "(pop from an emptied list raises)", m);
             out->il_expected = "the second thread's check sees the first one's action";
         }
-        run(out, &sh, 'A', sh.sh_start, sh.sh_switch, &sa);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
         if (w->in_sem == SEM_SUBSCR)
             step(out, 'B', bc, -1, "another delete", "deletes the key");
         else
-            run(out, &sh, 'B', sh.sh_start, sh.sh_write, &sb);
-        run(out, &sh, 'A', sh.sh_switch + 1, sh.sh_write, &sa);
+            run(out, &sh, 'B', 0, last, &sb);
+        run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
     }
     {
         uint32_t i;

@@ -30,6 +30,20 @@ typedef struct eng_rule {
     int r_opt_in;              /* reported only when a select / extend-select names it */
 } eng_rule;
 
+/* One row of the atomicity table (rules/atomicity.yaml: faq, free_threading). */
+typedef struct eng_table_row {
+    const char *tr_code;       /* the operation as the documentation spells it */
+    const char *tr_source;     /* "faq" or "threadsafety" */
+    const char *tr_type;       /* the page's section ("list", "dict", "set", "bytearray"); NULL
+                                * for the FAQ */
+    const char *tr_category;   /* the documentation's: "atomic", "safe", "not-atomic",
+                                * "not-thread-safe" (the FAQ: the first or the third) */
+    const char *tr_says;       /* the documentation's own words */
+    const char *tr_rule;       /* the rule its not-atomic examples raise, or NULL */
+    const char *tr_free_threaded; /* the free-threaded fact of the one operation (the page's
+                                * category; for a FAQ row the knowledge base's), or NULL */
+} eng_table_row;
+
 /* Rules and the atomicity knowledge base (rules/atomicity.yaml). */
 typedef struct eng_kb {
     eng_rule *k_rules;
@@ -39,6 +53,8 @@ typedef struct eng_kb {
     const char **k_deleters;   /* mutators that remove entries (pop, popitem, ...; sorted) */
     size_t k_ndeleters;
     ir_kb k_ir;                /* readers, for the interpretation */
+    const eng_table_row *k_rows; /* the atomicity table's rows, FAQ first (rule_table.c) */
+    uint32_t k_nrows;
 } eng_kb;
 
 /* Loads rules/GILnnn.yaml and rules/atomicity.yaml from dir into kb (allocations in a).
@@ -55,6 +71,13 @@ const eng_rule *rule_find(const eng_kb *kb, const char *id);
 const char *rule_default_dir(const char *argv0);
 
 struct eng_interleaving;
+
+/* Python code that runs inside a finding's window (the analysed code shows it): a switch point
+ * on every GIL version. */
+typedef struct eng_pycode {
+    uint32_t pc_offset;        /* the instruction that runs it */
+    const char *pc_why;        /* "o.n is a property of class Prop: its setter runs Python code" */
+} eng_pycode;
 
 /* A place a finding refers to beside its own: the other side of the race (the write that can
  * land inside the window, or the window a write breaks), or a step of the call chain. */
@@ -84,9 +107,18 @@ typedef struct finding {
     uint32_t f_code;           /* code object index in the file */
     uint32_t f_first;          /* window: byte offset of the read / check ... */
     uint32_t f_last;           /* ... and of the write */
-    uint32_t *f_switch;        /* offsets in [f_first, f_last) where a GIL build may switch */
+    uint32_t *f_switch;        /* offsets of the instructions in the window after which (on an
+                                * edge of the window: eng_window_edges) or inside which (Python
+                                * code runs) a GIL build may switch threads; ascending */
     uint32_t f_nswitch;
     int f_python_minor;        /* the bytecode's version (for messages only) */
+    const eng_pycode *f_pycode; /* Python code inside the window (its offsets are in f_switch) */
+    uint32_t f_npycode;
+    const char **f_caveats;    /* what would open the window where types are not known ("the
+                                * type of the key k is not known here: ...") */
+    uint32_t f_ncaveats;
+    const char *f_target_type; /* the type the module shows for the target ("list", "int",
+                                * "collections.Counter", a class name), or NULL when unknown */
     const struct eng_interleaving *f_ilv; /* the engine's two-thread schedule that breaks the
                                 * window (eng_interleave), filled in by the driver so that every
                                 * front end (SARIF, LSP, HTML) has it without the bytecode; NULL
@@ -111,6 +143,11 @@ typedef struct eng_options {
                                 * ("pkg.mod.Worker.loop"), qualified names or fnmatch
                                 * patterns ("handle_*") */
     size_t o_nentry_points;
+    char **o_shared_params;    /* parameters whose argument is shared state: "cache" (of any
+                                * function) or "worker.cache" (qualified): `explain --shared`;
+                                * with --scope all they are bound to one shared location (a
+                                * thread start with args=(...) binds them by itself) */
+    size_t o_nshared_params;
     char **o_safe_classes;     /* classes meant to be shared between threads (their public
                                 * methods run in any caller's thread): module-qualified or
                                 * qualified names, fnmatch patterns */
@@ -178,6 +215,29 @@ int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng
 int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
                 const eng_options *opt, arena *a, diag_ctx *d, const char *name);
 
+/***** windows as edges (eng_window.c) *****/
+
+/* One control-flow edge inside a window. */
+typedef struct eng_wedge {
+    uint32_t we_from;          /* byte offset of the instruction the edge leaves */
+    uint32_t we_to;            /* byte offset of the instruction it leads to */
+    uint8_t we_edge;           /* bc_edge: next, jump or raise */
+    uint8_t we_switch;         /* a GIL build of the bytecode's version can switch on it
+                                * (bc_switch_on_edge) */
+} eng_wedge;
+
+/* The edges of the window from the instruction at byte offset `first` (the read or check) to
+ * the one at `last` (the write): every edge on a path between them that does not pass the write
+ * (edges out of the write come too late to matter).  *out is allocated in a, in offset order of
+ * the instruction left.  Returns G_OK, G_EBAD when the offsets are not instructions of bc in
+ * that order, or G_ENOMEM. */
+int eng_window_edges(eng_wedge **out, uint32_t *n, const bc_code *bc, uint32_t first,
+                     uint32_t last, arena *a);
+
+/* Sets f->f_switch / f_nswitch (allocated in a, ascending) to the offsets of the instructions
+ * with an edge in f's window on which a GIL build can switch.  Returns G_OK or G_ENOMEM. */
+int eng_window_fill(finding *f, const bc_code *bc, arena *a);
+
 /***** interleavings (eng_interleave.c) *****/
 
 /* One step of a two-thread schedule. */
@@ -200,8 +260,11 @@ typedef struct eng_step {
 typedef struct eng_interleaving {
     eng_step *il_steps;        /* in time order (arena) */
     uint32_t il_nsteps;
-    const char *il_kind;       /* "lost-update" (GIL101-104), "stale-read" (GIL105),
-                                * "check-then-act" (GIL201), "double-init" (GIL202) */
+    const char *il_kind;       /* "lost-update" (GIL101-104), "in-place" (an in-place operator
+                                * on a list, set or dict: nothing lost, a rebinding undone),
+                                * "concurrent-resume" (next() on a shared iterator),
+                                * "stale-read" (GIL105), "check-then-act" (GIL201),
+                                * "double-init" (GIL202) */
     const char *il_final;      /* the wrong state the schedule ends in */
     const char *il_expected;   /* what running the two one after the other gives */
     uint32_t il_switch_at;     /* offset of the instruction after which thread A is interrupted */
@@ -228,6 +291,12 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
  * argument) is shown from that many instructions before it, so that the memory and output of
  * the schedules stay linear in the size of the code (a documented limit, docs/security.md). */
 #define ENG_STMT_LEAD 64
+
+/* 1 when read-modify-write finding f is an in-place operator (`+=`, `|=`, ...) on a list, set,
+ * dict, bytearray or deque (f_target_type): the object is changed in place and the store puts the
+ * same object back, so no update is lost -- only another thread's rebinding in between is undone
+ * (its interleaving's kind is "in-place"). */
+int eng_in_place(const finding *f, const bc_code *bc);
 
 /* Index in bc_instrs of the first instruction of the statement holding instruction i: the
  * earliest instruction before it on the same source line, after no return, pop or jump away,

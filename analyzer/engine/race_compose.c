@@ -464,6 +464,7 @@ static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int w
     in->i_kind = (uint8_t)kind;
     in->i_value = (uint8_t)value;
     in->i_recv = v.v_recv_attr;
+    in->i_prop = v.v_prop;
     in->i_ctx = fr->fr_ctx;
     in->i_frame = fi;
     in->i_locks = locks;
@@ -562,8 +563,8 @@ static void visit(walk *w, uint32_t fi, int depth)
             rc_val v = escaped_value(r, fr, u, a->a_path, a->a_instr);
             if ((u->u_flags & FN_INIT) && a->a_instr < u->u_escape && !strncmp(a->a_path, "p:0", 3))
                 continue;   /* construction: self has not been shared yet */
-            if (v.v_prop || own_method(r, fr, a->a_path, a->a_method))
-                continue;   /* a property's setter or the receiver class's own method runs */
+            if (own_method(r, fr, a->a_path, a->a_method))
+                continue;   /* the receiver class's own method runs */
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 0, a->a_kind, 0,
                          frame_locks(r, fr, a->a_locks, held, nheld), ia - 1, a->a_instr);
@@ -572,7 +573,7 @@ static void visit(walk *w, uint32_t fi, int depth)
             rc_val v = escaped_value(r, fr, u, sw->w_path, sw->w_first);
             if ((u->u_flags & FN_INIT) && sw->w_last < u->u_escape && !strncmp(sw->w_path, "p:0", 3))
                 continue;
-            if (v.v_prop || own_method(r, fr, sw->w_path, sw->w_method))
+            if (own_method(r, fr, sw->w_path, sw->w_method))
                 continue;
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 1, sw->w_breaks, value_window(r, fr->fr_mod, sw),
@@ -663,8 +664,34 @@ static void run_ctx(rc_run *r, uint32_t ctx, uint32_t mod, uint32_t code, const 
     visit(&w, fi, 0);
 }
 
+/* Does `want` ("cache" or "insert.cache") name parameter `name` of the function `qual`? */
+static int names_param(const char *want, const char *qual, const char *name)
+{
+    size_t nq = strlen(qual);
+    return !strcmp(want, name) || (!strncmp(want, qual, nq) && want[nq] == '.' &&
+                                   !strcmp(want + nq + 1, name));
+}
+
+/* Binds the parameters named in o_shared_params (`explain --shared`) to their shared location:
+ * every thread that runs the function gets the same object there. */
+static void shared_params(rc_run *r, uint32_t mod, uint32_t code, uint32_t fi)
+{
+    const eng_summary *s = r->r_sums[mod];
+    const sum_func *u = &s->s_funcs[code];
+    uint32_t i;
+    size_t k;
+    if (!r->r_opt || !r->r_opt->o_nshared_params)
+        return;
+    for (i = 0; i < u->u_nparams && i < r->r_frames[fi].fr_nparams; i++)
+        for (k = 0; k < r->r_opt->o_nshared_params; k++)
+            if (u->u_params && u->u_params[i] &&
+                names_param(r->r_opt->o_shared_params[k], u->u_qualname, u->u_params[i]))
+                r->r_frames[fi].fr_params[i] = rc_val_shared_arg(r, s->s_module, u->u_qualname,
+                                                                 u->u_params[i]);
+}
+
 /* A frame for a function that starts a thread, as nobody in particular calls it: `self` is an
- * instance of its class; the other parameters are unknown. */
+ * instance of its class; the other parameters are unknown (or shared when named so). */
 static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ctx)
 {
     const sum_func *u = &r->r_sums[mod]->s_funcs[code];
@@ -683,6 +710,7 @@ static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ct
             r->r_frames[fi].fr_params[0] = rc_val_class(r, cls, 1);
         }
     }
+    shared_params(r, mod, code, fi);
     return fi;
 }
 

@@ -149,6 +149,9 @@ typedef struct rc_inst {
     uint8_t i_value;           /* the window is a read-modify-write of the value itself */
     uint8_t i_cell_own;        /* a closure cell, in a context its owner function started: the
                                 * cell is shared by that invocation and its threads */
+    uint8_t i_prop;            /* the location is a property: its windows and writes pair only
+                                * with each other (the read-modify-write `o.n += 1` runs the getter
+                                * and the setter -- Python code -- apart) */
     uint32_t i_instr;          /* the access's (the window's first) instruction */
     uint32_t i_ctx;
     uint32_t i_frame;
@@ -223,6 +226,9 @@ rc_sym rc_ctor_class(rc_run *r, uint32_t mod, const char *ctor);
 rc_val rc_path_value(rc_run *r, const rc_frame *fr, const char *path, const char **rest);
 rc_val rc_apply(rc_run *r, rc_val v, const char *segments);
 rc_val rc_val_class(rc_run *r, uint32_t cls, int recv);
+/* The one location the argument of a parameter named shared (eng_options.o_shared_params) is:
+ * "m:pkg.mod.insert(cache)". */
+rc_val rc_val_shared_arg(rc_run *r, const char *module, const char *qualname, const char *param);
 int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lock);
 
 /* race_compose.c */

@@ -86,6 +86,8 @@ static int before_start(const rc_run *r, const rc_inst *a, uint32_t t)
 static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
 {
     const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
+    if (w->i_prop != x->i_prop)     /* a property's get/set pairs only with its own kind */
+        return 0;
     if (w->i_cls != RC_NONE && x->i_cls != RC_NONE && !rc_related(r, w->i_cls, x->i_cls))
         return 0;
     if (w->i_key) {

@@ -39,6 +39,13 @@ static rc_val of_class(rc_run *r, char kind, uint32_t cls)
     return v;
 }
 
+rc_val rc_val_shared_arg(rc_run *r, const char *module, const char *qualname, const char *param)
+{
+    char buf[600];
+    snprintf(buf, sizeof buf, "m:%s.%s(%s)", module, qualname, param);
+    return loc(r, 'm', RC_NONE, buf);
+}
+
 rc_val rc_val_class(rc_run *r, uint32_t cls, int recv)
 {
     rc_val v = of_class(r, 'o', cls);

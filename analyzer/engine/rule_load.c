@@ -285,6 +285,8 @@ int rule_load_dir(eng_kb *kb, const char *dir, arena *a, diag_ctx *d)
         return rc;
     if ((rc = walk_kb(kb, doc, NULL, a)))
         return diag_add(d, rc, path, -1, "out of memory");
+    if ((rc = rule_load_table(kb, doc, path, a, d)))
+        return rc;
     /* sorted, for binary search by the interpretation and the detectors */
     qsort((void *)kb->k_mutators, kb->k_nmutators, sizeof *kb->k_mutators, by_name);
     qsort((void *)kb->k_deleters, kb->k_ndeleters, sizeof *kb->k_deleters, by_name);

@@ -27,4 +27,9 @@ const ynode *yaml_get(const ynode *m, const char *key);
 /* The text of a scalar value of key in m, or NULL. */
 const char *yaml_str(const ynode *m, const char *key);
 
+/* rule_table.c: the atomicity table's rows of the parsed atomicity.yaml into kb.  G_OK, or
+ * G_EBAD / G_ENOMEM with a message naming path. */
+struct eng_kb;
+int rule_load_table(struct eng_kb *kb, const ynode *doc, const char *path, arena *a, diag_ctx *d);
+
 #endif

@@ -595,6 +595,14 @@ static void build_func(builder *b, uint32_t ci)
                 acc->a_path = p;
                 acc->a_kind = e->ev_kind == EV_STORE ? ACC_STORE : ACC_DELETE;
             }
+        } else if (e->ev_kind == EV_CALL && shape_next_iter(m, ci, e)) {
+            /* next(it) advances the iterator: a removal from it (eng_pycode.c) */
+            const char *p = spath(b, ci, e->ev_args[0].ar_path, "[*]");
+            if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
+                acc->a_path = p;
+                acc->a_kind = ACC_REMOVE;
+                acc->a_method = "next";
+            }
         } else if (mod_container_call(m, c, e) && mod_may_share(m, c, e->ev_path)) {
             const char *p = spath(b, ci, e->ev_path, "[*]");
             if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
@@ -605,7 +613,8 @@ static void build_func(builder *b, uint32_t ci)
             }
         }
         if (acc) {
-            acc->a_text = ir_path_display(e->ev_path);
+            acc->a_text = ir_path_display(acc->a_method && !strcmp(acc->a_method, "next")
+                                          ? e->ev_args[0].ar_path : e->ev_path);
             acc->a_loop = (uint8_t)in_loop(c, e);
             acc->a_instr = e->ev_instr;
             acc->a_offset = in->in_offset;

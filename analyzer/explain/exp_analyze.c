@@ -16,9 +16,39 @@ void exp_run_free(exp_run *r)
     r->er_bf = NULL;
 }
 
+/* The comma-separated names of s as an array in a; *n set; NULL when there are none. */
+static char **split_names(const char *s, size_t *n, arena *a)
+{
+    char **v;
+    size_t k = 0, cap = 1;
+    const char *p;
+    *n = 0;
+    if (!s || !*s)
+        return NULL;
+    for (p = s; *p; p++)
+        cap += *p == ',';
+    if (!(v = arena_array(a, cap, sizeof *v)))
+        return NULL;
+    for (p = s; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *b = p, *e = p + len;
+        while (b < e && *b == ' ')
+            b++;
+        while (e > b && e[-1] == ' ')
+            e--;
+        if (e > b && (v[k] = arena_alloc(a, (size_t)(e - b) + 1))) {
+            memcpy(v[k], b, (size_t)(e - b));
+            v[k++][e - b] = 0;
+        }
+        p += len + (p[len] == ',');
+    }
+    *n = k;
+    return v;
+}
+
 int exp_run_module(exp_run *out, const drv_ctx *c, const drv_settings *set, int minor,
                    const char *python, const uint8_t *src, size_t len, const uint8_t *pyc,
-                   size_t pyclen, const char *name, arena *a, diag_ctx *d)
+                   size_t pyclen, const char *shared, const char *name, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     eng_options opt = { .o_scope_all = 1 };
@@ -27,6 +57,7 @@ int exp_run_module(exp_run *out, const drv_ctx *c, const drv_settings *set, int 
         opt = set->s_eng;
         opt.o_scope_all = 1;
     }
+    opt.o_shared_params = split_names(shared, &opt.o_nshared_params, a);
     memset(out, 0, sizeof *out);
     memset(&ic, 0, sizeof ic);
     out->er_minor = minor;
@@ -130,10 +161,14 @@ const finding *exp_pick(const exp_run *r, int32_t ci, int32_t l0, int32_t l1)
     uint32_t i;
     for (i = 0; i < r->er_res.r_count; i++) {
         const finding *f = &r->er_res.r_findings[i];
+        int fr, br;
         if ((int32_t)f->f_code != ci || f->f_line < l0 || f->f_line > l1)
             continue;
-        if (!best || rule_rank(f->f_rule) < rule_rank(best->f_rule) ||
-            (rule_rank(f->f_rule) == rule_rank(best->f_rule) && f->f_first < best->f_first))
+        /* GIL301 last; then the window a GIL build of this version can switch in (of
+         * `try: D[k] += 1 / except KeyError: D[k] = 1` on 3.10, the handler's); then the first */
+        fr = 2 * rule_rank(f->f_rule) + (f->f_nswitch == 0);
+        br = best ? 2 * rule_rank(best->f_rule) + (best->f_nswitch == 0) : 0;
+        if (!best || fr < br || (fr == br && f->f_first < best->f_first))
             best = f;
     }
     return best;
@@ -154,98 +189,4 @@ const char *exp_reason(const char *rule)
     if (!strcmp(rule, "GIL301"))
         return "written with and without a lock";
     return "syntax error";
-}
-
-/***** instruction descriptions *****/
-
-static const char *const sem_names[SEM_COUNT_] = {
-    [SEM_OTHER] = "other", [SEM_NOP] = "nop", [SEM_LOAD_FAST] = "load_fast",
-    [SEM_LOAD_FAST_PAIR] = "load_fast_pair", [SEM_STORE_FAST] = "store_fast",
-    [SEM_STORE_FAST_PAIR] = "store_fast_pair", [SEM_STORE_LOAD_FAST] = "store_load_fast",
-    [SEM_DELETE_FAST] = "delete_fast", [SEM_LOAD_GLOBAL] = "load_global",
-    [SEM_STORE_GLOBAL] = "store_global", [SEM_DELETE_GLOBAL] = "delete_global",
-    [SEM_LOAD_NAME] = "load_name", [SEM_STORE_NAME] = "store_name",
-    [SEM_DELETE_NAME] = "delete_name", [SEM_LOAD_DEREF] = "load_deref",
-    [SEM_STORE_DEREF] = "store_deref", [SEM_DELETE_DEREF] = "delete_deref",
-    [SEM_LOAD_CLOSURE] = "load_closure", [SEM_LOAD_CONST] = "load_const",
-    [SEM_LOAD_INT] = "load_int", [SEM_LOAD_ATTR] = "load_attr",
-    [SEM_LOAD_SUPER_ATTR] = "load_super_attr", [SEM_STORE_ATTR] = "store_attr",
-    [SEM_DELETE_ATTR] = "delete_attr", [SEM_SUBSCR] = "subscr",
-    [SEM_STORE_SUBSCR] = "store_subscr", [SEM_DELETE_SUBSCR] = "delete_subscr",
-    [SEM_SLICE] = "slice", [SEM_STORE_SLICE] = "store_slice", [SEM_BUILD_SLICE] = "build_slice",
-    [SEM_BINARY] = "binary", [SEM_UNARY] = "unary", [SEM_COMPARE] = "compare",
-    [SEM_CONTAINS] = "contains", [SEM_IS] = "is", [SEM_EXC_MATCH] = "exc_match",
-    [SEM_TO_BOOL] = "to_bool", [SEM_CALL] = "call", [SEM_CALL_EX] = "call_ex",
-    [SEM_PUSH_NULL] = "push_null", [SEM_KW_NAMES] = "kw_names", [SEM_PRECALL] = "precall",
-    [SEM_COPY] = "copy", [SEM_SWAP] = "swap", [SEM_ROT] = "rot", [SEM_DUP_TWO] = "dup_two",
-    [SEM_POP] = "pop", [SEM_JUMP] = "jump", [SEM_JUMP_IF] = "jump_if",
-    [SEM_FOR_ITER] = "for_iter", [SEM_GET_ITER] = "get_iter", [SEM_END_FOR] = "end_for",
-    [SEM_RETURN] = "return", [SEM_RETURN_CONST] = "return_const", [SEM_YIELD] = "yield",
-    [SEM_BUILD] = "build", [SEM_MAKE_FUNCTION] = "make_function",
-    [SEM_WITH_ENTER] = "with_enter", [SEM_SETUP_HANDLER] = "setup_handler",
-    [SEM_POP_BLOCK] = "pop_block", [SEM_RAISE] = "raise", [SEM_RERAISE] = "reraise",
-    [SEM_IMPORT_NAME] = "import_name", [SEM_IMPORT_FROM] = "import_from",
-    [SEM_UNPACK] = "unpack", [SEM_FORMAT] = "format", [SEM_LOAD_BUILD_CLASS] = "load_build_class",
-    [SEM_SET_FUNC_ATTR] = "set_func_attr", [SEM_LOAD_SPECIAL] = "load_special",
-    [SEM_COLLECT] = "collect",
-};
-
-const char *exp_sem_name(int sem)
-{
-    return sem >= 0 && sem < SEM_COUNT_ && sem_names[sem] ? sem_names[sem] : "other";
-}
-
-static const char *const binops[] = {
-    "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^",
-};
-static const char *const cmps[] = { "<", "<=", "==", "!=", ">", ">=" };
-
-static const char *name_text(const pyc_obj *o, char *buf, size_t size)
-{
-    if (!o || o->o_kind != PYC_STR)
-        return NULL;
-    snprintf(buf, size, "%.*s", (int)o->u.o_str.len, o->u.o_str.s);
-    return buf;
-}
-
-const char *exp_argval(const bc_code *bc, const bc_instr *in, char *buf, size_t size)
-{
-    buf[0] = 0;
-    switch (in->in_sem) {
-    case SEM_LOAD_GLOBAL: case SEM_STORE_GLOBAL: case SEM_DELETE_GLOBAL: case SEM_LOAD_NAME:
-    case SEM_STORE_NAME: case SEM_DELETE_NAME: case SEM_LOAD_ATTR: case SEM_STORE_ATTR:
-    case SEM_DELETE_ATTR: case SEM_IMPORT_NAME: case SEM_IMPORT_FROM: case SEM_LOAD_SUPER_ATTR:
-        return name_text(bc_name(bc, in->in_a), buf, size);
-    case SEM_LOAD_FAST: case SEM_STORE_FAST: case SEM_DELETE_FAST:
-        return name_text(bc_local(bc, in->in_a), buf, size);
-    case SEM_LOAD_DEREF: case SEM_STORE_DEREF: case SEM_DELETE_DEREF: case SEM_LOAD_CLOSURE:
-        return name_text(bc_deref(bc, in->in_a), buf, size);
-    case SEM_LOAD_CONST: case SEM_RETURN_CONST: {
-        strbuf sb;
-        sb_init(&sb);
-        pyc_repr(&sb, bc_const(bc, in->in_a), 60);
-        snprintf(buf, size, "%s", sb.sb_failed ? "?" : sb.sb_buf);
-        sb_free(&sb);
-        return buf;
-    }
-    case SEM_LOAD_INT:
-        snprintf(buf, size, "%d", in->in_a);
-        return buf;
-    case SEM_BINARY:
-        if (in->in_a >= 0 && in->in_a < 26)
-            snprintf(buf, size, "%s%s", binops[in->in_a % 13], in->in_a >= 13 ? "=" : "");
-        return buf[0] ? buf : NULL;
-    case SEM_COMPARE:
-        return in->in_a >= 0 && in->in_a < 6 ? cmps[in->in_a] : NULL;
-    case SEM_CONTAINS:
-        return in->in_a ? "not in" : "in";
-    case SEM_IS:
-        return in->in_a ? "is not" : "is";
-    case SEM_COPY: case SEM_SWAP: case SEM_ROT: case SEM_CALL: case SEM_BUILD: case SEM_UNPACK:
-    case SEM_BUILD_SLICE:
-        snprintf(buf, size, "%d", in->in_a);
-        return buf;
-    default:
-        return NULL;
-    }
 }

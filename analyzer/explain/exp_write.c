@@ -13,18 +13,25 @@
 #include "../input/input.h"
 #include "../report/report.h"
 
-/* Does the instruction read or write state another thread can see (by its kind)? */
-static int touches_shared(const bc_instr *in)
+/* The argument's plain value (the bytecode stage's renderer) in buf, or NULL when none. */
+static const char *argval(const bc_code *bc, const bc_instr *in, char *buf, size_t size)
 {
-    switch (in->in_sem) {
-    case SEM_LOAD_GLOBAL: case SEM_STORE_GLOBAL: case SEM_DELETE_GLOBAL: case SEM_LOAD_DEREF:
-    case SEM_STORE_DEREF: case SEM_DELETE_DEREF: case SEM_LOAD_ATTR: case SEM_STORE_ATTR:
-    case SEM_DELETE_ATTR: case SEM_SUBSCR: case SEM_STORE_SUBSCR: case SEM_DELETE_SUBSCR:
-    case SEM_SLICE: case SEM_STORE_SLICE: case SEM_CONTAINS: case SEM_CALL:
-        return 1;
-    default:
-        return 0;
-    }
+    strbuf sb;
+    sb_init(&sb);
+    bc_argtext(&sb, bc, in, BC_ARG_VALUE);
+    snprintf(buf, size, "%s", sb.sb_failed ? "?" : sb.sb_buf ? sb.sb_buf : "");
+    sb_free(&sb);
+    return buf[0] ? buf : NULL;
+}
+
+/* Is the instruction at offset off one of f's switch points? */
+static int is_switch(const finding *f, uint32_t off)
+{
+    uint32_t i;
+    for (i = 0; f && i < f->f_nswitch; i++)
+        if (f->f_switch[i] == off)
+            return 1;
+    return 0;
 }
 
 /* "read", "write", "check" for the window's ends, "shared" for other accesses, or NULL. */
@@ -34,7 +41,7 @@ static const char *mark_of(const finding *f, const bc_instr *in)
         return f->f_rel_what && !strcmp(f->f_rel_what, "check") ? "check" : "read";
     if (f && in->in_offset == f->f_last)
         return "write";
-    return touches_shared(in) ? "shared" : NULL;
+    return bc_access_of(in) != BC_ACC_NONE ? "shared" : NULL;
 }
 
 typedef struct view {
@@ -74,6 +81,20 @@ static const view *newest(const view *views, int n)
         if (views[k].v_run->er_minor > views[best].v_run->er_minor)
             best = k;
     return &views[best];
+}
+
+/* The indexes of views, newest version first (the order every per-version list is shown in). */
+static void newest_first(int *ord, const view *views, int n)
+{
+    int k, j;
+    for (k = 0; k < n; k++)
+        ord[k] = k;
+    for (k = 1; k < n; k++)
+        for (j = k; j > 0 && views[ord[j]].v_run->er_minor > views[ord[j - 1]].v_run->er_minor; j--) {
+            int x = ord[j];
+            ord[j] = ord[j - 1];
+            ord[j - 1] = x;
+        }
 }
 
 static const char *version_key(int minor, char *buf, size_t size)
@@ -126,12 +147,12 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     const finding *f = v->v_f;
     const bc_code *bc = v->v_code >= 0 ? &v->v_run->er_bf->bf_codes[v->v_code] : NULL;
     json_t *o = json_object(), *sp = json_object(), *verd = json_object(), *code = json_array();
-    json_t *ilv = json_array(), *ft = json_array();
+    json_t *ilv = json_array(), *ft = json_array(), *gs = json_object(), *edges = json_array();
     const eng_rule *er = f ? rule_find(kb, f->f_rule) : NULL;
     eng_interleaving il;
     char key[16], buf[256];
     uint32_t i;
-    int k;
+    int k, ord[EXP_MAX_VERSIONS], have_il = 0;
 
     json_object_set_new(o, "statement", json_string(t->et_text));
     json_object_set_new(o, "python", json_string(version_key(v->v_run->er_minor, key, sizeof key)));
@@ -154,8 +175,9 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     } else {
         json_object_set_new(o, "window", json_null());
     }
+    newest_first(ord, views, n);
     for (k = 0; k < n; k++) {
-        const view *u = &views[k];
+        const view *u = &views[ord[k]];
         json_t *pts = json_array();
         if (u->v_f)
             for (i = 0; i < u->v_f->f_nswitch; i++)
@@ -163,6 +185,7 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
         version_key(u->v_run->er_minor, key, sizeof key);
         json_object_set_new(sp, key, pts);
         json_object_set_new(verd, key, json_string(verdict_of(u)));
+        json_object_set_new(gs, key, u->v_f ? json_boolean(u->v_f->f_nswitch > 0) : json_null());
     }
     if (f && bc)
         for (i = v->v_lo; i <= v->v_hi; i++)
@@ -172,28 +195,62 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
     json_object_set_new(o, "switch_points", sp);
     json_object_set_new(verd, "free-threaded", json_string(verdict_of(newest(views, n))));
     json_object_set_new(o, "verdicts", verd);
+    json_object_set_new(gs, "free-threaded", f ? json_true() : json_null());
+    json_object_set_new(o, "gil_switch", gs);
+    /* the shown version's window: its edges, the Python code in it, what types could add */
+    if (f && bc) {
+        eng_wedge *w;
+        uint32_t nw;
+        if (!eng_window_edges(&w, &nw, bc, f->f_first, f->f_last, a))
+            for (i = 0; i < nw; i++) {
+                json_t *e = json_object();
+                json_object_set_new(e, "from", json_integer(w[i].we_from));
+                json_object_set_new(e, "to", json_integer(w[i].we_to));
+                json_object_set_new(e, "edge", json_string(bc_edge_name((bc_edge)w[i].we_edge)));
+                json_object_set_new(e, "switch", json_boolean(w[i].we_switch));
+                json_array_append_new(edges, e);
+            }
+    }
+    json_object_set_new(o, "window_edges", edges);
+    json_object_set_new(o, "python_code_in_window", f ? rep_pycode_json(f) : json_array());
+    json_object_set_new(o, "caveats", f ? rep_caveats_json(f) : json_array());
+    json_object_set_new(o, "target_type", json_opt(f ? f->f_target_type : NULL));
     if (bc) {
         for (i = v->v_lo; i <= v->v_hi; i++) {
             const bc_instr *in = &bc->bc_instrs[i];
             json_t *j = json_object();
-            const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
+            const char *mark = mark_of(f, in), *av = argval(bc, in, buf, sizeof buf);
             json_object_set_new(j, "offset", json_integer(in->in_offset));
             json_object_set_new(j, "opname", json_string(bc_opname(bc, in)));
             json_object_set_new(j, "arg", in->in_hasarg ? json_integer(in->in_arg) : json_null());
             json_object_set_new(j, "argval", json_opt(av));
-            json_object_set_new(j, "sem", json_string(exp_sem_name(in->in_sem)));
+            json_object_set_new(j, "sem", json_string(bc_sem_name(in->in_sem)));
             json_object_set_new(j, "a", json_integer(in->in_a));
             json_object_set_new(j, "b", json_integer(in->in_b));
             json_object_set_new(j, "line", in->in_line >= 0 ? json_integer(in->in_line - t->et_l0 +
                                                                           t->et_shown_line)
                                                            : json_null());
             json_object_set_new(j, "access", json_opt(mark));
-            json_object_set_new(j, "gil_switch", json_boolean(in->in_flags & OPF_BREAKER));
+            {
+                /* in the window: one of its switch points; elsewhere: any edge out of it */
+                int in_window = f && in->in_offset >= f->f_first && in->in_offset < f->f_last;
+                json_t *sw = json_array();
+                int e;
+                for (e = BC_EDGE_NEXT; e <= BC_EDGE_RAISE; e++)
+                    if (bc_switch_on_edge(bc, i, (bc_edge)e))
+                        json_array_append_new(sw, json_string(bc_edge_name((bc_edge)e)));
+                json_object_set_new(j, "gil_switch",
+                                    json_boolean(in_window ? is_switch(f, in->in_offset)
+                                                           : bc_switch_any(bc, i)));
+                json_object_set_new(j, "switch_edges", sw);
+                json_object_set_new(j, "runs_code", json_boolean(bc_runs_code(bc, i)));
+            }
             json_array_append_new(code, j);
         }
     }
     json_object_set_new(o, "bytecode", code);
     if (f && bc && !eng_interleave(&il, f, bc, a)) {
+        have_il = 1;
         for (i = 0; i < il.il_nsteps; i++) {
             const eng_step *s = &il.il_steps[i];
             json_t *j = json_object();
@@ -216,7 +273,11 @@ static int write_json(FILE *out, const exp_target *t, const view *views, int n, 
         json_decref(ilv);
         json_object_set_new(o, "interleaving", json_null());
     }
-    json_object_set_new(o, "fix", json_opt(er ? er->r_fix : NULL));
+    {
+        const char *here = exp_fix_here(f, t, have_il ? il.il_kind : NULL, a);
+        json_object_set_new(o, "fix", json_opt(here ? here : er ? er->r_fix : NULL));
+        json_object_set_new(o, "rule_fix", json_opt(er ? er->r_fix : NULL));
+    }
     if (t->et_run) {
         json_t *r = json_object();
         json_object_set_new(r, "executed", json_true());
@@ -252,7 +313,7 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
     int opw = 11, argw = 8;    /* column widths: the widest shown (fits 80 columns) */
     for (i = v->v_lo; i <= v->v_hi; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
-        const char *av = exp_argval(bc, in, buf, sizeof buf);
+        const char *av = argval(bc, in, buf, sizeof buf);
         if ((int)strlen(bc_opname(bc, in)) > opw)
             opw = (int)strlen(bc_opname(bc, in));
         if (av && (int)strlen(av) > argw)
@@ -263,7 +324,7 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
             "argument");
     for (i = v->v_lo; i <= v->v_hi; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
-        const char *mark = mark_of(f, in), *av = exp_argval(bc, in, buf, sizeof buf);
+        const char *mark = mark_of(f, in), *av = argval(bc, in, buf, sizeof buf);
         int in_window = f && in->in_offset >= f->f_first && in->in_offset < f->f_last;
         if (!in->in_hasarg && (in->in_sem == SEM_COPY || in->in_sem == SEM_SWAP ||
                                in->in_sem == SEM_ROT))
@@ -272,11 +333,17 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
         if (in->in_line >= 0 && (i == v->v_lo || in->in_line != bc->bc_instrs[i - 1].in_line))
             snprintf(line, sizeof line, "%d", in->in_line - t->et_l0 + t->et_shown_line);
         {
-            char sw[64];
-            snprintf(sw, sizeof sw, "%s%s%s",
-                     in->in_flags & OPF_BREAKER ? "GIL" : "",
-                     (in->in_flags & OPF_BREAKER) && in_window ? ", " : "",
+            char sw[96];
+            strbuf ed;
+            int gil = in_window ? is_switch(f, in->in_offset) : bc_switch_any(bc, i);
+            sb_init(&ed);
+            bc_switch_words(&ed, bc, i);
+            snprintf(sw, sizeof sw, "%s%s%s%s%s", gil ? "GIL" : "",
+                     gil && ed.sb_len ? " (" : "", gil && ed.sb_len ? ed.sb_buf : "",
+                     gil && ed.sb_len ? ")" : "", gil && in_window ? ", " : "");
+            snprintf(sw + strlen(sw), sizeof sw - strlen(sw), "%s",
                      in_window ? "free-threaded" : "");
+            sb_free(&ed);
             fprintf(out, "  %4s  %6u  %-*s  %-*.14s  %-7s  %s\n", line, in->in_offset, opw,
                     bc_opname(bc, in), argw, av ? av : "", mark ? mark : "", sw);
         }
@@ -285,7 +352,9 @@ static void write_bytecode(FILE *out, const view *v, const exp_target *t)
     fprintf(out, "\n  access: read / check / write = the finding's window; shared = other shared "
             "state.\n  switch: where the interpreter can hand over to another thread after the "
             "instruction -- "
-            "GIL: on a GIL build of Python 3.%d (its eval-breaker checks and calls); "
+            "GIL: on a GIL build of Python 3.%d, on the edge named -- next, jump (taken) or "
+            "raise (into the handler) -- where its eval loop checks the eval breaker, or "
+            "\"runs code\" for a call, a generator step, __enter__ or an import; "
             "free-threaded: on a free-threaded build, at every instruction boundary (threads run "
             "in parallel; marked in the window).\n\n", v->v_run->er_minor);
 }
@@ -343,8 +412,44 @@ static void window_line(FILE *out, const view *u)
         if (in->in_offset < u->v_f->f_first || in->in_offset > u->v_f->f_last)
             continue;
         fprintf(out, " %s%s", bc_opname(bc, in),
-                (in->in_flags & OPF_BREAKER) && in->in_offset < u->v_f->f_last ? "*" : "");
+                is_switch(u->v_f, in->in_offset) && in->in_offset < u->v_f->f_last ? "*" : "");
     }
+}
+
+/* Which case applies on the shown version: the window's edges a GIL build switches on, the
+ * Python code inside it, or neither -- and then what the types could add (the caveats). */
+static void write_why(FILE *out, const finding *f, const bc_code *bc, int minor, arena *a)
+{
+    eng_wedge *w;
+    uint32_t nw = 0, i, nsw = 0;
+    if (eng_window_edges(&w, &nw, bc, f->f_first, f->f_last, a))
+        nw = 0;
+    for (i = 0; i < nw; i++)
+        nsw += w[i].we_switch;
+    if (nsw || f->f_npycode) {
+        fprintf(out, "  Where a GIL build of 3.%d can switch inside the window:\n", minor);
+        for (i = 0; i < nw; i++) {
+            int32_t k = bc_index_at(bc, w[i].we_from);
+            if (w[i].we_switch && k >= 0)
+                fprintf(out, "    - after %u %s, on its %s edge to %u%s\n", w[i].we_from,
+                        bc_opname(bc, &bc->bc_instrs[k]), bc_edge_name((bc_edge)w[i].we_edge),
+                        w[i].we_to, bc_runs_code(bc, (uint32_t)k) ? " (it runs other code)" : "");
+        }
+        for (i = 0; i < f->f_npycode; i++)
+            fprintf(out, "    - inside %u: %s (Python code: a switch point on every version)\n",
+                    f->f_pycode[i].pc_offset, f->f_pycode[i].pc_why);
+    } else {
+        fprintf(out, "  No edge of the window checks the eval breaker on 3.%d, and no Python code "
+                "that this\n  code shows runs inside it: a GIL build of 3.%d does not switch "
+                "there.\n", minor, minor);
+    }
+    if (f->f_ncaveats) {
+        fprintf(out, "  %s the types are not known here:\n", nsw || f->f_npycode ? "Besides,"
+                                                                                 : "Unless");
+        for (i = 0; i < f->f_ncaveats; i++)
+            fprintf(out, "    - %s\n", f->f_caveats[i]);
+    }
+    fputc('\n', out);
 }
 
 static int write_text(FILE *out, const exp_target *t, const view *views, int n, const eng_kb *kb,
@@ -355,7 +460,8 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
     const eng_rule *er = f ? rule_find(kb, f->f_rule) : NULL;
     eng_interleaving il;
     char where[512];
-    int k;
+    const char *here;
+    int k, have_il;
 
     fprintf(out, "Statement:\n\n");
     {
@@ -383,15 +489,18 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
         fprintf(out, "Verdict: NOT ATOMIC -- %s (%s %s).\n  %s\n", exp_reason(f->f_rule),
                 f->f_rule, er ? er->r_name : "", user_message(f, t, a));
         fprintf(out, "  Shows %s.\n\n", rep_where(f, where, sizeof where));
+        write_why(out, f, &v->v_run->er_bf->bf_codes[v->v_code], v->v_run->er_minor, a);
     } else {
         fprintf(out, "Verdict: ATOMIC -- no other thread can come between the parts of this "
                 "statement that touch shared state (one instruction does the shared read or "
                 "write).\n\n");
     }
     if (n > 1) {
-        fprintf(out, "Per version:\n");
+        int ord[EXP_MAX_VERSIONS];
+        newest_first(ord, views, n);
+        fprintf(out, "Per version (newest first):\n");
         for (k = 0; k < n; k++) {
-            const view *u = &views[k];
+            const view *u = &views[ord[k]];
             uint32_t i;
             fprintf(out, "  3.%-3d %-11s", u->v_run->er_minor, verdict_of(u));
             if (u->v_f) {
@@ -408,13 +517,17 @@ static int write_text(FILE *out, const exp_target *t, const view *views, int n, 
                 "the write; * = a GIL build\n  of that version can switch threads after it)\n\n",
                 verdict_of(newest(views, n)));
     }
-    if (f && !eng_interleave(&il, f, &v->v_run->er_bf->bf_codes[v->v_code], a))
+    have_il = f && !eng_interleave(&il, f, &v->v_run->er_bf->bf_codes[v->v_code], a);
+    if (have_il)
         write_interleaving(out, &il, v->v_run->er_minor);
-    if (er && er->r_fix) {
+    here = f ? exp_fix_here(f, t, have_il ? il.il_kind : NULL, a) : NULL;
+    if (here || (er && er->r_fix)) {
         strbuf fix;            /* a paragraph per line: the front end wraps them */
         sb_init(&fix);
-        txt_unwrap(&fix, er->r_fix);
+        txt_unwrap(&fix, here ? here : er->r_fix);
         fprintf(out, "Fix:\n\n%s\n", fix.sb_buf);
+        if (here)
+            fprintf(out, "More ways and why: gilcheck rule %s\n", f->f_rule);
         sb_free(&fix);
     }
     if (t->et_run) {

@@ -48,12 +48,13 @@ typedef struct exp_run {
  * NULL to find one -- the embedded libpython for 3.11, pyenv's or python3.<minor> on PATH,
  * pyodide for 3.14; a .pyc image given in pyc/pyclen is used as is), decodes and analyses it
  * with scope all and the engine options of settings `set` (lock names, entry points; NULL: the
- * defaults) -- the same settings value check uses for that file.  Returns G_OK, or
- * G_EIO when no interpreter for that version is here (message in d), or another negative code
- * with a message.  Free with exp_run_free. */
+ * defaults) -- the same settings value check uses for that file -- the parameters named in
+ * `shared` (comma-separated, "cache" or "worker.cache"; NULL for none) taken as shared state.
+ * Returns G_OK, or G_EIO when no interpreter for that version is here (message in d), or another
+ * negative code with a message.  Free with exp_run_free. */
 int exp_run_module(exp_run *out, const drv_ctx *c, const drv_settings *set, int minor,
                    const char *python, const uint8_t *src, size_t len, const uint8_t *pyc,
-                   size_t pyclen, const char *name, arena *a, diag_ctx *d);
+                   size_t pyclen, const char *shared, const char *name, arena *a, diag_ctx *d);
 void exp_run_free(exp_run *r);
 
 /* The code object whose qualname is `func`, or the innermost non-module code object with an
@@ -65,18 +66,13 @@ int32_t exp_find_code(const exp_run *r, const char *func, int32_t l0, int32_t l1
 int exp_line_range(const exp_run *r, int32_t ci, int32_t l0, int32_t l1, uint32_t *lo,
                    uint32_t *hi);
 
-/* The finding of code ci on lines [l0, l1] that explains the statement (the first by position,
- * GIL301 last), or NULL. */
+/* The finding of code ci on lines [l0, l1] that explains the statement (GIL301 last, then one
+ * whose window a GIL build of this version can switch in, then the first by position), or NULL. */
 const finding *exp_pick(const exp_run *r, int32_t ci, int32_t l0, int32_t l1);
 
 /* "read-modify-write", "read-then-write", "check-then-act", ... for a rule id. */
 const char *exp_reason(const char *rule);
 
-/* Version-neutral description of an instruction for the listing and the stack-machine model:
- * a short semantic name ("load_global", "binary", "store_subscr") and the argument's value
- * ("D", "+", "1"), written into buf. */
-const char *exp_sem_name(int sem);
-const char *exp_argval(const bc_code *bc, const bc_instr *in, char *buf, size_t size);
 
 /***** output (exp_write.c) *****/
 
@@ -84,6 +80,8 @@ const char *exp_argval(const bc_code *bc, const bc_instr *in, char *buf, size_t 
 typedef struct exp_target {
     const char *et_text;       /* the statement as the user wrote it */
     const char *et_func;       /* function holding it (EXP_SNIPPET_FUNC) or NULL (FILE:LINE) */
+    const char *et_source;     /* FILE:LINE of a .py: the file's text (NUL-terminated), for the
+                                * fix; NULL otherwise */
     int32_t et_l0, et_l1;      /* its lines in the module */
     int32_t et_shown_line;     /* first line shown to the user (1 for a snippet, LINE) */
     const struct in_run_result *et_run; /* --run's measurement, or NULL */
@@ -98,16 +96,12 @@ typedef struct exp_target {
 int exp_write(FILE *out, int json, const exp_target *t, const exp_run *runs, int n,
               const eng_kb *kb, arena *a, diag_ctx *d);
 
+/* The fix for f written with the statement's own names (markdown: the statement under a lock
+ * named after the state, or the one-call replacement), il_kind the interleaving's kind; NULL
+ * when the statement's source is not at hand.  Allocated in a. */
+const char *exp_fix_here(const finding *f, const exp_target *t, const char *il_kind, arena *a);
+
 /***** the atomicity table (exp_table.c) *****/
-
-typedef struct exp_row {
-    const char *row_code;      /* as the documentation spells it */
-    const char *row_source;    /* "faq" or "threadsafety" */
-    const char *row_expected;  /* the documentation's classification: "atomic" / "not-atomic" */
-} exp_row;
-
-extern const exp_row exp_rows[];
-extern const size_t exp_nrows;
 
 /* Computes the table for Python 3.<minors[i]> (those without an interpreter are left out with a
  * note on stderr) and writes it as "text" (no wider than `width` columns: when the versions do

@@ -117,7 +117,9 @@ typedef struct ir_event {
     const ir_path *ev_path;   /* the target; for calls the object the method is called on, or
                                * the function's own path */
     const char *ev_name;      /* EV_CALL: method or function name ("append", "Thread") */
-    const char *ev_callee;    /* EV_CALL / VAL_CALL store: dotted callee ("threading.Thread") */
+    const char *ev_callee;    /* EV_CALL / VAL_CALL store: dotted callee ("threading.Thread");
+                               * VAL_FRESH store: the display built ("list", "dict", "set",
+                               * "tuple") */
     const ir_path *ev_key;    /* EV_TEST TEST_IN: the key tested */
     const ir_path *ev_valpath; /* EV_STORE: where the stored value was read from (`x.owner =
                                * self`: self), or NULL */

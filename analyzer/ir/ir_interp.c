@@ -382,7 +382,10 @@ static void store(interp *it, int kind, const ir_path *p, const aval *v, uint32_
     case AV_CONST: case AV_INT: e->ev_valkind = VAL_CONST; e->ev_aux = v->a_aux; break;
     case AV_FUNC: e->ev_valkind = VAL_FUNC; e->ev_aux = v->a_aux; break;
     case AV_CLASS: e->ev_valkind = VAL_CLASS; e->ev_aux = v->a_aux; break;
-    case AV_FRESH: e->ev_valkind = VAL_FRESH; break;
+    case AV_FRESH:
+        e->ev_valkind = VAL_FRESH;
+        e->ev_callee = v->a_path ? v->a_path->p_name : NULL;   /* "list", "dict", ... */
+        break;
     case AV_CALLRES: e->ev_valkind = VAL_CALL; e->ev_callee = v->a_name; break;
     case AV_IMPORT: e->ev_valkind = VAL_IMPORT; e->ev_callee = v->a_name; break;
     default: break;

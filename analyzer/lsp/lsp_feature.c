@@ -159,57 +159,6 @@ json_t *lf_diagnostics(const lsp_doc *doc, const drv_ctx *c, int enc)
 
 /***** hover *****/
 
-static const char *const binop_names[] = {
-    "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^",
-    "+=", "&=", "//=", "<<=", "@=", "*=", "%=", "|=", "**=", ">>=", "-=", "/=", "^=",
-};
-
-/* The argument's meaning, shortly: a name, a constant, a jump target, an operator. */
-static void arg_text(strbuf *sb, const bc_code *bc, const bc_instr *in)
-{
-    const pyc_obj *o = NULL;
-    if (!in->in_hasarg)
-        return;
-    if (in->in_flags & OPF_JUMP) {
-        sb_printf(sb, "to %d", in->in_target);
-        return;
-    }
-    if (in->in_sem == SEM_BINARY && in->in_a >= 0 && in->in_a < 26) {
-        sb_puts(sb, binop_names[in->in_a]);
-        return;
-    }
-    if (in->in_flags & OPF_CONST) {
-        pyc_repr(sb, bc_const(bc, in->in_a), 40);
-        return;
-    }
-    if (in->in_flags & OPF_NAME)
-        o = bc_name(bc, in->in_a);
-    else if ((in->in_flags & OPF_LOCAL) && !(in->in_flags & OPF_PAIR))
-        o = bc_local(bc, in->in_a);
-    else if (in->in_flags & OPF_FREE)
-        o = bc_deref(bc, in->in_a);
-    if (o && o->o_kind == PYC_STR)
-        sb_putn(sb, o->u.o_str.s, o->u.o_str.len);
-}
-
-/* What an instruction does to state other threads can see, or NULL. */
-static const char *shared_access(const bc_instr *in)
-{
-    switch (in->in_sem) {
-    case SEM_LOAD_GLOBAL: case SEM_LOAD_NAME: case SEM_LOAD_DEREF: return "reads a global/cell";
-    case SEM_STORE_GLOBAL: case SEM_STORE_NAME: case SEM_STORE_DEREF: return "writes a global/cell";
-    case SEM_DELETE_GLOBAL: case SEM_DELETE_NAME: case SEM_DELETE_DEREF: return "deletes a name";
-    case SEM_LOAD_ATTR: return "reads an attribute";
-    case SEM_STORE_ATTR: return "writes an attribute";
-    case SEM_DELETE_ATTR: return "deletes an attribute";
-    case SEM_SUBSCR: case SEM_SLICE: return "reads an item";
-    case SEM_STORE_SUBSCR: case SEM_STORE_SLICE: return "writes an item";
-    case SEM_DELETE_SUBSCR: return "deletes an item";
-    case SEM_CONTAINS: return "tests membership";
-    default: return NULL;
-    }
-}
-
 static int offset_in(const uint32_t *v, uint32_t n, uint32_t off)
 {
     uint32_t i;
@@ -301,7 +250,7 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
 {
     int suppressed = 0;
     const finding *f = doc->d_have_res ? finding_on(doc, (int32_t)line + 1, &suppressed) : NULL;
-    strbuf sb, arg;
+    strbuf sb, arg, sw;
     uint32_t i, k, nshared = 0, ninstr = 0, nswitch = 0;
     json_t *out;
     (void)enc;
@@ -326,6 +275,7 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
     }
     sb_init(&sb);
     sb_init(&arg);
+    sb_init(&sw);
     for (i = 0; i < doc->d_bc->bf_ncodes; i++) {
         const bc_code *bc = &doc->d_bc->bf_codes[i];
         const pyc_obj *name = bc->bc_src->co_qualname ? bc->bc_src->co_qualname
@@ -346,9 +296,9 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
             }
             ninstr++;
             sb_clear(&arg);
-            arg_text(&arg, bc, in);
+            bc_argtext(&arg, bc, in, BC_ARG_DIS);
             sb_printf(&sb, "%4u %-22s %-16s", in->in_offset, bc_opname(bc, in), arg.sb_buf);
-            if ((acc = shared_access(in))) {
+            if ((acc = bc_access_words(in))) {
                 nshared++;
                 sb_printf(&sb, "  <- %s", acc);
             }
@@ -357,14 +307,17 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
             if (fc && in->in_offset == fc->f_last)
                 sb_puts(&sb, " (the write)");
             sb_putc(&sb, '\n');
-            if (fc ? offset_in(fc->f_switch, fc->f_nswitch, in->in_offset)
-                   : (in->in_flags & OPF_BREAKER) != 0) {
-                sb_puts(&sb, "     ~~ a GIL build can switch threads here ~~\n");
+            sb_clear(&sw);
+            bc_switch_words(&sw, bc, k);
+            if (fc ? offset_in(fc->f_switch, fc->f_nswitch, in->in_offset) : sw.sb_len > 0) {
+                sb_printf(&sb, "     ~~ a GIL build can switch threads here (%s) ~~\n",
+                          sw.sb_len ? sw.sb_buf : "Python code runs");
                 nswitch++;
             }
         }
     }
     sb_free(&arg);
+    sb_free(&sw);
     if (ninstr)
         sb_printf(&sb, "```\n\n%s Free-threaded builds can run another thread between any two "
                   "instructions.\n\n",

@@ -195,30 +195,40 @@ static void write_source(FILE *out, size_t k, const rep_source *src, const findi
     fputs("</div>\n", out);
 }
 
-/* What a finding's instruction at `off` does, in the finding's own terms: the write (or delete)
- * at its end, the read or check (f_rel_what) at its start. */
+/* What a finding's instruction does, in the finding's own terms: the write (or delete) at its
+ * end, the read or check (f_rel_what) at its start; elsewhere the bytecode stage's access words
+ * ("reads a global"), or "". */
 static const char *access_label(const finding *f, const bc_instr *in)
 {
+    const char *w;
     if (in->in_offset == f->f_last)
-        return in->in_sem == SEM_DELETE_GLOBAL || in->in_sem == SEM_DELETE_NAME ||
-               in->in_sem == SEM_DELETE_DEREF || in->in_sem == SEM_DELETE_ATTR ||
-               in->in_sem == SEM_DELETE_SUBSCR ? "delete" : "write";
+        return bc_access_of(in) == BC_ACC_DELETE ? "delete" : "write";
     if (in->in_offset == f->f_first)
         return f->f_rel_what ? f->f_rel_what : "read";
-    return "";
+    return (w = bc_access_words(in)) ? w : "";
+}
+
+static int is_switch(const finding *f, uint32_t off)
+{
+    uint32_t i;
+    for (i = 0; i < f->f_nswitch; i++)
+        if (f->f_switch[i] == off)
+            return 1;
+    return 0;
 }
 
 static void write_bytecode(FILE *out, const finding *f, const bc_code *bc)
 {
     uint32_t i, lo, hi;
-    int32_t k = f->f_first / 2 < bc->bc_nunits ? bc->bc_at[f->f_first / 2] : -1;
-    int32_t m = f->f_last / 2 < bc->bc_nunits ? bc->bc_at[f->f_last / 2] : -1;
+    int32_t k = bc_index_at(bc, f->f_first), m = bc_index_at(bc, f->f_last);
+    strbuf arg;
     if (k < 0 || m < 0)
         return;
     lo = eng_stmt_start(bc, (uint32_t)k);
     hi = (uint32_t)m;
-    fprintf(out, "<table class=\"bc\"><tr><th>offset</th><th>instruction</th><th>access</th>"
-            "<th>switch after it (GIL 3.%d)</th></tr>\n", f->f_python_minor);
+    sb_init(&arg);
+    fprintf(out, "<table class=\"bc\"><tr><th>offset</th><th>instruction</th><th>argument</th>"
+            "<th>access</th><th>switch after it (GIL 3.%d)</th></tr>\n", f->f_python_minor);
     for (i = lo; i <= hi; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
         int end = in->in_offset == f->f_first || in->in_offset == f->f_last;
@@ -226,11 +236,18 @@ static void write_bytecode(FILE *out, const finding *f, const bc_code *bc)
         fprintf(out, "<tr%s><td class=\"mono\">%u</td><td class=\"mono\">", end ? " class=\"end\""
                 : win ? " class=\"win\"" : "", in->in_offset);
         esc(out, bc_opname(bc, in));
-        fprintf(out, "</td><td>%s</td><td class=\"sw\">%s</td></tr>\n", access_label(f, in),
-                (in->in_flags & OPF_BREAKER) && win && in->in_offset != f->f_last ? "&#8644; switch"
+        sb_clear(&arg);
+        bc_argtext(&arg, bc, in, BC_ARG_DIS);
+        fputs("</td><td class=\"mono\">", out);
+        esc(out, arg.sb_failed ? "" : arg.sb_buf);
+        fputs("</td><td>", out);
+        esc(out, access_label(f, in));
+        fprintf(out, "</td><td class=\"sw\">%s</td></tr>\n",
+                win && in->in_offset != f->f_last && is_switch(f, in->in_offset) ? "&#8644; switch"
                 : "");
     }
     fputs("</table>\n", out);
+    sb_free(&arg);
 }
 
 static void write_lanes(FILE *out, const eng_interleaving *il, const rep_source *src)

@@ -45,17 +45,42 @@ static int by_position(const void *x, const void *y)
 
 const char *rep_where(const finding *f, char *buf, size_t size)
 {
-    if (f->f_nswitch)
-        snprintf(buf, size, "on GIL builds of Python 3.%d a thread switch can fall inside it "
-                 "(%u switch point%s between the %s and the write); always on free-threaded builds",
-                 f->f_python_minor, f->f_nswitch, f->f_nswitch == 1 ? "" : "s",
-                 f->f_rel_what ? f->f_rel_what : "first access");
+    const char *rel = f->f_rel_what ? f->f_rel_what : "first access";
+    if (f->f_npycode)
+        snprintf(buf, size, "on GIL builds of every Python version: Python code runs inside it "
+                 "(%s%s); always on free-threaded builds", f->f_pycode[0].pc_why,
+                 f->f_npycode > 1 ? ", and more" : "");
+    else if (f->f_nswitch)
+        snprintf(buf, size, "on GIL builds of Python 3.%d: a thread switch can fall inside it "
+                 "(%u switch point%s between the %s and the write); always on free-threaded "
+                 "builds", f->f_python_minor, f->f_nswitch, f->f_nswitch == 1 ? "" : "s", rel);
     else
         snprintf(buf, size, "on GIL builds of Python 3.%d only when Python code runs inside it "
                  "(__eq__, __hash__, __del__, a property): no switch point between the %s and "
-                 "the write; always on free-threaded builds", f->f_python_minor,
-                 f->f_rel_what ? f->f_rel_what : "first access");
+                 "the write; always on free-threaded builds", f->f_python_minor, rel);
     return buf;
+}
+
+json_t *rep_pycode_json(const finding *f)
+{
+    json_t *a = json_array();
+    uint32_t i;
+    for (i = 0; i < f->f_npycode; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "offset", json_integer(f->f_pycode[i].pc_offset));
+        json_object_set_new(o, "why", json_string(f->f_pycode[i].pc_why));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+json_t *rep_caveats_json(const finding *f)
+{
+    json_t *a = json_array();
+    uint32_t i;
+    for (i = 0; i < f->f_ncaveats; i++)
+        json_array_append_new(a, json_string(f->f_caveats[i]));
+    return a;
 }
 
 const char *rep_severity(const rep_ctx *r, const char *rule)
@@ -182,6 +207,8 @@ static void write_json(rep_ctx *r, const finding *f)
     json_object_set_new(w, "last", json_integer(f->f_last));
     json_object_set_new(w, "switch_points", sp);
     json_object_set_new(w, "gil_switch", json_boolean(f->f_nswitch > 0));
+    json_object_set_new(w, "python_code", rep_pycode_json(f));
+    json_object_set_new(w, "caveats", rep_caveats_json(f));
     json_object_set_new(o, "window", w);
     json_object_set_new(o, "python", json_string(ver));
     json_object_set_new(o, "free_threaded", json_true());

@@ -3,6 +3,7 @@
 #ifndef GILCHECK_REPORT_H
 #define GILCHECK_REPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -57,6 +58,11 @@ void rep_end(rep_ctx *r);
 
 /* "3.11" GIL build verdict text for a finding's window, shared with explain. */
 const char *rep_where(const finding *f, char *buf, size_t size);
+
+/* The finding's Python code inside the window as [{"offset", "why"}], and its caveats as
+ * [strings] (new references), shared with explain. */
+json_t *rep_pycode_json(const finding *f);
+json_t *rep_caveats_json(const finding *f);
 
 /* The HTML page (rep_html.c): one self-contained document (inline CSS, no scripts, no fetches),
  * collected in r->r_html and written, summary first, by rep_html_end. */

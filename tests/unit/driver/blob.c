@@ -11,6 +11,9 @@
 #include "driver/driver.h"
 
 static uint32_t switches[] = { 4, 10, 12 };
+static const eng_pycode pycode[] = { { 4, "call of f(): a function of this module, Python code" },
+                                      { 12, "o.n is a property of class Box: its setter runs Python code" } };
+static const char *caveats[] = { "the type of the key k is not known here" };
 
 static eng_step steps[] = {
     { 'A', 0, 2, "LOAD_GLOBAL", "reads count = 0", 1, 8, 13, "count" },
@@ -41,6 +44,11 @@ static void two_findings(finding f[2])
     f[0].f_switch = switches;
     f[0].f_nswitch = 3;
     f[0].f_python_minor = 11;
+    f[0].f_pycode = pycode;
+    f[0].f_npycode = 2;
+    f[0].f_caveats = caveats;
+    f[0].f_ncaveats = 1;
+    f[0].f_target_type = "int";
     f[0].f_ilv = &schedule;
     f[1] = f[0];
     f[1].f_ilv = NULL;
@@ -48,6 +56,11 @@ static void two_findings(finding f[2])
     f[1].f_rel_what = NULL;     /* NULL stays NULL */
     f[1].f_switch = NULL;
     f[1].f_nswitch = 0;
+    f[1].f_pycode = NULL;
+    f[1].f_npycode = 0;
+    f[1].f_caveats = NULL;
+    f[1].f_ncaveats = 0;
+    f[1].f_target_type = NULL;
     f[1].f_line = -1;
 }
 
@@ -75,6 +88,21 @@ static void assert_same(const finding *a, const finding *b)
     assert_int_equal(a->f_nswitch, b->f_nswitch);
     if (a->f_nswitch)
         assert_memory_equal(a->f_switch, b->f_switch, a->f_nswitch * sizeof *a->f_switch);
+    assert_int_equal(a->f_npycode, b->f_npycode);
+    {
+        uint32_t i;
+        for (i = 0; i < a->f_npycode; i++) {
+            assert_int_equal(a->f_pycode[i].pc_offset, b->f_pycode[i].pc_offset);
+            assert_string_equal(a->f_pycode[i].pc_why, b->f_pycode[i].pc_why);
+        }
+        assert_int_equal(a->f_ncaveats, b->f_ncaveats);
+        for (i = 0; i < a->f_ncaveats; i++)
+            assert_string_equal(a->f_caveats[i], b->f_caveats[i]);
+    }
+    if (a->f_target_type)
+        assert_string_equal(a->f_target_type, b->f_target_type);
+    else
+        assert_null(b->f_target_type);
     if (!a->f_ilv) {
         assert_null(b->f_ilv);
     } else {
