@@ -6,6 +6,7 @@
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "../common/err.h"
 
@@ -22,12 +23,10 @@ int mod_list_has(const char *const *list, uint32_t n, const char *s)
     return 0;
 }
 
+/* XXH3 (Debian's libxxhash): the composition hashes many long location texts. */
 static uint64_t str_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603u;
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 1099511628211u;
-    return h;
+    return XXH3_64bits(s, strlen(s));
 }
 
 int set_has(const strset *s, const char *key, int32_t *val)
