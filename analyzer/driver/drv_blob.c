@@ -17,8 +17,8 @@
  * opname and sees, u8 switch, line, col, the string arg.  A string there is 0 for NULL, 1 followed
  * by length and bytes for a new one, or k + 2 for the k-th new one before it (opnames repeat).
  * A candidate's interleaving is shown only if the composition reports it, a few in a thousand:
- * the reader checks the packed bytes and keeps them as they are (packed_ilv), and the
- * composition's findings are unpacked when they are handed out (drv_blob_unpack). */
+ * the reader keeps the packed bytes as they are (packed_ilv), and the composition's findings
+ * are unpacked when they are handed out (drv_blob_unpack). */
 #include <string.h>
 
 #include "../common/err.h"
@@ -40,7 +40,7 @@ void drv_blob_free(drv_blob *b)
 
 static int put(drv_blob *b, const void *p, size_t n)
 {
-    if (b->b_cap - b->b_len < n) {
+    if (b->b_cap - b->b_len < n) {   /* grows by doubling (rare) */
         size_t cap = b->b_cap ? b->b_cap : 256;
         uint8_t *grown;
         while (cap - b->b_len < n)
@@ -100,6 +100,7 @@ static int put_signed(drv_blob *b, int64_t v)
  * to look for a repeat in. */
 typedef struct packer {
     const char *pk_recent[RECENT];
+    size_t pk_len[RECENT];     /* their lengths: most strings are new, compared by length */
     uint32_t pk_index[RECENT];
     uint32_t pk_n;
 } packer;
@@ -110,11 +111,12 @@ static int put_packed_str(drv_blob *b, packer *pk, const char *s)
     size_t n;
     if (!s)
         return put_var(b, 0);
-    for (i = 0; i < RECENT && i < pk->pk_n; i++)
-        if (pk->pk_recent[i] == s || !strcmp(pk->pk_recent[i], s))
-            return put_var(b, (uint64_t)pk->pk_index[i] + 2);
     n = strlen(s);
+    for (i = 0; i < RECENT && i < pk->pk_n; i++)
+        if (pk->pk_recent[i] == s || (pk->pk_len[i] == n && !memcmp(pk->pk_recent[i], s, n)))
+            return put_var(b, (uint64_t)pk->pk_index[i] + 2);
     pk->pk_recent[pk->pk_n % RECENT] = s;
+    pk->pk_len[pk->pk_n % RECENT] = n;
     pk->pk_index[pk->pk_n % RECENT] = pk->pk_n;
     pk->pk_n++;
     return put_var(b, 1) || put_var(b, n) || put(b, s, n) ? G_ENOMEM : G_OK;
@@ -280,13 +282,13 @@ typedef struct packed_ilv {
     uint32_t pi_len;
 } packed_ilv;
 
-/* Reads a packed interleaving: checks it (up_strs NULL: nothing is allocated) or decodes it. */
+/* Reads a packed interleaving, checking every count and index against the bytes. */
 typedef struct unpacker {
     const uint8_t *up_p, *up_end;
-    const char **up_strs;      /* decoding: the new strings so far, room for 3 + 3 per step */
-    uint32_t up_nstrs;         /* new strings so far */
-    uint32_t up_max;           /* at most this many (3 + 3 per step) */
-    arena *up_a;               /* decoding: where strings go */
+    const char **up_strs;      /* the new strings so far, room for up_max */
+    uint32_t up_nstrs;
+    uint32_t up_max;           /* 3 + 3 per step: no more strings than that */
+    arena *up_a;               /* where strings and steps go */
     int up_rc;                 /* sticky: G_ETRUNC, G_EBAD, G_ENOMEM */
 } unpacker;
 
@@ -294,6 +296,8 @@ static uint64_t unpack_var(unpacker *u)
 {
     uint64_t v = 0;
     int shift = 0;
+    if (!u->up_rc && u->up_p < u->up_end && *u->up_p < 0x80)
+        return *u->up_p++;     /* one byte: most of them */
     while (!u->up_rc) {
         uint8_t b;
         if (u->up_p >= u->up_end) {
@@ -340,7 +344,7 @@ static uint8_t unpack_u8(unpacker *u)
     return *u->up_p++;
 }
 
-/* A string: NULL, a new one (copied into the arena when decoding) or a repeat. */
+/* A string: NULL, a new one (copied into the arena) or a repeat. */
 static const char *unpack_str(unpacker *u)
 {
     uint64_t k = unpack_var(u), len;
@@ -352,7 +356,7 @@ static const char *unpack_str(unpacker *u)
             u->up_rc = G_EBAD;
             return NULL;
         }
-        return u->up_strs ? u->up_strs[k - 2] : "";
+        return u->up_strs[k - 2];
     }
     len = unpack_var(u);
     if (!u->up_rc && len > (uint64_t)(u->up_end - u->up_p))
@@ -361,11 +365,6 @@ static const char *unpack_str(unpacker *u)
         u->up_rc = G_EBAD;
     if (u->up_rc)
         return NULL;
-    if (!u->up_strs) {
-        u->up_p += len;
-        u->up_nstrs++;
-        return "";
-    }
     if (!(s = arena_alloc(u->up_a, (size_t)len + 1))) {
         u->up_rc = G_ENOMEM;
         return NULL;
@@ -383,13 +382,13 @@ static const char *unpack_text(unpacker *u)
     return s ? s : "";
 }
 
-/* Decodes (out not NULL: strings and steps in a) or checks (out NULL) the packed interleaving
- * p[0..n).  G_OK, G_ETRUNC, G_EBAD or G_ENOMEM. */
+/* Decodes the packed interleaving p[0..n) into out (strings and steps in a).  G_OK, G_ETRUNC,
+ * G_EBAD or G_ENOMEM (out is then unchanged). */
 static int unpack(eng_interleaving *out, const uint8_t *p, size_t n, arena *a)
 {
     unpacker u;
     eng_interleaving il;
-    eng_step step, *s;
+    eng_step *s;
     uint32_t i;
     memset(&u, 0, sizeof u);
     memset(&il, 0, sizeof il);
@@ -402,8 +401,8 @@ static int unpack(eng_interleaving *out, const uint8_t *p, size_t n, arena *a)
     if (!il.il_nsteps || n / STEP_MIN_BYTES < il.il_nsteps)
         return G_EBAD;
     u.up_max = 3 + 3 * il.il_nsteps;
-    if (out && (!(u.up_strs = mem_alloc(u.up_max * sizeof *u.up_strs)) ||
-                !(il.il_steps = arena_array(a, il.il_nsteps, sizeof *il.il_steps)))) {
+    if (!(u.up_strs = mem_alloc(u.up_max * sizeof *u.up_strs)) ||
+        !(il.il_steps = arena_array(a, il.il_nsteps, sizeof *il.il_steps))) {
         mem_free((void *)u.up_strs);
         return G_ENOMEM;
     }
@@ -413,7 +412,7 @@ static int unpack(eng_interleaving *out, const uint8_t *p, size_t n, arena *a)
     il.il_switch_at = unpack_u32(&u);
     il.il_gil = unpack_i32(&u);
     for (i = 0; i < il.il_nsteps && !u.up_rc; i++) {
-        s = out ? &il.il_steps[i] : &step;
+        s = &il.il_steps[i];
         s->st_thread = (char)unpack_u8(&u);
         s->st_instr = unpack_i32(&u);
         s->st_offset = unpack_u32(&u);
@@ -427,7 +426,7 @@ static int unpack(eng_interleaving *out, const uint8_t *p, size_t n, arena *a)
     mem_free((void *)u.up_strs);
     if (!u.up_rc && u.up_p != u.up_end)
         u.up_rc = G_EBAD;
-    if (!u.up_rc && out)
+    if (!u.up_rc)
         *out = il;
     return u.up_rc;
 }
@@ -467,8 +466,12 @@ static const eng_interleaving *get_interleaving(cursor *c, int keep)
     if (keep) {
         packed_ilv *pi;
         uint8_t *copy;
-        if ((rc = unpack(NULL, c->c_p, len, NULL))) {
-            c->c_rc = rc;
+        /* only its step count is checked here: drv_blob_unpack checks the rest, and bad bytes
+         * would cost the finding its schedule, nothing else (records come from our own workers
+         * or from cache entries under a checksum: damage is for tests) -- checking them all
+         * cost the parent a third of reading the stdlib's records */
+        if (!len || *c->c_p == 0 || (*c->c_p < 0x80 && len / STEP_MIN_BYTES < *c->c_p)) {
+            c->c_rc = G_EBAD;
             return NULL;
         }
         if (!(pi = arena_alloc(c->c_arena, sizeof *pi)) || !(copy = arena_alloc(c->c_arena, len))) {

@@ -596,7 +596,15 @@ static void build_func(builder *b, uint32_t ci)
     for (first_closure = 0; first_closure < c->c_ir.f_code->bc_ninstrs; first_closure++)
         if (c->c_ir.f_code->bc_instrs[first_closure].in_sem == SEM_MAKE_FUNCTION)
             break;
-    snprintf(own_cell, sizeof own_cell, "c:%u:", ci);
+    sb_clear(&b->b_text);           /* "c:CI:", once per function: no printf */
+    sb_putn(&b->b_text, "c:", 2);
+    put_num(&b->b_text, ci);
+    sb_putc(&b->b_text, ':');
+    if (b->b_text.sb_failed || b->b_text.sb_len >= sizeof own_cell) {
+        b->b_oom = 1;
+        return;
+    }
+    memcpy(own_cell, b->b_text.sb_buf, b->b_text.sb_len + 1);
     for (k = 0; k < c->c_ir.f_nevents && !b->b_oom; k++) {
         const ir_event *e = &c->c_ir.f_events[k];
         const bc_instr *in = &c->c_ir.f_code->bc_instrs[e->ev_instr];

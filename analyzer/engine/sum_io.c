@@ -237,7 +237,8 @@ typedef struct reader {
     int r_err;                 /* G_ETRUNC, G_EBAD or G_ENOMEM once something failed */
 } reader;
 
-static uint64_t get_var(reader *r)
+/* get_var of more than one byte, or at the end, or after an error. */
+static uint64_t get_var_long(reader *r)
 {
     uint64_t v = 0;
     int shift = 0;
@@ -258,6 +259,13 @@ static uint64_t get_var(reader *r)
         shift += 7;
     }
     return 0;
+}
+
+static inline uint64_t get_var(reader *r)
+{
+    if (r->r_p < r->r_end && *r->r_p < 0x80 && !r->r_err)
+        return *r->r_p++;      /* one byte: most of them */
+    return get_var_long(r);
 }
 
 /* A 32-bit value, SUM_NONE for an optional 0, or fails. */
