@@ -48,7 +48,9 @@ static int set_grow(strset *s, arena *a)
 {
     uint32_t j;
     if ((s->ss_used + 1) * 2 > s->ss_cap) {
-        uint32_t cap = s->ss_cap ? s->ss_cap * 2 : 64, i;
+        /* from 8: most sets are small (a module's bindings, a class's methods) and the run
+         * has one per file and per class */
+        uint32_t cap = s->ss_cap ? s->ss_cap * 2 : 8, i;
         const char **slots = arena_array(a, cap, sizeof *slots);
         int32_t *vals = arena_array(a, cap, sizeof *vals);
         if (!slots || !vals)
