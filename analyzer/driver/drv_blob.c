@@ -400,7 +400,9 @@ static int unpack(eng_interleaving *out, const uint8_t *p, size_t n, arena *a)
         return u.up_rc;
     if (!il.il_nsteps || n / STEP_MIN_BYTES < il.il_nsteps)
         return G_EBAD;
-    u.up_max = 3 + 3 * il.il_nsteps;
+    u.up_max = 3 + 3 * il.il_nsteps;           /* and each new string takes 2 bytes at least */
+    if (u.up_max > n / 2 + 1)
+        u.up_max = (uint32_t)(n / 2 + 1);
     if (!(u.up_strs = mem_alloc(u.up_max * sizeof *u.up_strs)) ||
         !(il.il_steps = arena_array(a, il.il_nsteps, sizeof *il.il_steps))) {
         mem_free((void *)u.up_strs);
@@ -441,12 +443,12 @@ int drv_blob_unpack(finding *f, arena *a)
     if (!(il = arena_alloc(a, sizeof *il)))
         return G_ENOMEM;
     rc = unpack(il, pi->pi_bytes, pi->pi_len, a);
-    f->f_ilv = rc ? NULL : il;        /* G_EBAD cannot be: checked when read */
+    f->f_ilv = rc ? NULL : il;        /* damaged bytes: no schedule (see get_interleaving) */
     return rc == G_ENOMEM ? G_ENOMEM : G_OK;
 }
 
 /* The interleaving put_interleaving wrote, or NULL (none, or a failure in c->c_rc): decoded, or
- * when `keep` checked and kept packed for drv_blob_unpack. */
+ * when `keep` kept packed for drv_blob_unpack. */
 static const eng_interleaving *get_interleaving(cursor *c, int keep)
 {
     uint8_t have = get_u8(c);
