@@ -2,7 +2,8 @@
 """Benchmark (not a test): `gilcheck check` on the CPython 3.11 standard library against CPython's
 own compile() and marshal.loads, pyflakes beside it, ruff's published figure for context.
 
-    python3 tools/bench_ci.py [--gilcheck build/gilcheck] [--runs 5] [--jobs N] [--json FILE]
+    python3 tools/bench_ci.py [--gilcheck build/gilcheck] [--baseline OTHER] [--runs 5] [--jobs N]
+                              [--json FILE]
 
 File sets (copied into a temporary directory so that every tool sees the same bytes):
   - stdlib sources: every .py of pyenv's lib/python3.11 outside site-packages and the test
@@ -17,15 +18,26 @@ Measured (medians; hyperfine when present for the gilcheck runs, else repeated r
     process and timed inside it (interpreter start-up excluded);
   - pyflakes (Debian's python3-pyflakes, `/usr/bin/python3 -m pyflakes`) on the sources;
   - peak memory: the largest process (wait4's ru_maxrss) and the sum over gilcheck's processes
-    (sampled from /proc every 5 ms).
+    (sampled from /proc every 5 ms);
+  - the composition of the run on its own (the step that reads every file's summary and finds
+    the races, in the parent after the workers): its time and memory as GILCHECK_TIMINGS=1
+    prints them, median over --runs runs with a warm cache (the composition is the same work
+    cold or warm), on the stdlib sources and on the site-packages pycs.
+
+--baseline OTHER measures another gilcheck binary (an older build) in the same run: the gilcheck
+runs of both are then timed in interleaved rounds (this, other, this, other...) so that both see
+the same load, and the table gets each figure's ratio (median of the per-round ratios).
 
 Goals (issue 4): cold <= 0.6 x compile(); warm <= 0.05 x compile(); pyc mode <= 0.5 x
 marshal.loads; peak memory <= 100 MB; time per MB flat from the stdlib to site-packages pycs.
+Issue 10: the stdlib's composition well under a second (<= 0.5 s here); with --baseline, cold
+source mode at most 1.2 x the baseline's.
 """
 import argparse
 import glob
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -193,6 +205,43 @@ def hyperfine(cmds, runs, cwd):
     return {r["command"]: (r["median"], r["user"] + r["system"]) for r in data["results"]}
 
 
+def rounds(cmds, runs, cwd):
+    """Times every (name, cmd) once per round, in order, for runs rounds after one warm-up
+    round: {name: [(wall, CPU), ...]}, the i-th entries of two names measured side by side."""
+    for _, cmd in cmds:
+        timed(cmd, cwd)
+    out = {name: [] for name, _ in cmds}
+    for _ in range(runs):
+        for name, cmd in cmds:
+            t = timed(cmd, cwd)
+            out[name].append((t[0], t[4]))
+    return out
+
+
+def paired_ratio(xs, ys, k):
+    """Median over rounds of ys[i][k] / xs[i][k]."""
+    return statistics.median(y[k] / x[k] for x, y in zip(xs, ys))
+
+
+COMPOSITION = re.compile(r"composition: ([0-9.]+) ms, (\d+) summaries, .*?([0-9.]+) MB "
+                         r"\(summaries ([0-9.]+) MB\)")
+
+
+def composition(cmd, runs, cwd):
+    """(median ms, summaries, MB the composition allocated, MB of the summaries) from
+    GILCHECK_TIMINGS=1 over runs runs, or None when the binary does not print it."""
+    env = dict(os.environ, GILCHECK_TIMINGS="1")
+    times, m = [], None
+    for _ in range(runs):
+        p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        m = COMPOSITION.search(p.stderr)
+        if not m:
+            return None
+        times.append(float(m.group(1)))
+    return statistics.median(times), int(m.group(2)), float(m.group(3)), float(m.group(4))
+
+
 def median_runs(cmd, runs, cwd=None):
     """(median wall seconds, median CPU seconds) of runs after one warm-up."""
     timed(cmd, cwd)
@@ -219,12 +268,15 @@ def verdict(ok):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gilcheck", default=os.path.join(ROOT, "build", "gilcheck"))
+    ap.add_argument("--baseline", metavar="OTHER",
+                    help="another gilcheck binary, measured in the same run for ratios")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=0, help="gilcheck --jobs (default: its own)")
     ap.add_argument("--json", help="write every figure to this file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     a = ap.parse_args()
     gil = os.path.abspath(a.gilcheck)
+    other = os.path.abspath(a.baseline) if a.baseline else None
     jobs = ["--jobs", str(a.jobs)] if a.jobs else []
     py, lib = python311()
     tmp = tempfile.mkdtemp(prefix="gilcheck-bench-")
@@ -260,23 +312,43 @@ def main():
         print("machine: %d online cores, load average %.2f; gilcheck %s"
               % (os.cpu_count(), os.getloadavg()[0], " ".join(jobs) or "--jobs default"))
 
-        base = [gil, "check", "--format", "concise"] + jobs
-        cold = base + ["--no-cache", os.path.join(tmp, "src")]
-        warm = base + [os.path.join(tmp, "src")]
-        pyc = base + ["--no-cache", os.path.join(tmp, "pyc")]
-        sitep = base + ["--no-cache", os.path.join(tmp, "site")]
-        pyc_warm = base + [os.path.join(tmp, "pyc")]
-        timed(warm, work)                    # fills the cache
-        timed(pyc_warm, work)
-        runs = [("cold", cold), ("warm", warm), ("pyc", pyc), ("site", sitep),
-                ("pyc_warm", pyc_warm)]
-        hf = hyperfine(runs, a.runs, work)
-        if hf is None:
-            hf = {n: median_runs(c, a.runs, work) for n, c in runs}
-        mem = {n: timed(c, work, sample=True) for n, c in
-               (("cold", cold), ("warm", warm), ("pyc", pyc), ("site", sitep))}
-        one = timed(base[:4] + ["--jobs", "1", "--no-cache", os.path.join(tmp, "src")], work)
-        one = (one[0], one[4])
+        def commands(binary):
+            base = [binary, "check", "--format", "concise"] + jobs
+            return {"cold": base + ["--no-cache", os.path.join(tmp, "src")],
+                    "warm": base + [os.path.join(tmp, "src")],
+                    "pyc": base + ["--no-cache", os.path.join(tmp, "pyc")],
+                    "site": base + ["--no-cache", os.path.join(tmp, "site")],
+                    "pyc_warm": base + [os.path.join(tmp, "pyc")],
+                    "site_warm": base + [os.path.join(tmp, "site")],
+                    "one": base + ["--jobs", "1", "--no-cache", os.path.join(tmp, "src")]}
+
+        names = ["cold", "warm", "pyc", "site", "pyc_warm"]
+        binaries = [("this", gil)] + ([("base", other)] if other else [])
+        cmds = {who: commands(b) for who, b in binaries}
+        for who, _ in binaries:              # fills the caches (keyed by the executable too)
+            for n in ("warm", "pyc_warm", "site_warm"):
+                timed(cmds[who][n], work)
+        per_round = None
+        if other:
+            per_round = rounds([("%s %s" % (who, n), cmds[who][n]) for n in names
+                                for who, _ in binaries], a.runs, work)
+            hfs = {who: {n: (statistics.median(x[0] for x in per_round["%s %s" % (who, n)]),
+                             statistics.median(x[1] for x in per_round["%s %s" % (who, n)]))
+                         for n in names} for who, _ in binaries}
+        else:
+            hf = hyperfine([(n, cmds["this"][n]) for n in names], a.runs, work)
+            if hf is None:
+                hf = {n: median_runs(cmds["this"][n], a.runs, work) for n in names}
+            hfs = {"this": hf}
+        mems, ones, comps = {}, {}, {}
+        for who, _ in binaries:
+            mems[who] = {n: timed(cmds[who][n], work, sample=True)
+                         for n in ("cold", "warm", "pyc", "site")}
+            one = timed(cmds[who]["one"], work)
+            ones[who] = (one[0], one[4])
+            comps[who] = {n: composition(cmds[who][n], a.runs, work)
+                          for n in ("warm", "site_warm")}
+        hf, mem, one = hfs["this"], mems["this"], ones["this"]
 
         comp = inproc(py, COMPILE_LOOP, src_list, a.runs)
         comp_read = inproc(py, COMPILE_READ_LOOP, src_list, a.runs)
@@ -327,6 +399,12 @@ def main():
             ("peak memory, all processes (MB)", peak_sum, 100),
             ("time per MB, site-packages / stdlib pycs", per_mb_site / per_mb_std, 1.25),
         ]
+        ctime = comps["this"]["warm"]
+        if ctime is not None:
+            goals.append(("composition of the stdlib (s)", ctime[0] / 1e3, 0.5))
+        if other:
+            goals.append(("source cold / baseline's (wall, paired)",
+                          paired_ratio(per_round["base cold"], per_round["this cold"], 0), 1.2))
         for name, value, limit in goals:
             print("%-44s %8.3f  (goal <= %s)  %s" % (name, value, limit, verdict(value <= limit)))
         print("  time per MB of pyc: stdlib %.1f ms/MB, site-packages %.1f ms/MB"
@@ -341,6 +419,39 @@ def main():
         if pyflakes is not None:
             print("  pyflakes / gilcheck cold: %.1fx" % (pyflakes[0] / hf["cold"][0]))
         print("  " + RUFF)
+        print()
+        for who, b in binaries:
+            for n, what in (("warm", "stdlib sources"), ("site_warm", "site-packages pycs")):
+                c = comps[who][n]
+                print("composition (GILCHECK_TIMINGS=1, median of %d), %s, %s: %s" % (
+                    a.runs, what, "this build" if who == "this" else b,
+                    "%.1f ms, %d summaries, %.1f MB allocated (summaries %.1f MB)" % c
+                    if c else "not printed (a build before the composition)"))
+        if other:
+            print()
+            print("against the baseline %s (same run, interleaved rounds):" % other)
+            print("%-44s %9s %9s %7s %7s %11s %11s %7s" % (
+                "", "this", "baseline", "wall x", "CPU x", "mem this", "mem base", "mem x"))
+            labels = {"cold": "source, cold (--no-cache)", "warm": "source, warm cache",
+                      "pyc": "pyc mode, stdlib pycs", "site": "pyc mode, site-packages pycs",
+                      "pyc_warm": "pyc mode, stdlib pycs, warm cache"}
+            for n in names:
+                mt, mbase = mems["this"].get(n), mems["base"].get(n)
+                print("%-44s %8.3fs %8.3fs %7.3f %7.3f %11s %11s %7s" % (
+                    labels[n], hfs["this"][n][0], hfs["base"][n][0],
+                    paired_ratio(per_round["base " + n], per_round["this " + n], 0),
+                    paired_ratio(per_round["base " + n], per_round["this " + n], 1),
+                    "%.1f MB" % (mt[2] / 1024) if mt else "",
+                    "%.1f MB" % (mbase[2] / 1024) if mbase else "",
+                    "%.3f" % (mt[2] / mbase[2]) if mt and mbase and mbase[2] else ""))
+            print("%-44s %8.3fs %8.3fs %7.3f %7.3f" % (
+                "source, cold, --jobs 1 (one run each)", ones["this"][0], ones["base"][0],
+                ones["this"][0] / ones["base"][0], ones["this"][1] / ones["base"][1]))
+            print("  peak memory, all processes, largest of the four sets: %.1f MB against %.1f MB"
+                  " (%.3f x); largest single process %.1f MB against %.1f MB" % (
+                      peak_sum, max(m[2] for m in mems["base"].values()) / 1024,
+                      peak_sum / (max(m[2] for m in mems["base"].values()) / 1024),
+                      peak_one, max(m[1] for m in mems["base"].values()) / 1024))
         print("  load average at the end: %.2f" % os.getloadavg()[0])
         if a.json:
             with open(a.json, "w") as f:
@@ -350,7 +461,15 @@ def main():
                            "memory_kib": {k: {"largest": v[1], "sum": v[2]} for k, v in mem.items()},
                            "compile": comp, "compile_read": comp_read, "marshal": mar,
                            "marshal_site": mar_site, "pyflakes": pyflakes,
-                           "compile_debian": deb, "load": os.getloadavg()}, f, indent=1)
+                           "compile_debian": deb, "composition": comps.get("this"),
+                           "baseline": None if not other else {
+                               "binary": other, "gilcheck": hfs["base"],
+                               "gilcheck_jobs1_cold": ones["base"],
+                               "memory_kib": {k: {"largest": v[1], "sum": v[2]}
+                                              for k, v in mems["base"].items()},
+                               "composition": comps["base"],
+                               "rounds": per_round},
+                           "load": os.getloadavg()}, f, indent=1)
         return 0
     finally:
         if a.keep:

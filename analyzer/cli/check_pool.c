@@ -1,8 +1,10 @@
 /* `gilcheck check` over many files: worker processes, because the embedded libpython compiles
  * on one thread per process.  Workers are forked before the parent starts the interpreter, take
  * the next file index from a counter in shared memory, and send each file's outcome as a
- * drv_blob record over their own pipe; the parent reports them in path order as soon as the next
- * one is there, so it holds only the results that arrived early. */
+ * drv_blob record over their own pipe.  While workers run, the parent only keeps the records as
+ * they came (a decoded summary takes about three times its record, and the workers' memory
+ * counts then too); when they are done it decodes them in path order, freeing each record, and
+ * composes the run. */
 #define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, which POSIX does not have */
 #include "check_pool.h"
 
@@ -92,7 +94,8 @@ static void decode(pool *p, size_t i, const drv_blob *rec)
     }
 }
 
-/* Decodes every file whose turn has come and whose record is there, and frees the record. */
+/* Decodes every file whose turn has come and whose record is there, and frees the record
+ * (cache hits before the workers start, every record after they end). */
 static void report_ready(pool *p)
 {
     while (p->p_next < p->p_n && p->p_slots[p->p_next].s_have) {
@@ -313,7 +316,6 @@ static void run_workers(pool *p)
             if (rc)
                 worker_ended(p, map[w], &spawns_left);
         }
-        report_ready(p);
     }
     for (w = 0; w < p->p_jobs; w++)    /* only after poll failed */
         if (p->p_w[w].w_pid) {

@@ -7,23 +7,31 @@
  * follows the findings, the string source (a .pyc's source for `# noqa`); per finding the
  * strings rule, file, message, target, function, related-what and the integers of `finding`
  * with its switch points, the string target type, u32 Python-code entries (u32 offset, string
- * why each), u32 caveats (strings), then u8 1 and its interleaving (strings kind, final,
- * expected; u32 switch_at, i32 gil, u32 steps; per step u8 thread, i32 instr, u32 offset, the
- * strings opname and sees, u8 switch, i32 line, i32 col, the string arg) or u8 0 when it has
- * none; then u32 length and the summary's bytes (eng_summary_write) when there is one -- the
- * findings are its candidates; without one they are a syntax error's GIL000; per message i32
- * code, i64 offset, the strings file and text.  A string is u32 length + bytes, length
- * 0xffffffff for NULL. */
+ * why each), u32 caveats (strings), then u8 1, u32 length and its interleaving packed (below),
+ * or u8 0 when it has none; then u32 length and the summary's bytes (eng_summary_write) when
+ * there is one -- the findings are its candidates; without one they are a syntax error's GIL000;
+ * per message i32 code, i64 offset, the strings file and text.  A string is u32 length + bytes,
+ * length 0xffffffff for NULL.
+ *
+ * A packed interleaving is varints (LEB128; signed ones zigzag): the step count, the strings
+ * kind, final, expected, switch_at, gil, and per step u8 thread, instr, offset, the strings
+ * opname and sees, u8 switch, line, col, the string arg.  A string there is 0 for NULL, 1 followed
+ * by length and bytes for a new one, or k + 2 for the k-th new one before it (opnames repeat).
+ * A candidate's interleaving is shown only if the composition reports it, a few in a thousand:
+ * the reader keeps the packed bytes as they are (packed_ilv), and the composition's findings
+ * are unpacked when they are handed out (drv_blob_unpack). */
 #include <string.h>
 
 #include "../common/err.h"
 #include "../common/mem.h"
-#include "driver.h"
+#include "drv_int.h"
 
 #define NO_STRING 0xffffffffu
-#define BLOB_FORMAT 4u         /* 3: a summary and its candidates, composed by the reader;
-                                * 4: Python code inside the window, caveats, the target's type */
-#define STEP_MIN_BYTES 30u     /* the smallest step in the blob: a bound before allocating */
+#define BLOB_FORMAT 5u         /* 3: a summary and its candidates, composed by the reader;
+                                * 4: Python code inside the window, caveats, the target's type;
+                                * 5: interleavings packed, unpacked when reported */
+#define STEP_MIN_BYTES 9u      /* the smallest packed step: a bound before allocating */
+#define RECENT 16              /* strings the writer looks back at for a repeat */
 
 void drv_blob_free(drv_blob *b)
 {
@@ -35,7 +43,7 @@ void drv_blob_free(drv_blob *b)
 
 static int put(drv_blob *b, const void *p, size_t n)
 {
-    if (b->b_cap - b->b_len < n) {
+    if (b->b_cap - b->b_len < n) {   /* grows by doubling (rare) */
         size_t cap = b->b_cap ? b->b_cap : 256;
         uint8_t *grown;
         while (cap - b->b_len < n)
@@ -75,23 +83,76 @@ static int put_u8(drv_blob *b, uint8_t v)
     return put(b, &v, sizeof v);
 }
 
-static int put_interleaving(drv_blob *b, const eng_interleaving *il)
+static int put_var(drv_blob *b, uint64_t v)
+{
+    uint8_t buf[10];
+    size_t n = 0;
+    do {
+        buf[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return put(b, buf, n);
+}
+
+static int put_signed(drv_blob *b, int64_t v)
+{
+    return put_var(b, v < 0 ? ((uint64_t)(-(v + 1)) << 1) | 1 : (uint64_t)v << 1);
+}
+
+/* Strings of one packed interleaving: how many were written new, and the last RECENT of them
+ * to look for a repeat in. */
+typedef struct packer {
+    const char *pk_recent[RECENT];
+    size_t pk_len[RECENT];     /* their lengths: most strings are new, compared by length */
+    uint32_t pk_index[RECENT];
+    uint32_t pk_n;
+} packer;
+
+static int put_packed_str(drv_blob *b, packer *pk, const char *s)
 {
     uint32_t i;
+    size_t n;
+    if (!s)
+        return put_var(b, 0);
+    n = strlen(s);
+    for (i = 0; i < RECENT && i < pk->pk_n; i++)
+        if (pk->pk_recent[i] == s || (pk->pk_len[i] == n && !memcmp(pk->pk_recent[i], s, n)))
+            return put_var(b, (uint64_t)pk->pk_index[i] + 2);
+    pk->pk_recent[pk->pk_n % RECENT] = s;
+    pk->pk_len[pk->pk_n % RECENT] = n;
+    pk->pk_index[pk->pk_n % RECENT] = pk->pk_n;
+    pk->pk_n++;
+    return put_var(b, 1) || put_var(b, n) || put(b, s, n) ? G_ENOMEM : G_OK;
+}
+
+static int put_interleaving(drv_blob *b, const eng_interleaving *il)
+{
+    packer pk;
+    size_t at;
+    uint32_t i, len;
     if (!il)
         return put_u8(b, 0);
-    if (put_u8(b, 1) || put_str(b, il->il_kind) || put_str(b, il->il_final) ||
-        put_str(b, il->il_expected) || put_u32(b, il->il_switch_at) || put_i32(b, il->il_gil) ||
-        put_u32(b, il->il_nsteps))
+    pk.pk_n = 0;
+    if (put_u8(b, 1) || put_u32(b, 0))
+        return G_ENOMEM;
+    at = b->b_len;
+    if (put_var(b, il->il_nsteps) || put_packed_str(b, &pk, il->il_kind) ||
+        put_packed_str(b, &pk, il->il_final) || put_packed_str(b, &pk, il->il_expected) ||
+        put_var(b, il->il_switch_at) || put_signed(b, il->il_gil))
         return G_ENOMEM;
     for (i = 0; i < il->il_nsteps; i++) {
         const eng_step *s = &il->il_steps[i];
-        if (put_u8(b, (uint8_t)s->st_thread) || put_i32(b, s->st_instr) ||
-            put_u32(b, s->st_offset) || put_str(b, s->st_opname) || put_str(b, s->st_sees) ||
-            put_u8(b, s->st_switch) || put_i32(b, s->st_line) || put_i32(b, s->st_col) ||
-            put_str(b, s->st_arg))
+        if (put_u8(b, (uint8_t)s->st_thread) || put_signed(b, s->st_instr) ||
+            put_var(b, s->st_offset) || put_packed_str(b, &pk, s->st_opname) ||
+            put_packed_str(b, &pk, s->st_sees) || put_u8(b, s->st_switch) ||
+            put_signed(b, s->st_line) || put_signed(b, s->st_col) ||
+            put_packed_str(b, &pk, s->st_arg))
             return G_ENOMEM;
     }
+    if (b->b_len - at >= UINT32_MAX)
+        return G_EBAD;
+    len = (uint32_t)(b->b_len - at);
+    memcpy(b->b_data + at - sizeof len, &len, sizeof len);
     return G_OK;
 }
 
@@ -221,48 +282,234 @@ static uint8_t get_u8(cursor *c)
     return v;
 }
 
-/* The interleaving put_interleaving wrote, or NULL (none, or a failure in c->c_rc). */
-static const eng_interleaving *get_interleaving(cursor *c)
+/***** packed interleavings *****/
+
+/* What a candidate's f_ilv points at until drv_blob_unpack: the packed bytes. */
+static const char packed_mark[] = "(packed)";
+typedef struct packed_ilv {
+    eng_interleaving pi_head;  /* il_kind is packed_mark, no steps: nothing to show */
+    const uint8_t *pi_bytes;   /* the packed interleaving (in the arena) */
+    uint32_t pi_len;
+} packed_ilv;
+
+/* Reads a packed interleaving, checking every count and index against the bytes. */
+typedef struct unpacker {
+    const uint8_t *up_p, *up_end;
+    const char **up_strs;      /* the new strings so far, room for up_max */
+    uint32_t up_nstrs;
+    uint32_t up_max;           /* 3 + 3 per step: no more strings than that */
+    arena *up_a;               /* where strings and steps go */
+    int up_rc;                 /* sticky: G_ETRUNC, G_EBAD, G_ENOMEM */
+} unpacker;
+
+static uint64_t unpack_var(unpacker *u)
 {
-    eng_interleaving *il;
-    uint32_t i;
-    uint8_t have = get_u8(c);
-    if (c->c_rc || !have)
+    uint64_t v = 0;
+    int shift = 0;
+    if (!u->up_rc && u->up_p < u->up_end && *u->up_p < 0x80)
+        return *u->up_p++;     /* one byte: most of them */
+    while (!u->up_rc) {
+        uint8_t b;
+        if (u->up_p >= u->up_end) {
+            u->up_rc = G_ETRUNC;
+            break;
+        }
+        b = *u->up_p++;
+        if (shift > 63) {
+            u->up_rc = G_EBAD;
+            break;
+        }
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+        shift += 7;
+    }
+    return 0;
+}
+
+static uint32_t unpack_u32(unpacker *u)
+{
+    uint64_t v = unpack_var(u);
+    if (v > UINT32_MAX && !u->up_rc)
+        u->up_rc = G_EBAD;
+    return (uint32_t)v;
+}
+
+static int32_t unpack_i32(unpacker *u)
+{
+    uint64_t z = unpack_var(u);
+    int64_t v = (z & 1) ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+    if ((v < INT32_MIN || v > INT32_MAX) && !u->up_rc)
+        u->up_rc = G_EBAD;
+    return (int32_t)v;
+}
+
+static uint8_t unpack_u8(unpacker *u)
+{
+    if (u->up_rc || u->up_p >= u->up_end) {
+        if (!u->up_rc)
+            u->up_rc = G_ETRUNC;
+        return 0;
+    }
+    return *u->up_p++;
+}
+
+/* A string: NULL, a new one (copied into the arena) or a repeat. */
+static const char *unpack_str(unpacker *u)
+{
+    uint64_t k = unpack_var(u), len;
+    char *s;
+    if (u->up_rc || !k)
         return NULL;
-    if (have != 1 || !(il = arena_alloc(c->c_arena, sizeof *il))) {
-        c->c_rc = have != 1 ? G_EBAD : G_ENOMEM;
+    if (k >= 2) {
+        if (k - 2 >= u->up_nstrs) {
+            u->up_rc = G_EBAD;
+            return NULL;
+        }
+        return u->up_strs[k - 2];
+    }
+    len = unpack_var(u);
+    if (!u->up_rc && len > (uint64_t)(u->up_end - u->up_p))
+        u->up_rc = G_ETRUNC;
+    if (!u->up_rc && u->up_nstrs >= u->up_max)
+        u->up_rc = G_EBAD;
+    if (u->up_rc)
+        return NULL;
+    if (!(s = arena_alloc(u->up_a, (size_t)len + 1))) {
+        u->up_rc = G_ENOMEM;
         return NULL;
     }
-    memset(il, 0, sizeof *il);
-    il->il_kind = get_text(c);
-    il->il_final = get_text(c);
-    il->il_expected = get_text(c);
-    il->il_switch_at = get_u32(c);
-    il->il_gil = get_i32(c);
-    il->il_nsteps = get_u32(c);
-    if (c->c_rc)
+    memcpy(s, u->up_p, (size_t)len);
+    s[len] = 0;
+    u->up_p += len;
+    u->up_strs[u->up_nstrs++] = s;
+    return s;
+}
+
+static const char *unpack_text(unpacker *u)
+{
+    const char *s = unpack_str(u);
+    return s ? s : "";
+}
+
+/* Decodes the packed interleaving p[0..n) into out (strings and steps in a).  G_OK, G_ETRUNC,
+ * G_EBAD or G_ENOMEM (out is then unchanged). */
+static int unpack(eng_interleaving *out, const uint8_t *p, size_t n, arena *a)
+{
+    unpacker u;
+    eng_interleaving il;
+    eng_step *s;
+    uint32_t i;
+    memset(&u, 0, sizeof u);
+    memset(&il, 0, sizeof il);
+    u.up_p = p;
+    u.up_end = p + n;
+    u.up_a = a;
+    il.il_nsteps = unpack_u32(&u);
+    if (u.up_rc)
+        return u.up_rc;
+    if (!il.il_nsteps || n / STEP_MIN_BYTES < il.il_nsteps)
+        return G_EBAD;
+    u.up_max = 3 + 3 * il.il_nsteps;           /* and each new string takes 2 bytes at least */
+    if (u.up_max > n / 2 + 1)
+        u.up_max = (uint32_t)(n / 2 + 1);
+    if (!(u.up_strs = mem_alloc(u.up_max * sizeof *u.up_strs)) ||
+        !(il.il_steps = arena_array(a, il.il_nsteps, sizeof *il.il_steps))) {
+        mem_free((void *)u.up_strs);
+        return G_ENOMEM;
+    }
+    il.il_kind = unpack_text(&u);
+    il.il_final = unpack_text(&u);
+    il.il_expected = unpack_text(&u);
+    il.il_switch_at = unpack_u32(&u);
+    il.il_gil = unpack_i32(&u);
+    for (i = 0; i < il.il_nsteps && !u.up_rc; i++) {
+        s = &il.il_steps[i];
+        s->st_thread = (char)unpack_u8(&u);
+        s->st_instr = unpack_i32(&u);
+        s->st_offset = unpack_u32(&u);
+        s->st_opname = unpack_text(&u);
+        s->st_sees = unpack_str(&u);
+        s->st_switch = unpack_u8(&u);
+        s->st_line = unpack_i32(&u);
+        s->st_col = unpack_i32(&u);
+        s->st_arg = unpack_str(&u);
+    }
+    mem_free((void *)u.up_strs);
+    if (!u.up_rc && u.up_p != u.up_end)
+        u.up_rc = G_EBAD;
+    if (!u.up_rc)
+        *out = il;
+    return u.up_rc;
+}
+
+int drv_blob_unpack(finding *f, arena *a)
+{
+    const packed_ilv *pi = (const packed_ilv *)f->f_ilv;
+    eng_interleaving *il;
+    int rc;
+    if (!pi || pi->pi_head.il_kind != packed_mark)
+        return G_OK;
+    if (!(il = arena_alloc(a, sizeof *il)))
+        return G_ENOMEM;
+    rc = unpack(il, pi->pi_bytes, pi->pi_len, a);
+    f->f_ilv = rc ? NULL : il;        /* damaged bytes: no schedule (see get_interleaving) */
+    return rc == G_ENOMEM ? G_ENOMEM : G_OK;
+}
+
+/* The interleaving put_interleaving wrote, or NULL (none, or a failure in c->c_rc): decoded, or
+ * when `keep` kept packed for drv_blob_unpack. */
+static const eng_interleaving *get_interleaving(cursor *c, int keep)
+{
+    uint8_t have = get_u8(c);
+    uint32_t len;
+    int rc;
+    if (c->c_rc || !have)
         return NULL;
-    if (!il->il_nsteps || (size_t)(c->c_end - c->c_p) / STEP_MIN_BYTES < il->il_nsteps) {
+    if (have != 1) {
         c->c_rc = G_EBAD;
         return NULL;
     }
-    if (!(il->il_steps = arena_array(c->c_arena, il->il_nsteps, sizeof *il->il_steps))) {
-        c->c_rc = G_ENOMEM;
+    len = get_u32(c);
+    if (!c->c_rc && (size_t)(c->c_end - c->c_p) < len)
+        c->c_rc = G_ETRUNC;
+    if (c->c_rc)
         return NULL;
+    if (keep) {
+        packed_ilv *pi;
+        uint8_t *copy;
+        /* only its step count is checked here: drv_blob_unpack checks the rest, and bad bytes
+         * would cost the finding its schedule, nothing else (records come from our own workers
+         * or from cache entries under a checksum: damage is for tests) -- checking them all
+         * cost the parent a third of reading the stdlib's records */
+        if (!len || *c->c_p == 0 || (*c->c_p < 0x80 && len / STEP_MIN_BYTES < *c->c_p)) {
+            c->c_rc = G_EBAD;
+            return NULL;
+        }
+        if (!(pi = arena_alloc(c->c_arena, sizeof *pi)) || !(copy = arena_alloc(c->c_arena, len))) {
+            c->c_rc = G_ENOMEM;
+            return NULL;
+        }
+        memset(pi, 0, sizeof *pi);
+        memcpy(copy, c->c_p, len);
+        pi->pi_head.il_kind = packed_mark;
+        pi->pi_bytes = copy;
+        pi->pi_len = len;
+        c->c_p += len;
+        return &pi->pi_head;
+    } else {
+        eng_interleaving *il = arena_alloc(c->c_arena, sizeof *il);
+        if (!il) {
+            c->c_rc = G_ENOMEM;
+            return NULL;
+        }
+        if ((rc = unpack(il, c->c_p, len, c->c_arena))) {
+            c->c_rc = rc;
+            return NULL;
+        }
+        c->c_p += len;
+        return il;
     }
-    for (i = 0; i < il->il_nsteps; i++) {
-        eng_step *s = &il->il_steps[i];
-        s->st_thread = (char)get_u8(c);
-        s->st_instr = get_i32(c);
-        s->st_offset = get_u32(c);
-        s->st_opname = get_text(c);
-        s->st_sees = get_str(c);
-        s->st_switch = get_u8(c);
-        s->st_line = get_i32(c);
-        s->st_col = get_i32(c);
-        s->st_arg = get_str(c);
-    }
-    return c->c_rc ? NULL : il;
 }
 
 /* The target type, the Python code inside the window and the caveats of f. */
@@ -303,7 +550,7 @@ static void get_tail(cursor *c, finding *f)
     f->f_ncaveats = c->c_rc ? 0 : n;
 }
 
-static void get_finding(cursor *c, finding *f)
+static void get_finding(cursor *c, finding *f, int keep)
 {
     memset(f, 0, sizeof *f);
     f->f_rule = get_text(c);
@@ -339,7 +586,7 @@ static void get_finding(cursor *c, finding *f)
         get(c, f->f_switch, f->f_nswitch * sizeof *f->f_switch);
     }
     get_tail(c, f);
-    f->f_ilv = get_interleaving(c);
+    f->f_ilv = get_interleaving(c, keep);
 }
 
 int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, arena *a,
@@ -367,7 +614,7 @@ int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, ar
     if (nf && !(res.r_findings = arena_array(a, nf, sizeof *res.r_findings)))
         return G_ENOMEM;
     for (i = 0; i < nf && !c.c_rc; i++)
-        get_finding(&c, &res.r_findings[i]);
+        get_finding(&c, &res.r_findings[i], have_sum);
     res.r_count = res.r_cap = c.c_rc ? 0 : nf;
     if (have_sum && !c.c_rc) {
         uint32_t len = get_u32(&c);

@@ -33,7 +33,7 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH3"   /* 3: blobs carry summaries (BLOB_FORMAT 3) */
+#define ENTRY_MAGIC "GILCACH4"   /* 4: interleavings packed (BLOB_FORMAT 4) */
 #define NO_DEP 0xffffffffu
 #define MAC_SIZE 32              /* HMAC-SHA-256 */
 #define CACHE_NAME ".gilcheck_cache"

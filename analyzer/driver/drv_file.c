@@ -16,7 +16,7 @@
 #include "../common/mem.h"
 #include "../common/strbuf.h"
 #include "../input/input.h"
-#include "driver.h"
+#include "drv_int.h"
 
 int drv_open(drv_ctx *c, const char *argv0, diag_ctx *d)
 {
@@ -713,7 +713,9 @@ static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_setting
             r->r_findings = g;
             r->r_cap = cap;
         }
-        r->r_findings[r->r_count++] = all.r_findings[i];
+        r->r_findings[r->r_count] = all.r_findings[i];
+        if (drv_blob_unpack(&r->r_findings[r->r_count++], a))   /* a candidate's schedule */
+            return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
     }
     for (i = 0; i < n; i++) {
         const drv_settings *s = sets ? sets[i] : own;

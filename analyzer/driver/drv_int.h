@@ -25,4 +25,9 @@ int drv_layer_apply(drv_settings *layer, const struct json_t *t, const char *fil
 /* The key table's bit for `name`, or 0 when there is no such key. */
 uint64_t drv_key_bit(const char *name);
 
+/* drv_blob_get keeps a summary's candidates' interleavings packed (the composition reports few
+ * of them): decodes f's into a when it is one of those, else does nothing.  G_OK (f->f_ilv then
+ * decoded, or NULL if the bytes were bad) or G_ENOMEM. */
+int drv_blob_unpack(finding *f, arena *a);
+
 #endif

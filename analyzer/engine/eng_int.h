@@ -38,6 +38,9 @@ typedef struct strset {
 
 int set_add(strset *s, arena *a, const char *key, int32_t val);
 int set_has(const strset *s, const char *key, int32_t *val);
+/* The value of key when it is there (returns 0), else adds it with val (returns 1); *out gets
+ * the value either way.  G_ENOMEM when it cannot grow.  key is not NULL. */
+int set_find_add(strset *s, arena *a, const char *key, int32_t val, int32_t *out);
 
 typedef struct eng_mod {
     const pyc_file *m_pyc;

@@ -6,6 +6,7 @@
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "../common/err.h"
 
@@ -22,12 +23,10 @@ int mod_list_has(const char *const *list, uint32_t n, const char *s)
     return 0;
 }
 
+/* XXH3 (Debian's libxxhash): the composition hashes many long location texts. */
 static uint64_t str_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603u;
-    while (*s)
-        h = (h ^ (uint8_t)*s++) * 1099511628211u;
-    return h;
+    return XXH3_64bits(s, strlen(s));
 }
 
 int set_has(const strset *s, const char *key, int32_t *val)
@@ -44,13 +43,14 @@ int set_has(const strset *s, const char *key, int32_t *val)
     return 0;
 }
 
-int set_add(strset *s, arena *a, const char *key, int32_t val)
+/* Makes room for one more key; G_OK or G_ENOMEM. */
+static int set_grow(strset *s, arena *a)
 {
     uint32_t j;
-    if (!key || set_has(s, key, NULL))
-        return G_OK;
     if ((s->ss_used + 1) * 2 > s->ss_cap) {
-        uint32_t cap = s->ss_cap ? s->ss_cap * 2 : 64, i;
+        /* from 8: most sets are small (a module's bindings, a class's methods) and the run
+         * has one per file and per class */
+        uint32_t cap = s->ss_cap ? s->ss_cap * 2 : 8, i;
         const char **slots = arena_array(a, cap, sizeof *slots);
         int32_t *vals = arena_array(a, cap, sizeof *vals);
         if (!slots || !vals)
@@ -68,12 +68,42 @@ int set_add(strset *s, arena *a, const char *key, int32_t val)
         s->ss_vals = vals;
         s->ss_cap = cap;
     }
+    return G_OK;
+}
+
+int set_add(strset *s, arena *a, const char *key, int32_t val)
+{
+    uint32_t j;
+    if (!key || set_has(s, key, NULL))
+        return G_OK;
+    if (set_grow(s, a))
+        return G_ENOMEM;
     for (j = (uint32_t)str_hash(key) & (s->ss_cap - 1); s->ss_slots[j]; j = (j + 1) & (s->ss_cap - 1))
         ;
     s->ss_slots[j] = key;
     s->ss_vals[j] = val;
     s->ss_used++;
     return G_OK;
+}
+
+int set_find_add(strset *s, arena *a, const char *key, int32_t val, int32_t *out)
+{
+    uint32_t j, h = (uint32_t)str_hash(key);
+    if (s->ss_cap)
+        for (j = h & (s->ss_cap - 1); s->ss_slots[j]; j = (j + 1) & (s->ss_cap - 1))
+            if (!strcmp(s->ss_slots[j], key)) {
+                *out = s->ss_vals[j];
+                return 0;
+            }
+    if (set_grow(s, a))
+        return G_ENOMEM;
+    for (j = h & (s->ss_cap - 1); s->ss_slots[j]; j = (j + 1) & (s->ss_cap - 1))
+        ;
+    s->ss_slots[j] = key;
+    s->ss_vals[j] = val;
+    s->ss_used++;
+    *out = val;
+    return 1;
 }
 
 int kb_has(const char *const *sorted, size_t n, const char *s)

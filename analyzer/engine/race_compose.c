@@ -237,19 +237,41 @@ static rc_val value_of(rc_run *r, const rc_frame *fr, const char *path)
     return rc_apply(r, v, rest);
 }
 
+/* Appends c then the decimal digits of n (frame_key runs once per call followed: no printf). */
+static void put_num(strbuf *sb, char c, uint32_t n)
+{
+    char buf[11];
+    size_t i = sizeof buf;
+    do {
+        buf[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    if (c)
+        buf[--i] = c;
+    sb_putn(sb, buf + i, sizeof buf - i);
+}
+
 /* A frame's identity for the traversal's memo: function, lock set and what the parameters
- * are. */
+ * are ("ctx|mod|code|locks", then "|" kind recv recv_attr ":" text ":" key per parameter). */
 static const char *frame_key(rc_run *r, const rc_frame *fr)
 {
     strbuf sb;
     uint32_t i;
     const char *key;
     sb_init(&sb);
-    sb_printf(&sb, "%u|%u|%u|%u", fr->fr_ctx, fr->fr_mod, fr->fr_code, fr->fr_locks);
+    put_num(&sb, 0, fr->fr_ctx);
+    put_num(&sb, '|', fr->fr_mod);
+    put_num(&sb, '|', fr->fr_code);
+    put_num(&sb, '|', fr->fr_locks);
     for (i = 0; i < fr->fr_nparams; i++) {
         const rc_val *v = &fr->fr_params[i];
-        sb_printf(&sb, "|%d%d%d:%u:%s", v->v_kind, v->v_recv, v->v_recv_attr,
-                  v->v_kind == VK_LOC ? v->v_text : 0, v->v_key ? v->v_key : "");
+        put_num(&sb, '|', v->v_kind);
+        put_num(&sb, 0, v->v_recv);
+        put_num(&sb, 0, v->v_recv_attr);
+        put_num(&sb, ':', v->v_kind == VK_LOC ? v->v_text : 0);
+        sb_putc(&sb, ':');
+        if (v->v_key)
+            sb_puts(&sb, v->v_key);
     }
     key = sb.sb_failed ? NULL : rc_text(r, rc_intern(r, sb.sb_buf));
     sb_free(&sb);

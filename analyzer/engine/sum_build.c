@@ -19,6 +19,8 @@ typedef struct builder {
     eng_summary *b_s;
     arena *b_a;
     uint32_t *b_class_of;      /* class-body code index -> class index, SUM_NONE */
+    strbuf b_text;             /* the path being written, reused from path to path (one
+                                * malloc'd buffer instead of one per path) */
     int b_oom;
 } builder;
 
@@ -36,13 +38,33 @@ static const char *dup(builder *b, const char *s, size_t n)
     return p;
 }
 
-static const char *sb_done(builder *b, strbuf *sb)
+/* The text of b_text copied into the arena; NULL after a failure (b_oom). */
+static const char *text_done(builder *b)
 {
-    const char *r = sb->sb_failed ? NULL : dup(b, sb->sb_buf, sb->sb_len);
-    if (sb->sb_failed)
+    if (b->b_text.sb_failed) {
         b->b_oom = 1;
-    sb_free(sb);
-    return r;
+        return NULL;
+    }
+    return dup(b, b->b_text.sb_buf, b->b_text.sb_len);
+}
+
+/* Appends the decimal digits of n (paths are built often enough that printf shows). */
+static void put_num(strbuf *sb, uint32_t n)
+{
+    char buf[10];
+    size_t i = sizeof buf;
+    do {
+        buf[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    sb_putn(sb, buf + i, sizeof buf - i);
+}
+
+/* Appends prefix, then name. */
+static void put_two(strbuf *sb, const char *prefix, const char *name)
+{
+    sb_putn(sb, prefix, strlen(prefix));
+    sb_puts(sb, name);
 }
 
 static const char *obj_text(builder *b, const pyc_obj *o)
@@ -88,21 +110,26 @@ static int put_root(builder *b, strbuf *sb, uint32_t ci, const ir_path *root)
     uint32_t owner;
     switch (root->p_kind) {
     case PATH_GLOBAL:
-        sb_printf(sb, "g:%s", root->p_name);
+        put_two(sb, "g:", root->p_name);
         return 1;
     case PATH_LOCAL:
         if ((k = mod_param_index(c, root)) < 0)
             return 0;
-        sb_printf(sb, "p:%d", k);
+        sb_putn(sb, "p:", 2);
+        put_num(sb, (uint32_t)k);
         return 1;
     case PATH_DEREF:
         owner = cell_owner(b, ci, root->p_name);
         if (owner == SUM_NONE)
             return 0;
-        if (owner == ci && (k = param_named(b, ci, root->p_name)) >= 0)
-            sb_printf(sb, "p:%d", k);     /* a parameter some closure captures */
-        else
-            sb_printf(sb, "c:%u:%s", owner, root->p_name);
+        if (owner == ci && (k = param_named(b, ci, root->p_name)) >= 0) {
+            sb_putn(sb, "p:", 2);         /* a parameter some closure captures */
+            put_num(sb, (uint32_t)k);
+        } else {
+            sb_putn(sb, "c:", 2);
+            put_num(sb, owner);
+            put_two(sb, ":", root->p_name);
+        }
         return 1;
     default:
         return 0;
@@ -117,7 +144,7 @@ static int put_path(builder *b, strbuf *sb, uint32_t ci, const ir_path *p)
     case PATH_ATTR:
         if (!put_path(b, sb, ci, p->p_base))
             return 0;
-        sb_printf(sb, ".%s", p->p_name);
+        put_two(sb, ".", p->p_name);
         return 1;
     case PATH_ITEM:
         if (!put_path(b, sb, ci, p->p_base))
@@ -143,15 +170,12 @@ static int put_path(builder *b, strbuf *sb, uint32_t ci, const ir_path *p)
 /* The summary path of p in code ci, with `suffix` appended; NULL when p is not one. */
 static const char *spath(builder *b, uint32_t ci, const ir_path *p, const char *suffix)
 {
-    strbuf sb;
-    sb_init(&sb);
-    if (!put_path(b, &sb, ci, p)) {
-        sb_free(&sb);
+    sb_clear(&b->b_text);
+    if (!put_path(b, &b->b_text, ci, p))
         return NULL;
-    }
     if (suffix)
-        sb_puts(&sb, suffix);
-    return sb_done(b, &sb);
+        sb_puts(&b->b_text, suffix);
+    return text_done(b);
 }
 
 /***** functions *****/
@@ -299,11 +323,12 @@ static int ends_with(const char *s, const char *suffix)
 static const char *callee_of(builder *b, uint32_t ci, const ir_event *e, uint8_t *owned)
 {
     const eng_code *c = &b->b_m->m_codes[ci];
-    char buf[16];
     *owned = 0;
+    sb_clear(&b->b_text);
     if (e->ev_aux >= 0 && !(e->ev_name && !strcmp(e->ev_name, "__build_class__"))) {
-        snprintf(buf, sizeof buf, "f:%d", e->ev_aux);
-        return dup(b, buf, strlen(buf));
+        sb_putn(&b->b_text, "f:", 2);
+        put_num(&b->b_text, (uint32_t)e->ev_aux);
+        return text_done(b);
     }
     if (!e->ev_path)
         return NULL;
@@ -311,23 +336,16 @@ static const char *callee_of(builder *b, uint32_t ci, const ir_event *e, uint8_t
         const ir_path *root = ir_path_root(e->ev_path);
         if (e->ev_recv && e->ev_path == root && root->p_kind == PATH_LOCAL &&
             mod_param_index(c, root) < 0) {
-            strbuf sb;
             uint32_t esc = local_escape(c, root);
             *owned = esc == SUM_NONE || esc > e->ev_instr;
-            sb_init(&sb);
-            sb_printf(&sb, "t:%s.%s", e->ev_recv, e->ev_name);
-            return sb_done(b, &sb);
+            put_two(&b->b_text, "t:", e->ev_recv);
+            put_two(&b->b_text, ".", e->ev_name);
+            return text_done(b);
         }
-        {
-            strbuf sb;
-            sb_init(&sb);
-            if (!put_path(b, &sb, ci, e->ev_path)) {
-                sb_free(&sb);
-                return NULL;
-            }
-            sb_printf(&sb, ".%s", e->ev_name);
-            return sb_done(b, &sb);
-        }
+        if (!put_path(b, &b->b_text, ci, e->ev_path))
+            return NULL;
+        put_two(&b->b_text, ".", e->ev_name);
+        return text_done(b);
     }
     return spath(b, ci, e->ev_path, NULL);
 }
@@ -578,7 +596,15 @@ static void build_func(builder *b, uint32_t ci)
     for (first_closure = 0; first_closure < c->c_ir.f_code->bc_ninstrs; first_closure++)
         if (c->c_ir.f_code->bc_instrs[first_closure].in_sem == SEM_MAKE_FUNCTION)
             break;
-    snprintf(own_cell, sizeof own_cell, "c:%u:", ci);
+    sb_clear(&b->b_text);           /* "c:CI:", once per function: no printf */
+    sb_putn(&b->b_text, "c:", 2);
+    put_num(&b->b_text, ci);
+    sb_putc(&b->b_text, ':');
+    if (b->b_text.sb_failed || b->b_text.sb_len >= sizeof own_cell) {
+        b->b_oom = 1;
+        return;
+    }
+    memcpy(own_cell, b->b_text.sb_buf, b->b_text.sb_len + 1);
     for (k = 0; k < c->c_ir.f_nevents && !b->b_oom; k++) {
         const ir_event *e = &c->c_ir.f_events[k];
         const bc_instr *in = &c->c_ir.f_code->bc_instrs[e->ev_instr];
@@ -851,37 +877,51 @@ static void build_binds(builder *b)
     }
 }
 
+static int build(eng_summary **out, builder *b, eng_mod *m, const char *module, int package,
+                 arena *a);
+
 int sum_build(eng_summary **out, eng_mod *m, const char *module, int package, arena *a)
 {
     builder b;
-    eng_summary *s = arena_alloc(a, sizeof *s);
-    uint32_t i;
+    int rc;
     *out = NULL;
     memset(&b, 0, sizeof b);
-    b.b_m = m;
-    b.b_a = a;
-    b.b_s = s;
+    sb_init(&b.b_text);
+    rc = build(out, &b, m, module, package, a);
+    sb_free(&b.b_text);
+    return rc;
+}
+
+/* sum_build with the builder b (its scratch text freed by the caller). */
+static int build(eng_summary **out, builder *b, eng_mod *m, const char *module, int package,
+                 arena *a)
+{
+    eng_summary *s = arena_alloc(a, sizeof *s);
+    uint32_t i;
+    b->b_m = m;
+    b->b_a = a;
+    b->b_s = s;
     if (!s)
         return G_ENOMEM;
     memset(s, 0, sizeof *s);
-    s->s_module = module ? dup(&b, module, strlen(module)) : "";
+    s->s_module = module ? dup(b, module, strlen(module)) : "";
     s->s_package = (uint8_t)package;
-    s->s_file = obj_text(&b, m->m_bf->bf_codes[0].bc_src->co_filename);
+    s->s_file = obj_text(b, m->m_bf->bf_codes[0].bc_src->co_filename);
     s->s_minor = m->m_pyc->f_minor;
     s->s_nfuncs = m->m_ncodes;
     s->s_funcs = arena_array(a, m->m_ncodes + 1, sizeof *s->s_funcs);
-    b.b_class_of = arena_array(a, m->m_ncodes + 1, sizeof *b.b_class_of);
-    if (!s->s_funcs || !b.b_class_of)
+    b->b_class_of = arena_array(a, m->m_ncodes + 1, sizeof *b->b_class_of);
+    if (!s->s_funcs || !b->b_class_of)
         return G_ENOMEM;
     memset(s->s_funcs, 0, (m->m_ncodes + 1) * sizeof *s->s_funcs);
     for (i = 0; i <= m->m_ncodes; i++)
-        b.b_class_of[i] = SUM_NONE;
+        b->b_class_of[i] = SUM_NONE;
     for (i = 0; i < m->m_ncodes; i++) {
         const eng_code *c = &m->m_codes[i];
         const bc_code *bc = &m->m_bf->bf_codes[i];
         sum_func *u = &s->s_funcs[i];
         int32_t parent = bc->bc_parent;
-        u->u_name = obj_text(&b, bc->bc_src->co_name);
+        u->u_name = obj_text(b, bc->bc_src->co_name);
         u->u_qualname = c->c_qualname;
         u->u_parent = parent < 0 ? SUM_NONE : (uint32_t)parent;
         u->u_nparams = c->c_nparams;
@@ -889,7 +929,7 @@ int sum_build(eng_summary **out, eng_mod *m, const char *module, int package, ar
             uint32_t k;
             for (k = 0; k < c->c_nparams; k++)
                 u->u_params[k] = k < bc->bc_src->co_nlocalnames
-                                     ? obj_text(&b, bc->bc_src->co_localnames[k]) : "?";
+                                     ? obj_text(b, bc->bc_src->co_localnames[k]) : "?";
         } else if (c->c_nparams) {
             return G_ENOMEM;
         }
@@ -906,15 +946,15 @@ int sum_build(eng_summary **out, eng_mod *m, const char *module, int package, ar
             !strcmp(u->u_name, "<lambda>"))
             u->u_flags |= FN_COMPREHENSION;
     }
-    find_decorators(&b);
-    build_classes(&b);
+    find_decorators(b);
+    build_classes(b);
     for (i = 0; i < m->m_ncodes; i++)
         if (m->m_codes[i].c_class != NO_CODE)
-            s->s_funcs[i].u_class = b.b_class_of[m->m_codes[i].c_class];
-    for (i = 0; i < m->m_ncodes && !b.b_oom; i++)
-        build_func(&b, i);
-    build_binds(&b);
-    if (b.b_oom)
+            s->s_funcs[i].u_class = b->b_class_of[m->m_codes[i].c_class];
+    for (i = 0; i < m->m_ncodes && !b->b_oom; i++)
+        build_func(b, i);
+    build_binds(b);
+    if (b->b_oom)
         return G_ENOMEM;
     *out = s;
     return G_OK;

@@ -14,7 +14,8 @@
  * followed by `.attr` and `[key]` segments, a key being a constant's repr or `*`.  The
  * composition (race_*.c) binds the roots to locations of the whole run ("m:pkg.mod.count",
  * "o:pkg.mod.Pool._items[*]").  Everything lives in one arena; a summary read back from bytes
- * (sum_io.c) is the same structure. */
+ * (sum_io.c) is the same structure.  The parent of a run holds every file's summary at once:
+ * fields are ordered so that structs have no padding holes (4-byte fields side by side). */
 #ifndef GILCHECK_ENGINE_SUM_INT_H
 #define GILCHECK_ENGINE_SUM_INT_H
 
@@ -74,9 +75,9 @@ typedef struct sum_access {
 
 /* A window: accesses of one function that must not be interleaved, i.e. a candidate finding. */
 typedef struct sum_window {
-    uint32_t w_finding;        /* index of its finding in the summary's s_cand */
     const char *w_path;        /* the state it protects ("g:count", "p:0._d[*]") */
     uint8_t w_breaks;          /* sum_breaks */
+    uint32_t w_finding;        /* index of its finding in the summary's s_cand */
     uint32_t w_first, w_last;  /* instruction indexes of the read or check and of the act */
     const char *w_method;      /* the act is this method called on the state's container
                                 * (`L.pop()`), or NULL: not a container operation when the
@@ -90,9 +91,9 @@ typedef struct sum_arg {
     const char *g_path;        /* its path, or NULL */
     const char *g_ctor;        /* the callee whose call made it (a typed local), or NULL */
     uint32_t g_func;           /* a function made in this file, or SUM_NONE */
+    uint32_t g_nitems;
     const char **g_items;      /* a tuple or list display: its items' paths (NULL where
                                 * unknown), g_nitems of them */
-    uint32_t g_nitems;
 } sum_arg;
 
 /* A call a function makes. */
@@ -103,11 +104,11 @@ typedef struct sum_call {
     uint32_t c_nargs;
     uint32_t c_instr;          /* instruction index */
     int32_t c_line;
-    uint64_t c_locks;          /* acquisitions held at the call */
     uint8_t c_loop;            /* in a loop of its function (or its function is a comprehension) */
     uint8_t c_main;            /* module code under `if __name__ == "__main__":` (a script's
                                 * main thread) */
     uint8_t c_owned;           /* "t:" callee on an object made here that has not escaped yet */
+    uint64_t c_locks;          /* acquisitions held at the call */
 } sum_call;
 
 /* Kinds of code that start others. */
@@ -163,19 +164,21 @@ typedef struct sum_func {
     int32_t u_line;            /* first line */
     uint32_t u_escape;         /* __init__: instruction index where `self` escapes (is passed
                                 * out or stored), SUM_NONE when it does not */
+    /* arrays two by two, then their counts: no padding after each count (a run holds one
+     * sum_func per code object: 171 000 for the site-packages pycs) */
     sum_cellparam *u_cellparam; /* cells that are parameters of this function (closures
                                 * capture them) */
-    uint32_t u_ncellparam;
     sum_acq *u_acqs;
+    uint32_t u_ncellparam;
     uint32_t u_nacqs;
     sum_access *u_acc;
-    uint32_t u_nacc;
     sum_window *u_win;
+    uint32_t u_nacc;
     uint32_t u_nwin;
     sum_call *u_calls;
-    uint32_t u_ncalls;
     const char **u_held_out;   /* locks acquired by hand and never released here (paths):
                                 * `_acquireLock()` leaves them held in its caller */
+    uint32_t u_ncalls;
     uint32_t u_nheld_out;
     const char **u_released;   /* locks released here and not acquired here (`_releaseLock()`) */
     uint32_t u_nreleased;
@@ -184,10 +187,10 @@ typedef struct sum_func {
 /* Binding kinds of a module-level name (ir_valkind). */
 typedef struct sum_bind {
     const char *b_name;
-    uint8_t b_kind;            /* VAL_IMPORT, VAL_FUNC, VAL_CLASS, VAL_CALL, or VAL_UNKNOWN */
     const char *b_what;        /* VAL_IMPORT: the dotted name (leading dots: relative);
                                 * VAL_CALL: the callee as written */
     uint32_t b_code;           /* VAL_FUNC: code index; VAL_CLASS: class index in s_classes */
+    uint8_t b_kind;            /* VAL_IMPORT, VAL_FUNC, VAL_CLASS, VAL_CALL, or VAL_UNKNOWN */
 } sum_bind;
 
 /* An attribute of a class's instances or of the class itself. */
@@ -200,9 +203,9 @@ typedef struct sum_attr {
     uint8_t at_instance;       /* set on instances (`self.x = ...` in a method) */
     uint8_t at_from_param;     /* set on instances from a parameter (`self.q = q`): it may be
                                 * an object other instances share */
+    uint8_t at_property;       /* a property in the class body (`@property`, `x = property(...)`) */
     uint32_t at_param;         /* set in __init__ from its parameter N (`self.board = board`):
                                 * N, the constructor's callers say what it is; else 0 */
-    uint8_t at_property;       /* a property in the class body (`@property`, `x = property(...)`) */
 } sum_attr;
 
 /* A class of the module. */

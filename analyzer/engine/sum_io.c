@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/mem.h"
 #include "eng_int.h"
 
 #define SUM_FORMAT 3u   /* 3: properties, the method a window's act calls */
@@ -32,7 +33,13 @@ static void put_var(strbuf *sb, uint64_t v)
         b[n++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
         v >>= 7;
     } while (v);
-    sb_putn(sb, b, n);
+    if (sb->sb_cap - sb->sb_len > n) {   /* room (and for the NUL): no call, most of the time */
+        memcpy(sb->sb_buf + sb->sb_len, b, n);
+        sb->sb_len += n;
+        sb->sb_buf[sb->sb_len] = 0;
+    } else {
+        sb_putn(sb, b, n);
+    }
 }
 
 static void put_u(writer *w, uint64_t v)
@@ -47,13 +54,18 @@ static void put_s(writer *w, const char *s)
         put_var(w->w_body, 0);
         return;
     }
-    if (!set_has(&w->w_index, s, &i)) {
+    switch (set_find_add(&w->w_index, w->w_a, s, (int32_t)w->w_n, &i)) {
+    case 0:
+        break;
+    case 1: {
         size_t n = strlen(s);
-        i = (int32_t)w->w_n++;
-        if (set_add(&w->w_index, w->w_a, s, i))
-            w->w_oom = 1;
+        w->w_n++;
         put_var(&w->w_strings, n);
         sb_putn(&w->w_strings, s, n);
+        break;
+    }
+    default:
+        w->w_oom = 1;
     }
     put_var(w->w_body, (uint64_t)i + 1);
 }
@@ -225,7 +237,8 @@ typedef struct reader {
     int r_err;                 /* G_ETRUNC, G_EBAD or G_ENOMEM once something failed */
 } reader;
 
-static uint64_t get_var(reader *r)
+/* get_var of more than one byte, or at the end, or after an error. */
+static uint64_t get_var_long(reader *r)
 {
     uint64_t v = 0;
     int shift = 0;
@@ -246,6 +259,13 @@ static uint64_t get_var(reader *r)
         shift += 7;
     }
     return 0;
+}
+
+static inline uint64_t get_var(reader *r)
+{
+    if (r->r_p < r->r_end && *r->r_p < 0x80 && !r->r_err)
+        return *r->r_p++;      /* one byte: most of them */
+    return get_var_long(r);
 }
 
 /* A 32-bit value, SUM_NONE for an optional 0, or fails. */
@@ -462,11 +482,50 @@ static int check(const eng_summary *s)
     return s->s_module != NULL && s->s_file != NULL && s->s_nfuncs > 0;
 }
 
+/* The string table: its strings copied into one block of the arena (NUL-terminated, no
+ * padding between them), r_strs pointing at each -- an index array the caller frees with
+ * mem_free, as the body no longer needs it once read. */
+static int get_strings(reader *r)
+{
+    const uint8_t *start;
+    uint64_t i, total = 0;
+    char *block;
+    r->r_nstrs = get_var(r);
+    if (!r->r_err && r->r_nstrs > (uint64_t)(r->r_end - r->r_p))
+        return G_ETRUNC;
+    if (r->r_err || !r->r_nstrs)
+        return r->r_err;
+    start = r->r_p;
+    for (i = 0; i < r->r_nstrs; i++) {       /* the lengths first: one allocation */
+        uint64_t len = get_var(r);
+        if (r->r_err)
+            return r->r_err;
+        if (len > (uint64_t)(r->r_end - r->r_p))
+            return G_ETRUNC;
+        r->r_p += len;
+        total += len + 1;
+    }
+    if (!(r->r_strs = mem_alloc((size_t)r->r_nstrs * sizeof *r->r_strs)) ||
+        !(block = arena_alloc(r->r_a, (size_t)total)))
+        return G_ENOMEM;
+    r->r_p = start;
+    for (i = 0; i < r->r_nstrs; i++) {
+        uint64_t len = get_var(r);
+        memcpy(block, r->r_p, (size_t)len);
+        block[len] = 0;
+        r->r_strs[i] = block;
+        block += len + 1;
+        r->r_p += len;
+    }
+    return G_OK;
+}
+
+static int read_summary(eng_summary **out, reader *rp);
+
 int eng_summary_read(eng_summary **out, const uint8_t *p, size_t n, arena *a)
 {
     reader r;
-    eng_summary *s;
-    uint32_t i, k;
+    int rc;
     *out = NULL;
     memset(&r, 0, sizeof r);
     r.r_p = p;
@@ -476,27 +535,20 @@ int eng_summary_read(eng_summary **out, const uint8_t *p, size_t n, arena *a)
         return G_ETRUNC;
     if (*r.r_p++ != SUM_FORMAT)
         return G_EBAD;
-    r.r_nstrs = get_var(&r);
-    if (!r.r_err && r.r_nstrs > (uint64_t)(r.r_end - r.r_p))
-        return G_ETRUNC;
-    if (r.r_err)
-        return r.r_err;
-    if (r.r_nstrs && !(r.r_strs = arena_array(a, (size_t)r.r_nstrs, sizeof *r.r_strs)))
-        return G_ENOMEM;
-    for (i = 0; i < r.r_nstrs && !r.r_err; i++) {
-        uint64_t len = get_var(&r);
-        char *str;
-        if (r.r_err)
-            break;
-        if (len > (uint64_t)(r.r_end - r.r_p))
-            return G_ETRUNC;
-        if (!(str = arena_alloc(a, (size_t)len + 1)))
-            return G_ENOMEM;
-        memcpy(str, r.r_p, (size_t)len);
-        str[len] = 0;
-        r.r_p += len;
-        r.r_strs[i] = str;
-    }
+    rc = get_strings(&r);
+    if (!rc)
+        rc = read_summary(out, &r);
+    mem_free((void *)r.r_strs);
+    return rc;
+}
+
+/* The body after the string table (eng_summary_read). */
+static int read_summary(eng_summary **out, reader *rp)
+{
+    reader r = *rp;
+    arena *a = r.r_a;
+    eng_summary *s;
+    uint32_t i, k;
     if (!(s = arena_alloc(a, sizeof *s)))
         return G_ENOMEM;
     memset(s, 0, sizeof *s);

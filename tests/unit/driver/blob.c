@@ -1,14 +1,20 @@
 /* Unit tests for drv_blob, one file's outcome as bytes: every field survives the round trip,
- * and damaged or truncated bytes are an error, never a crash or a partial result. */
+ * a summary's candidates keep their interleavings packed until drv_blob_unpack, and damaged or
+ * truncated bytes are an error, never a crash or a partial result. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "bytecode/bytecode.h"
 #include "common/err.h"
 #include "common/mem.h"
-#include "driver/driver.h"
+#include "driver/drv_int.h"
+#include "engine/engine.h"
+#include "input/input.h"
+#include "pyc/pyc.h"
 
 static uint32_t switches[] = { 4, 10, 12 };
 static const eng_pycode pycode[] = { { 4, "call of f(): a function of this module, Python code" },
@@ -234,6 +240,137 @@ static void test_driver_blob__damaged_bytes(void **state)
     diag_free(&d);
 }
 
+/* A schedule of 40 steps over 20 opnames: repeats within the writer's look-back and beyond it. */
+static eng_step long_steps[40];
+static eng_interleaving long_schedule = { long_steps, 40, "check-then-act", "D has 2 entries",
+                                          "D has 1 entry", 7, 0 };
+
+static void make_long_schedule(void)
+{
+    static char names[20][16], sees[40][24];
+    uint32_t i;
+    for (i = 0; i < 20; i++)
+        snprintf(names[i], sizeof names[i], "OP_%u", i);
+    for (i = 0; i < 40; i++) {
+        eng_step *s = &long_steps[i];
+        snprintf(sees[i], sizeof sees[i], "sees %u", i * 7);
+        s->st_thread = i % 3 ? 'A' : 'B';
+        s->st_instr = i % 5 ? (int32_t)i * 300 : -1;
+        s->st_offset = i * 1000000u;
+        s->st_opname = names[(i * 7) % 20];
+        s->st_sees = i % 4 ? sees[i] : NULL;
+        s->st_switch = i % 2;
+        s->st_line = i % 6 ? (int32_t)i * 70000 : -1;
+        s->st_col = i % 6 ? (int32_t)i : -1;
+        s->st_arg = i % 3 ? names[i % 20] : NULL;
+    }
+}
+
+/* The summary of a module with two racy functions, compiled by the embedded 3.11, its two
+ * candidates given the schedules above; NULL when the embedded interpreter cannot compile. */
+static eng_summary *racy_summary(arena *a, arena *kba, eng_kb *kb, pyc_file **pf)
+{
+    static const char src[] = "count = 0\n"
+                              "D = {}\n"
+                              "def work():\n"
+                              "    global count\n"
+                              "    count += 1\n"
+                              "def fill(k):\n"
+                              "    if k not in D:\n"
+                              "        D[k] = 1\n";
+    eng_options none;
+    in_compiled c;
+    bc_file *bf;
+    eng_summary *sum;
+    eng_result *cand;
+    diag_ctx d;
+    diag_init(&d);
+    memset(&none, 0, sizeof none);
+    if (rule_load_dir(kb, GILCHECK_RULES_DIR, kba, &d) ||
+        in_compile_bytes(&c, (const uint8_t *)src, strlen(src), "pkg/racy.py", &d))
+        return NULL;
+    assert_int_equal(pyc_load_bytes(pf, c.ic_pyc, c.ic_len, "pkg/racy.py", &d), G_OK);
+    in_compiled_free(&c);
+    assert_int_equal(bc_decode_file(&bf, *pf, "pkg/racy.py", &d), G_OK);
+    assert_int_equal(eng_summarize(&sum, *pf, bf, kb, &none, "pkg.racy", 0, a, &d,
+                                   "pkg/racy.py"), G_OK);
+    diag_free(&d);
+    cand = eng_summary_candidates(sum);
+    assert_int_equal(cand->r_count, 2);
+    make_long_schedule();
+    cand->r_findings[0].f_ilv = &schedule;
+    cand->r_findings[1].f_ilv = &long_schedule;
+    return sum;
+}
+
+static void test_driver_blob__candidates_stay_packed_until_reported(void **state)
+{
+    arena *a, *kba, *b;
+    eng_kb kb;
+    pyc_file *pf = NULL;
+    eng_summary *sum;
+    const eng_result *cand, *back_cand;
+    drv_result r;
+    drv_unit back;
+    drv_blob blob = { NULL, 0, 0 };
+    diag_ctx d;
+    uint32_t i;
+    size_t n;
+    (void)state;
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(arena_new(&kba), G_OK);
+    assert_int_equal(arena_new(&b), G_OK);
+    if (!(sum = racy_summary(a, kba, &kb, &pf)))
+        skip();
+    cand = eng_summary_candidates(sum);
+    memset(&r, 0, sizeof r);
+    r.r_sum = sum;
+    diag_init(&d);
+    assert_int_equal(drv_blob_put(&blob, G_OK, &r, &d), G_OK);
+    assert_int_equal(drv_blob_get(&back, "pkg/racy.py", blob.b_data, blob.b_len, b, &d), G_OK);
+    assert_non_null(back.u_sum);
+    back_cand = eng_summary_candidates(back.u_sum);
+    assert_int_equal(back_cand->r_count, 2);
+    for (i = 0; i < 2; i++) {
+        finding f = back_cand->r_findings[i];
+        /* kept packed: no steps to show before the composition reports it */
+        assert_non_null(f.f_ilv);
+        assert_int_equal(f.f_ilv->il_nsteps, 0);
+        assert_int_equal(drv_blob_unpack(&f, b), G_OK);
+        assert_same(&cand->r_findings[i], &f);
+        assert_int_equal(drv_blob_unpack(&f, b), G_OK);   /* decoded stays decoded */
+        assert_same(&cand->r_findings[i], &f);
+    }
+    /* every truncation is an error; flipped bytes an error or a well-formed record whose
+     * candidates unpack (ASan watches) */
+    for (n = 0; n < blob.b_len; n++) {
+        arena_reset(b);
+        assert_int_not_equal(drv_blob_get(&back, "p", blob.b_data, n, b, &d), G_OK);
+        assert_null(back.u_sum);
+    }
+    for (n = 0; n < blob.b_len; n++) {
+        uint8_t *copy = mem_alloc(blob.b_len);
+        memcpy(copy, blob.b_data, blob.b_len);
+        copy[n] ^= 0xff;
+        arena_reset(b);
+        if (drv_blob_get(&back, "p", copy, blob.b_len, b, &d) == G_OK && back.u_sum) {
+            back_cand = eng_summary_candidates(back.u_sum);
+            for (i = 0; i < back_cand->r_count; i++) {
+                finding f = back_cand->r_findings[i];
+                assert_int_equal(drv_blob_unpack(&f, b), G_OK);
+                assert_true(!f.f_ilv || f.f_ilv->il_nsteps > 0);
+            }
+        }
+        mem_free(copy);
+    }
+    diag_free(&d);
+    drv_blob_free(&blob);
+    pyc_file_free(pf);
+    arena_free(a);
+    arena_free(b);
+    arena_free(kba);
+}
+
 static void test_driver_blob__allocation_failures(void **state)
 {
     finding f[2];
@@ -265,6 +402,9 @@ int main(void)
         cmocka_unit_test(test_driver_blob__failure_and_messages_round_trip),
         cmocka_unit_test(test_driver_blob__damaged_bytes),
         cmocka_unit_test(test_driver_blob__allocation_failures),
+        cmocka_unit_test(test_driver_blob__candidates_stay_packed_until_reported),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    in_shutdown();
+    return rc;
 }
