@@ -26,7 +26,7 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH3"   /* 3: blobs carry summaries (BLOB_FORMAT 3) */
+#define ENTRY_MAGIC "GILCACH4"   /* 3: blobs carry summaries (BLOB_FORMAT 3); 4: summaries know container types */
 #define NO_DEP 0xffffffffu
 
 static const char cachedir_tag[] =
