@@ -229,6 +229,21 @@ static const pyc_obj *seq_at(const pyc_obj *t, int32_t i)
 const pyc_obj *bc_name(const bc_code *bc, int32_t i) { return seq_at(bc->bc_src->co_names, i); }
 const pyc_obj *bc_const(const bc_code *bc, int32_t i) { return seq_at(bc->bc_src->co_consts, i); }
 
+int bc_const_falsy(const bc_code *bc, int32_t i)
+{
+    const pyc_obj *o = bc_const(bc, i);
+    if (!o)
+        return 0;
+    switch (o->o_kind) {
+    case PYC_NONE: return BC_NONE;
+    case PYC_FALSE: return BC_FALSY;
+    case PYC_INT: return o->u.o_int == 0 ? BC_FALSY : 0;
+    case PYC_STR: case PYC_BYTES: return o->u.o_str.len == 0 ? BC_FALSY : 0;
+    case PYC_TUPLE: case PYC_FROZENSET: return o->u.o_seq.n == 0 ? BC_FALSY : 0;
+    default: return 0;
+    }
+}
+
 const pyc_obj *bc_local(const bc_code *bc, int32_t i)
 {
     const pyc_code *c = bc->bc_src;

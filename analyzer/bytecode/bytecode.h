@@ -99,6 +99,11 @@ const pyc_obj *bc_local(const bc_code *bc, int32_t i);     /* local variable i *
 const pyc_obj *bc_deref(const bc_code *bc, int32_t i);     /* cell/free variable i */
 const pyc_obj *bc_const(const bc_code *bc, int32_t i);     /* co_consts[i] */
 
+/* Is co_consts[i] falsy: BC_NONE for None, BC_FALSY for False, 0, "", b"", (), frozenset();
+ * 0 for anything else (or no such constant). */
+enum { BC_NONE = 1, BC_FALSY = 2 };
+int bc_const_falsy(const bc_code *bc, int32_t i);
+
 /* Net stack effect of an instruction as CPython's compiler models it (dis.stack_effect): on the
  * fall-through edge, or with jump set on the jump edge (the handler edge of pre-3.11 SETUP_*). */
 /* The index in bf->bf_codes of the code object co, or -1 (a binary search: files with many

@@ -33,7 +33,8 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH4"   /* 4: interleavings packed (BLOB_FORMAT 4) */
+#define ENTRY_MAGIC "GILCACH5"   /* 4: interleavings packed (BLOB_FORMAT 4); 5: summaries know
+                                  * container types (SUM_FORMAT 4), findings their target type */
 #define NO_DEP 0xffffffffu
 #define MAC_SIZE 32              /* HMAC-SHA-256 */
 #define CACHE_NAME ".gilcheck_cache"

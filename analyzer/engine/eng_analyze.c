@@ -12,7 +12,8 @@
 /* Debugging aid (GILCHECK_DEBUG_IR=1): every function's events on stderr. */
 static void dump(const eng_mod *m)
 {
-    static const char *const kinds[] = { "?", "load", "store", "delete", "call", "test" };
+    static const char *const kinds[] = { "?", "load", "store", "delete", "call", "test", "iter",
+                                         "take", "make" };
     uint32_t i, k;
     for (i = 0; i < m->m_ncodes; i++) {
         const eng_code *c = &m->m_codes[i];

@@ -1,5 +1,6 @@
-/* The window detectors: read-modify-write (GIL101-104), read-then-write (GIL105), check-then-act
- * (GIL201) and lazy initialisation (GIL202) over one function's access events.  Each window is a
+/* The window detectors: read-modify-write (GIL101-104), read-then-write (GIL105), iteration
+ * (GIL106), check-then-act (GIL201) and lazy initialisation (GIL202) over one function's access
+ * events.  Each window is a
  * candidate finding, whatever the locks and whoever calls the function: the composition over the
  * whole run (race_*.c) reports the ones another thread's write can break. */
 #include "sum_int.h"
@@ -82,6 +83,7 @@ static int add_window(ctx *x, const ir_path *state, int breaks, uint32_t first, 
     w->w_last = last;
     w->w_locks = locks;
     w->w_method = NULL;
+    w->w_recv = RECV_CONT;
     return G_OK;
 }
 
@@ -153,10 +155,14 @@ static int add_finding(ctx *x, const char *rule, const ir_event *at, const ir_ev
         return G_ENOMEM;
     if (add_window(x, state, breaks, lo, hi, rel ? common_locks(rel, at) : at->ev_locks))
         return G_ENOMEM;
-    if (at->ev_kind == EV_CALL && at->ev_method)
+    if (at->ev_kind == EV_CALL && at->ev_method) {
         x->x_m->m_win[x->x_m->m_nwin - 1].w_method = at->ev_name;
+        x->x_m->m_win[x->x_m->m_nwin - 1].w_recv = (uint8_t)mod_container_call(x->x_m, x->x_c, at);
+    }
     res->r_count++;
     x->x_done[at - x->x_c->c_ir.f_events] = 1;
+    if (rel && rel->ev_kind == EV_TEST)
+        x->x_done[rel - x->x_c->c_ir.f_events] = 1;   /* a check is one finding's */
     return G_OK;
 }
 
@@ -279,6 +285,46 @@ static const ir_path *checked_state(const ctx *x, const ir_event *t, const ir_pa
     return any_item(x, c);
 }
 
+/* `item = self.pending` before the store k of p: a load of p whose value a local keeps (an
+ * EV_TAKE), on every path to k (its block dominates k's), with no store of p in between; or
+ * NULL. */
+static const ir_event *taken(const ctx *x, uint32_t k, const ir_path *p)
+{
+    const ir_func *f = &x->x_c->c_ir;
+    const ir_event *e = ev(x, k);
+    uint32_t j;
+    for (j = k; j-- > 0;) {
+        const ir_event *o = ev(x, j);
+        const ir_event *l;
+        if ((o->ev_kind == EV_STORE || o->ev_kind == EV_DELETE) && o->ev_path == p)
+            return NULL;
+        if (o->ev_kind != EV_TAKE || o->ev_path != p || !(l = read_of(x, o, p)))
+            continue;
+        return ir_dominates(f, l->ev_block, e->ev_block) ? l : NULL;
+    }
+    return NULL;
+}
+
+/* `a, b = b, a` on shared state: the store k of p, an earlier store of another shared q on the
+ * same line from a read of p, and k's value read from q.  Returns the read of p, or NULL. */
+static const ir_event *swapped(const ctx *x, uint32_t k, const ir_path *p)
+{
+    const ir_event *e = ev(x, k);
+    int32_t line = instr_of(x, e)->in_line;
+    uint32_t j;
+    for (j = k; j-- > 0;) {
+        const ir_event *o = ev(x, j), *lp;
+        if (instr_of(x, o)->in_line != line)
+            break;
+        if (o->ev_kind != EV_STORE || !o->ev_path || o->ev_path == p ||
+            o->ev_path->p_kind == PATH_LOCAL || o->ev_path->p_kind == PATH_ITEM)
+            continue;
+        if ((lp = read_of(x, o, p)) && read_of(x, e, o->ev_path))
+            return lp;
+    }
+    return NULL;
+}
+
 static int check_store(ctx *x, uint32_t k)
 {
     const ir_event *e = ev(x, k), *r;
@@ -292,6 +338,20 @@ static int check_store(ctx *x, uint32_t k)
                            "read-modify-write of %s '%s' is not atomic: another thread can write "
                            "it between the read (line %d) and this write", what, ir_path_display(p),
                            line_of(x, r));
+    /* swap: a, b = b, a */
+    if (e->ev_kind == EV_STORE && p->p_kind != PATH_ITEM && (r = swapped(x, k, p)))
+        return add_finding(x, "GIL107", e, r, "read", p, BRK_WRITE,
+                           "swap of %s '%s' is not atomic: another thread can write it between "
+                           "the read (line %d) and this write, and its value is lost", what,
+                           ir_path_display(p), line_of(x, r));
+    /* take-and-reset: item = self.pending; self.pending = None */
+    if (e->ev_kind == EV_STORE && p->p_kind != PATH_ITEM &&
+        (e->ev_falsy || e->ev_valkind == VAL_FRESH || e->ev_valkind == VAL_CALL) &&
+        (r = taken(x, k, p)))
+        return add_finding(x, "GIL107", e, r, "read", p, BRK_WRITE,
+                           "take-and-reset of %s '%s' is not atomic: a value another thread "
+                           "stores between the read (line %d) and this reset is lost", what,
+                           ir_path_display(p), line_of(x, r));
     if (p->p_kind == PATH_ITEM) {
         /* read-then-write: L[i] = L[j] */
         if (e->ev_kind == EV_STORE && (r = read_within(x, &e->ev_srcs, p->p_base, p)))
@@ -348,6 +408,19 @@ static int check_store(ctx *x, uint32_t k)
     return G_OK;
 }
 
+/* Does call e work whether the entry is there or not (`D.setdefault(k, v)`, `S.discard(e)`,
+ * `D.pop(k, None)`), so that no check has to hold before it? */
+static int either_way(const eng_kb *kb, const ir_event *e)
+{
+    size_t i, n = strlen(e->ev_name);
+    for (i = 0; i < kb->k_neither_way; i++) {
+        const char *w = kb->k_either_way[i];
+        if (!strncmp(w, e->ev_name, n) && w[n] == '/' && e->ev_nargs >= (uint32_t)(w[n + 1] - '0'))
+            return 1;
+    }
+    return 0;
+}
+
 static int check_call(ctx *x, uint32_t k)
 {
     const ir_event *e = ev(x, k), *r, *t;
@@ -379,8 +452,9 @@ static int check_call(ctx *x, uint32_t k)
                                "'%s' is read (%s, line %d) and written back by %s() in separate "
                                "steps: another thread can change it in between", ir_path_display(c),
                                ir_path_display(r->ev_path), line_of(x, r), e->ev_name);
-    /* check-then-act: if L: L.pop() */
-    if ((t = guard_on(x, e, c, NULL)))
+    /* check-then-act: if L: L.pop(); not `if k not in D: D.setdefault(k, v)`, whose act needs
+     * no check */
+    if (!either_way(kb, e) && (t = guard_on(x, e, c, NULL)))
         return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, c),
                            breaks_of(t, removes),
                            "check-then-act on '%s': the check (line %d) and %s() are separate "
@@ -402,6 +476,122 @@ static int check_load(ctx *x, uint32_t k)
                            "check-then-act on '%s': the key can be deleted by another thread "
                            "between the check (line %d) and this read", ir_path_display(p->p_base),
                            line_of(x, t));
+    return G_OK;
+}
+
+/* Is p read again after check t, up to and including use e (not only through a local that
+ * kept the value the check saw)? */
+static int reread(const ctx *x, const ir_event *t, const ir_event *e, const ir_path *p)
+{
+    uint32_t j;
+    for (j = (uint32_t)(t - x->x_c->c_ir.f_events) + 1; j < x->x_c->c_ir.f_nevents; j++) {
+        const ir_event *o = ev(x, j);
+        if (o->ev_instr > e->ev_instr)
+            break;
+        if (o->ev_kind == EV_LOAD && o->ev_path == p && o->ev_instr > t->ev_instr)
+            return 1;
+    }
+    return 0;
+}
+
+/* `if self.sock is not None: self.sock.sendall(data)`: a use that needs the state set (a
+ * method called on it, an attribute or item of it read, a call of it), guarded by a check that
+ * it is set (not None, truthy) -- another thread's `self.sock = None` in between makes the use
+ * fail.  One finding per check. */
+static int check_use(ctx *x, uint32_t k)
+{
+    const ir_event *e = ev(x, k), *t;
+    const ir_path *p;
+    int holds = 0;
+    if (e->ev_kind == EV_CALL)
+        p = e->ev_path;                 /* X.method() or X() */
+    else if (e->ev_kind == EV_LOAD && e->ev_path->p_base &&
+             (e->ev_path->p_kind == PATH_ATTR || e->ev_path->p_kind == PATH_ITEM))
+        p = e->ev_path->p_base;         /* X.attr, X[k] */
+    else
+        return G_OK;
+    if (!p || (p->p_kind != PATH_GLOBAL && p->p_kind != PATH_ATTR && p->p_kind != PATH_DEREF) ||
+        !mod_may_share(x->x_m, x->x_c, p))
+        return G_OK;
+    if (!(t = guard_on(x, e, p, &holds)) || t->ev_path != p || x->x_done[t - x->x_c->c_ir.f_events])
+        return G_OK;
+    if (!reread(x, t, e, p))
+        return G_OK;            /* `sock = self.sock; if sock: sock.send()`: read once */
+    if (!((t->ev_test == TEST_IS_NOT_NONE && holds) || (t->ev_test == TEST_IS_NONE && !holds) ||
+          (t->ev_test == TEST_TRUTH && holds)))
+        return G_OK;
+    x->x_done[t - x->x_c->c_ir.f_events] = 1;
+    return add_finding(x, "GIL203", e, t, "check", p, BRK_FALSY,
+                       "check-then-use of %s '%s': the check (line %d) and this use are separate "
+                       "steps; another thread can set it to None in between",
+                       p->p_kind == PATH_GLOBAL ? "global" : p->p_kind == PATH_DEREF ? "nonlocal"
+                                                                                    : "attribute",
+                       ir_path_display(p), line_of(x, t));
+}
+
+/* Where an iteration that begins at instruction `from` (GET_ITER) ends: the exit of the `for`
+ * loop (its FOR_ITER's target), or the call that runs a comprehension made as a function
+ * (before 3.12). */
+static uint32_t iteration_end(const bc_code *bc, uint32_t from)
+{
+    uint32_t i;
+    for (i = from + 1; i < bc->bc_ninstrs; i++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        if (in->in_sem == SEM_CALL || in->in_sem == SEM_CALL_EX)
+            return i;
+        if (in->in_sem == SEM_FOR_ITER) {
+            int32_t t = in->in_target >= 0 && (uint32_t)in->in_target / 2 < bc->bc_nunits
+                            ? bc->bc_at[in->in_target / 2] : -1;
+            return t > (int32_t)i ? (uint32_t)t : i;
+        }
+    }
+    return from;
+}
+
+/* for k in D: / [v for v in D.values()]: the iteration reads the items one by one, and another
+ * thread's insertion or removal in between breaks it (a dict, set or deque raises RuntimeError,
+ * a list skips or repeats items). */
+static int check_iter(ctx *x, uint32_t k)
+{
+    const ir_event *e = ev(x, k);
+    const bc_code *bc = x->x_c->c_ir.f_code;
+    int recv = mod_recv_type(x->x_m, x->x_c, e->ev_path);
+    uint32_t end, i;
+    eng_window *w;
+    finding *f;
+    int rc;
+    if (recv == RECV_NOT)
+        return G_OK;
+    /* `L[:] = [x for x in L if keep(x)]`, `L = [x for x in L]`: the statement's
+     * read-then-write (GIL105) or read-modify-write (GIL101-103) is the race */
+    for (i = k + 1; i < x->x_c->c_ir.f_nevents; i++) {
+        const ir_event *o = ev(x, i);
+        if (instr_of(x, o)->in_line != instr_of(x, e)->in_line)
+            break;
+        if ((o->ev_kind == EV_STORE || o->ev_kind == EV_DELETE) && o->ev_path &&
+            ir_path_within(o->ev_path, e->ev_path))
+            return G_OK;
+    }
+    end = iteration_end(bc, e->ev_instr);
+    /* a list iterated while another thread appends sees the new items: only a removal (or an
+     * insertion before the iterator) makes it skip or repeat */
+    if ((rc = add_finding(x, "GIL106", e, NULL, NULL, any_item(x, e->ev_path),
+                          recv == RECV_CONT && mod_recv_seq(x->x_m, x->x_c, e->ev_path)
+                              ? BRK_REMOVE : BRK_WRITE,
+                          "'%s' is iterated here while another thread can add or remove its "
+                          "items: a dict, set or deque raises RuntimeError (changed size during "
+                          "iteration), a list skips or repeats items", ir_path_display(e->ev_path))))
+        return rc;
+    /* the window runs to the end of the loop */
+    w = &x->x_m->m_win[x->x_m->m_nwin - 1];
+    w->w_last = end;
+    w->w_method = "__iter__";
+    w->w_recv = (uint8_t)recv;
+    f = &x->x_res->r_findings[x->x_res->r_count - 1];
+    f->f_last = bc->bc_instrs[end].in_offset;
+    /* the switch points of the whole loop, the backward jump's among them */
+    if ((rc = eng_window_fill(f, bc, x->x_m->m_arena)))
+        return rc;
     return G_OK;
 }
 
@@ -432,6 +622,10 @@ int detect_code(eng_result *res, eng_mod *m, uint32_t ci, diag_ctx *d, const cha
             rc = check_call(&x, k);
         else if (e->ev_kind == EV_LOAD)
             rc = check_load(&x, k);
+        else if (e->ev_kind == EV_ITER)
+            rc = check_iter(&x, k);
+        if (!rc && !x.x_done[k] && (e->ev_kind == EV_CALL || e->ev_kind == EV_LOAD))
+            rc = check_use(&x, k);
     }
     return rc ? diag_add(d, rc, name, -1, "out of memory") : G_OK;
 }

@@ -26,6 +26,7 @@ typedef struct eng_window {
     uint32_t w_first, w_last;  /* instruction indexes of its first and last access */
     uint64_t w_locks;          /* acquisitions held over all of it */
     const char *w_method;      /* the act's method when it is a call on the state (`L.pop()`) */
+    uint8_t w_recv;            /* w_method: RECV_CONT or RECV_MAYBE (mod_container_call) */
 } eng_window;
 
 /* A set of strings (normalized state names), open addressing in the module's arena. */
@@ -41,6 +42,7 @@ int set_has(const strset *s, const char *key, int32_t *val);
 /* The value of key when it is there (returns 0), else adds it with val (returns 1); *out gets
  * the value either way.  G_ENOMEM when it cannot grow.  key is not NULL. */
 int set_find_add(strset *s, arena *a, const char *key, int32_t val, int32_t *out);
+int set_or(strset *s, arena *a, const char *key, int32_t bits);  /* adds a copy of key, or ORs */
 
 typedef struct eng_mod {
     const pyc_file *m_pyc;
@@ -61,6 +63,8 @@ typedef struct eng_mod {
     strset m_bind_index;       /* global name -> its index in m_bind_name */
     const char **m_local_attrs; /* attribute names bound to threading.local() */
     uint32_t m_nlocal_attrs;
+    strset m_types;            /* "g:NAME" / "a:NAME" / "c:NAME" -> what its stores held
+                                * (eng_types.c) */
     eng_window *m_win;         /* the detectors' windows, parallel to their findings */
     uint32_t m_nwin;
     uint32_t m_capwin;
@@ -73,6 +77,18 @@ const char *mod_resolve(const eng_mod *m, const char *dotted);
 int32_t mod_binding(const eng_mod *m, const char *name);
 int mod_may_share(const eng_mod *m, const eng_code *c, const ir_path *p);
 int mod_self_is_container(const eng_mod *m, const eng_code *c);
+
+/* eng_types.c: is a receiver a built-in container? */
+int mod_types_build(eng_mod *m);
+int mod_is_container_ctor(const eng_mod *m, const char *dotted);
+int mod_value_kind(const eng_mod *m, const ir_event *e);
+int mod_recv_type(const eng_mod *m, const eng_code *c, const ir_path *recv);
+/* Is a RECV_CONT receiver list-like (only TY_SEQ containers were stored to it)? */
+int mod_recv_seq(const eng_mod *m, const eng_code *c, const ir_path *recv);
+/* A mutating call of the knowledge base (`D.pop(k)`, `L.append(x)`) on a receiver that is a
+ * container (RECV_CONT), may be one (RECV_MAYBE: the composition decides) or is not (RECV_NOT,
+ * also for any other call).  `self.clear()` is the class's own method unless the class derives
+ * from a container. */
 int mod_container_call(const eng_mod *m, const eng_code *c, const ir_event *e);
 int mod_param_index(const eng_code *c, const ir_path *root);
 int mod_list_has(const char *const *list, uint32_t n, const char *s);

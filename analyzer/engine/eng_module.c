@@ -106,6 +106,27 @@ int set_find_add(strset *s, arena *a, const char *key, int32_t val, int32_t *out
     return 1;
 }
 
+int set_or(strset *s, arena *a, const char *key, int32_t bits)
+{
+    uint32_t j;
+    char *copy;
+    size_t n;
+    if (!key)
+        return G_OK;
+    if (s->ss_cap)
+        for (j = (uint32_t)str_hash(key) & (s->ss_cap - 1); s->ss_slots[j];
+             j = (j + 1) & (s->ss_cap - 1))
+            if (!strcmp(s->ss_slots[j], key)) {
+                s->ss_vals[j] |= bits;
+                return G_OK;
+            }
+    n = strlen(key) + 1;
+    if (!(copy = arena_alloc(a, n)))
+        return G_ENOMEM;
+    memcpy(copy, key, n);
+    return set_add(s, a, copy, bits);
+}
+
 int kb_has(const char *const *sorted, size_t n, const char *s)
 {
     return ir_name_in(s, sorted, n);
@@ -278,23 +299,12 @@ int mod_self_is_container(const eng_mod *m, const eng_code *c)
                 for (j = 0; j < sizeof containers / sizeof containers[0]; j++)
                     if (!strcmp(base->p_name, containers[j]))
                         return 1;
+                if (mod_is_container_ctor(m, ir_path_display(base)))
+                    return 1;
             }
             return 0;
         }
     return 0;
-}
-
-/* Is call e of code c a mutating call on a container (`D.pop(k)`, `L.append(x)`)?  Not a method
- * of the class called on `self` itself (`self.clear()`), unless the class is a container. */
-int mod_container_call(const eng_mod *m, const eng_code *c, const ir_event *e)
-{
-    const eng_kb *kb = m->m_kb;
-    if (e->ev_kind != EV_CALL || !e->ev_path || !e->ev_method || !e->ev_name ||
-        !kb_has(kb->k_mutators, kb->k_nmutators, e->ev_name))
-        return 0;
-    if (mod_param_index(c, e->ev_path) == 0 && c->c_class != NO_CODE)
-        return mod_self_is_container(m, c);
-    return 1;
 }
 
 /* Can p reach state that other threads may see?  Globals (not the functions, classes and
@@ -471,6 +481,8 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
             c->c_is_init = pyc_str_eq(pc->co_name, "__init__");
         }
     }
+    if (mod_types_build(m))
+        return diag_add(d, G_ENOMEM, name, -1, "out of memory");
     /* attributes bound to threading.local() objects (per thread, never shared) */
     for (i = 0; i < m->m_ncodes; i++)
         for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {

@@ -52,6 +52,16 @@ typedef struct eng_kb {
     size_t k_nmutators;
     const char **k_deleters;   /* mutators that remove entries (pop, popitem, ...; sorted) */
     size_t k_ndeleters;
+    const char **k_containers; /* constructors of built-in containers ("dict",
+                                * "collections.deque"; sorted) */
+    size_t k_ncontainers;
+    const char **k_sequences;  /* ... those whose iteration skips or repeats items when another
+                                * thread changes them, rather than raising (list; sorted) */
+    size_t k_nsequences;
+    const char **k_either_way; /* "name/N": the method works whether the entry is there or not
+                                * when called with at least N arguments (setdefault, discard,
+                                * pop(k, None)) */
+    size_t k_neither_way;
     ir_kb k_ir;                /* readers, for the interpretation */
     const eng_table_row *k_rows; /* the atomicity table's rows, FAQ first (rule_table.c) */
     uint32_t k_nrows;

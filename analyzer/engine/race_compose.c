@@ -538,6 +538,20 @@ static int own_method(rc_run *r, const rc_frame *fr, const char *path, const cha
     return v.v_kind == VK_LOC && v.v_cls != RC_NONE && rc_method(r, v.v_cls, method, &mod) != RC_NONE;
 }
 
+/* A container method called on `path[...]` whose receiver the file could not type
+ * (RECV_MAYBE: a parameter, an imported name): is what the receiver holds here a built-in
+ * container?  Unknown receivers are not. */
+static int recv_container(rc_run *r, const rc_frame *fr, const char *path)
+{
+    const char *br;
+    char recv[1024];
+    if (!(br = strrchr(path, '[')) || (size_t)(br - path) >= sizeof recv)
+        return 0;
+    memcpy(recv, path, (size_t)(br - path));
+    recv[br - path] = 0;
+    return rc_is_container(r, value_of(r, fr, recv));
+}
+
 /* The value of a path of frame fr at instruction `instr`: in __init__ of an object still being
  * made (parameter 0 owned), once `self` has escaped (handed to a thread, stored elsewhere) its
  * state is the class's like any instance's. */
@@ -587,6 +601,8 @@ static void visit(walk *w, uint32_t fi, int depth)
                 continue;   /* construction: self has not been shared yet */
             if (own_method(r, fr, a->a_path, a->a_method))
                 continue;   /* the receiver class's own method runs */
+            if (a->a_method && a->a_recv == RECV_MAYBE && !recv_container(r, fr, a->a_path))
+                continue;   /* `h.update(b)` on what is not known to be a dict */
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 0, a->a_kind, 0,
                          frame_locks(r, fr, a->a_locks, held, nheld), ia - 1, a->a_instr);
@@ -597,8 +613,14 @@ static void visit(walk *w, uint32_t fi, int depth)
                 continue;
             if (own_method(r, fr, sw->w_path, sw->w_method))
                 continue;
+            int brk = sw->w_breaks, cont = 0;
+            if (sw->w_method && sw->w_recv == RECV_MAYBE &&
+                !(cont = recv_container(r, fr, sw->w_path)))
+                continue;
+            if (cont && !strcmp(sw->w_method, "__iter__") && (cont & TY_SEQ) && !(cont & TY_RAISE))
+                brk = BRK_REMOVE;   /* a list: what another thread appends is iterated too */
             if (v.v_kind == VK_LOC)
-                add_inst(r, fr, fi, v, 1, sw->w_breaks, value_window(r, fr->fr_mod, sw),
+                add_inst(r, fr, fi, v, 1, brk, value_window(r, fr->fr_mod, sw),
                          frame_locks(r, fr, sw->w_locks, held, nheld), iw - 1, sw->w_first);
         } else {
             const sum_call *c = &u->u_calls[ic++];

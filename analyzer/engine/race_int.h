@@ -86,6 +86,8 @@ typedef struct rc_val {
     const char *v_key;         /* item key ("*" or a repr), NULL when not an item */
     const char *v_attr;        /* the last attribute name when it is one of v_attr_cls */
     uint32_t v_attr_cls;       /* ... (RC_NONE: none) */
+    uint8_t v_cont;            /* TY_* bits: the value is a built-in container (a module variable or an
+                                * attribute some store made a dict, list, deque...) */
 } rc_val;
 
 /***** contexts *****/
@@ -225,6 +227,10 @@ rc_sym rc_ctor_class(rc_run *r, uint32_t mod, const char *ctor);
 /* race_value.c: paths of a summary as values in a frame */
 rc_val rc_path_value(rc_run *r, const rc_frame *fr, const char *path, const char **rest);
 rc_val rc_apply(rc_run *r, rc_val v, const char *segments);
+
+/* Is v a built-in container: a variable or attribute some store made one, or an instance of a
+ * class deriving from one?  Its TY_CONT | TY_SEQ | TY_RAISE bits, 0 when not (or not known). */
+int rc_is_container(const rc_run *r, rc_val v);
 rc_val rc_val_class(rc_run *r, uint32_t cls, int recv);
 /* The one location the argument of a parameter named shared (eng_options.o_shared_params) is:
  * "m:pkg.mod.insert(cache)". */

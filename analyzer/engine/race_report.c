@@ -94,7 +94,8 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         if (!x->i_key || !keys_meet(w->i_key, x->i_key))
             return 0;
     } else if (!w->i_value) {                   /* lazy init: another store of the value */
-        if (x->i_key || x->i_kind != ACC_STORE)
+        if (x->i_key || (x->i_kind != ACC_STORE &&
+                         !((w->i_kind & BRK_KIND) == BRK_FALSY && x->i_kind == ACC_DELETE)))
             return 0;
     }
     if ((w->i_kind & BRK_OTHERS) && w->i_mod == x->i_mod && w->i_code == x->i_code &&
@@ -107,6 +108,10 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         break;
     case BRK_INSERT:
         if (x->i_kind != ACC_STORE && x->i_kind != ACC_INSERT)
+            return 0;
+        break;
+    case BRK_FALSY:                             /* check-then-use: `self.sock = None` */
+        if (x->i_kind == ACC_STORE && !access_of(r, x)->a_falsy)
             return 0;
         break;
     default:
@@ -125,6 +130,13 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     if (r->r_texts[w->i_loc][0] == 'c' &&
         (w->i_ctx == x->i_ctx ? !w->i_cell_own : !w->i_cell_own && !x->i_cell_own))
         return 0;   /* another call's cell */
+    if (r->r_texts[w->i_loc][0] == 'c' && w->i_mod == x->i_mod && w->i_code != x->i_code) {
+        const sum_func *u = &r->r_sums[w->i_mod]->s_funcs[w->i_code];
+        uint32_t k;
+        for (k = 0; k < u->u_nexcl; k++)
+            if (u->u_excl[k] == x->i_code)
+                return 0;   /* closures of exclusive branches: one call makes one of them */
+    }
     return rc_lockset_disjoint(r, w->i_locks, x->i_locks);
 }
 
@@ -213,6 +225,10 @@ static const char *lock_name(rc_run *r, uint32_t id)
 {
     const char *t = rc_text(r, id), *end = t + strlen(t), *p = end;
     int dots = 0;
+    if (!strncmp(t, "c:", 2))             /* a closure's lock: "c:mod:CODE:name" */
+        return dup_text(r, strrchr(t, ':') + 1);
+    if (!strcmp(t, "lock:?"))
+        return "a lock it was given";
     while (p > t && dots < 2) {
         p--;
         if (*p == '.')
@@ -292,20 +308,22 @@ static void write_related(rc_run *r, eng_related *rl, uint32_t i)
     rl->rl_context = r->r_ctxs[in->i_ctx].x_what;
 }
 
+static void window_phrase(char *buf, size_t size, const finding *wf);
+
 /* The place of window instance i as a related location. */
 static void window_related(rc_run *r, eng_related *rl, uint32_t i)
 {
     const rc_inst *in = &r->r_insts[i];
     const finding *f = candidate_of(r, in);
     const eng_summary *s = r->r_sums[in->i_mod];
-    char buf[600];
+    char buf[900], phrase[400];
     rl->rl_file = s->s_file;
     rl->rl_line = f->f_rel_line >= 0 ? f->f_rel_line : f->f_line;
     rl->rl_col = f->f_rel_line >= 0 ? f->f_rel_col : f->f_col;
     rl->rl_function = f->f_function;
-    snprintf(buf, sizeof buf, "%s holds %s from the %s (line %d) to line %d", f->f_function,
-             locks_text(r, in->i_locks), f->f_rel_what ? f->f_rel_what : "read", rl->rl_line,
-             f->f_line);
+    window_phrase(phrase, sizeof phrase, f);
+    snprintf(buf, sizeof buf, "%s holds %s over its %s", f->f_function,
+             locks_text(r, in->i_locks), phrase);
     rl->rl_what = dup_text(r, buf);
     rl->rl_context = r->r_ctxs[in->i_ctx].x_what;
 }
@@ -374,6 +392,33 @@ static int window_finding(rc_run *r, eng_result *res, const site *st)
     return G_OK;
 }
 
+/* What kind of window a candidate finding is, for GIL301's message: "its check-then-act on
+ * 'memo' (lines 64-66)". */
+static void window_phrase(char *buf, size_t size, const finding *wf)
+{
+    const char *what;
+    int32_t from = wf->f_rel_line >= 0 ? wf->f_rel_line : wf->f_line, to = wf->f_line;
+    char lines[64];
+    if (!strcmp(wf->f_rule, "GIL105"))
+        what = "read and write-back of";
+    else if (!strcmp(wf->f_rule, "GIL106"))
+        what = "iteration over";
+    else if (!strcmp(wf->f_rule, "GIL201"))
+        what = "check-then-act on";
+    else if (!strcmp(wf->f_rule, "GIL202"))
+        what = "check and store of";
+    else
+        what = "read-modify-write of";
+    if (!strcmp(wf->f_rule, "GIL106"))
+        snprintf(lines, sizeof lines, "from line %d", (int)from);
+    else if (from == to)
+        snprintf(lines, sizeof lines, "line %d", (int)from);
+    else
+        snprintf(lines, sizeof lines, "lines %d-%d", (int)(from < to ? from : to),
+                 (int)(from < to ? to : from));
+    snprintf(buf, size, "%s '%s' (%s)", what, wf->f_target, lines);
+}
+
 /* GIL301 at a write that can land inside a window another function holds a lock across. */
 static int breaker_finding(rc_run *r, eng_result *res, const site *st)
 {
@@ -384,7 +429,7 @@ static int breaker_finding(rc_run *r, eng_result *res, const site *st)
     finding *f;
     eng_related *rel;
     uint32_t k;
-    char msg[700];
+    char msg[900], phrase[400], what[64];
     if (!(f = push_finding(r, res)))
         return G_ENOMEM;
     memset(f, 0, sizeof *f);
@@ -402,11 +447,15 @@ static int breaker_finding(rc_run *r, eng_result *res, const site *st)
     f->f_python_minor = s->s_minor;
     f->f_unit = x->i_mod;
     f->f_context = r->r_ctxs[x->i_ctx].x_what;
+    window_phrase(phrase, sizeof phrase, wf);
+    if (a->a_kind == ACC_INSERT || a->a_kind == ACC_REMOVE)
+        snprintf(what, sizeof what, "changed here by %s()", a->a_method ? a->a_method : "a call");
+    else
+        snprintf(what, sizeof what, "%s here", a->a_kind == ACC_DELETE ? "deleted" : "written");
     snprintf(msg, sizeof msg,
-             "'%s' is written here %s, but %s holds %s from the %s of '%s' (line %d) to "
-             "line %d: this write can land in between", a->a_text, holding_text(r, x->i_locks),
-             wf->f_function, locks_text(r, w->i_locks), wf->f_rel_what ? wf->f_rel_what : "read",
-             wf->f_target, wf->f_rel_line >= 0 ? wf->f_rel_line : wf->f_line, wf->f_line);
+             "'%s' is %s %s, but %s holds %s over its %s: this can land in between",
+             a->a_text, what, holding_text(r, x->i_locks), wf->f_function,
+             locks_text(r, w->i_locks), phrase);
     f->f_message = dup_text(r, msg);
     if (!(rel = arena_array(r->r_a, st->s_nrelated, sizeof *rel)))
         return G_ENOMEM;

@@ -53,6 +53,51 @@ rc_val rc_val_class(rc_run *r, uint32_t cls, int recv)
     return v;
 }
 
+/* The TY_CONT | TY_SEQ | TY_RAISE bits of the containers stores of module mod made its
+ * variable `name` (0: none). */
+static int bind_cont(const rc_run *r, uint32_t mod, const char *name)
+{
+    int32_t b;
+    return set_has(&r->r_binds[mod], name, &b) ? r->r_sums[mod]->s_binds[b].b_cont : 0;
+}
+
+/* ... the module variable at interned location `text` ("m:pkg.mod.name")? */
+static int global_cont(rc_run *r, uint32_t text)
+{
+    const char *t = rc_text(r, text), *dot;
+    uint32_t mod;
+    if (strncmp(t, "m:", 2) || !(dot = strrchr(t, '.')))
+        return 0;
+    for (mod = 0; mod < r->r_nsums; mod++) {
+        const char *name = r->r_sums[mod]->s_module;
+        size_t n = strlen(name);
+        if ((size_t)(dot - (t + 2)) == n && !strncmp(t + 2, name, n))
+            return bind_cont(r, mod, dot + 1);
+    }
+    return 0;
+}
+
+int rc_is_container(const rc_run *r, rc_val v)
+{
+    uint32_t todo[32], n = 0, steps = 0;
+    if (v.v_kind != VK_LOC)
+        return 0;
+    if (v.v_cont)
+        return v.v_cont;
+    if (v.v_cls == RC_NONE || v.v_key)
+        return 0;
+    todo[n++] = v.v_cls;
+    while (n && steps++ < 64) {
+        const rc_class *c = &r->r_classes[todo[--n]];
+        uint32_t k;
+        if (r->r_sums[c->k_mod]->s_classes[c->k_idx].k_cont)
+            return r->r_sums[c->k_mod]->s_classes[c->k_idx].k_cont;   /* class Registry(dict) */
+        for (k = 0; k < c->k_nbases && n < 32; k++)
+            todo[n++] = c->k_bases[k];
+    }
+    return 0;
+}
+
 /* Folds a pending item key into the text: `D[k]` followed by `.x`. */
 static void fold_key(rc_run *r, rc_val *v)
 {
@@ -67,6 +112,7 @@ static void fold_key(rc_run *r, rc_val *v)
     v->v_attr = NULL;
     v->v_attr_cls = RC_NONE;
     v->v_cls = RC_NONE;
+    v->v_cont = 0;
 }
 
 /* The class of the value attribute `attr` of class cls holds, from its constructor; RC_NONE. */
@@ -140,6 +186,8 @@ static rc_val step_attr(rc_run *r, rc_val v, const char *name)
     v.v_attr = cls != RC_NONE ? name : NULL;
     v.v_attr_cls = cls;
     v.v_cls = cls != RC_NONE ? attr_class(r, cls, name) : RC_NONE;
+    v.v_cont = (uint8_t)(alias != RC_NONE && alias != RC_UNSET ? global_cont(r, alias)
+                         : at ? at->at_cont : 0);
     v.v_global = v.v_global == 2;
     v.v_recv = 0;
     v.v_recv_attr = (uint8_t)recv_attr;
@@ -215,6 +263,7 @@ static rc_val global_value(rc_run *r, uint32_t mod, const char *name, const char
             v = loc(r, 'm', RC_NONE, buf);
             v.v_cls = y.y_id;      /* `pool = Pool()`: pool's methods are Pool's */
             v.v_global = 1;
+            v.v_cont = (uint8_t)bind_cont(r, y.y_mod, y.y_name);
             return v;
         }
         case SYM_CLASS:

@@ -189,6 +189,16 @@ static int walk_kb(eng_kb *kb, const ynode *n, const char *key, arena *a)
             }
         }
         int mut = truthy(yaml_str(n, "mutates")), rd = truthy(yaml_str(n, "reads"));
+        const char *either = yaml_str(n, "either_way");
+        if (name && either && (truthy(either) || (either[0] >= '1' && either[0] <= '9'))) {
+            /* "name/N": name called with at least N arguments */
+            char *entry = arena_alloc(a, strlen(name) + 4);
+            if (!entry)
+                return G_ENOMEM;
+            sprintf(entry, "%s/%c", name, truthy(either) ? '0' : either[0]);
+            if ((rc = strlist_push(a, &kb->k_either_way, &kb->k_neither_way, entry)))
+                return rc;
+        }
         if (name) {
             if (mut) {
                 if ((rc = strlist_push(a, &kb->k_mutators, &kb->k_nmutators, name)))
@@ -215,6 +225,36 @@ static int walk_kb(eng_kb *kb, const ynode *n, const char *key, arena *a)
         for (i = 0; i < n->y_n; i++)
             if ((rc = walk_kb(kb, n->y_items[i], key, a)))
                 return rc;
+    }
+    return G_OK;
+}
+
+/* types[].constructors: what makes a container (`dict`, `collections.deque`; a display is
+ * written as its type's name). */
+static int load_containers(eng_kb *kb, const ynode *doc, arena *a)
+{
+    const ynode *types = doc && doc->y_kind == Y_MAP ? yaml_get(doc, "types") : NULL;
+    size_t i, k;
+    int rc;
+    if (!types || types->y_kind != Y_SEQ)
+        return G_OK;
+    for (i = 0; i < types->y_n; i++) {
+        const ynode *t = types->y_items[i];
+        const ynode *ctors = t->y_kind == Y_MAP ? yaml_get(t, "constructors") : NULL;
+        const char *iteration = t->y_kind == Y_MAP ? yaml_str(t, "iteration") : NULL;
+        if (!ctors || ctors->y_kind != Y_SEQ)
+            continue;
+        for (k = 0; k < ctors->y_n; k++) {
+            if (ctors->y_items[k]->y_kind != Y_SCALAR)
+                continue;
+            if ((rc = strlist_push(a, &kb->k_containers, &kb->k_ncontainers,
+                                   ctors->y_items[k]->y_text)))
+                return rc;
+            if (iteration && !strcmp(iteration, "skips") &&
+                (rc = strlist_push(a, &kb->k_sequences, &kb->k_nsequences,
+                                   ctors->y_items[k]->y_text)))
+                return rc;
+        }
     }
     return G_OK;
 }
@@ -283,13 +323,15 @@ int rule_load_dir(eng_kb *kb, const char *dir, arena *a, diag_ctx *d)
     snprintf(path, sizeof path, "%s/atomicity.yaml", dir);
     if ((rc = yaml_load(&doc, path, a, d)))
         return rc;
-    if ((rc = walk_kb(kb, doc, NULL, a)))
+    if ((rc = walk_kb(kb, doc, NULL, a)) || (rc = load_containers(kb, doc, a)))
         return diag_add(d, rc, path, -1, "out of memory");
     if ((rc = rule_load_table(kb, doc, path, a, d)))
         return rc;
     /* sorted, for binary search by the interpretation and the detectors */
     qsort((void *)kb->k_mutators, kb->k_nmutators, sizeof *kb->k_mutators, by_name);
     qsort((void *)kb->k_deleters, kb->k_ndeleters, sizeof *kb->k_deleters, by_name);
+    qsort((void *)kb->k_containers, kb->k_ncontainers, sizeof *kb->k_containers, by_name);
+    qsort((void *)kb->k_sequences, kb->k_nsequences, sizeof *kb->k_sequences, by_name);
     qsort((void *)kb->k_ir.k_reader_methods, kb->k_ir.k_nreader_methods, sizeof (char *), by_name);
     qsort((void *)kb->k_ir.k_reader_funcs, kb->k_ir.k_nreader_funcs, sizeof (char *), by_name);
     if (!kb->k_nmutators || !kb->k_ir.k_nreader_methods)

@@ -609,6 +609,7 @@ static void build_func(builder *b, uint32_t ci)
         const ir_event *e = &c->c_ir.f_events[k];
         const bc_instr *in = &c->c_ir.f_code->bc_instrs[e->ev_instr];
         sum_access *acc = NULL;
+        int recv;
         if ((u->u_flags & FN_INIT) && u->u_escape == SUM_NONE && self_escapes(b, ci, e))
             u->u_escape = e->ev_instr;
         if (!e->ev_path) {
@@ -620,6 +621,7 @@ static void build_func(builder *b, uint32_t ci)
             if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
                 acc->a_path = p;
                 acc->a_kind = e->ev_kind == EV_STORE ? ACC_STORE : ACC_DELETE;
+                acc->a_falsy = e->ev_kind == EV_STORE ? e->ev_falsy : 0;
             }
         } else if (e->ev_kind == EV_CALL && shape_next_iter(m, ci, e)) {
             /* next(it) advances the iterator: a removal from it (eng_pycode.c) */
@@ -629,9 +631,11 @@ static void build_func(builder *b, uint32_t ci)
                 acc->a_kind = ACC_REMOVE;
                 acc->a_method = "next";
             }
-        } else if (mod_container_call(m, c, e) && mod_may_share(m, c, e->ev_path)) {
+        } else if ((recv = mod_container_call(m, c, e)) != RECV_NOT &&
+                   mod_may_share(m, c, e->ev_path)) {
             const char *p = spath(b, ci, e->ev_path, "[*]");
             if (p && (acc = PUSH(b, u->u_acc, u->u_nacc))) {
+                acc->a_recv = (uint8_t)recv;
                 acc->a_path = p;
                 acc->a_kind = kb_has(kb->k_deleters, kb->k_ndeleters, e->ev_name) ? ACC_REMOVE
                                                                                  : ACC_INSERT;
@@ -683,6 +687,7 @@ static void build_func(builder *b, uint32_t ci)
         sw->w_last = w->w_last;
         sw->w_locks = w->w_locks;
         sw->w_method = w->w_method;
+        sw->w_recv = w->w_recv;
     }
     /* locks acquired by hand and never released here (`_acquireLock()`), and released here
      * without being acquired (`_releaseLock()`) */
@@ -782,6 +787,8 @@ static void build_classes(builder *b)
                     if (base)
                         *base = p;
                 }
+                if (mod_is_container_ctor(m, ir_path_display(e->ev_args[a].ar_path)))
+                    cl->k_cont = TY_CONT;   /* class Registry(dict) */
             }
         }
     /* attributes: set in the class body, or on `self` in a method */
@@ -823,9 +830,73 @@ static void build_classes(builder *b)
                         at->at_param = (uint32_t)mod_param_index(c, e->ev_valpath);
                 }
             }
+            if (mod_value_kind(m, e) & TY_CONT)
+                at->at_cont |= (uint8_t)(mod_value_kind(m, e) & (TY_CONT | TY_SEQ | TY_RAISE));
             if (e->ev_valkind == VAL_CALL && e->ev_callee && !at->at_ctor) {
                 at->at_ctor = mod_resolve(m, e->ev_callee);
                 at->at_alias = ctor_arg(b, i, k);
+            }
+        }
+    }
+}
+
+/* Can block `to` of f be reached from block `from` (normal and exception edges)? */
+static int reaches(builder *b, const ir_func *f, uint32_t from, uint32_t to)
+{
+    uint32_t *stack, n = 0, k;
+    uint8_t *seen;
+    int found = 0;
+    if (from == to)
+        return 1;
+    stack = arena_array(b->b_a, f->f_nblocks * 3 + 1, sizeof *stack);
+    seen = arena_alloc(b->b_a, f->f_nblocks + 1);
+    if (!stack || !seen) {
+        b->b_oom = 1;
+        return 1;
+    }
+    memset(seen, 0, f->f_nblocks + 1);
+    stack[n++] = from;
+    seen[from] = 1;
+    while (n && !found) {
+        const ir_block *blk = &f->f_blocks[stack[--n]];
+        uint32_t next[3] = { blk->b_succ[0], blk->b_succ[1], blk->b_handler };
+        for (k = 0; k < 3; k++) {
+            if (next[k] >= f->f_nblocks || seen[next[k]])
+                continue;
+            if (next[k] == to)
+                found = 1;
+            seen[next[k]] = 1;
+            stack[n++] = next[k];
+        }
+    }
+    return found;
+}
+
+/* Closures a function makes on branches that exclude each other: neither making site reaches
+ * the other, so one call makes at most one of them (and their shared cells are that call's). */
+static void find_exclusive(builder *b)
+{
+    eng_mod *m = b->b_m;
+    uint32_t i, k, j;
+    for (i = 0; i < m->m_ncodes && !b->b_oom; i++) {
+        const ir_func *f = &m->m_codes[i].c_ir;
+        if (m->m_codes[i].c_is_module || m->m_codes[i].c_is_class_body)
+            continue;
+        for (k = 0; k < f->f_nevents; k++) {
+            const ir_event *e = &f->f_events[k];
+            if (e->ev_kind != EV_MAKE || e->ev_aux < 0 || (uint32_t)e->ev_aux >= m->m_ncodes)
+                continue;
+            for (j = 0; j < f->f_nevents; j++) {
+                const ir_event *o = &f->f_events[j];
+                uint32_t *slot;
+                if (j == k || o->ev_kind != EV_MAKE || o->ev_aux < 0 ||
+                    (uint32_t)o->ev_aux >= m->m_ncodes || o->ev_aux == e->ev_aux ||
+                    reaches(b, f, e->ev_block, o->ev_block) ||
+                    reaches(b, f, o->ev_block, e->ev_block))
+                    continue;
+                if ((slot = PUSH(b, b->b_s->s_funcs[e->ev_aux].u_excl,
+                                 b->b_s->s_funcs[e->ev_aux].u_nexcl)))
+                    *slot = (uint32_t)o->ev_aux;
             }
         }
     }
@@ -874,6 +945,13 @@ static void build_binds(builder *b)
             sb->b_code = b->b_class_of[m->m_bind_aux[i]];
         if (sb->b_kind == VAL_CLASS && sb->b_code == SUM_NONE)
             sb->b_kind = VAL_UNKNOWN;
+        {
+            char key[300];
+            int32_t seen = 0;
+            snprintf(key, sizeof key, "g:%s", sb->b_name);
+            if (set_has(&m->m_types, key, &seen) && (seen & TY_CONT))
+                sb->b_cont = (uint8_t)(seen & (TY_CONT | TY_SEQ | TY_RAISE));
+        }
     }
 }
 
@@ -947,6 +1025,7 @@ static int build(eng_summary **out, builder *b, eng_mod *m, const char *module, 
             u->u_flags |= FN_COMPREHENSION;
     }
     find_decorators(b);
+    find_exclusive(b);
     build_classes(b);
     for (i = 0; i < m->m_ncodes; i++)
         if (m->m_codes[i].c_class != NO_CODE)

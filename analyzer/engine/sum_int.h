@@ -36,6 +36,8 @@ typedef enum sum_breaks {
     BRK_WRITE = 1,     /* any write of the state (read-modify-write, lazy init, read-then-write) */
     BRK_REMOVE,        /* a removal (the act needs the entry: `if k in D: del D[k]`) */
     BRK_INSERT,        /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
+    BRK_FALSY,         /* a store of None (or another falsy constant) or a delete: the use
+                        * needs what the check saw set (`if self.sock: self.sock.send(b)`) */
     BRK_KIND = 0x0f,   /* the above */
     BRK_OTHERS = 0x10  /* flag: only writes made elsewhere break it, not the window's own act
                         * run by another thread (`if s == A: s = B` twice stores the same B) */
@@ -59,6 +61,19 @@ typedef struct sum_acq {
                                 * or is configured in lock-names */
 } sum_acq;
 
+/* Is the receiver of a container method (`D.pop(k)`) a built-in container? */
+enum { RECV_NOT = 0, RECV_CONT = 1, RECV_MAYBE = 2 /* the composition follows its value */ };
+
+/* What the stores of a name held (bits; mod_value_kind for one store).  Summaries carry them
+ * for module variables, attributes and classes. */
+enum {
+    TY_CONT = 1,       /* a built-in container */
+    TY_UNKNOWN = 2,    /* of unknown type (a parameter, another variable, an import) */
+    TY_OTHER = 4,      /* a known non-container (another constructor, a function, a tuple) */
+    TY_SEQ = 8,        /* a list-like container: iterating it skips or repeats, never raises */
+    TY_RAISE = 16      /* a dict, set or deque: iterating it while it changes size raises */
+};
+
 /* A write of a function to a path that may be shared. */
 typedef struct sum_access {
     const char *a_path;        /* where ("p:0._items[*]") */
@@ -66,6 +81,9 @@ typedef struct sum_access {
     const char *a_method;      /* ACC_INSERT / ACC_REMOVE: the method called ("pop") */
     uint8_t a_kind;            /* sum_acckind */
     uint8_t a_loop;            /* the instruction is in a loop of its function */
+    uint8_t a_recv;            /* a_method: RECV_CONT, or RECV_MAYBE when only the composition
+                                * can tell whether the receiver is a built-in container */
+    uint8_t a_falsy;           /* ACC_STORE of a constant: BC_NONE (None) or BC_FALSY, else 0 */
     uint32_t a_instr;          /* instruction index (program order within the function) */
     uint32_t a_offset;         /* its byte offset */
     int32_t a_line, a_col;     /* position (col 1-based, -1 unknown) */
@@ -83,6 +101,7 @@ typedef struct sum_window {
                                 * (`L.pop()`), or NULL: not a container operation when the
                                 * receiver's class defines the method */
     uint64_t w_locks;          /* acquisitions held over the whole window */
+    uint8_t w_recv;            /* w_method: RECV_CONT or RECV_MAYBE (as a_recv) */
 } sum_window;
 
 /* An argument of a call or a thread start. */
@@ -182,6 +201,10 @@ typedef struct sum_func {
     uint32_t u_nheld_out;
     const char **u_released;   /* locks released here and not acquired here (`_releaseLock()`) */
     uint32_t u_nreleased;
+    uint32_t *u_excl;          /* closures of the same maker made on branches exclusive with the
+                                * one this closure is made on (`if locked: def inc ... else: def
+                                * inc ...`): one call of the maker makes only one of them */
+    uint32_t u_nexcl;
 } sum_func;
 
 /* Binding kinds of a module-level name (ir_valkind). */
@@ -191,6 +214,8 @@ typedef struct sum_bind {
                                 * VAL_CALL: the callee as written */
     uint32_t b_code;           /* VAL_FUNC: code index; VAL_CLASS: class index in s_classes */
     uint8_t b_kind;            /* VAL_IMPORT, VAL_FUNC, VAL_CLASS, VAL_CALL, or VAL_UNKNOWN */
+    uint8_t b_cont;            /* TY_CONT | TY_SEQ | TY_RAISE bits of the containers stores made
+                                * it (`{}`, `deque()`), 0 when none did */
 } sum_bind;
 
 /* An attribute of a class's instances or of the class itself. */
@@ -206,6 +231,8 @@ typedef struct sum_attr {
     uint8_t at_property;       /* a property in the class body (`@property`, `x = property(...)`) */
     uint32_t at_param;         /* set in __init__ from its parameter N (`self.board = board`):
                                 * N, the constructor's callers say what it is; else 0 */
+    uint8_t at_cont;           /* TY_CONT | TY_SEQ | TY_RAISE bits of the containers stores made
+                                * it (`[]`, `deque()`), 0 when none did */
 } sum_attr;
 
 /* A class of the module. */
@@ -218,6 +245,8 @@ typedef struct sum_class {
     sum_attr *k_attrs;
     uint32_t k_nattrs;
     uint8_t k_thread_safe;     /* marked `# gilcheck: thread-safe` */
+    uint8_t k_cont;            /* derives from a built-in container outside the run (dict...):
+                                * TY_CONT | TY_SEQ | TY_RAISE bits, else 0 */
 } sum_class;
 
 /* A file's summary. */

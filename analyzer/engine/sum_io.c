@@ -12,7 +12,7 @@
 #include "../common/mem.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 3u   /* 3: properties, the method a window's act calls */
+#define SUM_FORMAT 4u   /* 3: properties, the method a window's act calls; 4: container types */
 
 /***** writing *****/
 
@@ -121,7 +121,7 @@ static void put_func(writer *w, const sum_func *u)
         put_s(w, a->a_text);
         put_s(w, a->a_method);
         put_u(w, a->a_kind);
-        put_u(w, a->a_loop);
+        put_u(w, (uint64_t)a->a_loop | (uint64_t)a->a_recv << 1 | (uint64_t)a->a_falsy << 3);
         put_u(w, a->a_instr);
         put_u(w, a->a_offset);
         put_u(w, (uint64_t)(int64_t)a->a_line + 1);
@@ -140,6 +140,7 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, s->w_last);
         put_u(w, s->w_locks);
         put_s(w, s->w_method);
+        put_u(w, s->w_recv);
     }
     put_u(w, u->u_ncalls);
     for (k = 0; k < u->u_ncalls; k++) {
@@ -157,6 +158,9 @@ static void put_func(writer *w, const sum_func *u)
     put_u(w, u->u_nreleased);
     for (k = 0; k < u->u_nreleased; k++)
         put_s(w, u->u_released[k]);
+    put_u(w, u->u_nexcl);
+    for (k = 0; k < u->u_nexcl; k++)
+        put_u(w, u->u_excl[k]);
 }
 
 int eng_summary_write(strbuf *out, const eng_summary *s)
@@ -183,7 +187,7 @@ int eng_summary_write(strbuf *out, const eng_summary *s)
         put_s(&w, c->k_qualname);
         put_u(&w, c->k_body);
         put_u(&w, (uint64_t)(int64_t)c->k_line + 1);
-        put_u(&w, c->k_thread_safe);
+        put_u(&w, (uint64_t)c->k_thread_safe | (uint64_t)c->k_cont << 1);   /* 5 bits */
         put_u(&w, c->k_nbases);
         for (k = 0; k < c->k_nbases; k++)
             put_s(&w, c->k_bases[k]);
@@ -194,14 +198,15 @@ int eng_summary_write(strbuf *out, const eng_summary *s)
             put_s(&w, at->at_ctor);
             put_s(&w, at->at_alias);
             put_u(&w, (uint64_t)at->at_class_level | (uint64_t)at->at_instance << 1 |
-                          (uint64_t)at->at_from_param << 2 | (uint64_t)at->at_property << 3);
+                          (uint64_t)at->at_from_param << 2 | (uint64_t)at->at_property << 3 |
+                          (uint64_t)at->at_cont << 4);   /* 5 bits */
             put_u(&w, at->at_param);
         }
     }
     put_u(&w, s->s_nbinds);
     for (i = 0; i < s->s_nbinds; i++) {
         put_s(&w, s->s_binds[i].b_name);
-        put_u(&w, s->s_binds[i].b_kind);
+        put_u(&w, (uint64_t)s->s_binds[i].b_kind | (uint64_t)s->s_binds[i].b_cont << 8);
         put_s(&w, s->s_binds[i].b_what);
         put_u(&w, opt(s->s_binds[i].b_code));
     }
@@ -350,7 +355,7 @@ static sum_arg *get_args(reader *r, uint32_t *n)
 
 static void get_func(reader *r, sum_func *u)
 {
-    uint32_t k;
+    uint32_t k, flags;
     u->u_name = get_s(r);
     u->u_qualname = get_s(r);
     u->u_class = get_opt(r);
@@ -383,7 +388,10 @@ static void get_func(reader *r, sum_func *u)
         a->a_text = get_s(r);
         a->a_method = get_s(r);
         a->a_kind = (uint8_t)get_u32(r);
-        a->a_loop = (uint8_t)get_u32(r);
+        flags = get_u32(r);
+        a->a_loop = flags & 1;
+        a->a_recv = (flags >> 1) & 3;
+        a->a_falsy = (flags >> 3) & 3;
         a->a_instr = get_u32(r);
         a->a_offset = get_u32(r);
         a->a_line = get_i32(r);
@@ -403,12 +411,12 @@ static void get_func(reader *r, sum_func *u)
         s->w_last = get_u32(r);
         s->w_locks = get_var(r);
         s->w_method = get_s(r);
+        s->w_recv = (uint8_t)(get_u32(r) & 3);
     }
     u->u_ncalls = get_u32(r);
     u->u_calls = get_array(r, u->u_ncalls, sizeof *u->u_calls, 6);
     for (k = 0; u->u_calls && k < u->u_ncalls; k++) {
         sum_call *c = &u->u_calls[k];
-        uint32_t flags;
         c->c_callee = get_s(r);
         c->c_args = get_args(r, &c->c_nargs);
         c->c_instr = get_u32(r);
@@ -427,6 +435,10 @@ static void get_func(reader *r, sum_func *u)
     u->u_released = get_array(r, u->u_nreleased, sizeof *u->u_released, 1);
     for (k = 0; u->u_released && k < u->u_nreleased; k++)
         u->u_released[k] = get_s(r);
+    u->u_nexcl = get_u32(r);
+    u->u_excl = get_array(r, u->u_nexcl, sizeof *u->u_excl, 1);
+    for (k = 0; u->u_excl && k < u->u_nexcl; k++)
+        u->u_excl[k] = get_u32(r);
     if (r->r_err)
         memset(u, 0, sizeof *u);
 }
@@ -459,6 +471,9 @@ static int check(const eng_summary *s)
                 return 0;
         for (k = 0; k < u->u_nreleased; k++)
             if (!u->u_released[k])
+                return 0;
+        for (k = 0; k < u->u_nexcl; k++)
+            if (u->u_excl[k] >= s->s_nfuncs)
                 return 0;
     }
     for (i = 0; i < s->s_nclasses; i++) {
@@ -548,7 +563,7 @@ static int read_summary(eng_summary **out, reader *rp)
     reader r = *rp;
     arena *a = r.r_a;
     eng_summary *s;
-    uint32_t i, k;
+    uint32_t i, k, flags;
     if (!(s = arena_alloc(a, sizeof *s)))
         return G_ENOMEM;
     memset(s, 0, sizeof *s);
@@ -567,7 +582,9 @@ static int read_summary(eng_summary **out, reader *rp)
         c->k_qualname = get_s(&r);
         c->k_body = get_u32(&r);
         c->k_line = get_i32(&r);
-        c->k_thread_safe = (uint8_t)get_u32(&r);
+        flags = get_u32(&r);
+        c->k_thread_safe = flags & 1;
+        c->k_cont = (flags >> 1) & 0x1f;
         c->k_nbases = get_u32(&r);
         c->k_bases = get_array(&r, c->k_nbases, sizeof *c->k_bases, 1);
         for (k = 0; c->k_bases && k < c->k_nbases; k++)
@@ -576,7 +593,6 @@ static int read_summary(eng_summary **out, reader *rp)
         c->k_attrs = get_array(&r, c->k_nattrs, sizeof *c->k_attrs, 4);
         for (k = 0; c->k_attrs && k < c->k_nattrs; k++) {
             sum_attr *at = &c->k_attrs[k];
-            uint32_t flags;
             at->at_name = get_s(&r);
             at->at_ctor = get_s(&r);
             at->at_alias = get_s(&r);
@@ -585,6 +601,7 @@ static int read_summary(eng_summary **out, reader *rp)
             at->at_instance = (flags >> 1) & 1;
             at->at_from_param = (flags >> 2) & 1;
             at->at_property = (flags >> 3) & 1;
+            at->at_cont = (flags >> 4) & 0x1f;
             at->at_param = get_u32(&r);
         }
     }
@@ -592,7 +609,9 @@ static int read_summary(eng_summary **out, reader *rp)
     s->s_binds = get_array(&r, s->s_nbinds, sizeof *s->s_binds, 4);
     for (i = 0; s->s_binds && i < s->s_nbinds && !r.r_err; i++) {
         s->s_binds[i].b_name = get_s(&r);
-        s->s_binds[i].b_kind = (uint8_t)get_u32(&r);
+        flags = get_u32(&r);
+        s->s_binds[i].b_kind = (uint8_t)(flags & 0xff);
+        s->s_binds[i].b_cont = (flags >> 8) & 0x1f;
         s->s_binds[i].b_what = get_s(&r);
         s->s_binds[i].b_code = get_opt(&r);
     }

@@ -62,7 +62,13 @@ typedef enum ir_evkind {
     EV_STORE,      /* a write of ev_path (STORE_GLOBAL, STORE_ATTR, STORE_SUBSCR...) */
     EV_DELETE,     /* del ev_path */
     EV_CALL,       /* a call: method ev_name on ev_path, or the function at ev_path */
-    EV_TEST        /* a test guarding a branch: ev_test on ev_path */
+    EV_TEST,       /* a test guarding a branch: ev_test on ev_path */
+    EV_ITER,       /* an iteration over ev_path's live items begins (GET_ITER of the container
+                    * or of its keys() / values() / items() view) */
+    EV_TAKE,       /* a local keeps the value just read from ev_path (`item = self.pending`):
+                    * ev_srcs holds that read */
+    EV_MAKE        /* a function is made here (MAKE_FUNCTION): ev_aux is its code index in the
+                    * bc_file; ev_path is NULL */
 } ir_evkind;
 
 typedef enum ir_testkind {
@@ -125,6 +131,8 @@ typedef struct ir_event {
                                * self`: self), or NULL */
     uint8_t ev_method;        /* EV_CALL: ev_path is the object the method ev_name is called on
                                * (0: ev_path is the function itself) */
+    uint8_t ev_falsy;         /* EV_STORE of a constant: BC_NONE (None), BC_FALSY (False, 0,
+                               * "", ()), else 0 */
     const char *ev_recv;      /* EV_CALL of a method: the dotted callee whose call made the
                                * object it is called on (`x = Foo(); x.run()`: "Foo"), or NULL */
     int32_t ev_aux;           /* EV_STORE: VAL_CONST/VAL_FUNC/VAL_CLASS aux */

@@ -51,6 +51,7 @@ typedef struct aval {
     const char *a_recv;      /* AV_METHOD, or an attribute read: the dotted callee whose call
                               * made the object it belongs to (`x = Foo(); x.run()`), or NULL */
     ir_srcs a_src;           /* loads that flowed into the value */
+    const ir_path *a_view;   /* a keys() / values() / items() view of this container */
 } aval;
 
 /* A pre-3.11 block (SETUP_*), so POP_BLOCK knows whether it ends a `with`. */
@@ -208,6 +209,43 @@ static const char *join(interp *it, const char *a, const char *b)
 static const ir_path *fresh_path(interp *it, const char *what)
 {
     const ir_path *p = ir_path_name(it->i_paths, PATH_FRESH, what, strlen(what), ++it->i_fresh);
+    if (!p)
+        it->i_oom = 1;
+    return p;
+}
+
+/* One bound of a slice as written: "" for None (omitted), a constant's repr, a name. */
+static void slice_bound(interp *it, strbuf *sb, const aval *v)
+{
+    if (v->a_kind == AV_CONST) {
+        if (bc_const_falsy(it->i_bc, v->a_aux) != BC_NONE)
+            pyc_repr(sb, bc_const(it->i_bc, v->a_aux), 20);
+    } else if (v->a_kind == AV_INT) {
+        sb_printf(sb, "%d", v->a_aux);
+    } else if (v->a_path) {
+        sb_puts(sb, ir_path_display(v->a_path));
+    } else {
+        sb_puts(sb, "...");
+    }
+}
+
+/* A slice key `lo:hi` or `lo:hi:step`, from its n bounds (top of the stack last), as a fresh
+ * path named "s:TEXT" (shown as TEXT). */
+static const ir_path *slice_path(interp *it, const aval *bounds, int n)
+{
+    strbuf sb;
+    const ir_path *p;
+    int i;
+    sb_init(&sb);
+    sb_puts(&sb, "s:");
+    for (i = 0; i < n; i++) {
+        if (i)
+            sb_putc(&sb, ':');
+        slice_bound(it, &sb, &bounds[i]);
+    }
+    p = sb.sb_failed ? NULL : ir_path_name(it->i_paths, PATH_FRESH, sb.sb_buf, sb.sb_len,
+                                           ++it->i_fresh);
+    sb_free(&sb);
     if (!p)
         it->i_oom = 1;
     return p;
@@ -379,7 +417,16 @@ static void store(interp *it, int kind, const ir_path *p, const aval *v, uint32_
     e->ev_srcs = srcs_of(it, v);
     e->ev_valpath = v->a_path;
     switch (v->a_kind) {
-    case AV_CONST: case AV_INT: e->ev_valkind = VAL_CONST; e->ev_aux = v->a_aux; break;
+    case AV_CONST:
+        e->ev_valkind = VAL_CONST;
+        e->ev_aux = v->a_aux;
+        e->ev_falsy = (uint8_t)bc_const_falsy(it->i_bc, v->a_aux);
+        break;
+    case AV_INT:
+        e->ev_valkind = VAL_CONST;
+        e->ev_aux = v->a_aux;
+        e->ev_falsy = v->a_aux == 0 ? BC_FALSY : 0;
+        break;
     case AV_FUNC: e->ev_valkind = VAL_FUNC; e->ev_aux = v->a_aux; break;
     case AV_CLASS: e->ev_valkind = VAL_CLASS; e->ev_aux = v->a_aux; break;
     case AV_FRESH:
@@ -734,6 +781,9 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
             const ir_path *item = key ? ir_path_item(it->i_paths, on, key) : NULL;
             aval got = load(it, item, idx, s, &res.a_src);
             got.a_path = item;
+            if (!nargs && (!strcmp(mname, "keys") || !strcmp(mname, "values") ||
+                           !strcmp(mname, "items")))
+                got.a_view = on;    /* a live view: iterating it iterates `on` */
             res = got;
         }
     } else if (nargs >= 1 && vals[first].a_path && callee.a_path &&
@@ -800,6 +850,25 @@ static void local_store(interp *it, state *s, int32_t k, aval v)
     s->s_ver[k]++;
     /* a value with no path of its own becomes known by this local's new version */
     s->s_locals[k] = v;
+}
+
+/* A local about to keep v, read from shared-looking state (a global, an attribute, a cell): the
+ * take of a take-and-reset (`item = self.pending`). */
+static void take(interp *it, const state *s, uint32_t idx, const aval *v)
+{
+    const ir_path *p = v->a_path;
+    ir_event *e;
+    uint16_t i;
+    if (!p || (p->p_kind != PATH_GLOBAL && p->p_kind != PATH_ATTR && p->p_kind != PATH_DEREF))
+        return;
+    for (i = 0; i < v->a_src.s_n; i++)
+        if (it->i_f->f_events[v->a_src.s_ev[i]].ev_kind == EV_LOAD &&
+            it->i_f->f_events[v->a_src.s_ev[i]].ev_path == p)
+            break;
+    if (i == v->a_src.s_n)
+        return;                 /* not a value read here (a function, a class...) */
+    if ((e = event_new(it, EV_TAKE, p, idx, s)))
+        e->ev_srcs = v->a_src;
 }
 
 static aval local_load(interp *it, state *s, int32_t k)
@@ -877,16 +946,20 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         break;
     case SEM_STORE_FAST:
         v = pop(s);
+        take(it, s, idx, &v);
         local_store(it, s, in->in_a, v);
         break;
     case SEM_STORE_FAST_PAIR:
         v = pop(s);
+        take(it, s, idx, &v);
         local_store(it, s, in->in_a, v);
         v = pop(s);
+        take(it, s, idx, &v);
         local_store(it, s, in->in_b, v);
         break;
     case SEM_STORE_LOAD_FAST:
         v = pop(s);
+        take(it, s, idx, &v);
         local_store(it, s, in->in_a, v);
         push(it, s, local_load(it, s, in->in_b));
         break;
@@ -1016,19 +1089,40 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         p = v.a_path ? ir_path_item(it->i_paths, v.a_path, key_path(it, &w)) : NULL;
         store(it, EV_DELETE, p, NULL, idx, s);
         break;
-    case SEM_SLICE:
+    case SEM_SLICE: {
+        aval bounds[2];
+        bounds[1] = *peek(s, 1);
+        bounds[0] = *peek(s, 2);
         pop_n(s, 2, &acc);
         v = pop(s);
-        p = v.a_path ? ir_path_item(it->i_paths, v.a_path, fresh_path(it, "slice")) : NULL;
+        p = v.a_path ? ir_path_item(it->i_paths, v.a_path, slice_path(it, bounds, 2)) : NULL;
         push(it, s, p ? load(it, p, idx, s, &acc) : av_make(AV_UNKNOWN));
         break;
-    case SEM_STORE_SLICE:
+    }
+    case SEM_STORE_SLICE: {
+        aval bounds[2];
+        bounds[1] = *peek(s, 1);
+        bounds[0] = *peek(s, 2);
         pop_n(s, 2, NULL);
         v = pop(s);
         x = pop(s);
-        p = v.a_path ? ir_path_item(it->i_paths, v.a_path, fresh_path(it, "slice")) : NULL;
+        p = v.a_path ? ir_path_item(it->i_paths, v.a_path, slice_path(it, bounds, 2)) : NULL;
         store(it, EV_STORE, p, &x, idx, s);
         break;
+    }
+    case SEM_BUILD_SLICE: {
+        /* a slice object: as a key, `L[lo:hi]` */
+        aval bounds[3];
+        int n = in->in_a == 3 ? 3 : 2, i;
+        for (i = 0; i < n; i++)
+            bounds[n - 1 - i] = *peek(s, (uint32_t)i + 1);
+        pop_n(s, n, &acc);
+        x = av_make(AV_UNKNOWN);
+        x.a_path = slice_path(it, bounds, n);
+        x.a_src = acc;
+        push(it, s, x);
+        break;
+    }
     case SEM_BINARY:
         w = pop(s);
         v = pop(s);
@@ -1118,6 +1212,17 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
             aval got = load(it, item, idx, s, NULL);
             srcs_union(&x.a_src, &got.a_src);
         }
+        {
+            /* the iteration goes over the container's live items (its keys(), values() or
+             * items() view too); a slice, a copy or a display is a new object */
+            const ir_path *c = v.a_view ? v.a_view : v.a_path;
+            if (c && (c->p_kind == PATH_FRESH || c->p_kind == PATH_CONST ||
+                      (c->p_kind == PATH_ITEM && c->p_key && c->p_key->p_kind == PATH_FRESH) ||
+                      (!v.a_view && v.a_kind == AV_FRESH)))
+                c = NULL;
+            if (c)
+                event_new(it, EV_ITER, c, idx, s);
+        }
         push(it, s, x);
         break;
     case SEM_BUILD: {
@@ -1141,6 +1246,11 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
                 x = av_make(AV_FUNC);
                 x.a_aux = code_index_of(it, bc_const(bc, c->a_aux));
             }
+        }
+        if (x.a_kind == AV_FUNC) {
+            ir_event *e = event_new(it, EV_MAKE, NULL, idx, s);
+            if (e)
+                e->ev_aux = x.a_aux;
         }
         pop_n(s, n, NULL);
         push(it, s, x);

@@ -151,8 +151,14 @@ static int texts(arena *a, ir_path *p)
     case PATH_ATTR: n = concat(buf, (const char *[]){ bd, ".", p->p_name, NULL }); break;
     case PATH_ITEM: n = concat(buf, (const char *[]){ bd, "[", kd, "]", NULL }); break;
     case PATH_FRESH:
+        /* as source text: a slice's bounds, a display, `...` for a value not known here */
         n = p->p_name[0] == '.' ? concat(buf, (const char *[]){ p->p_name, NULL })
-                                : concat(buf, (const char *[]){ "<new ", p->p_name, ">", NULL });
+            : !strncmp(p->p_name, "s:", 2) ? concat(buf, (const char *[]){ p->p_name + 2, NULL })
+            : !strcmp(p->p_name, "dict") ? concat(buf, (const char *[]){ "{}", NULL })
+            : !strcmp(p->p_name, "list") ? concat(buf, (const char *[]){ "[]", NULL })
+            : !strcmp(p->p_name, "set") ? concat(buf, (const char *[]){ "set()", NULL })
+            : !strcmp(p->p_name, "tuple") ? concat(buf, (const char *[]){ "()", NULL })
+            : concat(buf, (const char *[]){ "...", NULL });
         break;
     default: n = concat(buf, (const char *[]){ p->p_name, NULL }); break;
     }
