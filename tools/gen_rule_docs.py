@@ -279,7 +279,7 @@ def load_yaml(path):
 
 SEVERITIES = ("error", "warning", "note")
 DETECTORS = ("rmw", "read-then-write", "check-then-act", "lazy-init", "lock-inconsistent", "syntax",
-             "unused-noqa")
+             "unused-noqa", "iteration", "check-then-use", "take-and-reset")
 RULE_KEYS = ("id", "name", "summary", "severity", "explanation", "fix", "references", "examples",
              "detector")
 OPTIONAL_KEYS = ("options", "opt_in")

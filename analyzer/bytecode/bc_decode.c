@@ -285,3 +285,17 @@ const char *bc_opname(const bc_code *bc, const bc_instr *in)
 {
     return bc->bc_ver->ov_ops[in->in_opcode].oi_name;
 }
+
+int bc_loads_assertion_error(const bc_code *bc, uint32_t i)
+{
+    const bc_instr *in;
+    const pyc_obj *name;
+    if (i >= bc->bc_ninstrs)
+        return 0;
+    in = &bc->bc_instrs[i];
+    if (!strcmp(bc_opname(bc, in), "LOAD_ASSERTION_ERROR"))     /* 3.9+ */
+        return 1;
+    name = in->in_sem == SEM_LOAD_GLOBAL ? bc_name(bc, in->in_a) : NULL;   /* 3.6-3.8 */
+    return name && name->o_kind == PYC_STR && name->u.o_str.len == 14 &&
+           !memcmp(name->u.o_str.s, "AssertionError", 14);
+}

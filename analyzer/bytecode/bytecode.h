@@ -115,6 +115,10 @@ int bc_stack_effect(const bc_code *bc, const bc_instr *in, int jump);
 /* The opcode name of an instruction. */
 const char *bc_opname(const bc_code *bc, const bc_instr *in);
 
+/* 1 when instruction i pushes AssertionError: what an `assert` raises when its test fails
+ * (LOAD_ASSERTION_ERROR from 3.9, LOAD_GLOBAL AssertionError before). */
+int bc_loads_assertion_error(const bc_code *bc, uint32_t i);
+
 /* Index in bc_instrs of the instruction at byte offset `offset`, or -1. */
 int32_t bc_index_at(const bc_code *bc, int64_t offset);
 

@@ -221,11 +221,21 @@ static const ir_event *read_within(const ctx *x, const ir_srcs *srcs, const ir_p
 /* A test guarding e (on the dominator chain of its block) on state within `c`, or NULL.  A test
  * that shares a held lock with e is preferred (double-checked locking: the inner check is the
  * one the act depends on), else the nearest. */
+static const ir_event *guard_block(const ctx *x, const ir_event *e, const ir_path *c, int *holds,
+                                   uint32_t *gblock);
+
 static const ir_event *guard_on(const ctx *x, const ir_event *e, const ir_path *c, int *holds)
+{
+    return guard_block(x, e, c, holds, NULL);
+}
+
+/* guard_on, with the block the test guards in *gblock. */
+static const ir_event *guard_block(const ctx *x, const ir_event *e, const ir_path *c, int *holds,
+                                   uint32_t *gblock)
 {
     const ir_func *f = &x->x_c->c_ir;
     const ir_event *found = NULL;
-    uint32_t b = e->ev_block, steps = 0;
+    uint32_t b = e->ev_block, steps = 0, found_b = UINT32_MAX;
     int found_holds = 0;
     while (b != UINT32_MAX && steps++ <= f->f_nblocks) {
         const ir_block *blk = &f->f_blocks[b];
@@ -236,11 +246,14 @@ static const ir_event *guard_on(const ctx *x, const ir_event *e, const ir_path *
                 if (common_locks(t, e)) {
                     if (holds)
                         *holds = blk->b_guard_true;
+                    if (gblock)
+                        *gblock = b;
                     return t;
                 }
                 if (!found) {
                     found = t;
                     found_holds = blk->b_guard_true;
+                    found_b = b;
                 }
             }
         }
@@ -248,7 +261,43 @@ static const ir_event *guard_on(const ctx *x, const ir_event *e, const ir_path *
     }
     if (holds)
         *holds = found_holds;
+    if (gblock)
+        *gblock = found_b;
     return found;
+}
+
+/* The other outcome of the test that guards block gb raises: `if self.queue is not None: raise
+ * RuntimeError(...)` before `self.queue = []`, or `assert not self.items` (*is_assert set).  A
+ * guard against a second start, not the creation of something missing.  Follows the other
+ * branch through straight-line blocks only. */
+static int other_side_raises(const ctx *x, uint32_t gb, int *is_assert)
+{
+    const ir_func *f = &x->x_c->c_ir;
+    const bc_code *bc = f->f_code;
+    const ir_block *blk, *pred;
+    uint32_t sib, steps, i;
+    *is_assert = 0;
+    if (gb == UINT32_MAX || (blk = &f->f_blocks[gb])->b_npreds != 1 || blk->b_pred >= f->f_nblocks)
+        return 0;
+    pred = &f->f_blocks[blk->b_pred];
+    sib = pred->b_succ[0] == gb ? pred->b_succ[1] : pred->b_succ[0];
+    for (steps = 0; steps < 4 && sib < f->f_nblocks; steps++) {
+        const ir_block *sb = &f->f_blocks[sib];
+        for (i = sb->b_first; i <= sb->b_last && i < bc->bc_ninstrs; i++) {
+            uint8_t sem = bc->bc_instrs[i].in_sem;
+            if (bc_loads_assertion_error(bc, i))
+                *is_assert = 1;
+            if (sem == SEM_RAISE)
+                return 1;
+            if (sem == SEM_RETURN || sem == SEM_RETURN_CONST || sem == SEM_YIELD ||
+                sem == SEM_STORE_ATTR || sem == SEM_STORE_GLOBAL || sem == SEM_STORE_DEREF)
+                return 0;
+        }
+        if (sb->b_succ[1] != UINT32_MAX)
+            return 0;
+        sib = sb->b_succ[0];
+    }
+    return 0;
 }
 
 /* What an act guarded by test t needs of the state: the entry present (a removal breaks it) or
@@ -348,7 +397,7 @@ static int check_store(ctx *x, uint32_t k)
     if (e->ev_kind == EV_STORE && p->p_kind != PATH_ITEM &&
         (e->ev_falsy || e->ev_valkind == VAL_FRESH || e->ev_valkind == VAL_CALL) &&
         (r = taken(x, k, p)))
-        return add_finding(x, "GIL107", e, r, "read", p, BRK_WRITE,
+        return add_finding(x, "GIL107", e, r, "read", p, BRK_VALUE,
                            "take-and-reset of %s '%s' is not atomic: a value another thread "
                            "stores between the read (line %d) and this reset is lost", what,
                            ir_path_display(p), line_of(x, r));
@@ -382,14 +431,20 @@ static int check_store(ctx *x, uint32_t k)
         return G_OK;
     }
     if (e->ev_kind == EV_STORE) {
-        int holds = 0, absent;
-        const ir_event *t = guard_on(x, e, p, &holds);
+        int holds = 0, absent, raises, is_assert;
+        uint32_t gb = UINT32_MAX;
+        const ir_event *t = guard_block(x, e, p, &holds, &gb);
         if (!t || t->ev_path != p)
             return G_OK;
+        raises = other_side_raises(x, gb, &is_assert);
+        if (is_assert)
+            return G_OK;    /* an assertion states what the code expects; it decides nothing */
         absent = (t->ev_test == TEST_IS_NONE && holds) || (t->ev_test == TEST_IS_NOT_NONE && !holds) ||
                  (t->ev_test == TEST_TRUTH && !holds);
-        /* lazy initialisation: if _inst is None: _inst = make() -- a new object each time */
-        if (absent && (e->ev_valkind == VAL_CALL || e->ev_valkind == VAL_FRESH))
+        /* lazy initialisation: if _inst is None: _inst = make() -- a new object each time; not
+         * a guard whose other side raises (`if self.queue is not None: raise ...`), which is a
+         * check-then-act when another context writes the state */
+        if (absent && !raises && (e->ev_valkind == VAL_CALL || e->ev_valkind == VAL_FRESH))
             return add_finding(x, "GIL202", e, t, "check", p, BRK_WRITE,
                                "lazy initialisation of %s '%s' is not atomic: two threads can "
                                "both pass the check (line %d) and both store", what,

@@ -114,6 +114,10 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         if (x->i_kind == ACC_STORE && !access_of(r, x)->a_falsy)
             return 0;
         break;
+    case BRK_VALUE:                             /* take-and-reset: a producer's store */
+        if (x->i_kind != ACC_STORE || access_of(r, x)->a_falsy)
+            return 0;
+        break;
     default:
         break;
     }

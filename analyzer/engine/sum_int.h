@@ -38,6 +38,8 @@ typedef enum sum_breaks {
     BRK_INSERT,        /* an insertion (the act needs it absent: `if k not in D: D[k] = v`) */
     BRK_FALSY,         /* a store of None (or another falsy constant) or a delete: the use
                         * needs what the check saw set (`if self.sock: self.sock.send(b)`) */
+    BRK_VALUE,         /* a store of a value other than a falsy constant: take-and-reset loses
+                        * what a producer stores, while another reset loses nothing */
     BRK_KIND = 0x0f,   /* the above */
     BRK_OTHERS = 0x10  /* flag: only writes made elsewhere break it, not the window's own act
                         * run by another thread (`if s == A: s = B` twice stores the same B) */

@@ -82,6 +82,7 @@ typedef enum ir_testkind {
 
 #define IR_MAX_SRCS 8  /* loads remembered per value; more are dropped */
 #define IR_MAX_ARGS 8  /* arguments remembered per call */
+#define IR_MAX_ITEMS 64 /* items remembered of a tuple or list display (`for f in (a, b, ...)`) */
 
 /* Loads that flowed into a value. */
 typedef struct ir_srcs {

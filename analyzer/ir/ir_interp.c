@@ -91,7 +91,7 @@ typedef struct interp {
     uint32_t i_nbuilt;
     const ir_path *i_disp[16];   /* tuple and list displays built here ... */
     const ir_path **i_disp_items[16]; /* ... the paths of their items (NULL where unknown) ... */
-    uint8_t i_disp_n[16];        /* ... and how many (at most IR_MAX_ARGS) */
+    uint8_t i_disp_n[16];        /* ... and how many (at most IR_MAX_ITEMS) */
     uint32_t i_ndisp;
     const ir_path *i_galt[8];    /* module-level loop variables over a display (`for t in (f,
                                   * g):` in module code): the global ... */
@@ -341,7 +341,7 @@ static void display_note(interp *it, const state *s, const ir_path *p, int n)
 {
     const ir_path **items;
     int i;
-    if (n < 1 || n > IR_MAX_ARGS || (uint32_t)n > s->s_depth || it->i_ndisp >= 16)
+    if (n < 1 || n > IR_MAX_ITEMS || (uint32_t)n > s->s_depth || it->i_ndisp >= 16)
         return;
     items = arena_array(it->i_arena, (size_t)n, sizeof *items);
     if (!items) {

@@ -22,7 +22,9 @@ static int has(const char *const *list, size_t n, const char *s)
 static void test_engine_rules__the_rule_set_loads(void **state)
 {
     static const char *const ids[] = { "GIL000", "GIL101", "GIL102", "GIL103", "GIL104",
-                                       "GIL105", "GIL201", "GIL202", "GIL301", "GIL900" };
+                                       "GIL105", "GIL106", "GIL107", "GIL201", "GIL202",
+                                       "GIL203", "GIL301", "GIL900" };
+    const size_t nids = sizeof ids / sizeof *ids;
     arena *a;
     diag_ctx d;
     eng_kb kb;
@@ -33,10 +35,10 @@ static void test_engine_rules__the_rule_set_loads(void **state)
     diag_init(&d);
     if (rule_load_dir(&kb, GILCHECK_RULES_DIR, a, &d))
         fail_msg("%s", diag_format(&d, 0, buf, sizeof buf));
-    assert_int_equal(kb.k_nrules, 10);
+    assert_int_equal(kb.k_nrules, nids);
     assert_string_equal(kb.k_rules[0].r_id, "GIL000");   /* sorted by id */
     assert_string_equal(kb.k_rules[0].r_detector, "syntax");
-    for (i = 0; i < 10; i++) {
+    for (i = 0; i < nids; i++) {
         const eng_rule *r = rule_find(&kb, ids[i]);
         assert_non_null(r);
         assert_true(r->r_nunsafe >= 1);
@@ -56,6 +58,18 @@ static void test_engine_rules__the_rule_set_loads(void **state)
     assert_true(has(kb.k_ir.k_reader_methods, kb.k_ir.k_nreader_methods, "get"));
     assert_true(has(kb.k_ir.k_reader_funcs, kb.k_ir.k_nreader_funcs, "len"));
     assert_true(has(kb.k_deleters, kb.k_ndeleters, "pop"));
+    /* containers are known by their constructors, not by method names */
+    assert_true(has(kb.k_containers, kb.k_ncontainers, "dict"));
+    assert_true(has(kb.k_containers, kb.k_ncontainers, "collections.OrderedDict"));
+    assert_true(has(kb.k_containers, kb.k_ncontainers, "weakref.WeakValueDictionary"));
+    assert_false(has(kb.k_containers, kb.k_ncontainers, "hashlib.sha256"));
+    assert_true(has(kb.k_sequences, kb.k_nsequences, "list"));
+    assert_false(has(kb.k_sequences, kb.k_nsequences, "dict"));
+    /* the documented idioms that work whether the entry is there or not */
+    assert_true(has(kb.k_either_way, kb.k_neither_way, "setdefault/0"));
+    assert_true(has(kb.k_either_way, kb.k_neither_way, "discard/0"));
+    assert_true(has(kb.k_either_way, kb.k_neither_way, "pop/2"));
+    assert_false(has(kb.k_either_way, kb.k_neither_way, "pop/0"));
     diag_free(&d);
     arena_free(a);
 }

@@ -1,0 +1,60 @@
+# gilcheck-scope: concurrent
+"""Lazy initialisation is a check for absence followed by the creation of something new. Other
+checks followed by a store -- a state machine's transition, a flag, a reset, a guard against a
+second start, an assertion -- are not lazy initialisation: they race only when another thread
+writes the same state in between."""
+import threading
+
+RUNNING, PAUSED, STOPPED = 1, 2, 3
+
+
+class Pump(object):
+    def __init__(self):
+        self.state = RUNNING
+        self.done = False
+        self.fp = None
+        self.queue = None
+        self.inherits = []
+        self.session = None
+        self.buffers = None
+
+    def pause(self):
+        if self.state == RUNNING:                               # ok
+            self.state = PAUSED                                 # expect: GIL201
+
+    def stop(self):
+        self.state = STOPPED
+
+    def finish(self):
+        if not self.done:                                       # ok
+            self.done = True                                    # ok
+
+    def close(self):
+        if self.fp is None:                                     # ok
+            return
+        self.fp = None                                          # ok
+
+    def start(self):
+        if self.queue is not None:                              # ok
+            raise RuntimeError("already started")
+        self.queue = []                                         # ok
+
+    def check(self):
+        assert not self.inherits                                # ok
+        self.inherits = [1]                                     # ok
+
+    def get_session(self):
+        if self.session is None:                                # ok
+            self.session = object()                             # expect: GIL202
+        return self.session
+
+    def get_buffers(self):
+        if not self.buffers:                                    # ok
+            self.buffers = []                                   # expect: GIL202
+        return self.buffers
+
+
+pump = Pump()
+for work in (pump.pause, pump.stop, pump.finish, pump.close, pump.start, pump.check,
+             pump.get_session, pump.get_buffers):
+    threading.Thread(target=work).start()
