@@ -536,7 +536,8 @@ static int check_load(ctx *x, uint32_t k)
 
 /* Is p read again after check t, up to and including use e (not only through a local that
  * kept the value the check saw)? */
-static int reread(const ctx *x, const ir_event *t, const ir_event *e, const ir_path *p)
+static const ir_event *reread(const ctx *x, const ir_event *t, const ir_event *e,
+                              const ir_path *p)
 {
     uint32_t j;
     for (j = (uint32_t)(t - x->x_c->c_ir.f_events) + 1; j < x->x_c->c_ir.f_nevents; j++) {
@@ -544,9 +545,9 @@ static int reread(const ctx *x, const ir_event *t, const ir_event *e, const ir_p
         if (o->ev_instr > e->ev_instr)
             break;
         if (o->ev_kind == EV_LOAD && o->ev_path == p && o->ev_instr > t->ev_instr)
-            return 1;
+            return o;
     }
-    return 0;
+    return NULL;
 }
 
 /* `if self.sock is not None: self.sock.sendall(data)`: a use that needs the state set (a
@@ -555,7 +556,7 @@ static int reread(const ctx *x, const ir_event *t, const ir_event *e, const ir_p
  * fail.  One finding per check. */
 static int check_use(ctx *x, uint32_t k)
 {
-    const ir_event *e = ev(x, k), *t;
+    const ir_event *e = ev(x, k), *t, *again;
     const ir_path *p;
     int holds = 0;
     if (e->ev_kind == EV_CALL)
@@ -570,13 +571,15 @@ static int check_use(ctx *x, uint32_t k)
         return G_OK;
     if (!(t = guard_on(x, e, p, &holds)) || t->ev_path != p || x->x_done[t - x->x_c->c_ir.f_events])
         return G_OK;
-    if (!reread(x, t, e, p))
+    if (!(again = reread(x, t, e, p)))
         return G_OK;            /* `sock = self.sock; if sock: sock.send()`: read once */
     if (!((t->ev_test == TEST_IS_NOT_NONE && holds) || (t->ev_test == TEST_IS_NONE && !holds) ||
           (t->ev_test == TEST_TRUTH && holds)))
         return G_OK;
     x->x_done[t - x->x_c->c_ir.f_events] = 1;
-    return add_finding(x, "GIL203", e, t, "check", p, BRK_FALSY,
+    /* the window ends at the second read: once it has the object, a store of None no longer
+     * matters (the call that uses it may switch, harmlessly) */
+    return add_finding(x, "GIL203", again, t, "check", p, BRK_FALSY,
                        "check-then-use of %s '%s': the check (line %d) and this use are separate "
                        "steps; another thread can set it to None in between",
                        p->p_kind == PATH_GLOBAL ? "global" : p->p_kind == PATH_DEREF ? "nonlocal"

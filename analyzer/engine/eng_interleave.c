@@ -334,7 +334,9 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
     out->il_gil = sh.sh_gil;
     last = sh.sh_nseq - 1;
     w = &bc->bc_instrs[sh.sh_write];
-    kind = !strncmp(f->f_rule, "GIL10", 5) && strcmp(f->f_rule, "GIL105") ? 'r' :
+    kind = !strcmp(f->f_rule, "GIL106") ? 'e' : !strcmp(f->f_rule, "GIL107") ? 't' :
+           !strcmp(f->f_rule, "GIL203") ? 'u' :
+           !strncmp(f->f_rule, "GIL10", 5) && strcmp(f->f_rule, "GIL105") ? 'r' :
            !strcmp(f->f_rule, "GIL105") ? 's' : !strcmp(f->f_rule, "GIL202") ? 'i' : 'c';
     if (kind == 'r' && (w->in_sem == SEM_CALL || w->in_sem == SEM_CALL_EX))
         kind = 'n';                            /* next(it) on a shared iterator */
@@ -412,6 +414,69 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
                                     "write, y after it)", t);
         }
         run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
+    } else if (kind == 'e') {                  /* iteration: B changes the size under A's loop */
+        int seq = f->f_target_type && (!strcmp(f->f_target_type, "list") ||
+                                       !strcmp(f->f_target_type, "bytearray"));
+        out->il_kind = "changed-during-iteration";
+        sa.se_read = text(a, &oom, "starts iterating over %s", t);
+        sa.se_write = seq ? text(a, &oom, "goes on over %s, whose items moved: one is skipped or "
+                                 "seen twice", t)
+                          : text(a, &oom, "asks the iterator over %s for the next item: "
+                                 "RuntimeError", t);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
+        step(out, 'B', bc, -1, "another thread", text(a, &oom, "adds an item to %s or removes one", t));
+        {
+            /* A goes round the loop to its FOR_ITER, where the iterator notices (the window's
+             * last instruction is the loop's exit, which A does not reach) */
+            uint32_t p, pfor = UINT32_MAX;
+            for (p = sh.sh_pread; p < sh.sh_nseq; p++)
+                if (bc->bc_instrs[sh.sh_seq[p]].in_sem == SEM_FOR_ITER) {
+                    pfor = p;
+                    break;
+                }
+            if (pfor != UINT32_MAX && pfor <= sh.sh_pswitch && last > 0) {
+                seen none = { NULL, NULL };
+                run(out, &sh, 'A', sh.sh_pswitch + 1, last - 1, &none);
+                step(out, 'A', bc, (int32_t)sh.sh_seq[pfor], NULL, sa.se_write);
+            } else {
+                run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
+            }
+        }
+        out->il_final = seq ? text(a, &oom, "A's loop skipped or repeated an item of %s", t)
+                            : text(a, &oom, "A's loop raises RuntimeError: %s changed size during "
+                                   "iteration", t);
+        out->il_expected = text(a, &oom, "A's loop sees %s as it was, or as it is after B's change",
+                                t);
+    } else if (kind == 't' && f->f_message && !strncmp(f->f_message, "swap", 4)) {
+        out->il_kind = "lost-swap";
+        sa.se_read = text(a, &oom, "reads %s = old", t);
+        sa.se_write = text(a, &oom, "stores the other name's value in %s: B's value is overwritten",
+                           t);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
+        step(out, 'B', bc, -1, "another thread", text(a, &oom, "writes %s = new", t));
+        run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
+        out->il_final = text(a, &oom, "B's write of %s is lost, and the other name holds the old "
+                             "value A read before it", t);
+        out->il_expected = "the swap runs before or after B's write, and keeps it";
+    } else if (kind == 't') {                  /* take-and-reset: a producer's value is lost */
+        out->il_kind = "lost-value";
+        sa.se_read = text(a, &oom, "takes %s = item1", t);
+        sa.se_write = text(a, &oom, "resets %s, erasing item2", t);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
+        step(out, 'B', bc, -1, "another thread", text(a, &oom, "stores %s = item2", t));
+        run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
+        out->il_final = text(a, &oom, "A took item1 and erased item2: nobody ever takes item2");
+        out->il_expected = text(a, &oom, "item2 stays in %s for the next take", t);
+    } else if (kind == 'u') {                  /* check-then-use: B clears it after A's check */
+        out->il_kind = "check-then-use";
+        sa.se_read = text(a, &oom, "checks %s: it is set", t);
+        sa.se_write = text(a, &oom, "reads %s again to use it: None now", t);
+        run(out, &sh, 'A', 0, sh.sh_pswitch, &sa);
+        step(out, 'B', bc, -1, "another thread", text(a, &oom, "sets %s = None", t));
+        run(out, &sh, 'A', sh.sh_pswitch + 1, last, &sa);
+        out->il_final = text(a, &oom, "A uses None: AttributeError ('NoneType' object has no "
+                             "attribute ...) or TypeError, though it checked %s", t);
+        out->il_expected = text(a, &oom, "A uses the object its check saw in %s", t);
     } else if (kind == 'i') {                  /* lazy init: both see None, both create */
         out->il_kind = "double-init";
         sa.se_read = sb.se_read = text(a, &oom, "checks %s: None", t);

@@ -180,13 +180,21 @@ const char *exp_reason(const char *rule)
         return NULL;
     if (!strcmp(rule, "GIL105"))
         return "read-then-write";
+    if (!strcmp(rule, "GIL106"))
+        return "iteration while another thread changes it";
+    if (!strcmp(rule, "GIL107"))
+        return "take-and-reset";
     if (!strncmp(rule, "GIL10", 5))
         return "read-modify-write";
     if (!strcmp(rule, "GIL201"))
         return "check-then-act";
     if (!strcmp(rule, "GIL202"))
         return "check-then-act (lazy initialisation)";
+    if (!strcmp(rule, "GIL203"))
+        return "check-then-use";
     if (!strcmp(rule, "GIL301"))
         return "written with and without a lock";
-    return "syntax error";
+    if (!strcmp(rule, "GIL000"))
+        return "syntax error";
+    return rule;
 }

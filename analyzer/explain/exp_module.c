@@ -96,6 +96,31 @@ static int used_names(strbuf *sb, const char *code)
     return n;
 }
 
+/* The documentation's names and their types: the FAQ's L, L1, L2 are lists and D, D1, D2 dicts;
+ * the free-threading page's lst is a list and d, other_dict dicts.  A snippet's global of one of
+ * these names is bound to an empty list or dict at module level, so that the engine knows it is
+ * a container as it would from the code that made it. */
+static const struct { const char *dn_name, *dn_value; } doc_names[] = {
+    { "L", "[]" }, { "L1", "[]" }, { "L2", "[]" }, { "lst", "[]" },
+    { "D", "{}" }, { "D1", "{}" }, { "D2", "{}" }, { "d", "{}" }, { "other_dict", "{}" },
+};
+
+static void bind_doc_names(strbuf *sb, const char *names)
+{
+    const char *p = names;
+    while (*p) {
+        size_t k = strcspn(p, ","), i;
+        while (*p == ' ' && k) {
+            p++;
+            k--;
+        }
+        for (i = 0; i < sizeof doc_names / sizeof *doc_names; i++)
+            if (strlen(doc_names[i].dn_name) == k && !strncmp(p, doc_names[i].dn_name, k))
+                sb_printf(sb, "%s = %s\n", doc_names[i].dn_name, doc_names[i].dn_value);
+        p += k + (p[k] == ',');
+    }
+}
+
 void exp_wrap(strbuf *sb, const char *name, const char *code, const char *globals,
               int32_t *first_line)
 {
@@ -106,6 +131,8 @@ void exp_wrap(strbuf *sb, const char *name, const char *code, const char *global
         sb_puts(&names, globals);
     else
         used_names(&names, code);
+    if (names.sb_len)
+        bind_doc_names(sb, names.sb_buf);
     sb_printf(sb, "def %s():\n", name);
     if (names.sb_len) {
         sb_puts(sb, "    global ");

@@ -16,29 +16,6 @@ typedef struct cell {
     int c_gil;                 /* a GIL switch point falls inside the finding's window */
 } cell;
 
-/* Does the code iterate over shared state -- a `for` whose iterator comes from a global, not
- * from a copy of it (`for k in d.copy():`)?  The guarantees page calls that not thread-safe on
- * any build: another thread may change the container between two steps (a dict raises
- * RuntimeError on every version). */
-static int iterates_shared(const bc_code *bc)
-{
-    uint32_t i, k;
-    for (i = 0; i < bc->bc_ninstrs; i++) {
-        int global = 0, copy = 0;
-        if (bc->bc_instrs[i].in_sem != SEM_GET_ITER)
-            continue;
-        for (k = eng_stmt_start(bc, i); k < i; k++) {
-            const bc_instr *in = &bc->bc_instrs[k];
-            const pyc_obj *n = in->in_sem == SEM_LOAD_ATTR ? bc_name(bc, in->in_a) : NULL;
-            global |= in->in_sem == SEM_LOAD_GLOBAL;
-            copy |= n && pyc_str_eq(n, "copy");
-        }
-        if (global && !copy)
-            return 1;
-    }
-    return 0;
-}
-
 /* The verdict of row r in one version's run. */
 static cell judge(const exp_run *run, size_t r)
 {
@@ -51,17 +28,28 @@ static cell judge(const exp_run *run, size_t r)
     snprintf(func, sizeof func, "%s%zu", EXP_ROW_FUNC, r);
     if ((ci = exp_find_code(run, func, 0, 0)) < 0)
         return c;
-    c.c_verdict = iterates_shared(&run->er_bf->bf_codes[ci]) ? "not-thread-safe" : "atomic";
+    c.c_verdict = "atomic";
     for (i = 0; i < run->er_res.r_count; i++) {
         const finding *f = &run->er_res.r_findings[i];
         if ((int32_t)f->f_code != ci || !strcmp(f->f_rule, "GIL301"))
             continue;
+        if (!strcmp(f->f_rule, "GIL106")) {
+            /* iteration over the shared container (GIL106): the guarantees page calls it not
+             * thread-safe on any build, whatever the steps of one statement */
+            if (strcmp(c.c_verdict, "not-atomic")) {
+                c.c_verdict = "not-thread-safe";
+                c.c_rule = f->f_rule;
+            }
+            continue;
+        }
         if (eng_in_place(f, &run->er_bf->bf_codes[ci])) {
             /* `lst += iterable` on a list: changed in place, nothing lost */
             if (!strcmp(c.c_verdict, "atomic"))
                 c.c_verdict = "safe";
             continue;
         }
+        if (strcmp(c.c_verdict, "not-atomic"))
+            c.c_rule = NULL;            /* a step-by-step race outranks the iteration's */
         c.c_verdict = "not-atomic";
         c.c_gil |= f->f_nswitch > 0;
         if (!c.c_rule || strcmp(f->f_rule, c.c_rule) < 0)

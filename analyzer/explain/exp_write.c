@@ -377,7 +377,10 @@ static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
             il->il_gil ? "possible on a GIL build of this version and on free-threaded builds"
                        : "free-threaded builds; on a GIL build of this version only if Python "
                          "code (__eq__, __hash__, a property, __del__) runs inside the window");
-    int wa = 8;                /* Thread A's column: as wide as its widest step */
+    int wa = 8;                /* Thread A's column: as wide as its widest step, at most 30
+                                * (a row holds one thread's step: a longer A step runs into the
+                                * empty B column, and B's steps keep room on an 80-column
+                                * terminal) */
     (void)minor;
     for (i = 0; i < il->il_nsteps; i++) {
         const eng_step *s = &il->il_steps[i];
@@ -386,6 +389,8 @@ static void write_interleaving(FILE *out, const eng_interleaving *il, int minor)
         if (s->st_thread == 'A' && (int)strlen(cell) > wa)
             wa = (int)strlen(cell);
     }
+    if (wa > 30)
+        wa = 30;
     fprintf(out, "  step  %-*s  %s\n", wa, "Thread A", "Thread B");
     for (i = 0; i < il->il_nsteps; i++) {
         const eng_step *s = &il->il_steps[i];
