@@ -60,3 +60,23 @@ box = Mailbox()
 for work in (box.put, box.take, box.put_latest, box.take_latest, box.stop, box.get, fail_over,
              rotate):
     threading.Thread(target=work, args=(1,)).start()
+
+
+class Keepalive(object):
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last_out = 0.0
+
+    def sent(self, now):
+        with self._lock:
+            self._last_out = now
+
+    def idle_for(self, now):
+        last = self._last_out
+        self._last_out = now                                    # ok
+        return now - last
+
+
+keepalive = Keepalive()
+for work in (keepalive.sent, keepalive.idle_for):
+    threading.Thread(target=work, args=(1.0,)).start()

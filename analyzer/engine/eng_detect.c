@@ -394,8 +394,12 @@ static int check_store(ctx *x, uint32_t k)
                            "the read (line %d) and this write, and its value is lost", what,
                            ir_path_display(p), line_of(x, r));
     /* take-and-reset: item = self.pending; self.pending = None */
+    /* a reset is a store of None (or another falsy constant) or of a new empty container: a
+     * store of another value (`self._last = now`) is an update of what was taken */
     if (e->ev_kind == EV_STORE && p->p_kind != PATH_ITEM &&
-        (e->ev_falsy || e->ev_valkind == VAL_FRESH || e->ev_valkind == VAL_CALL) &&
+        (e->ev_falsy || e->ev_valkind == VAL_FRESH ||
+         (e->ev_valkind == VAL_CALL && e->ev_callee &&
+          mod_is_container_ctor(x->x_m, e->ev_callee))) &&
         (r = taken(x, k, p)))
         return add_finding(x, "GIL107", e, r, "read", p, BRK_VALUE,
                            "take-and-reset of %s '%s' is not atomic: a value another thread "

@@ -127,6 +127,11 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
      * thread-safe race with the threads that use it, not with each other */
     if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
         return 0;
+    /* a context inferred from a lock alone has no thread of its own: against the main thread
+     * of a script it is that thread (the threads the script starts are contexts of their own) */
+    if ((cw->x_weak && r->r_ctxs[x->i_ctx].x_kind == CTX_MAIN) ||
+        (r->r_ctxs[x->i_ctx].x_weak && cw->x_kind == CTX_MAIN))
+        return 0;
     if (!concurrent(r, w->i_ctx, x->i_ctx))
         return 0;
     if (before_start(r, w, x->i_ctx) || before_start(r, x, w->i_ctx))
