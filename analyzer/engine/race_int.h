@@ -122,6 +122,11 @@ typedef struct rc_ctx {
     uint8_t *x_modules;        /* CTX_MAIN: per summary, 1 when the script's calls reach it
                                 * (the modules of its program), else NULL */
     const char *x_what;        /* a description: "thread started at w.py:40" */
+    uint32_t x_owner_mod;      /* the class whose code starts the thread (CTX_THREAD: the
+                                * starting method's; CTX_SUBCLASS: run()'s) or whose public
+                                * method is the entry (CTX_ANY): summary and class index, or
+                                * RC_NONE (rc_report) */
+    uint32_t x_owner_cls;
 } rc_ctx;
 
 /***** access instances *****/
@@ -201,6 +206,8 @@ typedef struct rc_run {
     uint32_t r_nfuncs;
     uint8_t *r_isolated;       /* per function id: runs alone (a process's target, an after-
                                 * fork hook): never a context */
+    strset r_thread_code;      /* "mod:code:ctx": a function a thread of its own class's
+                                * object runs (rc_report) */
     int r_oom;
     int r_capped;              /* a traversal hit its budget: reported once */
     int r_bad_names;           /* a configured name matched nothing */

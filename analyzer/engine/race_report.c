@@ -83,6 +83,22 @@ static int before_start(const rc_run *r, const rc_inst *a, uint32_t t)
 }
 
 /* Can write x land inside window w and break it? */
+/* Is weak "any caller" context a's access in function (mod, code) code that thread context t,
+ * started by an object of the same class, runs itself?  (paho's Client: loop_start()'s thread
+ * runs loop()'s code; a caller of loop() is the other way to drive the same object, not a
+ * second thread beside it.) */
+static int thread_work(const rc_run *r, uint32_t a, uint32_t t, uint32_t mod, uint32_t code)
+{
+    const rc_ctx *ca = &r->r_ctxs[a], *ct = &r->r_ctxs[t];
+    char key[48];
+    if (ca->x_kind != CTX_ANY || !ca->x_weak || ca->x_owner_mod == RC_NONE ||
+        (ct->x_kind != CTX_THREAD && ct->x_kind != CTX_SUBCLASS) ||
+        ct->x_owner_mod != ca->x_owner_mod || ct->x_owner_cls != ca->x_owner_cls)
+        return 0;
+    snprintf(key, sizeof key, "%u:%u:%u", mod, code, t);
+    return set_has(&r->r_thread_code, key, NULL);
+}
+
 static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
 {
     const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
@@ -126,6 +142,9 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     /* a lock in a class or module is a hint, not a thread: callers of one that nobody declared
      * thread-safe race with the threads that use it, not with each other */
     if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
+        return 0;
+    if (thread_work(r, w->i_ctx, x->i_ctx, w->i_mod, w->i_code) ||
+        thread_work(r, x->i_ctx, w->i_ctx, x->i_mod, x->i_code))
         return 0;
     /* a context inferred from a lock alone has no thread of its own: against the main thread
      * of a script it is that thread (the threads the script starts are contexts of their own) */
@@ -491,13 +510,58 @@ static int cmp_finding(const void *a, const void *b)
     return strcmp(x->f_target, y->f_target);
 }
 
+/* The owners of the contexts (x_owner_*) and the functions each thread context runs on an
+ * object of its own class (r_thread_code): what thread_work asks. */
+static int thread_owners(rc_run *r)
+{
+    uint32_t i;
+    char key[48];
+    for (i = 0; i < r->r_nctxs; i++) {
+        rc_ctx *c = &r->r_ctxs[i];
+        c->x_owner_mod = c->x_owner_cls = RC_NONE;
+        if (c->x_kind == CTX_THREAD && c->x_start_mod != RC_NONE) {
+            uint32_t cls = r->r_sums[c->x_start_mod]->s_funcs[c->x_start_code].u_class;
+            if (cls != SUM_NONE) {
+                c->x_owner_mod = c->x_start_mod;
+                c->x_owner_cls = cls;
+            }
+        }
+    }
+    for (i = 0; i < r->r_nframes; i++) {
+        const rc_frame *fr = &r->r_frames[i];
+        rc_ctx *c = &r->r_ctxs[fr->fr_ctx];
+        if (fr->fr_parent == RC_NONE && !fr->fr_starter &&
+            (c->x_kind == CTX_SUBCLASS || (c->x_kind == CTX_ANY && c->x_weak)) &&
+            c->x_owner_mod == RC_NONE) {
+            uint32_t cls = r->r_sums[fr->fr_mod]->s_funcs[fr->fr_code].u_class;
+            if (cls != SUM_NONE) {
+                c->x_owner_mod = fr->fr_mod;
+                c->x_owner_cls = cls;
+            }
+        }
+    }
+    for (i = 0; i < r->r_nframes; i++) {
+        const rc_frame *fr = &r->r_frames[i];
+        const rc_ctx *c = &r->r_ctxs[fr->fr_ctx];
+        /* not the frames that only stand for the starting function (fr_starter) */
+        if (fr->fr_starter || (c->x_kind != CTX_THREAD && c->x_kind != CTX_SUBCLASS) ||
+            c->x_owner_mod == RC_NONE)
+            continue;
+        snprintf(key, sizeof key, "%u:%u:%u", fr->fr_mod, fr->fr_code, fr->fr_ctx);
+        if (!set_has(&r->r_thread_code, key, NULL) &&
+            set_add(&r->r_thread_code, r->r_a, rc_text(r, rc_intern(r, key)), 0))
+            return G_ENOMEM;
+    }
+    return G_OK;
+}
+
 int rc_report(rc_run *r, eng_result *res)
 {
     keyed *ks = arena_array(r->r_a, r->r_ninsts + 1, sizeof *ks);
     sites win, wr;
     strset pairs;
     uint32_t i, j, g0, first = res->r_count, kept;
-    if (!ks)
+    if (!ks || thread_owners(r))
         return G_ENOMEM;
     memset(&win, 0, sizeof win);
     memset(&wr, 0, sizeof wr);
