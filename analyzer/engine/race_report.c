@@ -510,6 +510,33 @@ static int cmp_finding(const void *a, const void *b)
     return strcmp(x->f_target, y->f_target);
 }
 
+/* Has f's race been reported already among findings [first, kept)?  One function's several
+ * unlocked writes into the same locked window (GIL301: the `except` branches of a thread's
+ * run() each storing the error), or one check's several acts (GIL201: `if k in D:` then the read
+ * `D[k]` and `del D[k]`), are one race: it is reported at the first, whose other side names the
+ * window.  The fix -- the lock around that function's writes, one step instead of the check --
+ * is the same for all of them. */
+static int same_race(const eng_result *res, uint32_t first, uint32_t kept, const finding *f)
+{
+    uint32_t j;
+    int check = !strcmp(f->f_rule, "GIL201") && f->f_rel_line > 0;
+    if (!check && (strcmp(f->f_rule, "GIL301") || !f->f_nrelated))
+        return 0;
+    for (j = first; j < kept; j++) {
+        const finding *g = &res->r_findings[j];
+        if (g->f_unit != f->f_unit || g->f_code != f->f_code || strcmp(g->f_rule, f->f_rule))
+            continue;
+        if (check && g->f_rel_line == f->f_rel_line && g->f_rel_col == f->f_rel_col &&
+            !strcmp(g->f_target, f->f_target))
+            return 1;
+        if (!check && g->f_nrelated && g->f_related[0].rl_line == f->f_related[0].rl_line &&
+            g->f_related[0].rl_col == f->f_related[0].rl_col &&
+            !strcmp(g->f_related[0].rl_file, f->f_related[0].rl_file))
+            return 1;
+    }
+    return 0;
+}
+
 /* The owners of the contexts (x_owner_*) and the functions each thread context runs on an
  * object of its own class (r_thread_code): what thread_work asks. */
 static int thread_owners(rc_run *r)
@@ -647,6 +674,8 @@ int rc_report(rc_run *r, eng_result *res)
     for (i = kept = first; i < res->r_count; i++) {
         const finding *f = &res->r_findings[i];
         if (kept > first && !cmp_finding(&res->r_findings[kept - 1], f))
+            continue;
+        if (same_race(res, first, kept, f))
             continue;
         res->r_findings[kept++] = *f;
     }
