@@ -46,6 +46,13 @@ class Jar(object):
         for k in mine:                                          # ok
             print(k)
 
+    def flush(self):
+        with self._lock:
+            taken = self._cookies
+            self._cookies = {}
+        for name in taken:                                      # ok
+            print(name)
+
     def send(self):
         for name in self._pending:                              # expect: GIL106
             print(name)
@@ -57,5 +64,5 @@ class Jar(object):
 
 jar = Jar()
 for work in (jar.add, jar.clear, jar.header, jar.names, jar.dump, jar.snapshot, jar.copy_names,
-             jar.private, jar.send, jar.done):
+             jar.private, jar.send, jar.done, jar.flush):
     threading.Thread(target=work, args=("a", "b")).start()

@@ -95,7 +95,7 @@ SHAPES = [
         def broken(threads, n):
             return sum(1 for a, b in zip(L, L[1:]) if b != a + 1)
         """},
-    {"name": "x, y = y, x (swap)", "pending": "issue 11: the swap rule", "source": """
+    {"name": "x, y = y, x (swap)", "source": """
         x = 0
         y = 1
         seen = []

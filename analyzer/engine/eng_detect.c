@@ -634,6 +634,17 @@ static int check_iter(ctx *x, uint32_t k)
             ir_path_within(o->ev_path, e->ev_path))
             return G_OK;
     }
+    /* `local = self.items; self.items = {}` ... `for k in local:`: the loop runs over the object
+     * taken out before the reset, which the attribute no longer reaches */
+    for (i = k; i-- > 0;) {
+        const ir_event *o = ev(x, i);
+        if (o->ev_kind == EV_LOAD && o->ev_path == e->ev_path)
+            break;              /* the latest read of it: what the loop runs over */
+        if ((o->ev_kind == EV_STORE || o->ev_kind == EV_DELETE) && o->ev_path == e->ev_path)
+            return G_OK;        /* stored after that read: the loop has the old object (not by
+                                 * dominance: before 3.11 the `with` the swap is made in has an
+                                 * edge from its body to its end, for an __exit__ that swallows) */
+    }
     end = iteration_end(bc, e->ev_instr);
     /* a list iterated while another thread appends sees the new items: only a removal (or an
      * insertion before the iterator) makes it skip or repeat */
