@@ -263,6 +263,7 @@ static const char *frame_key(rc_run *r, const rc_frame *fr)
     put_num(&sb, '|', fr->fr_mod);
     put_num(&sb, '|', fr->fr_code);
     put_num(&sb, '|', fr->fr_locks);
+    put_num(&sb, '|', fr->fr_construct);
     for (i = 0; i < fr->fr_nparams; i++) {
         const rc_val *v = &fr->fr_params[i];
         put_num(&sb, '|', v->v_kind);
@@ -567,6 +568,28 @@ static rc_val escaped_value(rc_run *r, const rc_frame *fr, const sum_func *u, co
     return value_of(r, fr, path);
 }
 
+/* Does call c of frame fr (function u) run for the construction of fr's `self`: a method called
+ * on self (`self._reset()`) while fr constructs it -- __init__ before self escapes, or a frame
+ * that already does -- or `self.__init__()` called again (a re-initialisation, which the object's
+ * threads must not run beside).  Not into a function that starts threads: what it does after
+ * the start is shared. */
+static int construct_call(const rc_run *r, const rc_frame *fr, const sum_func *u,
+                          const sum_call *c, const callee *ce)
+{
+    const sum_func *cu = &r->r_sums[ce->ce_mod]->s_funcs[ce->ce_code];
+    const eng_summary *cs = r->r_sums[ce->ce_mod];
+    uint32_t i;
+    if (!c->c_callee || strncmp(c->c_callee, "p:0.", 4) || strpbrk(c->c_callee + 4, ".[") ||
+        !fr->fr_nparams)
+        return 0;
+    for (i = 0; i < cs->s_nstarts; i++)
+        if (cs->s_starts[i].t_func == ce->ce_code)
+            return 0;
+    if ((cu->u_flags & FN_INIT) && !strcmp(c->c_callee + 4, "__init__"))
+        return 1;
+    return fr->fr_construct || ((u->u_flags & FN_INIT) && c->c_instr < u->u_escape);
+}
+
 /* The function a call resolves to is a root of its own (--scope all). */
 static int is_root_all(const rc_run *r, uint32_t mod, uint32_t code);
 
@@ -576,7 +599,13 @@ static void visit(walk *w, uint32_t fi, int depth)
     rc_frame *fr = &r->r_frames[fi];
     const sum_func *u = &r->r_sums[fr->fr_mod]->s_funcs[fr->fr_code];
     uint32_t ia = 0, iw = 0, ic = 0, held[16], nheld = 0, k;
-    const char *key = frame_key(r, fr);
+    const char *key;
+    for (k = 0; !fr->fr_construct && k < u->u_ncalls && !(u->u_flags & FN_INIT); k++)
+        if (u->u_calls[k].c_callee && !strcmp(u->u_calls[k].c_callee, "p:0.__init__"))
+            fr->fr_construct = 1;   /* reinitialise(): makes the object anew, as __init__ */
+    if (u->u_class != SUM_NONE && u->u_name && !strcmp(u->u_name, "__del__"))
+        fr->fr_construct = 1;       /* no one else holds an object being finalized */
+    key = frame_key(r, fr);
     if (!key || set_has(&w->w_seen, key, NULL) || r->r_oom)
         return;
     if (set_add(&w->w_seen, r->r_a, key, 0)) {
@@ -597,8 +626,10 @@ static void visit(walk *w, uint32_t fi, int depth)
         if (na <= nw && na <= nc) {
             const sum_access *a = &u->u_acc[ia++];
             rc_val v = escaped_value(r, fr, u, a->a_path, a->a_instr);
-            if ((u->u_flags & FN_INIT) && a->a_instr < u->u_escape && !strncmp(a->a_path, "p:0", 3))
-                continue;   /* construction: self has not been shared yet */
+            if (((u->u_flags & FN_INIT) && a->a_instr < u->u_escape) || fr->fr_construct) {
+                if (!strncmp(a->a_path, "p:0", 3))
+                    continue;   /* construction: self has not been shared yet */
+            }
             if (own_method(r, fr, a->a_path, a->a_method))
                 continue;   /* the receiver class's own method runs */
             if (a->a_method && a->a_recv == RECV_MAYBE && !recv_container(r, fr, a->a_path))
@@ -609,7 +640,8 @@ static void visit(walk *w, uint32_t fi, int depth)
         } else if (nw <= nc) {
             const sum_window *sw = &u->u_win[iw++];
             rc_val v = escaped_value(r, fr, u, sw->w_path, sw->w_first);
-            if ((u->u_flags & FN_INIT) && sw->w_last < u->u_escape && !strncmp(sw->w_path, "p:0", 3))
+            if ((((u->u_flags & FN_INIT) && sw->w_last < u->u_escape) || fr->fr_construct) &&
+                !strncmp(sw->w_path, "p:0", 3))
                 continue;
             if (own_method(r, fr, sw->w_path, sw->w_method))
                 continue;
@@ -639,6 +671,8 @@ static void visit(walk *w, uint32_t fi, int depth)
                 if (nf == RC_NONE)
                     return;
                 r->r_frames[nf].fr_call_instr = c->c_instr;
+                r->r_frames[nf].fr_construct = (uint8_t)construct_call(r, &r->r_frames[fi], u, c,
+                                                                        &ce);
                 w->w_frames++;
                 bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, &ce, nf);
                 visit(w, nf, depth + 1);
@@ -1053,6 +1087,21 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
                         r->r_classes[r->r_class_id[m][u->u_class]].k_class_shared = 1;
                     } else if (scope == 'm' && v.v_loc == 'm' && u->u_class == SUM_NONE) {
                         module_shared[m] = 1;
+                    }
+                }
+                /* a helper of the object called holding its lock (`with self._lock:
+                 * self._drop()`): the helper's state is what the lock guards */
+                for (j = 0; scope == 'o' && u->u_class != SUM_NONE && j < u->u_ncalls; j++) {
+                    const char *p = u->u_calls[j].c_callee;
+                    rc_class *cl;
+                    if (!(u->u_calls[j].c_locks & bit) || !p || strncmp(p, "p:0.", 4) ||
+                        strpbrk(p + 4, ".[") || !strcmp(p + 4, "__init__"))
+                        continue;
+                    cl = &r->r_classes[r->r_class_id[m][u->u_class]];
+                    if (!cl->k_shared) {
+                        cl->k_shared = 1;
+                        cl->k_why = fmt(r, "%s() is called holding a lock in %s", p + 4,
+                                        u->u_qualname);
                     }
                 }
             }

@@ -143,6 +143,9 @@ typedef struct rc_frame {
     uint32_t fr_ctx;
     uint8_t fr_starter;        /* the function that starts the context's thread, as a frame
                                 * for its closures' cells (not a call of the chain) */
+    uint8_t fr_construct;      /* runs for the construction of its `self` (parameter 0): a
+                                * method __init__ calls on self before self escapes, or an
+                                * explicit `self.__init__()` -- its own state is not shared yet */
 } rc_frame;
 
 /* A write or a window of a function as it runs in one context. */
