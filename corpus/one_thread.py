@@ -53,6 +53,25 @@ class Pinger(object):
         self.sent += 1                                      # ok
 
 
+class RpcServer(threading.Thread):
+    """Each server object answers on its own thread: its call counter is that thread's."""
+
+    def __init__(self):
+        threading.Thread.__init__(self)
+        self._callid = 0
+
+    def run(self):
+        while True:
+            self.send()
+
+    def send(self):
+        self._callid += 1                                   # ok
+
+
+class FileServer(RpcServer):
+    pass
+
+
 def main(sock):
     threading.Thread(target=reader, args=(sock,)).start()
     for _ in range(3):
@@ -60,6 +79,8 @@ def main(sock):
     for _ in range(3):
         Listener(sock).start()
     Pinger().start()
+    RpcServer().start()
+    FileServer().start()
 
 
 if __name__ == "__main__":

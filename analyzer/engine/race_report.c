@@ -139,6 +139,11 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     }
     if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
         return 0;
+    /* run() of two Thread subclasses (a server class and its subclass): each object runs its
+     * own run() once, so the state of the receiver is one thread's either way */
+    if (w->i_recv && x->i_recv && cw->x_kind == CTX_SUBCLASS &&
+        r->r_ctxs[x->i_ctx].x_kind == CTX_SUBCLASS)
+        return 0;
     /* a lock in a class or module is a hint, not a thread: callers of one that nobody declared
      * thread-safe race with the threads that use it, not with each other */
     if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
