@@ -38,8 +38,46 @@ def start():
     return t
 
 
+class Sharer(object):
+    """A thread serves requests from a cache; stop() joins it before it empties the cache."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._cache = {}
+        self._thread = None
+        self._served = 0
+
+    def register(self, key, value):
+        with self._lock:
+            self._cache[key] = value
+
+    def _start(self):
+        t = threading.Thread(target=self._serve)
+        t.start()
+        self._thread = t
+
+    def _serve(self):
+        self._cache.pop("k")
+        self._served += 1                                   # expect: GIL103
+
+    def stop(self):
+        with self._lock:
+            self._thread.join()
+            for key in self._cache:                         # ok
+                print(key)
+            self._cache.clear()
+
+    def count(self):
+        self._served = 0
+
+
 if __name__ == "__main__":
     os.register_at_fork(after_in_child=reset_in_child)
     multiprocessing.Process(target=child_main, args=(1,)).start()
     start()
     threading.Thread(target=serve).start()
+    sharer = Sharer()
+    sharer._start()
+    sharer.register("k", 1)
+    threading.Thread(target=sharer.count).start()
+    sharer.stop()

@@ -504,6 +504,17 @@ def atomicity_doc(kb):
         out.append("### %s\n\n" % t["type"])
         if t.get("note"):
             out.append(t["note"].strip() + "\n\n")
+        if t.get("constructors"):
+            out.append("Known as a %s when made by: %s.\n\n" % (
+                t["type"], ", ".join("`%s`" % c for c in t["constructors"])))
+        if t.get("iteration"):
+            out.append("A `for` loop over it while another thread adds or removes items: %s.\n\n"
+                       % ("raises RuntimeError" if t["iteration"] == "raises"
+                          else "skips or repeats items"))
+        either = [op["form"] for op in t["operations"] if op.get("either_way")]
+        if either:
+            out.append("Works whether or not the entry is there (never the act of a "
+                       "check-then-act): %s.\n\n" % ", ".join("`%s`" % f for f in either))
         out.append("| operation | reads | mutates | atomic (GIL) | atomic (free-threaded) | note |\n"
                    "|---|---|---|---|---|---|\n")
         for op in t["operations"]:

@@ -33,8 +33,9 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH5"   /* 4: interleavings packed (BLOB_FORMAT 4); 5: summaries know
-                                  * container types (SUM_FORMAT 4), findings their target type */
+#define ENTRY_MAGIC "GILCACH6"   /* 4: interleavings packed (BLOB_FORMAT 4); 5: summaries know
+                                  * container types (SUM_FORMAT 4), findings their target type;
+                                  * 6: where started threads are kept (SUM_FORMAT 5) */
 #define NO_DEP 0xffffffffu
 #define MAC_SIZE 32              /* HMAC-SHA-256 */
 #define CACHE_NAME ".gilcheck_cache"

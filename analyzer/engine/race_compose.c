@@ -175,6 +175,7 @@ static uint32_t new_ctx(rc_run *r, int kind, int many, int self_many, const char
     x->x_many = (uint8_t)many;
     x->x_self_many = (uint8_t)self_many;
     x->x_what = what;
+    x->x_obj = RC_NONE;
     x->x_home = RC_NONE;
     x->x_start_mod = x->x_start_code = RC_NONE;
     return r->r_nctxs++;
@@ -213,6 +214,7 @@ static uint32_t new_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t paren
     fr->fr_parent = parent;
     fr->fr_line = line;
     fr->fr_locks = locks;
+    fr->fr_joined = RC_NONE;
     fr->fr_ctx = ctx;
     fr->fr_nparams = u->u_nparams;
     if (u->u_nparams) {
@@ -264,6 +266,7 @@ static const char *frame_key(rc_run *r, const rc_frame *fr)
     put_num(&sb, '|', fr->fr_code);
     put_num(&sb, '|', fr->fr_locks);
     put_num(&sb, '|', fr->fr_construct);
+    put_num(&sb, '|', fr->fr_joined);
     for (i = 0; i < fr->fr_nparams; i++) {
         const rc_val *v = &fr->fr_params[i];
         put_num(&sb, '|', v->v_kind);
@@ -489,6 +492,7 @@ static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int w
     in->i_recv = v.v_recv_attr;
     in->i_prop = v.v_prop;
     in->i_ctx = fr->fr_ctx;
+    in->i_joined = fr->fr_joined;
     in->i_frame = fi;
     in->i_locks = locks;
     in->i_mod = fr->fr_mod;
@@ -590,6 +594,29 @@ static int construct_call(const rc_run *r, const rc_frame *fr, const sum_func *u
     return fr->fr_construct || ((u->u_flags & FN_INIT) && c->c_instr < u->u_escape);
 }
 
+/* `self._thread.join()`: when call c of frame fi joins the object a thread context keeps its
+ * thread at, what frame fi does after it (and what it calls) happens after that thread. */
+static void joins(rc_run *r, uint32_t fi, const sum_call *c)
+{
+    size_t n;
+    char recv[512];
+    rc_val v;
+    uint32_t i;
+    if (!c->c_callee || (n = strlen(c->c_callee)) <= 5 || n - 5 >= sizeof recv ||
+        strcmp(c->c_callee + n - 5, ".join"))
+        return;
+    memcpy(recv, c->c_callee, n - 5);
+    recv[n - 5] = 0;
+    v = value_of(r, &r->r_frames[fi], recv);
+    if (v.v_kind != VK_LOC || v.v_key)
+        return;
+    for (i = 0; i < r->r_nctxs; i++)
+        if (r->r_ctxs[i].x_kind == CTX_THREAD && r->r_ctxs[i].x_obj == v.v_text) {
+            r->r_frames[fi].fr_joined = i;
+            return;
+        }
+}
+
 /* The function a call resolves to is a root of its own (--scope all). */
 static int is_root_all(const rc_run *r, uint32_t mod, uint32_t code);
 
@@ -659,6 +686,7 @@ static void visit(walk *w, uint32_t fi, int depth)
             callee ce;
             const sum_func *cu;
             uint32_t nf;
+            joins(r, fi, c);
             if (!resolve_call(r, fr, c, &ce))
                 continue;
             cu = &r->r_sums[ce.ce_mod]->s_funcs[ce.ce_code];
@@ -671,6 +699,7 @@ static void visit(walk *w, uint32_t fi, int depth)
                 if (nf == RC_NONE)
                     return;
                 r->r_frames[nf].fr_call_instr = c->c_instr;
+                r->r_frames[nf].fr_joined = r->r_frames[fi].fr_joined;
                 r->r_frames[nf].fr_construct = (uint8_t)construct_call(r, &r->r_frames[fi], u, c,
                                                                         &ce);
                 w->w_frames++;
@@ -870,6 +899,11 @@ static void contexts_from_starts(rc_run *r)
             r->r_ctxs[ctx].x_start_code = st->t_func;
             r->r_ctxs[ctx].x_start_instr = st->t_instr;
             r->r_ctxs[ctx].x_start_loop = st->t_many || s->s_funcs[st->t_func].u_flags & FN_COMPREHENSION;
+            if (st->t_obj && !st->t_many) {
+                rc_val ov = value_of(r, &r->r_frames[sf], st->t_obj);
+                if (ov.v_kind == VK_LOC && !ov.v_key)
+                    r->r_ctxs[ctx].x_obj = ov.v_text;
+            }
             /* a plain function started once runs in one thread; a method of an object runs
              * once per object, and objects are many */
             r->r_ctxs[ctx].x_many = (uint8_t)(many || ce.ce_bound);

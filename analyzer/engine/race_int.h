@@ -127,6 +127,8 @@ typedef struct rc_ctx {
                                 * method is the entry (CTX_ANY): summary and class index, or
                                 * RC_NONE (rc_report) */
     uint32_t x_owner_cls;
+    uint32_t x_obj;            /* CTX_THREAD: the interned location its thread object is kept at
+                                * (`o:m.C._thread`), whose join() orders what follows; RC_NONE */
 } rc_ctx;
 
 /***** access instances *****/
@@ -143,6 +145,8 @@ typedef struct rc_frame {
     uint32_t fr_ctx;
     uint8_t fr_starter;        /* the function that starts the context's thread, as a frame
                                 * for its closures' cells (not a call of the chain) */
+    uint32_t fr_joined;        /* a thread context this frame has joined (`self._thread.join()`):
+                                * what runs after it happens after that thread; RC_NONE */
     uint8_t fr_construct;      /* runs for the construction of its `self` (parameter 0): a
                                 * method __init__ calls on self before self escapes, or an
                                 * explicit `self.__init__()` -- its own state is not shared yet */
@@ -169,6 +173,7 @@ typedef struct rc_inst {
     uint32_t i_mod;            /* summary */
     uint32_t i_code;           /* code object */
     uint32_t i_idx;            /* window: index in u_win; write: index in u_acc */
+    uint32_t i_joined;         /* runs after the join of this thread context, or RC_NONE */
 } rc_inst;
 
 /* The run. */

@@ -139,6 +139,10 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     }
     if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
         return 0;
+    /* `self._thread.join()` before it: that thread has finished */
+    if ((w->i_joined != RC_NONE && w->i_joined == x->i_ctx) ||
+        (x->i_joined != RC_NONE && x->i_joined == w->i_ctx))
+        return 0;
     /* run() of two Thread subclasses (a server class and its subclass): each object runs its
      * own run() once, so the state of the receiver is one thread's either way */
     if (w->i_recv && x->i_recv && cw->x_kind == CTX_SUBCLASS &&

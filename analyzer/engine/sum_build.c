@@ -396,6 +396,24 @@ static const ir_arg *arg_at(const ir_event *e, int pos, const char *kw)
 
 /* Records a start whose target is argument (pos, kw) of call e, with the target's arguments
  * taken from the tuple at (apos, akw), or from the positionals from `rest` on. */
+/* Where the object that call e makes is kept: the first store after e of a value that call
+ * made (`self._thread = threading.Thread(...)`, or `t = Thread(...)` ... `self._thread = t`)
+ * to a path other than a local, as a summary path; NULL when there is none. */
+static const char *kept_at(builder *b, uint32_t ci, const ir_event *e)
+{
+    const ir_func *f = &b->b_m->m_codes[ci].c_ir;
+    uint32_t k;
+    for (k = 0; k < f->f_nevents; k++) {
+        const ir_event *o = &f->f_events[k];
+        if (o->ev_instr <= e->ev_instr || o->ev_kind != EV_STORE || !o->ev_path ||
+            o->ev_path->p_kind == PATH_LOCAL || o->ev_valkind != VAL_CALL || !o->ev_callee ||
+            !e->ev_callee || strcmp(o->ev_callee, e->ev_callee))
+            continue;
+        return spath(b, ci, o->ev_path, NULL);
+    }
+    return NULL;
+}
+
 static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int many, int pos,
                       const char *kw, int apos, const char *akw, int rest)
 {
@@ -435,6 +453,7 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
                             strcmp(b->b_s->s_funcs[ci].u_name, "<lambda>")));
     st->t_func = ci;
     st->t_instr = e->ev_instr;
+    st->t_obj = kept_at(b, ci, e);
     st->t_line = c->c_ir.f_code->bc_instrs[e->ev_instr].in_line;
     if (f != SUM_NONE) {
         char buf[16];

@@ -155,6 +155,8 @@ typedef struct sum_start {
                                 * START_SERVER the handler class's path */
     sum_arg *t_args;           /* the arguments the target gets, in order (positionals) */
     uint32_t t_nargs;
+    const char *t_obj;         /* where the thread object is kept (`self._thread = t`), so that
+                                * a `join()` of it orders what follows; NULL when not kept */
 } sum_start;
 
 /* A parameter that closures capture: cell NAME is parameter N. */

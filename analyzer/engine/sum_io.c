@@ -12,7 +12,8 @@
 #include "../common/mem.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 4u   /* 3: properties, the method a window's act calls; 4: container types */
+#define SUM_FORMAT 5u   /* 3: properties, the method a window's act calls; 4: container types;
+                         * 5: where a started thread's object is kept */
 
 /***** writing *****/
 
@@ -220,6 +221,7 @@ int eng_summary_write(strbuf *out, const eng_summary *s)
         put_u(&w, (uint64_t)(int64_t)t->t_line + 1);
         put_s(&w, t->t_target);
         put_args(&w, t->t_args, t->t_nargs);
+        put_s(&w, t->t_obj);
     }
     sb_putc(out, (char)SUM_FORMAT);
     put_var(out, w.w_n);
@@ -626,6 +628,7 @@ static int read_summary(eng_summary **out, reader *rp)
         t->t_line = get_i32(&r);
         t->t_target = get_s(&r);
         t->t_args = get_args(&r, &t->t_nargs);
+        t->t_obj = get_s(&r);
     }
     if (r.r_err)
         return r.r_err;
