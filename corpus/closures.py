@@ -1,6 +1,7 @@
 # gilcheck-scope: concurrent
 """Nested functions started as threads: the enclosing function's variables become cells that
 every thread shares."""
+import itertools
 import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -114,3 +115,25 @@ def make_counter():
         return n
 
     return bump
+
+
+def hammer(urls):
+    """Threads share the enclosing function's iterators: a C counter is atomic, a generator is
+    not."""
+    ok = itertools.count()
+
+    def numbers():
+        i = 0
+        while True:
+            i += 1
+            yield i
+
+    ids = numbers()
+
+    def one(url):
+        next(ok)                                    # ok
+        return next(ids)                            # expect: GIL102
+
+    workers = [threading.Thread(target=one, args=(u,)) for u in urls]
+    for w in workers:
+        w.start()

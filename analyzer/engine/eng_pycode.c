@@ -144,6 +144,23 @@ static ptype type_of(const eng_mod *m, uint32_t ci, const ir_path *p)
             t = stored_call(m, p);
         return t;
     }
+    if (p->p_kind == PATH_DEREF) {
+        /* a closure's cell: the stores of the function that makes it and of its closures */
+        for (i = 0; i < m->m_ncodes; i++)
+            for (k = 0; k < m->m_codes[i].c_ir.f_nevents; k++) {
+                const ir_event *e = &m->m_codes[i].c_ir.f_events[k];
+                if (e->ev_kind != EV_STORE || e->ev_path != p)
+                    continue;
+                u = value_type(m, i, e->ev_valkind, e->ev_callee, e->ev_aux);
+                if (seen && u.ty_kind != t.ty_kind) {
+                    t.ty_kind = TY_UNKNOWN;
+                    return t;
+                }
+                t = u;
+                seen = 1;
+            }
+        return t;
+    }
     if (p->p_kind != PATH_ATTR || !p->p_base)
         return t;
     /* self.x of a method: the stores in the class's methods; o.x of a global: anywhere */

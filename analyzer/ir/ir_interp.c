@@ -776,7 +776,10 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     }
     /* readers: D.get(k) reads D[k]; len(L), sorted(L) read L's items */
     if (callee.a_kind == AV_METHOD || (callee.a_path && callee.a_path->p_kind == PATH_ATTR)) {
-        if (on && ir_name_in(mname, it->i_kb->k_reader_methods, it->i_kb->k_nreader_methods)) {
+        /* L.count(x), L.index(x), D.get(k) take an argument: `itertools.count()` is no read */
+        if (on && ir_name_in(mname, it->i_kb->k_reader_methods, it->i_kb->k_nreader_methods) &&
+            !(nargs == 0 && (!strcmp(mname, "count") || !strcmp(mname, "index") ||
+                             !strcmp(mname, "get")))) {
             const ir_path *key = nargs ? key_path(it, &vals[first]) : fresh_path(it, "key");
             const ir_path *item = key ? ir_path_item(it->i_paths, on, key) : NULL;
             aval got = load(it, item, idx, s, &res.a_src);
