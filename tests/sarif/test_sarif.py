@@ -277,7 +277,12 @@ class Content(unittest.TestCase):
         check is on the finding's related line and the run ends at the write's line."""
         steps = self.flow_steps(res)
         threads = "".join(t for t, _ in steps)
-        self.assertRegex(threads, r"^A+B+A+$", res["ruleId"])
+        # A stops inside its window, B runs, A finishes -- except when two threads resume one
+        # generator: A is still inside it when B's next() fails, so A has no steps after B's
+        if res["codeFlows"][0]["message"]["text"].startswith("A concurrent-resume"):
+            self.assertRegex(threads, r"^A+B+A*$", res["ruleId"])
+        else:
+            self.assertRegex(threads, r"^A+B+A+$", res["ruleId"])
         self.assertRegex(res["codeFlows"][0]["message"]["text"],
                          r"^A (lost-update|stale-read|check-then-act|double-init|in-place|concurrent-resume|check-then-use|changed-during-iteration|lost-value|lost-swap) schedule")
         lines = [loc["physicalLocation"]["region"]["startLine"] for _, loc in steps]
