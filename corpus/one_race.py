@@ -35,8 +35,29 @@ class Transport(threading.Thread):
             del self.pending[key]                               # ok
 
 
+cache = {}
+
+
+def checkcache(names, stat):
+    """One read of an entry, copied on two branches: one race, reported at the first copy."""
+    for name in names:
+        size = cache[name]
+        if stat(name) is None:
+            cache["last"] = size                                # expect: GIL105
+            continue
+        if size != stat(name):
+            cache["last"] = size                                # ok
+
+
+def fill(names):
+    for name in names:
+        cache[name] = len(name)
+
+
 t = Transport()
 t.start()
 for _ in range(2):
     threading.Thread(target=t.expire, args=("k",)).start()
     threading.Thread(target=t.get_exception).start()
+    threading.Thread(target=checkcache, args=(["a"], len)).start()
+    threading.Thread(target=fill, args=(["a"],)).start()

@@ -522,13 +522,15 @@ static int cmp_finding(const void *a, const void *b)
 /* Has f's race been reported already among findings [first, kept)?  One function's several
  * unlocked writes into the same locked window (GIL301: the `except` branches of a thread's
  * run() each storing the error), or one check's several acts (GIL201: `if k in D:` then the read
- * `D[k]` and `del D[k]`), are one race: it is reported at the first, whose other side names the
- * window.  The fix -- the lock around that function's writes, one step instead of the check --
+ * `D[k]` and `del D[k]`) or one read's several writes back (GIL105: `v = D[k]` then
+ * `D.pop(k)` on two branches), are one race: it is reported at the first, whose other side names
+ * the window.  The fix -- the lock around that function's writes, one step instead of the check --
  * is the same for all of them. */
 static int same_race(const eng_result *res, uint32_t first, uint32_t kept, const finding *f)
 {
     uint32_t j;
-    int check = !strcmp(f->f_rule, "GIL201") && f->f_rel_line > 0;
+    int check = (!strcmp(f->f_rule, "GIL201") || !strcmp(f->f_rule, "GIL105")) &&
+                f->f_rel_line > 0;
     if (!check && (strcmp(f->f_rule, "GIL301") || !f->f_nrelated))
         return 0;
     for (j = first; j < kept; j++) {
