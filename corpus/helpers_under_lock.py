@@ -1,6 +1,8 @@
 # gilcheck-scope: concurrent
 """A helper that every caller runs with the lock held is locked; the same helper reached once
-without the lock is not. Also a lock taken and released through helper functions."""
+without the lock is not. Also a lock taken and released through helper functions, ours or the
+standard library's (`logging._acquireLock()`, when logging is not part of the run)."""
+import logging
 import threading
 
 _lock = threading.Lock()
@@ -53,10 +55,34 @@ def flush():
         _release()
 
 
+_logger = None
+_plain = None
+
+
+def get_logger():
+    global _logger
+    logging._acquireLock()
+    try:
+        if not _logger:
+            _logger = logging.getLogger("corpus")              # ok
+    finally:
+        logging._releaseLock()
+    return _logger
+
+
+def get_plain():
+    global _plain
+    if not _plain:
+        _plain = logging.getLogger("plain")                   # expect: GIL202
+    return _plain
+
+
 def worker(items):
     register(items[0])
     register_many(items)
     flush()
+    get_logger()
+    get_plain()
 
 
 if __name__ == "__main__":

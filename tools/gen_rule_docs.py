@@ -402,6 +402,11 @@ def check_atomicity(kb, path):
     for r in faq:
         if not r.get("says"):
             p.append("%s: faq row %r needs the FAQ's words (says)" % (where, r.get("code")))
+    for f in kb.get("lock_functions", []):
+        if not isinstance(f, dict) or not f.get("function") or \
+                (f.get("acquires") is None) == (f.get("releases") is None):
+            p.append("%s: lock_functions entry needs function and one of acquires, releases: %r"
+                     % (where, f))
     for r in kb["free_threading"]:
         if r.get("category") not in ("atomic", "safe", "not-atomic", "not-thread-safe") or \
                 "code" not in r or "type" not in r or not r.get("says"):
@@ -521,6 +526,15 @@ def atomicity_doc(kb):
             out.append("| `%s` | %s | %s | %s | %s | %s |\n" % (
                 op["form"], _cell(op["reads"]), _cell(op["mutates"]), _cell(op["atomic_gil"]),
                 _cell(op["atomic_free_threaded"]), _cell(op.get("note", ""))))
+        out.append("\n")
+    if kb.get("lock_functions"):
+        out.append("## Lock functions\n\nFunctions of the standard library that take or give back "
+                   "a lock of their module; code that calls them holds the lock in between.\n\n"
+                   "| function | lock | |\n|---|---|---|\n")
+        for f in kb["lock_functions"]:
+            out.append("| `%s()` | `%s` | %s |\n" % (
+                f["function"], f.get("acquires") or f.get("releases"),
+                "takes it" if f.get("acquires") else "gives it back"))
         out.append("\n")
     out.append("## Examples from the free-threading guarantees page\n\n"
                "| type | code | category | the page says | rule |\n|---|---|---|---|---|\n")

@@ -259,6 +259,33 @@ static int load_containers(eng_kb *kb, const ynode *doc, arena *a)
     return G_OK;
 }
 
+/* lock_functions: the functions that take or give back a lock of their module. */
+static int load_lockfns(eng_kb *kb, const ynode *doc, arena *a)
+{
+    const ynode *fs = doc && doc->y_kind == Y_MAP ? yaml_get(doc, "lock_functions") : NULL;
+    ir_lockfn *out;
+    size_t i, n = 0;
+    if (!fs || fs->y_kind != Y_SEQ || !fs->y_n)
+        return G_OK;
+    if (!(out = arena_array(a, fs->y_n, sizeof *out)))
+        return G_ENOMEM;
+    for (i = 0; i < fs->y_n; i++) {
+        const ynode *f = fs->y_items[i];
+        const char *fn = f->y_kind == Y_MAP ? yaml_str(f, "function") : NULL;
+        const char *acq = f->y_kind == Y_MAP ? yaml_str(f, "acquires") : NULL;
+        const char *rel = f->y_kind == Y_MAP ? yaml_str(f, "releases") : NULL;
+        if (!fn || (!acq == !rel))
+            continue;
+        out[n].lf_func = fn;
+        out[n].lf_lock = acq ? acq : rel;
+        out[n].lf_acquires = acq != NULL;
+        n++;
+    }
+    kb->k_ir.k_lockfns = out;
+    kb->k_ir.k_nlockfns = n;
+    return G_OK;
+}
+
 static int by_name(const void *x, const void *y)
 {
     return strcmp(*(const char *const *)x, *(const char *const *)y);
@@ -323,7 +350,8 @@ int rule_load_dir(eng_kb *kb, const char *dir, arena *a, diag_ctx *d)
     snprintf(path, sizeof path, "%s/atomicity.yaml", dir);
     if ((rc = yaml_load(&doc, path, a, d)))
         return rc;
-    if ((rc = walk_kb(kb, doc, NULL, a)) || (rc = load_containers(kb, doc, a)))
+    if ((rc = walk_kb(kb, doc, NULL, a)) || (rc = load_containers(kb, doc, a)) ||
+        (rc = load_lockfns(kb, doc, a)))
         return diag_add(d, rc, path, -1, "out of memory");
     if ((rc = rule_load_table(kb, doc, path, a, d)))
         return rc;

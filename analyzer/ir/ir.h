@@ -198,11 +198,20 @@ int cfg_check(const ir_func *f);
 /* What the interpretation needs to know about built-in operations (from rules/atomicity.yaml):
  * calls that only read the object they are called on or their first argument.  Both lists are
  * sorted (strcmp order). */
+/* A function that takes or gives back a lock of its module (`logging._acquireLock()`). */
+typedef struct ir_lockfn {
+    const char *lf_func;       /* dotted, as called ("logging._acquireLock") */
+    const char *lf_lock;       /* the lock, dotted ("logging._lock") */
+    int lf_acquires;           /* 1: takes it; 0: gives it back */
+} ir_lockfn;
+
 typedef struct ir_kb {
     const char *const *k_reader_methods;  /* D.get(k), D.keys(), L.index(x), L.count(x) ... */
     size_t k_nreader_methods;
     const char *const *k_reader_funcs;    /* len(L), sorted(L), list(L), sum(L) ... */
     size_t k_nreader_funcs;
+    const ir_lockfn *k_lockfns;           /* lock functions of the standard library */
+    size_t k_nlockfns;
 } ir_kb;
 
 /* Is name in the sorted list (binary search)? */

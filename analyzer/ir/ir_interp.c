@@ -759,6 +759,33 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         res = av_make(AV_CLASS);
         res.a_aux = vals[first].a_aux;
     }
+    /* a lock function of the standard library (`logging._acquireLock()`): its module's lock */
+    for (k = 0; cname && k < it->i_kb->k_nlockfns; k++) {
+        const ir_lockfn *lf = &it->i_kb->k_lockfns[k];
+        const ir_path *lp = NULL;
+        const char *q = lf->lf_lock, *dot;
+        uint32_t j;
+        if (strcmp(cname, lf->lf_func))
+            continue;
+        for (; q && *q; q = dot ? dot + 1 : NULL) {
+            size_t n = (dot = strchr(q, '.')) ? (size_t)(dot - q) : strlen(q);
+            lp = lp ? ir_path_attr(it->i_paths, lp, q, n)
+                    : ir_path_name(it->i_paths, PATH_GLOBAL, q, n, 0);
+            if (!lp)
+                break;
+        }
+        if (!lp)
+            break;
+        if (lf->lf_acquires) {
+            acquire(it, s, lp, NULL, idx, 0);
+        } else {
+            for (j = 0; j < it->i_f->f_nacqs; j++)
+                if (it->i_f->f_acqs[j].a_path == lp)
+                    s->s_held &= ~((uint64_t)1 << j);
+        }
+        e->ev_locks = s->s_held;
+        break;
+    }
     /* locks taken and given back by hand; acquire(False) or with a timeout holds the lock only
      * where its result is true */
     if (on && mname && !strcmp(mname, "acquire")) {

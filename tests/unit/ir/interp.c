@@ -12,7 +12,7 @@
 static const int minors[] = { 6, 7, 8, 9, 10, 11, 12, 13, 14 };
 static const char *const readers[] = { "get", "keys", "index", "count" };
 static const char *const reader_funcs[] = { "len" };
-static const ir_kb kb = { readers, 4, reader_funcs, 1 };
+static const ir_kb kb = { readers, 4, reader_funcs, 1, NULL, 0 };
 
 typedef struct loaded {
     pyc_file *l_pyc;
