@@ -54,7 +54,26 @@ class Pump(object):
         return self.buffers
 
 
+class Server(object):
+    """Both sides store the same constant: whichever runs last leaves the state the loop meant."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.status = "run"
+
+    def listen(self, command):
+        if self.status != "closed":                             # ok
+            self.status = "closed"                              # ok
+
+    def close(self):
+        with self._lock:
+            self.status = "closed"
+
+
+server = Server()
 pump = Pump()
+threading.Thread(target=server.listen, args=(b"close",)).start()
+threading.Thread(target=server.close).start()
 for work in (pump.pause, pump.stop, pump.finish, pump.close, pump.start, pump.check,
              pump.get_session, pump.get_buffers):
     threading.Thread(target=work).start()

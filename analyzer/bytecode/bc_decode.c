@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../common/err.h"
@@ -284,6 +285,28 @@ int bc_stack_effect(const bc_code *bc, const bc_instr *in, int jump)
 const char *bc_opname(const bc_code *bc, const bc_instr *in)
 {
     return bc->bc_ver->ov_ops[in->in_opcode].oi_name;
+}
+
+int bc_const_key(const bc_code *bc, int32_t i, char *buf, size_t size)
+{
+    const pyc_obj *o = bc_const(bc, i);
+    int n;
+    if (!o || !size)
+        return -1;
+    switch (o->o_kind) {
+    case PYC_NONE: n = snprintf(buf, size, "None"); break;
+    case PYC_TRUE: n = snprintf(buf, size, "True"); break;
+    case PYC_FALSE: n = snprintf(buf, size, "False"); break;
+    case PYC_INT: n = snprintf(buf, size, "i:%lld", (long long)o->u.o_int); break;
+    case PYC_STR: case PYC_BYTES:
+        if (memchr(o->u.o_str.s, 0, o->u.o_str.len))
+            return -1;
+        n = snprintf(buf, size, "%c:%.*s", o->o_kind == PYC_STR ? 's' : 'b',
+                     (int)o->u.o_str.len, o->u.o_str.s);
+        break;
+    default: return -1;
+    }
+    return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 int bc_loads_assertion_error(const bc_code *bc, uint32_t i)

@@ -115,6 +115,11 @@ int bc_stack_effect(const bc_code *bc, const bc_instr *in, int jump);
 /* The opcode name of an instruction. */
 const char *bc_opname(const bc_code *bc, const bc_instr *in);
 
+/* A text that tells co_consts[i] from other constants of the simple kinds ("None", "True",
+ * "i:3", "s:closed", "b:..."), written to buf; 0, or -1 for another kind (a tuple, a float, a
+ * code object) or a text longer than size. */
+int bc_const_key(const bc_code *bc, int32_t i, char *buf, size_t size);
+
 /* 1 when instruction i pushes AssertionError: what an `assert` raises when its test fails
  * (LOAD_ASSERTION_ERROR from 3.9, LOAD_GLOBAL AssertionError before). */
 int bc_loads_assertion_error(const bc_code *bc, uint32_t i);

@@ -40,6 +40,24 @@ static int cmp_keyed(const void *a, const void *b)
 static const sum_access *access_of(const rc_run *r, const rc_inst *in);
 static const sum_window *window_of(const rc_run *r, const rc_inst *in);
 
+/* Does write x store the constant window w's act stores (`self.status = 'closed'` on both
+ * sides)?  Then whichever runs last leaves the state the act meant: x breaks nothing. */
+static int same_constant(const rc_run *r, const rc_inst *w, const rc_inst *x)
+{
+    const sum_access *xa = access_of(r, x);
+    const sum_window *sw;
+    const sum_func *u;
+    uint32_t k;
+    if (x->i_kind != ACC_STORE || !xa->a_const)
+        return 0;
+    sw = window_of(r, w);
+    u = &r->r_sums[w->i_mod]->s_funcs[w->i_code];
+    for (k = 0; k < u->u_nacc; k++)
+        if (u->u_acc[k].a_instr == sw->w_last && u->u_acc[k].a_kind == ACC_STORE)
+            return u->u_acc[k].a_const && !strcmp(u->u_acc[k].a_const, xa->a_const);
+    return 0;
+}
+
 static int keys_meet(const char *a, const char *b)
 {
     return !strcmp(a, "*") || !strcmp(b, "*") || !strcmp(a, b);
@@ -117,6 +135,8 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     if ((w->i_kind & BRK_OTHERS) && w->i_mod == x->i_mod && w->i_code == x->i_code &&
         access_of(r, x)->a_instr == window_of(r, w)->w_last)
         return 0;   /* the window's own store, run by another thread */
+    if ((w->i_kind & BRK_OTHERS) && same_constant(r, w, x))
+        return 0;   /* `if self.status != 'closed': ... self.status = 'closed'` beside close() */
     switch (w->i_kind & BRK_KIND) {
     case BRK_REMOVE:
         if (x->i_kind != ACC_DELETE && x->i_kind != ACC_REMOVE)

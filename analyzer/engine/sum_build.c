@@ -641,6 +641,13 @@ static void build_func(builder *b, uint32_t ci)
                 acc->a_path = p;
                 acc->a_kind = e->ev_kind == EV_STORE ? ACC_STORE : ACC_DELETE;
                 acc->a_falsy = e->ev_kind == EV_STORE ? e->ev_falsy : 0;
+                if (e->ev_kind == EV_STORE && e->ev_valkind == VAL_CONST) {
+                    char key[128];
+                    if (e->ev_int)
+                        snprintf(key, sizeof key, "i:%d", (int)e->ev_aux);
+                    if (e->ev_int || !bc_const_key(c->c_ir.f_code, e->ev_aux, key, sizeof key))
+                        acc->a_const = dup(b, key, strlen(key));
+                }
             }
         } else if (e->ev_kind == EV_CALL && shape_next_iter(m, ci, e)) {
             /* next(it) advances the iterator: a removal from it (eng_pycode.c) */

@@ -86,6 +86,9 @@ typedef struct sum_access {
     uint8_t a_recv;            /* a_method: RECV_CONT, or RECV_MAYBE when only the composition
                                 * can tell whether the receiver is a built-in container */
     uint8_t a_falsy;           /* ACC_STORE of a constant: BC_NONE (None) or BC_FALSY, else 0 */
+    const char *a_const;       /* ACC_STORE of a constant of a simple kind: its bc_const_key
+                                * ("s:closed"), so that two stores of the same one are known to
+                                * leave the same state; else NULL */
     uint32_t a_instr;          /* instruction index (program order within the function) */
     uint32_t a_offset;         /* its byte offset */
     int32_t a_line, a_col;     /* position (col 1-based, -1 unknown) */

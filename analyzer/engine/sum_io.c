@@ -12,8 +12,8 @@
 #include "../common/mem.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 5u   /* 3: properties, the method a window's act calls; 4: container types;
-                         * 5: where a started thread's object is kept */
+#define SUM_FORMAT 6u   /* 3: properties, the method a window's act calls; 4: container types;
+                         * 5: where a started thread's object is kept; 6: stored constants */
 
 /***** writing *****/
 
@@ -121,6 +121,7 @@ static void put_func(writer *w, const sum_func *u)
         put_s(w, a->a_path);
         put_s(w, a->a_text);
         put_s(w, a->a_method);
+        put_s(w, a->a_const);
         put_u(w, a->a_kind);
         put_u(w, (uint64_t)a->a_loop | (uint64_t)a->a_recv << 1 | (uint64_t)a->a_falsy << 3);
         put_u(w, a->a_instr);
@@ -389,6 +390,7 @@ static void get_func(reader *r, sum_func *u)
         a->a_path = get_s(r);
         a->a_text = get_s(r);
         a->a_method = get_s(r);
+        a->a_const = get_s(r);
         a->a_kind = (uint8_t)get_u32(r);
         flags = get_u32(r);
         a->a_loop = flags & 1;

@@ -137,6 +137,8 @@ typedef struct ir_event {
     const char *ev_recv;      /* EV_CALL of a method: the dotted callee whose call made the
                                * object it is called on (`x = Foo(); x.run()`: "Foo"), or NULL */
     int32_t ev_aux;           /* EV_STORE: VAL_CONST/VAL_FUNC/VAL_CLASS aux */
+    uint8_t ev_int;           /* VAL_CONST: ev_aux is the int itself (3.14's LOAD_SMALL_INT),
+                               * not an index into co_consts */
     uint32_t ev_instr;        /* index of the instruction in bc_instrs */
     uint32_t ev_block;        /* basic block of that instruction */
     ir_srcs ev_srcs;          /* EV_STORE: loads that flowed into the stored value; EV_CALL: into

@@ -425,6 +425,7 @@ static void store(interp *it, int kind, const ir_path *p, const aval *v, uint32_
     case AV_INT:
         e->ev_valkind = VAL_CONST;
         e->ev_aux = v->a_aux;
+        e->ev_int = 1;
         e->ev_falsy = v->a_aux == 0 ? BC_FALSY : 0;
         break;
     case AV_FUNC: e->ev_valkind = VAL_FUNC; e->ev_aux = v->a_aux; break;
