@@ -886,13 +886,17 @@ static void contexts_from_starts(rc_run *r)
             sf = static_frame(r, m, st->t_func, 0);
             if (sf == RC_NONE || !target_of(r, &r->r_frames[sf], st->t_target, &ce))
                 continue;
-            many = st->t_many || count_starts(fid, targets, total) > 1;
+            /* an executor runs the tasks submitted to it on several workers at once: a task
+             * submitted from code that runs more than once (an accept loop's handler) has
+             * company, wherever the submit is written */
+            many = st->t_many || count_starts(fid, targets, total) > 1 ||
+                   st->t_kind == START_EXECUTOR;
             what = fmt(r, "%s started at %s:%d%s",
                        st->t_kind == START_TIMER ? "timer thread"
                        : st->t_kind == START_EXECUTOR ? "executor task" : "thread",
                        s->s_file, st->t_line,
                        many ? (st->t_many ? " (several, in a loop)" : " (several)") : "");
-            ctx = new_ctx(r, CTX_THREAD, 1, st->t_many, what);
+            ctx = new_ctx(r, CTX_THREAD, 1, st->t_many || st->t_kind == START_EXECUTOR, what);
             if (ctx == RC_NONE)
                 return;
             r->r_ctxs[ctx].x_start_mod = m;
