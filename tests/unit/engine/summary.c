@@ -42,7 +42,15 @@ static const char src[] =
     "        count += 1\n"                             /* 17 */
     "def main(shared):\n"                              /* 18 */
     "    for _ in range(2):\n"                         /* 19 */
-    "        threading.Thread(target=helper, args=(shared, 1)).start()\n";
+    "        threading.Thread(target=helper, args=(shared, 1)).start()\n"
+    "class Server:\n"                                  /* 21 */
+    "    def start(self):\n"                           /* 22 */
+    "        t = threading.Thread(target=self.serve)\n"
+    "        t.start()\n"                              /* 24 */
+    "        self._thread = t\n"                       /* 25 */
+    "        self.status = 'closed'\n"                 /* 26 */
+    "    def serve(self):\n"                           /* 27 */
+    "        pass\n";
 
 static const sum_func *func(const eng_summary *s, const char *qualname)
 {
@@ -119,7 +127,7 @@ static void test_engine_summary__what_a_function_records(void **state)
     init = func(s, "Pool.__init__");
     assert_int_equal(init->u_flags & FN_INIT, FN_INIT);
     assert_int_equal(init->u_escape, SUM_NONE);
-    assert_int_equal(s->s_nclasses, 1);
+    assert_int_equal(s->s_nclasses, 2);        /* Pool, Server */
     assert_int_equal(s->s_classes[0].k_nbases, 1);
     assert_string_equal(s->s_classes[0].k_bases[0], "g:threading.Thread");
     for (i = 0; i < s->s_classes[0].k_nattrs; i++) {
@@ -142,7 +150,7 @@ static void test_engine_summary__thread_starts_and_imports(void **state)
     uint32_t i;
     int rel = 0;
     /* Thread(target=helper, args=(shared, 1)) in a loop: many, the parameter as argument */
-    assert_int_equal(s->s_nstarts, 1);
+    assert_int_equal(s->s_nstarts, 2);
     assert_int_equal(s->s_starts[0].t_kind, START_THREAD);
     assert_true(s->s_starts[0].t_many);
     assert_string_equal(s->s_starts[0].t_target, "g:helper");
@@ -152,6 +160,29 @@ static void test_engine_summary__thread_starts_and_imports(void **state)
         if (!strcmp(s->s_binds[i].b_name, "helper"))
             rel = !strcmp(s->s_binds[i].b_what, ".util.helper");
     assert_true(rel);          /* a relative import keeps its dot for the composition */
+    /* t = Thread(target=self.serve); t.start(); self._thread = t: started once, the thread
+     * object kept at self._thread (a join() of it orders what follows) */
+    assert_int_equal(s->s_starts[1].t_kind, START_THREAD);
+    assert_false(s->s_starts[1].t_many);
+    assert_string_equal(s->s_starts[1].t_target, "p:0.serve");
+    assert_non_null(s->s_starts[1].t_obj);
+    assert_string_equal(s->s_starts[1].t_obj, "p:0._thread");
+    assert_null(s->s_starts[0].t_obj);
+    /* a store of a constant keeps it: two stores of 'closed' leave the same state */
+    {
+        const sum_func *u = func(s, "Server.start");
+        uint32_t k;
+        int found = 0;
+        for (k = 0; k < u->u_nacc; k++)
+            if (!strcmp(u->u_acc[k].a_path, "p:0.status")) {
+                assert_non_null(u->u_acc[k].a_const);
+                assert_string_equal(u->u_acc[k].a_const, "s:closed");
+                found = 1;
+            } else if (!strcmp(u->u_acc[k].a_path, "p:0._thread")) {
+                assert_null(u->u_acc[k].a_const);
+            }
+        assert_true(found);
+    }
 }
 
 /* The bytes of a summary read back write the same bytes. */
