@@ -24,6 +24,7 @@
 
 #include "../common/err.h"
 #include "../common/mem.h"
+#include "../common/varint.h"
 #include "drv_int.h"
 
 #define NO_STRING 0xffffffffu
@@ -85,13 +86,8 @@ static int put_u8(drv_blob *b, uint8_t v)
 
 static int put_var(drv_blob *b, uint64_t v)
 {
-    uint8_t buf[10];
-    size_t n = 0;
-    do {
-        buf[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    return put(b, buf, n);
+    uint8_t buf[VARINT_MAX];
+    return put(b, buf, varint_put(buf, v));
 }
 
 static int put_signed(drv_blob *b, int64_t v)
@@ -304,27 +300,12 @@ typedef struct unpacker {
 
 static uint64_t unpack_var(unpacker *u)
 {
-    uint64_t v = 0;
-    int shift = 0;
+    uint64_t v;
     if (!u->up_rc && u->up_p < u->up_end && *u->up_p < 0x80)
         return *u->up_p++;     /* one byte: most of them */
-    while (!u->up_rc) {
-        uint8_t b;
-        if (u->up_p >= u->up_end) {
-            u->up_rc = G_ETRUNC;
-            break;
-        }
-        b = *u->up_p++;
-        if (shift > 63) {
-            u->up_rc = G_EBAD;
-            break;
-        }
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return v;
-        shift += 7;
-    }
-    return 0;
+    if (u->up_rc || (u->up_rc = varint_get(&u->up_p, u->up_end, &v)))
+        return 0;
+    return v;
 }
 
 static uint32_t unpack_u32(unpacker *u)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/varint.h"
 #include "../common/mem.h"
 #include "eng_int.h"
 
@@ -28,18 +29,14 @@ typedef struct writer {
 
 static void put_var(strbuf *sb, uint64_t v)
 {
-    char b[10];
-    size_t n = 0;
-    do {
-        b[n++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
+    uint8_t b[VARINT_MAX];
+    size_t n = varint_put(b, v);
     if (sb->sb_cap - sb->sb_len > n) {   /* room (and for the NUL): no call, most of the time */
         memcpy(sb->sb_buf + sb->sb_len, b, n);
         sb->sb_len += n;
         sb->sb_buf[sb->sb_len] = 0;
     } else {
-        sb_putn(sb, b, n);
+        sb_putn(sb, (const char *)b, n);
     }
 }
 
@@ -248,25 +245,10 @@ typedef struct reader {
 /* get_var of more than one byte, or at the end, or after an error. */
 static uint64_t get_var_long(reader *r)
 {
-    uint64_t v = 0;
-    int shift = 0;
-    while (!r->r_err) {
-        uint8_t b;
-        if (r->r_p >= r->r_end) {
-            r->r_err = G_ETRUNC;
-            break;
-        }
-        b = *r->r_p++;
-        if (shift > 63) {
-            r->r_err = G_EBAD;
-            break;
-        }
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return v;
-        shift += 7;
-    }
-    return 0;
+    uint64_t v;
+    if (r->r_err || (r->r_err = varint_get(&r->r_p, r->r_end, &v)))
+        return 0;
+    return v;
 }
 
 static inline uint64_t get_var(reader *r)
