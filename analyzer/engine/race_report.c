@@ -635,16 +635,19 @@ int rc_report(rc_run *r, eng_result *res)
             ;
         for (a = g0; a < j; a++) {
             const rc_inst *w = &r->r_insts[ks[a].k_inst];
+            site *stw = NULL;   /* the unlocked window's site, looked up once for all its writes
+                                 * (nothing else is added to `win` meanwhile) */
             if (!w->i_window)
                 continue;
             for (b = g0; b < j; b++) {
                 const rc_inst *x = &r->r_insts[ks[b].k_inst];
                 site *st;
-                int fresh;
+                int fresh = 0;
                 if (x->i_window || !breaks(r, w, x))
                     continue;
                 if (!w->i_locks)
-                    st = site_get(r, &win, 'w', w->i_mod, w->i_code, w->i_idx, &fresh);
+                    st = stw ? stw
+                             : (stw = site_get(r, &win, 'w', w->i_mod, w->i_code, w->i_idx, &fresh));
                 else
                     st = site_get(r, &wr, 'x', x->i_mod, x->i_code, x->i_idx, &fresh);
                 if (!st)
