@@ -46,6 +46,8 @@ import time
 
 import switch_facts
 
+from interpreters import pyenv_root
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "analyzer", "bytecode", "op_tables.h")
 MAGIC_OUT = os.path.join(ROOT, "analyzer", "pyc", "pyc_magic.h")
@@ -345,17 +347,6 @@ class GenError(Exception):
 
 # ---------------------------------------------------------------------------------------------
 # Interpreters
-
-def pyenv_root():
-    try:
-        r = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           universal_newlines=True, timeout=30)
-        if r.returncode == 0 and r.stdout.strip():
-            return r.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-
 
 def find_interpreters(minors):
     """minor -> (description, argv prefix) for the interpreters found; and a list of missing."""

@@ -20,6 +20,8 @@ import random
 import subprocess
 import sys
 
+from interpreters import pyenv_root
+
 DIST = "/usr/lib/python3/dist-packages"
 ELEVEN = ("tornado urllib3 requests sqlalchemy twisted paramiko kombu cherrypy apscheduler "
           "cachetools werkzeug").split()
@@ -28,9 +30,7 @@ FOURTEEN = ("cheroot waitress watchdog pika kazoo redis pymongo diskcache distri
 
 
 def stdlib():
-    root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
-    return os.path.join(root or os.path.expanduser("~/.pyenv"), "versions", "3.11.7", "lib",
-                        "python3.11")
+    return os.path.join(pyenv_root(), "versions", "3.11.7", "lib", "python3.11")
 
 
 def projects(which):

@@ -39,6 +39,8 @@ import tempfile
 import textwrap
 import time
 
+from interpreters import pyenv_root
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYODIDE_RUN = os.path.join(ROOT, "tools", "node", "pyodide_run.mjs")
 PYODIDE_PKG = os.path.join(ROOT, "tools", "node", "node_modules", "pyodide")
@@ -267,17 +269,6 @@ for t in ts:
     t.join()
 print(json.dumps({"broken": ns["broken"](threads, n), "seconds": time.time() - t0}))
 '''
-
-
-def pyenv_root():
-    try:
-        r = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           universal_newlines=True, timeout=30)
-        if r.returncode == 0 and r.stdout.strip():
-            return r.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
 
 
 def find_interpreters(minors):

@@ -37,6 +37,8 @@ import sys
 import tempfile
 import time
 
+from interpreters import pyenv_root
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SKIP = 77
 
@@ -196,17 +198,6 @@ signal.setitimer(signal.ITIMER_REAL, 0, 0)
 sys.settrace(None)
 print(json.dumps({"version": list(sys.version_info[:3]), "rounds": rounds, "hits": hits}))
 '''
-
-
-def pyenv_root():
-    try:
-        r = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           universal_newlines=True, timeout=30)
-        if r.returncode == 0 and r.stdout.strip():
-            return r.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
 
 
 def find_interpreters(minors):
