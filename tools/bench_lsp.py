@@ -5,7 +5,8 @@ alone, or inside a generated workspace of about 1,000 files that the server summ
 composes the module with.
 
     python3 tools/bench_lsp.py [--gilcheck build/gilcheck] [--lines 2000] [--edits 100]
-                               [--workspace 1000] [--keep DIR]
+                               [--workspace 1000] [--keep DIR] [--compare OLD/gilcheck]
+                               [--rounds 4] [--callgrind] [--callgrind-edits 10]
 
 Each edit changes one line inside a function (incremental sync) and the next edit is sent once
 the diagnostics of the previous one arrived, so each sample is one whole round: debounce (4 ms),
@@ -19,6 +20,17 @@ has summarized the folder.  Also printed: the initial summarization (from `initi
 end of its work-done progress) with a cold cache and again with the cache the first server
 wrote, and the server's own timings of the compositions (GILCHECK_LSP_TIMING): the edited
 module with its nearest files on each edit, and the whole folder in the background.
+
+With --compare OLD the same workspace is also edited by an earlier build (its rules from
+$GILCHECK_RULES or next to it), in --rounds interleaved rounds of edits/rounds edits each (a
+fresh server per round, the two builds taking turns), so that both see the same load; printed
+for each: median, p95 and the server's CPU per edit.
+
+With --callgrind each build is also run under valgrind's callgrind, opened and edited
+--callgrind-edits times, counting the instructions executed inside the server's analysis of a
+document (doc_analyze: compiling, summarizing, composing with the workspace, the diagnostics
+and sending them; not the background work), which do not depend on the machine's load.
+Printed per analysis: the total and its parts.
 """
 import argparse
 import json
@@ -171,10 +183,11 @@ def make_workspace(root, nfiles, big, seed=1):
 
 
 class Client:
-    def __init__(self, gilcheck, env=None):
+    def __init__(self, gilcheck, env=None, prefix=()):
         e = dict(os.environ)
         e.update(env or {})
-        self.p = subprocess.Popen([gilcheck, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.p = subprocess.Popen([*prefix, gilcheck, "lsp"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE if env else None, env=e)
         self.next_id = 0
         self.progress_end = None
@@ -235,10 +248,10 @@ def percentile(samples, q):
     return s[max(0, int(round(q / 100 * len(s))) - 1)]
 
 
-def edits(c, uri, text, n):
-    """Opens the module and makes n edits, each once the previous one's diagnostics arrived.
-    Returns the milliseconds of each round, the server's CPU ms per edit, the first diagnostics
-    and the seconds from didOpen to them."""
+def edits(c, uri, text, n, first_k=0):
+    """Opens the module and makes n edits (numbered from first_k, an even number), each once the
+    previous one's diagnostics arrived.  Returns the milliseconds of each round, the server's
+    CPU ms per edit, the first diagnostics and the seconds from didOpen to them."""
     t0 = time.perf_counter()
     c.send({"method": "textDocument/didOpen", "params": {"textDocument": {
         "uri": uri, "languageId": "python", "version": 1, "text": text}}})
@@ -248,10 +261,10 @@ def edits(c, uri, text, n):
     targets = [i for i, l in enumerate(text.split("\n")) if l == "        hits += n"]
     samples = []
     cpu0 = cpu_ms(c.p.pid)
-    for k in range(n):
+    for k in range(first_k, first_k + n):
         line = targets[k % len(targets)]
         new = f"        hits += n + {k}" if k % 2 == 0 else "        hits += n"
-        version = k + 2
+        version = k - first_k + 2
         t0 = time.perf_counter()
         c.send({"method": "textDocument/didChange", "params": {
             "textDocument": {"uri": uri, "version": version},
@@ -263,10 +276,10 @@ def edits(c, uri, text, n):
     return samples, (cpu_ms(c.p.pid) - cpu0) / n, first, t_open
 
 
-def start(gilcheck, folder, env):
+def start(gilcheck, folder, env, prefix=()):
     """A server on folder (or none); returns the client and the seconds from `initialized` to
     the end of the summarization's progress."""
-    c = Client(gilcheck, env)
+    c = Client(gilcheck, env, prefix)
     caps = {"general": {"positionEncodings": ["utf-16"]}, "window": {"workDoneProgress": True}}
     c.request("initialize", {"capabilities": caps, "workspaceFolders":
                              [{"uri": "file://" + folder, "name": "ws"}] if folder else None})
@@ -281,6 +294,81 @@ def stop(c):
     return c.p.wait(timeout=60)
 
 
+def wait_composed(c, timeout=60):
+    """Waits for the server's first composition of the whole folder (logged with
+    GILCHECK_LSP_TIMING), so that it does not run during the edits measured."""
+    end = time.time() + timeout
+    while time.time() < end and not any("timing: composition of" in l for l in c.stderr):
+        time.sleep(0.01)
+
+
+def compare(builds, folder, uri, text, n, rounds, env):
+    """The builds edit the same workspace in interleaved rounds (a fresh server each, warm
+    cache); prints each one's median, p95 and CPU per edit."""
+    per = max(2, n // rounds // 2 * 2)
+    got = {name: ([], []) for name, _ in builds}
+    for name, g in builds:             # each build's own cache (keyed by its executable)
+        c, _ = start(g, folder, env)
+        stop(c)
+    for r in range(rounds):
+        order = builds if r % 2 == 0 else builds[::-1]
+        for name, g in order:
+            c, _ = start(g, folder, env)
+            wait_composed(c)
+            samples, cpu, _, _ = edits(c, uri, text, per, first_k=r * per)
+            stop(c)
+            got[name][0].extend(samples)
+            got[name][1].append(cpu)
+    print(f"interleaved rounds: {rounds} x {per} edits per build, a fresh server each round")
+    for name, g in builds:
+        samples, cpus = got[name]
+        print(f"  {name} ({g}): median {statistics.median(samples):.1f} ms, "
+              f"p95 {percentile(samples, 95):.1f} ms, max {max(samples):.1f} ms; server CPU per edit "
+              f"{statistics.mean(cpus):.1f} ms")
+    if len(builds) == 2:
+        (a, _), (b, _) = builds
+        ma, mb = statistics.median(got[a][0]), statistics.median(got[b][0])
+        print(f"  {b} / {a}: median {mb / ma:.2f}x, p95 "
+              f"{percentile(got[b][0], 95) / percentile(got[a][0], 95):.2f}x, CPU "
+              f"{statistics.mean(got[b][1]) / statistics.mean(got[a][1]):.2f}x")
+
+
+# The parts of an analysis shown by count_instructions: (label, function as callgrind names it).
+PARTS = [("CPython's compile()", "Py_CompileStringObject"),
+         ("summarizing (compile, decode, summary)", "drv_summarize"),
+         ("composing with the nearest files", "lw_compose_doc"),
+         ("diagnostics: JSON and sending", "lsp_publish")]
+
+
+def count_instructions(name, gilcheck, folder, uri, text, n):
+    """Runs the build under callgrind counting only inside doc_analyze (main thread), opens the
+    module and makes n edits; prints the instructions per analysis and their parts."""
+    out = tempfile.mkdtemp(prefix="bench_lsp_cg_")
+    prefix = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--collect-atstart=no",
+              "--toggle-collect=doc_analyze", f"--callgrind-out-file={out}/cg.out"]
+    c, _ = start(gilcheck, folder, None, prefix)
+    edits(c, uri, text, n)
+    stop(c)
+    main_thread = [f for f in os.listdir(out) if f.endswith("-01")]
+    report = subprocess.run(["callgrind_annotate", "--inclusive=yes",
+                             os.path.join(out, main_thread[0])],
+                            capture_output=True, text=True).stdout if main_thread else ""
+    shutil.rmtree(out, ignore_errors=True)
+    total = re.search(r"^\s*([\d,]+) .*PROGRAM TOTALS", report, re.M)
+    if not total:
+        print(f"callgrind ({name}): no profile (is valgrind installed?)")
+        return
+    analyses = n + 1
+
+    def per(ir):
+        return int(ir.replace(",", "")) / analyses / 1e6
+    print(f"callgrind ({name}, {gilcheck}): {per(total.group(1)):.1f} M instructions per analysis "
+          f"(open + {n} edits, inside doc_analyze)")
+    for label, fn in PARTS:
+        m = re.search(r"^\s*([\d,]+) \([ \d.]+%\)\s+\S*[:]" + re.escape(fn) + r" \[", report, re.M)
+        print(f"  {label}: {per(m.group(1)) if m else 0.0:.1f} M")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gilcheck", default=os.path.join(HERE, "..", "build", "gilcheck"))
@@ -289,8 +377,17 @@ def main():
     ap.add_argument("--workspace", type=int, default=0, metavar="N",
                     help="edit the module inside a generated workspace of N Python files")
     ap.add_argument("--keep", metavar="DIR", help="generate the workspace in DIR and keep it")
+    ap.add_argument("--compare", metavar="OLD",
+                    help="also measure this earlier build, in interleaved rounds (with --workspace)")
+    ap.add_argument("--rounds", type=int, default=4, help="rounds of --compare (default 4)")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also count the instructions of the server's analyses (valgrind)")
+    ap.add_argument("--callgrind-edits", type=int, default=10, metavar="N")
     args = ap.parse_args()
     gilcheck = os.path.abspath(args.gilcheck)
+    if (args.compare or args.callgrind) and not args.workspace:
+        ap.error("--compare and --callgrind need --workspace")
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     text = module(args.lines)
     tmp = folder = None
@@ -351,6 +448,14 @@ def main():
         print(f"workspace / alone: median {statistics.median(samples) / statistics.median(base):.2f}x, "
               f"CPU {cpu / base_cpu:.2f}x")
     print(f"goal p95 < 50 ms: {'met' if p95 < 50 else 'NOT met'}; server exit code {rc}")
+    builds = [("new", gilcheck)]
+    if args.compare:
+        builds.insert(0, ("old", os.path.abspath(args.compare)))
+        compare(builds, folder, uri, text, args.edits, args.rounds, env)
+    if args.callgrind:
+        for name, g in builds:
+            count_instructions(name, g, folder, uri, text, args.callgrind_edits)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
