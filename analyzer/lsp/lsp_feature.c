@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY  /* XXH3_state_t on the stack */
+#include <xxhash.h>
 
 #include "../common/err.h"
 #include "../common/strbuf.h"
@@ -63,24 +65,27 @@ static uint32_t line0(int32_t line)
     return line > 0 ? (uint32_t)(line - 1) : 0;
 }
 
-/* A finding's range: columns are UTF-8 byte columns + 1 (end exclusive) -- 3.11+ co_positions,
- * and a syntax error's SyntaxError.offset, which CPython 3.11 gives in bytes of the line for
- * parser and bracket errors (a mid-sequence column is taken to the end of its character); no
- * column: the whole line. */
-static json_t *finding_range(const lsp_doc *doc, const finding *f, int enc)
+/***** diagnostics *****/
+
+/* The LSP character of byte column `bytecol` of 0-based line `line` of the analysed text. */
+static uint32_t char_at(const lsp_doc *doc, uint32_t line, size_t bytecol, int enc)
 {
-    uint32_t l = line0(f->f_line), el = f->f_end_line > 0 ? line0(f->f_end_line) : l;
-    if (!strcmp(f->f_rule, "GIL000")) {
-        size_t c = f->f_col > 0 ? (size_t)f->f_col - 1 : 0;
-        return range_json(doc, l, c, l, c + 1, enc);
-    }
-    if (f->f_col <= 0)
-        return range_json(doc, l, 0, l, SIZE_MAX / 2, enc);
-    if (el < l)
-        el = l;
-    return range_json(doc, l, (size_t)f->f_col - 1, el,
-                      f->f_end_col > 0 ? (size_t)f->f_end_col - 1 : SIZE_MAX / 2, enc);
+    return lsp_char_of_col(doc->d_text, doc->d_len, lf_line_start(doc, line), bytecol, enc);
 }
+
+/* Where a diagnostic's parts fall in the current text, and its severity: with the finding's
+ * strings, everything its JSON is made of -- so also what the key of its text hashes. */
+typedef struct dg_where {
+    uint32_t w_severity;
+    uint32_t w_range[4];       /* start line, character, end line, character */
+    uint32_t w_has_read;       /* the read or check is shown (w_read) */
+    uint32_t w_read[2];        /* its line, character */
+    uint32_t w_nother;         /* accesses of the other side shown (w_other) */
+    struct {
+        uint32_t o_here;       /* in this document (else in rl_file, columns as bytes) */
+        uint32_t o_line, o_char;
+    } w_other[64];
+} dg_where;
 
 static int severity_of(const drv_ctx *c, const char *rule)
 {
@@ -92,69 +97,273 @@ static int severity_of(const drv_ctx *c, const char *rule)
     return 2;
 }
 
-static json_t *diagnostic(const lsp_doc *doc, const drv_ctx *c, const finding *f, int enc)
+/* A finding's range: columns are UTF-8 byte columns + 1 (end exclusive) -- 3.11+ co_positions,
+ * and a syntax error's SyntaxError.offset, which CPython 3.11 gives in bytes of the line for
+ * parser and bracket errors (a mid-sequence column is taken to the end of its character); no
+ * column: the whole line. */
+static void finding_range(const lsp_doc *doc, const finding *f, int enc, uint32_t out[4])
+{
+    uint32_t l = line0(f->f_line), el = f->f_end_line > 0 ? line0(f->f_end_line) : l;
+    size_t c1, c2;
+    if (!strcmp(f->f_rule, "GIL000")) {
+        c1 = f->f_col > 0 ? (size_t)f->f_col - 1 : 0;
+        c2 = c1 + 1;
+        el = l;
+    } else if (f->f_col <= 0) {
+        c1 = 0;
+        c2 = SIZE_MAX / 2;
+        el = l;
+    } else {
+        c1 = (size_t)f->f_col - 1;
+        c2 = f->f_end_col > 0 ? (size_t)f->f_end_col - 1 : SIZE_MAX / 2;
+        if (el < l)
+            el = l;
+    }
+    out[0] = l;
+    out[1] = char_at(doc, l, c1, enc);
+    out[2] = el;
+    out[3] = char_at(doc, el, c2, enc);
+}
+
+/* Fills w for finding f of doc (w zeroed first, so that it hashes the same every time). */
+static void where_of(dg_where *w, const lsp_doc *doc, const drv_ctx *c, const finding *f,
+                     int enc)
+{
+    uint32_t i;
+    memset(w, 0, sizeof *w);
+    w->w_severity = (uint32_t)severity_of(c, f->f_rule);
+    finding_range(doc, f, enc, w->w_range);
+    if (!strcmp(f->f_rule, "GIL000"))
+        return;
+    if (f->f_rel_line > 0) {
+        w->w_has_read = 1;
+        w->w_read[0] = line0(f->f_rel_line);
+        w->w_read[1] = char_at(doc, w->w_read[0],
+                               f->f_rel_col > 0 ? (size_t)f->f_rel_col - 1 : 0, enc);
+    }
+    /* the other side of the race: here, or in another file of the workspace */
+    for (i = 0; i < f->f_nrelated && w->w_nother < sizeof w->w_other / sizeof w->w_other[0];
+         i++) {
+        const eng_related *rl = &f->f_related[i];
+        uint32_t line = line0(rl->rl_line), col = rl->rl_col > 0 ? (uint32_t)rl->rl_col - 1 : 0;
+        int here = !rl->rl_file || !strcmp(rl->rl_file, doc->d_path);
+        w->w_other[w->w_nother].o_here = (uint32_t)here;
+        w->w_other[w->w_nother].o_line = line;
+        w->w_other[w->w_nother].o_char = here ? char_at(doc, line, col, enc) : col;
+        w->w_nother++;
+    }
+}
+
+static json_t *span_json(uint32_t l1, uint32_t c1, uint32_t l2, uint32_t c2)
+{
+    return pair("start", point(l1, c1), "end", point(l2, c2));
+}
+
+/* The diagnostic of finding f, placed by w (where_of), as a JSON object (new reference; NULL
+ * when memory runs out or a string is not UTF-8).  Everything it reads is hashed by
+ * piece_key: a field added here is added there. */
+static json_t *diagnostic_at(const lsp_doc *doc, const finding *f, const dg_where *w)
 {
     char href[200];
     json_t *dg;
+    uint32_t i;
     snprintf(href, sizeof href, RULE_DOC_URL, f->f_rule);
-    dg = json_pack("{s:o,s:i,s:s,s:{s:s},s:s,s:s}", "range", finding_range(doc, f, enc),
-                   "severity", severity_of(c, f->f_rule), "code", f->f_rule, "codeDescription",
+    dg = json_pack("{s:o,s:i,s:s,s:{s:s},s:s,s:s}", "range",
+                   span_json(w->w_range[0], w->w_range[1], w->w_range[2], w->w_range[3]),
+                   "severity", (int)w->w_severity, "code", f->f_rule, "codeDescription",
                    "href", href, "source", "gilcheck", "message", f->f_message);
-    if (dg && strcmp(f->f_rule, "GIL000") && (f->f_rel_line > 0 || f->f_nrelated)) {
+    if (dg && (w->w_has_read || w->w_nother)) {
         json_t *info = json_array();
-        uint32_t i;
-        if (f->f_rel_line > 0) {
-            uint32_t rl = line0(f->f_rel_line);
-            size_t rc = f->f_rel_col > 0 ? (size_t)f->f_rel_col - 1 : 0;
+        if (w->w_has_read) {
             char what[300];
             snprintf(what, sizeof what, "the %s of %s", f->f_rel_what ? f->f_rel_what : "read",
                      f->f_target && *f->f_target ? f->f_target : "the shared state");
             json_array_append_new(info, related_info(doc->d_uri,
-                                                     range_json(doc, rl, rc, rl, rc, enc), what));
+                                                     span_json(w->w_read[0], w->w_read[1],
+                                                               w->w_read[0], w->w_read[1]),
+                                                     what));
         }
-        /* the other side of the race: here, or in another file of the workspace */
-        for (i = 0; i < f->f_nrelated; i++) {
+        for (i = 0; i < w->w_nother; i++) {
             const eng_related *rl = &f->f_related[i];
             char uri[4200], text[1200];
-            json_t *range;
-            uint32_t line = line0(rl->rl_line);
-            size_t col = rl->rl_col > 0 ? (size_t)rl->rl_col - 1 : 0;
-            int here = !rl->rl_file || !strcmp(rl->rl_file, doc->d_path);
-            if (here)
+            if (w->w_other[i].o_here)
                 snprintf(uri, sizeof uri, "%s", doc->d_uri);
             else
                 lsp_path_uri(rl->rl_file, uri, sizeof uri);
-            range = here ? range_json(doc, line, col, line, col, enc)
-                         : pair("start", point(line, (uint32_t)col), "end",
-                                point(line, (uint32_t)col));
             snprintf(text, sizeof text, "%s %s in %s%s%s",
                      !strcmp(f->f_rule, "GIL301") ? "breaks:" : "races with:",
                      rl->rl_what ? rl->rl_what : "an access", rl->rl_function,
                      rl->rl_context ? ", " : "", rl->rl_context ? rl->rl_context : "");
-            json_array_append_new(info, related_info(uri, range, text));
+            json_array_append_new(info, related_info(uri, span_json(w->w_other[i].o_line,
+                                                                    w->w_other[i].o_char,
+                                                                    w->w_other[i].o_line,
+                                                                    w->w_other[i].o_char),
+                                                     text));
         }
         json_object_set_new(dg, "relatedInformation", info);
     }
     return dg;
 }
 
-json_t *lf_diagnostics(const lsp_doc *doc, const drv_ctx *c, int enc)
+static json_t *diagnostic(const lsp_doc *doc, const drv_ctx *c, const finding *f, int enc)
 {
-    json_t *arr = json_array();
+    dg_where w;
+    where_of(&w, doc, c, f, enc);
+    return diagnostic_at(doc, f, &w);
+}
+
+/* A string into the key; NULL differs from "". */
+static void key_str(XXH3_state_t *h, const char *s)
+{
+    XXH3_128bits_update(h, s ? s : "\x01<null>", s ? strlen(s) + 1 : 8);
+}
+
+/* The key of f's diagnostic text: every input of diagnostic_at. */
+static XXH128_hash_t piece_key(const lsp_doc *doc, const finding *f, const dg_where *w)
+{
+    XXH3_state_t h;
     uint32_t i;
-    if (doc->d_error && doc->d_errmsg[0]) {  /* say why there is nothing, on the first line */
-        char msg[360];
-        snprintf(msg, sizeof msg, "gilcheck could not analyse this file: %s", doc->d_errmsg);
-        json_array_append_new(arr, json_pack("{s:o,s:i,s:s,s:s}", "range",
-                                             range_json(doc, 0, 0, 0, SIZE_MAX / 2, enc),
-                                             "severity", 3, "source", "gilcheck", "message",
-                                             msg));
+    XXH3_128bits_reset(&h);
+    key_str(&h, doc->d_uri);
+    XXH3_128bits_update(&h, w, sizeof *w);
+    key_str(&h, f->f_rule);
+    key_str(&h, f->f_message);
+    if (w->w_has_read) {
+        key_str(&h, f->f_rel_what);
+        key_str(&h, f->f_target);
     }
-    if (!doc->d_have_res)
-        return arr;
-    for (i = 0; i < doc->d_res.r_res.r_count; i++)
-        json_array_append_new(arr, diagnostic(doc, c, &doc->d_res.r_res.r_findings[i], enc));
-    return arr;
+    for (i = 0; i < w->w_nother; i++) {
+        const eng_related *rl = &f->f_related[i];
+        key_str(&h, w->w_other[i].o_here ? "" : rl->rl_file);
+        key_str(&h, rl->rl_what);
+        key_str(&h, rl->rl_function);
+        key_str(&h, rl->rl_context);
+    }
+    return XXH3_128bits_digest(&h);
+}
+
+void lf_pieces_free(lf_pieces *ps)
+{
+    size_t i;
+    for (i = 0; i < ps->ps_n; i++)
+        free(ps->ps_items[i].p_text);
+    free(ps->ps_items);
+    free(ps->ps_slots);
+    memset(ps, 0, sizeof *ps);
+}
+
+/* The piece with key k, or NULL. */
+static lf_piece *piece_find(const lf_pieces *ps, XXH128_hash_t k)
+{
+    size_t i;
+    if (!ps->ps_nslots)
+        return NULL;
+    for (i = (size_t)k.low64 & (ps->ps_nslots - 1); ps->ps_slots[i];
+         i = (i + 1) & (ps->ps_nslots - 1)) {
+        lf_piece *p = &ps->ps_items[ps->ps_slots[i] - 1];
+        if (p->p_key[0] == k.low64 && p->p_key[1] == k.high64)
+            return p;
+    }
+    return NULL;
+}
+
+/* Adds the piece (key k, text owned from now on) to ps, which has room for n pieces in all
+ * (piece_room).  A key already there keeps its piece (text freed). */
+static void piece_add(lf_pieces *ps, XXH128_hash_t k, char *text, size_t len)
+{
+    size_t i;
+    if (piece_find(ps, k)) {
+        free(text);
+        return;
+    }
+    for (i = (size_t)k.low64 & (ps->ps_nslots - 1); ps->ps_slots[i];
+         i = (i + 1) & (ps->ps_nslots - 1))
+        ;
+    ps->ps_items[ps->ps_n].p_key[0] = k.low64;
+    ps->ps_items[ps->ps_n].p_key[1] = k.high64;
+    ps->ps_items[ps->ps_n].p_text = text;
+    ps->ps_items[ps->ps_n].p_len = len;
+    ps->ps_slots[i] = (uint32_t)++ps->ps_n;
+}
+
+/* Room for n pieces.  G_OK or G_ENOMEM. */
+static int piece_room(lf_pieces *ps, size_t n)
+{
+    size_t slots = 16;
+    while (slots < n * 2 + 2)
+        slots *= 2;
+    if (n > UINT32_MAX / 2 || !(ps->ps_items = calloc(n ? n : 1, sizeof *ps->ps_items)) ||
+        !(ps->ps_slots = calloc(slots, sizeof *ps->ps_slots))) {
+        free(ps->ps_items);
+        ps->ps_items = NULL;
+        return G_ENOMEM;
+    }
+    ps->ps_cap = n;
+    ps->ps_nslots = slots;
+    return G_OK;
+}
+
+int lf_diagnostics_text(lsp_doc *doc, const drv_ctx *c, int enc, strbuf *out)
+{
+    lf_pieces next;
+    uint32_t i, n = doc->d_have_res ? doc->d_res.r_res.r_count : 0;
+    int first = 1;
+    dg_where *w = malloc(sizeof *w);
+    memset(&next, 0, sizeof next);
+    if (!w || piece_room(&next, n)) {
+        free(w);
+        lf_pieces_free(&doc->d_pieces);
+        return G_ENOMEM;
+    }
+    sb_putc(out, '[');
+    if (doc->d_error && doc->d_errmsg[0]) {  /* say why there is nothing, on the first line */
+        char msg[360], *text;
+        json_t *dg;
+        snprintf(msg, sizeof msg, "gilcheck could not analyse this file: %s", doc->d_errmsg);
+        dg = json_pack("{s:o,s:i,s:s,s:s}", "range",
+                       span_json(0, 0, 0, char_at(doc, 0, SIZE_MAX / 2, enc)), "severity", 3,
+                       "source", "gilcheck", "message", msg);
+        if (dg && (text = json_dumps(dg, JSON_COMPACT))) {
+            sb_puts(out, text);
+            first = 0;
+            free(text);
+        }
+        json_decref(dg);
+    }
+    for (i = 0; i < n; i++) {
+        const finding *f = &doc->d_res.r_res.r_findings[i];
+        XXH128_hash_t k;
+        lf_piece *p;
+        where_of(w, doc, c, f, enc);
+        k = piece_key(doc, f, w);
+        if (!(p = piece_find(&next, k))) {   /* the same diagnostic twice: one text */
+            lf_piece *old = piece_find(&doc->d_pieces, k);
+            char *text = NULL;
+            if (old && old->p_text) {        /* unchanged since the last time: taken over */
+                text = old->p_text;
+                old->p_text = NULL;
+                piece_add(&next, k, text, old->p_len);
+            } else {
+                json_t *dg = diagnostic_at(doc, f, w);
+                text = dg ? json_dumps(dg, JSON_COMPACT) : NULL;
+                json_decref(dg);
+                if (!text)
+                    continue;                /* not UTF-8, or no memory: left out */
+                piece_add(&next, k, text, strlen(text));
+                next.ps_built++;
+            }
+            p = piece_find(&next, k);
+        }
+        if (!first)
+            sb_putc(out, ',');
+        sb_putn(out, p->p_text, p->p_len);
+        first = 0;
+    }
+    sb_putc(out, ']');
+    free(w);
+    lf_pieces_free(&doc->d_pieces);
+    doc->d_pieces = next;
+    return out->sb_failed ? G_ENOMEM : G_OK;
 }
 
 /***** hover *****/

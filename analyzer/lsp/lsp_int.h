@@ -58,6 +58,25 @@ double lq_now_ms(void);
 
 /***** documents (lsp_server.c) *****/
 
+/* One diagnostic's JSON text, kept from one publication of a document to the next. */
+typedef struct lf_piece {
+    uint64_t p_key[2];         /* XXH3-128 of everything the diagnostic is made of: the
+                                * finding's strings, its range in the text, the other side */
+    char *p_text;              /* its JSON (malloc'd), or NULL once taken over */
+    size_t p_len;
+} lf_piece;
+
+/* A document's diagnostics as texts: a finding whose diagnostic has the same key as one of the
+ * last list reuses its text instead of being built as a JSON tree and serialized again (most
+ * of an edit's diagnostics do not change). */
+typedef struct lf_pieces {
+    lf_piece *ps_items;        /* in the order of the list (malloc'd) */
+    size_t ps_n, ps_cap;
+    uint32_t *ps_slots;        /* open addressing on p_key[0]: item index + 1, 0 empty */
+    size_t ps_nslots;          /* a power of two, or 0 */
+    size_t ps_built;           /* pieces built (not reused) for this list */
+} lf_pieces;
+
 typedef struct lsp_doc {
     char *d_uri;               /* as the client sent it (malloc'd) */
     char *d_path;              /* the file path it names (malloc'd) */
@@ -82,7 +101,10 @@ typedef struct lsp_doc {
     int d_rc;                  /* drv_summarize's code for the analysed text */
     eng_result d_own;          /* drv_summarize's own findings (a syntax error's GIL000),
                                 * before any composition */
-    json_t *d_published;       /* the diagnostics last sent (a reference), or NULL */
+    lf_pieces d_pieces;        /* the texts of the diagnostics last made */
+    char *d_sent;              /* the diagnostics array last sent, as JSON text (malloc'd), or
+                                * NULL */
+    size_t d_sent_len;
     uint32_t d_rid;            /* changes of its findings since the analysis of d_version: pull
                                 * diagnostics' resultId is "VERSION" or "VERSION.N" */
     struct lsp_doc *d_next;
@@ -214,8 +236,11 @@ void lw_free(lsp_server *s);
 
 /***** features (lsp_feature.c) *****/
 
-/* The diagnostics of a document's last analysis as a JSON array (new reference). */
-json_t *lf_diagnostics(const lsp_doc *doc, const drv_ctx *c, int enc);
+/* Appends the diagnostics of a document's last analysis to out as the text of a JSON array,
+ * reusing the texts of the previous list's unchanged diagnostics (doc->d_pieces becomes this
+ * list's).  Returns G_OK, or G_ENOMEM (out is then not usable and the pieces are dropped). */
+int lf_diagnostics_text(lsp_doc *doc, const drv_ctx *c, int enc, struct strbuf *out);
+void lf_pieces_free(lf_pieces *ps);
 /* A hover at 0-based line `line`: markdown about its bytecode and verdict, or json_null(). */
 json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc);
 /* Code actions for lines [first, last] (0-based): `# noqa` and `with <lock>:`. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/strbuf.h"
 #include "../input/input.h"
 #include "lsp_int.h"
 
@@ -42,6 +43,28 @@ void lsp_send(lsp_server *s, json_t *msg)
         s->s_code = 1;
     }
     free(text);
+}
+
+/* A message already serialized (body[0..len)): written as it is. */
+static void send_text(lsp_server *s, const char *body, size_t len)
+{
+    if (lsp_write_frame(s->s_out, body, len)) {
+        fprintf(s->s_log, "gilcheck lsp: cannot write to the client; stopping\n");
+        s->s_exit = 1;
+        s->s_code = 1;
+    }
+}
+
+/* Appends the JSON text of value v (a string, a number...) to sb; 0 when it cannot (memory, a
+ * string that is not UTF-8). */
+static int put_json(strbuf *sb, json_t *v)
+{
+    char *text = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    if (!text)
+        return 0;
+    sb_puts(sb, text);
+    free(text);
+    return 1;
 }
 
 static void reply(lsp_server *s, json_t *id, json_t *result)
@@ -102,7 +125,8 @@ static void doc_forget_result(lsp_doc *d)
 static void doc_free(lsp_doc *d)
 {
     doc_forget_result(d);
-    json_decref(d->d_published);
+    lf_pieces_free(&d->d_pieces);
+    free(d->d_sent);
     free(d->d_lines);
     arena_free(d->d_arena);
     free(d->d_uri);
@@ -292,19 +316,40 @@ static void client_settings(lsp_server *s, json_t *v)
 
 int lsp_publish(lsp_server *s, lsp_doc *doc, int force)
 {
-    json_t *diags = lf_diagnostics(doc, &s->s_drv, s->s_enc);
-    if (!diags)
-        return 0;
-    if (!force && doc->d_published && json_equal(diags, doc->d_published)) {
-        json_decref(diags);
-        return 0;
+    strbuf msg;
+    json_t *uri = json_string(doc->d_uri);
+    size_t at, n;
+    int sent = 0;
+    sb_init(&msg);
+    sb_puts(&msg, "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/publishDiagnostics\","
+                  "\"params\":{\"uri\":");
+    if (!put_json(&msg, uri))
+        goto done;
+    sb_printf(&msg, ",\"version\":%lld,\"diagnostics\":", (long long)doc->d_version);
+    /* the list as text, its unchanged diagnostics' texts reused: no JSON tree of the whole
+     * list is built (a large file has hundreds of diagnostics, each with related places) */
+    at = msg.sb_len;
+    if (lf_diagnostics_text(doc, &s->s_drv, s->s_enc, &msg))
+        goto done;
+    n = msg.sb_len - at;
+    if (!force && doc->d_sent && doc->d_sent_len == n && !memcmp(doc->d_sent, msg.sb_buf + at, n))
+        goto done;
+    sb_puts(&msg, "}}");
+    if (msg.sb_failed)
+        goto done;
+    send_text(s, msg.sb_buf, msg.sb_len);
+    free(doc->d_sent);
+    doc->d_sent_len = 0;
+    if ((doc->d_sent = malloc(n + 1))) {
+        memcpy(doc->d_sent, msg.sb_buf + at, n);
+        doc->d_sent[n] = 0;
+        doc->d_sent_len = n;
     }
-    json_decref(doc->d_published);
-    doc->d_published = json_incref(diags);
-    lsp_notify(s, "textDocument/publishDiagnostics",
-               json_pack("{s:s,s:I,s:o}", "uri", doc->d_uri, "version",
-                         (json_int_t)doc->d_version, "diagnostics", diags));
-    return 1;
+    sent = 1;
+done:
+    json_decref(uri);
+    sb_free(&msg);
+    return sent;
 }
 
 /* Analyses the document's current text (the newest version): summarizes it, composes it with
@@ -384,7 +429,9 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
     t2 = lq_now_ms();
     if (s->s_timing)
         fprintf(s->s_log, "gilcheck lsp: timing: %s v%lld: analysis %.2f ms, diagnostics and "
-                "sending %.2f ms\n", doc->d_uri, (long long)doc->d_version, t1 - t0, t2 - t1);
+                "sending %.2f ms (%zu diagnostics, %zu made anew)\n", doc->d_uri,
+                (long long)doc->d_version, t1 - t0, t2 - t1, doc->d_pieces.ps_n,
+                doc->d_pieces.ps_built);
 }
 
 /* A request about a document sees its newest text analysed. */
@@ -575,11 +622,23 @@ static void request(lsp_server *s, const char *method, json_t *id, json_t *param
         else
             snprintf(rid, sizeof rid, "%lld", (long long)doc->d_version);
         prev = json_string_value(json_object_get(params, "previousResultId"));
-        if (prev && !strcmp(prev, rid))      /* the client has this version's list */
+        if (prev && !strcmp(prev, rid)) {    /* the client has this version's list */
             reply(s, id, json_pack("{s:s,s:s}", "kind", "unchanged", "resultId", rid));
-        else
-            reply(s, id, json_pack("{s:s,s:s,s:o}", "kind", "full", "resultId", rid, "items",
-                                   lf_diagnostics(doc, &s->s_drv, s->s_enc)));
+        } else {                             /* the list as text, as lsp_publish sends it */
+            strbuf msg;
+            int rc;
+            sb_init(&msg);
+            sb_puts(&msg, "{\"jsonrpc\":\"2.0\",\"id\":");
+            put_json(&msg, id);
+            sb_printf(&msg, ",\"result\":{\"kind\":\"full\",\"resultId\":\"%s\",\"items\":", rid);
+            rc = lf_diagnostics_text(doc, &s->s_drv, s->s_enc, &msg);
+            sb_puts(&msg, "}}");
+            if (rc || msg.sb_failed)
+                reply_error(s, id, RPC_INTERNAL_ERROR, "out of memory");
+            else
+                send_text(s, msg.sb_buf, msg.sb_len);
+            sb_free(&msg);
+        }
         return;
     }
     if (!strcmp(method, "textDocument/hover")) {
