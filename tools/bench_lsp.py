@@ -335,7 +335,7 @@ def compare(builds, folder, uri, text, n, rounds, env):
 
 # The parts of an analysis shown by count_instructions: (label, function as callgrind names it).
 PARTS = [("CPython's compile()", "Py_CompileStringObject"),
-         ("summarizing (compile, decode, summary)", "drv_summarize"),
+         ("summarizing (compile, decode, summary)", "summarize_with"),
          ("composing with the nearest files", "lw_compose_doc"),
          ("diagnostics: JSON and sending", "lsp_publish")]
 

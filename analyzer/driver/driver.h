@@ -129,6 +129,12 @@ typedef struct drv_result {
 int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                   size_t len, arena *a, diag_ctx *d);
 
+/* drv_summarize of an editor's buffer (or a file when src is NULL), except that the candidates
+ * carry no interleavings (f_ilv NULL): the language server makes a finding's schedule with
+ * eng_interleave when its line is hovered, rather than every candidate's on every edit. */
+int drv_summarize_buffer(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
+                         size_t len, arena *a, diag_ctx *d);
+
 /* drv_summarize, then the races of that file alone (drv_compose of one unit) into out->r_res. */
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                 size_t len, arena *a, diag_ctx *d);

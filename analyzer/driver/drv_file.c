@@ -518,12 +518,12 @@ int drv_fresh_pycache(drv_ctx *c, const char *path)
 }
 
 /* Summarizes a decoded file as the module its path names, with the engine options of the
- * file's settings: the candidates get `shown` (the name findings carry) as their file and their
- * interleavings; classes marked `# gilcheck: thread-safe` in the source text (src, or else the
- * file src_path) are marked. */
+ * file's settings: the candidates get `shown` (the name findings carry) as their file and, when
+ * `schedules`, their interleavings; classes marked `# gilcheck: thread-safe` in the source text
+ * (src, or else the file src_path) are marked. */
 static int summarize(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
                      const char *shown, const pyc_file *f, const bc_file *bf, const uint8_t *src,
-                     size_t len, const char *src_path, arena *a, diag_ctx *d)
+                     size_t len, const char *src_path, int schedules, arena *a, diag_ctx *d)
 {
     char module[512];
     int package, rc;
@@ -542,7 +542,7 @@ static int summarize(drv_result *out, drv_ctx *c, const drv_settings *s, const c
     cand = eng_summary_candidates(out->r_sum);
     for (i = 0; i < cand->r_count; i++)
         cand->r_findings[i].f_file = file;
-    if (attach_interleavings(cand, bf, a))
+    if (schedules && attach_interleavings(cand, bf, a))
         return diag_add(d, G_ENOMEM, path, -1, "out of memory");
     if (src ? !in_noqa_parse(&nq, src, len) : (src_path && !in_noqa_load(&nq, src_path))) {
         size_t k;
@@ -556,7 +556,7 @@ static int summarize(drv_result *out, drv_ctx *c, const drv_settings *s, const c
 /* A .py file or buffer: compile in-process (or with the settings' interpreter), then the .pyc
  * pipeline. */
 static int analyze_source(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
-                          const uint8_t *src, size_t len, arena *a, diag_ctx *d)
+                          const uint8_t *src, size_t len, int schedules, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     bc_file *bf = NULL;
@@ -589,14 +589,15 @@ static int analyze_source(drv_result *out, drv_ctx *c, const drv_settings *s, co
     if (!rc)
         rc = bc_decode_file(&bf, out->r_image, path, d);
     if (!rc)
-        rc = summarize(out, c, s, path, path, out->r_image, bf, src, len, NULL, a, d);
+        rc = summarize(out, c, s, path, path, out->r_image, bf, src, len, NULL, schedules, a,
+                       d);
     out->r_bf = bf;
     mem_free(text);
     return rc;
 }
 
 static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
-                          const uint8_t *src, size_t len, arena *a, diag_ctx *d);
+                          const uint8_t *src, size_t len, int schedules, arena *a, diag_ctx *d);
 
 int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                   size_t len, arena *a, diag_ctx *d)
@@ -605,12 +606,22 @@ int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *
     memset(out, 0, sizeof *out);
     if (drv_settings_for(&s, c, path, d))
         return G_EBAD;
-    return summarize_with(out, c, s, path, src, len, a, d);
+    return summarize_with(out, c, s, path, src, len, 1, a, d);
 }
 
-/* drv_summarize with the settings s. */
+int drv_summarize_buffer(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
+                         size_t len, arena *a, diag_ctx *d)
+{
+    const drv_settings *s;
+    memset(out, 0, sizeof *out);
+    if (drv_settings_for(&s, c, path, d))
+        return G_EBAD;
+    return summarize_with(out, c, s, path, src, len, 0, a, d);
+}
+
+/* drv_summarize with the settings s; the candidates' interleavings only when `schedules`. */
 static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
-                          const uint8_t *src, size_t len, arena *a, diag_ctx *d)
+                          const uint8_t *src, size_t len, int schedules, arena *a, diag_ctx *d)
 {
     const char *pyc_path = path;
     char cached[PATH_MAX];
@@ -628,7 +639,7 @@ static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, co
     if (is_source) {
         if (src && s->s_python && target_minor(c, s, path, d) < 0)
             return G_EBAD;
-        rc = analyze_source(out, c, s, path, src, len, a, d);
+        rc = analyze_source(out, c, s, path, src, len, schedules, a, d);
     } else {
         /* `# noqa` comments and marks come from the source: the one a fresh __pycache__ pyc
          * stands for, or the one a .pyc names */
@@ -648,7 +659,7 @@ static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, co
         if (!rc)
             rc = summarize(out, c, s, path,
                            pyc_path == path && !refused && *src_path ? src_path : path, f, bf,
-                           NULL, 0, refused ? NULL : src_path, a, d);
+                           NULL, 0, refused ? NULL : src_path, schedules, a, d);
         out->r_bf = bf;
     }
     if (rc)
@@ -758,7 +769,7 @@ int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const c
                      const uint8_t *src, size_t len, arena *a, diag_ctx *d)
 {
     drv_unit u;
-    int rc = summarize_with(out, c, s, path, src, len, a, d);
+    int rc = summarize_with(out, c, s, path, src, len, 1, a, d);
     if (rc)
         return rc;
     memset(&u, 0, sizeof u);

@@ -455,6 +455,21 @@ static void interleaving_table(strbuf *sb, const eng_interleaving *il)
     sb_puts(sb, ".");
 }
 
+/* Finding f's two-thread schedule: the one it carries, else made now from the document's
+ * decoded code (the buffer's summary carries none: a schedule is made when its line is
+ * hovered, not for every candidate on every edit).  Allocations in a; NULL when f has no
+ * window. */
+static const eng_interleaving *schedule_of(const lsp_doc *doc, const finding *f, arena *a)
+{
+    eng_interleaving *il;
+    if (f->f_ilv)
+        return f->f_ilv;
+    if (!doc->d_bc || f->f_code >= doc->d_bc->bf_ncodes || !(il = arena_alloc(a, sizeof *il)) ||
+        eng_interleave(il, f, &doc->d_bc->bf_codes[f->f_code], a) || !il->il_nsteps)
+        return NULL;
+    return il;
+}
+
 json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
 {
     int suppressed = 0;
@@ -538,6 +553,8 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
                                  "No instruction on this line lets a GIL build switch threads."));
     if (f) {
         char where[400];
+        arena *a;
+        const eng_interleaving *il;
         sb_printf(&sb, "**Not atomic**%s ([%s](" RULE_DOC_URL ")): %s.\n\n",
                   suppressed ? " (suppressed by `# noqa`)" : "", f->f_rule, f->f_rule,
                   f->f_message);
@@ -551,8 +568,11 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
                 sb_printf(&sb, "%s %u", k ? "," : "", f->f_switch[k]);
             sb_puts(&sb, ".");
         }
-        if (f->f_ilv)
-            interleaving_table(&sb, f->f_ilv);
+        if (!arena_new(&a)) {
+            if ((il = schedule_of(doc, f, a)))
+                interleaving_table(&sb, il);
+            arena_free(a);
+        }
     } else if (!ninstr) {
         sb_printf(&sb, "No bytecode on line %u.", line + 1);
     } else if (nshared) {

@@ -382,9 +382,9 @@ static void doc_analyze(lsp_server *s, lsp_doc *doc)
             doc->d_error = 1;
             rc = G_ENOMEM;
             snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "out of memory");
-        } else if ((rc = drv_summarize(&doc->d_res, &s->s_drv, doc->d_path,
-                                       (const uint8_t *)doc->d_text, doc->d_len, doc->d_arena,
-                                       &d))) {
+        } else if ((rc = drv_summarize_buffer(&doc->d_res, &s->s_drv, doc->d_path,
+                                              (const uint8_t *)doc->d_text, doc->d_len,
+                                              doc->d_arena, &d))) {
             doc->d_error = 1;
             snprintf(doc->d_errmsg, sizeof doc->d_errmsg, "%s",
                      d.d_count && d.d_msgs[d.d_count - 1].dm_text

@@ -3,6 +3,7 @@
 // race shows in jobs.py only once the workspace is summarized, with relatedInformation in
 // main.py, and equals what `gilcheck check` prints for jobs.py on the same tree (with the
 // folder's [tool.gilcheck], whose thread-entry-points is a setting of the whole composition);
+// its hover shows the interleaving (made when hovered);
 // an edit of main.py that removes the thread start republishes jobs.py empty; files created and
 // deleted on disk (workspace/didChangeWatchedFiles) and closing a document update it; a document
 // outside the folder joins the folder nearest to it; work-done progress (create, begin, end)
@@ -165,6 +166,13 @@ async function withProgress() {
         'jobs.py: the diagnostics are what `gilcheck check` prints for it (settings of the folder)',
         { lsp: lspSays(pub.diagnostics), check: checkSays([ws], jobs, tmp) });
   check(checkSays([jobs], jobs, tmp).every((x) => x.line !== 4), '(check of jobs.py alone: no race on state.counter)');
+  // the hover of the race's line: the interleaving, made when hovered (the server's own
+  // summaries of buffers carry none)
+  const hover = await s.conn.sendRequest(proto.HoverRequest.type, { textDocument: { uri: uriOf(jobs) }, position: { line: 4, character: 4 } });
+  const hv = hover && hover.contents.value;
+  check(/\*\*Not atomic\*\*/.test(hv) && /\*\*Interleaving\*\* \(lost-update/.test(hv) &&
+        /\| Thread A \| Thread B \| sees \|/.test(hv) && /\| reads state\.counter = 0 \|/.test(hv),
+        'hover on the race: the interleaving as a table', hv);
 
   // progress: created by request, then begin ... end
   check(s.creates.length === 1, 'window/workDoneProgress/create sent once', s.creates);
