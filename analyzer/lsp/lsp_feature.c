@@ -67,6 +67,12 @@ static uint32_t line0(int32_t line)
 
 /***** diagnostics *****/
 
+/* relatedInformation shows at most this many accesses of the other side (the engine keeps up to
+ * six); the rest are counted in a last entry that points at the hover, which lists them all.
+ * Three are enough to see where the race is, and an editor lists each entry under the
+ * diagnostic (VS Code's Problems panel, its hover). */
+#define LF_MAX_OTHERS 3
+
 /* The LSP character of byte column `bytecol` of 0-based line `line` of the analysed text. */
 static uint32_t char_at(const lsp_doc *doc, uint32_t line, size_t bytecol, int enc)
 {
@@ -84,7 +90,8 @@ typedef struct dg_where {
     struct {
         uint32_t o_here;       /* in this document (else in rl_file, columns as bytes) */
         uint32_t o_line, o_char;
-    } w_other[64];
+    } w_other[LF_MAX_OTHERS];
+    uint32_t w_more;           /* accesses of the other side not shown */
 } dg_where;
 
 static int severity_of(const drv_ctx *c, const char *rule)
@@ -142,8 +149,7 @@ static void where_of(dg_where *w, const lsp_doc *doc, const drv_ctx *c, const fi
                                f->f_rel_col > 0 ? (size_t)f->f_rel_col - 1 : 0, enc);
     }
     /* the other side of the race: here, or in another file of the workspace */
-    for (i = 0; i < f->f_nrelated && w->w_nother < sizeof w->w_other / sizeof w->w_other[0];
-         i++) {
+    for (i = 0; i < f->f_nrelated && w->w_nother < LF_MAX_OTHERS; i++) {
         const eng_related *rl = &f->f_related[i];
         uint32_t line = line0(rl->rl_line), col = rl->rl_col > 0 ? (uint32_t)rl->rl_col - 1 : 0;
         int here = !rl->rl_file || !strcmp(rl->rl_file, doc->d_path);
@@ -152,6 +158,7 @@ static void where_of(dg_where *w, const lsp_doc *doc, const drv_ctx *c, const fi
         w->w_other[w->w_nother].o_char = here ? char_at(doc, line, col, enc) : col;
         w->w_nother++;
     }
+    w->w_more = f->f_nrelated - w->w_nother;
 }
 
 static json_t *span_json(uint32_t l1, uint32_t c1, uint32_t l2, uint32_t c2)
@@ -172,7 +179,7 @@ static json_t *diagnostic_at(const lsp_doc *doc, const finding *f, const dg_wher
                    span_json(w->w_range[0], w->w_range[1], w->w_range[2], w->w_range[3]),
                    "severity", (int)w->w_severity, "code", f->f_rule, "codeDescription",
                    "href", href, "source", "gilcheck", "message", f->f_message);
-    if (dg && (w->w_has_read || w->w_nother)) {
+    if (dg && (w->w_has_read || w->w_nother || w->w_more)) {
         json_t *info = json_array();
         if (w->w_has_read) {
             char what[300];
@@ -198,6 +205,17 @@ static json_t *diagnostic_at(const lsp_doc *doc, const finding *f, const dg_wher
                                                                     w->w_other[i].o_char,
                                                                     w->w_other[i].o_line,
                                                                     w->w_other[i].o_char),
+                                                     text));
+        }
+        if (w->w_more) {               /* said, at the finding: the hover lists them */
+            char text[200];
+            snprintf(text, sizeof text, "and %u more %s: the hover lists them all", w->w_more,
+                     !strcmp(f->f_rule, "GIL301")
+                         ? (w->w_more == 1 ? "window it breaks" : "windows it breaks")
+                         : (w->w_more == 1 ? "access it races with" : "accesses it races with"));
+            json_array_append_new(info, related_info(doc->d_uri,
+                                                     span_json(w->w_range[0], w->w_range[1],
+                                                               w->w_range[0], w->w_range[1]),
                                                      text));
         }
         json_object_set_new(dg, "relatedInformation", info);
@@ -417,6 +435,60 @@ static void md_cell(strbuf *sb, const char *s)
     }
 }
 
+/* Plain text in markdown: the characters markdown gives a meaning escaped. */
+static void md_text(strbuf *sb, const char *s)
+{
+    for (; s && *s; s++) {
+        if (strchr("\\`*_[]<>|", *s))
+            sb_putc(sb, '\\');
+        sb_putc(sb, *s == '\n' ? ' ' : *s);
+    }
+}
+
+/* The other side of f's race -- every access the engine kept, where relatedInformation shows
+ * the first LF_MAX_OTHERS -- as a markdown list with links to the places, and the context this
+ * side runs in. */
+static void other_side(strbuf *sb, const lsp_doc *doc, const finding *f)
+{
+    const char *slash = strrchr(doc->d_path, '/');
+    size_t dir = slash ? (size_t)(slash - doc->d_path) + 1 : 0;
+    uint32_t i;
+    if (f->f_context) {
+        sb_puts(sb, "\n\nThis side runs in: ");
+        md_text(sb, f->f_context);
+        sb_puts(sb, ".");
+    }
+    if (!f->f_nrelated)
+        return;
+    sb_printf(sb, "\n\n**%s**:\n", !strcmp(f->f_rule, "GIL301") ? "Breaks" : "Races with");
+    for (i = 0; i < f->f_nrelated; i++) {
+        const eng_related *rl = &f->f_related[i];
+        int here = !rl->rl_file || !strcmp(rl->rl_file, doc->d_path);
+        char uri[4200];
+        if (here)
+            snprintf(uri, sizeof uri, "%s", doc->d_uri);
+        else
+            lsp_path_uri(rl->rl_file, uri, sizeof uri);
+        sb_puts(sb, "\n- ");
+        md_text(sb, rl->rl_what ? rl->rl_what : "an access");
+        sb_puts(sb, " in `");
+        sb_puts(sb, rl->rl_function ? rl->rl_function : "?");
+        sb_puts(sb, "` at [");
+        if (here) {
+            sb_printf(sb, "line %d", rl->rl_line);
+        } else {   /* relative to the document's directory when below it */
+            md_text(sb, dir && !strncmp(rl->rl_file, doc->d_path, dir) ? rl->rl_file + dir
+                                                                        : rl->rl_file);
+            sb_printf(sb, ":%d", rl->rl_line);
+        }
+        sb_printf(sb, "](%s#L%d)", uri, rl->rl_line);
+        if (rl->rl_context) {
+            sb_puts(sb, ", ");
+            md_text(sb, rl->rl_context);
+        }
+    }
+}
+
 /* The engine's schedule of finding f (f_ilv) as a markdown table, one row per step. */
 static void interleaving_table(strbuf *sb, const eng_interleaving *il)
 {
@@ -568,6 +640,7 @@ json_t *lf_hover(lsp_doc *doc, uint32_t line, int enc)
                 sb_printf(&sb, "%s %u", k ? "," : "", f->f_switch[k]);
             sb_puts(&sb, ".");
         }
+        other_side(&sb, doc, f);
         if (!arena_new(&a)) {
             if ((il = schedule_of(doc, f, a)))
                 interleaving_table(&sb, il);

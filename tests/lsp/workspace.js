@@ -3,7 +3,7 @@
 // race shows in jobs.py only once the workspace is summarized, with relatedInformation in
 // main.py, and equals what `gilcheck check` prints for jobs.py on the same tree (with the
 // folder's [tool.gilcheck], whose thread-entry-points is a setting of the whole composition);
-// its hover shows the interleaving (made when hovered);
+// its hover shows the other side and the interleaving (made when hovered);
 // an edit of main.py that removes the thread start republishes jobs.py empty; files created and
 // deleted on disk (workspace/didChangeWatchedFiles) and closing a document update it; a document
 // outside the folder joins the folder nearest to it; work-done progress (create, begin, end)
@@ -79,7 +79,8 @@ function checkSays(paths, file, cwd) {
   const recs = JSON.parse(r.stdout || '[]');
   return recs.filter((x) => x.kind === 'finding' && x.path === file).map((x) => ({
     code: x.rule, line: x.line - 1, character: x.column - 1, message: x.message,
-    related: (x.conflicts || []).map((c) => `${uriOf(c.path)}:${c.line - 1}`).sort(),
+    // the LSP's relatedInformation shows the first three of the other side (the hover all)
+    related: (x.conflicts || []).slice(0, 3).map((c) => `${uriOf(c.path)}:${c.line - 1}`).sort(),
   }));
 }
 
@@ -173,6 +174,9 @@ async function withProgress() {
   check(/\*\*Not atomic\*\*/.test(hv) && /\*\*Interleaving\*\* \(lost-update/.test(hv) &&
         /\| Thread A \| Thread B \| sees \|/.test(hv) && /\| reads state\.counter = 0 \|/.test(hv),
         'hover on the race: the interleaving as a table', hv);
+  check(hv && hv.includes(`**Races with**:\n\n- stores 'state.counter' without a lock in \`main\` at [main.py:8](${uriOf(main)}#L8)`) &&
+        hv.includes('This side runs in: thread started at '),
+        'hover on the race: every access of the other side, linked, and this side\'s context', hv);
 
   // progress: created by request, then begin ... end
   check(s.creates.length === 1, 'window/workDoneProgress/create sent once', s.creates);

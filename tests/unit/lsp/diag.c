@@ -1,6 +1,7 @@
-/* Unit tests for the language server's diagnostics as text: what a diagnostic says, and that a
+/* Unit tests for the language server's diagnostics as text: what a diagnostic says, that a
  * finding whose diagnostic did not change reuses its text while any change of what it is made
- * of (message, range, a character before it on the line, the other side) makes it anew. */
+ * of (message, range, a character before it on the line, the other side) makes it anew, and
+ * the cap on the other side's places in relatedInformation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,12 +192,55 @@ static void test_lsp_diag__changes(void **state)
     lf_pieces_free(&x.doc.d_pieces);
 }
 
+/* relatedInformation: the read, the first three accesses of the other side, and how many more
+ * (at the finding); a fourth access hidden there changes nothing shown. */
+static void test_lsp_diag__related_capped(void **state)
+{
+    fixture x;
+    eng_related many[5];
+    json_t *all, *rel, *last;
+    int i;
+    (void)state;
+    fixture_init(&x);
+    for (i = 0; i < 5; i++) {
+        many[i] = x.other[0];
+        many[i].rl_line = 10 + i;
+    }
+    x.f[0].f_related = many;
+    x.f[0].f_nrelated = 5;
+    all = diagnostics(&x, LSP_UTF16, NULL);
+    rel = json_object_get(json_array_get(all, 0), "relatedInformation");
+    assert_int_equal(json_array_size(rel), 5);
+    assert_int_equal(at(json_object_get(json_object_get(json_object_get(json_array_get(rel, 3),
+                                                                        "location"), "range"),
+                                        "start"), "line"), 11);
+    last = json_array_get(rel, 4);
+    assert_string_equal(json_string_value(json_object_get(last, "message")),
+                        "and 2 more accesses it races with: the hover lists them all");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(last, "location"),
+                                                          "uri")), "file:///w/a.py");
+    assert_int_equal(at(json_object_get(json_object_get(json_object_get(last, "location"),
+                                                        "range"), "start"), "character"), 23);
+    json_decref(all);
+    many[4].rl_context = "elsewhere";    /* not shown: the same text */
+    json_decref(diagnostics(&x, LSP_UTF16, NULL));
+    assert_int_equal(x.doc.d_pieces.ps_built, 0);
+    x.f[0].f_nrelated = 4;               /* one fewer: "and 1 more" */
+    all = diagnostics(&x, LSP_UTF16, NULL);
+    rel = json_object_get(json_array_get(all, 0), "relatedInformation");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rel, 4), "message")),
+                        "and 1 more access it races with: the hover lists them all");
+    json_decref(all);
+    lf_pieces_free(&x.doc.d_pieces);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lsp_diag__content),
         cmocka_unit_test(test_lsp_diag__reuse),
         cmocka_unit_test(test_lsp_diag__changes),
+        cmocka_unit_test(test_lsp_diag__related_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
