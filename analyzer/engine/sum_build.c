@@ -351,16 +351,29 @@ static const char *callee_of(builder *b, uint32_t ci, const ir_event *e, uint8_t
 }
 
 /* The receiver's constructor of `X.submit(...)`: a typed local, a module global bound to a call,
- * or an attribute set from a call in some method. */
-static const char *receiver_ctor(const builder *b, const ir_event *e)
+ * a closure variable bound to a call by an enclosing function (`with ProcessPoolExecutor() as
+ * ex: [ex.submit(f, x) for x in xs]`, a comprehension of its own before 3.12), or an attribute
+ * set from a call in some method. */
+static const char *receiver_ctor(const builder *b, uint32_t ci, const ir_event *e)
 {
     const eng_mod *m = b->b_m;
-    int32_t bi;
-    uint32_t i, k;
+    int32_t bi, p;
+    uint32_t i, k, steps = 0;
     if (e->ev_recv)
         return mod_resolve(m, e->ev_recv);
     if (!e->ev_path)
         return NULL;
+    if (e->ev_path->p_kind == PATH_DEREF)
+        for (p = m->m_bf->bf_codes[ci].bc_parent; p >= 0 && (uint32_t)p < m->m_ncodes &&
+                                                  steps++ < 16;
+             p = m->m_bf->bf_codes[p].bc_parent)
+            for (k = 0; k < m->m_codes[p].c_ir.f_nevents; k++) {
+                const ir_event *s = &m->m_codes[p].c_ir.f_events[k];
+                if (s->ev_kind == EV_STORE && s->ev_valkind == VAL_CALL && s->ev_path &&
+                    s->ev_path->p_kind == PATH_DEREF && s->ev_callee &&
+                    !strcmp(s->ev_path->p_name, e->ev_path->p_name))
+                    return mod_resolve(m, s->ev_callee);
+            }
     if (e->ev_path->p_kind == PATH_GLOBAL && (bi = mod_binding(m, e->ev_path->p_name)) >= 0 &&
         m->m_bind_kind[bi] == VAL_CALL)
         return m->m_bind_what[bi];
@@ -512,7 +525,7 @@ static void find_start(builder *b, uint32_t ci, const ir_event *e)
     else if (e->ev_method && strchr(r, '.') && (!strcmp(name, "submit") || !strcmp(name, "map") ||
                                                  !strcmp(name, "apply_async") ||
                                                  !strcmp(name, "imap_unordered"))) {
-        int process = is_process_ctor(receiver_ctor(b, e));
+        int process = is_process_ctor(receiver_ctor(b, ci, e));
         int kind = process ? START_PROCESS : START_EXECUTOR;
         if (!strcmp(name, "submit") || !strcmp(name, "apply_async"))
             add_start(b, ci, e, kind, 0, 0, NULL, 1, "args", 1);
