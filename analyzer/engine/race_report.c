@@ -159,6 +159,9 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     }
     if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
         return 0;
+    /* tasks of one pool of one worker, submitted from several places, run one at a time */
+    if (cw->x_pool != RC_NONE && cw->x_pool == r->r_ctxs[x->i_ctx].x_pool)
+        return 0;
     /* `self._thread.join()` before it: that thread has finished */
     if ((w->i_joined != RC_NONE && w->i_joined == x->i_ctx) ||
         (x->i_joined != RC_NONE && x->i_joined == w->i_ctx))

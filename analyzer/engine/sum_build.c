@@ -353,14 +353,22 @@ static const char *callee_of(builder *b, uint32_t ci, const ir_event *e, uint8_t
 /* The receiver's constructor of `X.submit(...)`: a typed local, a module global bound to a call,
  * a closure variable bound to a call by an enclosing function (`with ProcessPoolExecutor() as
  * ex: [ex.submit(f, x) for x in xs]`, a comprehension of its own before 3.12), or an attribute
- * set from a call in some method. */
-static const char *receiver_ctor(const builder *b, uint32_t ci, const ir_event *e)
+ * set from a call in some method.  *code and *instr say where the binding is (the call made the
+ * value before that instruction of that code object), SUM_NONE for a module global. */
+static const char *receiver_ctor(const builder *b, uint32_t ci, const ir_event *e,
+                                 const char **raw, uint32_t *code, uint32_t *instr)
 {
     const eng_mod *m = b->b_m;
     int32_t bi, p;
     uint32_t i, k, steps = 0;
-    if (e->ev_recv)
+    *code = *instr = SUM_NONE;
+    *raw = NULL;
+    if (e->ev_recv) {
+        *raw = e->ev_recv;
+        *code = ci;
+        *instr = e->ev_instr;
         return mod_resolve(m, e->ev_recv);
+    }
     if (!e->ev_path)
         return NULL;
     if (e->ev_path->p_kind == PATH_DEREF)
@@ -371,8 +379,12 @@ static const char *receiver_ctor(const builder *b, uint32_t ci, const ir_event *
                 const ir_event *s = &m->m_codes[p].c_ir.f_events[k];
                 if (s->ev_kind == EV_STORE && s->ev_valkind == VAL_CALL && s->ev_path &&
                     s->ev_path->p_kind == PATH_DEREF && s->ev_callee &&
-                    !strcmp(s->ev_path->p_name, e->ev_path->p_name))
+                    !strcmp(s->ev_path->p_name, e->ev_path->p_name)) {
+                    *raw = s->ev_callee;
+                    *code = (uint32_t)p;
+                    *instr = s->ev_instr;
                     return mod_resolve(m, s->ev_callee);
+                }
             }
     if (e->ev_path->p_kind == PATH_GLOBAL && (bi = mod_binding(m, e->ev_path->p_name)) >= 0 &&
         m->m_bind_kind[bi] == VAL_CALL)
@@ -383,10 +395,42 @@ static const char *receiver_ctor(const builder *b, uint32_t ci, const ir_event *
                 const ir_event *s = &m->m_codes[i].c_ir.f_events[k];
                 if (s->ev_kind == EV_STORE && s->ev_valkind == VAL_CALL &&
                     s->ev_path->p_kind == PATH_ATTR && !strcmp(s->ev_path->p_name,
-                                                               e->ev_path->p_name))
+                                                               e->ev_path->p_name)) {
+                    *raw = s->ev_callee;
+                    *code = i;
+                    *instr = s->ev_instr;
                     return mod_resolve(m, s->ev_callee);
+                }
             }
     return NULL;
+}
+
+/* Does the constructor call of a pool (found by receiver_ctor) ask for one worker:
+ * `ThreadPoolExecutor(max_workers=1)`, `ThreadPool(1)`?  Its tasks then run one after another. */
+static int one_worker(const builder *b, const char *raw, uint32_t code, uint32_t instr)
+{
+    const ir_event *call = NULL;
+    const ir_func *f;
+    uint32_t k, j;
+    if (!raw || code == SUM_NONE)
+        return 0;
+    f = &b->b_m->m_codes[code].c_ir;
+    for (k = 0; k < f->f_nevents; k++) {
+        const ir_event *c = &f->f_events[k];
+        if (c->ev_kind == EV_CALL && c->ev_instr < instr && c->ev_callee &&
+            !strcmp(c->ev_callee, raw))
+            call = c;
+    }
+    if (!call)
+        return 0;
+    for (j = 0; j < call->ev_nargs; j++) {
+        const ir_arg *g = &call->ev_args[j];
+        int workers = g->ar_kw ? !strcmp(g->ar_kw, "max_workers") || !strcmp(g->ar_kw, "processes")
+                               : j == 0;
+        if (workers)
+            return g->ar_const && !strcmp(g->ar_const, "1");
+    }
+    return 0;
 }
 
 static int is_process_ctor(const char *r)
@@ -525,12 +569,21 @@ static void find_start(builder *b, uint32_t ci, const ir_event *e)
     else if (e->ev_method && strchr(r, '.') && (!strcmp(name, "submit") || !strcmp(name, "map") ||
                                                  !strcmp(name, "apply_async") ||
                                                  !strcmp(name, "imap_unordered"))) {
-        int process = is_process_ctor(receiver_ctor(b, ci, e));
+        const char *raw;
+        uint32_t code, instr, first = b->b_s->s_nstarts;
+        int process = is_process_ctor(receiver_ctor(b, ci, e, &raw, &code, &instr));
         int kind = process ? START_PROCESS : START_EXECUTOR;
         if (!strcmp(name, "submit") || !strcmp(name, "apply_async"))
             add_start(b, ci, e, kind, 0, 0, NULL, 1, "args", 1);
         else
             add_start(b, ci, e, kind, 1, 0, NULL, -1, NULL, -1);
+        if (one_worker(b, raw, code, instr) && e->ev_path) {
+            const char *pool = spath(b, ci, e->ev_path, NULL);
+            for (; pool && first < b->b_s->s_nstarts; first++) {
+                b->b_s->s_starts[first].t_serial = 1;
+                b->b_s->s_starts[first].t_pool = pool;
+            }
+        }
     } else if (strstr(r, "Threading") && strstr(r, "Server")) {
         add_start(b, ci, e, START_SERVER, 1, 1, "RequestHandlerClass", -1, NULL, -1);
     }

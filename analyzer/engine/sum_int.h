@@ -151,6 +151,8 @@ typedef enum sum_startkind {
 typedef struct sum_start {
     uint8_t t_kind;            /* sum_startkind */
     uint8_t t_many;            /* started in a loop or comprehension, or by map() */
+    uint8_t t_serial;          /* START_EXECUTOR: a pool of one worker runs its tasks one after
+                                * another (`ThreadPoolExecutor(max_workers=1)`) */
     uint32_t t_func;           /* the code object that starts it */
     uint32_t t_instr;          /* the starting call's instruction index */
     int32_t t_line;
@@ -158,6 +160,8 @@ typedef struct sum_start {
                                 * START_SERVER the handler class's path */
     sum_arg *t_args;           /* the arguments the target gets, in order (positionals) */
     uint32_t t_nargs;
+    const char *t_pool;        /* t_serial: the pool's path ("p:0._pool"), so that tasks of one
+                                * such pool submitted from several places stay one thread */
     const char *t_obj;         /* where the thread object is kept (`self._thread = t`), so that
                                 * a `join()` of it orders what follows; NULL when not kept */
 } sum_start;

@@ -107,6 +107,7 @@ typedef struct ir_arg {
     ir_srcs ar_srcs;          /* loads that flowed into it */
     int32_t ar_func;          /* code index when the argument is a function made here, else -1 */
     const char *ar_kw;        /* keyword name, NULL for positionals */
+    const char *ar_const;     /* a constant argument: its repr ("1", "'x'"), else NULL */
     const char *ar_ctor;      /* the dotted callee whose call made the value (`board =
                                * JobBoard(); Worker(board)`: "JobBoard"), or NULL */
     const struct ir_path **ar_items; /* a tuple or list display built here (`args=(q, n)`): the

@@ -726,6 +726,10 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     for (k = 0; k < nargs && k < IR_MAX_ARGS; k++) {
         const aval *a = &vals[first + k];
         e->ev_args[k].ar_path = a->a_path;
+        if (!a->a_path && (a->a_kind == AV_CONST || a->a_kind == AV_INT)) {
+            const ir_path *cp = key_path(it, a);
+            e->ev_args[k].ar_const = cp ? cp->p_name : NULL;
+        }
         e->ev_args[k].ar_srcs = srcs_of(it, a);
         e->ev_args[k].ar_func = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
         e->ev_args[k].ar_ctor = a->a_kind == AV_CALLRES ? a->a_name : NULL;
