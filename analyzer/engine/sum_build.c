@@ -657,6 +657,15 @@ static void build_func(builder *b, uint32_t ci)
         u->u_nacqs = c->c_ir.f_nacqs;
         for (k = 0; k < c->c_ir.f_nacqs; k++) {
             const ir_acq *q = &c->c_ir.f_acqs[k];
+            if (q->a_callee && q->a_on && q->a_on->p_kind == PATH_ATTR &&
+                (mod_is_lock_name(q->a_on->p_name) || mod_is_configured_lock(m, q->a_on))) {
+                /* `with self._lock.for_heartbeat():` -- a method of a lock that returns a
+                 * context manager holds that lock (oslo.messaging's ConnectionLock) */
+                u->u_acqs[k].q_path = spath(b, ci, q->a_on, NULL);
+                u->u_acqs[k].q_ctor = NULL;
+                u->u_acqs[k].q_named = 1;
+                continue;
+            }
             u->u_acqs[k].q_path = q->a_callee ? NULL : spath(b, ci, q->a_path, NULL);
             u->u_acqs[k].q_ctor = q->a_callee ? mod_resolve(m, q->a_callee) : NULL;
             u->u_acqs[k].q_named = q->a_path && (mod_is_lock_name(q->a_path->p_name) ||

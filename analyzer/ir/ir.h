@@ -153,6 +153,7 @@ typedef struct ir_event {
 typedef struct ir_acq {
     const ir_path *a_path;    /* the context manager / lock object; NULL when not a path */
     const char *a_callee;     /* when X is a call result: the callee ("threading.Lock") */
+    const ir_path *a_on;      /* when X is a method's result: the object it was called on */
     uint32_t a_instr;         /* the instruction that acquires */
     uint8_t a_with;           /* 1 for `with`, 0 for acquire() */
 } ir_acq;

@@ -52,6 +52,8 @@ typedef struct aval {
                               * made the object it belongs to (`x = Foo(); x.run()`), or NULL */
     ir_srcs a_src;           /* loads that flowed into the value */
     const ir_path *a_view;   /* a keys() / values() / items() view of this container */
+    const ir_path *a_on;     /* AV_CALLRES of a method call: the object it was called on
+                              * (`with self._lock.for_reading():` holds that lock) */
 } aval;
 
 /* A pre-3.11 block (SETUP_*), so POP_BLOCK knows whether it ends a `with`. */
@@ -573,6 +575,7 @@ static int32_t acquire(interp *it, state *s, const ir_path *p, const char *calle
         return -1;
     q = &it->i_f->f_acqs[it->i_f->f_nacqs];
     q->a_path = p;
+    q->a_on = NULL;
     q->a_callee = callee;
     q->a_instr = idx;
     q->a_with = (uint8_t)with;
@@ -752,6 +755,9 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     e->ev_nargs = (uint8_t)(nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS);
     res.a_name = cname;
     res.a_src = e->ev_srcs;
+    res.a_on = callee.a_kind == AV_METHOD ||
+                       (callee.a_kind == AV_OBJ && callee.a_path &&
+                        callee.a_path->p_kind == PATH_ATTR) ? on : NULL;
     if (callee.a_kind == AV_METHOD && mname && !strcmp(mname, "__enter__") && callee.a_recv) {
         aval self = av_make(AV_CALLRES);
         res = entered(it, &self);
@@ -1358,6 +1364,8 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         v = pop(s);
         x = av_make(AV_EXIT);
         x.a_aux = acquire(it, s, v.a_path, v.a_kind == AV_CALLRES ? v.a_name : NULL, idx, 1);
+        if (x.a_aux >= 0 && v.a_kind == AV_CALLRES)
+            it->i_f->f_acqs[x.a_aux].a_on = v.a_on;
         if ((in->in_flags & OPF_JUMP) && s->s_nfb < MAX_FBLOCKS)
             s->s_fb[s->s_nfb++].fb_acq = x.a_aux;
         push(it, s, x);
@@ -1372,6 +1380,8 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         if (in->in_a == 1 || in->in_a == 3) {
             x = av_make(AV_EXIT);
             x.a_aux = acquire(it, s, v.a_path, v.a_kind == AV_CALLRES ? v.a_name : NULL, idx, 1);
+            if (x.a_aux >= 0 && v.a_kind == AV_CALLRES)
+                it->i_f->f_acqs[x.a_aux].a_on = v.a_on;
         } else {
             x = av_make(AV_METHOD);
             x.a_path = v.a_path;
