@@ -1188,8 +1188,16 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
                 if (b->k_shared && !r->r_classes[i].k_shared && !r->r_classes[i].k_test) {
                     r->r_classes[i].k_shared = 1;
                     r->r_classes[i].k_declared = b->k_declared;
-                    r->r_classes[i].k_why = fmt(r, "it derives from %s, which %s", b->k_full,
-                                                b->k_why ? b->k_why : "is shared");
+                    /* "it derives from A, which derives from B (_x is locked in B.set)" */
+                    if (b->k_why && !strncmp(b->k_why, "it derives from ", 16))
+                        r->r_classes[i].k_why = fmt(r, "it derives from %s, which derives from %s",
+                                                    b->k_full, b->k_why + 16);
+                    else if (b->k_why)
+                        r->r_classes[i].k_why = fmt(r, "it derives from %s (%s)", b->k_full,
+                                                    b->k_why);
+                    else
+                        r->r_classes[i].k_why = fmt(r, "it derives from %s, which is shared",
+                                                    b->k_full);
                 }
             }
 }

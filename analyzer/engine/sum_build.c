@@ -279,6 +279,18 @@ static int self_escapes(const builder *b, uint32_t ci, const ir_event *e)
         return 0;
     if (e->ev_method && e->ev_path && mod_param_index(c, e->ev_path) == 0)
         return 0;   /* self.helper(...) */
+    if (!e->ev_method && e->ev_path && e->ev_path->p_kind == PATH_GLOBAL &&
+        mod_binding(b->b_m, e->ev_path->p_name) < 0) {
+        /* a built-in that looks at its arguments and keeps none (`repr(self)`) */
+        static const char *const looks[] = {
+            "bool", "callable", "format", "getattr", "hasattr", "hash", "id", "isinstance",
+            "issubclass", "len", "print", "repr", "str", "type",
+        };
+        size_t j;
+        for (j = 0; j < sizeof looks / sizeof looks[0]; j++)
+            if (!strcmp(e->ev_path->p_name, looks[j]))
+                return 0;
+    }
     for (k = 0; k < e->ev_nargs; k++) {
         const ir_path *p = e->ev_args[k].ar_path;
         if (!p || mod_param_index(c, ir_path_root(p)) != 0)
