@@ -58,9 +58,14 @@ static int same_constant(const rc_run *r, const rc_inst *w, const rc_inst *x)
     return 0;
 }
 
+/* Can two accesses of different threads reach one item?  `*` is any key; `@thread` is the
+ * accessing thread's own (`D[threading.get_ident()]`): two threads never share it. */
 static int keys_meet(const char *a, const char *b)
 {
-    return !strcmp(a, "*") || !strcmp(b, "*") || !strcmp(a, b);
+    int ta = !strcmp(a, "@thread"), tb = !strcmp(b, "@thread");
+    if (ta && tb)
+        return 0;
+    return ta || tb || !strcmp(a, "*") || !strcmp(b, "*") || !strcmp(a, b);
 }
 
 /* Can contexts a and b run at the same time?  A script's main thread only meets the contexts

@@ -253,12 +253,35 @@ static const ir_path *slice_path(interp *it, const aval *bounds, int n)
     return p;
 }
 
+/* Does a call of `name` return the calling thread's identity (threading.get_ident(),
+ * current_thread(), get_native_id())? */
+static int is_thread_id_call(const char *name)
+{
+    static const char *const ids[] = { "get_ident", "get_native_id", "current_thread",
+                                       "currentThread" };
+    size_t n = strlen(name), j;
+    for (j = 0; j < sizeof ids / sizeof ids[0]; j++) {
+        size_t k = strlen(ids[j]);
+        if (n >= k && !strcmp(name + n - k, ids[j]) && (n == k || name[n - k - 1] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
 /* The path used when v is a subscript key: its own path, a constant's repr, or a unique path
  * (so two unknown keys are never taken for the same one). */
 static const ir_path *key_path(interp *it, const aval *v)
 {
     strbuf sb;
     const ir_path *p;
+    if (v->a_kind == AV_CALLRES && v->a_name && is_thread_id_call(v->a_name)) {
+        /* `D[threading.get_ident()]`: each thread its own key, written `@thread` (no repr
+         * reads so) */
+        p = ir_path_name(it->i_paths, PATH_CONST, "@thread", 7, 0);
+        if (!p)
+            it->i_oom = 1;
+        return p;
+    }
     if (v->a_path)
         return v->a_path;
     if (v->a_kind == AV_CONST || v->a_kind == AV_INT) {

@@ -160,6 +160,10 @@ static int texts(arena *a, ir_path *p)
             : !strcmp(p->p_name, "tuple") ? concat(buf, (const char *[]){ "()", NULL })
             : concat(buf, (const char *[]){ "...", NULL });
         break;
+    case PATH_CONST:   /* the thread's own key (ir_interp.c) as the call that makes it */
+        n = concat(buf, (const char *[]){ strcmp(p->p_name, "@thread") ? p->p_name
+                                          : "threading.get_ident()", NULL });
+        break;
     default: n = concat(buf, (const char *[]){ p->p_name, NULL }); break;
     }
     p->p_display_ = text_dup(a, buf, n);
