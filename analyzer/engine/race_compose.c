@@ -177,6 +177,7 @@ static uint32_t new_ctx(rc_run *r, int kind, int many, int self_many, const char
     x->x_what = what;
     x->x_obj = RC_NONE;
     x->x_pool = RC_NONE;
+    x->x_entry_mod = x->x_entry_code = RC_NONE;
     x->x_home = RC_NONE;
     x->x_start_mod = x->x_start_code = RC_NONE;
     return r->r_nctxs++;
@@ -877,7 +878,7 @@ static void contexts_from_starts(rc_run *r)
         const eng_summary *s = r->r_sums[m];
         for (i = 0; i < s->s_nstarts; i++) {
             const sum_start *st = &s->s_starts[i];
-            uint32_t fid = targets[n++], sf, ctx;
+            uint32_t fid = targets[n++], sf, ctx, k;
             callee ce;
             int many;
             const char *what;
@@ -913,6 +914,11 @@ static void contexts_from_starts(rc_run *r)
                 if (ov.v_kind == VK_LOC && !ov.v_key)
                     r->r_ctxs[ctx].x_obj = ov.v_text;
             }
+            r->r_ctxs[ctx].x_entry_mod = ce.ce_mod;
+            r->r_ctxs[ctx].x_entry_code = ce.ce_code;
+            for (k = 0; k < st->t_nargs && k + (ce.ce_bound ? 1u : 0u) < 64; k++)
+                if (st->t_args[k].g_distinct)
+                    r->r_ctxs[ctx].x_distinct |= (uint64_t)1 << (k + (ce.ce_bound ? 1 : 0));
             if (st->t_serial && st->t_pool) {
                 rc_val pv = value_of(r, &r->r_frames[sf], st->t_pool);
                 if (pv.v_kind == VK_LOC && !pv.v_key)

@@ -158,6 +158,12 @@ static int put_path(builder *b, strbuf *sb, uint32_t ci, const ir_path *p)
                 sb_putc(sb, *k);
             }
             sb_putc(sb, ']');
+        } else if (p->p_key && mod_param_index(&b->b_m->m_codes[ci], p->p_key) >= 0) {
+            /* the function's own parameter, never rebound: any key, but the one its caller
+             * passed (threads started with distinct indexes have distinct keys) */
+            char buf[16];
+            snprintf(buf, sizeof buf, "[*p%d]", mod_param_index(&b->b_m->m_codes[ci], p->p_key));
+            sb_puts(sb, buf);
         } else {
             sb_puts(sb, "[*]");
         }
@@ -463,6 +469,59 @@ static const ir_arg *arg_at(const ir_event *e, int pos, const char *kw)
     return NULL;
 }
 
+/* Is `p` the index of a `for i in range(...)` loop that holds the starting call e of ci, as the
+ * innermost loop: a local stored only by that loop's FOR_ITER, so each start of the loop gets
+ * another value? */
+static int loop_index(const builder *b, uint32_t ci, const ir_path *p, const ir_event *e)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    const bc_code *bc = c->c_ir.f_code;
+    const pyc_code *pc = bc->bc_src;
+    int32_t local = -1, fi = -1;
+    uint32_t k, stores = 0, at;
+    if (!p || p->p_kind != PATH_LOCAL || e->ev_instr >= bc->bc_ninstrs)
+        return 0;
+    for (k = 0; k < pc->co_nlocalnames; k++)
+        if (pyc_str_eq(pc->co_localnames[k], p->p_name))
+            local = (int32_t)k;
+    if (local < 0)
+        return 0;
+    for (k = 0; k < bc->bc_ninstrs; k++) {
+        const bc_instr *in = &bc->bc_instrs[k];
+        int st = ((in->in_sem == SEM_STORE_FAST || in->in_sem == SEM_STORE_LOAD_FAST ||
+                   in->in_sem == SEM_DELETE_FAST) && in->in_a == local) ||
+                 (in->in_sem == SEM_STORE_FAST_PAIR && (in->in_a == local || in->in_b == local));
+        if (!st)
+            continue;
+        stores++;
+        if (k > 0 && bc->bc_instrs[k - 1].in_sem == SEM_FOR_ITER &&
+            in->in_sem != SEM_DELETE_FAST && in->in_sem != SEM_STORE_FAST_PAIR)
+            fi = (int32_t)k - 1;
+    }
+    if (stores != 1 || fi < 0)
+        return 0;
+    /* the start is inside that loop, and no loop nested in it holds the start */
+    at = bc->bc_instrs[e->ev_instr].in_offset;
+    if (e->ev_instr <= (uint32_t)fi || bc->bc_instrs[fi].in_target < 0 ||
+        at >= (uint32_t)bc->bc_instrs[fi].in_target)
+        return 0;
+    for (k = (uint32_t)fi + 1; k < e->ev_instr; k++)
+        if (bc->bc_instrs[k].in_sem == SEM_FOR_ITER && bc->bc_instrs[k].in_target >= 0 &&
+            at < (uint32_t)bc->bc_instrs[k].in_target)
+            return 0;
+    /* over range(): each value once */
+    {
+        const ir_event *last = NULL;
+        for (k = 0; k < c->c_ir.f_nevents; k++) {
+            const ir_event *x = &c->c_ir.f_events[k];
+            if (x->ev_kind == EV_CALL && x->ev_instr < (uint32_t)fi)
+                last = x;
+        }
+        return last && last->ev_callee && !strcmp(last->ev_callee, "range") &&
+               mod_binding(b->b_m, "range") < 0;
+    }
+}
+
 /* Records a start whose target is argument (pos, kw) of call e, with the target's arguments
  * taken from the tuple at (apos, akw), or from the positionals from `rest` on. */
 /* Where the object that call e makes is kept: the first store after e of a value that call
@@ -541,6 +600,7 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
         for (j = 0; j < ar->ar_nitems; j++) {
             st->t_args[j].g_path = spath(b, ci, ar->ar_items[j], NULL);
             st->t_args[j].g_func = SUM_NONE;
+            st->t_args[j].g_distinct = (uint8_t)loop_index(b, ci, ar->ar_items[j], e);
         }
         st->t_nargs = ar->ar_nitems;
     } else if (rest >= 0) {
@@ -550,6 +610,7 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
                 return;
             g->g_path = spath(b, ci, e->ev_args[j].ar_path, NULL);
             g->g_func = SUM_NONE;
+            g->g_distinct = (uint8_t)loop_index(b, ci, e->ev_args[j].ar_path, e);
         }
     }
 }

@@ -116,6 +116,8 @@ typedef struct sum_arg {
     const char *g_ctor;        /* the callee whose call made it (a typed local), or NULL */
     uint32_t g_func;           /* a function made in this file, or SUM_NONE */
     uint32_t g_nitems;
+    uint8_t g_distinct;        /* a thread start's argument that differs from one start to the
+                                * next: the index of the `for i in range(n):` loop around it */
     const char **g_items;      /* a tuple or list display: its items' paths (NULL where
                                 * unknown), g_nitems of them */
 } sum_arg;

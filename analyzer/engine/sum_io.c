@@ -15,7 +15,9 @@
 
 #define SUM_FORMAT 7u   /* 3: properties, the method a window's act calls; 4: container types;
                          * 5: where a started thread's object is kept; 6: stored constants;
-                         * 7: pools of one worker (t_serial, bit 1 of the start's t_many) */
+                         * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
+                         * start's arguments that differ per start (g_distinct), item keys that
+                         * are parameters ([*pN]) */
 
 /***** writing *****/
 
@@ -81,6 +83,7 @@ static void put_args(writer *w, const sum_arg *g, uint32_t n)
         put_u(w, g[i].g_nitems);
         for (k = 0; k < g[i].g_nitems; k++)
             put_s(w, g[i].g_items[k]);
+        put_u(w, g[i].g_distinct);
     }
 }
 
@@ -334,6 +337,7 @@ static sum_arg *get_args(reader *r, uint32_t *n)
         g[i].g_items = get_array(r, g[i].g_nitems, sizeof *g[i].g_items, 1);
         for (k = 0; g[i].g_items && k < g[i].g_nitems; k++)
             g[i].g_items[k] = get_s(r);
+        g[i].g_distinct = (uint8_t)get_u32(r);
     }
     if (r->r_err)
         *n = 0;

@@ -58,7 +58,11 @@ static const char src[] =
     "        self.four = ThreadPoolExecutor(4)\n"      /* 33 */
     "    def error(self, m):\n"                        /* 34 */
     "        self.one.submit(self.serve, m)\n"         /* 35 */
-    "        self.four.submit(self.serve, m)\n";       /* 36 */
+    "        self.four.submit(self.serve, m)\n"        /* 36 */
+    "def fan(n, table):\n"                             /* 37 */
+    "    for i in range(n):\n"                         /* 38 */
+    "        threading.Thread(target=helper, args=(i,)).start()\n"
+    "    table[n] += 1\n";                              /* 40 */
 
 static const sum_func *func(const eng_summary *s, const char *qualname)
 {
@@ -158,7 +162,7 @@ static void test_engine_summary__thread_starts_and_imports(void **state)
     uint32_t i;
     int rel = 0;
     /* Thread(target=helper, args=(shared, 1)) in a loop: many, the parameter as argument */
-    assert_int_equal(s->s_nstarts, 4);
+    assert_int_equal(s->s_nstarts, 5);
     assert_int_equal(s->s_starts[0].t_kind, START_THREAD);
     assert_true(s->s_starts[0].t_many);
     assert_string_equal(s->s_starts[0].t_target, "g:helper");
@@ -183,6 +187,17 @@ static void test_engine_summary__thread_starts_and_imports(void **state)
     assert_int_equal(s->s_starts[3].t_kind, START_EXECUTOR);
     assert_false(s->s_starts[3].t_serial);
     assert_null(s->s_starts[3].t_pool);
+    /* the index of the range() loop around a start differs from one start to the next; a
+     * parameter passed along does not */
+    assert_int_equal(s->s_starts[4].t_nargs, 1);
+    assert_true(s->s_starts[4].t_args[0].g_distinct);
+    assert_false(s->s_starts[0].t_args[0].g_distinct);
+    /* an item keyed by a parameter names it: [*p0] */
+    {
+        const sum_func *u = func(s, "fan");
+        assert_int_equal(u->u_nwin, 1);
+        assert_string_equal(u->u_win[0].w_path, "p:1[*p0]");
+    }
     /* a store of a constant keeps it: two stores of 'closed' leave the same state */
     {
         const sum_func *u = func(s, "Server.start");
