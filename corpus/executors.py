@@ -26,3 +26,31 @@ def serve(conns):
 
 if __name__ == "__main__":
     serve([1, 2, 3])
+
+
+class Output(object):
+    """A pool of one worker runs its tasks one after another, from whichever method submits
+    them; a pool of several runs them at once."""
+
+    def __init__(self):
+        self.error_pool = ThreadPoolExecutor(max_workers=1)
+        self.work_pool = ThreadPoolExecutor(max_workers=4)
+        self.errors = 0
+        self.done = 0
+
+    def error(self, msg):
+        self.error_pool.submit(self._print_error, msg)
+
+    def warning(self, msg):
+        self.error_pool.submit(self._print_error, msg, 0)
+
+    def _print_error(self, msg, count=1):
+        self.errors += count                                    # ok: one worker
+        return msg
+
+    def finish(self, item):
+        self.work_pool.submit(self._done, item)
+
+    def _done(self, item):
+        self.done += 1                                          # expect: GIL103
+        return item
