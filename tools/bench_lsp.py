@@ -30,7 +30,7 @@ With --callgrind each build is also run under valgrind's callgrind, opened and e
 --callgrind-edits times, counting the instructions executed inside the server's analysis of a
 document (doc_analyze: compiling, summarizing, composing with the workspace, the diagnostics
 and sending them; not the background work), which do not depend on the machine's load.
-Printed per analysis: the total and its parts.
+Printed per edit (counted from the first edit on): the total and its parts.
 """
 import argparse
 import json
@@ -248,15 +248,18 @@ def percentile(samples, q):
     return s[max(0, int(round(q / 100 * len(s))) - 1)]
 
 
-def edits(c, uri, text, n, first_k=0):
+def edits(c, uri, text, n, first_k=0, after_open=None):
     """Opens the module and makes n edits (numbered from first_k, an even number), each once the
-    previous one's diagnostics arrived.  Returns the milliseconds of each round, the server's
-    CPU ms per edit, the first diagnostics and the seconds from didOpen to them."""
+    previous one's diagnostics arrived (after_open() is called in between).  Returns the
+    milliseconds of each round, the server's CPU ms per edit, the first diagnostics and the
+    seconds from didOpen to them."""
     t0 = time.perf_counter()
     c.send({"method": "textDocument/didOpen", "params": {"textDocument": {
         "uri": uri, "languageId": "python", "version": 1, "text": text}}})
     first = c.wait_diagnostics(1, uri)
     t_open = time.perf_counter() - t0
+    if after_open:
+        after_open()
     # the lines `        hits += n` of the task functions: edit the number of one of them
     targets = [i for i, l in enumerate(text.split("\n")) if l == "        hits += n"]
     samples = []
@@ -342,15 +345,17 @@ PARTS = [("CPython's compile()", "Py_CompileStringObject"),
 
 def count_instructions(name, gilcheck, folder, uri, text, n):
     """Runs the build under callgrind counting only inside doc_analyze (main thread), opens the
-    module and makes n edits; prints the instructions per analysis and their parts."""
+    module and makes n edits, the counts zeroed after the open (callgrind_control -z); prints the
+    instructions per edit and their parts."""
     out = tempfile.mkdtemp(prefix="bench_lsp_cg_")
-    prefix = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--collect-atstart=no",
+    prefix = ["valgrind", "-q", "--tool=callgrind", "--separate-threads=yes", "--collect-atstart=no",
               "--toggle-collect=doc_analyze", f"--callgrind-out-file={out}/cg.out"]
     c, _ = start(gilcheck, folder, None, prefix)
-    edits(c, uri, text, n)
+    edits(c, uri, text, n, after_open=lambda: subprocess.run(
+        ["callgrind_control", "-z", str(c.p.pid)], capture_output=True))
     stop(c)
     main_thread = [f for f in os.listdir(out) if f.endswith("-01")]
-    report = subprocess.run(["callgrind_annotate", "--inclusive=yes",
+    report = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100",
                              os.path.join(out, main_thread[0])],
                             capture_output=True, text=True).stdout if main_thread else ""
     shutil.rmtree(out, ignore_errors=True)
@@ -358,12 +363,10 @@ def count_instructions(name, gilcheck, folder, uri, text, n):
     if not total:
         print(f"callgrind ({name}): no profile (is valgrind installed?)")
         return
-    analyses = n + 1
-
     def per(ir):
-        return int(ir.replace(",", "")) / analyses / 1e6
-    print(f"callgrind ({name}, {gilcheck}): {per(total.group(1)):.1f} M instructions per analysis "
-          f"(open + {n} edits, inside doc_analyze)")
+        return int(ir.replace(",", "")) / n / 1e6
+    print(f"callgrind ({name}, {gilcheck}): {per(total.group(1)):.1f} M instructions per edit "
+          f"({n} edits, inside doc_analyze)")
     for label, fn in PARTS:
         m = re.search(r"^\s*([\d,]+) \([ \d.]+%\)\s+\S*[:]" + re.escape(fn) + r" \[", report, re.M)
         print(f"  {label}: {per(m.group(1)) if m else 0.0:.1f} M")
