@@ -4,6 +4,8 @@ per request, from a handler that an accept loop calls, races with itself, even o
 the object whose method it is."""
 from concurrent.futures import ThreadPoolExecutor
 
+from rx import operators as ops
+
 
 class Worker(object):
     def __init__(self):
@@ -54,3 +56,15 @@ class Output(object):
     def _done(self, item):
         self.done += 1                                          # expect: GIL103
         return item
+
+
+def running_total(source):
+    """`ops.map(f)` is a function of an imported module that takes one argument, not an
+    executor's map(fn, iterable): it starts nothing (RxPY's scan operator)."""
+    total = 0
+
+    def project(x):
+        nonlocal total
+        total += x                                              # ok: no executor
+        return total
+    return source.pipe(ops.map(project))

@@ -615,6 +615,16 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
     }
 }
 
+/* Is method call e a function of an imported module (`ops.map(f)`, `from rx import operators
+ * as ops`) rather than a method of an object? */
+static int module_function(const builder *b, const ir_event *e)
+{
+    int32_t bi;
+    return e->ev_path && e->ev_path->p_kind == PATH_GLOBAL &&
+           (bi = mod_binding(b->b_m, e->ev_path->p_name)) >= 0 &&
+           b->b_m->m_bind_kind[bi] == VAL_IMPORT;
+}
+
 /* Threads, timers, executor tasks, processes and after-fork hooks started by call e of ci. */
 static void find_start(builder *b, uint32_t ci, const ir_event *e)
 {
@@ -639,9 +649,9 @@ static void find_start(builder *b, uint32_t ci, const ir_event *e)
         add_start(b, ci, e, START_AT_FORK, 0, -1, "after_in_child", -1, NULL, -1);
     else if (ends_with(r, "register_after_fork"))
         add_start(b, ci, e, START_AT_FORK, 0, 1, "func", -1, NULL, 0);
-    else if (e->ev_method && strchr(r, '.') && (!strcmp(name, "submit") || !strcmp(name, "map") ||
-                                                 !strcmp(name, "apply_async") ||
-                                                 !strcmp(name, "imap_unordered"))) {
+    else if (e->ev_method && strchr(r, '.') && !module_function(b, e) &&
+             (!strcmp(name, "submit") || !strcmp(name, "apply_async") ||
+              ((!strcmp(name, "map") || !strcmp(name, "imap_unordered")) && e->ev_nargs >= 2))) {
         const char *raw;
         uint32_t code, instr, first = b->b_s->s_nstarts;
         int process = is_process_ctor(receiver_ctor(b, ci, e, &raw, &code, &instr));
