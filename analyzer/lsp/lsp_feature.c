@@ -1,5 +1,6 @@
 /* What the server says about a document: findings as LSP diagnostics, a hover with a line's
  * bytecode and verdict, and code actions (`# noqa`, `with <lock>:`). */
+#include <assert.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,7 @@ static void piece_add(lf_pieces *ps, XXH128_hash_t k, char *text, size_t len)
         free(text);
         return;
     }
+    assert(ps->ps_n < ps->ps_cap);
     for (i = (size_t)k.low64 & (ps->ps_nslots - 1); ps->ps_slots[i];
          i = (i + 1) & (ps->ps_nslots - 1))
         ;
@@ -326,10 +328,9 @@ int lf_diagnostics_text(lsp_doc *doc, const drv_ctx *c, int enc, strbuf *out)
     lf_pieces next;
     uint32_t i, n = doc->d_have_res ? doc->d_res.r_res.r_count : 0;
     int first = 1;
-    dg_where *w = malloc(sizeof *w);
+    dg_where w;
     memset(&next, 0, sizeof next);
-    if (!w || piece_room(&next, n)) {
-        free(w);
+    if (piece_room(&next, n)) {
         lf_pieces_free(&doc->d_pieces);
         return G_ENOMEM;
     }
@@ -352,8 +353,8 @@ int lf_diagnostics_text(lsp_doc *doc, const drv_ctx *c, int enc, strbuf *out)
         const finding *f = &doc->d_res.r_res.r_findings[i];
         XXH128_hash_t k;
         lf_piece *p;
-        where_of(w, doc, c, f, enc);
-        k = piece_key(doc, f, w);
+        where_of(&w, doc, c, f, enc);
+        k = piece_key(doc, f, &w);
         if (!(p = piece_find(&next, k))) {   /* the same diagnostic twice: one text */
             lf_piece *old = piece_find(&doc->d_pieces, k);
             char *text = NULL;
@@ -362,7 +363,7 @@ int lf_diagnostics_text(lsp_doc *doc, const drv_ctx *c, int enc, strbuf *out)
                 old->p_text = NULL;
                 piece_add(&next, k, text, old->p_len);
             } else {
-                json_t *dg = diagnostic_at(doc, f, w);
+                json_t *dg = diagnostic_at(doc, f, &w);
                 text = dg ? json_dumps(dg, JSON_COMPACT) : NULL;
                 json_decref(dg);
                 if (!text)
@@ -378,7 +379,6 @@ int lf_diagnostics_text(lsp_doc *doc, const drv_ctx *c, int enc, strbuf *out)
         first = 0;
     }
     sb_putc(out, ']');
-    free(w);
     lf_pieces_free(&doc->d_pieces);
     doc->d_pieces = next;
     return out->sb_failed ? G_ENOMEM : G_OK;
