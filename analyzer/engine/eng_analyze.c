@@ -111,6 +111,15 @@ int eng_summarize(eng_summary **out, const pyc_file *pf, const bc_file *bf, cons
     if ((rc = sum_build(out, &m, module, package, a)))
         return diag_add(d, rc, name, -1, "out of memory");
     (*out)->s_cand = cand;
+    for (i = 0; i < (*out)->s_nfuncs; i++) {
+        sum_func *u = &(*out)->s_funcs[i];
+        uint32_t k;
+        for (k = 0; k < u->u_nwin; k++) {
+            const char *rule = cand.r_findings[u->u_win[k].w_finding].f_rule;
+            u->u_win[k].w_value = !strcmp(rule, "GIL101") || !strcmp(rule, "GIL102") ||
+                                  !strcmp(rule, "GIL103");
+        }
+    }
     if (getenv("GILCHECK_DEBUG_SUM"))
         dump_summary(*out);
     return G_OK;

@@ -518,15 +518,6 @@ static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int w
     }
 }
 
-/* Is the window a read-modify-write of a value (GIL101-103), broken by any write of it or of
- * its contents? */
-static int value_window(const rc_run *r, uint32_t mod, const sum_window *w)
-{
-    const finding *f = &r->r_sums[mod]->s_cand.r_findings[w->w_finding];
-    return !strcmp(f->f_rule, "GIL101") || !strcmp(f->f_rule, "GIL102") ||
-           !strcmp(f->f_rule, "GIL103");
-}
-
 /* Is `path[...]`.method() a method of the receiver's class (`self.pools.clear()` where pools
  * is a class of the run defining clear), not a built-in container's operation? */
 static int own_method(rc_run *r, const rc_frame *fr, const char *path, const char *method)
@@ -679,7 +670,7 @@ static void visit(walk *w, uint32_t fi, int depth)
             if (cont && !strcmp(sw->w_method, "__iter__") && (cont & TY_SEQ) && !(cont & TY_RAISE))
                 brk = BRK_REMOVE;   /* a list: what another thread appends is iterated too */
             if (v.v_kind == VK_LOC)
-                add_inst(r, fr, fi, v, 1, brk, value_window(r, fr->fr_mod, sw),
+                add_inst(r, fr, fi, v, 1, brk, sw->w_value,
                          frame_locks(r, fr, sw->w_locks, held, nheld), iw - 1, sw->w_first);
         } else {
             const sum_call *c = &u->u_calls[ic++];

@@ -107,6 +107,8 @@ typedef struct sum_window {
                                 * receiver's class defines the method */
     uint64_t w_locks;          /* acquisitions held over the whole window */
     uint8_t w_recv;            /* w_method: RECV_CONT or RECV_MAYBE (as a_recv) */
+    uint8_t w_value;           /* a read-modify-write of the value itself (GIL101-103): any
+                                * write of it or of its contents breaks it */
 } sum_window;
 
 /* An argument of a call or a thread start. */
