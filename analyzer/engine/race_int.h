@@ -13,6 +13,150 @@
 
 #define RC_NONE UINT32_MAX
 
+/***** the summaries as the composition reads them (race_view.c) *****/
+
+/* A string of the run's summaries: its index in rc_run.r_strs (rv_s), 0 for none.  Each text
+ * is kept once for the whole run. */
+typedef uint32_t rv_str;
+
+/* A write (sum_access without what only a reported finding shows: its text, columns and
+ * offset are read from the whole summary then). */
+typedef struct rv_acc {
+    rv_str a_path;
+    rv_str a_method;
+    rv_str a_const;
+    uint32_t a_instr;
+    int32_t a_line;
+    uint8_t a_kind;
+    uint8_t a_recv;
+    uint8_t a_falsy;
+    uint64_t a_locks;
+} rv_acc;
+
+/* A window (sum_window; its candidate finding is read from the whole summary). */
+typedef struct rv_win {
+    rv_str w_path;
+    rv_str w_method;
+    uint32_t w_first, w_last;
+    uint32_t w_finding;        /* index of its candidate in the whole summary */
+    uint8_t w_breaks;
+    uint8_t w_recv;
+    uint8_t w_value;
+    uint64_t w_locks;
+} rv_win;
+
+typedef struct rv_acq {
+    rv_str q_path;
+    rv_str q_ctor;
+    uint8_t q_named;
+} rv_acq;
+
+typedef struct rv_cell {       /* sum_cellparam */
+    rv_str cp_name;
+    uint32_t cp_param;
+} rv_cell;
+
+/* What few functions have besides accesses and calls (sum_func's other arrays), by index in
+ * the summary's arrays. */
+typedef struct rv_more {
+    uint32_t m_escape;         /* u_escape */
+    uint32_t m_win, m_nwin;    /* in s_win */
+    uint32_t m_acqs, m_nacqs;  /* in s_acqs */
+    uint32_t m_cells, m_ncells;        /* in s_cells */
+    uint32_t m_held, m_nheld;  /* u_held_out: strings in s_ids */
+    uint32_t m_released, m_nreleased;  /* strings in s_ids */
+    uint32_t m_excl, m_nexcl;  /* code indexes in s_ids */
+} rv_more;
+
+/* A function (sum_func). */
+typedef struct rv_func {
+    rv_str u_name;
+    rv_str u_qualname;
+    uint32_t u_class;          /* SUM_NONE */
+    uint32_t u_parent;         /* SUM_NONE */
+    uint32_t u_params;         /* the parameters' names: strings in s_ids */
+    uint32_t u_nparams;
+    uint32_t u_acc;            /* first of its writes in s_acc */
+    uint32_t u_nacc;
+    uint32_t u_calls;          /* byte offset of its calls in s_calls (rv_calls_start) */
+    uint32_t u_ncalls;
+    uint32_t u_more;           /* index in s_more, SUM_NONE when it has nothing more */
+    int32_t u_line;
+    uint8_t u_flags;           /* FN_* */
+} rv_func;
+
+typedef struct rv_attr {       /* sum_attr */
+    rv_str at_name;
+    rv_str at_ctor;
+    rv_str at_alias;
+    uint32_t at_param;
+    uint8_t at_class_level;
+    uint8_t at_instance;
+    uint8_t at_property;
+    uint8_t at_cont;
+} rv_attr;
+
+typedef struct rv_class {      /* sum_class */
+    rv_str k_qualname;
+    uint32_t k_bases, k_nbases;        /* strings in s_ids */
+    uint32_t k_attrs, k_nattrs;        /* in s_attrs */
+    uint8_t k_thread_safe;
+    uint8_t k_cont;
+} rv_class;
+
+typedef struct rv_bind {       /* sum_bind */
+    rv_str b_name;
+    rv_str b_what;
+    uint32_t b_code;
+    uint8_t b_kind;
+    uint8_t b_cont;
+} rv_bind;
+
+/* A summary as the composition keeps it. */
+typedef struct rv_sum {
+    const char *s_module;      /* interned, like every string */
+    const char *s_file;
+    int32_t s_minor;
+    uint8_t s_package;
+    rv_func *s_funcs;
+    uint32_t s_nfuncs;
+    uint32_t s_nclasses;
+    rv_class *s_classes;
+    rv_bind *s_binds;
+    uint32_t s_nbinds;
+    uint32_t s_nstarts;
+    sum_start *s_starts;       /* as in the summary (few), strings interned */
+    rv_acc *s_acc;
+    rv_win *s_win;
+    rv_acq *s_acqs;
+    rv_cell *s_cells;
+    rv_more *s_more;
+    rv_attr *s_attrs;
+    uint32_t *s_ids;           /* strings and code indexes the arrays above point into */
+    const uint8_t *s_calls;    /* every function's calls, one after the other (race_view.c) */
+} rv_sum;
+
+/* The calls of one function, decoded one at a time (rv_calls_start, rv_calls_next). */
+#define RV_ARGS 16
+#define RV_ITEMS 32
+typedef struct rv_calls {
+    const uint8_t *it_p;
+    uint32_t it_left;
+    uint32_t it_instr;
+    int32_t it_line;
+    const char *const *it_strs;
+    arena *it_a;               /* arguments beyond the room below */
+    int *it_oom;               /* set when that memory runs out */
+    sum_arg it_args[RV_ARGS];
+    const char *it_items[RV_ITEMS];
+} rv_calls;
+
+struct rc_run;
+void rv_calls_start(rv_calls *it, struct rc_run *r, uint32_t mod, const rv_func *u);
+/* The next call into *out (its arguments valid until the following call); 1, or 0 at the end
+ * or when memory for a long argument list ran out (r_oom set). */
+int rv_calls_next(rv_calls *it, sum_call *out);
+
 /***** symbols *****/
 
 typedef enum rc_symkind {
@@ -181,8 +325,13 @@ typedef struct rc_run {
     arena *r_a;
     diag_ctx *r_d;
     const eng_options *r_opt;
-    eng_summary *const *r_sums;
+    rv_sum *const *r_sums;     /* the summaries (race_view.c) */
     uint32_t r_nsums;
+    const char *const *r_strs; /* their strings by rv_str (rv_s) */
+    eng_full_fn r_full;        /* the whole summary of one, for what a finding shows */
+    void *r_full_ctx;
+    const eng_summary **r_fulls;       /* per summary: asked for already, or NULL */
+    int r_full_rc;             /* r_full failed: this code */
     strset r_modules;          /* module name -> summary */
     strset *r_binds;           /* per summary: binding name -> index in s_binds */
     uint32_t **r_class_id;     /* per summary: class index -> class id */
@@ -221,6 +370,69 @@ typedef struct rc_run {
     int r_bad_names;           /* a configured name matched nothing */
 } rc_run;
 
+/* The text of string id (NULL for 0). */
+static inline const char *rv_s(const rc_run *r, rv_str id)
+{
+    return r->r_strs[id];
+}
+
+static inline const rv_func *rv_func_at(const rc_run *r, uint32_t mod, uint32_t code)
+{
+    return &r->r_sums[mod]->s_funcs[code];
+}
+
+static inline const rv_acc *rv_accs(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    return r->r_sums[mod]->s_acc + u->u_acc;
+}
+
+/* The parameter names of u (strings), u_nparams of them. */
+static inline const uint32_t *rv_params(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    return r->r_sums[mod]->s_ids + u->u_params;
+}
+
+static inline const rv_more *rv_more_of(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    return u->u_more == SUM_NONE ? NULL : &r->r_sums[mod]->s_more[u->u_more];
+}
+
+static inline uint32_t rv_escape(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    const rv_more *m = rv_more_of(r, mod, u);
+    return m ? m->m_escape : SUM_NONE;
+}
+
+/* u's windows into *out, their count returned. */
+static inline uint32_t rv_wins(const rc_run *r, uint32_t mod, const rv_func *u,
+                               const rv_win **out)
+{
+    const rv_more *m = rv_more_of(r, mod, u);
+    *out = m ? r->r_sums[mod]->s_win + m->m_win : NULL;
+    return m ? m->m_nwin : 0;
+}
+
+static inline uint32_t rv_acqs(const rc_run *r, uint32_t mod, const rv_func *u,
+                               const rv_acq **out)
+{
+    const rv_more *m = rv_more_of(r, mod, u);
+    *out = m ? r->r_sums[mod]->s_acqs + m->m_acqs : NULL;
+    return m ? m->m_nacqs : 0;
+}
+
+static inline const rv_attr *rv_attrs(const rc_run *r, uint32_t mod, const rv_class *k)
+{
+    return r->r_sums[mod]->s_attrs + k->k_attrs;
+}
+
+/* The whole summary of summary mod (race_view.c: asked of r_full once); NULL when that failed
+ * (r_full_rc says why). */
+const eng_summary *rc_full(rc_run *r, uint32_t mod);
+
+/* eng_analyze.c: the composition of views; strs are their strings by id. */
+int eng_compose_view(eng_result *res, rv_sum *const *sums, uint32_t n, const char *const *strs,
+                     const eng_options *opt, eng_full_fn full, void *ctx, arena *a, diag_ctx *d);
+
 /* race_resolve.c */
 int rc_load(rc_run *r);
 uint32_t rc_arg_class(rc_run *r, uint32_t mod, const sum_arg *g);
@@ -229,7 +441,7 @@ rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth);
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth);
 rc_sym rc_member(rc_run *r, rc_sym s, const char *name, int depth);
 uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *out_mod);
-const sum_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
+const rv_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
 int rc_derives(const rc_run *r, uint32_t cls, const char *external, int depth);
 int rc_related(const rc_run *r, uint32_t a, uint32_t b);
 uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root);
@@ -250,7 +462,9 @@ rc_val rc_val_class(rc_run *r, uint32_t cls, int recv);
 /* The one location the argument of a parameter named shared (eng_options.o_shared_params) is:
  * "m:pkg.mod.insert(cache)". */
 rc_val rc_val_shared_arg(rc_run *r, const char *module, const char *qualname, const char *param);
-int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lock);
+/* The lock acquired at path (a string), made by ctor (a string) and named like a lock. */
+int rc_lock_of(rc_run *r, const rc_frame *fr, const char *path, const char *ctor, int named,
+               uint32_t *out_lock);
 
 /* race_compose.c */
 uint32_t rc_lockset(rc_run *r, const uint32_t *locks, uint32_t n);

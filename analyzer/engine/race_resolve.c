@@ -84,13 +84,13 @@ int rc_load(rc_run *r)
         return G_ENOMEM;
     memset(r->r_binds, 0, (r->r_nsums + 1) * sizeof *r->r_binds);
     for (i = 0; i < r->r_nsums; i++) {
-        const eng_summary *s = r->r_sums[i];
+        const rv_sum *s = r->r_sums[i];
         /* the first file of a module name wins (a .py and its stale .pyc, two roots) */
         if (!set_has(&r->r_modules, s->s_module, NULL) &&
             set_add(&r->r_modules, r->r_a, s->s_module, (int32_t)i))
             return G_ENOMEM;
         for (k = 0; k < s->s_nbinds; k++)
-            if (set_add(&r->r_binds[i], r->r_a, s->s_binds[k].b_name, (int32_t)k))
+            if (set_add(&r->r_binds[i], r->r_a, rv_s(r, s->s_binds[k].b_name), (int32_t)k))
                 return G_ENOMEM;
         r->r_fbase[i] = nfuncs;
         nfuncs += s->s_nfuncs;
@@ -111,7 +111,7 @@ int rc_load(rc_run *r)
     memset(r->r_ncalls_to, 0, (nfuncs + 1) * sizeof *r->r_ncalls_to);
     memset(r->r_isolated, 0, nfuncs + 1);
     for (i = 0; i < r->r_nsums; i++) {
-        const eng_summary *s = r->r_sums[i];
+        const rv_sum *s = r->r_sums[i];
         r->r_class_id[i] = arena_array(r->r_a, s->s_nclasses + 1, sizeof **r->r_class_id);
         if (!r->r_class_id[i])
             return G_ENOMEM;
@@ -119,27 +119,28 @@ int rc_load(rc_run *r)
             rc_class *c = &r->r_classes[r->r_nclasses];
             c->k_mod = i;
             c->k_idx = k;
-            c->k_full = join(r, s->s_module, s->s_classes[k].k_qualname);
+            c->k_full = join(r, s->s_module, rv_s(r, s->s_classes[k].k_qualname));
             r->r_class_id[i][k] = r->r_nclasses++;
         }
         for (k = 0; k < s->s_nfuncs; k++) {
-            const sum_func *u = &s->s_funcs[k];
+            const rv_func *u = &s->s_funcs[k];
             if (u->u_class != SUM_NONE && u->u_class < s->s_nclasses &&
-                set_add(&r->r_classes[r->r_class_id[i][u->u_class]].k_methods, r->r_a, u->u_name,
-                        (int32_t)k))
+                set_add(&r->r_classes[r->r_class_id[i][u->u_class]].k_methods, r->r_a,
+                        rv_s(r, u->u_name), (int32_t)k))
                 return G_ENOMEM;
         }
     }
     /* bases: resolved now that every class has an id */
     for (i = 0; i < r->r_nclasses; i++) {
         rc_class *c = &r->r_classes[i];
-        const sum_class *sk = &r->r_sums[c->k_mod]->s_classes[c->k_idx];
+        const rv_sum *s = r->r_sums[c->k_mod];
+        const rv_class *sk = &s->s_classes[c->k_idx];
         c->k_bases = arena_array(r->r_a, sk->k_nbases + 1, sizeof *c->k_bases);
         c->k_ext = arena_array(r->r_a, sk->k_nbases + 1, sizeof *c->k_ext);
         if (!c->k_bases || !c->k_ext)
             return G_ENOMEM;
         for (k = 0; k < sk->k_nbases; k++) {
-            const char *p = sk->k_bases[k];
+            const char *p = rv_s(r, s->s_ids[sk->k_bases + k]);
             rc_sym y;
             if (strncmp(p, "g:", 2))
                 continue;
@@ -190,15 +191,18 @@ static uint32_t arg_global(rc_run *r, uint32_t mod, const sum_arg *g)
 /* What every construction site of each class passes its constructor: k_argcls, k_argglob. */
 static void construction_sites(rc_run *r)
 {
-    uint32_t m, k, c, i, a;
+    uint32_t m, k, i, a;
     for (i = 0; i < r->r_nclasses; i++)
         for (a = 0; a < 8; a++)
             r->r_classes[i].k_argcls[a] = r->r_classes[i].k_argglob[a] = RC_UNSET;
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
-        for (k = 0; k < s->s_nfuncs; k++)
-            for (c = 0; c < s->s_funcs[k].u_ncalls; c++) {
-                const sum_call *call = &s->s_funcs[k].u_calls[c];
+        const rv_sum *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            rv_calls it;
+            sum_call sc;
+            const sum_call *call = &sc;
+            rv_calls_start(&it, r, m, &s->s_funcs[k]);
+            while (rv_calls_next(&it, &sc)) {
                 rc_class *cl;
                 rc_sym y;
                 uint32_t pos = 0;
@@ -222,6 +226,7 @@ static void construction_sites(rc_run *r)
                     *slot = *slot == RC_UNSET || *slot == g ? g : RC_NONE;
                 }
             }
+        }
     }
 }
 
@@ -230,7 +235,7 @@ static void construction_sites(rc_run *r)
 /* The absolute name of a relative import ("..x" from module pkg.sub.mod: "pkg.x"). */
 static const char *absolute(rc_run *r, uint32_t mod, const char *what)
 {
-    const eng_summary *s = r->r_sums[mod];
+    const rv_sum *s = r->r_sums[mod];
     char buf[512];
     const char *abs = sum_absolute(buf, sizeof buf, s->s_module, s->s_package, what);
     return abs == buf ? rc_text(r, rc_intern(r, buf)) : abs;
@@ -263,8 +268,8 @@ rc_sym rc_ctor_class(rc_run *r, uint32_t mod, const char *ctor)
 
 rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
 {
-    const eng_summary *s = r->r_sums[mod];
-    const sum_bind *b;
+    const rv_sum *s = r->r_sums[mod];
+    const rv_bind *b;
     int32_t bi;
     if (depth > MAX_DEPTH || !set_has(&r->r_binds[mod], name, &bi))
         return sym(SYM_VAR, mod, RC_NONE, name);
@@ -276,10 +281,10 @@ rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
     case VAL_CLASS:
         return sym(SYM_CLASS, mod, r->r_class_id[mod][b->b_code], name);
     case VAL_IMPORT:
-        return b->b_what ? rc_resolve_dotted(r, absolute(r, mod, b->b_what), depth + 1)
+        return b->b_what ? rc_resolve_dotted(r, absolute(r, mod, rv_s(r, b->b_what)), depth + 1)
                          : sym(SYM_NONE, 0, RC_NONE, NULL);
     case VAL_CALL: {
-        rc_sym c = ctor_class(r, mod, b->b_what, depth + 1);
+        rc_sym c = ctor_class(r, mod, rv_s(r, b->b_what), depth + 1);
         return sym(SYM_VAR, mod, c.y_kind == SYM_CLASS ? c.y_id : RC_NONE, name);
     }
     default:
@@ -409,17 +414,18 @@ uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *ou
 }
 
 /* The facts of attribute `name` in class cls or its bases; NULL when none says anything. */
-const sum_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name)
+const rv_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name)
 {
     uint32_t stack[32], n = 0, seen = 0;
     stack[n++] = cls;
     while (n && seen++ < 64) {
         const rc_class *c = &r->r_classes[stack[--n]];
-        const sum_class *sk = &r->r_sums[c->k_mod]->s_classes[c->k_idx];
+        const rv_class *sk = &r->r_sums[c->k_mod]->s_classes[c->k_idx];
+        const rv_attr *at = rv_attrs(r, c->k_mod, sk);
         uint32_t k;
         for (k = 0; k < sk->k_nattrs; k++)
-            if (!strcmp(sk->k_attrs[k].at_name, name))
-                return &sk->k_attrs[k];
+            if (!strcmp(rv_s(r, at[k].at_name), name))
+                return &at[k];
         for (k = c->k_nbases; k-- > 0 && n < 32;)
             stack[n++] = c->k_bases[k];
     }
