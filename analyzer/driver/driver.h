@@ -180,6 +180,44 @@ int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d);
 int drv_compose_with(drv_unit *units, size_t n, const drv_ctx *c, const drv_settings *run,
                      const drv_settings *const *sets, arena *a, diag_ctx *d);
 
+/* Where a composition of records reads unit i's record: *out (valid until the next call) and
+ * its length.  G_OK or a negative code. */
+typedef int (*drv_read_fn)(const uint8_t **out, size_t *out_len, void *ctx, size_t i);
+
+/* drv_compose of units[0..n) whose outcomes are records of drv_blob_put, read through `read`:
+ * each record once, in order, to fill its unit (u_rc, u_source, a syntax error's GIL000) and
+ * messages (appended to msgs[i], or dropped when msgs is NULL) and add its summary to the
+ * composition in a compact form (eng_run) -- no summary is kept whole -- then again for the
+ * few whose findings are reported.  Units keep u_path, u_text and u_len; u_sum stays NULL.  A
+ * damaged record is its unit's failure (G_EBAD, with a message in msgs[i]).  Each unit is
+ * filtered with sets[i] when sets is not NULL, else with its own settings; the composition
+ * takes its engine options from `run` (NULL: the run's own settings, drv_settings_default).
+ * Returns drv_compose's codes, or read's. */
+int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
+                        const drv_settings *run, const drv_settings *const *sets,
+                        drv_read_fn read, void *ctx, arena *a, diag_ctx *d);
+
+/* ---- the records of a run while it waits for all of them (drv_spill.c) ---- */
+
+/* Records by index: the first few megabytes in memory, the rest in an unnamed temporary file
+ * ($TMPDIR, else /tmp; O_TMPFILE, mode 0600, gone with the process) -- or in memory when no
+ * such file can be made or written. */
+typedef struct drv_spill drv_spill;
+
+/* A store for records 0..n-1.  G_OK or G_ENOMEM. */
+int drv_spill_new(drv_spill **out, size_t n);
+void drv_spill_free(drv_spill *s);
+
+/* Stores p[0..n) as record i (replacing any).  G_OK or G_ENOMEM. */
+int drv_spill_put(drv_spill *s, size_t i, const uint8_t *p, size_t n);
+
+/* Record i (empty when never put) into *out, valid until the next drv_spill_get or put of i.
+ * G_OK, G_ENOMEM or G_EIO (the file could not be read). */
+int drv_spill_get(const uint8_t **out, size_t *out_len, drv_spill *s, size_t i);
+
+/* 1 when some record went to the file. */
+int drv_spill_in_file(const drv_spill *s);
+
 /* ---- a workspace's summaries (drv_wset.c): what the language server composes ---- */
 
 /* The files `gilcheck check ROOT` would check in a workspace folder, each kept as its record
@@ -360,6 +398,13 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d);
  * bytes (nothing usable then), or G_ENOMEM. */
 int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, arena *a,
                  diag_ctx *d);
+
+/* What a record of drv_blob_put says of its file without decoding its summary's candidates:
+ * u_rc, u_source, a syntax error's GIL000 in u_res, the messages (appended to d, or dropped
+ * when d is NULL), and the summary's bytes (eng_summary_read) in *out_sum / *out_sumlen --
+ * pointing into p, NULL when there is none.  Allocations in a.  Returns drv_blob_get's codes. */
+int drv_blob_head(drv_unit *out, const uint8_t **out_sum, size_t *out_sumlen, const char *path,
+                  const uint8_t *p, size_t n, arena *a, diag_ctx *d);
 
 void drv_blob_free(drv_blob *b);
 

@@ -3,15 +3,16 @@
  * cache stores.
  *
  * Layout, native byte order (a cache entry is only read by the build that wrote it, checked by
- * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages, u8 1 when a summary
- * follows the findings, the string source (a .pyc's source for `# noqa`); per finding the
- * strings rule, file, message, target, function, related-what and the integers of `finding`
- * with its switch points, the string target type, u32 Python-code entries (u32 offset, string
- * why each), u32 caveats (strings), then u8 1, u32 length and its interleaving packed (below),
- * or u8 0 when it has none; then u32 length and the summary's bytes (eng_summary_write) when
- * there is one -- the findings are its candidates; without one they are a syntax error's GIL000;
- * per message i32 code, i64 offset, the strings file and text.  A string is u32 length + bytes,
- * length 0xffffffff for NULL.
+ * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages, u8 1 when there is
+ * a summary, the string source (a .pyc's source for `# noqa`); then u32 length and the
+ * summary's bytes (eng_summary_write) when there is one; u32 length of the findings that
+ * follow -- the summary's candidates, or without one a syntax error's GIL000 -- so that a
+ * reader who wants the summary alone skips them (drv_blob_head); per finding the strings rule,
+ * file, message, target, function, related-what and the integers of `finding` with its switch
+ * points, the string target type, u32 Python-code entries (u32 offset, string why each), u32
+ * caveats (strings), then u8 1, u32 length and its interleaving packed (below), or u8 0 when it
+ * has none; per message i32 code, i64 offset, the strings file and text.  A string is u32
+ * length + bytes, length 0xffffffff for NULL.
  *
  * A packed interleaving is varints (LEB128; signed ones zigzag): the step count, the strings
  * kind, final, expected, switch_at, gil, and per step u8 thread, instr, offset, the strings
@@ -28,9 +29,10 @@
 #include "drv_int.h"
 
 #define NO_STRING 0xffffffffu
-#define BLOB_FORMAT 5u         /* 3: a summary and its candidates, composed by the reader;
+#define BLOB_FORMAT 6u         /* 3: a summary and its candidates, composed by the reader;
                                 * 4: Python code inside the window, caveats, the target's type;
-                                * 5: interleavings packed, unpacked when reported */
+                                * 5: interleavings packed, unpacked when reported; 6: the
+                                * summary first, the findings after their length */
 #define STEP_MIN_BYTES 9u      /* the smallest packed step: a bound before allocating */
 #define RECENT 16              /* strings the writer looks back at for a repeat */
 
@@ -181,14 +183,12 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
     strbuf sb;
     if (!rc && r)
         res = r->r_sum ? eng_summary_candidates(r->r_sum) : &r->r_res;
+    size_t at;
     nf = res ? res->r_count : 0;
     if (put_u32(out, BLOB_FORMAT) || put_i32(out, rc) || put_u32(out, nf) ||
         put_u32(out, (uint32_t)d->d_count) || put_u8(out, (uint8_t)have_sum) ||
         put_str(out, !rc && r ? r->r_source : NULL))
         return G_ENOMEM;
-    for (i = 0; i < nf; i++)
-        if (put_finding(out, &res->r_findings[i]))
-            return G_ENOMEM;
     if (have_sum) {
         sb_init(&sb);
         if (eng_summary_write(&sb, r->r_sum) || sb.sb_len >= UINT32_MAX ||
@@ -197,6 +197,18 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
             return G_ENOMEM;
         }
         sb_free(&sb);
+    }
+    if (put_u32(out, 0))
+        return G_ENOMEM;
+    at = out->b_len;
+    for (i = 0; i < nf; i++)
+        if (put_finding(out, &res->r_findings[i]))
+            return G_ENOMEM;
+    if (out->b_len - at >= UINT32_MAX)
+        return G_EBAD;
+    {
+        uint32_t flen = (uint32_t)(out->b_len - at);
+        memcpy(out->b_data + at - sizeof flen, &flen, sizeof flen);
     }
     for (k = 0; k < d->d_count; k++) {
         const diag_msg *m = &d->d_msgs[k];
@@ -570,56 +582,133 @@ static void get_finding(cursor *c, finding *f, int keep)
     f->f_ilv = get_interleaving(c, keep);
 }
 
+/* The bytes a string takes, and a byte range of the record; out of range: c_rc. */
+static const uint8_t *get_bytes(cursor *c, uint32_t len)
+{
+    const uint8_t *p = c->c_p;
+    if (!c->c_rc && (size_t)(c->c_end - c->c_p) < len)
+        c->c_rc = G_ETRUNC;
+    if (c->c_rc)
+        return NULL;
+    c->c_p += len;
+    return p;
+}
+
+/* The record's head: u_rc and u_source into out, the counts, the summary's bytes. */
+static void get_head(cursor *c, drv_unit *out, uint32_t *nf, uint32_t *nd,
+                     const uint8_t **sum, uint32_t *sumlen, uint32_t *flen)
+{
+    size_t n = (size_t)(c->c_end - c->c_p);
+    uint8_t have_sum;
+    *sum = NULL;
+    *sumlen = *flen = 0;
+    if (get_u32(c) != BLOB_FORMAT) {
+        c->c_rc = c->c_rc ? c->c_rc : G_EBAD;
+        return;
+    }
+    out->u_rc = get_i32(c);
+    *nf = get_u32(c);
+    *nd = get_u32(c);
+    have_sum = get_u8(c);
+    out->u_source = get_str(c);
+    if (c->c_rc)
+        return;
+    /* every finding and message takes at least 40 bytes: a bound before allocating */
+    if (*nf > n / 40 || *nd > n / 16 || (out->u_rc && (*nf || have_sum)) || have_sum > 1) {
+        c->c_rc = G_EBAD;
+        return;
+    }
+    if (have_sum) {
+        *sumlen = get_u32(c);
+        *sum = get_bytes(c, *sumlen);
+    }
+    *flen = get_u32(c);
+}
+
+/* The messages at the record's end, appended to d (NULL: read and dropped). */
+static void get_messages(cursor *c, uint32_t nd, diag_ctx *d)
+{
+    uint32_t i;
+    for (i = 0; i < nd && !c->c_rc; i++) {
+        int code = get_i32(c);
+        int64_t off;
+        const char *file, *text;
+        get(c, &off, sizeof off);
+        file = get_str(c);
+        text = get_text(c);
+        if (!c->c_rc && d)
+            diag_add(d, code, file, (long)off, "%s", text);
+    }
+}
+
+int drv_blob_head(drv_unit *out, const uint8_t **out_sum, size_t *out_sumlen, const char *path,
+                  const uint8_t *p, size_t n, arena *a, diag_ctx *d)
+{
+    cursor c = { p, p + n, a, G_OK };
+    uint32_t nf = 0, nd = 0, i, sumlen, flen;
+    const uint8_t *sum, *fstart;
+    memset(out, 0, sizeof *out);
+    out->u_path = path;
+    *out_sum = NULL;
+    *out_sumlen = 0;
+    get_head(&c, out, &nf, &nd, &sum, &sumlen, &flen);
+    fstart = c.c_p;
+    if (!c.c_rc && !sum && nf) {       /* a syntax error's GIL000 */
+        eng_result *res = &out->u_res;
+        if (!(res->r_findings = arena_array(a, nf, sizeof *res->r_findings)))
+            return G_ENOMEM;
+        for (i = 0; i < nf && !c.c_rc; i++)
+            get_finding(&c, &res->r_findings[i], 0);
+        res->r_count = res->r_cap = c.c_rc ? 0 : nf;
+    } else {
+        get_bytes(&c, flen);           /* the candidates: read again when reported */
+    }
+    if (!c.c_rc && (size_t)(c.c_p - fstart) != flen)
+        c.c_rc = G_EBAD;
+    get_messages(&c, nd, d);
+    if (!c.c_rc && c.c_p != c.c_end)
+        c.c_rc = G_EBAD;
+    if (c.c_rc) {
+        memset(out, 0, sizeof *out);
+        out->u_path = path;
+        return c.c_rc;
+    }
+    *out_sum = sum;
+    *out_sumlen = sumlen;
+    return G_OK;
+}
+
 int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, arena *a,
                  diag_ctx *d)
 {
     cursor c = { p, p + n, a, G_OK };
-    uint32_t nf, nd, i;
-    uint8_t have_sum;
+    uint32_t nf = 0, nd = 0, i, sumlen, flen;
+    const uint8_t *sum, *fstart;
     eng_result res;
     memset(out, 0, sizeof *out);
     memset(&res, 0, sizeof res);
     out->u_path = path;
-    if (get_u32(&c) != BLOB_FORMAT)
-        return c.c_rc ? c.c_rc : G_EBAD;
-    out->u_rc = get_i32(&c);
-    nf = get_u32(&c);
-    nd = get_u32(&c);
-    have_sum = get_u8(&c);
-    out->u_source = get_str(&c);
+    get_head(&c, out, &nf, &nd, &sum, &sumlen, &flen);
     if (c.c_rc)
         return c.c_rc;
-    /* every finding and message takes at least 40 bytes: a bound before allocating */
-    if (nf > n / 40 || nd > n / 16 || (out->u_rc && (nf || have_sum)) || have_sum > 1)
-        return G_EBAD;
+    fstart = c.c_p;
     if (nf && !(res.r_findings = arena_array(a, nf, sizeof *res.r_findings)))
         return G_ENOMEM;
     for (i = 0; i < nf && !c.c_rc; i++)
-        get_finding(&c, &res.r_findings[i], have_sum);
+        get_finding(&c, &res.r_findings[i], sum != NULL);
     res.r_count = res.r_cap = c.c_rc ? 0 : nf;
-    if (have_sum && !c.c_rc) {
-        uint32_t len = get_u32(&c);
+    if (!c.c_rc && (size_t)(c.c_p - fstart) != flen)
+        c.c_rc = G_EBAD;
+    if (sum && !c.c_rc) {
         int rc;
-        if (!c.c_rc && (size_t)(c.c_end - c.c_p) < len)
-            c.c_rc = G_ETRUNC;
-        if (!c.c_rc && (rc = eng_summary_read(&out->u_sum, c.c_p, len, a)))
+        if ((rc = eng_summary_read(&out->u_sum, sum, sumlen, a)))
             c.c_rc = rc;
         if (!c.c_rc && eng_summary_set_candidates(out->u_sum, &res))
             c.c_rc = G_EBAD;
-        c.c_p += c.c_rc ? 0 : len;
     } else {
         out->u_res = res;
     }
-    for (i = 0; i < nd && !c.c_rc; i++) {
-        int code = get_i32(&c);
-        int64_t off;
-        const char *file, *text;
-        get(&c, &off, sizeof off);
-        file = get_str(&c);
-        text = get_text(&c);
-        if (!c.c_rc)
-            diag_add(d, code, file, (long)off, "%s", text);
-    }
+    get_messages(&c, nd, d);
     if (!c.c_rc && c.c_p != c.c_end)
         c.c_rc = G_EBAD;
     if (c.c_rc) {

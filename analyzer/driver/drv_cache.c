@@ -33,10 +33,11 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH8"   /* 4: interleavings packed (BLOB_FORMAT 4); 5: summaries know
+#define ENTRY_MAGIC "GILCACH9"   /* 4: interleavings packed (BLOB_FORMAT 4); 5: summaries know
                                   * container types (SUM_FORMAT 4), findings their target type;
                                   * 6: where started threads are kept (SUM_FORMAT 5); 7: stored
-                                  * constants (SUM_FORMAT 6); 8: value windows (SUM_FORMAT 7) */
+                                  * constants (SUM_FORMAT 6); 8: value windows (SUM_FORMAT 7);
+                                  * 9: the summary before the candidates (BLOB_FORMAT 6) */
 #define NO_DEP 0xffffffffu
 #define MAC_SIZE 32              /* HMAC-SHA-256 */
 #define CACHE_NAME ".gilcheck_cache"
