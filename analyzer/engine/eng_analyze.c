@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../common/err.h"
+#include "../common/mem.h"
 
 /* Debugging aid (GILCHECK_DEBUG_IR=1): every function's events on stderr. */
 static void dump(const eng_mod *m)
@@ -239,6 +240,7 @@ int eng_compose_view(eng_result *res, rv_sum *const *sums, uint32_t n, const cha
         rc = rc_contexts(&r);
     if (!rc)
         rc = rc_report(&r, res);
+    mem_free(r.r_params);
     if (rc == G_ENOMEM)
         return diag_add(d, rc, NULL, -1, "out of memory");
     if (rc)       /* a summary could not be read again (its messages are the caller's) */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/mem.h"
 #include "../common/strbuf.h"
 
 #define MAX_DEPTH 16            /* calls followed from an entry */
@@ -219,17 +220,28 @@ static uint32_t new_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t paren
     fr->fr_joined = RC_NONE;
     fr->fr_ctx = ctx;
     fr->fr_nparams = u->u_nparams;
-    if (u->u_nparams) {
+    if (u->u_nparams && r->r_reuse_params) {
+        if (u->u_nparams > r->r_capparams) {
+            rc_val *g = mem_realloc(r->r_params, u->u_nparams * sizeof *g);
+            if (!g) {
+                r->r_oom = 1;
+                return RC_NONE;
+            }
+            r->r_params = g;
+            r->r_capparams = u->u_nparams;
+        }
+        fr->fr_params = r->r_params;
+    } else if (u->u_nparams) {
         fr->fr_params = arena_array(r->r_a, u->u_nparams, sizeof *fr->fr_params);
         if (!fr->fr_params) {
             r->r_oom = 1;
             return RC_NONE;
         }
-        for (i = 0; i < u->u_nparams; i++) {
-            memset(&fr->fr_params[i], 0, sizeof fr->fr_params[i]);
-            fr->fr_params[i].v_cls = fr->fr_params[i].v_attr_cls = RC_NONE;
-            fr->fr_params[i].v_root = RC_NONE;
-        }
+    }
+    for (i = 0; i < u->u_nparams; i++) {
+        memset(&fr->fr_params[i], 0, sizeof fr->fr_params[i]);
+        fr->fr_params[i].v_cls = fr->fr_params[i].v_attr_cls = RC_NONE;
+        fr->fr_params[i].v_root = RC_NONE;
     }
     return r->r_nframes++;
 }
@@ -1371,7 +1383,9 @@ static void count_calls(rc_run *r)
             sum_call call;
             if (!u->u_ncalls)
                 continue;
+            r->r_reuse_params = 1;     /* the frame goes with the function (r_nframes = mark) */
             sf = static_frame(r, m, k, 0);
+            r->r_reuse_params = 0;
             if (sf == RC_NONE)
                 return;
             fam = family_of_func(r, m, k);

@@ -184,7 +184,9 @@ typedef struct rc_class {
     uint32_t k_nbases;
     const char **k_ext;        /* bases outside the run, dotted ("threading.Thread") */
     uint32_t k_next;
-    strset k_methods;          /* method name -> code index (its own, not inherited) */
+    uint32_t k_methods;        /* its own methods (not inherited): code indexes in
+                                * r_method_order from here, sorted by name then code ... */
+    uint32_t k_nmethods;       /* ... this many */
     uint8_t k_shared;          /* its instances are shared: an instance attribute is accessed
                                 * under an instance lock, or it is configured or marked so */
     uint8_t k_class_shared;    /* a class-level lock guards class-level state */
@@ -333,7 +335,10 @@ typedef struct rc_run {
     const eng_summary **r_fulls;       /* per summary: asked for already, or NULL */
     int r_full_rc;             /* r_full failed: this code */
     strset r_modules;          /* module name -> summary */
-    strset *r_binds;           /* per summary: binding name -> index in s_binds */
+    uint32_t *r_bind_order;    /* per summary from r_bind_base[m]: its bindings' indexes in
+                                * s_binds sorted by name, then index (rc_bind) */
+    uint32_t *r_bind_base;
+    uint32_t *r_method_order;  /* the classes' methods (rc_class.k_methods) */
     uint32_t **r_class_id;     /* per summary: class index -> class id */
     rc_class *r_classes;
     uint32_t r_nclasses;
@@ -365,6 +370,10 @@ typedef struct rc_run {
                                 * fork hook): never a context */
     strset r_thread_code;      /* "mod:code:ctx": a function a thread of its own class's
                                 * object runs (rc_report) */
+    rc_val *r_params;          /* count_calls: the parameters of its one passing frame, reused
+                                * (mem_realloc'd) instead of an arena array per function */
+    uint32_t r_capparams;
+    int r_reuse_params;        /* new_frame takes them from r_params */
     int r_oom;
     int r_capped;              /* a traversal hit its budget: reported once */
     int r_bad_names;           /* a configured name matched nothing */
@@ -441,6 +450,9 @@ rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth);
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth);
 rc_sym rc_member(rc_run *r, rc_sym s, const char *name, int depth);
 uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *out_mod);
+/* The index in s_binds of module mod's binding `name` (the first when bound twice) into *out:
+ * 1, or 0 when the module does not bind it. */
+int rc_bind(const rc_run *r, uint32_t mod, const char *name, int32_t *out);
 const rv_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
 int rc_derives(const rc_run *r, uint32_t cls, const char *external, int depth);
 int rc_related(const rc_run *r, uint32_t a, uint32_t b);

@@ -3,9 +3,11 @@
 #include "race_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/mem.h"
 #include "../common/strbuf.h"
 
 #define MAX_DEPTH 12
@@ -74,28 +76,125 @@ static const char *join(rc_run *r, const char *a, const char *b)
 static int families(rc_run *r);
 static void construction_sites(rc_run *r);
 
+/* A name and what it names (in a group: a class), for sorting names once instead of hashing
+ * them. */
+typedef struct named {
+    uint32_t n_group;
+    uint32_t n_idx;
+    const char *n_name;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c;
+    if (x->n_group != y->n_group)
+        return x->n_group < y->n_group ? -1 : 1;
+    c = strcmp(x->n_name, y->n_name);
+    return c ? c : x->n_idx < y->n_idx ? -1 : x->n_idx > y->n_idx;
+}
+
+/* r_bind_order, and every class's k_methods in r_method_order: sorted by name, then index (the
+ * first of a name is the one looked up); t has room for the largest module's bindings and
+ * functions. */
+static void index_names(rc_run *r, named *t)
+{
+    uint32_t i, k, n, at = 0, m = 0;
+    for (i = 0; i < r->r_nsums; i++) {
+        const rv_sum *s = r->r_sums[i];
+        for (k = 0; k < s->s_nbinds; k++) {
+            t[k].n_group = 0;
+            t[k].n_name = rv_s(r, s->s_binds[k].b_name);
+            t[k].n_idx = k;
+        }
+        if (s->s_nbinds > 1)
+            qsort(t, s->s_nbinds, sizeof *t, cmp_named);
+        r->r_bind_base[i] = at;
+        for (k = 0; k < s->s_nbinds; k++)
+            r->r_bind_order[at++] = t[k].n_idx;
+        for (k = n = 0; k < s->s_nfuncs; k++)
+            if (s->s_funcs[k].u_class != SUM_NONE && s->s_funcs[k].u_class < s->s_nclasses) {
+                t[n].n_group = s->s_funcs[k].u_class;
+                t[n].n_name = rv_s(r, s->s_funcs[k].u_name);
+                t[n++].n_idx = k;
+            }
+        if (n > 1)
+            qsort(t, n, sizeof *t, cmp_named);
+        for (k = 0; k < n; k++) {
+            rc_class *cl = &r->r_classes[r->r_class_id[i][t[k].n_group]];
+            if (!cl->k_nmethods)
+                cl->k_methods = m;
+            cl->k_nmethods++;
+            r->r_method_order[m++] = t[k].n_idx;
+        }
+    }
+}
+
+int rc_bind(const rc_run *r, uint32_t mod, const char *name, int32_t *out)
+{
+    const rv_sum *s = r->r_sums[mod];
+    const uint32_t *o = r->r_bind_order + r->r_bind_base[mod];
+    uint32_t lo = 0, hi = s->s_nbinds;
+    if (!name)
+        return 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (strcmp(rv_s(r, s->s_binds[o[mid]].b_name), name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == s->s_nbinds || strcmp(rv_s(r, s->s_binds[o[lo]].b_name), name))
+        return 0;
+    if (out)
+        *out = (int32_t)o[lo];
+    return 1;
+}
+
+/* The code of class c's own method `name`, or RC_NONE. */
+static uint32_t own_method(const rc_run *r, const rc_class *c, const char *name)
+{
+    const rv_sum *s = r->r_sums[c->k_mod];
+    const uint32_t *o = r->r_method_order + c->k_methods;
+    uint32_t lo = 0, hi = c->k_nmethods;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (strcmp(rv_s(r, s->s_funcs[o[mid]].u_name), name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == c->k_nmethods || strcmp(rv_s(r, s->s_funcs[o[lo]].u_name), name))
+        return RC_NONE;
+    return o[lo];
+}
+
 int rc_load(rc_run *r)
 {
-    uint32_t i, k, n = 0, nfuncs = 0;
-    r->r_binds = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_binds);
+    uint32_t i, k, n = 0, nfuncs = 0, nbinds = 0, most = 1;
+    named *t;
     r->r_class_id = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_class_id);
     r->r_fbase = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_fbase);
-    if (!r->r_binds || !r->r_class_id || !r->r_fbase)
+    r->r_bind_base = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_bind_base);
+    if (!r->r_class_id || !r->r_fbase || !r->r_bind_base)
         return G_ENOMEM;
-    memset(r->r_binds, 0, (r->r_nsums + 1) * sizeof *r->r_binds);
     for (i = 0; i < r->r_nsums; i++) {
         const rv_sum *s = r->r_sums[i];
         /* the first file of a module name wins (a .py and its stale .pyc, two roots) */
         if (!set_has(&r->r_modules, s->s_module, NULL) &&
             set_add(&r->r_modules, r->r_a, s->s_module, (int32_t)i))
             return G_ENOMEM;
-        for (k = 0; k < s->s_nbinds; k++)
-            if (set_add(&r->r_binds[i], r->r_a, rv_s(r, s->s_binds[k].b_name), (int32_t)k))
-                return G_ENOMEM;
         r->r_fbase[i] = nfuncs;
         nfuncs += s->s_nfuncs;
+        nbinds += s->s_nbinds;
         n += s->s_nclasses;
+        most = s->s_nbinds > most ? s->s_nbinds : most;
+        most = s->s_nfuncs > most ? s->s_nfuncs : most;
     }
+    r->r_bind_order = arena_array(r->r_a, nbinds + 1, sizeof *r->r_bind_order);
+    r->r_method_order = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_method_order);
+    if (!r->r_bind_order || !r->r_method_order)
+        return G_ENOMEM;
     r->r_nfuncs = nfuncs;
     r->r_classes = arena_array(r->r_a, n + 1, sizeof *r->r_classes);
     r->r_ncalls_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_ncalls_to);
@@ -122,14 +221,11 @@ int rc_load(rc_run *r)
             c->k_full = join(r, s->s_module, rv_s(r, s->s_classes[k].k_qualname));
             r->r_class_id[i][k] = r->r_nclasses++;
         }
-        for (k = 0; k < s->s_nfuncs; k++) {
-            const rv_func *u = &s->s_funcs[k];
-            if (u->u_class != SUM_NONE && u->u_class < s->s_nclasses &&
-                set_add(&r->r_classes[r->r_class_id[i][u->u_class]].k_methods, r->r_a,
-                        rv_s(r, u->u_name), (int32_t)k))
-                return G_ENOMEM;
-        }
     }
+    if (!(t = mem_alloc((size_t)most * sizeof *t)))
+        return G_ENOMEM;
+    index_names(r, t);
+    mem_free(t);
     /* bases: resolved now that every class has an id */
     for (i = 0; i < r->r_nclasses; i++) {
         rc_class *c = &r->r_classes[i];
@@ -271,7 +367,7 @@ rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
     const rv_sum *s = r->r_sums[mod];
     const rv_bind *b;
     int32_t bi;
-    if (depth > MAX_DEPTH || !set_has(&r->r_binds[mod], name, &bi))
+    if (depth > MAX_DEPTH || !rc_bind(r, mod, name, &bi))
         return sym(SYM_VAR, mod, RC_NONE, name);
     b = &s->s_binds[bi];
     switch (b->b_kind) {
@@ -369,13 +465,13 @@ rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int dep
     if (y.y_kind == SYM_VAR && dot) {
         /* a module-level name this module does not bind: taken as an outside module */
         int32_t b;
-        if (!set_has(&r->r_binds[mod], head, &b))
+        if (!rc_bind(r, mod, head, &b))
             return rc_resolve_dotted(r, dotted, depth + 1);
         return sym(SYM_NONE, 0, RC_NONE, NULL);
     }
     if (y.y_kind == SYM_VAR && !dot) {
         int32_t b;
-        if (!set_has(&r->r_binds[mod], head, &b))  /* a builtin or a star import */
+        if (!rc_bind(r, mod, head, &b))  /* a builtin or a star import */
             return sym(SYM_EXTERNAL, 0, RC_NONE, y.y_name);
     }
     while (dot && y.y_kind != SYM_NONE && y.y_kind != SYM_VAR) {
@@ -401,11 +497,10 @@ uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *ou
     stack[n++] = cls;
     while (n && seen++ < 64) {
         const rc_class *c = &r->r_classes[stack[--n]];
-        int32_t code;
-        uint32_t k;
-        if (set_has(&c->k_methods, name, &code)) {
+        uint32_t k, code = own_method(r, c, name);
+        if (code != RC_NONE) {
             *out_mod = c->k_mod;
-            return (uint32_t)code;
+            return code;
         }
         for (k = c->k_nbases; k-- > 0 && n < 32;)
             stack[n++] = c->k_bases[k];

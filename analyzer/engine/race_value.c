@@ -58,7 +58,7 @@ rc_val rc_val_class(rc_run *r, uint32_t cls, int recv)
 static int bind_cont(const rc_run *r, uint32_t mod, const char *name)
 {
     int32_t b;
-    return set_has(&r->r_binds[mod], name, &b) ? r->r_sums[mod]->s_binds[b].b_cont : 0;
+    return rc_bind(r, mod, name, &b) ? r->r_sums[mod]->s_binds[b].b_cont : 0;
 }
 
 /* ... the module variable at interned location `text` ("m:pkg.mod.name")? */
@@ -394,7 +394,7 @@ int rc_lock_of(rc_run *r, const rc_frame *fr, const char *path, const char *ctor
             }
         } else if (v.v_loc == 'm' && !strncmp(path, "g:", 2) && !strpbrk(path + 2, ".[")) {
             int32_t b;
-            if (set_has(&r->r_binds[fr->fr_mod], path + 2, &b) &&
+            if (rc_bind(r, fr->fr_mod, path + 2, &b) &&
                 r->r_sums[fr->fr_mod]->s_binds[b].b_kind == VAL_CALL)
                 kind = rc_lock_kind_of_ctor(
                     ctor_name(r, fr->fr_mod, rv_s(r, r->r_sums[fr->fr_mod]->s_binds[b].b_what)));
