@@ -9,6 +9,9 @@
 #include "check_pool.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -24,6 +27,7 @@
 
 #define MAX_JOBS 256
 #define MAX_RECORD ((uint32_t)1 << 30)
+#define WORKER_KEEP ((size_t)8 << 20)   /* arena chunks a worker keeps from file to file */
 
 /* Shared between the parent and its workers (MAP_SHARED). */
 typedef struct shared {
@@ -171,6 +175,14 @@ static int read_all(int fd, void *buf, size_t n)
     return 1;
 }
 
+/* Returns freed memory to the system (glibc keeps freed blocks of the sizes it has seen). */
+static void give_back(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 /* A worker's life: take the next index, analyse, send `u32 index, u32 length, record`. */
 static void worker_main(pool *p, int w, int fd)
 {
@@ -198,6 +210,10 @@ static void worker_main(pool *p, int w, int fd)
         if (write_all(fd, head, sizeof head) || write_all(fd, rec.b_data, rec.b_len))
             _exit(3);
         __atomic_store_n(&p->p_sh->sh_cur[w], -1L, __ATOMIC_SEQ_CST);
+        /* a large file's memory is given back: the workers' memory counts beside the parent's,
+         * and one file a hundred times the size of most must not make every later file hold it */
+        if (arena_trim(a, WORKER_KEEP) | (rec.b_cap > WORKER_KEEP / 8 ? drv_blob_free(&rec), 1 : 0))
+            give_back();
     }
     /* no in_shutdown, no atexit handlers: the parent owns stdout and the run's end */
     _exit(0);
