@@ -241,6 +241,8 @@ int eng_compose_view(eng_result *res, rv_sum *const *sums, uint32_t n, const cha
     if (!rc)
         rc = rc_report(&r, res);
     mem_free(r.r_params);
+    mem_free(r.r_islots);
+    mem_free((void *)r.r_texts);   /* the texts themselves are in the arena, as findings need */
     if (rc == G_ENOMEM)
         return diag_add(d, rc, NULL, -1, "out of memory");
     if (rc)       /* a summary could not be read again (its messages are the caller's) */

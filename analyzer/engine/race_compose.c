@@ -654,7 +654,7 @@ static void visit(walk *w, uint32_t fi, int depth)
         return;
     }
     if (r->r_ctxs[fr->fr_ctx].x_modules)
-        r->r_ctxs[fr->fr_ctx].x_modules[fr->fr_mod] = 1;
+        r->r_ctxs[fr->fr_ctx].x_modules[fr->fr_mod / 8] |= (uint8_t)(1u << (fr->fr_mod % 8));
     /* accesses, windows and calls in program order, so that a lock taken by a helper
      * (`_acquireLock()`) covers what follows it */
     rv_calls_start(&it, r, mod, u);
@@ -1065,10 +1065,10 @@ static void contexts_main(rc_run *r)
                 ctx = new_ctx(r, CTX_MAIN, 0, 0, fmt(r, "the main thread of %s (line %d)",
                                                      s->s_file, call.c_line));
                 if (ctx == RC_NONE ||
-                    !(r->r_ctxs[ctx].x_modules = arena_alloc(r->r_a, r->r_nsums + 1)))
+                    !(r->r_ctxs[ctx].x_modules = arena_alloc(r->r_a, r->r_nsums / 8 + 1)))
                     return;
-                memset(r->r_ctxs[ctx].x_modules, 0, r->r_nsums + 1);
-                r->r_ctxs[ctx].x_modules[m] = 1;
+                memset(r->r_ctxs[ctx].x_modules, 0, r->r_nsums / 8 + 1);
+                r->r_ctxs[ctx].x_modules[m / 8] |= (uint8_t)(1u << (m % 8));
                 r->r_ctxs[ctx].x_home = m;
             }
             if (sf == RC_NONE && (sf = new_frame(r, m, 0, RC_NONE, 0, 0, ctx)) == RC_NONE)

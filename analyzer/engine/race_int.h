@@ -265,7 +265,7 @@ typedef struct rc_ctx {
     uint8_t x_start_loop;      /* ... in a loop: no access of that function happens before */
     uint32_t x_home;           /* the summary (module) where it starts: the start site's, or
                                 * the entry's; for CTX_MAIN the script's */
-    uint8_t *x_modules;        /* CTX_MAIN: per summary, 1 when the script's calls reach it
+    uint8_t *x_modules;        /* CTX_MAIN: a bit per summary, set when the script's calls reach it
                                 * (the modules of its program), else NULL */
     const char *x_what;        /* a description: "thread started at w.py:40" */
     uint32_t x_owner_mod;      /* the class whose code starts the thread (CTX_THREAD: the
@@ -343,9 +343,11 @@ typedef struct rc_run {
     rc_class *r_classes;
     uint32_t r_nclasses;
     /* interned strings (locations, lock sets) */
-    strset r_intern;
-    const char **r_texts;
+    uint32_t *r_islots;        /* open addressing over r_texts: id + 1, 0 free (mem_alloc'd) */
+    uint32_t r_nislots;        /* a power of two */
+    const char **r_texts;      /* by id (mem_realloc'd) */
     uint32_t r_ntexts, r_captexts;
+    char *r_tnext, *r_tend;    /* room left in the current block of texts (packed, in r_a) */
     /* lock sets: each a sorted list of interned lock locations */
     uint32_t **r_lsets;
     uint32_t *r_lset_n;

@@ -79,7 +79,8 @@ static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
     }
     if (x->x_kind != CTX_MAIN)
         return 1;
-    return y->x_home != RC_NONE && x->x_modules && x->x_modules[y->x_home];
+    return y->x_home != RC_NONE && x->x_modules &&
+           (x->x_modules[y->x_home / 8] >> (y->x_home % 8) & 1);
 }
 
 /* Does instance a happen before thread context t starts: it runs in the function that starts

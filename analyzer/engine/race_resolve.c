@@ -10,40 +10,83 @@
 #include "../common/mem.h"
 #include "../common/strbuf.h"
 
+#include <xxhash.h>
+
 #define MAX_DEPTH 12
 
 /***** interned text *****/
 
+#define TEXT_BLOCK (16 * 1024)  /* texts are packed into blocks this big, without padding */
+
+static int islots_grow(rc_run *r)
+{
+    uint32_t cap = r->r_nislots ? r->r_nislots * 2 : 1u << 12, i, j;
+    uint32_t *slots = mem_alloc((size_t)cap * sizeof *slots);
+    if (!slots)
+        return G_ENOMEM;
+    memset(slots, 0, (size_t)cap * sizeof *slots);
+    for (i = 0; i < r->r_ntexts; i++) {
+        const char *t = r->r_texts[i];
+        for (j = (uint32_t)XXH3_64bits(t, strlen(t)) & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
+            ;
+        slots[j] = i + 1;
+    }
+    mem_free(r->r_islots);
+    r->r_islots = slots;
+    r->r_nislots = cap;
+    return G_OK;
+}
+
+/* A copy of s[0..n) and its NUL, packed after the previous text. */
+static const char *text_copy(rc_run *r, const char *s, size_t n)
+{
+    char *p;
+    if ((size_t)(r->r_tend - r->r_tnext) < n + 1) {
+        size_t size = n + 1 > TEXT_BLOCK / 4 ? n + 1 : TEXT_BLOCK;
+        if (!(p = arena_alloc(r->r_a, size)))
+            return NULL;
+        if (size != TEXT_BLOCK) {
+            memcpy(p, s, n + 1);
+            return p;
+        }
+        r->r_tnext = p;
+        r->r_tend = p + size;
+    }
+    p = r->r_tnext;
+    memcpy(p, s, n + 1);
+    r->r_tnext += n + 1;
+    return p;
+}
+
 uint32_t rc_intern(rc_run *r, const char *s)
 {
-    int32_t id;
-    char *copy;
-    size_t n;
-    if (set_has(&r->r_intern, s, &id))
-        return (uint32_t)id;
+    uint32_t j, mask;
+    size_t n = strlen(s);
+    const char *copy;
+    if ((r->r_ntexts + 1) * 2 > r->r_nislots && islots_grow(r)) {
+        r->r_oom = 1;
+        return 0;
+    }
+    mask = r->r_nislots - 1;
+    for (j = (uint32_t)XXH3_64bits(s, n) & mask; r->r_islots[j]; j = (j + 1) & mask)
+        if (!memcmp(r->r_texts[r->r_islots[j] - 1], s, n + 1))
+            return r->r_islots[j] - 1;
     if (r->r_ntexts == r->r_captexts) {
-        uint32_t cap = r->r_captexts ? r->r_captexts * 2 : 256;
-        const char **grown = arena_array(r->r_a, cap, sizeof *grown);
+        uint32_t cap = r->r_captexts ? r->r_captexts * 2 : 1024;
+        const char **grown = mem_realloc((void *)r->r_texts, (size_t)cap * sizeof *grown);
         if (!grown) {
             r->r_oom = 1;
             return 0;
         }
-        if (r->r_ntexts)
-            memcpy(grown, r->r_texts, r->r_ntexts * sizeof *grown);
         r->r_texts = grown;
         r->r_captexts = cap;
     }
-    n = strlen(s) + 1;
-    if (!(copy = arena_alloc(r->r_a, n))) {
-        r->r_oom = 1;
-        return 0;
-    }
-    memcpy(copy, s, n);
-    if (set_add(&r->r_intern, r->r_a, copy, (int32_t)r->r_ntexts)) {
+    if (!(copy = text_copy(r, s, n))) {
         r->r_oom = 1;
         return 0;
     }
     r->r_texts[r->r_ntexts] = copy;
+    r->r_islots[j] = r->r_ntexts + 1;
     return r->r_ntexts++;
 }
 
