@@ -159,6 +159,8 @@ typedef struct drv_unit {
     eng_result u_res;          /* before drv_compose: a syntax error's GIL000; after: its
                                 * findings, selected and not suppressed, in position order */
     const char *u_source;      /* a .pyc's source whose `# noqa` comments apply, or NULL */
+    const char *u_dep;         /* a .pyc's co_filename, allowed or not (its outcome depends on
+                                * it: drv_cache), or NULL */
     const uint8_t *u_text;     /* an editor's buffer holding the comments, or NULL (read them
                                 * from u_source or u_path) */
     size_t u_len;
@@ -408,6 +410,18 @@ int drv_blob_head(drv_unit *out, const uint8_t **out_sum, size_t *out_sumlen, co
 
 void drv_blob_free(drv_blob *b);
 
+/* Appends p[0..n) to *b.  G_OK or G_ENOMEM. */
+int drv_blob_append(drv_blob *b, const void *p, size_t n);
+
+/* The outcome of a whole run as `check` reports it -- every unit's u_rc, messages (msgs[i]) and
+ * findings after composition, selection and `# noqa`, the run's own messages (d) and whether it
+ * failed -- as bytes (appended to *out; G_OK or G_ENOMEM) and back (into units[0..n), whose
+ * u_path stay; messages appended; allocations in a; G_OK, G_ETRUNC, G_EBAD or G_ENOMEM). */
+int drv_run_put(drv_blob *out, const drv_unit *units, const diag_ctx *msgs, size_t n,
+                const diag_ctx *d, int failed);
+int drv_run_get(drv_unit *units, diag_ctx *msgs, size_t n, diag_ctx *d, int *failed,
+                const uint8_t *p, size_t len, arena *a);
+
 /* Bytes of the per-user secret the cache's entries are authenticated with. */
 #define DRV_KEY_SIZE 32
 
@@ -427,6 +441,8 @@ int drv_key_load(uint8_t out[DRV_KEY_SIZE], diag_ctx *d);
 typedef struct drv_cache {
     char *ca_dir;              /* ".../.gilcheck_cache/<version>" (malloc'd) */
     int ca_fd;                 /* that directory, opened without following links; -1: none */
+    int ca_runs_fd;            /* its runs/ (whole runs' outcomes), opened when first needed */
+    int ca_runs_tried;         /* ... tried already */
     uint8_t ca_key[DRV_KEY_SIZE]; /* the user's secret: entries carry its HMAC-SHA-256 */
     uint8_t ca_digest[16];     /* version + executable + rules */
     drv_ctx *ca_ctx;           /* the run: each file's settings and interpreter (not owned) */
@@ -456,6 +472,31 @@ int drv_cache_get(drv_blob *out, drv_cache *cache, const char *path);
  * in *out (a hit's stored bytes, or drv_analyze's result, stored when it has no error other than
  * a syntax error).  `a` is reset.  Returns G_OK, or G_ENOMEM when not even the record fits. */
 int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, arena *a);
+
+/* The key of `path`'s entry as the file is now (read and hashed) into out: 0, or -1 when it has
+ * none (unreadable, broken settings, an interpreter that does not start, or a source a fresh
+ * __pycache__ pyc stands for: drv_run_file does not cache those). */
+int drv_cache_key(uint8_t out[16], drv_cache *cache, const char *path);
+
+/* drv_cache_get with the key drv_cache_key gave (the file is not read again). */
+int drv_cache_get_keyed(drv_blob *out, drv_cache *cache, const char *path,
+                        const uint8_t key[16]);
+
+/* The key of a whole run's outcome: the cache's digest, the run's own settings (the
+ * composition's engine options), check_names, and every file's path and key in order. */
+void drv_cache_run_key(uint8_t out[16], const drv_cache *cache, const drv_settings *run,
+                       int check_names, char *const *paths, const uint8_t (*keys)[16], size_t n);
+
+/* The outcome (drv_run_put) stored under run key `key` for the files paths[0..n): 1 with it in
+ * *out, 0 on a miss -- absent, damaged, not ours, or a .pyc's dependency changed (read again and
+ * hashed, as a file's entry does). */
+int drv_cache_run_get(drv_blob *out, drv_cache *cache, const uint8_t key[16],
+                      char *const *paths, size_t n);
+
+/* Stores a run's outcome under run key `key`, with the state of every unit's u_dep; failures
+ * only cost the next run a miss. */
+void drv_cache_run_store(drv_cache *cache, const uint8_t key[16], char *const *paths,
+                         const drv_unit *units, size_t n, const drv_blob *outcome);
 
 /* The directory the cache of settings s lives in: "<root>/.gilcheck_cache" into buf. */
 const char *drv_cache_root(const drv_settings *s, char *buf, size_t size);

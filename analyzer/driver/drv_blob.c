@@ -4,7 +4,8 @@
  *
  * Layout, native byte order (a cache entry is only read by the build that wrote it, checked by
  * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages, u8 1 when there is
- * a summary, the string source (a .pyc's source for `# noqa`); then u32 length and the
+ * a summary, the strings source (a .pyc's source for `# noqa`) and dependency (a .pyc's
+ * co_filename, read or not: drv_cache records its state); then u32 length and the
  * summary's bytes (eng_summary_write) when there is one; u32 length of the findings that
  * follow -- the summary's candidates, or without one a syntax error's GIL000 -- so that a
  * reader who wants the summary alone skips them (drv_blob_head); per finding the strings rule,
@@ -29,10 +30,11 @@
 #include "drv_int.h"
 
 #define NO_STRING 0xffffffffu
-#define BLOB_FORMAT 6u         /* 3: a summary and its candidates, composed by the reader;
+#define BLOB_FORMAT 7u         /* 3: a summary and its candidates, composed by the reader;
                                 * 4: Python code inside the window, caveats, the target's type;
                                 * 5: interleavings packed, unpacked when reported; 6: the
-                                * summary first, the findings after their length */
+                                * summary first, the findings after their length; 7: the
+                                * dependency */
 #define STEP_MIN_BYTES 9u      /* the smallest packed step: a bound before allocating */
 #define RECENT 16              /* strings the writer looks back at for a repeat */
 
@@ -59,6 +61,11 @@ static int put(drv_blob *b, const void *p, size_t n)
     memcpy(b->b_data + b->b_len, p, n);
     b->b_len += n;
     return G_OK;
+}
+
+int drv_blob_append(drv_blob *b, const void *p, size_t n)
+{
+    return put(b, p, n);
 }
 
 static int put_u32(drv_blob *b, uint32_t v)
@@ -187,7 +194,7 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
     nf = res ? res->r_count : 0;
     if (put_u32(out, BLOB_FORMAT) || put_i32(out, rc) || put_u32(out, nf) ||
         put_u32(out, (uint32_t)d->d_count) || put_u8(out, (uint8_t)have_sum) ||
-        put_str(out, !rc && r ? r->r_source : NULL))
+        put_str(out, !rc && r ? r->r_source : NULL) || put_str(out, !rc && r ? r->r_named : NULL))
         return G_ENOMEM;
     if (have_sum) {
         sb_init(&sb);
@@ -611,6 +618,7 @@ static void get_head(cursor *c, drv_unit *out, uint32_t *nf, uint32_t *nd,
     *nd = get_u32(c);
     have_sum = get_u8(c);
     out->u_source = get_str(c);
+    out->u_dep = get_str(c);
     if (c->c_rc)
         return;
     /* every finding and message takes at least 40 bytes: a bound before allocating */
@@ -715,5 +723,135 @@ int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, ar
         memset(out, 0, sizeof *out);
         out->u_path = path;
     }
+    return c.c_rc;
+}
+
+/***** a run's outcome *****/
+
+/* The outcome of a whole run as `check` reports it (drv_run_put): u32 RUN_FORMAT, u32 units,
+ * u8 1 when the run failed, u32 run messages and the messages (as a record's); per unit i32 rc,
+ * u32 messages and the messages, u32 findings and per finding what a record's has, then the
+ * strings context, u32 related and per place the strings file, function, what, context and i32
+ * line and column, the same for the chain; interleavings unpacked when read. */
+#define RUN_FORMAT 1u
+
+static int put_messages(drv_blob *out, const diag_ctx *d)
+{
+    size_t k;
+    if (put_u32(out, (uint32_t)d->d_count))
+        return G_ENOMEM;
+    for (k = 0; k < d->d_count; k++) {
+        const diag_msg *m = &d->d_msgs[k];
+        int64_t off = m->dm_offset;
+        if (put_i32(out, m->dm_code) || put(out, &off, sizeof off) || put_str(out, m->dm_file) ||
+            put_str(out, m->dm_text))
+            return G_ENOMEM;
+    }
+    return G_OK;
+}
+
+static int put_places(drv_blob *out, const eng_related *p, uint32_t n)
+{
+    uint32_t i;
+    if (put_u32(out, n))
+        return G_ENOMEM;
+    for (i = 0; i < n; i++)
+        if (put_str(out, p[i].rl_file) || put_str(out, p[i].rl_function) ||
+            put_str(out, p[i].rl_what) || put_str(out, p[i].rl_context) ||
+            put_i32(out, p[i].rl_line) || put_i32(out, p[i].rl_col))
+            return G_ENOMEM;
+    return G_OK;
+}
+
+int drv_run_put(drv_blob *out, const drv_unit *units, const diag_ctx *msgs, size_t n,
+                const diag_ctx *d, int failed)
+{
+    size_t i;
+    uint32_t k;
+    if (n >= UINT32_MAX || put_u32(out, RUN_FORMAT) || put_u32(out, (uint32_t)n) ||
+        put_u8(out, (uint8_t)(failed != 0)) || put_messages(out, d))
+        return G_ENOMEM;
+    for (i = 0; i < n; i++) {
+        const eng_result *r = &units[i].u_res;
+        if (put_i32(out, units[i].u_rc) || put_messages(out, &msgs[i]) || put_u32(out, r->r_count))
+            return G_ENOMEM;
+        for (k = 0; k < r->r_count; k++) {
+            const finding *f = &r->r_findings[k];
+            if (put_finding(out, f) || put_str(out, f->f_context) ||
+                put_places(out, f->f_related, f->f_nrelated) ||
+                put_places(out, f->f_chain, f->f_nchain))
+                return G_ENOMEM;
+        }
+    }
+    return G_OK;
+}
+
+/* Places written by put_places, into the arena; NULL and *n 0 for none or after a failure. */
+static const eng_related *get_places(cursor *c, uint32_t *out_n)
+{
+    uint32_t n = get_u32(c), i;
+    eng_related *p;
+    *out_n = 0;
+    /* a place takes at least 24 bytes: a bound before allocating */
+    if (c->c_rc || (size_t)(c->c_end - c->c_p) / 24 < n) {
+        c->c_rc = c->c_rc ? c->c_rc : G_EBAD;
+        return NULL;
+    }
+    if (!n)
+        return NULL;
+    if (!(p = arena_array(c->c_arena, n, sizeof *p))) {
+        c->c_rc = G_ENOMEM;
+        return NULL;
+    }
+    for (i = 0; i < n && !c->c_rc; i++) {
+        p[i].rl_file = get_str(c);
+        p[i].rl_function = get_str(c);
+        p[i].rl_what = get_str(c);
+        p[i].rl_context = get_str(c);
+        p[i].rl_line = get_i32(c);
+        p[i].rl_col = get_i32(c);
+    }
+    *out_n = c->c_rc ? 0 : n;
+    return p;
+}
+
+int drv_run_get(drv_unit *units, diag_ctx *msgs, size_t n, diag_ctx *d, int *failed,
+                const uint8_t *p, size_t len, arena *a)
+{
+    cursor c = { p, p + len, a, G_OK };
+    uint32_t nd, nf, k;
+    size_t i;
+    if (get_u32(&c) != RUN_FORMAT || get_u32(&c) != n)
+        return c.c_rc ? c.c_rc : G_EBAD;
+    *failed = get_u8(&c);
+    nd = get_u32(&c);
+    if (!c.c_rc && nd > len / 16)
+        return G_EBAD;
+    get_messages(&c, nd, d);
+    for (i = 0; i < n && !c.c_rc; i++) {
+        eng_result *r = &units[i].u_res;
+        units[i].u_rc = get_i32(&c);
+        nd = get_u32(&c);
+        if (!c.c_rc && nd > len / 16)
+            return G_EBAD;
+        get_messages(&c, nd, &msgs[i]);
+        nf = get_u32(&c);
+        /* every finding takes at least 40 bytes: a bound before allocating */
+        if (c.c_rc || nf > len / 40)
+            return c.c_rc ? c.c_rc : G_EBAD;
+        memset(r, 0, sizeof *r);
+        if (nf && !(r->r_findings = arena_array(a, nf, sizeof *r->r_findings)))
+            return G_ENOMEM;
+        for (k = 0; k < nf && !c.c_rc; k++) {
+            finding *f = &r->r_findings[k];
+            get_finding(&c, f, 0);
+            f->f_context = get_str(&c);
+            f->f_related = get_places(&c, &f->f_nrelated);
+            f->f_chain = get_places(&c, &f->f_nchain);
+        }
+        r->r_count = r->r_cap = c.c_rc ? 0 : nf;
+    }
+    if (!c.c_rc && c.c_p != c.c_end)
+        c.c_rc = G_EBAD;
     return c.c_rc;
 }
