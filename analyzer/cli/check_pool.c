@@ -58,6 +58,9 @@ typedef struct pool {
     size_t p_bufcap;
     int p_oom;                 /* a record could not be stored */
     drv_unit *p_units;         /* one per file: its failure, then its findings */
+    uint8_t (*p_keys)[16];     /* with a cache: each file's key ... */
+    uint8_t *p_keyed;          /* ... when it has one */
+    uint8_t p_runkey[16];      /* the whole run's (run_key) */
     diag_ctx *p_diags;         /* one per file: its messages */
     arena *p_arena;            /* the parent's: the composition */
     rep_ctx *p_rep;
@@ -107,25 +110,27 @@ static int read_record(const uint8_t **out, size_t *out_len, void *ctx, size_t i
 }
 
 /* The races of the whole run, then each file's messages and findings in path order. */
-static void report_all(pool *p)
+/* Composes the run from its records: every unit's findings and messages, the run's own
+ * messages in d. */
+static void compose_all(pool *p, diag_ctx *d)
 {
-    diag_ctx d;
-    size_t i, k;
-    diag_init(&d);
-    for (i = 0; i < p->p_n; i++)
-        p->p_units[i].u_path = p->p_paths[i];
     if (p->p_oom) {
-        diag_add(&d, G_ENOMEM, NULL, -1, "out of memory");
+        diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
         p->p_failed = 1;
     } else if (drv_compose_records(p->p_units, p->p_diags, p->p_n, p->p_drv, NULL, NULL,
-                                   read_record, p, p->p_arena, &d)) {
+                                   read_record, p, p->p_arena, d)) {
         p->p_failed = 1;
     }
-    if (d.d_count)
-        cli_print_diags(&d, p->p_err);
-    for (k = 0; k < d.d_count; k++)
-        rep_error(p->p_rep, d.d_msgs[k].dm_code != 0, d.d_msgs[k].dm_file, d.d_msgs[k].dm_text);
-    diag_free(&d);
+}
+
+/* Reports the run's messages d, then each file's messages and findings in path order. */
+static void report_all(pool *p, const diag_ctx *d)
+{
+    size_t i, k;
+    if (d->d_count)
+        cli_print_diags(d, p->p_err);
+    for (k = 0; k < d->d_count; k++)
+        rep_error(p->p_rep, d->d_msgs[k].dm_code != 0, d->d_msgs[k].dm_file, d->d_msgs[k].dm_text);
     for (i = 0; i < p->p_n; i++) {
         const drv_unit *u = &p->p_units[i];
         diag_ctx *ud = &p->p_diags[i];
@@ -348,11 +353,77 @@ static void take_hits(pool *p)
     drv_blob b = { NULL, 0, 0 };
     size_t i;
     for (i = 0; i < p->p_n; i++) {
-        if (p->p_cache && drv_cache_get(&b, p->p_cache, p->p_paths[i]))
+        if (p->p_keyed && p->p_keyed[i] &&
+            drv_cache_get_keyed(&b, p->p_cache, p->p_paths[i], p->p_keys[i]))
             keep(p, i, b.b_data, b.b_len);
         else
             p->p_todo[p->p_ntodo++] = i;
     }
+    drv_blob_free(&b);
+}
+
+/* Every file's cache key (p_keys, p_keyed), and the run's (p_runkey) when every file has one:
+ * 1 when it does. */
+static int run_key(pool *p)
+{
+    const drv_settings *run;
+    diag_ctx quiet;
+    size_t i;
+    int all = 1, rc;
+    if (!(p->p_keys = calloc(p->p_n ? p->p_n : 1, sizeof *p->p_keys)) ||
+        !(p->p_keyed = calloc(p->p_n ? p->p_n : 1, 1)))
+        return 0;
+    for (i = 0; i < p->p_n; i++) {
+        p->p_keyed[i] = !drv_cache_key(p->p_keys[i], p->p_cache, p->p_paths[i]);
+        all &= p->p_keyed[i];
+    }
+    diag_init(&quiet);          /* the composition says it again if it is broken */
+    rc = drv_settings_default(&run, p->p_drv, p->p_n ? p->p_paths[0] : NULL, &quiet);
+    diag_free(&quiet);
+    if (!all || rc)
+        return 0;
+    drv_cache_run_key(p->p_runkey, p->p_cache, run, p->p_drv->c_check_names, p->p_paths,
+                      (const uint8_t(*)[16])p->p_keys, p->p_n);
+    return 1;
+}
+
+/* The run's outcome from the cache into the units, their messages and d: 1 on a hit. */
+static int run_hit(pool *p, diag_ctx *d)
+{
+    drv_blob b = { NULL, 0, 0 };
+    size_t i;
+    int failed = 0, ok;
+    if (!drv_cache_run_get(&b, p->p_cache, p->p_runkey, p->p_paths, p->p_n))
+        return 0;
+    ok = !drv_run_get(p->p_units, p->p_diags, p->p_n, d, &failed, b.b_data, b.b_len, p->p_arena);
+    drv_blob_free(&b);
+    if (!ok) {                 /* as a miss: start again */
+        for (i = 0; i < p->p_n; i++) {
+            diag_free(&p->p_diags[i]);
+            diag_init(&p->p_diags[i]);
+            memset(&p->p_units[i], 0, sizeof p->p_units[i]);
+            p->p_units[i].u_path = p->p_paths[i];
+        }
+        diag_free(d);
+        diag_init(d);
+        return 0;
+    }
+    p->p_failed = failed;
+    return 1;
+}
+
+/* Stores the run's outcome when every file had a key and none failed. */
+static void run_store(pool *p, const diag_ctx *d)
+{
+    drv_blob b = { NULL, 0, 0 };
+    size_t i;
+    if (p->p_failed)
+        return;
+    for (i = 0; i < p->p_n; i++)
+        if (p->p_units[i].u_rc)
+            return;     /* failures are not stored: they may be the machine's */
+    if (!drv_run_put(&b, p->p_units, p->p_diags, p->p_n, d, 0))
+        drv_cache_run_store(p->p_cache, p->p_runkey, p->p_paths, p->p_units, p->p_n, &b);
     drv_blob_free(&b);
 }
 
@@ -363,7 +434,9 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     arena *wa = NULL;
     unsigned char *taken = NULL;
     drv_blob b = { NULL, 0, 0 };
+    diag_ctx d;
     size_t i;
+    int keyed = 0;
     memset(&p, 0, sizeof p);
     p.p_paths = paths;
     p.p_n = n;
@@ -387,8 +460,14 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
         free(taken);
         return 1;
     }
-    for (i = 0; i < n; i++)
+    diag_init(&d);
+    for (i = 0; i < n; i++) {
         diag_init(&p.p_diags[i]);
+        p.p_units[i].u_path = paths[i];
+    }
+    /* the whole run's outcome: nothing changed since a run that stored it */
+    if (cache && (keyed = run_key(&p)) && run_hit(&p, &d))
+        goto report;
     if (p.p_jobs > 1) {
         take_hits(&p);
         p.p_sh = p.p_ntodo > 1 ? mmap(NULL, sizeof *p.p_sh, PROT_READ | PROT_WRITE,
@@ -419,7 +498,12 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     }
     drv_blob_free(&b);
     arena_free(wa);
-    report_all(&p);
+    compose_all(&p, &d);
+    if (keyed)
+        run_store(&p, &d);
+report:
+    report_all(&p, &d);
+    diag_free(&d);
     arena_free(p.p_arena);
     for (i = 0; i < n; i++)
         diag_free(&p.p_diags[i]);
@@ -429,6 +513,8 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     free(p.p_todo);
     free(p.p_units);
     free(p.p_diags);
+    free(p.p_keys);
+    free(p.p_keyed);
     free(taken);
     return p.p_failed;
 }
