@@ -416,7 +416,8 @@ int drv_blob_append(drv_blob *b, const void *p, size_t n);
 /* The outcome of a whole run as `check` reports it -- every unit's u_rc, messages (msgs[i]) and
  * findings after composition, selection and `# noqa`, the run's own messages (d) and whether it
  * failed -- as bytes (appended to *out; G_OK or G_ENOMEM) and back (into units[0..n), whose
- * u_path stay; messages appended; allocations in a; G_OK, G_ETRUNC, G_EBAD or G_ENOMEM). */
+ * u_path stay; messages appended, or dropped when msgs or d is NULL; allocations in a; G_OK,
+ * G_ETRUNC, G_EBAD or G_ENOMEM). */
 int drv_run_put(drv_blob *out, const drv_unit *units, const diag_ctx *msgs, size_t n,
                 const diag_ctx *d, int failed);
 int drv_run_get(drv_unit *units, diag_ctx *msgs, size_t n, diag_ctx *d, int *failed,

@@ -834,7 +834,7 @@ int drv_run_get(drv_unit *units, diag_ctx *msgs, size_t n, diag_ctx *d, int *fai
         nd = get_u32(&c);
         if (!c.c_rc && nd > len / 16)
             return G_EBAD;
-        get_messages(&c, nd, &msgs[i]);
+        get_messages(&c, nd, msgs ? &msgs[i] : NULL);
         nf = get_u32(&c);
         /* every finding takes at least 40 bytes: a bound before allocating */
         if (c.c_rc || nf > len / 40)

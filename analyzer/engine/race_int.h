@@ -137,8 +137,7 @@ typedef struct rv_sum {
 } rv_sum;
 
 /* The calls of one function, decoded one at a time (rv_calls_start, rv_calls_next). */
-#define RV_ARGS 16
-#define RV_ITEMS 32
+#define RV_ARGS IR_MAX_ARGS    /* all a summary's calls have, unless read from others' bytes */
 typedef struct rv_calls {
     const uint8_t *it_p;
     uint32_t it_left;
@@ -148,7 +147,6 @@ typedef struct rv_calls {
     arena *it_a;               /* arguments beyond the room below */
     int *it_oom;               /* set when that memory runs out */
     sum_arg it_args[RV_ARGS];
-    const char *it_items[RV_ITEMS];
 } rv_calls;
 
 struct rc_run;

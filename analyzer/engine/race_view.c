@@ -6,8 +6,9 @@
  * A call is, in its function's stream: varints of the callee's string, the instruction and the
  * line (each zigzag, from the previous call's; 0 before the first), a flags byte (1 in a loop,
  * 2 owned, 4 under `__main__`, 8 locks follow), the lock bits when flagged, the argument count,
- * and per argument a byte saying which of keyword, path, constructor, function and items follow
- * (1, 2, 4, 8, 16), then those (strings; the function index; the item count and items). */
+ * and per argument a byte saying which of keyword, path and constructor follow (1, 2, 4), then
+ * those strings.  An argument's function and display items are not kept: the composition does
+ * not read them (g_func is SUM_NONE, g_items NULL). */
 #include "race_int.h"
 
 #include <string.h>
@@ -175,7 +176,7 @@ static uint64_t zigzag(int64_t v)
 static void put_calls(eng_run *n, const sum_func *u)
 {
     strbuf *sb = &n->n_calls;
-    uint32_t k, i, j, instr = 0;
+    uint32_t k, i, instr = 0;
     int32_t line = 0;
     for (k = 0; k < u->u_ncalls; k++) {
         const sum_call *c = &u->u_calls[k];
@@ -191,30 +192,23 @@ static void put_calls(eng_run *n, const sum_func *u)
         put_var(sb, c->c_nargs);
         for (i = 0; i < c->c_nargs; i++) {
             const sum_arg *g = &c->c_args[i];
-            sb_putc(sb, (char)((g->g_kw ? 1 : 0) | (g->g_path ? 2 : 0) | (g->g_ctor ? 4 : 0) |
-                               (g->g_func != SUM_NONE ? 8 : 0) | (g->g_nitems ? 16 : 0)));
+            sb_putc(sb, (char)((g->g_kw ? 1 : 0) | (g->g_path ? 2 : 0) | (g->g_ctor ? 4 : 0)));
             if (g->g_kw)
                 put_var(sb, intern(n, g->g_kw));
             if (g->g_path)
                 put_var(sb, intern(n, g->g_path));
             if (g->g_ctor)
                 put_var(sb, intern(n, g->g_ctor));
-            if (g->g_func != SUM_NONE)
-                put_var(sb, g->g_func);
-            if (g->g_nitems) {
-                put_var(sb, g->g_nitems);
-                for (j = 0; j < g->g_nitems; j++)
-                    put_var(sb, intern(n, g->g_items[j]));
-            }
         }
     }
 }
 
-/* Arguments with their strings interned (thread starts keep theirs as sum_arg). */
+/* Arguments with their strings interned (thread starts keep theirs as sum_arg), without what
+ * the composition does not read (as in the call streams). */
 static sum_arg *copy_args(eng_run *n, const sum_arg *g, uint32_t count)
 {
     sum_arg *out;
-    uint32_t i, j;
+    uint32_t i;
     if (!count)
         return NULL;
     if (!(out = arena_array(n->n_a, count, sizeof *out))) {
@@ -222,21 +216,12 @@ static sum_arg *copy_args(eng_run *n, const sum_arg *g, uint32_t count)
         return NULL;
     }
     for (i = 0; i < count; i++) {
-        out[i] = g[i];
         out[i].g_kw = itext(n, g[i].g_kw);
         out[i].g_path = itext(n, g[i].g_path);
         out[i].g_ctor = itext(n, g[i].g_ctor);
+        out[i].g_func = SUM_NONE;
         out[i].g_items = NULL;
-        if (g[i].g_nitems) {
-            const char **items = arena_array(n->n_a, g[i].g_nitems, sizeof *items);
-            if (!items) {
-                n->n_oom = 1;
-                return NULL;
-            }
-            for (j = 0; j < g[i].g_nitems; j++)
-                items[j] = itext(n, g[i].g_items[j]);
-            out[i].g_items = items;
-        }
+        out[i].g_nitems = 0;
     }
     return out;
 }
@@ -481,7 +466,7 @@ static int64_t get_signed(rv_calls *it)
 
 int rv_calls_next(rv_calls *it, sum_call *out)
 {
-    uint32_t i, j, nargs, nitems = 0;
+    uint32_t i, nargs;
     uint8_t flags;
     sum_arg *args = it->it_args;
     if (!it->it_left)
@@ -509,25 +494,9 @@ int rv_calls_next(rv_calls *it, sum_call *out)
         g->g_kw = (tag & 1) ? it->it_strs[get_var(it)] : NULL;
         g->g_path = (tag & 2) ? it->it_strs[get_var(it)] : NULL;
         g->g_ctor = (tag & 4) ? it->it_strs[get_var(it)] : NULL;
-        g->g_func = (tag & 8) ? (uint32_t)get_var(it) : SUM_NONE;
+        g->g_func = SUM_NONE;
         g->g_nitems = 0;
         g->g_items = NULL;
-        if (tag & 16) {
-            uint32_t k = (uint32_t)get_var(it);
-            const char **items = it->it_items + nitems;
-            if (nitems + k > RV_ITEMS) {
-                if (!(items = arena_array(it->it_a, k, sizeof *items))) {
-                    *it->it_oom = 1;
-                    return 0;
-                }
-            } else {
-                nitems += k;
-            }
-            for (j = 0; j < k; j++)
-                items[j] = it->it_strs[get_var(it)];
-            g->g_items = items;
-            g->g_nitems = k;
-        }
     }
     out->c_args = nargs ? args : NULL;
     out->c_nargs = nargs;

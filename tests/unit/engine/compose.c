@@ -12,6 +12,8 @@
 #include "common/err.h"
 #include "common/mem.h"
 #include "engine/engine.h"
+#include "engine/sum_int.h"
+#include "ir/ir.h"
 #include "input/input.h"
 #include "pyc/pyc.h"
 #include "../helpers.h"
@@ -366,6 +368,153 @@ static void test_engine_compose__unknown_configured_names(void **state)
     run_free(&r);
 }
 
+/* A call with more arguments than the composition decodes in place (RV_ARGS; the
+ * interpretation keeps IR_MAX_ARGS, but a summary read from bytes may have any number): the
+ * last one still binds its parameter.  The summary's call gets 19 arguments by hand. */
+static const char many_args_src[] =
+    "import threading\n"                                                    /* 1 */
+    "counts = {}\n"                                                         /* 2 */
+    "def add(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13,\n" /* 3 */
+    "        a14, a15, a16, a17, d):\n"                                     /* 4 */
+    "    d['k'] = d['k'] + 1\n"                                             /* 5 */
+    "def work():\n"                                                         /* 6 */
+    "    add(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, counts)\n"
+    "for _ in range(2):\n"                                                  /* 8 */
+    "    threading.Thread(target=work).start()\n";
+
+static void test_engine_compose__many_arguments(void **state)
+{
+    const fixture *fx = *state;
+    eng_summary *sum;
+    eng_options none;
+    eng_result res;
+    pyc_file *pf;
+    bc_file *bf;
+    in_compiled c;
+    diag_ctx d;
+    arena *a;
+    uint32_t i, k;
+    int patched = 0;
+    memset(&none, 0, sizeof none);
+    memset(&res, 0, sizeof res);
+    diag_init(&d);
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(in_compile_bytes(&c, (const uint8_t *)many_args_src, strlen(many_args_src),
+                                      "app.py", &d), G_OK);
+    assert_int_equal(pyc_load_bytes(&pf, c.ic_pyc, c.ic_len, "app.py", &d), G_OK);
+    in_compiled_free(&c);
+    assert_int_equal(bc_decode_file(&bf, pf, "app.py", &d), G_OK);
+    assert_int_equal(eng_summarize(&sum, pf, bf, &fx->kb, &none, "app", 0, a, &d, "app.py"), G_OK);
+    /* as summarized, the call keeps at most IR_MAX_ARGS arguments: counts is not among them */
+    assert_int_equal(eng_compose(&res, &sum, 1, &none, a, &d), G_OK);
+    assert_int_equal(res.r_count, 0);
+    for (i = 0; i < sum->s_nfuncs; i++)
+        for (k = 0; k < sum->s_funcs[i].u_ncalls; k++) {
+            sum_call *call = &sum->s_funcs[i].u_calls[k];
+            sum_arg *args;
+            uint32_t j;
+            if (strcmp(call->c_callee, "g:add"))
+                continue;
+            assert_true(call->c_nargs <= IR_MAX_ARGS);
+            assert_non_null(args = arena_array(a, 19, sizeof *args));
+            memset(args, 0, 19 * sizeof *args);
+            for (j = 0; j < 19; j++)
+                args[j].g_func = SUM_NONE;
+            args[18].g_path = "g:counts";
+            call->c_args = args;
+            call->c_nargs = 19;
+            patched = 1;
+        }
+    assert_true(patched);
+    memset(&res, 0, sizeof res);
+    assert_int_equal(eng_compose(&res, &sum, 1, &none, a, &d), G_OK);
+    assert_int_equal(res.r_count, 1);
+    assert_string_equal(res.r_findings[0].f_rule, "GIL104");
+    assert_int_equal(res.r_findings[0].f_line, 5);
+    pyc_file_free(pf);
+    arena_free(a);
+    diag_free(&d);
+}
+
+/* What a run's eng_full_fn was asked, and whether it fails. */
+typedef struct asked {
+    eng_summary **sums;
+    int calls[8];
+    int fail;
+} asked;
+
+static int full_of(const eng_summary **out, void *ctx, uint32_t index, arena *a)
+{
+    asked *q = ctx;
+    (void)a;
+    q->calls[index]++;
+    if (q->fail)
+        return G_EIO;
+    *out = q->sums[index];
+    return G_OK;
+}
+
+/* The whole summary is asked for once, and only for the files with findings; a failure to give
+ * it is the composition's result, not a crash. */
+static void test_engine_compose__whole_summaries_only_for_findings(void **state)
+{
+    const fixture *fx = *state;
+    static const char clean_src[] = "x = 1\ndef f():\n    return x\n";
+    const char *srcs[2] = { clean_src, helpers_src };
+    eng_summary *sums[2];
+    pyc_file *pf[2];
+    eng_options none;
+    arena *a;
+    diag_ctx d;
+    asked q;
+    int pass;
+    memset(&none, 0, sizeof none);
+    diag_init(&d);
+    assert_int_equal(arena_new(&a), G_OK);
+    for (pass = 0; pass < 2; pass++) {
+        bc_file *bf;
+        in_compiled c;
+        assert_int_equal(in_compile_bytes(&c, (const uint8_t *)srcs[pass], strlen(srcs[pass]),
+                                          pass ? "app.py" : "clean.py", &d), G_OK);
+        assert_int_equal(pyc_load_bytes(&pf[pass], c.ic_pyc, c.ic_len, "x.py", &d), G_OK);
+        in_compiled_free(&c);
+        assert_int_equal(bc_decode_file(&bf, pf[pass], "x.py", &d), G_OK);
+        assert_int_equal(eng_summarize(&sums[pass], pf[pass], bf, &fx->kb, &none,
+                                       pass ? "app" : "clean", 0, a, &d, "x.py"), G_OK);
+    }
+    for (pass = 0; pass < 2; pass++) {
+        eng_run *er;
+        eng_result res;
+        arena *b;
+        int rc;
+        memset(&q, 0, sizeof q);
+        memset(&res, 0, sizeof res);
+        q.sums = sums;
+        q.fail = pass;
+        assert_int_equal(arena_new(&b), G_OK);
+        assert_int_equal(eng_run_new(&er, b), G_OK);
+        assert_int_equal(eng_run_add(er, sums[0]), G_OK);
+        assert_int_equal(eng_run_add(er, sums[1]), G_OK);
+        assert_int_equal(eng_run_count(er), 2);
+        rc = eng_run_compose(&res, er, &none, full_of, &q, &d);
+        assert_int_equal(q.calls[0], 0);        /* the clean file: never read again */
+        assert_int_equal(q.calls[1], 1);        /* the racy one: once */
+        if (!pass) {
+            assert_int_equal(rc, G_OK);
+            assert_int_equal(res.r_count, 1);
+            assert_string_equal(res.r_findings[0].f_rule, "GIL101");
+            assert_int_equal(res.r_findings[0].f_unit, 1);
+        } else {
+            assert_int_equal(rc, G_EIO);
+        }
+        arena_free(b);
+    }
+    pyc_file_free(pf[0]);
+    pyc_file_free(pf[1]);
+    arena_free(a);
+    diag_free(&d);
+}
+
 /* Every allocation failure of the composition: G_ENOMEM or success, no crash, nothing leaked. */
 static void test_engine_compose__allocation_failures(void **state)
 {
@@ -415,6 +564,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_compose__helper_under_the_callers_lock),
+        cmocka_unit_test(test_engine_compose__many_arguments),
+        cmocka_unit_test(test_engine_compose__whole_summaries_only_for_findings),
         cmocka_unit_test(test_engine_compose__evidence_crosses_modules),
         cmocka_unit_test(test_engine_compose__arguments_carry_shared_state),
         cmocka_unit_test(test_engine_compose__one_thread_does_not_race),
