@@ -182,9 +182,9 @@ typedef struct rc_class {
     uint32_t k_nbases;
     const char **k_ext;        /* bases outside the run, dotted ("threading.Thread") */
     uint32_t k_next;
-    uint32_t k_methods;        /* its own methods (not inherited): code indexes in
-                                * r_method_order from here, sorted by name then code ... */
-    uint32_t k_nmethods;       /* ... this many */
+    uint32_t k_methods;        /* its own methods (not inherited) by name: a table of
+                                * r_names from here (code + 1) ... */
+    uint32_t k_mcap;           /* ... of this many slots (race_resolve.c) */
     uint8_t k_shared;          /* its instances are shared: an instance attribute is accessed
                                 * under an instance lock, or it is configured or marked so */
     uint8_t k_class_shared;    /* a class-level lock guards class-level state */
@@ -333,10 +333,11 @@ typedef struct rc_run {
     const eng_summary **r_fulls;       /* per summary: asked for already, or NULL */
     int r_full_rc;             /* r_full failed: this code */
     strset r_modules;          /* module name -> summary */
-    uint32_t *r_bind_order;    /* per summary from r_bind_base[m]: its bindings' indexes in
-                                * s_binds sorted by name, then index (rc_bind) */
+    uint32_t *r_names;         /* the name tables: per summary from r_bind_base[m],
+                                * r_bind_cap[m] slots of its bindings (index in s_binds + 1),
+                                * then the classes' methods (rc_class.k_methods) */
     uint32_t *r_bind_base;
-    uint32_t *r_method_order;  /* the classes' methods (rc_class.k_methods) */
+    uint32_t *r_bind_cap;
     uint32_t **r_class_id;     /* per summary: class index -> class id */
     rc_class *r_classes;
     uint32_t r_nclasses;

@@ -119,107 +119,137 @@ static const char *join(rc_run *r, const char *a, const char *b)
 static int families(rc_run *r);
 static void construction_sites(rc_run *r);
 
-/* A name and what it names (in a group: a class), for sorting names once instead of hashing
- * them. */
-typedef struct named {
-    uint32_t n_group;
-    uint32_t n_idx;
-    const char *n_name;
-} named;
+/* A module's bindings and a class's methods by name: open addressing over slices of one pool
+ * of 32-bit slots (an index + 1, 0 free), each slice a power of two at most two thirds full;
+ * the first of a name is the one kept (a later binding of it is not looked up). */
 
-static int cmp_named(const void *a, const void *b)
+/* The slots for n names. */
+static uint32_t table_cap(uint32_t n)
 {
-    const named *x = a, *y = b;
-    int c;
-    if (x->n_group != y->n_group)
-        return x->n_group < y->n_group ? -1 : 1;
-    c = strcmp(x->n_name, y->n_name);
-    return c ? c : x->n_idx < y->n_idx ? -1 : x->n_idx > y->n_idx;
+    uint32_t cap = 1;
+    if (!n)
+        return 0;
+    while (cap < n + n / 2 + 1)
+        cap *= 2;
+    return cap;
 }
 
-/* r_bind_order, and every class's k_methods in r_method_order: sorted by name, then index (the
- * first of a name is the one looked up); t has room for the largest module's bindings and
- * functions. */
-static void index_names(rc_run *r, named *t)
+static uint32_t name_hash(const char *name)
 {
-    uint32_t i, k, n, at = 0, m = 0;
+    return (uint32_t)XXH3_64bits(name, strlen(name));
+}
+
+/* Adds index idx named `name` to the slots t[0..cap) unless the name is there; names(ctx, i)
+ * gives the name of index i. */
+static void table_add(uint32_t *t, uint32_t cap, const char *name, uint32_t idx,
+                      const char *(*names)(const rc_run *, const void *, uint32_t),
+                      const rc_run *r, const void *ctx)
+{
+    uint32_t j;
+    for (j = name_hash(name) & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
+        if (!strcmp(names(r, ctx, t[j] - 1), name))
+            return;
+    t[j] = idx + 1;
+}
+
+static uint32_t table_find(const uint32_t *t, uint32_t cap, const char *name,
+                           const char *(*names)(const rc_run *, const void *, uint32_t),
+                           const rc_run *r, const void *ctx)
+{
+    uint32_t j;
+    if (!cap || !name)
+        return RC_NONE;
+    for (j = name_hash(name) & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
+        if (!strcmp(names(r, ctx, t[j] - 1), name))
+            return t[j] - 1;
+    return RC_NONE;
+}
+
+static const char *bind_name(const rc_run *r, const void *s, uint32_t i)
+{
+    return rv_s(r, ((const rv_sum *)s)->s_binds[i].b_name);
+}
+
+static const char *func_name(const rc_run *r, const void *s, uint32_t i)
+{
+    return rv_s(r, ((const rv_sum *)s)->s_funcs[i].u_name);
+}
+
+/* Every module's binding table and every class's method table.  G_OK or G_ENOMEM. */
+static int index_names(rc_run *r)
+{
+    uint32_t i, k, total = 0, at;
+    uint32_t *nmeth = mem_alloc(((size_t)r->r_nclasses + 1) * sizeof *nmeth);
+    if (!nmeth)
+        return G_ENOMEM;
+    memset(nmeth, 0, ((size_t)r->r_nclasses + 1) * sizeof *nmeth);
     for (i = 0; i < r->r_nsums; i++) {
         const rv_sum *s = r->r_sums[i];
-        for (k = 0; k < s->s_nbinds; k++) {
-            t[k].n_group = 0;
-            t[k].n_name = rv_s(r, s->s_binds[k].b_name);
-            t[k].n_idx = k;
-        }
-        if (s->s_nbinds > 1)
-            qsort(t, s->s_nbinds, sizeof *t, cmp_named);
+        total += table_cap(s->s_nbinds);
+        for (k = 0; k < s->s_nfuncs; k++)
+            if (s->s_funcs[k].u_class != SUM_NONE && s->s_funcs[k].u_class < s->s_nclasses)
+                nmeth[r->r_class_id[i][s->s_funcs[k].u_class]]++;
+    }
+    for (i = 0; i < r->r_nclasses; i++)
+        total += table_cap(nmeth[i]);
+    if (!(r->r_names = arena_array(r->r_a, (size_t)total + 1, sizeof *r->r_names))) {
+        mem_free(nmeth);
+        return G_ENOMEM;
+    }
+    memset(r->r_names, 0, ((size_t)total + 1) * sizeof *r->r_names);
+    at = 0;
+    for (i = 0; i < r->r_nclasses; i++) {
+        r->r_classes[i].k_methods = at;
+        r->r_classes[i].k_mcap = table_cap(nmeth[i]);
+        at += r->r_classes[i].k_mcap;
+    }
+    for (i = 0; i < r->r_nsums; i++) {
+        const rv_sum *s = r->r_sums[i];
         r->r_bind_base[i] = at;
+        r->r_bind_cap[i] = table_cap(s->s_nbinds);
         for (k = 0; k < s->s_nbinds; k++)
-            r->r_bind_order[at++] = t[k].n_idx;
-        for (k = n = 0; k < s->s_nfuncs; k++)
-            if (s->s_funcs[k].u_class != SUM_NONE && s->s_funcs[k].u_class < s->s_nclasses) {
-                t[n].n_group = s->s_funcs[k].u_class;
-                t[n].n_name = rv_s(r, s->s_funcs[k].u_name);
-                t[n++].n_idx = k;
-            }
-        if (n > 1)
-            qsort(t, n, sizeof *t, cmp_named);
-        for (k = 0; k < n; k++) {
-            rc_class *cl = &r->r_classes[r->r_class_id[i][t[k].n_group]];
-            if (!cl->k_nmethods)
-                cl->k_methods = m;
-            cl->k_nmethods++;
-            r->r_method_order[m++] = t[k].n_idx;
+            table_add(r->r_names + at, r->r_bind_cap[i], rv_s(r, s->s_binds[k].b_name), k,
+                      bind_name, r, s);
+        at += r->r_bind_cap[i];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const rc_class *cl;
+            if (s->s_funcs[k].u_class == SUM_NONE || s->s_funcs[k].u_class >= s->s_nclasses)
+                continue;
+            cl = &r->r_classes[r->r_class_id[i][s->s_funcs[k].u_class]];
+            table_add(r->r_names + cl->k_methods, cl->k_mcap, rv_s(r, s->s_funcs[k].u_name), k,
+                      func_name, r, s);
         }
     }
+    mem_free(nmeth);
+    return G_OK;
 }
 
 int rc_bind(const rc_run *r, uint32_t mod, const char *name, int32_t *out)
 {
-    const rv_sum *s = r->r_sums[mod];
-    const uint32_t *o = r->r_bind_order + r->r_bind_base[mod];
-    uint32_t lo = 0, hi = s->s_nbinds;
-    if (!name)
-        return 0;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (strcmp(rv_s(r, s->s_binds[o[mid]].b_name), name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == s->s_nbinds || strcmp(rv_s(r, s->s_binds[o[lo]].b_name), name))
+    uint32_t k = table_find(r->r_names + r->r_bind_base[mod], r->r_bind_cap[mod], name,
+                            bind_name, r, r->r_sums[mod]);
+    if (k == RC_NONE)
         return 0;
     if (out)
-        *out = (int32_t)o[lo];
+        *out = (int32_t)k;
     return 1;
 }
 
 /* The code of class c's own method `name`, or RC_NONE. */
 static uint32_t own_method(const rc_run *r, const rc_class *c, const char *name)
 {
-    const rv_sum *s = r->r_sums[c->k_mod];
-    const uint32_t *o = r->r_method_order + c->k_methods;
-    uint32_t lo = 0, hi = c->k_nmethods;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (strcmp(rv_s(r, s->s_funcs[o[mid]].u_name), name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == c->k_nmethods || strcmp(rv_s(r, s->s_funcs[o[lo]].u_name), name))
-        return RC_NONE;
-    return o[lo];
+    return table_find(r->r_names + c->k_methods, c->k_mcap, name, func_name, r,
+                      r->r_sums[c->k_mod]);
 }
 
 int rc_load(rc_run *r)
 {
-    uint32_t i, k, n = 0, nfuncs = 0, nbinds = 0, most = 1;
-    named *t;
+    uint32_t i, k, n = 0, nfuncs = 0;
     r->r_class_id = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_class_id);
     r->r_fbase = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_fbase);
     r->r_bind_base = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_bind_base);
-    if (!r->r_class_id || !r->r_fbase || !r->r_bind_base)
+    r->r_bind_cap = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_bind_cap);
+    if (!r->r_class_id || !r->r_fbase || !r->r_bind_base || !r->r_bind_cap)
         return G_ENOMEM;
     for (i = 0; i < r->r_nsums; i++) {
         const rv_sum *s = r->r_sums[i];
@@ -229,15 +259,8 @@ int rc_load(rc_run *r)
             return G_ENOMEM;
         r->r_fbase[i] = nfuncs;
         nfuncs += s->s_nfuncs;
-        nbinds += s->s_nbinds;
         n += s->s_nclasses;
-        most = s->s_nbinds > most ? s->s_nbinds : most;
-        most = s->s_nfuncs > most ? s->s_nfuncs : most;
     }
-    r->r_bind_order = arena_array(r->r_a, nbinds + 1, sizeof *r->r_bind_order);
-    r->r_method_order = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_method_order);
-    if (!r->r_bind_order || !r->r_method_order)
-        return G_ENOMEM;
     r->r_nfuncs = nfuncs;
     r->r_classes = arena_array(r->r_a, n + 1, sizeof *r->r_classes);
     r->r_ncalls_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_ncalls_to);
@@ -265,10 +288,8 @@ int rc_load(rc_run *r)
             r->r_class_id[i][k] = r->r_nclasses++;
         }
     }
-    if (!(t = mem_alloc((size_t)most * sizeof *t)))
+    if (index_names(r))
         return G_ENOMEM;
-    index_names(r, t);
-    mem_free(t);
     /* bases: resolved now that every class has an id */
     for (i = 0; i < r->r_nclasses; i++) {
         rc_class *c = &r->r_classes[i];
