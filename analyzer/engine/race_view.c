@@ -19,6 +19,7 @@
 #include "../common/varint.h"
 
 #define TEXT_BLOCK (64 * 1024)  /* strings are packed into blocks this big, without padding */
+#define SEEN 8192               /* addresses of one summary's strings remembered (power of 2) */
 
 struct eng_run {
     arena *n_a;                /* the view, then the composition */
@@ -30,6 +31,13 @@ struct eng_run {
     uint32_t n_nslots;         /* a power of two */
     char *n_text, *n_text_end; /* room left in the current block of text */
     strbuf n_calls;            /* one summary's call stream while it is built */
+    /* the ids of the strings of the summary being added, by their address: a summary read
+     * from bytes has one copy of each of its strings, interned once instead of at every use */
+    const char *n_seen[SEEN];
+    rv_str n_seen_id[SEEN];
+    uint32_t n_seen_gen[SEEN]; /* entries of other summaries are stale */
+    uint32_t n_gen;
+    uint32_t n_nseen;
     int n_oom;
 };
 
@@ -115,6 +123,27 @@ static rv_str intern(eng_run *n, const char *t)
     return n->n_nstrs++;
 }
 
+/* intern(n, t), remembering t's address for the rest of the summary being added. */
+static rv_str intern_seen(eng_run *n, const char *t)
+{
+    uint32_t j;
+    rv_str id;
+    if (!t)
+        return 0;
+    for (j = (uint32_t)(((uintptr_t)t >> 3) * 0x9E3779B1u) & (SEEN - 1);
+         n->n_seen_gen[j] == n->n_gen; j = (j + 1) & (SEEN - 1))
+        if (n->n_seen[j] == t)
+            return n->n_seen_id[j];
+    id = intern(n, t);
+    if (id && n->n_nseen < SEEN / 2) {
+        n->n_seen[j] = t;
+        n->n_seen_id[j] = id;
+        n->n_seen_gen[j] = n->n_gen;
+        n->n_nseen++;
+    }
+    return id;
+}
+
 static const char *itext(eng_run *n, const char *t)
 {
     rv_str id = intern(n, t);  /* first: interning may move n_strs */
@@ -180,7 +209,7 @@ static void put_calls(eng_run *n, const sum_func *u)
     int32_t line = 0;
     for (k = 0; k < u->u_ncalls; k++) {
         const sum_call *c = &u->u_calls[k];
-        put_var(sb, intern(n, c->c_callee));
+        put_var(sb, intern_seen(n, c->c_callee));
         put_var(sb, zigzag((int64_t)c->c_instr - instr));
         put_var(sb, zigzag((int64_t)c->c_line - line));
         instr = c->c_instr;
@@ -194,11 +223,11 @@ static void put_calls(eng_run *n, const sum_func *u)
             const sum_arg *g = &c->c_args[i];
             sb_putc(sb, (char)((g->g_kw ? 1 : 0) | (g->g_path ? 2 : 0) | (g->g_ctor ? 4 : 0)));
             if (g->g_kw)
-                put_var(sb, intern(n, g->g_kw));
+                put_var(sb, intern_seen(n, g->g_kw));
             if (g->g_path)
-                put_var(sb, intern(n, g->g_path));
+                put_var(sb, intern_seen(n, g->g_path));
             if (g->g_ctor)
-                put_var(sb, intern(n, g->g_ctor));
+                put_var(sb, intern_seen(n, g->g_ctor));
         }
     }
 }
@@ -250,6 +279,8 @@ int eng_run_add(eng_run *n, const eng_summary *s)
     uint32_t iacc = 0, iwin = 0, iacqs = 0, icells = 0, imore = 0, iids = 0, iattrs = 0;
     if (n->n_oom)
         return G_ENOMEM;
+    n->n_gen++;                /* a new summary: the addresses remembered are stale */
+    n->n_nseen = 0;
     if (n->n_nsums == n->n_capsums) {
         uint32_t cap = n->n_capsums ? n->n_capsums * 2 : 256;
         rv_sum **g = mem_realloc(n->n_sums, (size_t)cap * sizeof *g);
@@ -299,8 +330,8 @@ int eng_run_add(eng_run *n, const eng_summary *s)
     for (i = 0; i < s->s_nfuncs; i++) {
         const sum_func *u = &s->s_funcs[i];
         rv_func *f = &v->s_funcs[i];
-        f->u_name = intern(n, u->u_name);
-        f->u_qualname = intern(n, u->u_qualname);
+        f->u_name = intern_seen(n, u->u_name);
+        f->u_qualname = intern_seen(n, u->u_qualname);
         f->u_class = u->u_class;
         f->u_parent = u->u_parent;
         f->u_flags = (uint8_t)u->u_flags;
@@ -308,15 +339,15 @@ int eng_run_add(eng_run *n, const eng_summary *s)
         f->u_params = iids;
         f->u_nparams = u->u_nparams;
         for (k = 0; k < u->u_nparams; k++)
-            v->s_ids[iids++] = intern(n, u->u_params ? u->u_params[k] : NULL);
+            v->s_ids[iids++] = intern_seen(n, u->u_params ? u->u_params[k] : NULL);
         f->u_acc = iacc;
         f->u_nacc = u->u_nacc;
         for (k = 0; k < u->u_nacc; k++) {
             const sum_access *a = &u->u_acc[k];
             rv_acc *o = &v->s_acc[iacc++];
-            o->a_path = intern(n, a->a_path);
-            o->a_method = intern(n, a->a_method);
-            o->a_const = intern(n, a->a_const);
+            o->a_path = intern_seen(n, a->a_path);
+            o->a_method = intern_seen(n, a->a_method);
+            o->a_const = intern_seen(n, a->a_const);
             o->a_instr = a->a_instr;
             o->a_line = a->a_line;
             o->a_kind = a->a_kind;
@@ -339,8 +370,8 @@ int eng_run_add(eng_run *n, const eng_summary *s)
             for (k = 0; k < u->u_nwin; k++) {
                 const sum_window *w = &u->u_win[k];
                 rv_win *o = &v->s_win[iwin++];
-                o->w_path = intern(n, w->w_path);
-                o->w_method = intern(n, w->w_method);
+                o->w_path = intern_seen(n, w->w_path);
+                o->w_method = intern_seen(n, w->w_method);
                 o->w_first = w->w_first;
                 o->w_last = w->w_last;
                 o->w_finding = w->w_finding;
@@ -353,24 +384,24 @@ int eng_run_add(eng_run *n, const eng_summary *s)
             m->m_nacqs = u->u_nacqs;
             for (k = 0; k < u->u_nacqs; k++) {
                 rv_acq *o = &v->s_acqs[iacqs++];
-                o->q_path = intern(n, u->u_acqs[k].q_path);
-                o->q_ctor = intern(n, u->u_acqs[k].q_ctor);
+                o->q_path = intern_seen(n, u->u_acqs[k].q_path);
+                o->q_ctor = intern_seen(n, u->u_acqs[k].q_ctor);
                 o->q_named = u->u_acqs[k].q_named;
             }
             m->m_cells = icells;
             m->m_ncells = u->u_ncellparam;
             for (k = 0; k < u->u_ncellparam; k++) {
-                v->s_cells[icells].cp_name = intern(n, u->u_cellparam[k].cp_name);
+                v->s_cells[icells].cp_name = intern_seen(n, u->u_cellparam[k].cp_name);
                 v->s_cells[icells++].cp_param = u->u_cellparam[k].cp_param;
             }
             m->m_held = iids;
             m->m_nheld = u->u_nheld_out;
             for (k = 0; k < u->u_nheld_out; k++)
-                v->s_ids[iids++] = intern(n, u->u_held_out[k]);
+                v->s_ids[iids++] = intern_seen(n, u->u_held_out[k]);
             m->m_released = iids;
             m->m_nreleased = u->u_nreleased;
             for (k = 0; k < u->u_nreleased; k++)
-                v->s_ids[iids++] = intern(n, u->u_released[k]);
+                v->s_ids[iids++] = intern_seen(n, u->u_released[k]);
             m->m_excl = iids;
             m->m_nexcl = u->u_nexcl;
             for (k = 0; k < u->u_nexcl; k++)
@@ -380,21 +411,21 @@ int eng_run_add(eng_run *n, const eng_summary *s)
     for (i = 0; i < s->s_nclasses; i++) {
         const sum_class *c = &s->s_classes[i];
         rv_class *o = &v->s_classes[i];
-        o->k_qualname = intern(n, c->k_qualname);
+        o->k_qualname = intern_seen(n, c->k_qualname);
         o->k_thread_safe = c->k_thread_safe;
         o->k_cont = c->k_cont;
         o->k_bases = iids;
         o->k_nbases = c->k_nbases;
         for (k = 0; k < c->k_nbases; k++)
-            v->s_ids[iids++] = intern(n, c->k_bases[k]);
+            v->s_ids[iids++] = intern_seen(n, c->k_bases[k]);
         o->k_attrs = iattrs;
         o->k_nattrs = c->k_nattrs;
         for (k = 0; k < c->k_nattrs; k++) {
             const sum_attr *at = &c->k_attrs[k];
             rv_attr *t = &v->s_attrs[iattrs++];
-            t->at_name = intern(n, at->at_name);
-            t->at_ctor = intern(n, at->at_ctor);
-            t->at_alias = intern(n, at->at_alias);
+            t->at_name = intern_seen(n, at->at_name);
+            t->at_ctor = intern_seen(n, at->at_ctor);
+            t->at_alias = intern_seen(n, at->at_alias);
             t->at_param = at->at_param;
             t->at_class_level = at->at_class_level;
             t->at_instance = at->at_instance;
@@ -405,8 +436,8 @@ int eng_run_add(eng_run *n, const eng_summary *s)
     for (i = 0; i < s->s_nbinds; i++) {
         const sum_bind *b = &s->s_binds[i];
         rv_bind *o = &v->s_binds[i];
-        o->b_name = intern(n, b->b_name);
-        o->b_what = intern(n, b->b_what);
+        o->b_name = intern_seen(n, b->b_name);
+        o->b_what = intern_seen(n, b->b_what);
         o->b_code = b->b_code;
         o->b_kind = b->b_kind;
         o->b_cont = b->b_cont;
