@@ -52,3 +52,31 @@ class Session(object):
 
     def start(self):
         threading.Thread(target=self.send, args=(b"x",)).start()
+
+
+class Pin(object):
+    def __init__(self, number):
+        self._lock = threading.Lock()
+        self._number = number
+        self._handler = None
+
+    def set_handler(self, f):
+        with self._lock:
+            self._handler = f
+
+
+class MockPin(Pin):
+    """`repr(self)` in __init__ looks at self and keeps nothing: self has not escaped, and the
+    store after it is still construction (gpiozero's MockPin)."""
+
+    def __init__(self, number):
+        super(MockPin, self).__init__(number)
+        self._label = repr(self)
+        self._state = False
+
+    def _change(self, value):
+        if self._state != value:
+            self._state = value                                 # ok: only __init__ writes it besides
+
+    def start(self):
+        threading.Thread(target=self._change, args=(True,)).start()

@@ -66,3 +66,43 @@ if __name__ == "__main__":
     q = Queue()
     for _ in range(4):
         threading.Thread(target=worker, args=(q,)).start()
+
+
+class ConnectionLock(object):
+    """A lock whose methods return context managers that take it (oslo.messaging's
+    ConnectionLock.for_heartbeat()): `with self._connection_lock.for_heartbeat():` holds
+    self._connection_lock.  A method of an object that is not a lock holds nothing."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        self._lock.acquire()
+
+    def __exit__(self, *exc):
+        self._lock.release()
+
+    def for_heartbeat(self):
+        return self
+
+
+class Connection(object):
+    def __init__(self, pool):
+        self._connection_lock = ConnectionLock()
+        self._pool = pool
+        self._consumers = {}
+        self._thread = threading.Thread(target=self._heartbeat)
+        self._thread.start()
+
+    def _heartbeat(self):
+        while True:
+            with self._connection_lock.for_heartbeat():
+                for c in self._consumers:                       # ok: the same lock as reset()
+                    print(c)
+            with self._pool.connection():
+                for c in self._consumers:                       # expect: GIL106
+                    print(c)
+
+    def reset(self):
+        with self._connection_lock:
+            self._consumers.clear()

@@ -36,7 +36,7 @@
 #define ENTRY_MAGIC "GILCACHA"   /* 4: interleavings packed (BLOB_FORMAT 4); 5: summaries know
                                   * container types (SUM_FORMAT 4), findings their target type;
                                   * 6: where started threads are kept (SUM_FORMAT 5); 7: stored
-                                  * constants (SUM_FORMAT 6); 8: value windows (SUM_FORMAT 7);
+                                  * constants (SUM_FORMAT 6); 8: value windows (SUM_FORMAT 8);
                                   * 9: the summary before the candidates (BLOB_FORMAT 6);
                                   * A: the dependency in the record (BLOB_FORMAT 7) */
 #define NO_DEP 0xffffffffu

@@ -66,8 +66,9 @@ static void dump_summary(const eng_summary *s)
         fputc('\n', stderr);
     }
     for (i = 0; i < s->s_nstarts; i++)
-        fprintf(stderr, "  start kind=%d many=%d in=%u target=%s nargs=%u\n",
-                s->s_starts[i].t_kind, s->s_starts[i].t_many, s->s_starts[i].t_func,
+        fprintf(stderr, "  start kind=%d many=%d serial=%d pool=%s in=%u target=%s nargs=%u\n",
+                s->s_starts[i].t_kind, s->s_starts[i].t_many, s->s_starts[i].t_serial,
+                s->s_starts[i].t_pool ? s->s_starts[i].t_pool : "-", s->s_starts[i].t_func,
                 s->s_starts[i].t_target ? s->s_starts[i].t_target : "-", s->s_starts[i].t_nargs);
     for (i = 0; i < s->s_nfuncs; i++) {
         const sum_func *u = &s->s_funcs[i];

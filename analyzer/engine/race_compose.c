@@ -179,6 +179,8 @@ static uint32_t new_ctx(rc_run *r, int kind, int many, int self_many, const char
     x->x_self_many = (uint8_t)self_many;
     x->x_what = what;
     x->x_obj = RC_NONE;
+    x->x_pool = RC_NONE;
+    x->x_entry_mod = x->x_entry_code = RC_NONE;
     x->x_home = RC_NONE;
     x->x_start_mod = x->x_start_code = RC_NONE;
     return r->r_nctxs++;
@@ -899,7 +901,7 @@ static void contexts_from_starts(rc_run *r)
         const rv_sum *s = r->r_sums[m];
         for (i = 0; i < s->s_nstarts; i++) {
             const sum_start *st = &s->s_starts[i];
-            uint32_t fid = targets[n++], sf, ctx;
+            uint32_t fid = targets[n++], sf, ctx, k;
             callee ce;
             int many;
             const char *what;
@@ -912,14 +914,18 @@ static void contexts_from_starts(rc_run *r)
             /* an executor runs the tasks submitted to it on several workers at once: a task
              * submitted from code that runs more than once (an accept loop's handler) has
              * company, wherever the submit is written */
-            many = st->t_many || count_starts(fid, targets, total) > 1 ||
-                   st->t_kind == START_EXECUTOR;
+            many = !st->t_serial && (st->t_many || count_starts(fid, targets, total) > 1 ||
+                                     st->t_kind == START_EXECUTOR);
             what = fmt(r, "%s started at %s:%d%s",
                        st->t_kind == START_TIMER ? "timer thread"
                        : st->t_kind == START_EXECUTOR ? "executor task" : "thread",
                        s->s_file, st->t_line,
-                       many ? (st->t_many ? " (several, in a loop)" : " (several)") : "");
-            ctx = new_ctx(r, CTX_THREAD, 1, st->t_many || st->t_kind == START_EXECUTOR, what);
+                       st->t_serial ? " (a pool of one worker)"
+                       : many ? (st->t_many ? " (several, in a loop)" : " (several)") : "");
+            /* a pool of one worker runs its tasks one after another: one thread, whatever
+             * the number of submits */
+            ctx = new_ctx(r, CTX_THREAD, 1,
+                          st->t_many || (st->t_kind == START_EXECUTOR && !st->t_serial), what);
             if (ctx == RC_NONE)
                 return;
             r->r_ctxs[ctx].x_start_mod = m;
@@ -930,6 +936,16 @@ static void contexts_from_starts(rc_run *r)
                 rc_val ov = value_of(r, &r->r_frames[sf], st->t_obj);
                 if (ov.v_kind == VK_LOC && !ov.v_key)
                     r->r_ctxs[ctx].x_obj = ov.v_text;
+            }
+            r->r_ctxs[ctx].x_entry_mod = ce.ce_mod;
+            r->r_ctxs[ctx].x_entry_code = ce.ce_code;
+            for (k = 0; k < st->t_nargs && k + (ce.ce_bound ? 1u : 0u) < 64; k++)
+                if (st->t_args[k].g_distinct)
+                    r->r_ctxs[ctx].x_distinct |= (uint64_t)1 << (k + (ce.ce_bound ? 1 : 0));
+            if (st->t_serial && st->t_pool) {
+                rc_val pv = value_of(r, &r->r_frames[sf], st->t_pool);
+                if (pv.v_kind == VK_LOC && !pv.v_key)
+                    r->r_ctxs[ctx].x_pool = pv.v_text;
             }
             /* a plain function started once runs in one thread; a method of an object runs
              * once per object, and objects are many */
@@ -1212,8 +1228,16 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
                 if (b->k_shared && !r->r_classes[i].k_shared && !r->r_classes[i].k_test) {
                     r->r_classes[i].k_shared = 1;
                     r->r_classes[i].k_declared = b->k_declared;
-                    r->r_classes[i].k_why = fmt(r, "it derives from %s, which %s", b->k_full,
-                                                b->k_why ? b->k_why : "is shared");
+                    /* "it derives from A, which derives from B (_x is locked in B.set)" */
+                    if (b->k_why && !strncmp(b->k_why, "it derives from ", 16))
+                        r->r_classes[i].k_why = fmt(r, "it derives from %s, which derives from %s",
+                                                    b->k_full, b->k_why + 16);
+                    else if (b->k_why)
+                        r->r_classes[i].k_why = fmt(r, "it derives from %s (%s)", b->k_full,
+                                                    b->k_why);
+                    else
+                        r->r_classes[i].k_why = fmt(r, "it derives from %s, which is shared",
+                                                    b->k_full);
                 }
             }
 }

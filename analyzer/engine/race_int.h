@@ -271,6 +271,12 @@ typedef struct rc_ctx {
                                 * method is the entry (CTX_ANY): summary and class index, or
                                 * RC_NONE (rc_report) */
     uint32_t x_owner_cls;
+    uint32_t x_entry_mod;      /* CTX_THREAD: the target's function (summary, code) ... */
+    uint32_t x_entry_code;
+    uint64_t x_distinct;       /* ... and its parameters (bit N: p:N) that each start gives
+                                * another value (`for i in range(n): Thread(args=(i,))`) */
+    uint32_t x_pool;           /* CTX_THREAD of a pool of one worker: the interned location of
+                                * the pool (its tasks run one after another), else RC_NONE */
     uint32_t x_obj;            /* CTX_THREAD: the interned location its thread object is kept at
                                 * (`o:m.C._thread`), whose join() orders what follows; RC_NONE */
 } rc_ctx;

@@ -60,9 +60,30 @@ static int same_constant(const rc_run *r, const rc_inst *w, const rc_inst *x)
     return 0;
 }
 
+/* Can two accesses of different threads reach one item?  `*` is any key; `@thread` is the
+ * accessing thread's own (`D[threading.get_ident()]`): two threads never share it. */
 static int keys_meet(const char *a, const char *b)
 {
-    return !strcmp(a, "*") || !strcmp(b, "*") || !strcmp(a, b);
+    int ta = !strcmp(a, "@thread"), tb = !strcmp(b, "@thread");
+    if (ta && tb)
+        return 0;
+    return ta || tb || a[0] == '*' || b[0] == '*' || !strcmp(a, b);
+}
+
+/* Are w and x, in the same thread context, at the item of a parameter of the thread's own
+ * function that each start of the thread gets another value of (`data[index]` in
+ * `request(index)`, started as `for c in range(n): Thread(target=request, args=(c,))`)? */
+static int own_index(const rc_run *r, const rc_inst *w, const rc_inst *x)
+{
+    const rc_ctx *c = &r->r_ctxs[w->i_ctx];
+    unsigned long n;
+    char *end;
+    if (w->i_ctx != x->i_ctx || !w->i_key || !x->i_key || strncmp(w->i_key, "*p", 2) ||
+        strcmp(w->i_key, x->i_key) || w->i_mod != x->i_mod || w->i_code != x->i_code ||
+        c->x_entry_mod != w->i_mod || c->x_entry_code != w->i_code)
+        return 0;
+    n = strtoul(w->i_key + 2, &end, 10);
+    return *end == '\0' && n < 64 && (c->x_distinct >> n & 1);
 }
 
 /* Can contexts a and b run at the same time?  A script's main thread only meets the contexts
@@ -161,6 +182,11 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         break;
     }
     if (w->i_ctx == x->i_ctx && !(w->i_recv && x->i_recv ? cw->x_self_many : cw->x_many))
+        return 0;
+    if (own_index(r, w, x))
+        return 0;   /* each thread its own index */
+    /* tasks of one pool of one worker, submitted from several places, run one at a time */
+    if (cw->x_pool != RC_NONE && cw->x_pool == r->r_ctxs[x->i_ctx].x_pool)
         return 0;
     /* `self._thread.join()` before it: that thread has finished */
     if ((w->i_joined != RC_NONE && w->i_joined == x->i_ctx) ||

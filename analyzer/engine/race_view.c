@@ -251,6 +251,7 @@ static sum_arg *copy_args(eng_run *n, const sum_arg *g, uint32_t count)
         out[i].g_func = SUM_NONE;
         out[i].g_items = NULL;
         out[i].g_nitems = 0;
+        out[i].g_distinct = g[i].g_distinct;
     }
     return out;
 }
@@ -447,6 +448,7 @@ int eng_run_add(eng_run *n, const eng_summary *s)
         *t = s->s_starts[i];
         t->t_target = itext(n, t->t_target);
         t->t_obj = itext(n, t->t_obj);
+        t->t_pool = itext(n, t->t_pool);
         t->t_args = copy_args(n, s->s_starts[i].t_args, t->t_nargs);
     }
     if (n->n_calls.sb_failed || n->n_oom)

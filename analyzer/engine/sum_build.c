@@ -158,6 +158,12 @@ static int put_path(builder *b, strbuf *sb, uint32_t ci, const ir_path *p)
                 sb_putc(sb, *k);
             }
             sb_putc(sb, ']');
+        } else if (p->p_key && mod_param_index(&b->b_m->m_codes[ci], p->p_key) >= 0) {
+            /* the function's own parameter, never rebound: any key, but the one its caller
+             * passed (threads started with distinct indexes have distinct keys) */
+            char buf[16];
+            snprintf(buf, sizeof buf, "[*p%d]", mod_param_index(&b->b_m->m_codes[ci], p->p_key));
+            sb_puts(sb, buf);
         } else {
             sb_puts(sb, "[*]");
         }
@@ -279,6 +285,18 @@ static int self_escapes(const builder *b, uint32_t ci, const ir_event *e)
         return 0;
     if (e->ev_method && e->ev_path && mod_param_index(c, e->ev_path) == 0)
         return 0;   /* self.helper(...) */
+    if (!e->ev_method && e->ev_path && e->ev_path->p_kind == PATH_GLOBAL &&
+        mod_binding(b->b_m, e->ev_path->p_name) < 0) {
+        /* a built-in that looks at its arguments and keeps none (`repr(self)`) */
+        static const char *const looks[] = {
+            "bool", "callable", "format", "getattr", "hasattr", "hash", "id", "isinstance",
+            "issubclass", "len", "print", "repr", "str", "type",
+        };
+        size_t j;
+        for (j = 0; j < sizeof looks / sizeof looks[0]; j++)
+            if (!strcmp(e->ev_path->p_name, looks[j]))
+                return 0;
+    }
     for (k = 0; k < e->ev_nargs; k++) {
         const ir_path *p = e->ev_args[k].ar_path;
         if (!p || mod_param_index(c, ir_path_root(p)) != 0)
@@ -351,16 +369,41 @@ static const char *callee_of(builder *b, uint32_t ci, const ir_event *e, uint8_t
 }
 
 /* The receiver's constructor of `X.submit(...)`: a typed local, a module global bound to a call,
- * or an attribute set from a call in some method. */
-static const char *receiver_ctor(const builder *b, const ir_event *e)
+ * a closure variable bound to a call by an enclosing function (`with ProcessPoolExecutor() as
+ * ex: [ex.submit(f, x) for x in xs]`, a comprehension of its own before 3.12), or an attribute
+ * set from a call in some method.  *code and *instr say where the binding is (the call made the
+ * value before that instruction of that code object), SUM_NONE for a module global. */
+static const char *receiver_ctor(const builder *b, uint32_t ci, const ir_event *e,
+                                 const char **raw, uint32_t *code, uint32_t *instr)
 {
     const eng_mod *m = b->b_m;
-    int32_t bi;
-    uint32_t i, k;
-    if (e->ev_recv)
+    int32_t bi, p;
+    uint32_t i, k, steps = 0;
+    *code = *instr = SUM_NONE;
+    *raw = NULL;
+    if (e->ev_recv) {
+        *raw = e->ev_recv;
+        *code = ci;
+        *instr = e->ev_instr;
         return mod_resolve(m, e->ev_recv);
+    }
     if (!e->ev_path)
         return NULL;
+    if (e->ev_path->p_kind == PATH_DEREF)
+        for (p = m->m_bf->bf_codes[ci].bc_parent; p >= 0 && (uint32_t)p < m->m_ncodes &&
+                                                  steps++ < 16;
+             p = m->m_bf->bf_codes[p].bc_parent)
+            for (k = 0; k < m->m_codes[p].c_ir.f_nevents; k++) {
+                const ir_event *s = &m->m_codes[p].c_ir.f_events[k];
+                if (s->ev_kind == EV_STORE && s->ev_valkind == VAL_CALL && s->ev_path &&
+                    s->ev_path->p_kind == PATH_DEREF && s->ev_callee &&
+                    !strcmp(s->ev_path->p_name, e->ev_path->p_name)) {
+                    *raw = s->ev_callee;
+                    *code = (uint32_t)p;
+                    *instr = s->ev_instr;
+                    return mod_resolve(m, s->ev_callee);
+                }
+            }
     if (e->ev_path->p_kind == PATH_GLOBAL && (bi = mod_binding(m, e->ev_path->p_name)) >= 0 &&
         m->m_bind_kind[bi] == VAL_CALL)
         return m->m_bind_what[bi];
@@ -370,10 +413,42 @@ static const char *receiver_ctor(const builder *b, const ir_event *e)
                 const ir_event *s = &m->m_codes[i].c_ir.f_events[k];
                 if (s->ev_kind == EV_STORE && s->ev_valkind == VAL_CALL &&
                     s->ev_path->p_kind == PATH_ATTR && !strcmp(s->ev_path->p_name,
-                                                               e->ev_path->p_name))
+                                                               e->ev_path->p_name)) {
+                    *raw = s->ev_callee;
+                    *code = i;
+                    *instr = s->ev_instr;
                     return mod_resolve(m, s->ev_callee);
+                }
             }
     return NULL;
+}
+
+/* Does the constructor call of a pool (found by receiver_ctor) ask for one worker:
+ * `ThreadPoolExecutor(max_workers=1)`, `ThreadPool(1)`?  Its tasks then run one after another. */
+static int one_worker(const builder *b, const char *raw, uint32_t code, uint32_t instr)
+{
+    const ir_event *call = NULL;
+    const ir_func *f;
+    uint32_t k, j;
+    if (!raw || code == SUM_NONE)
+        return 0;
+    f = &b->b_m->m_codes[code].c_ir;
+    for (k = 0; k < f->f_nevents; k++) {
+        const ir_event *c = &f->f_events[k];
+        if (c->ev_kind == EV_CALL && c->ev_instr < instr && c->ev_callee &&
+            !strcmp(c->ev_callee, raw))
+            call = c;
+    }
+    if (!call)
+        return 0;
+    for (j = 0; j < call->ev_nargs; j++) {
+        const ir_arg *g = &call->ev_args[j];
+        int workers = g->ar_kw ? !strcmp(g->ar_kw, "max_workers") || !strcmp(g->ar_kw, "processes")
+                               : j == 0;
+        if (workers)
+            return g->ar_const && !strcmp(g->ar_const, "1");
+    }
+    return 0;
 }
 
 static int is_process_ctor(const char *r)
@@ -392,6 +467,59 @@ static const ir_arg *arg_at(const ir_event *e, int pos, const char *kw)
     if (pos >= 0 && (uint32_t)pos < e->ev_nargs && !e->ev_args[pos].ar_kw)
         return &e->ev_args[pos];
     return NULL;
+}
+
+/* Is `p` the index of a `for i in range(...)` loop that holds the starting call e of ci, as the
+ * innermost loop: a local stored only by that loop's FOR_ITER, so each start of the loop gets
+ * another value? */
+static int loop_index(const builder *b, uint32_t ci, const ir_path *p, const ir_event *e)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    const bc_code *bc = c->c_ir.f_code;
+    const pyc_code *pc = bc->bc_src;
+    int32_t local = -1, fi = -1;
+    uint32_t k, stores = 0, at;
+    if (!p || p->p_kind != PATH_LOCAL || e->ev_instr >= bc->bc_ninstrs)
+        return 0;
+    for (k = 0; k < pc->co_nlocalnames; k++)
+        if (pyc_str_eq(pc->co_localnames[k], p->p_name))
+            local = (int32_t)k;
+    if (local < 0)
+        return 0;
+    for (k = 0; k < bc->bc_ninstrs; k++) {
+        const bc_instr *in = &bc->bc_instrs[k];
+        int st = ((in->in_sem == SEM_STORE_FAST || in->in_sem == SEM_STORE_LOAD_FAST ||
+                   in->in_sem == SEM_DELETE_FAST) && in->in_a == local) ||
+                 (in->in_sem == SEM_STORE_FAST_PAIR && (in->in_a == local || in->in_b == local));
+        if (!st)
+            continue;
+        stores++;
+        if (k > 0 && bc->bc_instrs[k - 1].in_sem == SEM_FOR_ITER &&
+            in->in_sem != SEM_DELETE_FAST && in->in_sem != SEM_STORE_FAST_PAIR)
+            fi = (int32_t)k - 1;
+    }
+    if (stores != 1 || fi < 0)
+        return 0;
+    /* the start is inside that loop, and no loop nested in it holds the start */
+    at = bc->bc_instrs[e->ev_instr].in_offset;
+    if (e->ev_instr <= (uint32_t)fi || bc->bc_instrs[fi].in_target < 0 ||
+        at >= (uint32_t)bc->bc_instrs[fi].in_target)
+        return 0;
+    for (k = (uint32_t)fi + 1; k < e->ev_instr; k++)
+        if (bc->bc_instrs[k].in_sem == SEM_FOR_ITER && bc->bc_instrs[k].in_target >= 0 &&
+            at < (uint32_t)bc->bc_instrs[k].in_target)
+            return 0;
+    /* over range(): each value once */
+    {
+        const ir_event *last = NULL;
+        for (k = 0; k < c->c_ir.f_nevents; k++) {
+            const ir_event *x = &c->c_ir.f_events[k];
+            if (x->ev_kind == EV_CALL && x->ev_instr < (uint32_t)fi)
+                last = x;
+        }
+        return last && last->ev_callee && !strcmp(last->ev_callee, "range") &&
+               mod_binding(b->b_m, "range") < 0;
+    }
 }
 
 /* Records a start whose target is argument (pos, kw) of call e, with the target's arguments
@@ -472,6 +600,7 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
         for (j = 0; j < ar->ar_nitems; j++) {
             st->t_args[j].g_path = spath(b, ci, ar->ar_items[j], NULL);
             st->t_args[j].g_func = SUM_NONE;
+            st->t_args[j].g_distinct = (uint8_t)loop_index(b, ci, ar->ar_items[j], e);
         }
         st->t_nargs = ar->ar_nitems;
     } else if (rest >= 0) {
@@ -481,8 +610,19 @@ static void add_start(builder *b, uint32_t ci, const ir_event *e, int kind, int 
                 return;
             g->g_path = spath(b, ci, e->ev_args[j].ar_path, NULL);
             g->g_func = SUM_NONE;
+            g->g_distinct = (uint8_t)loop_index(b, ci, e->ev_args[j].ar_path, e);
         }
     }
+}
+
+/* Is method call e a function of an imported module (`ops.map(f)`, `from rx import operators
+ * as ops`) rather than a method of an object? */
+static int module_function(const builder *b, const ir_event *e)
+{
+    int32_t bi;
+    return e->ev_path && e->ev_path->p_kind == PATH_GLOBAL &&
+           (bi = mod_binding(b->b_m, e->ev_path->p_name)) >= 0 &&
+           b->b_m->m_bind_kind[bi] == VAL_IMPORT;
 }
 
 /* Threads, timers, executor tasks, processes and after-fork hooks started by call e of ci. */
@@ -509,15 +649,24 @@ static void find_start(builder *b, uint32_t ci, const ir_event *e)
         add_start(b, ci, e, START_AT_FORK, 0, -1, "after_in_child", -1, NULL, -1);
     else if (ends_with(r, "register_after_fork"))
         add_start(b, ci, e, START_AT_FORK, 0, 1, "func", -1, NULL, 0);
-    else if (e->ev_method && strchr(r, '.') && (!strcmp(name, "submit") || !strcmp(name, "map") ||
-                                                 !strcmp(name, "apply_async") ||
-                                                 !strcmp(name, "imap_unordered"))) {
-        int process = is_process_ctor(receiver_ctor(b, e));
+    else if (e->ev_method && strchr(r, '.') && !module_function(b, e) &&
+             (!strcmp(name, "submit") || !strcmp(name, "apply_async") ||
+              ((!strcmp(name, "map") || !strcmp(name, "imap_unordered")) && e->ev_nargs >= 2))) {
+        const char *raw;
+        uint32_t code, instr, first = b->b_s->s_nstarts;
+        int process = is_process_ctor(receiver_ctor(b, ci, e, &raw, &code, &instr));
         int kind = process ? START_PROCESS : START_EXECUTOR;
         if (!strcmp(name, "submit") || !strcmp(name, "apply_async"))
             add_start(b, ci, e, kind, 0, 0, NULL, 1, "args", 1);
         else
             add_start(b, ci, e, kind, 1, 0, NULL, -1, NULL, -1);
+        if (one_worker(b, raw, code, instr) && e->ev_path) {
+            const char *pool = spath(b, ci, e->ev_path, NULL);
+            for (; pool && first < b->b_s->s_nstarts; first++) {
+                b->b_s->s_starts[first].t_serial = 1;
+                b->b_s->s_starts[first].t_pool = pool;
+            }
+        }
     } else if (strstr(r, "Threading") && strstr(r, "Server")) {
         add_start(b, ci, e, START_SERVER, 1, 1, "RequestHandlerClass", -1, NULL, -1);
     }
@@ -591,6 +740,15 @@ static void build_func(builder *b, uint32_t ci)
         u->u_nacqs = c->c_ir.f_nacqs;
         for (k = 0; k < c->c_ir.f_nacqs; k++) {
             const ir_acq *q = &c->c_ir.f_acqs[k];
+            if (q->a_callee && q->a_on && q->a_on->p_kind == PATH_ATTR &&
+                (mod_is_lock_name(q->a_on->p_name) || mod_is_configured_lock(m, q->a_on))) {
+                /* `with self._lock.for_heartbeat():` -- a method of a lock that returns a
+                 * context manager holds that lock (oslo.messaging's ConnectionLock) */
+                u->u_acqs[k].q_path = spath(b, ci, q->a_on, NULL);
+                u->u_acqs[k].q_ctor = NULL;
+                u->u_acqs[k].q_named = 1;
+                continue;
+            }
             u->u_acqs[k].q_path = q->a_callee ? NULL : spath(b, ci, q->a_path, NULL);
             u->u_acqs[k].q_ctor = q->a_callee ? mod_resolve(m, q->a_callee) : NULL;
             u->u_acqs[k].q_named = q->a_path && (mod_is_lock_name(q->a_path->p_name) ||

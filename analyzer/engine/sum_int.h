@@ -118,6 +118,8 @@ typedef struct sum_arg {
     const char *g_ctor;        /* the callee whose call made it (a typed local), or NULL */
     uint32_t g_func;           /* a function made in this file, or SUM_NONE */
     uint32_t g_nitems;
+    uint8_t g_distinct;        /* a thread start's argument that differs from one start to the
+                                * next: the index of the `for i in range(n):` loop around it */
     const char **g_items;      /* a tuple or list display: its items' paths (NULL where
                                 * unknown), g_nitems of them */
 } sum_arg;
@@ -153,6 +155,8 @@ typedef enum sum_startkind {
 typedef struct sum_start {
     uint8_t t_kind;            /* sum_startkind */
     uint8_t t_many;            /* started in a loop or comprehension, or by map() */
+    uint8_t t_serial;          /* START_EXECUTOR: a pool of one worker runs its tasks one after
+                                * another (`ThreadPoolExecutor(max_workers=1)`) */
     uint32_t t_func;           /* the code object that starts it */
     uint32_t t_instr;          /* the starting call's instruction index */
     int32_t t_line;
@@ -160,6 +164,8 @@ typedef struct sum_start {
                                 * START_SERVER the handler class's path */
     sum_arg *t_args;           /* the arguments the target gets, in order (positionals) */
     uint32_t t_nargs;
+    const char *t_pool;        /* t_serial: the pool's path ("p:0._pool"), so that tasks of one
+                                * such pool submitted from several places stay one thread */
     const char *t_obj;         /* where the thread object is kept (`self._thread = t`), so that
                                 * a `join()` of it orders what follows; NULL when not kept */
 } sum_start;

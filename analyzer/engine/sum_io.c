@@ -13,9 +13,12 @@
 #include "../common/mem.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 7u   /* 3: properties, the method a window's act calls; 4: container types;
+#define SUM_FORMAT 8u   /* 3: properties, the method a window's act calls; 4: container types;
                          * 5: where a started thread's object is kept; 6: stored constants;
-                         * 7: windows say whether they are read-modify-writes of the value */
+                         * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
+                         * start's arguments that differ per start (g_distinct), item keys that
+                         * are parameters ([*pN]); 8: windows say whether they are
+                         * read-modify-writes of the value */
 
 /***** writing *****/
 
@@ -81,6 +84,7 @@ static void put_args(writer *w, const sum_arg *g, uint32_t n)
         put_u(w, g[i].g_nitems);
         for (k = 0; k < g[i].g_nitems; k++)
             put_s(w, g[i].g_items[k]);
+        put_u(w, g[i].g_distinct);
     }
 }
 
@@ -214,13 +218,14 @@ int eng_summary_write(strbuf *out, const eng_summary *s)
     for (i = 0; i < s->s_nstarts; i++) {
         const sum_start *t = &s->s_starts[i];
         put_u(&w, t->t_kind);
-        put_u(&w, t->t_many);
+        put_u(&w, (uint64_t)(t->t_many & 1) | (uint64_t)(t->t_serial & 1) << 1);
         put_u(&w, t->t_func);
         put_u(&w, t->t_instr);
         put_u(&w, (uint64_t)(int64_t)t->t_line + 1);
         put_s(&w, t->t_target);
         put_args(&w, t->t_args, t->t_nargs);
         put_s(&w, t->t_obj);
+        put_s(&w, t->t_pool);
     }
     sb_putc(out, (char)SUM_FORMAT);
     put_var(out, w.w_n);
@@ -333,6 +338,7 @@ static sum_arg *get_args(reader *r, uint32_t *n)
         g[i].g_items = get_array(r, g[i].g_nitems, sizeof *g[i].g_items, 1);
         for (k = 0; g[i].g_items && k < g[i].g_nitems; k++)
             g[i].g_items[k] = get_s(r);
+        g[i].g_distinct = (uint8_t)get_u32(r);
     }
     if (r->r_err)
         *n = 0;
@@ -610,12 +616,15 @@ static int read_summary(eng_summary **out, reader *rp)
         sum_start *t = &s->s_starts[i];
         t->t_kind = (uint8_t)get_u32(&r);
         t->t_many = (uint8_t)get_u32(&r);
+        t->t_serial = (uint8_t)(t->t_many >> 1 & 1);
+        t->t_many &= 1;
         t->t_func = get_u32(&r);
         t->t_instr = get_u32(&r);
         t->t_line = get_i32(&r);
         t->t_target = get_s(&r);
         t->t_args = get_args(&r, &t->t_nargs);
         t->t_obj = get_s(&r);
+        t->t_pool = get_s(&r);
     }
     if (r.r_err)
         return r.r_err;

@@ -107,6 +107,7 @@ typedef struct ir_arg {
     ir_srcs ar_srcs;          /* loads that flowed into it */
     int32_t ar_func;          /* code index when the argument is a function made here, else -1 */
     const char *ar_kw;        /* keyword name, NULL for positionals */
+    const char *ar_const;     /* a constant argument: its repr ("1", "'x'"), else NULL */
     const char *ar_ctor;      /* the dotted callee whose call made the value (`board =
                                * JobBoard(); Worker(board)`: "JobBoard"), or NULL */
     const struct ir_path **ar_items; /* a tuple or list display built here (`args=(q, n)`): the
@@ -152,6 +153,7 @@ typedef struct ir_event {
 typedef struct ir_acq {
     const ir_path *a_path;    /* the context manager / lock object; NULL when not a path */
     const char *a_callee;     /* when X is a call result: the callee ("threading.Lock") */
+    const ir_path *a_on;      /* when X is a method's result: the object it was called on */
     uint32_t a_instr;         /* the instruction that acquires */
     uint8_t a_with;           /* 1 for `with`, 0 for acquire() */
 } ir_acq;

@@ -52,6 +52,8 @@ typedef struct aval {
                               * made the object it belongs to (`x = Foo(); x.run()`), or NULL */
     ir_srcs a_src;           /* loads that flowed into the value */
     const ir_path *a_view;   /* a keys() / values() / items() view of this container */
+    const ir_path *a_on;     /* AV_CALLRES of a method call: the object it was called on
+                              * (`with self._lock.for_reading():` holds that lock) */
 } aval;
 
 /* A pre-3.11 block (SETUP_*), so POP_BLOCK knows whether it ends a `with`. */
@@ -251,12 +253,35 @@ static const ir_path *slice_path(interp *it, const aval *bounds, int n)
     return p;
 }
 
+/* Does a call of `name` return the calling thread's identity (threading.get_ident(),
+ * current_thread(), get_native_id())? */
+static int is_thread_id_call(const char *name)
+{
+    static const char *const ids[] = { "get_ident", "get_native_id", "current_thread",
+                                       "currentThread" };
+    size_t n = strlen(name), j;
+    for (j = 0; j < sizeof ids / sizeof ids[0]; j++) {
+        size_t k = strlen(ids[j]);
+        if (n >= k && !strcmp(name + n - k, ids[j]) && (n == k || name[n - k - 1] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
 /* The path used when v is a subscript key: its own path, a constant's repr, or a unique path
  * (so two unknown keys are never taken for the same one). */
 static const ir_path *key_path(interp *it, const aval *v)
 {
     strbuf sb;
     const ir_path *p;
+    if (v->a_kind == AV_CALLRES && v->a_name && is_thread_id_call(v->a_name)) {
+        /* `D[threading.get_ident()]`: each thread its own key, written `@thread` (no repr
+         * reads so) */
+        p = ir_path_name(it->i_paths, PATH_CONST, "@thread", 7, 0);
+        if (!p)
+            it->i_oom = 1;
+        return p;
+    }
     if (v->a_path)
         return v->a_path;
     if (v->a_kind == AV_CONST || v->a_kind == AV_INT) {
@@ -573,6 +598,7 @@ static int32_t acquire(interp *it, state *s, const ir_path *p, const char *calle
         return -1;
     q = &it->i_f->f_acqs[it->i_f->f_nacqs];
     q->a_path = p;
+    q->a_on = NULL;
     q->a_callee = callee;
     q->a_instr = idx;
     q->a_with = (uint8_t)with;
@@ -726,6 +752,10 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     for (k = 0; k < nargs && k < IR_MAX_ARGS; k++) {
         const aval *a = &vals[first + k];
         e->ev_args[k].ar_path = a->a_path;
+        if (!a->a_path && (a->a_kind == AV_CONST || a->a_kind == AV_INT)) {
+            const ir_path *cp = key_path(it, a);
+            e->ev_args[k].ar_const = cp ? cp->p_name : NULL;
+        }
         e->ev_args[k].ar_srcs = srcs_of(it, a);
         e->ev_args[k].ar_func = a->a_kind == AV_FUNC || a->a_kind == AV_CLASS ? a->a_aux : -1;
         e->ev_args[k].ar_ctor = a->a_kind == AV_CALLRES ? a->a_name : NULL;
@@ -748,6 +778,9 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
     e->ev_nargs = (uint8_t)(nargs < IR_MAX_ARGS ? nargs : IR_MAX_ARGS);
     res.a_name = cname;
     res.a_src = e->ev_srcs;
+    res.a_on = callee.a_kind == AV_METHOD ||
+                       (callee.a_kind == AV_OBJ && callee.a_path &&
+                        callee.a_path->p_kind == PATH_ATTR) ? on : NULL;
     if (callee.a_kind == AV_METHOD && mname && !strcmp(mname, "__enter__") && callee.a_recv) {
         aval self = av_make(AV_CALLRES);
         res = entered(it, &self);
@@ -1354,6 +1387,8 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         v = pop(s);
         x = av_make(AV_EXIT);
         x.a_aux = acquire(it, s, v.a_path, v.a_kind == AV_CALLRES ? v.a_name : NULL, idx, 1);
+        if (x.a_aux >= 0 && v.a_kind == AV_CALLRES)
+            it->i_f->f_acqs[x.a_aux].a_on = v.a_on;
         if ((in->in_flags & OPF_JUMP) && s->s_nfb < MAX_FBLOCKS)
             s->s_fb[s->s_nfb++].fb_acq = x.a_aux;
         push(it, s, x);
@@ -1368,6 +1403,8 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         if (in->in_a == 1 || in->in_a == 3) {
             x = av_make(AV_EXIT);
             x.a_aux = acquire(it, s, v.a_path, v.a_kind == AV_CALLRES ? v.a_name : NULL, idx, 1);
+            if (x.a_aux >= 0 && v.a_kind == AV_CALLRES)
+                it->i_f->f_acqs[x.a_aux].a_on = v.a_on;
         } else {
             x = av_make(AV_METHOD);
             x.a_path = v.a_path;

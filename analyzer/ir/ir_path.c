@@ -127,7 +127,12 @@ static int texts(arena *a, ir_path *p)
     const char *b = p->p_base ? ir_path_text(p->p_base) : "";
     const char *bd = p->p_base ? ir_path_display(p->p_base) : "";
     const char *k = p->p_key ? ir_path_text(p->p_key) : "?";
-    const char *kd = p->p_key ? ir_path_display(p->p_key) : "...";
+    /* a key computed here (`D[(a, b)]` through a local) is not the display it was built from:
+     * `...`, as for a key not known at all; a slice's bounds and a known text stay */
+    const char *kd = !p->p_key ? "..."
+                     : p->p_key->p_kind == PATH_FRESH && p->p_key->p_name[0] != '.' &&
+                       strncmp(p->p_key->p_name, "s:", 2) ? "..."
+                     : ir_path_display(p->p_key);
     size_t need = strlen(b) + strlen(bd) + strlen(k) + strlen(kd) + strlen(p->p_name) * 2 + 64;
     char *buf = need <= sizeof small ? small : mem_alloc(need);
     size_t n;
@@ -159,6 +164,10 @@ static int texts(arena *a, ir_path *p)
             : !strcmp(p->p_name, "set") ? concat(buf, (const char *[]){ "set()", NULL })
             : !strcmp(p->p_name, "tuple") ? concat(buf, (const char *[]){ "()", NULL })
             : concat(buf, (const char *[]){ "...", NULL });
+        break;
+    case PATH_CONST:   /* the thread's own key (ir_interp.c) as the call that makes it */
+        n = concat(buf, (const char *[]){ strcmp(p->p_name, "@thread") ? p->p_name
+                                          : "threading.get_ident()", NULL });
         break;
     default: n = concat(buf, (const char *[]){ p->p_name, NULL }); break;
     }

@@ -50,7 +50,19 @@ static const char src[] =
     "        self._thread = t\n"                       /* 25 */
     "        self.status = 'closed'\n"                 /* 26 */
     "    def serve(self):\n"                           /* 27 */
-    "        pass\n";
+    "        pass\n"                                   /* 28 */
+    "from concurrent.futures import ThreadPoolExecutor\n"
+    "class Out:\n"                                     /* 30 */
+    "    def __init__(self):\n"                        /* 31 */
+    "        self.one = ThreadPoolExecutor(max_workers=1)\n"
+    "        self.four = ThreadPoolExecutor(4)\n"      /* 33 */
+    "    def error(self, m):\n"                        /* 34 */
+    "        self.one.submit(self.serve, m)\n"         /* 35 */
+    "        self.four.submit(self.serve, m)\n"        /* 36 */
+    "def fan(n, table):\n"                             /* 37 */
+    "    for i in range(n):\n"                         /* 38 */
+    "        threading.Thread(target=helper, args=(i,)).start()\n"
+    "    table[n] += 1\n";                              /* 40 */
 
 static const sum_func *func(const eng_summary *s, const char *qualname)
 {
@@ -128,7 +140,7 @@ static void test_engine_summary__what_a_function_records(void **state)
     init = func(s, "Pool.__init__");
     assert_int_equal(init->u_flags & FN_INIT, FN_INIT);
     assert_int_equal(init->u_escape, SUM_NONE);
-    assert_int_equal(s->s_nclasses, 2);        /* Pool, Server */
+    assert_int_equal(s->s_nclasses, 3);        /* Pool, Server, Out */
     assert_int_equal(s->s_classes[0].k_nbases, 1);
     assert_string_equal(s->s_classes[0].k_bases[0], "g:threading.Thread");
     for (i = 0; i < s->s_classes[0].k_nattrs; i++) {
@@ -151,7 +163,7 @@ static void test_engine_summary__thread_starts_and_imports(void **state)
     uint32_t i;
     int rel = 0;
     /* Thread(target=helper, args=(shared, 1)) in a loop: many, the parameter as argument */
-    assert_int_equal(s->s_nstarts, 2);
+    assert_int_equal(s->s_nstarts, 5);
     assert_int_equal(s->s_starts[0].t_kind, START_THREAD);
     assert_true(s->s_starts[0].t_many);
     assert_string_equal(s->s_starts[0].t_target, "g:helper");
@@ -169,6 +181,24 @@ static void test_engine_summary__thread_starts_and_imports(void **state)
     assert_non_null(s->s_starts[1].t_obj);
     assert_string_equal(s->s_starts[1].t_obj, "p:0._thread");
     assert_null(s->s_starts[0].t_obj);
+    /* a pool of one worker runs its tasks one after another: serial, and which pool */
+    assert_int_equal(s->s_starts[2].t_kind, START_EXECUTOR);
+    assert_true(s->s_starts[2].t_serial);
+    assert_string_equal(s->s_starts[2].t_pool, "p:0.one");
+    assert_int_equal(s->s_starts[3].t_kind, START_EXECUTOR);
+    assert_false(s->s_starts[3].t_serial);
+    assert_null(s->s_starts[3].t_pool);
+    /* the index of the range() loop around a start differs from one start to the next; a
+     * parameter passed along does not */
+    assert_int_equal(s->s_starts[4].t_nargs, 1);
+    assert_true(s->s_starts[4].t_args[0].g_distinct);
+    assert_false(s->s_starts[0].t_args[0].g_distinct);
+    /* an item keyed by a parameter names it: [*p0] */
+    {
+        const sum_func *u = func(s, "fan");
+        assert_int_equal(u->u_nwin, 1);
+        assert_string_equal(u->u_win[0].w_path, "p:1[*p0]");
+    }
     /* a store of a constant keeps it: two stores of 'closed' leave the same state */
     {
         const sum_func *u = func(s, "Server.start");
