@@ -4,7 +4,9 @@
  * drv_blob record over their own pipe.  The parent puts each record into the run's store as it
  * comes (drv_spill: beyond a few megabytes, a temporary file), so it holds next to nothing while
  * the workers' memory counts; when they are done the records are composed from the store in
- * path order (drv_compose_records: each summary kept compactly, none whole). */
+ * path order (drv_compose_records: each summary kept compactly, none whole).  With a cache, a
+ * run whose files all have the keys of a run that stored its outcome reads that outcome and
+ * does nothing else. */
 #define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, which POSIX does not have */
 #include "check_pool.h"
 
@@ -39,7 +41,6 @@ typedef struct worker {
     pid_t w_pid;               /* 0: not running */
     int w_fd;                  /* read end of its pipe */
 } worker;
-
 
 typedef struct pool {
     char *const *p_paths;
@@ -109,7 +110,6 @@ static int read_record(const uint8_t **out, size_t *out_len, void *ctx, size_t i
     return drv_spill_get(out, out_len, ((pool *)ctx)->p_store, i);
 }
 
-/* The races of the whole run, then each file's messages and findings in path order. */
 /* Composes the run from its records: every unit's findings and messages, the run's own
  * messages in d. */
 static void compose_all(pool *p, diag_ctx *d)
