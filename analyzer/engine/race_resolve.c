@@ -69,7 +69,7 @@ uint32_t rc_intern(rc_run *r, const char *s)
     }
     mask = r->r_nislots - 1;
     for (j = (uint32_t)XXH3_64bits(s, n) & mask; r->r_islots[j]; j = (j + 1) & mask)
-        if (!memcmp(r->r_texts[r->r_islots[j] - 1], s, n + 1))
+        if (!strcmp(r->r_texts[r->r_islots[j] - 1], s))
             return r->r_islots[j] - 1;
     if (r->r_ntexts == r->r_captexts) {
         uint32_t cap = r->r_captexts ? r->r_captexts * 2 : 1024;

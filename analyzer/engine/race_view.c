@@ -102,7 +102,7 @@ static rv_str intern(eng_run *n, const char *t)
     mask = n->n_nslots - 1;
     for (j = (uint32_t)h & mask; n->n_slots[j]; j = (j + 1) & mask) {
         const char *o = n->n_strs[n->n_slots[j]];
-        if (!memcmp(o, t, len + 1))
+        if (!strcmp(o, t))
             return n->n_slots[j];
     }
     if (n->n_nstrs == n->n_capstrs) {
