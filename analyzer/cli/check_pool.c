@@ -2,7 +2,7 @@
  * on one thread per process.  Workers are forked before the parent starts the interpreter, take
  * the next file index from a counter in shared memory, and send each file's outcome as a
  * drv_blob record over their own pipe.  The parent puts each record into the run's store as it
- * comes (drv_spill: beyond a few megabytes, a temporary file), so it holds next to nothing while
+ * comes (drv_spill: beyond a megabyte, a temporary file), so it holds next to nothing while
  * the workers' memory counts; when they are done the records are composed from the store in
  * path order (drv_compose_records: each summary kept compactly, none whole).  With a cache, a
  * run whose files all have the keys of a run that stored its outcome reads that outcome and
@@ -498,6 +498,8 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     }
     drv_blob_free(&b);
     arena_free(wa);
+    mem_free(p.p_buf);         /* the workers are done: what is left is the composition's */
+    p.p_buf = NULL;
     compose_all(&p, &d);
     if (keyed)
         run_store(&p, &d);

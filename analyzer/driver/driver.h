@@ -201,7 +201,7 @@ int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
 
 /* ---- the records of a run while it waits for all of them (drv_spill.c) ---- */
 
-/* Records by index: the first few megabytes in memory, the rest in an unnamed temporary file
+/* Records by index: the first megabyte in memory, the rest in an unnamed temporary file
  * ($TMPDIR, else /tmp; O_TMPFILE, mode 0600, gone with the process) -- or in memory when no
  * such file can be made or written. */
 typedef struct drv_spill drv_spill;

@@ -1,5 +1,5 @@
-/* A run's records while it waits for all of them: the first few megabytes in memory, the rest
- * in a temporary file nobody else can open (O_TMPFILE: it has no name, and goes away with the
+/* A run's records while it waits for all of them: the first megabyte in memory, the rest in a
+ * temporary file nobody else can open (O_TMPFILE: it has no name, and goes away with the
  * process), so that a run over ten thousand files holds neither their records nor their
  * summaries while its workers analyse; read back one at a time to be composed, and again for the
  * few whose findings are reported.  Without a temporary file (no writable $TMPDIR, a full disk)
@@ -17,7 +17,8 @@
 #include "../common/mem.h"
 #include "driver.h"
 
-#define IN_MEMORY ((size_t)4 << 20)   /* records kept in memory before the file is used */
+#define IN_MEMORY ((size_t)1 << 20)   /* records kept in memory before the file is used: they
+                                       * stay until the end, beside the composition */
 
 typedef struct rec {
     uint8_t *r_mem;            /* the record in memory (mem_alloc'd), or NULL: in the file */
