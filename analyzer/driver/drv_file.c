@@ -779,7 +779,6 @@ int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
 {
     uint32_t *unit_of = arena_array(a, n + 1, sizeof *unit_of);
     eng_run *er = NULL;
-    arena *scratch = NULL;
     eng_result all;
     eng_options opt;
     records rs;
@@ -789,7 +788,7 @@ int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!run && drv_settings_default(&run, c, n ? units[0].u_path : NULL, d))
         return G_EBAD;
-    if (!unit_of || eng_run_new(&er, a) || arena_new(&scratch)) {
+    if (!unit_of || eng_run_new(&er, a)) {
         eng_run_free(er);
         return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
     }
@@ -798,7 +797,6 @@ int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
         const char *path = u->u_path;
         const uint8_t *text = u->u_text, *p, *sum;
         size_t len = u->u_len, rlen, sumlen;
-        eng_summary *s;
         if ((rc = read(&p, &rlen, ctx, i)) ||
             (rc = drv_blob_head(u, &sum, &sumlen, path, p, rlen, a, msgs ? &msgs[i] : NULL)) ==
                 G_ENOMEM)
@@ -813,21 +811,15 @@ int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
         }
         if (!sum)
             continue;
-        arena_reset(scratch);
-        if ((rc = eng_summary_read(&s, sum, sumlen, scratch)) == G_ENOMEM)
+        unit_of[eng_run_count(er)] = (uint32_t)i;
+        if ((rc = eng_run_add_bytes(er, sum, sumlen)) == G_ENOMEM)
             goto fail;
         if (rc) {
             u->u_rc = G_EBAD;
             if (msgs)
                 diag_add(&msgs[i], G_EBAD, path, -1, "the result for it was damaged");
-            continue;
         }
-        unit_of[eng_run_count(er)] = (uint32_t)i;
-        if ((rc = eng_run_add(er, s)))
-            goto fail;
     }
-    arena_free(scratch);
-    scratch = NULL;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (getenv("GILCHECK_TIMINGS"))    /* for tools/bench_ci.py: reading the records back */
         fprintf(stderr, "gilcheck: records: %.1f ms, %zu files\n",
@@ -845,7 +837,6 @@ int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
     rd = distribute(units, n, unit_of, &all, c, NULL, sets, a, d);
     return rd ? rd : rc;
 fail:
-    arena_free(scratch);
     eng_run_free(er);
     return rc == G_ENOMEM ? diag_add(d, G_ENOMEM, NULL, -1, "out of memory")
                           : diag_add(d, rc, NULL, -1, "a result could not be read");

@@ -242,6 +242,11 @@ int eng_run_new(eng_run **out, arena *a);
 int eng_run_add(eng_run *run, const eng_summary *s);
 uint32_t eng_run_count(const eng_run *run);
 
+/* eng_run_add of the summary whose bytes (eng_summary_write's) are p[0..n), read straight into
+ * the run's form without decoding the summary whole.  Returns eng_summary_read's codes: a
+ * damaged summary adds nothing and leaves the run usable; G_ENOMEM leaves it unusable. */
+int eng_run_add_bytes(eng_run *run, const uint8_t *p, size_t n);
+
 /* eng_compose of the run's summaries, asking `full(ctx, i)` for the summaries whose findings it
  * reports; f_unit is the index of each finding's summary.  The run is used up (freed, whatever
  * the outcome); the findings live in the run's arena.  Returns eng_compose's codes, or full's. */

@@ -642,7 +642,7 @@ static void visit(walk *w, uint32_t fi, int depth)
     sum_call call;             /* the next call, decoded ahead */
     int have_call;
     const char *key;
-    rv_calls_start(&it, r, mod, u);
+    rv_calls_start_bare(&it, r, mod, u);
     while (!fr->fr_construct && !(u->u_flags & FN_INIT) && rv_calls_next(&it, &call))
         if (call.c_callee && !strcmp(call.c_callee, "p:0.__init__"))
             fr->fr_construct = 1;   /* reinitialise(): makes the object anew, as __init__ */
@@ -1179,7 +1179,7 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
                 }
                 /* a helper of the object called holding its lock (`with self._lock:
                  * self._drop()`): the helper's state is what the lock guards */
-                rv_calls_start(&it, r, m, u);
+                rv_calls_start_bare(&it, r, m, u);
                 while (scope == 'o' && u->u_class != SUM_NONE && rv_calls_next(&it, &call)) {
                     const char *p = call.c_callee;
                     rc_class *cl;
@@ -1413,7 +1413,7 @@ static void count_calls(rc_run *r)
             if (sf == RC_NONE)
                 return;
             fam = family_of_func(r, m, k);
-            rv_calls_start(&it, r, m, u);
+            rv_calls_start_bare(&it, r, m, u);     /* resolving calls reads no argument */
             while (rv_calls_next(&it, &call)) {
                 callee ce;
                 uint32_t f;

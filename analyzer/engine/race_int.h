@@ -146,11 +146,14 @@ typedef struct rv_calls {
     const char *const *it_strs;
     arena *it_a;               /* arguments beyond the room below */
     int *it_oom;               /* set when that memory runs out */
+    int it_bare;               /* rv_calls_start_bare: arguments skipped */
     sum_arg it_args[RV_ARGS];
 } rv_calls;
 
 struct rc_run;
 void rv_calls_start(rv_calls *it, struct rc_run *r, uint32_t mod, const rv_func *u);
+/* The same for a walk that does not read the arguments: c_nargs is their count, c_args NULL. */
+void rv_calls_start_bare(rv_calls *it, struct rc_run *r, uint32_t mod, const rv_func *u);
 /* The next call into *out (its arguments valid until the following call); 1, or 0 at the end
  * or when memory for a long argument list ran out (r_oom set). */
 int rv_calls_next(rv_calls *it, sum_call *out);

@@ -13,13 +13,6 @@
 #include "../common/mem.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 8u   /* 3: properties, the method a window's act calls; 4: container types;
-                         * 5: where a started thread's object is kept; 6: stored constants;
-                         * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
-                         * start's arguments that differ per start (g_distinct), item keys that
-                         * are parameters ([*pN]); 8: windows say whether they are
-                         * read-modify-writes of the value */
-
 /***** writing *****/
 
 typedef struct writer {
