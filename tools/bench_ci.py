@@ -2,8 +2,8 @@
 """Benchmark (not a test): `gilcheck check` on the CPython 3.11 standard library against CPython's
 own compile() and marshal.loads, pyflakes beside it, ruff's published figure for context.
 
-    python3 tools/bench_ci.py [--gilcheck build/gilcheck] [--baseline OTHER] [--runs 5] [--jobs N]
-                              [--json FILE]
+    python3 tools/bench_ci.py [--gilcheck build/gilcheck] [--baseline OTHER]... [--runs 5]
+                              [--jobs N] [--json FILE]
 
 File sets (copied into a temporary directory so that every tool sees the same bytes):
   - stdlib sources: every .py of pyenv's lib/python3.11 outside site-packages and the test
@@ -12,7 +12,9 @@ File sets (copied into a temporary directory so that every tool sees the same by
   - site-packages pycs: every *.cpython-311.pyc under lib/python3.11/site-packages.
 
 Measured (medians; hyperfine when present for the gilcheck runs, else repeated runs):
-  - gilcheck check source mode, cold (--no-cache) and warm (a filled .gilcheck_cache);
+  - gilcheck check source mode, cold (--no-cache) and warm (a filled .gilcheck_cache), and warm
+    with one file changed before each run (a comment appended to one source of the set: the run's
+    outcome is not in the cache, every other file's is);
   - gilcheck check pyc mode (--no-cache) on the stdlib pycs and on the site-packages pycs;
   - CPython 3.11 compile() of the sources, and read + marshal.loads of the pycs, each in one
     process and timed inside it (interpreter start-up excluded);
@@ -21,12 +23,15 @@ Measured (medians; hyperfine when present for the gilcheck runs, else repeated r
     (sampled from /proc every 5 ms);
   - the composition of the run on its own (the step that reads every file's summary and finds
     the races, in the parent after the workers): its time and memory as GILCHECK_TIMINGS=1
-    prints them, median over --runs runs with a warm cache (the composition is the same work
-    cold or warm), on the stdlib sources and on the site-packages pycs.
+    prints them, and the reading of the records back before it (records: ms, builds that print
+    it), median over --runs runs with --no-cache (with a warm cache a run over unchanged files
+    reads its outcome whole and composes nothing), on the stdlib sources and on the
+    site-packages pycs.
 
---baseline OTHER measures another gilcheck binary (an older build) in the same run: the gilcheck
-runs of both are then timed in interleaved rounds (this, other, this, other...) so that both see
-the same load, and the table gets each figure's ratio (median of the per-round ratios).
+--baseline OTHER (repeatable) measures other gilcheck binaries (older builds) in the same run:
+the gilcheck runs of all are then timed in interleaved rounds (this, other, ..., this, other...)
+so that all see the same load, and a table per baseline gets each figure's ratio (median of the
+per-round ratios).
 
 Goals (issue 4): cold <= 0.6 x compile(); warm <= 0.05 x compile(); pyc mode <= 0.5 x
 marshal.loads; peak memory <= 100 MB; time per MB flat from the stdlib to site-packages pycs.
@@ -225,13 +230,15 @@ def paired_ratio(xs, ys, k):
 
 COMPOSITION = re.compile(r"composition: ([0-9.]+) ms, (\d+) summaries, .*?([0-9.]+) MB "
                          r"\(summaries ([0-9.]+) MB\)")
+RECORDS = re.compile(r"records: ([0-9.]+) ms")
 
 
 def composition(cmd, runs, cwd):
-    """(median ms, summaries, MB the composition allocated, MB of the summaries) from
-    GILCHECK_TIMINGS=1 over runs runs, or None when the binary does not print it."""
+    """(median ms, summaries, MB the composition allocated, MB of the summaries, median ms of
+    reading the records back or None) from GILCHECK_TIMINGS=1 over runs runs, or None when the
+    binary does not print it."""
     env = dict(os.environ, GILCHECK_TIMINGS="1")
-    times, m = [], None
+    times, reads, m = [], [], None
     for _ in range(runs):
         p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, universal_newlines=True)
@@ -239,7 +246,23 @@ def composition(cmd, runs, cwd):
         if not m:
             return None
         times.append(float(m.group(1)))
-    return statistics.median(times), int(m.group(2)), float(m.group(3)), float(m.group(4))
+        r = RECORDS.search(p.stderr)
+        if r:
+            reads.append(float(r.group(1)))
+    return (statistics.median(times), int(m.group(2)), float(m.group(3)), float(m.group(4)),
+            statistics.median(reads) if reads else None)
+
+
+def changed_warm(cmd, runs, cwd, victim):
+    """(median wall, median CPU) of runs of cmd, each after appending a new comment to victim:
+    a warm cache where one file changed."""
+    out = []
+    for k in range(runs + 1):
+        with open(victim, "a") as f:
+            f.write("# bench_ci %d %f\n" % (k, time.time()))
+        out.append(timed(cmd, cwd))
+    rs = out[1:]
+    return statistics.median(r[0] for r in rs), statistics.median(r[4] for r in rs)
 
 
 def median_runs(cmd, runs, cwd=None):
@@ -268,15 +291,17 @@ def verdict(ok):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--gilcheck", default=os.path.join(ROOT, "build", "gilcheck"))
-    ap.add_argument("--baseline", metavar="OTHER",
-                    help="another gilcheck binary, measured in the same run for ratios")
+    ap.add_argument("--baseline", metavar="OTHER", action="append", default=[],
+                    help="another gilcheck binary, measured in the same run for ratios "
+                         "(repeatable)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=0, help="gilcheck --jobs (default: its own)")
     ap.add_argument("--json", help="write every figure to this file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     a = ap.parse_args()
     gil = os.path.abspath(a.gilcheck)
-    other = os.path.abspath(a.baseline) if a.baseline else None
+    others = [os.path.abspath(b) for b in a.baseline]
+    other = others[0] if others else None
     jobs = ["--jobs", str(a.jobs)] if a.jobs else []
     py, lib = python311()
     tmp = tempfile.mkdtemp(prefix="gilcheck-bench-")
@@ -323,7 +348,7 @@ def main():
                     "one": base + ["--jobs", "1", "--no-cache", os.path.join(tmp, "src")]}
 
         names = ["cold", "warm", "pyc", "site", "pyc_warm"]
-        binaries = [("this", gil)] + ([("base", other)] if other else [])
+        binaries = [("this", gil)] + [("base%d" % k, b) for k, b in enumerate(others)]
         cmds = {who: commands(b) for who, b in binaries}
         for who, _ in binaries:              # fills the caches (keyed by the executable too)
             for n in ("warm", "pyc_warm", "site_warm"):
@@ -340,14 +365,17 @@ def main():
             if hf is None:
                 hf = {n: median_runs(cmds["this"][n], a.runs, work) for n in names}
             hfs = {"this": hf}
-        mems, ones, comps = {}, {}, {}
+        mems, ones, comps, changed = {}, {}, {}, {}
+        victim = os.path.join(tmp, "src", "json", "encoder.py")
         for who, _ in binaries:
             mems[who] = {n: timed(cmds[who][n], work, sample=True)
                          for n in ("cold", "warm", "pyc", "site")}
             one = timed(cmds[who]["one"], work)
             ones[who] = (one[0], one[4])
             comps[who] = {n: composition(cmds[who][n], a.runs, work)
-                          for n in ("warm", "site_warm")}
+                          for n in ("cold", "site")}
+        for who, _ in binaries:              # last: it changes a file of the set
+            changed[who] = changed_warm(cmds[who]["warm"], a.runs, work, victim)
         hf, mem, one = hfs["this"], mems["this"], ones["this"]
 
         comp = inproc(py, COMPILE_LOOP, src_list, a.runs)
@@ -373,6 +401,7 @@ def main():
             ("gilcheck source, cold (--no-cache)", hf["cold"], mem["cold"]),
             ("gilcheck source, cold, --jobs 1 (one run)", one, None),
             ("gilcheck source, warm cache", hf["warm"], mem["warm"]),
+            ("gilcheck source, warm cache, one file changed", changed["this"], None),
             ("gilcheck pyc mode, stdlib pycs", hf["pyc"], mem["pyc"]),
             ("gilcheck pyc mode, stdlib pycs, warm cache", hf["pyc_warm"], None),
             ("gilcheck pyc mode, site-packages pycs", hf["site"], mem["site"]),
@@ -399,12 +428,13 @@ def main():
             ("peak memory, all processes (MB)", peak_sum, 100),
             ("time per MB, site-packages / stdlib pycs", per_mb_site / per_mb_std, 1.25),
         ]
-        ctime = comps["this"]["warm"]
+        ctime = comps["this"]["cold"]
         if ctime is not None:
             goals.append(("composition of the stdlib (s)", ctime[0] / 1e3, 0.5))
-        if other:
-            goals.append(("source cold / baseline's (wall, paired)",
-                          paired_ratio(per_round["base cold"], per_round["this cold"], 0), 1.2))
+        for k, b in enumerate(others):
+            goals.append(("source cold / baseline %d's (wall, paired)" % k,
+                          paired_ratio(per_round["base%d cold" % k], per_round["this cold"], 0),
+                          1.2))
         for name, value, limit in goals:
             print("%-44s %8.3f  (goal <= %s)  %s" % (name, value, limit, verdict(value <= limit)))
         print("  time per MB of pyc: stdlib %.1f ms/MB, site-packages %.1f ms/MB"
@@ -421,37 +451,42 @@ def main():
         print("  " + RUFF)
         print()
         for who, b in binaries:
-            for n, what in (("warm", "stdlib sources"), ("site_warm", "site-packages pycs")):
+            for n, what in (("cold", "stdlib sources"), ("site", "site-packages pycs")):
                 c = comps[who][n]
-                print("composition (GILCHECK_TIMINGS=1, median of %d), %s, %s: %s" % (
+                print("composition (GILCHECK_TIMINGS=1, median of %d, --no-cache), %s, %s: %s" % (
                     a.runs, what, "this build" if who == "this" else b,
-                    "%.1f ms, %d summaries, %.1f MB allocated (summaries %.1f MB)" % c
+                    ("%.1f ms, %d summaries, %.1f MB allocated (summaries %.1f MB)" % c[:4] +
+                     ("; reading the records back %.1f ms" % c[4] if c[4] is not None else ""))
                     if c else "not printed (a build before the composition)"))
-        if other:
+        for k, b in enumerate(others):
+            base = "base%d" % k
             print()
-            print("against the baseline %s (same run, interleaved rounds):" % other)
+            print("against the baseline %s (same run, interleaved rounds):" % b)
             print("%-44s %9s %9s %7s %7s %11s %11s %7s" % (
                 "", "this", "baseline", "wall x", "CPU x", "mem this", "mem base", "mem x"))
             labels = {"cold": "source, cold (--no-cache)", "warm": "source, warm cache",
                       "pyc": "pyc mode, stdlib pycs", "site": "pyc mode, site-packages pycs",
                       "pyc_warm": "pyc mode, stdlib pycs, warm cache"}
             for n in names:
-                mt, mbase = mems["this"].get(n), mems["base"].get(n)
+                mt, mbase = mems["this"].get(n), mems[base].get(n)
                 print("%-44s %8.3fs %8.3fs %7.3f %7.3f %11s %11s %7s" % (
-                    labels[n], hfs["this"][n][0], hfs["base"][n][0],
-                    paired_ratio(per_round["base " + n], per_round["this " + n], 0),
-                    paired_ratio(per_round["base " + n], per_round["this " + n], 1),
+                    labels[n], hfs["this"][n][0], hfs[base][n][0],
+                    paired_ratio(per_round[base + " " + n], per_round["this " + n], 0),
+                    paired_ratio(per_round[base + " " + n], per_round["this " + n], 1),
                     "%.1f MB" % (mt[2] / 1024) if mt else "",
                     "%.1f MB" % (mbase[2] / 1024) if mbase else "",
                     "%.3f" % (mt[2] / mbase[2]) if mt and mbase and mbase[2] else ""))
             print("%-44s %8.3fs %8.3fs %7.3f %7.3f" % (
-                "source, cold, --jobs 1 (one run each)", ones["this"][0], ones["base"][0],
-                ones["this"][0] / ones["base"][0], ones["this"][1] / ones["base"][1]))
+                "source, warm cache, one file changed", changed["this"][0], changed[base][0],
+                changed["this"][0] / changed[base][0], changed["this"][1] / changed[base][1]))
+            print("%-44s %8.3fs %8.3fs %7.3f %7.3f" % (
+                "source, cold, --jobs 1 (one run each)", ones["this"][0], ones[base][0],
+                ones["this"][0] / ones[base][0], ones["this"][1] / ones[base][1]))
             print("  peak memory, all processes, largest of the four sets: %.1f MB against %.1f MB"
                   " (%.3f x); largest single process %.1f MB against %.1f MB" % (
-                      peak_sum, max(m[2] for m in mems["base"].values()) / 1024,
-                      peak_sum / (max(m[2] for m in mems["base"].values()) / 1024),
-                      peak_one, max(m[1] for m in mems["base"].values()) / 1024))
+                      peak_sum, max(m[2] for m in mems[base].values()) / 1024,
+                      peak_sum / (max(m[2] for m in mems[base].values()) / 1024),
+                      peak_one, max(m[1] for m in mems[base].values()) / 1024))
         print("  load average at the end: %.2f" % os.getloadavg()[0])
         if a.json:
             with open(a.json, "w") as f:
@@ -462,13 +497,16 @@ def main():
                            "compile": comp, "compile_read": comp_read, "marshal": mar,
                            "marshal_site": mar_site, "pyflakes": pyflakes,
                            "compile_debian": deb, "composition": comps.get("this"),
-                           "baseline": None if not other else {
-                               "binary": other, "gilcheck": hfs["base"],
-                               "gilcheck_jobs1_cold": ones["base"],
-                               "memory_kib": {k: {"largest": v[1], "sum": v[2]}
-                                              for k, v in mems["base"].items()},
-                               "composition": comps["base"],
-                               "rounds": per_round},
+                           "warm_one_changed": changed["this"],
+                           "baselines": [{
+                               "binary": b, "gilcheck": hfs["base%d" % k],
+                               "gilcheck_jobs1_cold": ones["base%d" % k],
+                               "warm_one_changed": changed["base%d" % k],
+                               "memory_kib": {n: {"largest": v[1], "sum": v[2]}
+                                              for n, v in mems["base%d" % k].items()},
+                               "composition": comps["base%d" % k]}
+                               for k, b in enumerate(others)],
+                           "rounds": per_round,
                            "load": os.getloadavg()}, f, indent=1)
         return 0
     finally:

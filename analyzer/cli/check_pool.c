@@ -1,14 +1,19 @@
 /* `gilcheck check` over many files: worker processes, because the embedded libpython compiles
  * on one thread per process.  Workers are forked before the parent starts the interpreter, take
  * the next file index from a counter in shared memory, and send each file's outcome as a
- * drv_blob record over their own pipe.  While workers run, the parent only keeps the records as
- * they came (a decoded summary takes about three times its record, and the workers' memory
- * counts then too); when they are done it decodes them in path order, freeing each record, and
- * composes the run. */
+ * drv_blob record over their own pipe.  The parent puts each record into the run's store as it
+ * comes (drv_spill: beyond a megabyte, a temporary file), so it holds next to nothing while
+ * the workers' memory counts; when they are done the records are composed from the store in
+ * path order (drv_compose_records: each summary kept compactly, none whole).  With a cache, a
+ * run whose files all have the keys of a run that stored its outcome reads that outcome and
+ * does nothing else. */
 #define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, which POSIX does not have */
 #include "check_pool.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -24,6 +29,7 @@
 
 #define MAX_JOBS 256
 #define MAX_RECORD ((uint32_t)1 << 30)
+#define WORKER_KEEP ((size_t)8 << 20)   /* arena chunks a worker keeps from file to file */
 
 /* Shared between the parent and its workers (MAP_SHARED). */
 typedef struct shared {
@@ -36,12 +42,6 @@ typedef struct worker {
     int w_fd;                  /* read end of its pipe */
 } worker;
 
-/* The result of one file, waiting for its turn. */
-typedef struct slot {
-    drv_blob s_rec;
-    int s_have;                /* 1 when s_rec holds the file's record */
-} slot;
-
 typedef struct pool {
     char *const *p_paths;
     size_t p_n;
@@ -53,11 +53,17 @@ typedef struct pool {
     size_t p_ntodo;
     worker p_w[MAX_JOBS];
     int p_jobs;
-    slot *p_slots;             /* one per file */
-    size_t p_next;             /* next file to decode */
-    drv_unit *p_units;         /* one per file: its summary or failure, then its findings */
+    drv_spill *p_store;        /* every file's record, by index */
+    uint8_t *p_have;           /* one per file: 1 when its record is in the store */
+    uint8_t *p_buf;            /* a record being received (mem_alloc'd, reused) */
+    size_t p_bufcap;
+    int p_oom;                 /* a record could not be stored */
+    drv_unit *p_units;         /* one per file: its failure, then its findings */
+    uint8_t (*p_keys)[16];     /* with a cache: each file's key ... */
+    uint8_t *p_keyed;          /* ... when it has one */
+    uint8_t p_runkey[16];      /* the whole run's (run_key) */
     diag_ctx *p_diags;         /* one per file: its messages */
-    arena *p_arena;            /* the parent's: every file's summary, the composition */
+    arena *p_arena;            /* the parent's: the composition */
     rep_ctx *p_rep;
     FILE *p_err;
     int p_failed;              /* a file could not be analysed */
@@ -69,7 +75,7 @@ int check_default_jobs(void)
     return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
 }
 
-/* ---- reporting one record ---- */
+/* ---- records ---- */
 
 /* A record that says the file failed with `text`. */
 static void error_record(drv_blob *out, const char *path, const char *text)
@@ -82,43 +88,49 @@ static void error_record(drv_blob *out, const char *path, const char *text)
     diag_free(&d);
 }
 
-/* Decodes file i's record into its unit and messages; a damaged record is the file's failure. */
-static void decode(pool *p, size_t i, const drv_blob *rec)
+/* Stores p[0..n) as file i's record. */
+static void keep(pool *p, size_t i, const uint8_t *rec, size_t n)
 {
-    drv_unit *u = &p->p_units[i];
-    diag_ctx *d = &p->p_diags[i];
-    if (drv_blob_get(u, p->p_paths[i], rec->b_data, rec->b_len, p->p_arena, d)) {
-        diag_free(d);
-        diag_init(d);
-        u->u_rc = diag_add(d, G_EBAD, p->p_paths[i], -1, "the worker's result for it was damaged");
-    }
+    if (drv_spill_put(p->p_store, i, rec, n))
+        p->p_oom = 1;
+    p->p_have[i] = 1;
 }
 
-/* Decodes every file whose turn has come and whose record is there, and frees the record
- * (cache hits before the workers start, every record after they end). */
-static void report_ready(pool *p)
+/* Stores a record that says file i failed with `text`. */
+static void keep_error(pool *p, size_t i, const char *text)
 {
-    while (p->p_next < p->p_n && p->p_slots[p->p_next].s_have) {
-        slot *s = &p->p_slots[p->p_next];
-        decode(p, p->p_next, &s->s_rec);
-        drv_blob_free(&s->s_rec);
-        p->p_next++;
-    }
+    drv_blob b = { NULL, 0, 0 };
+    error_record(&b, p->p_paths[i], text);
+    keep(p, i, b.b_data, b.b_len);
+    drv_blob_free(&b);
 }
 
-/* The races of the whole run, then each file's messages and findings in path order. */
-static void report_all(pool *p)
+static int read_record(const uint8_t **out, size_t *out_len, void *ctx, size_t i)
 {
-    diag_ctx d;
-    size_t i, k;
-    diag_init(&d);
-    if (drv_compose(p->p_units, p->p_n, p->p_drv, p->p_arena, &d))
+    return drv_spill_get(out, out_len, ((pool *)ctx)->p_store, i);
+}
+
+/* Composes the run from its records: every unit's findings and messages, the run's own
+ * messages in d. */
+static void compose_all(pool *p, diag_ctx *d)
+{
+    if (p->p_oom) {
+        diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
         p->p_failed = 1;
-    if (d.d_count)
-        cli_print_diags(&d, p->p_err);
-    for (k = 0; k < d.d_count; k++)
-        rep_error(p->p_rep, d.d_msgs[k].dm_code != 0, d.d_msgs[k].dm_file, d.d_msgs[k].dm_text);
-    diag_free(&d);
+    } else if (drv_compose_records(p->p_units, p->p_diags, p->p_n, p->p_drv, NULL, NULL,
+                                   read_record, p, p->p_arena, d)) {
+        p->p_failed = 1;
+    }
+}
+
+/* Reports the run's messages d, then each file's messages and findings in path order. */
+static void report_all(pool *p, const diag_ctx *d)
+{
+    size_t i, k;
+    if (d->d_count)
+        cli_print_diags(d, p->p_err);
+    for (k = 0; k < d->d_count; k++)
+        rep_error(p->p_rep, d->d_msgs[k].dm_code != 0, d->d_msgs[k].dm_file, d->d_msgs[k].dm_text);
     for (i = 0; i < p->p_n; i++) {
         const drv_unit *u = &p->p_units[i];
         diag_ctx *ud = &p->p_diags[i];
@@ -168,6 +180,14 @@ static int read_all(int fd, void *buf, size_t n)
     return 1;
 }
 
+/* Returns freed memory to the system (glibc keeps freed blocks of the sizes it has seen). */
+static void give_back(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 /* A worker's life: take the next index, analyse, send `u32 index, u32 length, record`. */
 static void worker_main(pool *p, int w, int fd)
 {
@@ -195,6 +215,10 @@ static void worker_main(pool *p, int w, int fd)
         if (write_all(fd, head, sizeof head) || write_all(fd, rec.b_data, rec.b_len))
             _exit(3);
         __atomic_store_n(&p->p_sh->sh_cur[w], -1L, __ATOMIC_SEQ_CST);
+        /* a large file's memory is given back: the workers' memory counts beside the parent's,
+         * and one file a hundred times the size of most must not make every later file hold it */
+        if (arena_trim(a, WORKER_KEEP) | (rec.b_cap > WORKER_KEEP / 8 ? drv_blob_free(&rec), 1 : 0))
+            give_back();
     }
     /* no in_shutdown, no atexit handlers: the parent owns stdout and the run's end */
     _exit(0);
@@ -239,15 +263,14 @@ static void worker_ended(pool *p, int w, int *spawns_left)
         ;
     p->p_w[w].w_pid = 0;
     i = __atomic_load_n(&p->p_sh->sh_cur[w], __ATOMIC_SEQ_CST);
-    if (i >= 0 && (size_t)i < p->p_n && !p->p_slots[i].s_have) {
+    if (i >= 0 && (size_t)i < p->p_n && !p->p_have[i]) {
         if (WIFSIGNALED(status))
             snprintf(why, sizeof why, "the worker process analysing it was killed by signal %d",
                      WTERMSIG(status));
         else
             snprintf(why, sizeof why, "the worker process analysing it exited with status %d",
                      WEXITSTATUS(status));
-        error_record(&p->p_slots[i].s_rec, p->p_paths[i], why);
-        p->p_slots[i].s_have = 1;
+        keep_error(p, (size_t)i, why);
     }
     if (__atomic_load_n(&p->p_sh->sh_next, __ATOMIC_SEQ_CST) < (long)p->p_ntodo &&
         *spawns_left > 0) {
@@ -261,21 +284,20 @@ static void worker_ended(pool *p, int w, int *spawns_left)
 static int receive(pool *p, int w)
 {
     uint32_t head[2];
-    slot *s;
     if (!read_all(p->p_w[w].w_fd, head, sizeof head))
         return -1;
     if (head[0] >= p->p_n || head[1] >= MAX_RECORD)
         return -2;
-    s = &p->p_slots[head[0]];
-    drv_blob_free(&s->s_rec);
-    if (head[1] && !(s->s_rec.b_data = mem_alloc(head[1])))
-        return -2;
-    s->s_rec.b_cap = s->s_rec.b_len = head[1];
-    if (head[1] && !read_all(p->p_w[w].w_fd, s->s_rec.b_data, head[1])) {
-        drv_blob_free(&s->s_rec);
-        return -1;
+    if (head[1] > p->p_bufcap) {
+        uint8_t *g = mem_realloc(p->p_buf, head[1]);
+        if (!g)
+            return -2;
+        p->p_buf = g;
+        p->p_bufcap = head[1];
     }
-    s->s_have = 1;
+    if (head[1] && !read_all(p->p_w[w].w_fd, p->p_buf, head[1]))
+        return -1;
+    keep(p, head[0], p->p_buf, head[1]);
     return 0;
 }
 
@@ -324,20 +346,85 @@ static void run_workers(pool *p)
         }
 }
 
-/* Reports what the cache already has, in order, and lists the rest for the workers: a run over
- * unchanged files then forks nothing.  Without a cache every file is listed. */
+/* Stores what the cache already has and lists the rest for the workers: a run over unchanged
+ * files then forks nothing.  Without a cache every file is listed. */
 static void take_hits(pool *p)
 {
+    drv_blob b = { NULL, 0, 0 };
     size_t i;
     for (i = 0; i < p->p_n; i++) {
-        slot *s = &p->p_slots[i];
-        if (p->p_cache && drv_cache_get(&s->s_rec, p->p_cache, p->p_paths[i])) {
-            s->s_have = 1;
-            report_ready(p);
-        } else {
+        if (p->p_keyed && p->p_keyed[i] &&
+            drv_cache_get_keyed(&b, p->p_cache, p->p_paths[i], p->p_keys[i]))
+            keep(p, i, b.b_data, b.b_len);
+        else
             p->p_todo[p->p_ntodo++] = i;
-        }
     }
+    drv_blob_free(&b);
+}
+
+/* Every file's cache key (p_keys, p_keyed), and the run's (p_runkey) when every file has one:
+ * 1 when it does. */
+static int run_key(pool *p)
+{
+    const drv_settings *run;
+    diag_ctx quiet;
+    size_t i;
+    int all = 1, rc;
+    if (!(p->p_keys = calloc(p->p_n ? p->p_n : 1, sizeof *p->p_keys)) ||
+        !(p->p_keyed = calloc(p->p_n ? p->p_n : 1, 1)))
+        return 0;
+    for (i = 0; i < p->p_n; i++) {
+        p->p_keyed[i] = !drv_cache_key(p->p_keys[i], p->p_cache, p->p_paths[i]);
+        all &= p->p_keyed[i];
+    }
+    diag_init(&quiet);          /* the composition says it again if it is broken */
+    rc = drv_settings_default(&run, p->p_drv, p->p_n ? p->p_paths[0] : NULL, &quiet);
+    diag_free(&quiet);
+    if (!all || rc)
+        return 0;
+    drv_cache_run_key(p->p_runkey, p->p_cache, run, p->p_drv->c_check_names, p->p_paths,
+                      (const uint8_t(*)[16])p->p_keys, p->p_n);
+    return 1;
+}
+
+/* The run's outcome from the cache into the units, their messages and d: 1 on a hit. */
+static int run_hit(pool *p, diag_ctx *d)
+{
+    drv_blob b = { NULL, 0, 0 };
+    size_t i;
+    int failed = 0, ok;
+    if (!drv_cache_run_get(&b, p->p_cache, p->p_runkey, p->p_paths, p->p_n))
+        return 0;
+    ok = !drv_run_get(p->p_units, p->p_diags, p->p_n, d, &failed, b.b_data, b.b_len, p->p_arena);
+    drv_blob_free(&b);
+    if (!ok) {                 /* as a miss: start again */
+        for (i = 0; i < p->p_n; i++) {
+            diag_free(&p->p_diags[i]);
+            diag_init(&p->p_diags[i]);
+            memset(&p->p_units[i], 0, sizeof p->p_units[i]);
+            p->p_units[i].u_path = p->p_paths[i];
+        }
+        diag_free(d);
+        diag_init(d);
+        return 0;
+    }
+    p->p_failed = failed;
+    return 1;
+}
+
+/* Stores the run's outcome when every file had a key and none failed. */
+static void run_store(pool *p, const diag_ctx *d)
+{
+    drv_blob b = { NULL, 0, 0 };
+    size_t i;
+    if (p->p_failed)
+        return;
+    for (i = 0; i < p->p_n; i++)
+        if (p->p_units[i].u_rc)
+            return;     /* failures are not stored: they may be the machine's */
+    if (!drv_run_put(&b, p->p_units, p->p_diags, p->p_n, d, 0))
+        drv_cache_run_store(p->p_cache, p->p_runkey, p->p_paths, p->p_units, p->p_n, &b);
+    drv_blob_free(&b);
 }
 
 int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int jobs,
@@ -346,7 +433,10 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     pool p;
     arena *wa = NULL;
     unsigned char *taken = NULL;
+    drv_blob b = { NULL, 0, 0 };
+    diag_ctx d;
     size_t i;
+    int keyed = 0;
     memset(&p, 0, sizeof p);
     p.p_paths = paths;
     p.p_n = n;
@@ -355,21 +445,29 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     p.p_rep = rep;
     p.p_err = err;
     p.p_jobs = jobs < 1 ? 1 : jobs > MAX_JOBS ? MAX_JOBS : jobs;
-    if (arena_new(&p.p_arena) || !(p.p_slots = calloc(n ? n : 1, sizeof *p.p_slots)) ||
+    if (arena_new(&p.p_arena) || drv_spill_new(&p.p_store, n) ||
+        !(p.p_have = calloc(n ? n : 1, 1)) ||
         !(p.p_todo = calloc(n ? n : 1, sizeof *p.p_todo)) || !(taken = calloc(n ? n : 1, 1)) ||
         !(p.p_units = calloc(n ? n : 1, sizeof *p.p_units)) ||
         !(p.p_diags = calloc(n ? n : 1, sizeof *p.p_diags))) {
         fprintf(err, "gilcheck: error: out of memory\n");
         arena_free(p.p_arena);
-        free(p.p_slots);
+        drv_spill_free(p.p_store);
+        free(p.p_have);
         free(p.p_todo);
         free(p.p_units);
         free(p.p_diags);
         free(taken);
         return 1;
     }
-    for (i = 0; i < n; i++)
+    diag_init(&d);
+    for (i = 0; i < n; i++) {
         diag_init(&p.p_diags[i]);
+        p.p_units[i].u_path = paths[i];
+    }
+    /* the whole run's outcome: nothing changed since a run that stored it */
+    if (cache && (keyed = run_key(&p)) && run_hit(&p, &d))
+        goto report;
     if (p.p_jobs > 1) {
         take_hits(&p);
         p.p_sh = p.p_ntodo > 1 ? mmap(NULL, sizeof *p.p_sh, PROT_READ | PROT_WRITE,
@@ -384,30 +482,41 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     }
     /* here: everything with --jobs 1 (through the cache), one miss alone, and what no worker
      * took (no process could be made) */
-    for (i = p.p_next; i < n; i++) {
-        slot *s = &p.p_slots[i];
-        if (!s->s_have && taken[i]) {
-            error_record(&s->s_rec, paths[i], "not analysed: its worker process ended");
-        } else if (!s->s_have) {
-            if (!wa && !arena_new(&wa))
-                arena_hint_reused(wa);
-            if (!wa || drv_run_file(&s->s_rec, drv, cache, paths[i], wa))
-                error_record(&s->s_rec, paths[i], "out of memory");
-        }
-        s->s_have = 1;
-        report_ready(&p);
-    }
-    arena_free(wa);
-    report_all(&p);
-    arena_free(p.p_arena);
     for (i = 0; i < n; i++) {
-        drv_blob_free(&p.p_slots[i].s_rec);
-        diag_free(&p.p_diags[i]);
+        if (p.p_have[i])
+            continue;
+        if (taken[i]) {
+            keep_error(&p, i, "not analysed: its worker process ended");
+            continue;
+        }
+        if (!wa && !arena_new(&wa))
+            arena_hint_reused(wa);
+        if (!wa || drv_run_file(&b, drv, cache, paths[i], wa))
+            keep_error(&p, i, "out of memory");
+        else
+            keep(&p, i, b.b_data, b.b_len);
     }
-    free(p.p_slots);
+    drv_blob_free(&b);
+    arena_free(wa);
+    mem_free(p.p_buf);         /* the workers are done: what is left is the composition's */
+    p.p_buf = NULL;
+    compose_all(&p, &d);
+    if (keyed)
+        run_store(&p, &d);
+report:
+    report_all(&p, &d);
+    diag_free(&d);
+    arena_free(p.p_arena);
+    for (i = 0; i < n; i++)
+        diag_free(&p.p_diags[i]);
+    drv_spill_free(p.p_store);
+    mem_free(p.p_buf);
+    free(p.p_have);
     free(p.p_todo);
     free(p.p_units);
     free(p.p_diags);
+    free(p.p_keys);
+    free(p.p_keyed);
     free(taken);
     return p.p_failed;
 }

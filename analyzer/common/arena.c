@@ -207,6 +207,25 @@ void arena_reset(arena *a)
     a->a_total = 0;
 }
 
+size_t arena_trim(arena *a, size_t keep)
+{
+    size_t kept = 0, freed = 0;
+    chunk **link = &a->a_spare, *c;
+    arena_reset(a);
+    while ((c = *link)) {
+        size_t size = CHUNK_HDR + c->c_size;
+        if (kept + size <= keep) {
+            kept += size;
+            link = &c->c_next;
+        } else {
+            *link = c->c_next;
+            freed += size;
+            mem_free(c);
+        }
+    }
+    return freed;
+}
+
 size_t arena_used(const arena *a)
 {
     return a->a_total;

@@ -31,6 +31,11 @@ void arena_shrink(arena *a, void *p, size_t n, size_t keep);
  * reuses warm pages instead of asking the system for fresh ones each time. */
 void arena_reset(arena *a);
 
+/* arena_reset, then frees kept chunks beyond the first `keep` bytes of them: a loop over files
+ * whose one large file must not make every later file hold its memory.  Returns the bytes
+ * freed. */
+size_t arena_trim(arena *a, size_t keep);
+
 /* Bytes handed out so far (for memory reports). */
 size_t arena_used(const arena *a);
 

@@ -165,6 +165,8 @@ typedef struct drv_unit {
     eng_result u_res;          /* before drv_compose: a syntax error's GIL000; after: its
                                 * findings, selected and not suppressed, in position order */
     const char *u_source;      /* a .pyc's source whose `# noqa` comments apply, or NULL */
+    const char *u_dep;         /* a .pyc's co_filename, allowed or not (its outcome depends on
+                                * it: drv_cache), or NULL */
     const uint8_t *u_text;     /* an editor's buffer holding the comments, or NULL (read them
                                 * from u_source or u_path) */
     size_t u_len;
@@ -185,6 +187,44 @@ int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d);
  * of its own while its main thread summarizes (the settings must not be reset meanwhile). */
 int drv_compose_with(drv_unit *units, size_t n, const drv_ctx *c, const drv_settings *run,
                      const drv_settings *const *sets, arena *a, diag_ctx *d);
+
+/* Where a composition of records reads unit i's record: *out (valid until the next call) and
+ * its length.  G_OK or a negative code. */
+typedef int (*drv_read_fn)(const uint8_t **out, size_t *out_len, void *ctx, size_t i);
+
+/* drv_compose of units[0..n) whose outcomes are records of drv_blob_put, read through `read`:
+ * each record once, in order, to fill its unit (u_rc, u_source, a syntax error's GIL000) and
+ * messages (appended to msgs[i], or dropped when msgs is NULL) and add its summary to the
+ * composition in a compact form (eng_run) -- no summary is kept whole -- then again for the
+ * few whose findings are reported.  Units keep u_path, u_text and u_len; u_sum stays NULL.  A
+ * damaged record is its unit's failure (G_EBAD, with a message in msgs[i]).  Each unit is
+ * filtered with sets[i] when sets is not NULL, else with its own settings; the composition
+ * takes its engine options from `run` (NULL: the run's own settings, drv_settings_default).
+ * Returns drv_compose's codes, or read's. */
+int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
+                        const drv_settings *run, const drv_settings *const *sets,
+                        drv_read_fn read, void *ctx, arena *a, diag_ctx *d);
+
+/* ---- the records of a run while it waits for all of them (drv_spill.c) ---- */
+
+/* Records by index: the first megabyte in memory, the rest in an unnamed temporary file
+ * ($TMPDIR, else /tmp; O_TMPFILE, mode 0600, gone with the process) -- or in memory when no
+ * such file can be made or written. */
+typedef struct drv_spill drv_spill;
+
+/* A store for records 0..n-1.  G_OK or G_ENOMEM. */
+int drv_spill_new(drv_spill **out, size_t n);
+void drv_spill_free(drv_spill *s);
+
+/* Stores p[0..n) as record i (replacing any).  G_OK or G_ENOMEM. */
+int drv_spill_put(drv_spill *s, size_t i, const uint8_t *p, size_t n);
+
+/* Record i (empty when never put) into *out, valid until the next drv_spill_get or put of i.
+ * G_OK, G_ENOMEM or G_EIO (the file could not be read). */
+int drv_spill_get(const uint8_t **out, size_t *out_len, drv_spill *s, size_t i);
+
+/* 1 when some record went to the file. */
+int drv_spill_in_file(const drv_spill *s);
 
 /* ---- a workspace's summaries (drv_wset.c): what the language server composes ---- */
 
@@ -367,7 +407,27 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d);
 int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, arena *a,
                  diag_ctx *d);
 
+/* What a record of drv_blob_put says of its file without decoding its summary's candidates:
+ * u_rc, u_source, a syntax error's GIL000 in u_res, the messages (appended to d, or dropped
+ * when d is NULL), and the summary's bytes (eng_summary_read) in *out_sum / *out_sumlen --
+ * pointing into p, NULL when there is none.  Allocations in a.  Returns drv_blob_get's codes. */
+int drv_blob_head(drv_unit *out, const uint8_t **out_sum, size_t *out_sumlen, const char *path,
+                  const uint8_t *p, size_t n, arena *a, diag_ctx *d);
+
 void drv_blob_free(drv_blob *b);
+
+/* Appends p[0..n) to *b.  G_OK or G_ENOMEM. */
+int drv_blob_append(drv_blob *b, const void *p, size_t n);
+
+/* The outcome of a whole run as `check` reports it -- every unit's u_rc, messages (msgs[i]) and
+ * findings after composition, selection and `# noqa`, the run's own messages (d) and whether it
+ * failed -- as bytes (appended to *out; G_OK or G_ENOMEM) and back (into units[0..n), whose
+ * u_path stay; messages appended, or dropped when msgs or d is NULL; allocations in a; G_OK,
+ * G_ETRUNC, G_EBAD or G_ENOMEM). */
+int drv_run_put(drv_blob *out, const drv_unit *units, const diag_ctx *msgs, size_t n,
+                const diag_ctx *d, int failed);
+int drv_run_get(drv_unit *units, diag_ctx *msgs, size_t n, diag_ctx *d, int *failed,
+                const uint8_t *p, size_t len, arena *a);
 
 /* Bytes of the per-user secret the cache's entries are authenticated with. */
 #define DRV_KEY_SIZE 32
@@ -388,6 +448,8 @@ int drv_key_load(uint8_t out[DRV_KEY_SIZE], diag_ctx *d);
 typedef struct drv_cache {
     char *ca_dir;              /* ".../.gilcheck_cache/<version>" (malloc'd) */
     int ca_fd;                 /* that directory, opened without following links; -1: none */
+    int ca_runs_fd;            /* its runs/ (whole runs' outcomes), opened when first needed */
+    int ca_runs_tried;         /* ... tried already */
     uint8_t ca_key[DRV_KEY_SIZE]; /* the user's secret: entries carry its HMAC-SHA-256 */
     uint8_t ca_digest[16];     /* version + executable + rules */
     drv_ctx *ca_ctx;           /* the run: each file's settings and interpreter (not owned) */
@@ -417,6 +479,31 @@ int drv_cache_get(drv_blob *out, drv_cache *cache, const char *path);
  * in *out (a hit's stored bytes, or drv_analyze's result, stored when it has no error other than
  * a syntax error).  `a` is reset.  Returns G_OK, or G_ENOMEM when not even the record fits. */
 int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, arena *a);
+
+/* The key of `path`'s entry as the file is now (read and hashed) into out: 0, or -1 when it has
+ * none (unreadable, broken settings, an interpreter that does not start, or a source a fresh
+ * __pycache__ pyc stands for: drv_run_file does not cache those). */
+int drv_cache_key(uint8_t out[16], drv_cache *cache, const char *path);
+
+/* drv_cache_get with the key drv_cache_key gave (the file is not read again). */
+int drv_cache_get_keyed(drv_blob *out, drv_cache *cache, const char *path,
+                        const uint8_t key[16]);
+
+/* The key of a whole run's outcome: the cache's digest, the run's own settings (the
+ * composition's engine options), check_names, and every file's path and key in order. */
+void drv_cache_run_key(uint8_t out[16], const drv_cache *cache, const drv_settings *run,
+                       int check_names, char *const *paths, const uint8_t (*keys)[16], size_t n);
+
+/* The outcome (drv_run_put) stored under run key `key` for the files paths[0..n): 1 with it in
+ * *out, 0 on a miss -- absent, damaged, not ours, or a .pyc's dependency changed (read again and
+ * hashed, as a file's entry does). */
+int drv_cache_run_get(drv_blob *out, drv_cache *cache, const uint8_t key[16],
+                      char *const *paths, size_t n);
+
+/* Stores a run's outcome under run key `key`, with the state of every unit's u_dep; failures
+ * only cost the next run a miss. */
+void drv_cache_run_store(drv_cache *cache, const uint8_t key[16], char *const *paths,
+                         const drv_unit *units, size_t n, const drv_blob *outcome);
 
 /* The directory the cache of settings s lives in: "<root>/.gilcheck_cache" into buf. */
 const char *drv_cache_root(const drv_settings *s, char *buf, size_t size);

@@ -3,15 +3,17 @@
  * cache stores.
  *
  * Layout, native byte order (a cache entry is only read by the build that wrote it, checked by
- * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages, u8 1 when a summary
- * follows the findings, the string source (a .pyc's source for `# noqa`); per finding the
- * strings rule, file, message, target, function, related-what and the integers of `finding`
- * with its switch points, the string target type, u32 Python-code entries (u32 offset, string
- * why each), u32 caveats (strings), then u8 1, u32 length and its interleaving packed (below),
- * or u8 0 when it has none; then u32 length and the summary's bytes (eng_summary_write) when
- * there is one -- the findings are its candidates; without one they are a syntax error's GIL000;
- * per message i32 code, i64 offset, the strings file and text.  A string is u32 length + bytes,
- * length 0xffffffff for NULL.
+ * the entry's header): u32 BLOB_FORMAT, i32 rc, u32 findings, u32 messages, u8 1 when there is
+ * a summary, the strings source (a .pyc's source for `# noqa`) and dependency (a .pyc's
+ * co_filename, read or not: drv_cache records its state); then u32 length and the
+ * summary's bytes (eng_summary_write) when there is one; u32 length of the findings that
+ * follow -- the summary's candidates, or without one a syntax error's GIL000 -- so that a
+ * reader who wants the summary alone skips them (drv_blob_head); per finding the strings rule,
+ * file, message, target, function, related-what and the integers of `finding` with its switch
+ * points, the string target type, u32 Python-code entries (u32 offset, string why each), u32
+ * caveats (strings), then u8 1, u32 length and its interleaving packed (below), or u8 0 when it
+ * has none; per message i32 code, i64 offset, the strings file and text.  A string is u32
+ * length + bytes, length 0xffffffff for NULL.
  *
  * A packed interleaving is varints (LEB128; signed ones zigzag): the step count, the strings
  * kind, final, expected, switch_at, gil, and per step u8 thread, instr, offset, the strings
@@ -28,9 +30,11 @@
 #include "drv_int.h"
 
 #define NO_STRING 0xffffffffu
-#define BLOB_FORMAT 5u         /* 3: a summary and its candidates, composed by the reader;
+#define BLOB_FORMAT 7u         /* 3: a summary and its candidates, composed by the reader;
                                 * 4: Python code inside the window, caveats, the target's type;
-                                * 5: interleavings packed, unpacked when reported */
+                                * 5: interleavings packed, unpacked when reported; 6: the
+                                * summary first, the findings after their length; 7: the
+                                * dependency */
 #define STEP_MIN_BYTES 9u      /* the smallest packed step: a bound before allocating */
 #define RECENT 16              /* strings the writer looks back at for a repeat */
 
@@ -57,6 +61,11 @@ static int put(drv_blob *b, const void *p, size_t n)
     memcpy(b->b_data + b->b_len, p, n);
     b->b_len += n;
     return G_OK;
+}
+
+int drv_blob_append(drv_blob *b, const void *p, size_t n)
+{
+    return put(b, p, n);
 }
 
 static int put_u32(drv_blob *b, uint32_t v)
@@ -181,14 +190,12 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
     strbuf sb;
     if (!rc && r)
         res = r->r_sum ? eng_summary_candidates(r->r_sum) : &r->r_res;
+    size_t at;
     nf = res ? res->r_count : 0;
     if (put_u32(out, BLOB_FORMAT) || put_i32(out, rc) || put_u32(out, nf) ||
         put_u32(out, (uint32_t)d->d_count) || put_u8(out, (uint8_t)have_sum) ||
-        put_str(out, !rc && r ? r->r_source : NULL))
+        put_str(out, !rc && r ? r->r_source : NULL) || put_str(out, !rc && r ? r->r_named : NULL))
         return G_ENOMEM;
-    for (i = 0; i < nf; i++)
-        if (put_finding(out, &res->r_findings[i]))
-            return G_ENOMEM;
     if (have_sum) {
         sb_init(&sb);
         if (eng_summary_write(&sb, r->r_sum) || sb.sb_len >= UINT32_MAX ||
@@ -197,6 +204,18 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
             return G_ENOMEM;
         }
         sb_free(&sb);
+    }
+    if (put_u32(out, 0))
+        return G_ENOMEM;
+    at = out->b_len;
+    for (i = 0; i < nf; i++)
+        if (put_finding(out, &res->r_findings[i]))
+            return G_ENOMEM;
+    if (out->b_len - at >= UINT32_MAX)
+        return G_EBAD;
+    {
+        uint32_t flen = (uint32_t)(out->b_len - at);
+        memcpy(out->b_data + at - sizeof flen, &flen, sizeof flen);
     }
     for (k = 0; k < d->d_count; k++) {
         const diag_msg *m = &d->d_msgs[k];
@@ -570,61 +589,269 @@ static void get_finding(cursor *c, finding *f, int keep)
     f->f_ilv = get_interleaving(c, keep);
 }
 
+/* The bytes a string takes, and a byte range of the record; out of range: c_rc. */
+static const uint8_t *get_bytes(cursor *c, uint32_t len)
+{
+    const uint8_t *p = c->c_p;
+    if (!c->c_rc && (size_t)(c->c_end - c->c_p) < len)
+        c->c_rc = G_ETRUNC;
+    if (c->c_rc)
+        return NULL;
+    c->c_p += len;
+    return p;
+}
+
+/* The record's head: u_rc and u_source into out, the counts, the summary's bytes. */
+static void get_head(cursor *c, drv_unit *out, uint32_t *nf, uint32_t *nd,
+                     const uint8_t **sum, uint32_t *sumlen, uint32_t *flen)
+{
+    size_t n = (size_t)(c->c_end - c->c_p);
+    uint8_t have_sum;
+    *sum = NULL;
+    *sumlen = *flen = 0;
+    if (get_u32(c) != BLOB_FORMAT) {
+        c->c_rc = c->c_rc ? c->c_rc : G_EBAD;
+        return;
+    }
+    out->u_rc = get_i32(c);
+    *nf = get_u32(c);
+    *nd = get_u32(c);
+    have_sum = get_u8(c);
+    out->u_source = get_str(c);
+    out->u_dep = get_str(c);
+    if (c->c_rc)
+        return;
+    /* every finding and message takes at least 40 bytes: a bound before allocating */
+    if (*nf > n / 40 || *nd > n / 16 || (out->u_rc && (*nf || have_sum)) || have_sum > 1) {
+        c->c_rc = G_EBAD;
+        return;
+    }
+    if (have_sum) {
+        *sumlen = get_u32(c);
+        *sum = get_bytes(c, *sumlen);
+    }
+    *flen = get_u32(c);
+}
+
+/* The messages at the record's end, appended to d (NULL: read and dropped). */
+static void get_messages(cursor *c, uint32_t nd, diag_ctx *d)
+{
+    uint32_t i;
+    for (i = 0; i < nd && !c->c_rc; i++) {
+        int code = get_i32(c);
+        int64_t off;
+        const char *file, *text;
+        get(c, &off, sizeof off);
+        file = get_str(c);
+        text = get_text(c);
+        if (!c->c_rc && d)
+            diag_add(d, code, file, (long)off, "%s", text);
+    }
+}
+
+int drv_blob_head(drv_unit *out, const uint8_t **out_sum, size_t *out_sumlen, const char *path,
+                  const uint8_t *p, size_t n, arena *a, diag_ctx *d)
+{
+    cursor c = { p, p + n, a, G_OK };
+    uint32_t nf = 0, nd = 0, i, sumlen, flen;
+    const uint8_t *sum, *fstart;
+    memset(out, 0, sizeof *out);
+    out->u_path = path;
+    *out_sum = NULL;
+    *out_sumlen = 0;
+    get_head(&c, out, &nf, &nd, &sum, &sumlen, &flen);
+    fstart = c.c_p;
+    if (!c.c_rc && !sum && nf) {       /* a syntax error's GIL000 */
+        eng_result *res = &out->u_res;
+        if (!(res->r_findings = arena_array(a, nf, sizeof *res->r_findings)))
+            return G_ENOMEM;
+        for (i = 0; i < nf && !c.c_rc; i++)
+            get_finding(&c, &res->r_findings[i], 0);
+        res->r_count = res->r_cap = c.c_rc ? 0 : nf;
+    } else {
+        get_bytes(&c, flen);           /* the candidates: read again when reported */
+    }
+    if (!c.c_rc && (size_t)(c.c_p - fstart) != flen)
+        c.c_rc = G_EBAD;
+    get_messages(&c, nd, d);
+    if (!c.c_rc && c.c_p != c.c_end)
+        c.c_rc = G_EBAD;
+    if (c.c_rc) {
+        memset(out, 0, sizeof *out);
+        out->u_path = path;
+        return c.c_rc;
+    }
+    *out_sum = sum;
+    *out_sumlen = sumlen;
+    return G_OK;
+}
+
 int drv_blob_get(drv_unit *out, const char *path, const uint8_t *p, size_t n, arena *a,
                  diag_ctx *d)
 {
     cursor c = { p, p + n, a, G_OK };
-    uint32_t nf, nd, i;
-    uint8_t have_sum;
+    uint32_t nf = 0, nd = 0, i, sumlen, flen;
+    const uint8_t *sum, *fstart;
     eng_result res;
     memset(out, 0, sizeof *out);
     memset(&res, 0, sizeof res);
     out->u_path = path;
-    if (get_u32(&c) != BLOB_FORMAT)
-        return c.c_rc ? c.c_rc : G_EBAD;
-    out->u_rc = get_i32(&c);
-    nf = get_u32(&c);
-    nd = get_u32(&c);
-    have_sum = get_u8(&c);
-    out->u_source = get_str(&c);
+    get_head(&c, out, &nf, &nd, &sum, &sumlen, &flen);
     if (c.c_rc)
         return c.c_rc;
-    /* every finding and message takes at least 40 bytes: a bound before allocating */
-    if (nf > n / 40 || nd > n / 16 || (out->u_rc && (nf || have_sum)) || have_sum > 1)
-        return G_EBAD;
+    fstart = c.c_p;
     if (nf && !(res.r_findings = arena_array(a, nf, sizeof *res.r_findings)))
         return G_ENOMEM;
     for (i = 0; i < nf && !c.c_rc; i++)
-        get_finding(&c, &res.r_findings[i], have_sum);
+        get_finding(&c, &res.r_findings[i], sum != NULL);
     res.r_count = res.r_cap = c.c_rc ? 0 : nf;
-    if (have_sum && !c.c_rc) {
-        uint32_t len = get_u32(&c);
+    if (!c.c_rc && (size_t)(c.c_p - fstart) != flen)
+        c.c_rc = G_EBAD;
+    if (sum && !c.c_rc) {
         int rc;
-        if (!c.c_rc && (size_t)(c.c_end - c.c_p) < len)
-            c.c_rc = G_ETRUNC;
-        if (!c.c_rc && (rc = eng_summary_read(&out->u_sum, c.c_p, len, a)))
+        if ((rc = eng_summary_read(&out->u_sum, sum, sumlen, a)))
             c.c_rc = rc;
         if (!c.c_rc && eng_summary_set_candidates(out->u_sum, &res))
             c.c_rc = G_EBAD;
-        c.c_p += c.c_rc ? 0 : len;
     } else {
         out->u_res = res;
     }
-    for (i = 0; i < nd && !c.c_rc; i++) {
-        int code = get_i32(&c);
-        int64_t off;
-        const char *file, *text;
-        get(&c, &off, sizeof off);
-        file = get_str(&c);
-        text = get_text(&c);
-        if (!c.c_rc)
-            diag_add(d, code, file, (long)off, "%s", text);
-    }
+    get_messages(&c, nd, d);
     if (!c.c_rc && c.c_p != c.c_end)
         c.c_rc = G_EBAD;
     if (c.c_rc) {
         memset(out, 0, sizeof *out);
         out->u_path = path;
     }
+    return c.c_rc;
+}
+
+/***** a run's outcome *****/
+
+/* The outcome of a whole run as `check` reports it (drv_run_put): u32 RUN_FORMAT, u32 units,
+ * u8 1 when the run failed, u32 run messages and the messages (as a record's); per unit i32 rc,
+ * u32 messages and the messages, u32 findings and per finding what a record's has, then the
+ * strings context, u32 related and per place the strings file, function, what, context and i32
+ * line and column, the same for the chain; interleavings unpacked when read. */
+#define RUN_FORMAT 1u
+
+static int put_messages(drv_blob *out, const diag_ctx *d)
+{
+    size_t k;
+    if (put_u32(out, (uint32_t)d->d_count))
+        return G_ENOMEM;
+    for (k = 0; k < d->d_count; k++) {
+        const diag_msg *m = &d->d_msgs[k];
+        int64_t off = m->dm_offset;
+        if (put_i32(out, m->dm_code) || put(out, &off, sizeof off) || put_str(out, m->dm_file) ||
+            put_str(out, m->dm_text))
+            return G_ENOMEM;
+    }
+    return G_OK;
+}
+
+static int put_places(drv_blob *out, const eng_related *p, uint32_t n)
+{
+    uint32_t i;
+    if (put_u32(out, n))
+        return G_ENOMEM;
+    for (i = 0; i < n; i++)
+        if (put_str(out, p[i].rl_file) || put_str(out, p[i].rl_function) ||
+            put_str(out, p[i].rl_what) || put_str(out, p[i].rl_context) ||
+            put_i32(out, p[i].rl_line) || put_i32(out, p[i].rl_col))
+            return G_ENOMEM;
+    return G_OK;
+}
+
+int drv_run_put(drv_blob *out, const drv_unit *units, const diag_ctx *msgs, size_t n,
+                const diag_ctx *d, int failed)
+{
+    size_t i;
+    uint32_t k;
+    if (n >= UINT32_MAX || put_u32(out, RUN_FORMAT) || put_u32(out, (uint32_t)n) ||
+        put_u8(out, (uint8_t)(failed != 0)) || put_messages(out, d))
+        return G_ENOMEM;
+    for (i = 0; i < n; i++) {
+        const eng_result *r = &units[i].u_res;
+        if (put_i32(out, units[i].u_rc) || put_messages(out, &msgs[i]) || put_u32(out, r->r_count))
+            return G_ENOMEM;
+        for (k = 0; k < r->r_count; k++) {
+            const finding *f = &r->r_findings[k];
+            if (put_finding(out, f) || put_str(out, f->f_context) ||
+                put_places(out, f->f_related, f->f_nrelated) ||
+                put_places(out, f->f_chain, f->f_nchain))
+                return G_ENOMEM;
+        }
+    }
+    return G_OK;
+}
+
+/* Places written by put_places, into the arena; NULL and *n 0 for none or after a failure. */
+static const eng_related *get_places(cursor *c, uint32_t *out_n)
+{
+    uint32_t n = get_u32(c), i;
+    eng_related *p;
+    *out_n = 0;
+    /* a place takes at least 24 bytes: a bound before allocating */
+    if (c->c_rc || (size_t)(c->c_end - c->c_p) / 24 < n) {
+        c->c_rc = c->c_rc ? c->c_rc : G_EBAD;
+        return NULL;
+    }
+    if (!n)
+        return NULL;
+    if (!(p = arena_array(c->c_arena, n, sizeof *p))) {
+        c->c_rc = G_ENOMEM;
+        return NULL;
+    }
+    for (i = 0; i < n && !c->c_rc; i++) {
+        p[i].rl_file = get_str(c);
+        p[i].rl_function = get_str(c);
+        p[i].rl_what = get_str(c);
+        p[i].rl_context = get_str(c);
+        p[i].rl_line = get_i32(c);
+        p[i].rl_col = get_i32(c);
+    }
+    *out_n = c->c_rc ? 0 : n;
+    return p;
+}
+
+int drv_run_get(drv_unit *units, diag_ctx *msgs, size_t n, diag_ctx *d, int *failed,
+                const uint8_t *p, size_t len, arena *a)
+{
+    cursor c = { p, p + len, a, G_OK };
+    uint32_t nd, nf, k;
+    size_t i;
+    if (get_u32(&c) != RUN_FORMAT || get_u32(&c) != n)
+        return c.c_rc ? c.c_rc : G_EBAD;
+    *failed = get_u8(&c);
+    nd = get_u32(&c);
+    if (!c.c_rc && nd > len / 16)
+        return G_EBAD;
+    get_messages(&c, nd, d);
+    for (i = 0; i < n && !c.c_rc; i++) {
+        eng_result *r = &units[i].u_res;
+        units[i].u_rc = get_i32(&c);
+        nd = get_u32(&c);
+        if (!c.c_rc && nd > len / 16)
+            return G_EBAD;
+        get_messages(&c, nd, msgs ? &msgs[i] : NULL);
+        nf = get_u32(&c);
+        /* every finding takes at least 40 bytes: a bound before allocating */
+        if (c.c_rc || nf > len / 40)
+            return c.c_rc ? c.c_rc : G_EBAD;
+        memset(r, 0, sizeof *r);
+        if (nf && !(r->r_findings = arena_array(a, nf, sizeof *r->r_findings)))
+            return G_ENOMEM;
+        for (k = 0; k < nf && !c.c_rc; k++) {
+            finding *f = &r->r_findings[k];
+            get_finding(&c, f, 0);
+            f->f_context = get_str(&c);
+            f->f_related = get_places(&c, &f->f_nrelated);
+            f->f_chain = get_places(&c, &f->f_nchain);
+        }
+        r->r_count = r->r_cap = c.c_rc ? 0 : nf;
+    }
+    if (!c.c_rc && c.c_p != c.c_end)
+        c.c_rc = G_EBAD;
     return c.c_rc;
 }

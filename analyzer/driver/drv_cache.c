@@ -33,10 +33,12 @@
 #define GILCHECK_VERSION "0.0.0"
 #endif
 
-#define ENTRY_MAGIC "GILCACH7"   /* 4: interleavings packed (BLOB_FORMAT 4); 5: summaries know
+#define ENTRY_MAGIC "GILCACHA"   /* 4: interleavings packed (BLOB_FORMAT 4); 5: summaries know
                                   * container types (SUM_FORMAT 4), findings their target type;
                                   * 6: where started threads are kept (SUM_FORMAT 5); 7: stored
-                                  * constants (SUM_FORMAT 6) */
+                                  * constants (SUM_FORMAT 6); 8: value windows (SUM_FORMAT 8);
+                                  * 9: the summary before the candidates (BLOB_FORMAT 6);
+                                  * A: the dependency in the record (BLOB_FORMAT 7) */
 #define NO_DEP 0xffffffffu
 #define MAC_SIZE 32              /* HMAC-SHA-256 */
 #define CACHE_NAME ".gilcheck_cache"
@@ -202,7 +204,7 @@ int drv_cache_open_in(drv_cache *cache, drv_ctx *c, const char *root, const char
     else
         strcpy(parent, ".");
     memset(cache, 0, sizeof *cache);
-    cache->ca_fd = -1;
+    cache->ca_fd = cache->ca_runs_fd = -1;
     cache->ca_ctx = c;
     cache->ca_roots = c->c_roots;
     if ((rc = run_digest(cache->ca_digest, rule_default_dir(argv0), d)))
@@ -246,9 +248,11 @@ void drv_cache_close(drv_cache *cache)
 {
     if (cache->ca_dir && cache->ca_fd >= 0)   /* opened (a zeroed cache was never opened) */
         close(cache->ca_fd);
+    if (cache->ca_dir && cache->ca_runs_fd >= 0)
+        close(cache->ca_runs_fd);
     mem_free(cache->ca_dir);
     memset(cache, 0, sizeof *cache);   /* the key too */
-    cache->ca_fd = -1;
+    cache->ca_fd = cache->ca_runs_fd = -1;
 }
 
 /* The MAC of p[0..n): HMAC-SHA-256 with the user's secret (libmbedcrypto, which Debian's
@@ -281,6 +285,19 @@ typedef struct key {
     char k_hex[33];            /* "ab" "cdef..." */
 } key;
 
+/* k from a hash. */
+static void key_of(key *k, const uint8_t hash[16])
+{
+    static const char hex[] = "0123456789abcdef";
+    int i;
+    memcpy(k->k_hash, hash, 16);
+    for (i = 0; i < 16; i++) {
+        k->k_hex[2 * i] = hex[hash[i] >> 4];
+        k->k_hex[2 * i + 1] = hex[hash[i] & 15];
+    }
+    k->k_hex[32] = 0;
+}
+
 /* The key of `path` with content data[0..len): the run's digest, the digest of the settings
  * that apply to the file, what compiles it (the interpreter's magic number and version, not
  * its path), the path and the content.  0, or -1 when there is no key (the settings are broken
@@ -288,13 +305,12 @@ typedef struct key {
 static int make_key(key *k, const drv_cache *cache, const char *path, const uint8_t *data,
                     size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     XXH3_state_t st;
     XXH128_canonical_t canon;
     const drv_settings *s;
     const char *ident;
     diag_ctx quiet;
-    int i, rc;
+    int rc;
     diag_init(&quiet);
     rc = drv_settings_for(&s, cache->ca_ctx, path, &quiet);
     diag_free(&quiet);
@@ -317,12 +333,7 @@ static int make_key(key *k, const drv_cache *cache, const char *path, const uint
     }
     XXH3_128bits_update(&st, data, len);
     XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(&st));
-    memcpy(k->k_hash, canon.digest, 16);
-    for (i = 0; i < 16; i++) {
-        k->k_hex[2 * i] = hex[k->k_hash[i] >> 4];
-        k->k_hex[2 * i + 1] = hex[k->k_hash[i] & 15];
-    }
-    k->k_hex[32] = 0;
+    key_of(k, canon.digest);
     return 0;
 }
 
@@ -357,7 +368,7 @@ static void dep_hash(uint8_t out[16], const char *path)
 
 /* Reads the entry of key k whole into *out (mem_alloc'd), opening its directory and file without
  * following links; G_EIO when it cannot (absent, a link, not a regular file). */
-static int slurp(uint8_t **out, size_t *out_len, const drv_cache *cache, const key *k)
+static int slurp(uint8_t **out, size_t *out_len, int base, const key *k)
 {
     char sub[3];
     int dfd, fd;
@@ -366,8 +377,7 @@ static int slurp(uint8_t **out, size_t *out_len, const drv_cache *cache, const k
     size_t got = 0;
     *out = NULL;
     entry_names(sub, k);
-    if (cache->ca_fd < 0 ||
-        (dfd = openat(cache->ca_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    if (base < 0 || (dfd = openat(base, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return G_EIO;
     fd = openat(dfd, k->k_hex + 2, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     close(dfd);
@@ -410,7 +420,7 @@ static int lookup(drv_blob *out, const drv_cache *cache, const key *k, const cha
     size_t len, at = 8 + 16, mlen = strlen(ENTRY_MAGIC);
     uint32_t dlen;
     uint64_t blen;
-    if (slurp(&buf, &len, cache, k))
+    if (slurp(&buf, &len, cache->ca_fd, k))
         return 0;
     if (len < at + 4 + 8 + MAC_SIZE || memcmp(buf, ENTRY_MAGIC, mlen) ||
         memcmp(buf + 8, k->k_hash, 16))
@@ -459,17 +469,41 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+/* Writes entry[0..n) and its MAC as the entry of key k (temporary file + rename); failures
+ * only cost the next run a miss.  Returns 1 when stored. */
+static int write_entry(drv_cache *cache, int base, const key *k, const uint8_t *entry, size_t n)
+{
+    char sub[3], tmp[64];
+    uint8_t mac[MAC_SIZE];
+    static unsigned long serial;
+    int dfd, fd, created, bad;
+    entry_names(sub, k);
+    if (base < 0 || mac_of(mac, cache, entry, n) || (dfd = open_dir(base, sub, 1, &created)) < 0)
+        return 0;
+    snprintf(tmp, sizeof tmp, ".tmp.%ld.%lu", (long)getpid(), serial++);
+    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        close(dfd);
+        return 0;
+    }
+    bad = write_all(fd, entry, n) || write_all(fd, mac, sizeof mac);
+    if (close(fd) || bad || renameat(dfd, tmp, dfd, k->k_hex + 2)) {
+        unlinkat(dfd, tmp, 0);
+        close(dfd);
+        return 0;
+    }
+    close(dfd);
+    return 1;
+}
+
 /* Stores the record of the file at `src`; failures only cost the next run a miss. */
 static void store(drv_cache *cache, const key *k, const char *src, const char *dep,
                   const drv_blob *rec)
 {
-    char sub[3], tmp[64];
-    uint8_t dh[16], mac[MAC_SIZE], *entry;
+    uint8_t dh[16], *entry;
     uint32_t dlen = dep ? (uint32_t)strlen(dep) : NO_DEP;
     uint64_t blen = rec->b_len;
     size_t n, size;
-    static unsigned long serial;
-    int dfd, fd, created, bad;
     if (!cache->ca_write_ok || (dep && strlen(dep) >= 4096))
         return;
     /* the entry in one buffer: the MAC covers exactly the bytes written */
@@ -491,27 +525,8 @@ static void store(drv_cache *cache, const key *k, const char *src, const char *d
     if (rec->b_len)
         memcpy(entry + n, rec->b_data, rec->b_len);
     n += rec->b_len;
-    entry_names(sub, k);
-    if (mac_of(mac, cache, entry, n) || (dfd = open_dir(cache->ca_fd, sub, 1, &created)) < 0) {
-        mem_free(entry);
-        return;
-    }
-    snprintf(tmp, sizeof tmp, ".tmp.%ld.%lu", (long)getpid(), serial++);
-    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        close(dfd);
-        mem_free(entry);
-        return;
-    }
-    bad = write_all(fd, entry, n) || write_all(fd, mac, sizeof mac);
+    cache->ca_stored += (unsigned long)write_entry(cache, cache->ca_fd, k, entry, n);
     mem_free(entry);
-    if (close(fd) || bad || renameat(dfd, tmp, dfd, k->k_hex + 2)) {
-        unlinkat(dfd, tmp, 0);
-        close(dfd);
-        return;
-    }
-    close(dfd);
-    cache->ca_stored++;
 }
 
 /* ---- one file ---- */
@@ -590,6 +605,166 @@ int drv_run_file(drv_blob *out, drv_ctx *c, drv_cache *cache, const char *path, 
     if (!rc && !arc)   /* failures are not stored: they may be the machine's, not the file's */
         store(cache, &k, path, dep, out);
     return rc;
+}
+
+int drv_cache_key(uint8_t out[16], drv_cache *cache, const char *path)
+{
+    uint8_t *buf = NULL;
+    size_t len;
+    int err, rc;
+    key k;
+    /* drv_run_file analyses these without the cache: nothing keyed by the source stands for
+     * them */
+    if ((!ends_with(path, ".pyc") && drv_fresh_pycache(cache->ca_ctx, path)) ||
+        in_read_file(&buf, &len, &err, path))
+        return -1;
+    rc = make_key(&k, cache, path, buf ? buf : (uint8_t *)"", len);
+    mem_free(buf);
+    if (!rc)
+        memcpy(out, k.k_hash, 16);
+    return rc;
+}
+
+int drv_cache_get_keyed(drv_blob *out, drv_cache *cache, const char *path, const uint8_t hash[16])
+{
+    key k;
+    int hit;
+    key_of(&k, hash);
+    hit = lookup(out, cache, &k, path);
+    cache->ca_hits += (unsigned long)hit;
+    return hit;
+}
+
+/* ---- a whole run ----
+ *
+ * Entry, in <version>/runs/<2 hex>/<30 hex>: "GILRUN01", the 16-byte key, u32 dependencies and per dependency u32 the file's index,
+ * u32 path length, the path and the 16 bytes of its state (dep_state), u64 length and the
+ * outcome (drv_run_put), and the MAC.  The key covers every file's key in order, so any change
+ * -- a file's content or settings, a file added or removed -- is another entry. */
+
+#define RUN_MAGIC "GILRUN01"
+
+/* The directory of run entries, <version>/runs (apart from the files' entries), opened once
+ * without following links and made when `create`; -1 when there is none. */
+static int runs_dir(drv_cache *cache, int create)
+{
+    int created;
+    if (!cache->ca_dir)
+        return -1;             /* never opened */
+    if (cache->ca_runs_fd < 0 && cache->ca_fd >= 0 && (create || !cache->ca_runs_tried)) {
+        cache->ca_runs_fd = open_dir(cache->ca_fd, "runs", create, &created);
+        cache->ca_runs_tried = 1;
+    }
+    return cache->ca_runs_fd;
+}
+
+void drv_cache_run_key(uint8_t out[16], const drv_cache *cache, const drv_settings *run,
+                       int check_names, char *const *paths, const uint8_t (*keys)[16], size_t n)
+{
+    XXH3_state_t st;
+    XXH128_canonical_t canon;
+    uint64_t count = n;
+    size_t i;
+    XXH3_INITSTATE(&st);
+    XXH3_128bits_reset(&st);
+    XXH3_128bits_update(&st, RUN_MAGIC, 8);
+    XXH3_128bits_update(&st, cache->ca_digest, 16);
+    XXH3_128bits_update(&st, run->s_digest, 16);
+    XXH3_128bits_update(&st, &check_names, sizeof check_names);
+    XXH3_128bits_update(&st, &count, sizeof count);
+    for (i = 0; i < n; i++) {
+        XXH3_128bits_update(&st, paths[i], strlen(paths[i]) + 1);
+        XXH3_128bits_update(&st, keys[i], 16);
+    }
+    XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(&st));
+    memcpy(out, canon.digest, 16);
+}
+
+int drv_cache_run_get(drv_blob *out, drv_cache *cache, const uint8_t hash[16],
+                      char *const *paths, size_t n)
+{
+    uint8_t *buf, dh[16], mac[MAC_SIZE];
+    size_t len, at = 8 + 16;
+    uint32_t ndeps, i;
+    uint64_t blen;
+    key k;
+    key_of(&k, hash);
+    if (slurp(&buf, &len, runs_dir(cache, 0), &k))
+        return 0;
+    if (len < at + 4 + 8 + MAC_SIZE || memcmp(buf, RUN_MAGIC, 8) || memcmp(buf + 8, hash, 16) ||
+        mac_of(mac, cache, buf, len - MAC_SIZE) || !same_mac(mac, buf + len - MAC_SIZE))
+        goto miss;
+    memcpy(&ndeps, buf + at, 4);
+    at += 4;
+    for (i = 0; i < ndeps; i++) {
+        uint32_t unit, dlen;
+        char dep[4096];
+        if (len - at < 8 + MAC_SIZE)
+            goto miss;
+        memcpy(&unit, buf + at, 4);
+        memcpy(&dlen, buf + at + 4, 4);
+        at += 8;
+        if (unit >= n || dlen >= sizeof dep || len - at < (size_t)dlen + 16 + 8 + MAC_SIZE)
+            goto miss;
+        memcpy(dep, buf + at, dlen);
+        dep[dlen] = 0;
+        dep_state(dh, cache, paths[unit], dep);
+        if (memcmp(dh, buf + at + dlen, 16))
+            goto miss;
+        at += dlen + 16;
+    }
+    memcpy(&blen, buf + at, 8);
+    at += 8;
+    if (blen != len - at - MAC_SIZE)
+        goto miss;
+    memmove(buf, buf + at, (size_t)blen);
+    drv_blob_free(out);
+    out->b_data = buf;
+    out->b_len = (size_t)blen;
+    out->b_cap = len;
+    cache->ca_hits++;
+    return 1;
+miss:
+    mem_free(buf);
+    return 0;
+}
+
+void drv_cache_run_store(drv_cache *cache, const uint8_t hash[16], char *const *paths,
+                         const drv_unit *units, size_t n, const drv_blob *outcome)
+{
+    drv_blob e = { NULL, 0, 0 };
+    uint64_t blen = outcome->b_len;
+    uint32_t ndeps = 0;
+    size_t i;
+    key k;
+    int bad;
+    if (!cache->ca_write_ok)
+        return;
+    for (i = 0; i < n; i++)
+        ndeps += units[i].u_dep != NULL;
+    bad = drv_blob_append(&e, RUN_MAGIC, 8) || drv_blob_append(&e, hash, 16) ||
+          drv_blob_append(&e, &ndeps, 4);
+    for (i = 0; i < n && !bad; i++) {
+        uint32_t unit = (uint32_t)i, dlen;
+        uint8_t dh[16];
+        if (!units[i].u_dep)
+            continue;
+        if (strlen(units[i].u_dep) >= 4096) {
+            bad = 1;
+            break;
+        }
+        dlen = (uint32_t)strlen(units[i].u_dep);
+        dep_state(dh, cache, paths[i], units[i].u_dep);
+        bad = drv_blob_append(&e, &unit, 4) || drv_blob_append(&e, &dlen, 4) ||
+              drv_blob_append(&e, units[i].u_dep, dlen) || drv_blob_append(&e, dh, 16);
+    }
+    bad = bad || drv_blob_append(&e, &blen, 8) ||
+          drv_blob_append(&e, outcome->b_data, outcome->b_len);
+    key_of(&k, hash);
+    if (!bad)
+        cache->ca_stored += (unsigned long)write_entry(cache, runs_dir(cache, 1), &k, e.b_data,
+                                                       e.b_len);
+    drv_blob_free(&e);
 }
 
 /* ---- gilcheck clean ---- */

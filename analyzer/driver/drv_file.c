@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -684,35 +685,17 @@ static int filter_unit(drv_unit *u, const drv_settings *s, arena *a, diag_ctx *d
                   d);
 }
 
-/* drv_compose with the composition's engine options from `run`; each unit is filtered with
- * sets[i] when sets is not NULL, else with `own` when not NULL, else with its own settings
- * (looked up: only then is c written to). */
-static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_settings *run,
-                        const drv_settings *own, const drv_settings *const *sets, arena *a,
-                        diag_ctx *d)
+/* Hands each finding of `all` to its unit (unit_of maps a summary's index to its unit) with
+ * its schedule unpacked, then filters every unit: with sets[i] when sets is not NULL, else with
+ * `own` when not NULL, else with its own settings (looked up: only then is c written to).
+ * G_OK or G_ENOMEM. */
+static int distribute(drv_unit *units, size_t n, const uint32_t *unit_of, const eng_result *all,
+                      drv_ctx *c, const drv_settings *own, const drv_settings *const *sets,
+                      arena *a, diag_ctx *d)
 {
-    eng_summary **sums = arena_array(a, n + 1, sizeof *sums);
-    uint32_t *unit_of = arena_array(a, n + 1, sizeof *unit_of);
-    eng_result all;
-    uint32_t ns = 0, i;
-    int rc;
-    if (!sums || !unit_of)
-        return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
-    for (i = 0; i < n; i++)
-        if (units[i].u_sum) {
-            unit_of[ns] = i;
-            sums[ns++] = units[i].u_sum;
-        }
-    memset(&all, 0, sizeof all);
-    {   /* the run's engine options; check asks that configured names exist */
-        eng_options opt = run->s_eng;
-        opt.o_check_names = c->c_check_names;
-        if ((rc = eng_compose(&all, sums, ns, &opt, a, d)) && rc != G_EBAD)
-            return rc;         /* G_EBAD: a configured name matched nothing; findings stand */
-    }
-    /* each finding to its unit, in order */
-    for (i = 0; i < all.r_count; i++) {
-        drv_unit *u = &units[unit_of[all.r_findings[i].f_unit]];
+    uint32_t i;
+    for (i = 0; i < all->r_count; i++) {
+        drv_unit *u = &units[unit_of[all->r_findings[i].f_unit]];
         eng_result *r = &u->u_res;
         if (r->r_count == r->r_cap) {
             uint32_t cap = r->r_cap ? r->r_cap * 2 : 8;
@@ -724,7 +707,7 @@ static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_setting
             r->r_findings = g;
             r->r_cap = cap;
         }
-        r->r_findings[r->r_count] = all.r_findings[i];
+        r->r_findings[r->r_count] = all->r_findings[i];
         if (drv_blob_unpack(&r->r_findings[r->r_count++], a))   /* a candidate's schedule */
             return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
     }
@@ -735,7 +718,139 @@ static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_setting
         if (filter_unit(&units[i], s, a, d))
             return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
     }
+    return G_OK;
+}
+
+/* The run's engine options; check asks that configured names exist. */
+static eng_options run_options(const drv_ctx *c, const drv_settings *run)
+{
+    eng_options opt = run->s_eng;
+    opt.o_check_names = c->c_check_names;
+    return opt;
+}
+
+/* drv_compose with the composition's engine options from `run`; units carry their summaries in
+ * memory (u_sum); filtering as distribute. */
+static int compose_with(drv_unit *units, size_t n, drv_ctx *c, const drv_settings *run,
+                        const drv_settings *own, const drv_settings *const *sets, arena *a,
+                        diag_ctx *d)
+{
+    eng_summary **sums = arena_array(a, n + 1, sizeof *sums);
+    uint32_t *unit_of = arena_array(a, n + 1, sizeof *unit_of);
+    eng_result all;
+    eng_options opt = run_options(c, run);
+    uint32_t ns = 0, i;
+    int rc, rd;
+    if (!sums || !unit_of)
+        return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    for (i = 0; i < n; i++)
+        if (units[i].u_sum) {
+            unit_of[ns] = i;
+            sums[ns++] = units[i].u_sum;
+        }
+    memset(&all, 0, sizeof all);
+    /* G_EBAD: a configured name matched nothing; the findings stand */
+    if ((rc = eng_compose(&all, sums, ns, &opt, a, d)) && rc != G_EBAD)
+        return rc;
+    rd = distribute(units, n, unit_of, &all, c, own, sets, a, d);
+    return rd ? rd : rc;
+}
+
+/* What a composition of records reads its whole summaries with (eng_full_fn). */
+typedef struct records {
+    drv_unit *rs_units;
+    const uint32_t *rs_unit_of;
+    drv_read_fn rs_read;
+    void *rs_ctx;
+} records;
+
+static int full_from_record(const eng_summary **out, void *ctx, uint32_t index, arena *a)
+{
+    const records *rs = ctx;
+    uint32_t i = rs->rs_unit_of[index];
+    const uint8_t *p;
+    size_t len;
+    drv_unit u;
+    diag_ctx quiet;             /* its messages were read the first time */
+    int rc = rs->rs_read(&p, &len, rs->rs_ctx, i);
+    if (rc)
+        return rc;
+    diag_init(&quiet);
+    rc = drv_blob_get(&u, rs->rs_units[i].u_path, p, len, a, &quiet);
+    diag_free(&quiet);
+    if (!rc && !u.u_sum)
+        rc = G_EBAD;
+    *out = rc ? NULL : u.u_sum;
     return rc;
+}
+
+int drv_compose_records(drv_unit *units, diag_ctx *msgs, size_t n, drv_ctx *c,
+                        const drv_settings *run, const drv_settings *const *sets,
+                        drv_read_fn read, void *ctx, arena *a, diag_ctx *d)
+{
+    uint32_t *unit_of = arena_array(a, n + 1, sizeof *unit_of);
+    eng_run *er = NULL;
+    eng_result all;
+    eng_options opt;
+    records rs;
+    size_t i;
+    int rc, rd;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (!run && drv_settings_default(&run, c, n ? units[0].u_path : NULL, d))
+        return G_EBAD;
+    if (!unit_of || eng_run_new(&er, a)) {
+        eng_run_free(er);
+        return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    }
+    for (i = 0; i < n; i++) {
+        drv_unit *u = &units[i];
+        const char *path = u->u_path;
+        const uint8_t *text = u->u_text, *p, *sum;
+        size_t len = u->u_len, rlen, sumlen;
+        if ((rc = read(&p, &rlen, ctx, i)) ||
+            (rc = drv_blob_head(u, &sum, &sumlen, path, p, rlen, a, msgs ? &msgs[i] : NULL)) ==
+                G_ENOMEM)
+            goto fail;
+        u->u_text = text;       /* an editor's buffer: its `# noqa` comments */
+        u->u_len = len;
+        if (rc) {               /* damaged: the file's failure */
+            u->u_rc = G_EBAD;
+            if (msgs)
+                diag_add(&msgs[i], G_EBAD, path, -1, "the result for it was damaged");
+            continue;
+        }
+        if (!sum)
+            continue;
+        unit_of[eng_run_count(er)] = (uint32_t)i;
+        if ((rc = eng_run_add_bytes(er, sum, sumlen)) == G_ENOMEM)
+            goto fail;
+        if (rc) {
+            u->u_rc = G_EBAD;
+            if (msgs)
+                diag_add(&msgs[i], G_EBAD, path, -1, "the result for it was damaged");
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (getenv("GILCHECK_TIMINGS"))    /* for tools/bench_ci.py: reading the records back */
+        fprintf(stderr, "gilcheck: records: %.1f ms, %zu files\n",
+                (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                n);
+    memset(&all, 0, sizeof all);
+    rs.rs_units = units;
+    rs.rs_unit_of = unit_of;
+    rs.rs_read = read;
+    rs.rs_ctx = ctx;
+    opt = run_options(c, run);
+    rc = eng_run_compose(&all, er, &opt, full_from_record, &rs, d);
+    if (rc && rc != G_EBAD)
+        return rc == G_ENOMEM ? rc : diag_add(d, rc, NULL, -1, "a result could not be read again");
+    rd = distribute(units, n, unit_of, &all, c, NULL, sets, a, d);
+    return rd ? rd : rc;
+fail:
+    eng_run_free(er);
+    return rc == G_ENOMEM ? diag_add(d, G_ENOMEM, NULL, -1, "out of memory")
+                          : diag_add(d, rc, NULL, -1, "a result could not be read");
 }
 
 int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d)

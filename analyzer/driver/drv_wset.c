@@ -764,31 +764,23 @@ oom:
     return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
 }
 
+static int read_snapshot(const uint8_t **out, size_t *out_len, void *ctx, size_t i)
+{
+    const drv_wcomp *r = ctx;
+    *out = r->r_rec[i];
+    *out_len = r->r_reclen[i];
+    return G_OK;
+}
+
 int drv_wcomp_compose(drv_wcomp *r, diag_ctx *d)
 {
-    size_t i;
-    diag_ctx quiet;
     if (r->r_composed)
         return G_OK;
     r->r_composed = 1;
-    diag_init(&quiet);          /* each file's messages were said when it was summarized */
-    for (i = 0; i < r->r_n; i++) {
-        drv_unit *u = &r->r_units[i];
-        const char *path = u->u_path;
-        const uint8_t *text = u->u_text;
-        size_t len = u->u_len;
-        int rc = drv_blob_get(u, path, r->r_rec[i], r->r_reclen[i], r->r_arena, &quiet);
-        if (rc == G_ENOMEM) {
-            diag_free(&quiet);
-            return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
-        }
-        if (rc)
-            u->u_rc = G_EBAD;
-        u->u_text = text;       /* a buffer's `# noqa` comments */
-        u->u_len = len;
-    }
-    diag_free(&quiet);
-    return drv_compose_with(r->r_units, r->r_n, r->r_ctx, r->r_run, r->r_sets, r->r_arena, d);
+    /* each file's messages were said when it was summarized; with every unit's settings given
+     * nothing is looked up (another thread may run this) */
+    return drv_compose_records(r->r_units, NULL, r->r_n, (drv_ctx *)r->r_ctx, r->r_run, r->r_sets,
+                               read_snapshot, r, r->r_arena, d);
 }
 
 int drv_wcomp_complete(const drv_wcomp *r)

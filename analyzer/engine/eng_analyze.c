@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../common/err.h"
+#include "../common/mem.h"
 
 /* Debugging aid (GILCHECK_DEBUG_IR=1): every function's events on stderr. */
 static void dump(const eng_mod *m)
@@ -112,6 +113,15 @@ int eng_summarize(eng_summary **out, const pyc_file *pf, const bc_file *bf, cons
     if ((rc = sum_build(out, &m, module, package, a)))
         return diag_add(d, rc, name, -1, "out of memory");
     (*out)->s_cand = cand;
+    for (i = 0; i < (*out)->s_nfuncs; i++) {
+        sum_func *u = &(*out)->s_funcs[i];
+        uint32_t k;
+        for (k = 0; k < u->u_nwin; k++) {
+            const char *rule = cand.r_findings[u->u_win[k].w_finding].f_rule;
+            u->u_win[k].w_value = !strcmp(rule, "GIL101") || !strcmp(rule, "GIL102") ||
+                                  !strcmp(rule, "GIL103");
+        }
+    }
     if (getenv("GILCHECK_DEBUG_SUM"))
         dump_summary(*out);
     return G_OK;
@@ -206,8 +216,8 @@ void eng_summary_mark_safe(eng_summary *s, int32_t line)
             s->s_classes[i].k_thread_safe = 1;
 }
 
-int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng_options *opt,
-                arena *a, diag_ctx *d)
+int eng_compose_view(eng_result *res, rv_sum *const *sums, uint32_t n, const char *const *strs,
+                     const eng_options *opt, eng_full_fn full, void *ctx, arena *a, diag_ctx *d)
 {
     rc_run r;
     int rc;
@@ -220,13 +230,24 @@ int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng
     r.r_opt = opt;
     r.r_sums = sums;
     r.r_nsums = n;
+    r.r_strs = strs;
+    r.r_full = full;
+    r.r_full_ctx = ctx;
+    if (!(r.r_fulls = arena_array(a, n + 1, sizeof *r.r_fulls)))
+        return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    memset(r.r_fulls, 0, (n + 1) * sizeof *r.r_fulls);
     rc = rc_load(&r);
     if (!rc)
         rc = rc_contexts(&r);
     if (!rc)
         rc = rc_report(&r, res);
-    if (rc)
+    mem_free(r.r_params);
+    mem_free(r.r_islots);
+    mem_free((void *)r.r_texts);   /* the texts themselves are in the arena, as findings need */
+    if (rc == G_ENOMEM)
         return diag_add(d, rc, NULL, -1, "out of memory");
+    if (rc)       /* a summary could not be read again (its messages are the caller's) */
+        return rc;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (getenv("GILCHECK_TIMINGS"))   /* for tools/bench_ci.py: the composition on its own */
         fprintf(stderr, "gilcheck: composition: %.1f ms, %u summaries, %u contexts, %u frames, "
@@ -241,6 +262,29 @@ int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng
                  "calls deep, or a context with more than %d calls): races there may be missed",
                  16, 4000);
     return rc;
+}
+
+/* eng_full_fn of summaries held in memory: ctx is the array. */
+static int full_in_memory(const eng_summary **out, void *ctx, uint32_t index, arena *a)
+{
+    (void)a;
+    *out = ((eng_summary *const *)ctx)[index];
+    return G_OK;
+}
+
+int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng_options *opt,
+                arena *a, diag_ctx *d)
+{
+    eng_run *run;
+    uint32_t i;
+    if (eng_run_new(&run, a))
+        return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+    for (i = 0; i < n; i++)
+        if (eng_run_add(run, sums[i])) {
+            eng_run_free(run);
+            return diag_add(d, G_ENOMEM, NULL, -1, "out of memory");
+        }
+    return eng_run_compose(res, run, opt, full_in_memory, (void *)sums, d);
 }
 
 int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,

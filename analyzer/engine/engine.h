@@ -221,6 +221,41 @@ int eng_summary_read(eng_summary **out, const uint8_t *p, size_t n, arena *a);
 int eng_compose(eng_result *res, eng_summary *const *sums, uint32_t n, const eng_options *opt,
                 arena *a, diag_ctx *d);
 
+/* A composition fed one summary at a time (race_view.c), for runs too large to hold every
+ * summary: of each it keeps what the composition reads, compactly -- every string once for the
+ * run, calls as bytes, no candidate findings and no text only a finding shows -- so the
+ * summaries themselves need not stay.  The few summaries whose findings are reported are asked
+ * for again, whole, through an eng_full_fn. */
+typedef struct eng_run eng_run;
+
+/* The summary of the index-th summary added (0 for the first), with its candidates, into *out:
+ * read again from wherever the caller keeps it (allocations in a, which lives as long as the
+ * findings).  Returns G_OK or a negative code (then no finding of that summary is reported and
+ * eng_run_compose returns the code). */
+typedef int (*eng_full_fn)(const eng_summary **out, void *ctx, uint32_t index, arena *a);
+
+/* An empty run whose view and composition are allocated in a.  G_OK or G_ENOMEM. */
+int eng_run_new(eng_run **out, arena *a);
+
+/* Adds summary s (copied: s may go away) as the next index.  G_OK or G_ENOMEM (the run is then
+ * unusable: eng_run_free it). */
+int eng_run_add(eng_run *run, const eng_summary *s);
+uint32_t eng_run_count(const eng_run *run);
+
+/* eng_run_add of the summary whose bytes (eng_summary_write's) are p[0..n), read straight into
+ * the run's form without decoding the summary whole.  Returns eng_summary_read's codes: a
+ * damaged summary adds nothing and leaves the run usable; G_ENOMEM leaves it unusable. */
+int eng_run_add_bytes(eng_run *run, const uint8_t *p, size_t n);
+
+/* eng_compose of the run's summaries, asking `full(ctx, i)` for the summaries whose findings it
+ * reports; f_unit is the index of each finding's summary.  The run is used up (freed, whatever
+ * the outcome); the findings live in the run's arena.  Returns eng_compose's codes, or full's. */
+int eng_run_compose(eng_result *res, eng_run *run, const eng_options *opt, eng_full_fn full,
+                    void *ctx, diag_ctx *d);
+
+/* Frees a run that will not be composed.  NULL is allowed. */
+void eng_run_free(eng_run *run);
+
 /* eng_summarize and eng_compose of one file alone (explain, tests). */
 int eng_analyze(eng_result *res, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
                 const eng_options *opt, arena *a, diag_ctx *d, const char *name);

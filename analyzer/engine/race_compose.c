@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/mem.h"
 #include "../common/strbuf.h"
 
 #define MAX_DEPTH 16            /* calls followed from an entry */
@@ -147,13 +148,15 @@ int rc_lockset_disjoint(const rc_run *r, uint32_t a, uint32_t b)
 static uint32_t frame_locks(rc_run *r, const rc_frame *fr, uint64_t bits, const uint32_t *extra,
                             uint32_t nextra)
 {
-    const sum_func *u = &r->r_sums[fr->fr_mod]->s_funcs[fr->fr_code];
-    uint32_t buf[64], n = 0, i, id;
+    const rv_func *u = rv_func_at(r, fr->fr_mod, fr->fr_code);
+    const rv_acq *acqs;
+    uint32_t buf[64], n = 0, i, id, nacqs = bits ? rv_acqs(r, fr->fr_mod, u, &acqs) : 0;
     for (i = 0; fr->fr_locks && i < r->r_lset_n[fr->fr_locks] && n < 64; i++)
         buf[n++] = r->r_lsets[fr->fr_locks][i];
-    for (i = 0; i < u->u_nacqs && i < 64 && n < 64; i++)
+    for (i = 0; i < nacqs && i < 64 && n < 64; i++)
         if ((bits >> i) & 1) {
-            int kind = rc_lock_of(r, fr, &u->u_acqs[i], &id);
+            int kind = rc_lock_of(r, fr, rv_s(r, acqs[i].q_path), rv_s(r, acqs[i].q_ctor),
+                                  acqs[i].q_named, &id);
             if (kind != LOCK_NOTLOCK && kind != LOCK_ASYNC && id != RC_NONE)
                 buf[n++] = id;
         }
@@ -204,7 +207,7 @@ static const char *fmt(rc_run *r, const char *f, ...)
 static uint32_t new_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t parent, int32_t line,
                           uint32_t locks, uint32_t ctx)
 {
-    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    const rv_func *u = rv_func_at(r, mod, code);
     rc_frame *fr;
     uint32_t i;
     if (!(r->r_frames = grow(r, r->r_frames, r->r_nframes, &r->r_capframes, sizeof *r->r_frames)))
@@ -219,17 +222,28 @@ static uint32_t new_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t paren
     fr->fr_joined = RC_NONE;
     fr->fr_ctx = ctx;
     fr->fr_nparams = u->u_nparams;
-    if (u->u_nparams) {
+    if (u->u_nparams && r->r_reuse_params) {
+        if (u->u_nparams > r->r_capparams) {
+            rc_val *g = mem_realloc(r->r_params, u->u_nparams * sizeof *g);
+            if (!g) {
+                r->r_oom = 1;
+                return RC_NONE;
+            }
+            r->r_params = g;
+            r->r_capparams = u->u_nparams;
+        }
+        fr->fr_params = r->r_params;
+    } else if (u->u_nparams) {
         fr->fr_params = arena_array(r->r_a, u->u_nparams, sizeof *fr->fr_params);
         if (!fr->fr_params) {
             r->r_oom = 1;
             return RC_NONE;
         }
-        for (i = 0; i < u->u_nparams; i++) {
-            memset(&fr->fr_params[i], 0, sizeof fr->fr_params[i]);
-            fr->fr_params[i].v_cls = fr->fr_params[i].v_attr_cls = RC_NONE;
-            fr->fr_params[i].v_root = RC_NONE;
-        }
+    }
+    for (i = 0; i < u->u_nparams; i++) {
+        memset(&fr->fr_params[i], 0, sizeof fr->fr_params[i]);
+        fr->fr_params[i].v_cls = fr->fr_params[i].v_attr_cls = RC_NONE;
+        fr->fr_params[i].v_root = RC_NONE;
     }
     return r->r_nframes++;
 }
@@ -294,7 +308,7 @@ typedef struct callee {
 
 static int is_func(const rc_run *r, uint32_t mod, uint32_t code)
 {
-    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    const rv_func *u = rv_func_at(r, mod, code);
     return !(u->u_flags & (FN_MODULE | FN_CLASS_BODY));
 }
 
@@ -303,7 +317,7 @@ static int method_on(rc_run *r, rc_val v, const char *name, callee *out)
 {
     uint32_t cls, code, mod;
     int class_object;
-    const sum_func *u;
+    const rv_func *u;
     if (v.v_kind != VK_LOC || v.v_key || (cls = v.v_cls) == RC_NONE)
         return 0;
     class_object = v.v_loc == 'k' && !v.v_attr;
@@ -311,7 +325,7 @@ static int method_on(rc_run *r, rc_val v, const char *name, callee *out)
         return 0;
     out->ce_mod = mod;
     out->ce_code = code;
-    u = &r->r_sums[mod]->s_funcs[code];
+    u = rv_func_at(r, mod, code);
     if (u->u_flags & FN_STATIC) {
         out->ce_bound = 0;
     } else if (u->u_flags & FN_CLASSMETHOD) {
@@ -387,7 +401,7 @@ static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee
             segs = start + k;
         }
         if (!*segs && y.y_kind == SYM_FUNC) {
-            const sum_func *u = &r->r_sums[y.y_mod]->s_funcs[y.y_id];
+            const rv_func *u = rv_func_at(r, y.y_mod, y.y_id);
             out->ce_mod = y.y_mod;
             out->ce_code = y.y_id;
             if (last_cls != RC_NONE && (u->u_flags & FN_CLASSMETHOD)) {
@@ -436,7 +450,8 @@ static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee
 static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32_t nargs,
                       const callee *ce, uint32_t nf)
 {
-    const sum_func *u = &r->r_sums[ce->ce_mod]->s_funcs[ce->ce_code];
+    const rv_func *u = rv_func_at(r, ce->ce_mod, ce->ce_code);
+    const uint32_t *params = rv_params(r, ce->ce_mod, u);
     uint32_t k, pos = 0, i;
     rc_frame *f = &r->r_frames[nf];
     if (ce->ce_bound && f->fr_nparams) {
@@ -448,7 +463,7 @@ static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32
         rc_val v;
         if (args[k].g_kw) {
             for (i = 0; i < u->u_nparams; i++)
-                if (u->u_params && !strcmp(u->u_params[i], args[k].g_kw))
+                if (params[i] && !strcmp(rv_s(r, params[i]), args[k].g_kw))
                     at = i;
         } else {
             at = pos++;
@@ -510,23 +525,14 @@ static void add_inst(rc_run *r, const rc_frame *fr, uint32_t fi, rc_val v, int w
         /* a comprehension that starts the threads is its maker's code */
         while (x->x_kind == CTX_THREAD && x->x_start_mod == fr->fr_mod && starter != owner &&
                starter < r->r_sums[fr->fr_mod]->s_nfuncs &&
-               (r->r_sums[fr->fr_mod]->s_funcs[starter].u_flags & FN_COMPREHENSION) &&
-               r->r_sums[fr->fr_mod]->s_funcs[starter].u_parent != SUM_NONE)
-            starter = r->r_sums[fr->fr_mod]->s_funcs[starter].u_parent;
+               (rv_func_at(r, fr->fr_mod, starter)->u_flags & FN_COMPREHENSION) &&
+               rv_func_at(r, fr->fr_mod, starter)->u_parent != SUM_NONE)
+            starter = rv_func_at(r, fr->fr_mod, starter)->u_parent;
         /* --scope all: every function, a closure too, may run in several threads */
         in->i_cell_own = x->x_kind == CTX_ALL ||
                          (x->x_kind == CTX_THREAD && x->x_start_mod == fr->fr_mod &&
                           starter == owner);
     }
-}
-
-/* Is the window a read-modify-write of a value (GIL101-103), broken by any write of it or of
- * its contents? */
-static int value_window(const rc_run *r, uint32_t mod, const sum_window *w)
-{
-    const finding *f = &r->r_sums[mod]->s_cand.r_findings[w->w_finding];
-    return !strcmp(f->f_rule, "GIL101") || !strcmp(f->f_rule, "GIL102") ||
-           !strcmp(f->f_rule, "GIL103");
 }
 
 /* Is `path[...]`.method() a method of the receiver's class (`self.pools.clear()` where pools
@@ -562,10 +568,10 @@ static int recv_container(rc_run *r, const rc_frame *fr, const char *path)
 /* The value of a path of frame fr at instruction `instr`: in __init__ of an object still being
  * made (parameter 0 owned), once `self` has escaped (handed to a thread, stored elsewhere) its
  * state is the class's like any instance's. */
-static rc_val escaped_value(rc_run *r, const rc_frame *fr, const sum_func *u, const char *path,
-                            uint32_t instr)
+static rc_val escaped_value(rc_run *r, const rc_frame *fr, const rv_func *u, uint32_t escape,
+                            const char *path, uint32_t instr)
 {
-    if ((u->u_flags & FN_INIT) && u->u_escape != SUM_NONE && instr >= u->u_escape &&
+    if ((u->u_flags & FN_INIT) && escape != SUM_NONE && instr >= escape &&
         fr->fr_nparams && fr->fr_params[0].v_kind == VK_OWNED && u->u_class != SUM_NONE &&
         !strncmp(path, "p:0", 3) && (path[3] == '.' || path[3] == '[' || !path[3])) {
         rc_val self = rc_val_class(r, r->r_class_id[fr->fr_mod][u->u_class], 1);
@@ -579,11 +585,11 @@ static rc_val escaped_value(rc_run *r, const rc_frame *fr, const sum_func *u, co
  * that already does -- or `self.__init__()` called again (a re-initialisation, which the object's
  * threads must not run beside).  Not into a function that starts threads: what it does after
  * the start is shared. */
-static int construct_call(const rc_run *r, const rc_frame *fr, const sum_func *u,
-                          const sum_call *c, const callee *ce)
+static int construct_call(const rc_run *r, const rc_frame *fr, const rv_func *u,
+                          uint32_t escape, const sum_call *c, const callee *ce)
 {
-    const sum_func *cu = &r->r_sums[ce->ce_mod]->s_funcs[ce->ce_code];
-    const eng_summary *cs = r->r_sums[ce->ce_mod];
+    const rv_func *cu = rv_func_at(r, ce->ce_mod, ce->ce_code);
+    const rv_sum *cs = r->r_sums[ce->ce_mod];
     uint32_t i;
     if (!c->c_callee || strncmp(c->c_callee, "p:0.", 4) || strpbrk(c->c_callee + 4, ".[") ||
         !fr->fr_nparams)
@@ -593,7 +599,7 @@ static int construct_call(const rc_run *r, const rc_frame *fr, const sum_func *u
             return 0;
     if ((cu->u_flags & FN_INIT) && !strcmp(c->c_callee + 4, "__init__"))
         return 1;
-    return fr->fr_construct || ((u->u_flags & FN_INIT) && c->c_instr < u->u_escape);
+    return fr->fr_construct || ((u->u_flags & FN_INIT) && c->c_instr < escape);
 }
 
 /* `self._thread.join()`: when call c of frame fi joins the object a thread context keeps its
@@ -626,13 +632,21 @@ static void visit(walk *w, uint32_t fi, int depth)
 {
     rc_run *r = w->w_r;
     rc_frame *fr = &r->r_frames[fi];
-    const sum_func *u = &r->r_sums[fr->fr_mod]->s_funcs[fr->fr_code];
-    uint32_t ia = 0, iw = 0, ic = 0, held[16], nheld = 0, k;
+    const uint32_t mod = fr->fr_mod;
+    const rv_func *u = rv_func_at(r, mod, fr->fr_code);
+    const rv_acc *acc = rv_accs(r, mod, u);
+    const rv_win *win;
+    const uint32_t nwin = rv_wins(r, mod, u, &win), escape = rv_escape(r, mod, u);
+    uint32_t ia = 0, iw = 0, held[16], nheld = 0, k;
+    rv_calls it;
+    sum_call call;             /* the next call, decoded ahead */
+    int have_call;
     const char *key;
-    for (k = 0; !fr->fr_construct && k < u->u_ncalls && !(u->u_flags & FN_INIT); k++)
-        if (u->u_calls[k].c_callee && !strcmp(u->u_calls[k].c_callee, "p:0.__init__"))
+    rv_calls_start_bare(&it, r, mod, u);
+    while (!fr->fr_construct && !(u->u_flags & FN_INIT) && rv_calls_next(&it, &call))
+        if (call.c_callee && !strcmp(call.c_callee, "p:0.__init__"))
             fr->fr_construct = 1;   /* reinitialise(): makes the object anew, as __init__ */
-    if (u->u_class != SUM_NONE && u->u_name && !strcmp(u->u_name, "__del__"))
+    if (u->u_class != SUM_NONE && u->u_name && !strcmp(rv_s(r, u->u_name), "__del__"))
         fr->fr_construct = 1;       /* no one else holds an object being finalized */
     key = frame_key(r, fr);
     if (!key || set_has(&w->w_seen, key, NULL) || r->r_oom)
@@ -642,56 +656,63 @@ static void visit(walk *w, uint32_t fi, int depth)
         return;
     }
     if (r->r_ctxs[fr->fr_ctx].x_modules)
-        r->r_ctxs[fr->fr_ctx].x_modules[fr->fr_mod] = 1;
+        r->r_ctxs[fr->fr_ctx].x_modules[fr->fr_mod / 8] |= (uint8_t)(1u << (fr->fr_mod % 8));
     /* accesses, windows and calls in program order, so that a lock taken by a helper
      * (`_acquireLock()`) covers what follows it */
+    rv_calls_start(&it, r, mod, u);
+    have_call = rv_calls_next(&it, &call);
     for (;;) {
-        uint32_t na = ia < u->u_nacc ? u->u_acc[ia].a_instr : UINT32_MAX;
-        uint32_t nw = iw < u->u_nwin ? u->u_win[iw].w_first : UINT32_MAX;
-        uint32_t nc = ic < u->u_ncalls ? u->u_calls[ic].c_instr : UINT32_MAX;
+        uint32_t na = ia < u->u_nacc ? acc[ia].a_instr : UINT32_MAX;
+        uint32_t nw = iw < nwin ? win[iw].w_first : UINT32_MAX;
+        uint32_t nc = have_call ? call.c_instr : UINT32_MAX;
         fr = &r->r_frames[fi];
         if (na == UINT32_MAX && nw == UINT32_MAX && nc == UINT32_MAX)
             break;
         if (na <= nw && na <= nc) {
-            const sum_access *a = &u->u_acc[ia++];
-            rc_val v = escaped_value(r, fr, u, a->a_path, a->a_instr);
-            if (((u->u_flags & FN_INIT) && a->a_instr < u->u_escape) || fr->fr_construct) {
-                if (!strncmp(a->a_path, "p:0", 3))
+            const rv_acc *a = &acc[ia++];
+            const char *path = rv_s(r, a->a_path), *method = rv_s(r, a->a_method);
+            rc_val v = escaped_value(r, fr, u, escape, path, a->a_instr);
+            if (((u->u_flags & FN_INIT) && a->a_instr < escape) || fr->fr_construct) {
+                if (!strncmp(path, "p:0", 3))
                     continue;   /* construction: self has not been shared yet */
             }
-            if (own_method(r, fr, a->a_path, a->a_method))
+            if (own_method(r, fr, path, method))
                 continue;   /* the receiver class's own method runs */
-            if (a->a_method && a->a_recv == RECV_MAYBE && !recv_container(r, fr, a->a_path))
+            if (method && a->a_recv == RECV_MAYBE && !recv_container(r, fr, path))
                 continue;   /* `h.update(b)` on what is not known to be a dict */
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 0, a->a_kind, 0,
                          frame_locks(r, fr, a->a_locks, held, nheld), ia - 1, a->a_instr);
         } else if (nw <= nc) {
-            const sum_window *sw = &u->u_win[iw++];
-            rc_val v = escaped_value(r, fr, u, sw->w_path, sw->w_first);
-            if ((((u->u_flags & FN_INIT) && sw->w_last < u->u_escape) || fr->fr_construct) &&
-                !strncmp(sw->w_path, "p:0", 3))
+            const rv_win *sw = &win[iw++];
+            const char *path = rv_s(r, sw->w_path), *method = rv_s(r, sw->w_method);
+            rc_val v = escaped_value(r, fr, u, escape, path, sw->w_first);
+            if ((((u->u_flags & FN_INIT) && sw->w_last < escape) || fr->fr_construct) &&
+                !strncmp(path, "p:0", 3))
                 continue;
-            if (own_method(r, fr, sw->w_path, sw->w_method))
+            if (own_method(r, fr, path, method))
                 continue;
             int brk = sw->w_breaks, cont = 0;
-            if (sw->w_method && sw->w_recv == RECV_MAYBE &&
-                !(cont = recv_container(r, fr, sw->w_path)))
+            if (method && sw->w_recv == RECV_MAYBE &&
+                !(cont = recv_container(r, fr, path)))
                 continue;
-            if (cont && !strcmp(sw->w_method, "__iter__") && (cont & TY_SEQ) && !(cont & TY_RAISE))
+            if (cont && !strcmp(method, "__iter__") && (cont & TY_SEQ) && !(cont & TY_RAISE))
                 brk = BRK_REMOVE;   /* a list: what another thread appends is iterated too */
             if (v.v_kind == VK_LOC)
-                add_inst(r, fr, fi, v, 1, brk, value_window(r, fr->fr_mod, sw),
+                add_inst(r, fr, fi, v, 1, brk, sw->w_value,
                          frame_locks(r, fr, sw->w_locks, held, nheld), iw - 1, sw->w_first);
         } else {
-            const sum_call *c = &u->u_calls[ic++];
+            const sum_call *c = &call;
             callee ce;
-            const sum_func *cu;
+            const rv_func *cu;
+            const rv_more *cm;
             uint32_t nf;
             joins(r, fi, c);
-            if (!resolve_call(r, fr, c, &ce))
+            if (!resolve_call(r, fr, c, &ce)) {
+                have_call = rv_calls_next(&it, &call);
                 continue;
-            cu = &r->r_sums[ce.ce_mod]->s_funcs[ce.ce_code];
+            }
+            cu = rv_func_at(r, ce.ce_mod, ce.ce_code);
             if (depth < MAX_DEPTH && w->w_frames < MAX_FRAMES_CTX && r->r_nframes < MAX_FRAMES &&
                 !(w->w_stop_at_roots && is_root_all(r, ce.ce_mod, ce.ce_code)) &&
                 !(cu->u_flags & FN_ASYNC)) {
@@ -702,8 +723,8 @@ static void visit(walk *w, uint32_t fi, int depth)
                     return;
                 r->r_frames[nf].fr_call_instr = c->c_instr;
                 r->r_frames[nf].fr_joined = r->r_frames[fi].fr_joined;
-                r->r_frames[nf].fr_construct = (uint8_t)construct_call(r, &r->r_frames[fi], u, c,
-                                                                        &ce);
+                r->r_frames[nf].fr_construct = (uint8_t)construct_call(r, &r->r_frames[fi], u,
+                                                                        escape, c, &ce);
                 w->w_frames++;
                 bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, &ce, nf);
                 visit(w, nf, depth + 1);
@@ -712,28 +733,30 @@ static void visit(walk *w, uint32_t fi, int depth)
                 r->r_capped = 1;
             }
             /* locks a helper leaves held, or releases */
-            if (cu->u_nheld_out || cu->u_nreleased) {
+            if ((cm = rv_more_of(r, ce.ce_mod, cu)) && (cm->m_nheld || cm->m_nreleased)) {
+                const uint32_t *ids = r->r_sums[ce.ce_mod]->s_ids;
                 uint32_t tmp = new_frame(r, ce.ce_mod, ce.ce_code, fi, c->c_line, 0,
                                          r->r_frames[fi].fr_ctx);
                 if (tmp == RC_NONE)
                     return;
                 bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, &ce, tmp);
-                for (k = 0; k < cu->u_nheld_out && nheld < 16; k++) {
-                    sum_acq q = { cu->u_held_out[k], NULL, 1 };
+                for (k = 0; k < cm->m_nheld && nheld < 16; k++) {
                     uint32_t id;
-                    int kind = rc_lock_of(r, &r->r_frames[tmp], &q, &id);
+                    int kind = rc_lock_of(r, &r->r_frames[tmp], rv_s(r, ids[cm->m_held + k]),
+                                          NULL, 1, &id);
                     if (kind != LOCK_NOTLOCK && kind != LOCK_ASYNC && id != RC_NONE)
                         held[nheld++] = id;
                 }
-                for (k = 0; k < cu->u_nreleased; k++) {
-                    sum_acq q = { cu->u_released[k], NULL, 1 };
+                for (k = 0; k < cm->m_nreleased; k++) {
                     uint32_t id, j;
-                    rc_lock_of(r, &r->r_frames[tmp], &q, &id);
+                    rc_lock_of(r, &r->r_frames[tmp], rv_s(r, ids[cm->m_released + k]), NULL, 1,
+                               &id);
                     for (j = 0; j < nheld; j++)
                         if (held[j] == id)
                             held[j--] = held[--nheld];
                 }
             }
+            have_call = rv_calls_next(&it, &call);
         }
     }
 }
@@ -746,8 +769,7 @@ static void run_ctx(rc_run *r, uint32_t ctx, uint32_t mod, uint32_t code, const 
 {
     walk w;
     uint32_t fi;
-    if (ctx == RC_NONE || !is_func(r, mod, code) ||
-        (r->r_sums[mod]->s_funcs[code].u_flags & FN_ASYNC))
+    if (ctx == RC_NONE || !is_func(r, mod, code) || (rv_func_at(r, mod, code)->u_flags & FN_ASYNC))
         return;
     if (r->r_ctxs[ctx].x_home == RC_NONE)
         r->r_ctxs[ctx].x_home = parent != RC_NONE ? r->r_frames[parent].fr_mod : mod;
@@ -785,25 +807,26 @@ static int names_param(const char *want, const char *qual, const char *name)
  * every thread that runs the function gets the same object there. */
 static void shared_params(rc_run *r, uint32_t mod, uint32_t code, uint32_t fi)
 {
-    const eng_summary *s = r->r_sums[mod];
-    const sum_func *u = &s->s_funcs[code];
+    const rv_sum *s = r->r_sums[mod];
+    const rv_func *u = &s->s_funcs[code];
+    const uint32_t *params = rv_params(r, mod, u);
+    const char *qual = rv_s(r, u->u_qualname);
     uint32_t i;
     size_t k;
     if (!r->r_opt || !r->r_opt->o_nshared_params)
         return;
     for (i = 0; i < u->u_nparams && i < r->r_frames[fi].fr_nparams; i++)
         for (k = 0; k < r->r_opt->o_nshared_params; k++)
-            if (u->u_params && u->u_params[i] &&
-                names_param(r->r_opt->o_shared_params[k], u->u_qualname, u->u_params[i]))
-                r->r_frames[fi].fr_params[i] = rc_val_shared_arg(r, s->s_module, u->u_qualname,
-                                                                 u->u_params[i]);
+            if (params[i] && names_param(r->r_opt->o_shared_params[k], qual, rv_s(r, params[i])))
+                r->r_frames[fi].fr_params[i] = rc_val_shared_arg(r, s->s_module, qual,
+                                                                 rv_s(r, params[i]));
 }
 
 /* A frame for a function that starts a thread, as nobody in particular calls it: `self` is an
  * instance of its class; the other parameters are unknown (or shared when named so). */
 static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ctx)
 {
-    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    const rv_func *u = rv_func_at(r, mod, code);
     uint32_t fi = new_frame(r, mod, code, RC_NONE, u->u_line, 0, ctx);
     if (fi == RC_NONE)
         return fi;
@@ -861,7 +884,7 @@ static void contexts_from_starts(rc_run *r)
     }
     /* first the targets, to know which are started more than once */
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
+        const rv_sum *s = r->r_sums[m];
         for (i = 0; i < s->s_nstarts; i++) {
             const sum_start *st = &s->s_starts[i];
             uint32_t sf = static_frame(r, m, st->t_func, 0);
@@ -875,7 +898,7 @@ static void contexts_from_starts(rc_run *r)
     }
     n = 0;
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
+        const rv_sum *s = r->r_sums[m];
         for (i = 0; i < s->s_nstarts; i++) {
             const sum_start *st = &s->s_starts[i];
             uint32_t fid = targets[n++], sf, ctx, k;
@@ -974,12 +997,13 @@ static void contexts_from_classes(rc_run *r)
     /* servers: an external threading server, or a class of the run with ThreadingMixIn,
      * constructed with a handler class */
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
+        const rv_sum *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++) {
-            const sum_func *u = &s->s_funcs[k];
-            uint32_t c;
-            for (c = 0; c < u->u_ncalls; c++) {
-                const sum_call *call = &u->u_calls[c];
+            rv_calls it;
+            sum_call sc;
+            rv_calls_start(&it, r, m, &s->s_funcs[k]);
+            while (rv_calls_next(&it, &sc)) {
+                const sum_call *call = &sc;
                 const char *hpath = NULL;
                 rc_sym srv, h;
                 uint32_t a, pos = 0;
@@ -1008,22 +1032,23 @@ static void contexts_from_classes(rc_run *r)
                      * methods run one after the other in the request's thread */
                     const rc_class *hc = &r->r_classes[h.y_id];
                     static const char *const entry[] = { "handle", "setup", "finish" };
-                    const eng_summary *hs = r->r_sums[hc->k_mod];
+                    const rv_sum *hs = r->r_sums[hc->k_mod];
                     uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0,
                                               fmt(r, "a request handler thread of %s (one per "
                                                   "request, server made at %s:%d)", hc->k_full,
                                                   s->s_file, call->c_line));
                     rc_val self = rc_val_class(r, h.y_id, 1);
                     for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
-                        const sum_func *hu = &hs->s_funcs[j];
+                        const rv_func *hu = &hs->s_funcs[j];
+                        const char *hname = rv_s(r, hu->u_name);
                         size_t e;
                         int is_entry = 0;
                         if (hu->u_class == SUM_NONE ||
                             r->r_class_id[hc->k_mod][hu->u_class] != h.y_id)
                             continue;
                         for (e = 0; e < 3; e++)
-                            is_entry |= !strcmp(hu->u_name, entry[e]);
-                        is_entry |= !strncmp(hu->u_name, "do_", 3);
+                            is_entry |= !strcmp(hname, entry[e]);
+                        is_entry |= !strncmp(hname, "do_", 3);
                         if (is_entry)
                             run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
                     }
@@ -1036,46 +1061,49 @@ static void contexts_from_classes(rc_run *r)
 /* Calls a script's `if __name__ == "__main__":` makes run in the main thread. */
 static void contexts_main(rc_run *r)
 {
-    uint32_t m, c;
+    uint32_t m;
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
-        const sum_func *u = &s->s_funcs[0];
+        const rv_sum *s = r->r_sums[m];
+        const rv_func *u = s->s_nfuncs ? &s->s_funcs[0] : NULL;
         uint32_t sf = RC_NONE, ctx = RC_NONE;
+        rv_calls it;
+        sum_call call;
         if (!s->s_nfuncs || !(u->u_flags & FN_MODULE))
             continue;
-        for (c = 0; c < u->u_ncalls; c++) {
+        rv_calls_start(&it, r, m, u);
+        while (rv_calls_next(&it, &call)) {
             callee ce;
-            if (!u->u_calls[c].c_main)
+            if (!call.c_main)
                 continue;
             if (ctx == RC_NONE) {
                 /* each script is a program of its own: its main thread meets the threads of
                  * the modules it reaches, not the other scripts' */
                 ctx = new_ctx(r, CTX_MAIN, 0, 0, fmt(r, "the main thread of %s (line %d)",
-                                                     s->s_file, u->u_calls[c].c_line));
+                                                     s->s_file, call.c_line));
                 if (ctx == RC_NONE ||
-                    !(r->r_ctxs[ctx].x_modules = arena_alloc(r->r_a, r->r_nsums + 1)))
+                    !(r->r_ctxs[ctx].x_modules = arena_alloc(r->r_a, r->r_nsums / 8 + 1)))
                     return;
-                memset(r->r_ctxs[ctx].x_modules, 0, r->r_nsums + 1);
-                r->r_ctxs[ctx].x_modules[m] = 1;
+                memset(r->r_ctxs[ctx].x_modules, 0, r->r_nsums / 8 + 1);
+                r->r_ctxs[ctx].x_modules[m / 8] |= (uint8_t)(1u << (m % 8));
                 r->r_ctxs[ctx].x_home = m;
             }
             if (sf == RC_NONE && (sf = new_frame(r, m, 0, RC_NONE, 0, 0, ctx)) == RC_NONE)
                 return;
             r->r_frames[sf].fr_starter = 1;
-            if (!resolve_call(r, &r->r_frames[sf], &u->u_calls[c], &ce))
+            if (!resolve_call(r, &r->r_frames[sf], &call, &ce))
                 continue;
             run_ctx(r, ctx, ce.ce_mod, ce.ce_code, ce.ce_bound ? &ce.ce_self : NULL,
-                    u->u_calls[c].c_args, u->u_calls[c].c_nargs, sf, u->u_calls[c].c_line, 0);
+                    call.c_args, call.c_nargs, sf, call.c_line, 0);
         }
     }
 }
 
 /* Is the lock at frame fr's acquisition q one of the receiver's own (an instance lock), a
  * class-level one, or a module-level one?  Returns 'o', 'k', 'm' or 0. */
-static char lock_scope(rc_run *r, const rc_frame *fr, const sum_acq *q)
+static char lock_scope(rc_run *r, const rc_frame *fr, const rv_acq *q)
 {
     uint32_t id;
-    int kind = rc_lock_of(r, fr, q, &id);
+    int kind = rc_lock_of(r, fr, rv_s(r, q->q_path), rv_s(r, q->q_ctor), q->q_named, &id);
     const char *t;
     if (id == RC_NONE || (kind != LOCK_THREAD && kind != LOCK_UNKNOWN))
         return 0;
@@ -1106,24 +1134,30 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
     }
     memset(safe_matched, 0, r->r_opt ? r->r_opt->o_nsafe_classes + 1 : 1);
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
+        const rv_sum *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++) {
-            const sum_func *u = &s->s_funcs[k];
-            uint32_t fi;
+            const rv_func *u = &s->s_funcs[k];
+            const rv_acc *acc = rv_accs(r, m, u);
+            const rv_acq *acqs;
+            const rv_win *win;
+            uint32_t fi, nacqs = rv_acqs(r, m, u, &acqs), nwin = rv_wins(r, m, u, &win);
+            const char *qual = rv_s(r, u->u_qualname);
             /* a coroutine's locks order tasks of one event loop, not threads */
-            if (!u->u_nacqs || (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_ASYNC)))
+            if (!nacqs || (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_ASYNC)))
                 continue;
             fi = static_frame(r, m, k, 0);
             if (fi == RC_NONE)
                 return;
-            for (i = 0; i < u->u_nacqs; i++) {
-                char scope = lock_scope(r, &r->r_frames[fi], &u->u_acqs[i]);
+            for (i = 0; i < nacqs; i++) {
+                char scope = lock_scope(r, &r->r_frames[fi], &acqs[i]);
                 uint64_t bit = (uint64_t)1 << i;
+                rv_calls it;
+                sum_call call;
                 if (!scope || i >= 64)
                     continue;
-                for (j = 0; j < u->u_nacc + u->u_nwin; j++) {
-                    const char *p = j < u->u_nacc ? u->u_acc[j].a_path : u->u_win[j - u->u_nacc].w_path;
-                    uint64_t held = j < u->u_nacc ? u->u_acc[j].a_locks : u->u_win[j - u->u_nacc].w_locks;
+                for (j = 0; j < u->u_nacc + nwin; j++) {
+                    const char *p = rv_s(r, j < u->u_nacc ? acc[j].a_path : win[j - u->u_nacc].w_path);
+                    uint64_t held = j < u->u_nacc ? acc[j].a_locks : win[j - u->u_nacc].w_locks;
                     rc_val v;
                     if (!(held & bit))
                         continue;
@@ -1135,7 +1169,7 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
                         rc_class *cl = &r->r_classes[r->r_class_id[m][u->u_class]];
                         if (!cl->k_shared) {
                             cl->k_shared = 1;
-                            cl->k_why = fmt(r, "%s is locked in %s", p + 4, u->u_qualname);
+                            cl->k_why = fmt(r, "%s is locked in %s", p + 4, qual);
                         }
                     } else if (scope == 'k' && v.v_loc == 'k' && u->u_class != SUM_NONE) {
                         r->r_classes[r->r_class_id[m][u->u_class]].k_class_shared = 1;
@@ -1145,17 +1179,17 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
                 }
                 /* a helper of the object called holding its lock (`with self._lock:
                  * self._drop()`): the helper's state is what the lock guards */
-                for (j = 0; scope == 'o' && u->u_class != SUM_NONE && j < u->u_ncalls; j++) {
-                    const char *p = u->u_calls[j].c_callee;
+                rv_calls_start_bare(&it, r, m, u);
+                while (scope == 'o' && u->u_class != SUM_NONE && rv_calls_next(&it, &call)) {
+                    const char *p = call.c_callee;
                     rc_class *cl;
-                    if (!(u->u_calls[j].c_locks & bit) || !p || strncmp(p, "p:0.", 4) ||
+                    if (!(call.c_locks & bit) || !p || strncmp(p, "p:0.", 4) ||
                         strpbrk(p + 4, ".[") || !strcmp(p + 4, "__init__"))
                         continue;
                     cl = &r->r_classes[r->r_class_id[m][u->u_class]];
                     if (!cl->k_shared) {
                         cl->k_shared = 1;
-                        cl->k_why = fmt(r, "%s() is called holding a lock in %s", p + 4,
-                                        u->u_qualname);
+                        cl->k_why = fmt(r, "%s() is called holding a lock in %s", p + 4, qual);
                     }
                 }
             }
@@ -1171,14 +1205,14 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
     /* configured and marked classes; subclasses of shared classes */
     for (i = 0; i < r->r_nclasses; i++) {
         rc_class *cl = &r->r_classes[i];
-        const sum_class *sk = &r->r_sums[cl->k_mod]->s_classes[cl->k_idx];
+        const rv_class *sk = &r->r_sums[cl->k_mod]->s_classes[cl->k_idx];
         if (sk->k_thread_safe) {
             cl->k_shared = cl->k_declared = 1;
             cl->k_why = "marked `# gilcheck: thread-safe`";
         }
         for (c = 0; r->r_opt && c < r->r_opt->o_nsafe_classes; c++)
             if (!fnmatch(r->r_opt->o_safe_classes[c], cl->k_full, 0) ||
-                !fnmatch(r->r_opt->o_safe_classes[c], sk->k_qualname, 0)) {
+                !fnmatch(r->r_opt->o_safe_classes[c], rv_s(r, sk->k_qualname), 0)) {
                 safe_matched[c] = 1;
                 cl->k_shared = cl->k_declared = 1;
                 cl->k_why = "listed in thread-safe-classes";
@@ -1222,26 +1256,27 @@ static void contexts_any_caller(rc_run *r)
     find_shared(r, module_shared);
     for (i = 0; i < r->r_nclasses; i++) {
         const rc_class *cl = &r->r_classes[i];
-        const eng_summary *s = r->r_sums[cl->k_mod];
+        const rv_sum *s = r->r_sums[cl->k_mod];
         if (!cl->k_shared && !cl->k_class_shared)
             continue;
         for (k = 0; k < s->s_nfuncs; k++) {
-            const sum_func *u = &s->s_funcs[k];
+            const rv_func *u = &s->s_funcs[k];
+            const char *name = rv_s(r, u->u_name);
             uint32_t ctx;
             rc_val self;
-            int init = !strcmp(u->u_name, "__init__");
-            if (u->u_class != cl->k_idx || (!is_public(u->u_name) && !init) ||
+            int init = !strcmp(name, "__init__");
+            if (u->u_class != cl->k_idx || (!is_public(name) && !init) ||
                 (u->u_flags & FN_ASYNC))
                 continue;
             /* a thread's own body, and the class's own helpers, are not its callers' API */
-            if ((!strcmp(u->u_name, "run") && rc_derives(r, i, "threading.Thread", 0)) ||
+            if ((!strcmp(name, "run") && rc_derives(r, i, "threading.Thread", 0)) ||
                 (!init && !any_caller_root(r, cl->k_mod, k)))
                 continue;
             ctx = new_ctx(r, CTX_ANY, 1, 1,
                           cl->k_shared ? fmt(r, "any caller of %s.%s (%s is shared: %s)",
-                                             cl->k_full, u->u_name, cl->k_full, cl->k_why)
+                                             cl->k_full, name, cl->k_full, cl->k_why)
                                        : fmt(r, "any caller of %s.%s (a class-level lock guards "
-                                             "its class-level state)", cl->k_full, u->u_name));
+                                             "its class-level state)", cl->k_full, name));
             if (ctx == RC_NONE)
                 return;
             r->r_ctxs[ctx].x_class_only = !cl->k_shared;
@@ -1262,18 +1297,18 @@ static void contexts_any_caller(rc_run *r)
         }
     }
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
+        const rv_sum *s = r->r_sums[m];
         if (!module_shared[m])
             continue;
         for (k = 0; k < s->s_nfuncs; k++) {
-            const sum_func *u = &s->s_funcs[k];
+            const rv_func *u = &s->s_funcs[k];
             uint32_t ctx;
-            if (u->u_parent != 0 || u->u_class != SUM_NONE || !is_public(u->u_name) ||
+            if (u->u_parent != 0 || u->u_class != SUM_NONE || !is_public(rv_s(r, u->u_name)) ||
                 (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_ASYNC | FN_COMPREHENSION)) ||
                 !any_caller_root(r, m, k))
                 continue;
             ctx = new_ctx(r, CTX_MODULE, 1, 1, fmt(r, "any caller of %s.%s (the module locks "
-                                                   "its globals)", s->s_module, u->u_name));
+                                                   "its globals)", s->s_module, rv_s(r, u->u_name)));
             if (ctx == RC_NONE)
                 return;
             r->r_ctxs[ctx].x_weak = 1;
@@ -1314,16 +1349,16 @@ static void contexts_configured(rc_run *r)
     }
     memset(matched, 0, r->r_opt->o_nentry_points);
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
+        const rv_sum *s = r->r_sums[m];
         for (k = 1; k < s->s_nfuncs; k++) {
-            const sum_func *u = &s->s_funcs[k];
-            const char *full;
+            const rv_func *u = &s->s_funcs[k];
+            const char *full, *qual = rv_s(r, u->u_qualname);
             if (u->u_flags & (FN_MODULE | FN_CLASS_BODY))
                 continue;
-            full = fmt(r, "%s.%s", s->s_module, u->u_qualname);
+            full = fmt(r, "%s.%s", s->s_module, qual);
             for (e = 0; e < r->r_opt->o_nentry_points; e++) {
                 const char *want = r->r_opt->o_entry_points[e];
-                if (!fnmatch(want, full, 0) || !fnmatch(want, u->u_qualname, 0)) {
+                if (!fnmatch(want, full, 0) || !fnmatch(want, qual, 0)) {
                     uint32_t sf = static_frame(r, m, k, 0);
                     matched[e] = 1;
                     uint32_t ctx = new_ctx(r, CTX_CONFIG, 1, 1,
@@ -1346,10 +1381,10 @@ static void contexts_configured(rc_run *r)
 /* The family of the class a function is a method of, or RC_NONE. */
 static uint32_t family_of_func(const rc_run *r, uint32_t mod, uint32_t code)
 {
-    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    const rv_func *u = rv_func_at(r, mod, code);
     while (u->u_class == SUM_NONE && u->u_parent != SUM_NONE &&
            (u->u_flags & (FN_NESTED | FN_COMPREHENSION)))
-        u = &r->r_sums[mod]->s_funcs[u->u_parent];   /* a closure counts as its maker */
+        u = rv_func_at(r, mod, u->u_parent);   /* a closure counts as its maker */
     if (u->u_class == SUM_NONE)
         return RC_NONE;
     return r->r_family[r->r_class_id[mod][u->u_class]];
@@ -1359,31 +1394,36 @@ static uint32_t family_of_func(const rc_run *r, uint32_t mod, uint32_t code)
  * many, how many from outside the callee's class family, how many holding no lock. */
 static void count_calls(rc_run *r)
 {
-    uint32_t m, k, c;
+    uint32_t m, k;
     if (r->r_counted)
         return;
     r->r_counted = 1;
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
+        const rv_sum *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++) {
-            const sum_func *u = &s->s_funcs[k];
+            const rv_func *u = &s->s_funcs[k];
             uint32_t sf, mark = r->r_nframes, fam;
+            rv_calls it;
+            sum_call call;
             if (!u->u_ncalls)
                 continue;
+            r->r_reuse_params = 1;     /* the frame goes with the function (r_nframes = mark) */
             sf = static_frame(r, m, k, 0);
+            r->r_reuse_params = 0;
             if (sf == RC_NONE)
                 return;
             fam = family_of_func(r, m, k);
-            for (c = 0; c < u->u_ncalls; c++) {
+            rv_calls_start_bare(&it, r, m, u);     /* resolving calls reads no argument */
+            while (rv_calls_next(&it, &call)) {
                 callee ce;
                 uint32_t f;
-                if (!resolve_call(r, &r->r_frames[sf], &u->u_calls[c], &ce))
+                if (!resolve_call(r, &r->r_frames[sf], &call, &ce))
                     continue;
                 f = rc_func_id(r, ce.ce_mod, ce.ce_code);
                 r->r_ncalls_to[f]++;
                 if (fam == RC_NONE || family_of_func(r, ce.ce_mod, ce.ce_code) != fam)
                     r->r_nforeign_to[f]++;
-                if (!frame_locks(r, &r->r_frames[sf], u->u_calls[c].c_locks, NULL, 0))
+                if (!frame_locks(r, &r->r_frames[sf], call.c_locks, NULL, 0))
                     r->r_nunlocked_to[f]++;
             }
             r->r_nframes = mark;   /* the frame was only needed here */
@@ -1405,10 +1445,11 @@ static int any_caller_root(rc_run *r, uint32_t mod, uint32_t code)
 
 static int is_root_all(const rc_run *r, uint32_t mod, uint32_t code)
 {
-    const sum_func *u = &r->r_sums[mod]->s_funcs[code];
+    const rv_func *u = rv_func_at(r, mod, code);
+    const char *name = rv_s(r, u->u_name);
     if (u->u_flags & (FN_MODULE | FN_CLASS_BODY | FN_COMPREHENSION | FN_ASYNC))
         return 0;
-    if ((u->u_name[0] == '_' && !is_public(u->u_name)) || (u->u_flags & FN_NESTED))
+    if ((name[0] == '_' && !is_public(name)) || (u->u_flags & FN_NESTED))
         return !r->r_ncalls_to[rc_func_id(r, mod, code)];
     return 1;
 }
@@ -1419,13 +1460,13 @@ static void contexts_all(rc_run *r)
     uint32_t m, k;
     count_calls(r);
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
+        const rv_sum *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++) {
             uint32_t sf, ctx;
             if (!is_root_all(r, m, k))
                 continue;
             ctx = new_ctx(r, CTX_ALL, 1, 1, fmt(r, "any thread calling %s (--scope all)",
-                                                s->s_funcs[k].u_qualname));
+                                                rv_s(r, s->s_funcs[k].u_qualname)));
             sf = static_frame(r, m, k, ctx);
             if (sf == RC_NONE || ctx == RC_NONE)
                 return;

@@ -13,6 +13,151 @@
 
 #define RC_NONE UINT32_MAX
 
+/***** the summaries as the composition reads them (race_view.c) *****/
+
+/* A string of the run's summaries: its index in rc_run.r_strs (rv_s), 0 for none.  Each text
+ * is kept once for the whole run. */
+typedef uint32_t rv_str;
+
+/* A write (sum_access without what only a reported finding shows: its text, columns and
+ * offset are read from the whole summary then). */
+typedef struct rv_acc {
+    rv_str a_path;
+    rv_str a_method;
+    rv_str a_const;
+    uint32_t a_instr;
+    int32_t a_line;
+    uint8_t a_kind;
+    uint8_t a_recv;
+    uint8_t a_falsy;
+    uint64_t a_locks;
+} rv_acc;
+
+/* A window (sum_window; its candidate finding is read from the whole summary). */
+typedef struct rv_win {
+    rv_str w_path;
+    rv_str w_method;
+    uint32_t w_first, w_last;
+    uint32_t w_finding;        /* index of its candidate in the whole summary */
+    uint8_t w_breaks;
+    uint8_t w_recv;
+    uint8_t w_value;
+    uint64_t w_locks;
+} rv_win;
+
+typedef struct rv_acq {
+    rv_str q_path;
+    rv_str q_ctor;
+    uint8_t q_named;
+} rv_acq;
+
+typedef struct rv_cell {       /* sum_cellparam */
+    rv_str cp_name;
+    uint32_t cp_param;
+} rv_cell;
+
+/* What few functions have besides accesses and calls (sum_func's other arrays), by index in
+ * the summary's arrays. */
+typedef struct rv_more {
+    uint32_t m_escape;         /* u_escape */
+    uint32_t m_win, m_nwin;    /* in s_win */
+    uint32_t m_acqs, m_nacqs;  /* in s_acqs */
+    uint32_t m_cells, m_ncells;        /* in s_cells */
+    uint32_t m_held, m_nheld;  /* u_held_out: strings in s_ids */
+    uint32_t m_released, m_nreleased;  /* strings in s_ids */
+    uint32_t m_excl, m_nexcl;  /* code indexes in s_ids */
+} rv_more;
+
+/* A function (sum_func). */
+typedef struct rv_func {
+    rv_str u_name;
+    rv_str u_qualname;
+    uint32_t u_class;          /* SUM_NONE */
+    uint32_t u_parent;         /* SUM_NONE */
+    uint32_t u_params;         /* the parameters' names: strings in s_ids */
+    uint32_t u_nparams;
+    uint32_t u_acc;            /* first of its writes in s_acc */
+    uint32_t u_nacc;
+    uint32_t u_calls;          /* byte offset of its calls in s_calls (rv_calls_start) */
+    uint32_t u_ncalls;
+    uint32_t u_more;           /* index in s_more, SUM_NONE when it has nothing more */
+    int32_t u_line;
+    uint8_t u_flags;           /* FN_* */
+} rv_func;
+
+typedef struct rv_attr {       /* sum_attr */
+    rv_str at_name;
+    rv_str at_ctor;
+    rv_str at_alias;
+    uint32_t at_param;
+    uint8_t at_class_level;
+    uint8_t at_instance;
+    uint8_t at_property;
+    uint8_t at_cont;
+} rv_attr;
+
+typedef struct rv_class {      /* sum_class */
+    rv_str k_qualname;
+    uint32_t k_bases, k_nbases;        /* strings in s_ids */
+    uint32_t k_attrs, k_nattrs;        /* in s_attrs */
+    uint8_t k_thread_safe;
+    uint8_t k_cont;
+} rv_class;
+
+typedef struct rv_bind {       /* sum_bind */
+    rv_str b_name;
+    rv_str b_what;
+    uint32_t b_code;
+    uint8_t b_kind;
+    uint8_t b_cont;
+} rv_bind;
+
+/* A summary as the composition keeps it. */
+typedef struct rv_sum {
+    const char *s_module;      /* interned, like every string */
+    const char *s_file;
+    int32_t s_minor;
+    uint8_t s_package;
+    rv_func *s_funcs;
+    uint32_t s_nfuncs;
+    uint32_t s_nclasses;
+    rv_class *s_classes;
+    rv_bind *s_binds;
+    uint32_t s_nbinds;
+    uint32_t s_nstarts;
+    sum_start *s_starts;       /* as in the summary (few), strings interned */
+    rv_acc *s_acc;
+    rv_win *s_win;
+    rv_acq *s_acqs;
+    rv_cell *s_cells;
+    rv_more *s_more;
+    rv_attr *s_attrs;
+    uint32_t *s_ids;           /* strings and code indexes the arrays above point into */
+    const uint8_t *s_calls;    /* every function's calls, one after the other (race_view.c) */
+} rv_sum;
+
+/* The calls of one function, decoded one at a time (rv_calls_start, rv_calls_next). */
+#define RV_ARGS IR_MAX_ARGS    /* all a summary's calls have, unless read from others' bytes */
+typedef struct rv_calls {
+    const uint8_t *it_p;
+    uint32_t it_left;
+    uint32_t it_instr;
+    int32_t it_line;
+    const char *const *it_strs;
+    arena *it_a;               /* arguments beyond the room below */
+    int *it_oom;               /* set when that memory runs out */
+    int it_bare;               /* rv_calls_start_bare: arguments skipped */
+    sum_arg it_args[RV_ARGS];
+} rv_calls;
+
+struct rc_run;
+void rv_calls_start(rv_calls *it, struct rc_run *r, uint32_t mod, const rv_func *u);
+/* The same for a walk that does not read the arguments: c_nargs is their count, c_args NULL. */
+void rv_calls_start_bare(rv_calls *it, struct rc_run *r, uint32_t mod, const rv_func *u);
+/* The next call into *out (its arguments valid until the following call); 1, or 0 at the end
+ * or when memory for a long argument list ran out (r_oom set). */
+int rv_calls_next(rv_calls *it, sum_call *out);
+
 /***** symbols *****/
 
 typedef enum rc_symkind {
@@ -40,7 +185,9 @@ typedef struct rc_class {
     uint32_t k_nbases;
     const char **k_ext;        /* bases outside the run, dotted ("threading.Thread") */
     uint32_t k_next;
-    strset k_methods;          /* method name -> code index (its own, not inherited) */
+    uint32_t k_methods;        /* its own methods (not inherited) by name: a table of
+                                * r_names from here (code + 1) ... */
+    uint32_t k_mcap;           /* ... of this many slots (race_resolve.c) */
     uint8_t k_shared;          /* its instances are shared: an instance attribute is accessed
                                 * under an instance lock, or it is configured or marked so */
     uint8_t k_class_shared;    /* a class-level lock guards class-level state */
@@ -119,7 +266,7 @@ typedef struct rc_ctx {
     uint8_t x_start_loop;      /* ... in a loop: no access of that function happens before */
     uint32_t x_home;           /* the summary (module) where it starts: the start site's, or
                                 * the entry's; for CTX_MAIN the script's */
-    uint8_t *x_modules;        /* CTX_MAIN: per summary, 1 when the script's calls reach it
+    uint8_t *x_modules;        /* CTX_MAIN: a bit per summary, set when the script's calls reach it
                                 * (the modules of its program), else NULL */
     const char *x_what;        /* a description: "thread started at w.py:40" */
     uint32_t x_owner_mod;      /* the class whose code starts the thread (CTX_THREAD: the
@@ -187,17 +334,28 @@ typedef struct rc_run {
     arena *r_a;
     diag_ctx *r_d;
     const eng_options *r_opt;
-    eng_summary *const *r_sums;
+    rv_sum *const *r_sums;     /* the summaries (race_view.c) */
     uint32_t r_nsums;
+    const char *const *r_strs; /* their strings by rv_str (rv_s) */
+    eng_full_fn r_full;        /* the whole summary of one, for what a finding shows */
+    void *r_full_ctx;
+    const eng_summary **r_fulls;       /* per summary: asked for already, or NULL */
+    int r_full_rc;             /* r_full failed: this code */
     strset r_modules;          /* module name -> summary */
-    strset *r_binds;           /* per summary: binding name -> index in s_binds */
+    uint32_t *r_names;         /* the name tables: per summary from r_bind_base[m],
+                                * r_bind_cap[m] slots of its bindings (index in s_binds + 1),
+                                * then the classes' methods (rc_class.k_methods) */
+    uint32_t *r_bind_base;
+    uint32_t *r_bind_cap;
     uint32_t **r_class_id;     /* per summary: class index -> class id */
     rc_class *r_classes;
     uint32_t r_nclasses;
     /* interned strings (locations, lock sets) */
-    strset r_intern;
-    const char **r_texts;
+    uint32_t *r_islots;        /* open addressing over r_texts: id + 1, 0 free (mem_alloc'd) */
+    uint32_t r_nislots;        /* a power of two */
+    const char **r_texts;      /* by id (mem_realloc'd) */
     uint32_t r_ntexts, r_captexts;
+    char *r_tnext, *r_tend;    /* room left in the current block of texts (packed, in r_a) */
     /* lock sets: each a sorted list of interned lock locations */
     uint32_t **r_lsets;
     uint32_t *r_lset_n;
@@ -222,10 +380,77 @@ typedef struct rc_run {
                                 * fork hook): never a context */
     strset r_thread_code;      /* "mod:code:ctx": a function a thread of its own class's
                                 * object runs (rc_report) */
+    rc_val *r_params;          /* count_calls: the parameters of its one passing frame, reused
+                                * (mem_realloc'd) instead of an arena array per function */
+    uint32_t r_capparams;
+    int r_reuse_params;        /* new_frame takes them from r_params */
     int r_oom;
     int r_capped;              /* a traversal hit its budget: reported once */
     int r_bad_names;           /* a configured name matched nothing */
 } rc_run;
+
+/* The text of string id (NULL for 0). */
+static inline const char *rv_s(const rc_run *r, rv_str id)
+{
+    return r->r_strs[id];
+}
+
+static inline const rv_func *rv_func_at(const rc_run *r, uint32_t mod, uint32_t code)
+{
+    return &r->r_sums[mod]->s_funcs[code];
+}
+
+static inline const rv_acc *rv_accs(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    return r->r_sums[mod]->s_acc + u->u_acc;
+}
+
+/* The parameter names of u (strings), u_nparams of them. */
+static inline const uint32_t *rv_params(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    return r->r_sums[mod]->s_ids + u->u_params;
+}
+
+static inline const rv_more *rv_more_of(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    return u->u_more == SUM_NONE ? NULL : &r->r_sums[mod]->s_more[u->u_more];
+}
+
+static inline uint32_t rv_escape(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    const rv_more *m = rv_more_of(r, mod, u);
+    return m ? m->m_escape : SUM_NONE;
+}
+
+/* u's windows into *out, their count returned. */
+static inline uint32_t rv_wins(const rc_run *r, uint32_t mod, const rv_func *u,
+                               const rv_win **out)
+{
+    const rv_more *m = rv_more_of(r, mod, u);
+    *out = m ? r->r_sums[mod]->s_win + m->m_win : NULL;
+    return m ? m->m_nwin : 0;
+}
+
+static inline uint32_t rv_acqs(const rc_run *r, uint32_t mod, const rv_func *u,
+                               const rv_acq **out)
+{
+    const rv_more *m = rv_more_of(r, mod, u);
+    *out = m ? r->r_sums[mod]->s_acqs + m->m_acqs : NULL;
+    return m ? m->m_nacqs : 0;
+}
+
+static inline const rv_attr *rv_attrs(const rc_run *r, uint32_t mod, const rv_class *k)
+{
+    return r->r_sums[mod]->s_attrs + k->k_attrs;
+}
+
+/* The whole summary of summary mod (race_view.c: asked of r_full once); NULL when that failed
+ * (r_full_rc says why). */
+const eng_summary *rc_full(rc_run *r, uint32_t mod);
+
+/* eng_analyze.c: the composition of views; strs are their strings by id. */
+int eng_compose_view(eng_result *res, rv_sum *const *sums, uint32_t n, const char *const *strs,
+                     const eng_options *opt, eng_full_fn full, void *ctx, arena *a, diag_ctx *d);
 
 /* race_resolve.c */
 int rc_load(rc_run *r);
@@ -235,7 +460,10 @@ rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth);
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth);
 rc_sym rc_member(rc_run *r, rc_sym s, const char *name, int depth);
 uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *out_mod);
-const sum_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
+/* The index in s_binds of module mod's binding `name` (the first when bound twice) into *out:
+ * 1, or 0 when the module does not bind it. */
+int rc_bind(const rc_run *r, uint32_t mod, const char *name, int32_t *out);
+const rv_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
 int rc_derives(const rc_run *r, uint32_t cls, const char *external, int depth);
 int rc_related(const rc_run *r, uint32_t a, uint32_t b);
 uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root);
@@ -256,7 +484,9 @@ rc_val rc_val_class(rc_run *r, uint32_t cls, int recv);
 /* The one location the argument of a parameter named shared (eng_options.o_shared_params) is:
  * "m:pkg.mod.insert(cache)". */
 rc_val rc_val_shared_arg(rc_run *r, const char *module, const char *qualname, const char *param);
-int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lock);
+/* The lock acquired at path (a string), made by ctor (a string) and named like a lock. */
+int rc_lock_of(rc_run *r, const rc_frame *fr, const char *path, const char *ctor, int named,
+               uint32_t *out_lock);
 
 /* race_compose.c */
 uint32_t rc_lockset(rc_run *r, const uint32_t *locks, uint32_t n);

@@ -37,24 +37,26 @@ static int cmp_keyed(const void *a, const void *b)
 
 /***** the pair *****/
 
-static const sum_access *access_of(const rc_run *r, const rc_inst *in);
-static const sum_window *window_of(const rc_run *r, const rc_inst *in);
+static const rv_acc *access_of(const rc_run *r, const rc_inst *in);
+static const rv_win *window_of(const rc_run *r, const rc_inst *in);
 
 /* Does write x store the constant window w's act stores (`self.status = 'closed'` on both
- * sides)?  Then whichever runs last leaves the state the act meant: x breaks nothing. */
+ * sides)?  Then whichever runs last leaves the state the act meant: x breaks nothing.  (Strings
+ * are interned: the same constant is the same id.) */
 static int same_constant(const rc_run *r, const rc_inst *w, const rc_inst *x)
 {
-    const sum_access *xa = access_of(r, x);
-    const sum_window *sw;
-    const sum_func *u;
+    const rv_acc *xa = access_of(r, x), *acc;
+    const rv_win *sw;
+    const rv_func *u;
     uint32_t k;
     if (x->i_kind != ACC_STORE || !xa->a_const)
         return 0;
     sw = window_of(r, w);
-    u = &r->r_sums[w->i_mod]->s_funcs[w->i_code];
+    u = rv_func_at(r, w->i_mod, w->i_code);
+    acc = rv_accs(r, w->i_mod, u);
     for (k = 0; k < u->u_nacc; k++)
-        if (u->u_acc[k].a_instr == sw->w_last && u->u_acc[k].a_kind == ACC_STORE)
-            return u->u_acc[k].a_const && !strcmp(u->u_acc[k].a_const, xa->a_const);
+        if (acc[k].a_instr == sw->w_last && acc[k].a_kind == ACC_STORE)
+            return acc[k].a_const && acc[k].a_const == xa->a_const;
     return 0;
 }
 
@@ -98,7 +100,8 @@ static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
     }
     if (x->x_kind != CTX_MAIN)
         return 1;
-    return y->x_home != RC_NONE && x->x_modules && x->x_modules[y->x_home];
+    return y->x_home != RC_NONE && x->x_modules &&
+           (x->x_modules[y->x_home / 8] >> (y->x_home % 8) & 1);
 }
 
 /* Does instance a happen before thread context t starts: it runs in the function that starts
@@ -214,10 +217,10 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         (w->i_ctx == x->i_ctx ? !w->i_cell_own : !w->i_cell_own && !x->i_cell_own))
         return 0;   /* another call's cell */
     if (r->r_texts[w->i_loc][0] == 'c' && w->i_mod == x->i_mod && w->i_code != x->i_code) {
-        const sum_func *u = &r->r_sums[w->i_mod]->s_funcs[w->i_code];
+        const rv_more *m = rv_more_of(r, w->i_mod, rv_func_at(r, w->i_mod, w->i_code));
         uint32_t k;
-        for (k = 0; k < u->u_nexcl; k++)
-            if (u->u_excl[k] == x->i_code)
+        for (k = 0; m && k < m->m_nexcl; k++)
+            if (r->r_sums[w->i_mod]->s_ids[m->m_excl + k] == x->i_code)
                 return 0;   /* closures of exclusive branches: one call makes one of them */
     }
     return rc_lockset_disjoint(r, w->i_locks, x->i_locks);
@@ -375,19 +378,36 @@ static const char *locks_text(rc_run *r, uint32_t ls)
     return out;
 }
 
-static const sum_access *access_of(const rc_run *r, const rc_inst *in)
+static const rv_acc *access_of(const rc_run *r, const rc_inst *in)
 {
-    return &r->r_sums[in->i_mod]->s_funcs[in->i_code].u_acc[in->i_idx];
+    return rv_accs(r, in->i_mod, rv_func_at(r, in->i_mod, in->i_code)) + in->i_idx;
 }
 
-static const sum_window *window_of(const rc_run *r, const rc_inst *in)
+static const rv_win *window_of(const rc_run *r, const rc_inst *in)
 {
-    return &r->r_sums[in->i_mod]->s_funcs[in->i_code].u_win[in->i_idx];
+    const rv_win *win;
+    rv_wins(r, in->i_mod, rv_func_at(r, in->i_mod, in->i_code), &win);
+    return win + in->i_idx;
 }
 
-static const finding *candidate_of(const rc_run *r, const rc_inst *in)
+/* The access of write instance in, with its text and columns: from the whole summary; NULL
+ * when it could not be had (r_full_rc). */
+static const sum_access *full_access_of(rc_run *r, const rc_inst *in)
 {
-    return &r->r_sums[in->i_mod]->s_cand.r_findings[window_of(r, in)->w_finding];
+    const eng_summary *s = rc_full(r, in->i_mod);
+    if (!s || in->i_code >= s->s_nfuncs || in->i_idx >= s->s_funcs[in->i_code].u_nacc)
+        return NULL;
+    return &s->s_funcs[in->i_code].u_acc[in->i_idx];
+}
+
+/* The candidate finding of window instance in (whole summary); NULL as full_access_of. */
+static const finding *candidate_of(rc_run *r, const rc_inst *in)
+{
+    const eng_summary *s = rc_full(r, in->i_mod);
+    uint32_t k = window_of(r, in)->w_finding;
+    if (!s || k >= s->s_cand.r_count)
+        return NULL;
+    return &s->s_cand.r_findings[k];
 }
 
 static const char *kind_word(int kind, const char *method)
@@ -400,16 +420,18 @@ static const char *kind_word(int kind, const char *method)
 }
 
 /* The place of write instance i as a related location. */
-static void write_related(rc_run *r, eng_related *rl, uint32_t i)
+static int write_related(rc_run *r, eng_related *rl, uint32_t i)
 {
     const rc_inst *in = &r->r_insts[i];
-    const sum_access *a = access_of(r, in);
-    const eng_summary *s = r->r_sums[in->i_mod];
+    const sum_access *a = full_access_of(r, in);
+    const rv_sum *s = r->r_sums[in->i_mod];
     char buf[600];
+    if (!a)
+        return G_EBAD;
     rl->rl_file = s->s_file;
     rl->rl_line = a->a_line;
     rl->rl_col = a->a_col;
-    rl->rl_function = s->s_funcs[in->i_code].u_qualname;
+    rl->rl_function = rv_s(r, s->s_funcs[in->i_code].u_qualname);
     if (a->a_kind == ACC_INSERT || a->a_kind == ACC_REMOVE)
         snprintf(buf, sizeof buf, "%s() changes '%s' %s", a->a_method ? a->a_method : "a call",
                  a->a_text, holding_text(r, in->i_locks));
@@ -418,17 +440,20 @@ static void write_related(rc_run *r, eng_related *rl, uint32_t i)
                  holding_text(r, in->i_locks));
     rl->rl_what = dup_text(r, buf);
     rl->rl_context = r->r_ctxs[in->i_ctx].x_what;
+    return G_OK;
 }
 
 static void window_phrase(char *buf, size_t size, const finding *wf);
 
 /* The place of window instance i as a related location. */
-static void window_related(rc_run *r, eng_related *rl, uint32_t i)
+static int window_related(rc_run *r, eng_related *rl, uint32_t i)
 {
     const rc_inst *in = &r->r_insts[i];
     const finding *f = candidate_of(r, in);
-    const eng_summary *s = r->r_sums[in->i_mod];
+    const rv_sum *s = r->r_sums[in->i_mod];
     char buf[900], phrase[400];
+    if (!f)
+        return G_EBAD;
     rl->rl_file = s->s_file;
     rl->rl_line = f->f_rel_line >= 0 ? f->f_rel_line : f->f_line;
     rl->rl_col = f->f_rel_line >= 0 ? f->f_rel_col : f->f_col;
@@ -438,6 +463,7 @@ static void window_related(rc_run *r, eng_related *rl, uint32_t i)
              locks_text(r, in->i_locks), phrase);
     rl->rl_what = dup_text(r, buf);
     rl->rl_context = r->r_ctxs[in->i_ctx].x_what;
+    return G_OK;
 }
 
 /* The calls from the context's entry down to the instance's frame, entry first. */
@@ -457,18 +483,19 @@ static void chain_of(rc_run *r, finding *f, uint32_t frame)
     k = n;
     for (fi = frame; fi != RC_NONE && k > 0; fi = r->r_frames[fi].fr_parent) {
         const rc_frame *fr = &r->r_frames[fi];
-        const eng_summary *s = r->r_sums[fr->fr_mod];
+        const rv_sum *s = r->r_sums[fr->fr_mod];
         const rc_frame *up = fr->fr_parent != RC_NONE && !r->r_frames[fr->fr_parent].fr_starter
                                  ? &r->r_frames[fr->fr_parent] : NULL;
         eng_related *rl = &c[--k];
         memset(rl, 0, sizeof *rl);
-        rl->rl_function = s->s_funcs[fr->fr_code].u_qualname;
+        rl->rl_function = rv_s(r, s->s_funcs[fr->fr_code].u_qualname);
         rl->rl_col = -1;
         if (up) {
             rl->rl_file = r->r_sums[up->fr_mod]->s_file;
             rl->rl_line = fr->fr_line;
             snprintf(buf, sizeof buf, "%s calls %s",
-                     r->r_sums[up->fr_mod]->s_funcs[up->fr_code].u_qualname, rl->rl_function);
+                     rv_s(r, rv_func_at(r, up->fr_mod, up->fr_code)->u_qualname),
+                     rl->rl_function);
             rl->rl_what = dup_text(r, buf);
         } else {
             rl->rl_file = s->s_file;
@@ -486,18 +513,22 @@ static void chain_of(rc_run *r, finding *f, uint32_t frame)
 static int window_finding(rc_run *r, eng_result *res, const site *st)
 {
     const rc_inst *w = &r->r_insts[st->s_w];
+    const finding *cand = candidate_of(r, w);
     finding *f;
     eng_related *rel;
     uint32_t k;
+    if (!cand)
+        return G_EBAD;
     if (!(f = push_finding(r, res)))
         return G_ENOMEM;
-    *f = *candidate_of(r, w);
+    *f = *cand;
     f->f_unit = st->s_mod;
     f->f_context = r->r_ctxs[w->i_ctx].x_what;
     if (!(rel = arena_array(r->r_a, st->s_nrelated, sizeof *rel)))
         return G_ENOMEM;
     for (k = 0; k < st->s_nrelated; k++)
-        write_related(r, &rel[k], st->s_related[k]);
+        if (write_related(r, &rel[k], st->s_related[k]))
+            return G_EBAD;
     f->f_related = rel;
     f->f_nrelated = st->s_nrelated;
     chain_of(r, f, w->i_frame);
@@ -535,20 +566,22 @@ static void window_phrase(char *buf, size_t size, const finding *wf)
 static int breaker_finding(rc_run *r, eng_result *res, const site *st)
 {
     const rc_inst *w = &r->r_insts[st->s_w], *x = &r->r_insts[st->s_x];
-    const sum_access *a = access_of(r, x);
+    const sum_access *a = full_access_of(r, x);
     const finding *wf = candidate_of(r, w);
-    const eng_summary *s = r->r_sums[x->i_mod];
+    const rv_sum *s = r->r_sums[x->i_mod];
     finding *f;
     eng_related *rel;
     uint32_t k;
     char msg[900], phrase[400], what[64];
+    if (!a || !wf)
+        return G_EBAD;
     if (!(f = push_finding(r, res)))
         return G_ENOMEM;
     memset(f, 0, sizeof *f);
     f->f_rule = "GIL301";
     f->f_file = s->s_file;
     f->f_target = a->a_text;
-    f->f_function = s->s_funcs[x->i_code].u_qualname;
+    f->f_function = rv_s(r, s->s_funcs[x->i_code].u_qualname);
     f->f_line = a->a_line;
     f->f_col = a->a_col;
     f->f_end_line = a->a_end_line;
@@ -572,7 +605,8 @@ static int breaker_finding(rc_run *r, eng_result *res, const site *st)
     if (!(rel = arena_array(r->r_a, st->s_nrelated, sizeof *rel)))
         return G_ENOMEM;
     for (k = 0; k < st->s_nrelated; k++)
-        window_related(r, &rel[k], st->s_related[k]);
+        if (window_related(r, &rel[k], st->s_related[k]))
+            return G_EBAD;
     f->f_related = rel;
     f->f_nrelated = st->s_nrelated;
     chain_of(r, f, x->i_frame);
@@ -633,7 +667,7 @@ static int thread_owners(rc_run *r)
         rc_ctx *c = &r->r_ctxs[i];
         c->x_owner_mod = c->x_owner_cls = RC_NONE;
         if (c->x_kind == CTX_THREAD && c->x_start_mod != RC_NONE) {
-            uint32_t cls = r->r_sums[c->x_start_mod]->s_funcs[c->x_start_code].u_class;
+            uint32_t cls = rv_func_at(r, c->x_start_mod, c->x_start_code)->u_class;
             if (cls != SUM_NONE) {
                 c->x_owner_mod = c->x_start_mod;
                 c->x_owner_cls = cls;
@@ -646,7 +680,7 @@ static int thread_owners(rc_run *r)
         if (fr->fr_parent == RC_NONE && !fr->fr_starter &&
             (c->x_kind == CTX_SUBCLASS || (c->x_kind == CTX_ANY && c->x_weak)) &&
             c->x_owner_mod == RC_NONE) {
-            uint32_t cls = r->r_sums[fr->fr_mod]->s_funcs[fr->fr_code].u_class;
+            uint32_t cls = rv_func_at(r, fr->fr_mod, fr->fr_code)->u_class;
             if (cls != SUM_NONE) {
                 c->x_owner_mod = fr->fr_mod;
                 c->x_owner_cls = cls;
@@ -674,6 +708,7 @@ int rc_report(rc_run *r, eng_result *res)
     sites win, wr;
     strset pairs;
     uint32_t i, j, g0, first = res->r_count, kept;
+    int rc;
     if (!ks || thread_owners(r))
         return G_ENOMEM;
     memset(&win, 0, sizeof win);
@@ -716,11 +751,11 @@ int rc_report(rc_run *r, eng_result *res)
         }
     }
     for (i = 0; i < win.ss_n; i++)
-        if (window_finding(r, res, &win.ss_items[i]))
-            return G_ENOMEM;
+        if ((rc = window_finding(r, res, &win.ss_items[i])))
+            return rc == G_EBAD && r->r_full_rc ? r->r_full_rc : rc;
     for (i = 0; i < wr.ss_n; i++) {
         const site *st = &wr.ss_items[i];
-        const sum_access *a = &r->r_sums[st->s_mod]->s_funcs[st->s_code].u_acc[st->s_idx];
+        const rv_acc *a = rv_accs(r, st->s_mod, rv_func_at(r, st->s_mod, st->s_code)) + st->s_idx;
         const rc_inst *w = &r->r_insts[st->s_w];
         char key[64];
         int dup = 0;
@@ -737,11 +772,12 @@ int rc_report(rc_run *r, eng_result *res)
             /* two locked windows each breaking the other (`with a: n += 1` here, `with b: n += 1`
              * there): one race, one finding, at the first */
             char pair[96];
-            const sum_window *sw = window_of(r, w);
-            const sum_func *wu = &r->r_sums[w->i_mod]->s_funcs[w->i_code];
+            const rv_win *sw = window_of(r, w);
+            const rv_func *wu = rv_func_at(r, w->i_mod, w->i_code);
+            const rv_acc *wacc = rv_accs(r, w->i_mod, wu);
             uint32_t act = RC_NONE, k;
             for (k = 0; k < wu->u_nacc; k++)
-                if (wu->u_acc[k].a_instr == sw->w_last)
+                if (wacc[k].a_instr == sw->w_last)
                     act = k;
             if (act != RC_NONE) {
                 uint64_t ka = (uint64_t)st->s_mod << 40 | (uint64_t)st->s_code << 20 | st->s_idx;
@@ -753,8 +789,8 @@ int rc_report(rc_run *r, eng_result *res)
                 if (set_add(&pairs, r->r_a, rc_text(r, rc_intern(r, pair)), 0))
                     return G_ENOMEM;
             }
-            if (breaker_finding(r, res, st))
-                return G_ENOMEM;
+            if ((rc = breaker_finding(r, res, st)))
+                return rc == G_EBAD && r->r_full_rc ? r->r_full_rc : rc;
         }
     }
     /* ordered; one finding per place and rule (a `finally:` body is compiled twice) */

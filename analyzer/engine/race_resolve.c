@@ -3,45 +3,90 @@
 #include "race_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/mem.h"
 #include "../common/strbuf.h"
+
+#include <xxhash.h>
 
 #define MAX_DEPTH 12
 
 /***** interned text *****/
 
+#define TEXT_BLOCK (16 * 1024)  /* texts are packed into blocks this big, without padding */
+
+static int islots_grow(rc_run *r)
+{
+    uint32_t cap = r->r_nislots ? r->r_nislots * 2 : 1u << 12, i, j;
+    uint32_t *slots = mem_alloc((size_t)cap * sizeof *slots);
+    if (!slots)
+        return G_ENOMEM;
+    memset(slots, 0, (size_t)cap * sizeof *slots);
+    for (i = 0; i < r->r_ntexts; i++) {
+        const char *t = r->r_texts[i];
+        for (j = (uint32_t)XXH3_64bits(t, strlen(t)) & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
+            ;
+        slots[j] = i + 1;
+    }
+    mem_free(r->r_islots);
+    r->r_islots = slots;
+    r->r_nislots = cap;
+    return G_OK;
+}
+
+/* A copy of s[0..n) and its NUL, packed after the previous text. */
+static const char *text_copy(rc_run *r, const char *s, size_t n)
+{
+    char *p;
+    if ((size_t)(r->r_tend - r->r_tnext) < n + 1) {
+        size_t size = n + 1 > TEXT_BLOCK / 4 ? n + 1 : TEXT_BLOCK;
+        if (!(p = arena_alloc(r->r_a, size)))
+            return NULL;
+        if (size != TEXT_BLOCK) {
+            memcpy(p, s, n + 1);
+            return p;
+        }
+        r->r_tnext = p;
+        r->r_tend = p + size;
+    }
+    p = r->r_tnext;
+    memcpy(p, s, n + 1);
+    r->r_tnext += n + 1;
+    return p;
+}
+
 uint32_t rc_intern(rc_run *r, const char *s)
 {
-    int32_t id;
-    char *copy;
-    size_t n;
-    if (set_has(&r->r_intern, s, &id))
-        return (uint32_t)id;
+    uint32_t j, mask;
+    size_t n = strlen(s);
+    const char *copy;
+    if ((r->r_ntexts + 1) * 2 > r->r_nislots && islots_grow(r)) {
+        r->r_oom = 1;
+        return 0;
+    }
+    mask = r->r_nislots - 1;
+    for (j = (uint32_t)XXH3_64bits(s, n) & mask; r->r_islots[j]; j = (j + 1) & mask)
+        if (!strcmp(r->r_texts[r->r_islots[j] - 1], s))
+            return r->r_islots[j] - 1;
     if (r->r_ntexts == r->r_captexts) {
-        uint32_t cap = r->r_captexts ? r->r_captexts * 2 : 256;
-        const char **grown = arena_array(r->r_a, cap, sizeof *grown);
+        uint32_t cap = r->r_captexts ? r->r_captexts * 2 : 1024;
+        const char **grown = mem_realloc((void *)r->r_texts, (size_t)cap * sizeof *grown);
         if (!grown) {
             r->r_oom = 1;
             return 0;
         }
-        if (r->r_ntexts)
-            memcpy(grown, r->r_texts, r->r_ntexts * sizeof *grown);
         r->r_texts = grown;
         r->r_captexts = cap;
     }
-    n = strlen(s) + 1;
-    if (!(copy = arena_alloc(r->r_a, n))) {
-        r->r_oom = 1;
-        return 0;
-    }
-    memcpy(copy, s, n);
-    if (set_add(&r->r_intern, r->r_a, copy, (int32_t)r->r_ntexts)) {
+    if (!(copy = text_copy(r, s, n))) {
         r->r_oom = 1;
         return 0;
     }
     r->r_texts[r->r_ntexts] = copy;
+    r->r_islots[j] = r->r_ntexts + 1;
     return r->r_ntexts++;
 }
 
@@ -74,24 +119,144 @@ static const char *join(rc_run *r, const char *a, const char *b)
 static int families(rc_run *r);
 static void construction_sites(rc_run *r);
 
+/* A module's bindings and a class's methods by name: open addressing over slices of one pool
+ * of 32-bit slots (an index + 1, 0 free), each slice a power of two at most two thirds full;
+ * the first of a name is the one kept (a later binding of it is not looked up). */
+
+/* The slots for n names. */
+static uint32_t table_cap(uint32_t n)
+{
+    uint32_t cap = 1;
+    if (!n)
+        return 0;
+    while (cap < n + n / 2 + 1)
+        cap *= 2;
+    return cap;
+}
+
+static uint32_t name_hash(const char *name)
+{
+    return (uint32_t)XXH3_64bits(name, strlen(name));
+}
+
+/* Adds index idx named `name` to the slots t[0..cap) unless the name is there; names(ctx, i)
+ * gives the name of index i. */
+static void table_add(uint32_t *t, uint32_t cap, const char *name, uint32_t idx,
+                      const char *(*names)(const rc_run *, const void *, uint32_t),
+                      const rc_run *r, const void *ctx)
+{
+    uint32_t j;
+    for (j = name_hash(name) & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
+        if (!strcmp(names(r, ctx, t[j] - 1), name))
+            return;
+    t[j] = idx + 1;
+}
+
+static uint32_t table_find(const uint32_t *t, uint32_t cap, const char *name,
+                           const char *(*names)(const rc_run *, const void *, uint32_t),
+                           const rc_run *r, const void *ctx)
+{
+    uint32_t j;
+    if (!cap || !name)
+        return RC_NONE;
+    for (j = name_hash(name) & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
+        if (!strcmp(names(r, ctx, t[j] - 1), name))
+            return t[j] - 1;
+    return RC_NONE;
+}
+
+static const char *bind_name(const rc_run *r, const void *s, uint32_t i)
+{
+    return rv_s(r, ((const rv_sum *)s)->s_binds[i].b_name);
+}
+
+static const char *func_name(const rc_run *r, const void *s, uint32_t i)
+{
+    return rv_s(r, ((const rv_sum *)s)->s_funcs[i].u_name);
+}
+
+/* Every module's binding table and every class's method table.  G_OK or G_ENOMEM. */
+static int index_names(rc_run *r)
+{
+    uint32_t i, k, total = 0, at;
+    uint32_t *nmeth = mem_alloc(((size_t)r->r_nclasses + 1) * sizeof *nmeth);
+    if (!nmeth)
+        return G_ENOMEM;
+    memset(nmeth, 0, ((size_t)r->r_nclasses + 1) * sizeof *nmeth);
+    for (i = 0; i < r->r_nsums; i++) {
+        const rv_sum *s = r->r_sums[i];
+        total += table_cap(s->s_nbinds);
+        for (k = 0; k < s->s_nfuncs; k++)
+            if (s->s_funcs[k].u_class != SUM_NONE && s->s_funcs[k].u_class < s->s_nclasses)
+                nmeth[r->r_class_id[i][s->s_funcs[k].u_class]]++;
+    }
+    for (i = 0; i < r->r_nclasses; i++)
+        total += table_cap(nmeth[i]);
+    if (!(r->r_names = arena_array(r->r_a, (size_t)total + 1, sizeof *r->r_names))) {
+        mem_free(nmeth);
+        return G_ENOMEM;
+    }
+    memset(r->r_names, 0, ((size_t)total + 1) * sizeof *r->r_names);
+    at = 0;
+    for (i = 0; i < r->r_nclasses; i++) {
+        r->r_classes[i].k_methods = at;
+        r->r_classes[i].k_mcap = table_cap(nmeth[i]);
+        at += r->r_classes[i].k_mcap;
+    }
+    for (i = 0; i < r->r_nsums; i++) {
+        const rv_sum *s = r->r_sums[i];
+        r->r_bind_base[i] = at;
+        r->r_bind_cap[i] = table_cap(s->s_nbinds);
+        for (k = 0; k < s->s_nbinds; k++)
+            table_add(r->r_names + at, r->r_bind_cap[i], rv_s(r, s->s_binds[k].b_name), k,
+                      bind_name, r, s);
+        at += r->r_bind_cap[i];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const rc_class *cl;
+            if (s->s_funcs[k].u_class == SUM_NONE || s->s_funcs[k].u_class >= s->s_nclasses)
+                continue;
+            cl = &r->r_classes[r->r_class_id[i][s->s_funcs[k].u_class]];
+            table_add(r->r_names + cl->k_methods, cl->k_mcap, rv_s(r, s->s_funcs[k].u_name), k,
+                      func_name, r, s);
+        }
+    }
+    mem_free(nmeth);
+    return G_OK;
+}
+
+int rc_bind(const rc_run *r, uint32_t mod, const char *name, int32_t *out)
+{
+    uint32_t k = table_find(r->r_names + r->r_bind_base[mod], r->r_bind_cap[mod], name,
+                            bind_name, r, r->r_sums[mod]);
+    if (k == RC_NONE)
+        return 0;
+    if (out)
+        *out = (int32_t)k;
+    return 1;
+}
+
+/* The code of class c's own method `name`, or RC_NONE. */
+static uint32_t own_method(const rc_run *r, const rc_class *c, const char *name)
+{
+    return table_find(r->r_names + c->k_methods, c->k_mcap, name, func_name, r,
+                      r->r_sums[c->k_mod]);
+}
+
 int rc_load(rc_run *r)
 {
     uint32_t i, k, n = 0, nfuncs = 0;
-    r->r_binds = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_binds);
     r->r_class_id = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_class_id);
     r->r_fbase = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_fbase);
-    if (!r->r_binds || !r->r_class_id || !r->r_fbase)
+    r->r_bind_base = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_bind_base);
+    r->r_bind_cap = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_bind_cap);
+    if (!r->r_class_id || !r->r_fbase || !r->r_bind_base || !r->r_bind_cap)
         return G_ENOMEM;
-    memset(r->r_binds, 0, (r->r_nsums + 1) * sizeof *r->r_binds);
     for (i = 0; i < r->r_nsums; i++) {
-        const eng_summary *s = r->r_sums[i];
+        const rv_sum *s = r->r_sums[i];
         /* the first file of a module name wins (a .py and its stale .pyc, two roots) */
         if (!set_has(&r->r_modules, s->s_module, NULL) &&
             set_add(&r->r_modules, r->r_a, s->s_module, (int32_t)i))
             return G_ENOMEM;
-        for (k = 0; k < s->s_nbinds; k++)
-            if (set_add(&r->r_binds[i], r->r_a, s->s_binds[k].b_name, (int32_t)k))
-                return G_ENOMEM;
         r->r_fbase[i] = nfuncs;
         nfuncs += s->s_nfuncs;
         n += s->s_nclasses;
@@ -111,7 +276,7 @@ int rc_load(rc_run *r)
     memset(r->r_ncalls_to, 0, (nfuncs + 1) * sizeof *r->r_ncalls_to);
     memset(r->r_isolated, 0, nfuncs + 1);
     for (i = 0; i < r->r_nsums; i++) {
-        const eng_summary *s = r->r_sums[i];
+        const rv_sum *s = r->r_sums[i];
         r->r_class_id[i] = arena_array(r->r_a, s->s_nclasses + 1, sizeof **r->r_class_id);
         if (!r->r_class_id[i])
             return G_ENOMEM;
@@ -119,27 +284,23 @@ int rc_load(rc_run *r)
             rc_class *c = &r->r_classes[r->r_nclasses];
             c->k_mod = i;
             c->k_idx = k;
-            c->k_full = join(r, s->s_module, s->s_classes[k].k_qualname);
+            c->k_full = join(r, s->s_module, rv_s(r, s->s_classes[k].k_qualname));
             r->r_class_id[i][k] = r->r_nclasses++;
         }
-        for (k = 0; k < s->s_nfuncs; k++) {
-            const sum_func *u = &s->s_funcs[k];
-            if (u->u_class != SUM_NONE && u->u_class < s->s_nclasses &&
-                set_add(&r->r_classes[r->r_class_id[i][u->u_class]].k_methods, r->r_a, u->u_name,
-                        (int32_t)k))
-                return G_ENOMEM;
-        }
     }
+    if (index_names(r))
+        return G_ENOMEM;
     /* bases: resolved now that every class has an id */
     for (i = 0; i < r->r_nclasses; i++) {
         rc_class *c = &r->r_classes[i];
-        const sum_class *sk = &r->r_sums[c->k_mod]->s_classes[c->k_idx];
+        const rv_sum *s = r->r_sums[c->k_mod];
+        const rv_class *sk = &s->s_classes[c->k_idx];
         c->k_bases = arena_array(r->r_a, sk->k_nbases + 1, sizeof *c->k_bases);
         c->k_ext = arena_array(r->r_a, sk->k_nbases + 1, sizeof *c->k_ext);
         if (!c->k_bases || !c->k_ext)
             return G_ENOMEM;
         for (k = 0; k < sk->k_nbases; k++) {
-            const char *p = sk->k_bases[k];
+            const char *p = rv_s(r, s->s_ids[sk->k_bases + k]);
             rc_sym y;
             if (strncmp(p, "g:", 2))
                 continue;
@@ -190,15 +351,18 @@ static uint32_t arg_global(rc_run *r, uint32_t mod, const sum_arg *g)
 /* What every construction site of each class passes its constructor: k_argcls, k_argglob. */
 static void construction_sites(rc_run *r)
 {
-    uint32_t m, k, c, i, a;
+    uint32_t m, k, i, a;
     for (i = 0; i < r->r_nclasses; i++)
         for (a = 0; a < 8; a++)
             r->r_classes[i].k_argcls[a] = r->r_classes[i].k_argglob[a] = RC_UNSET;
     for (m = 0; m < r->r_nsums; m++) {
-        const eng_summary *s = r->r_sums[m];
-        for (k = 0; k < s->s_nfuncs; k++)
-            for (c = 0; c < s->s_funcs[k].u_ncalls; c++) {
-                const sum_call *call = &s->s_funcs[k].u_calls[c];
+        const rv_sum *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            rv_calls it;
+            sum_call sc;
+            const sum_call *call = &sc;
+            rv_calls_start(&it, r, m, &s->s_funcs[k]);
+            while (rv_calls_next(&it, &sc)) {
                 rc_class *cl;
                 rc_sym y;
                 uint32_t pos = 0;
@@ -222,6 +386,7 @@ static void construction_sites(rc_run *r)
                     *slot = *slot == RC_UNSET || *slot == g ? g : RC_NONE;
                 }
             }
+        }
     }
 }
 
@@ -230,7 +395,7 @@ static void construction_sites(rc_run *r)
 /* The absolute name of a relative import ("..x" from module pkg.sub.mod: "pkg.x"). */
 static const char *absolute(rc_run *r, uint32_t mod, const char *what)
 {
-    const eng_summary *s = r->r_sums[mod];
+    const rv_sum *s = r->r_sums[mod];
     char buf[512];
     const char *abs = sum_absolute(buf, sizeof buf, s->s_module, s->s_package, what);
     return abs == buf ? rc_text(r, rc_intern(r, buf)) : abs;
@@ -263,10 +428,10 @@ rc_sym rc_ctor_class(rc_run *r, uint32_t mod, const char *ctor)
 
 rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
 {
-    const eng_summary *s = r->r_sums[mod];
-    const sum_bind *b;
+    const rv_sum *s = r->r_sums[mod];
+    const rv_bind *b;
     int32_t bi;
-    if (depth > MAX_DEPTH || !set_has(&r->r_binds[mod], name, &bi))
+    if (depth > MAX_DEPTH || !rc_bind(r, mod, name, &bi))
         return sym(SYM_VAR, mod, RC_NONE, name);
     b = &s->s_binds[bi];
     switch (b->b_kind) {
@@ -276,10 +441,10 @@ rc_sym rc_resolve_name(rc_run *r, uint32_t mod, const char *name, int depth)
     case VAL_CLASS:
         return sym(SYM_CLASS, mod, r->r_class_id[mod][b->b_code], name);
     case VAL_IMPORT:
-        return b->b_what ? rc_resolve_dotted(r, absolute(r, mod, b->b_what), depth + 1)
+        return b->b_what ? rc_resolve_dotted(r, absolute(r, mod, rv_s(r, b->b_what)), depth + 1)
                          : sym(SYM_NONE, 0, RC_NONE, NULL);
     case VAL_CALL: {
-        rc_sym c = ctor_class(r, mod, b->b_what, depth + 1);
+        rc_sym c = ctor_class(r, mod, rv_s(r, b->b_what), depth + 1);
         return sym(SYM_VAR, mod, c.y_kind == SYM_CLASS ? c.y_id : RC_NONE, name);
     }
     default:
@@ -364,13 +529,13 @@ rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int dep
     if (y.y_kind == SYM_VAR && dot) {
         /* a module-level name this module does not bind: taken as an outside module */
         int32_t b;
-        if (!set_has(&r->r_binds[mod], head, &b))
+        if (!rc_bind(r, mod, head, &b))
             return rc_resolve_dotted(r, dotted, depth + 1);
         return sym(SYM_NONE, 0, RC_NONE, NULL);
     }
     if (y.y_kind == SYM_VAR && !dot) {
         int32_t b;
-        if (!set_has(&r->r_binds[mod], head, &b))  /* a builtin or a star import */
+        if (!rc_bind(r, mod, head, &b))  /* a builtin or a star import */
             return sym(SYM_EXTERNAL, 0, RC_NONE, y.y_name);
     }
     while (dot && y.y_kind != SYM_NONE && y.y_kind != SYM_VAR) {
@@ -396,11 +561,10 @@ uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *ou
     stack[n++] = cls;
     while (n && seen++ < 64) {
         const rc_class *c = &r->r_classes[stack[--n]];
-        int32_t code;
-        uint32_t k;
-        if (set_has(&c->k_methods, name, &code)) {
+        uint32_t k, code = own_method(r, c, name);
+        if (code != RC_NONE) {
             *out_mod = c->k_mod;
-            return (uint32_t)code;
+            return code;
         }
         for (k = c->k_nbases; k-- > 0 && n < 32;)
             stack[n++] = c->k_bases[k];
@@ -409,17 +573,18 @@ uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *ou
 }
 
 /* The facts of attribute `name` in class cls or its bases; NULL when none says anything. */
-const sum_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name)
+const rv_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name)
 {
     uint32_t stack[32], n = 0, seen = 0;
     stack[n++] = cls;
     while (n && seen++ < 64) {
         const rc_class *c = &r->r_classes[stack[--n]];
-        const sum_class *sk = &r->r_sums[c->k_mod]->s_classes[c->k_idx];
+        const rv_class *sk = &r->r_sums[c->k_mod]->s_classes[c->k_idx];
+        const rv_attr *at = rv_attrs(r, c->k_mod, sk);
         uint32_t k;
         for (k = 0; k < sk->k_nattrs; k++)
-            if (!strcmp(sk->k_attrs[k].at_name, name))
-                return &sk->k_attrs[k];
+            if (!strcmp(rv_s(r, at[k].at_name), name))
+                return &at[k];
         for (k = c->k_nbases; k-- > 0 && n < 32;)
             stack[n++] = c->k_bases[k];
     }

@@ -58,7 +58,7 @@ rc_val rc_val_class(rc_run *r, uint32_t cls, int recv)
 static int bind_cont(const rc_run *r, uint32_t mod, const char *name)
 {
     int32_t b;
-    return set_has(&r->r_binds[mod], name, &b) ? r->r_sums[mod]->s_binds[b].b_cont : 0;
+    return rc_bind(r, mod, name, &b) ? r->r_sums[mod]->s_binds[b].b_cont : 0;
 }
 
 /* ... the module variable at interned location `text` ("m:pkg.mod.name")? */
@@ -118,7 +118,7 @@ static void fold_key(rc_run *r, rc_val *v)
 /* The class of the value attribute `attr` of class cls holds, from its constructor; RC_NONE. */
 static uint32_t attr_class(rc_run *r, uint32_t cls, const char *attr)
 {
-    const sum_attr *at = rc_attr(r, cls, attr);
+    const rv_attr *at = rc_attr(r, cls, attr);
     rc_sym y;
     if (at && !at->at_ctor && at->at_param >= 1 && at->at_param <= 8) {
         /* `self.board = board` in __init__: what the constructor's callers pass */
@@ -127,7 +127,7 @@ static uint32_t attr_class(rc_run *r, uint32_t cls, const char *attr)
     }
     if (!at || !at->at_ctor)
         return RC_NONE;
-    y = rc_ctor_class(r, r->r_classes[cls].k_mod, at->at_ctor);
+    y = rc_ctor_class(r, r->r_classes[cls].k_mod, rv_s(r, at->at_ctor));
     return y.y_kind == SYM_CLASS ? y.y_id : RC_NONE;
 }
 
@@ -139,7 +139,7 @@ static rc_val step_attr(rc_run *r, rc_val v, const char *name)
     strbuf sb;
     int from_recv = v.v_recv || v.v_recv_attr, recv_attr = 0;
     uint32_t cls, alias = RC_NONE;
-    const sum_attr *at = NULL;
+    const rv_attr *at = NULL;
     if (v.v_kind != VK_LOC)
         return v;
     fold_key(r, &v);
@@ -313,8 +313,11 @@ rc_val rc_path_value(rc_run *r, const rc_frame *fr, const char *path, const char
             v = fr->fr_params[k];
     } else if (!strncmp(p, "c:", 2)) {
         unsigned long code = strtoul(p + 2, (char **)&p, 10);
-        const sum_func *owner = code < r->r_sums[fr->fr_mod]->s_nfuncs
-                                    ? &r->r_sums[fr->fr_mod]->s_funcs[code] : NULL;
+        const rv_func *owner = code < r->r_sums[fr->fr_mod]->s_nfuncs
+                                   ? rv_func_at(r, fr->fr_mod, (uint32_t)code) : NULL;
+        const rv_more *more = owner ? rv_more_of(r, fr->fr_mod, owner) : NULL;
+        const rv_cell *cells = more ? r->r_sums[fr->fr_mod]->s_cells + more->m_cells : NULL;
+        uint32_t ncells = more ? more->m_ncells : 0;
         const rc_frame *of;
         uint32_t k;
         if (*p != ':' || !owner)
@@ -326,11 +329,11 @@ rc_val rc_path_value(rc_run *r, const rc_frame *fr, const char *path, const char
         memcpy(name, p, n);
         name[n] = 0;
         p += n;
-        for (k = 0; k < owner->u_ncellparam; k++)
-            if (!strcmp(owner->u_cellparam[k].cp_name, name)) {
+        for (k = 0; k < ncells; k++)
+            if (!strcmp(rv_s(r, cells[k].cp_name), name)) {
                 of = owner_frame(r, fr, (uint32_t)code);
-                if (of && owner->u_cellparam[k].cp_param < of->fr_nparams)
-                    v = of->fr_params[owner->u_cellparam[k].cp_param];
+                if (of && cells[k].cp_param < of->fr_nparams)
+                    v = of->fr_params[cells[k].cp_param];
                 *rest = p;
                 return v;
             }
@@ -360,48 +363,50 @@ static const char *ctor_name(rc_run *r, uint32_t mod, const char *ctor)
 /* The lock acquisition q of frame fr: its identity (an interned location) in *out_lock and its
  * kind.  Returns the sum_lockkind; LOCK_NOTLOCK (or LOCK_ASYNC) when it protects nothing from
  * threads.  *out_lock is RC_NONE for a lock without identity. */
-int rc_lock_of(rc_run *r, const rc_frame *fr, const sum_acq *q, uint32_t *out_lock)
+int rc_lock_of(rc_run *r, const rc_frame *fr, const char *path, const char *ctor, int named,
+               uint32_t *out_lock)
 {
     const char *rest;
     rc_val v;
     int kind = LOCK_NOTLOCK;
     *out_lock = RC_NONE;
-    if (q->q_ctor)           /* `with threading.Lock():` a new lock each time: no identity */
+    if (ctor)                /* `with threading.Lock():` a new lock each time: no identity */
         return LOCK_NOTLOCK;
-    v = rc_path_value(r, fr, q->q_path, &rest);
+    v = rc_path_value(r, fr, path, &rest);
     v = rc_apply(r, v, rest);
     if (v.v_kind == VK_LOC && !v.v_key) {
         uint32_t text = v.v_text;
         if (v.v_attr && v.v_attr_cls != RC_NONE) {
-            const sum_attr *at = rc_attr(r, v.v_attr_cls, v.v_attr);
+            const rv_attr *at = rc_attr(r, v.v_attr_cls, v.v_attr);
+            const char *alias = at ? rv_s(r, at->at_alias) : NULL;
             if (at && at->at_ctor)
                 kind = rc_lock_kind_of_ctor(ctor_name(r, r->r_classes[v.v_attr_cls].k_mod,
-                                                      at->at_ctor));
-            if (kind == LOCK_THREAD && at && at->at_alias && !strncmp(at->at_alias, "p:0.", 4) &&
-                !strpbrk(at->at_alias + 4, ".[")) {
+                                                      rv_s(r, at->at_ctor)));
+            if (kind == LOCK_THREAD && alias && !strncmp(alias, "p:0.", 4) &&
+                !strpbrk(alias + 4, ".[")) {
                 /* Condition(self._lock): the lock it wraps, beside it in the same object */
                 const char *t = rc_text(r, text), *dot = strrchr(t, '.');
                 char buf[1024];
-                if (dot && (size_t)(dot - t) + strlen(at->at_alias + 4) + 2 < sizeof buf) {
-                    snprintf(buf, sizeof buf, "%.*s.%s", (int)(dot - t), t, at->at_alias + 4);
+                if (dot && (size_t)(dot - t) + strlen(alias + 4) + 2 < sizeof buf) {
+                    snprintf(buf, sizeof buf, "%.*s.%s", (int)(dot - t), t, alias + 4);
                     text = rc_intern(r, buf);
                 }
             }
-        } else if (v.v_loc == 'm' && !strncmp(q->q_path, "g:", 2) && !strpbrk(q->q_path + 2, ".[")) {
+        } else if (v.v_loc == 'm' && !strncmp(path, "g:", 2) && !strpbrk(path + 2, ".[")) {
             int32_t b;
-            if (set_has(&r->r_binds[fr->fr_mod], q->q_path + 2, &b) &&
+            if (rc_bind(r, fr->fr_mod, path + 2, &b) &&
                 r->r_sums[fr->fr_mod]->s_binds[b].b_kind == VAL_CALL)
                 kind = rc_lock_kind_of_ctor(
-                    ctor_name(r, fr->fr_mod, r->r_sums[fr->fr_mod]->s_binds[b].b_what));
+                    ctor_name(r, fr->fr_mod, rv_s(r, r->r_sums[fr->fr_mod]->s_binds[b].b_what)));
         }
-        if (kind == LOCK_NOTLOCK && q->q_named)
+        if (kind == LOCK_NOTLOCK && named)
             kind = LOCK_UNKNOWN;
         if (kind != LOCK_NOTLOCK && kind != LOCK_ASYNC)
             *out_lock = rc_canonical(r, text, v.v_root);
         return kind;
     }
     /* a lock whose identity is not known here (a parameter no caller explains) */
-    if (q->q_named) {
+    if (named) {
         *out_lock = rc_intern(r, "lock:?");
         return LOCK_UNKNOWN;
     }

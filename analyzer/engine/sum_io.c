@@ -13,12 +13,6 @@
 #include "../common/mem.h"
 #include "eng_int.h"
 
-#define SUM_FORMAT 7u   /* 3: properties, the method a window's act calls; 4: container types;
-                         * 5: where a started thread's object is kept; 6: stored constants;
-                         * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
-                         * start's arguments that differ per start (g_distinct), item keys that
-                         * are parameters ([*pN]) */
-
 /***** writing *****/
 
 typedef struct writer {
@@ -143,7 +137,7 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, s->w_last);
         put_u(w, s->w_locks);
         put_s(w, s->w_method);
-        put_u(w, s->w_recv);
+        put_u(w, (uint64_t)s->w_recv | (uint64_t)s->w_value << 2);
     }
     put_u(w, u->u_ncalls);
     for (k = 0; k < u->u_ncalls; k++) {
@@ -403,7 +397,9 @@ static void get_func(reader *r, sum_func *u)
         s->w_last = get_u32(r);
         s->w_locks = get_var(r);
         s->w_method = get_s(r);
-        s->w_recv = (uint8_t)(get_u32(r) & 3);
+        flags = get_u32(r);
+        s->w_recv = (uint8_t)(flags & 3);
+        s->w_value = (uint8_t)((flags >> 2) & 1);
     }
     u->u_ncalls = get_u32(r);
     u->u_calls = get_array(r, u->u_ncalls, sizeof *u->u_calls, 6);

@@ -1,10 +1,12 @@
 """End-to-end tests of `gilcheck check`'s worker processes (--jobs) and result cache
 (.gilcheck_cache/, --no-cache, `gilcheck clean`): the output is byte for byte the same whatever
 the number of workers and whether results come from the cache; a changed file, setting, rule or
-noqa source invalidates; a damaged entry is a miss; a worker that dies is reported.
+noqa source invalidates; a damaged entry is a miss; a worker that dies is reported; a run over
+unchanged files reads its whole outcome from one entry.
 
 usage: python3 tests/cli/test_pool_cache.py PATH/TO/gilcheck PATH/TO/corpus PATH/TO/rules
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -44,6 +46,15 @@ def entries(root):
             p = os.path.join(dirpath, f)
             st = os.stat(p)
             out[p] = (st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def runs(root):
+    """{path: (inode, mtime_ns)} of the whole runs' entries (.gilcheck_cache/<version>/runs/)."""
+    out = {}
+    for p in glob.glob(os.path.join(root, ".gilcheck_cache", "*", "runs", "*", "*")):
+        st = os.stat(p)
+        out[p] = (st.st_ino, st.st_mtime_ns)
     return out
 
 
@@ -285,6 +296,63 @@ class Cache(Base):
         os.remove(src)
         rc, out, _ = self.check("--format", "concise", pyc)
         self.assertIn(b" GIL101 ", out)
+
+
+class RunCache(Base):
+    def corpus(self):
+        tree = os.path.join(self.dir, "corpus")
+        shutil.copytree(CORPUS, tree)
+        return tree
+
+    def test_an_unchanged_run_reads_its_outcome_whole(self):
+        tree = self.corpus()
+        args = ("--jobs", "2", "--format", "json", "--scope", "all", tree)
+        plain = self.check("--no-cache", *args)
+        self.assertEqual(plain[0], 1, plain[2])
+        self.assertFalse(runs(self.work))
+        self.assertEqual(self.check(*args), plain)      # cold: every file, then the outcome
+        self.assertEqual(len(runs(self.work)), 1)
+        for p in entries(self.work):                    # the files' own entries go away ...
+            os.unlink(p)
+        self.assertEqual(self.check(*args), plain)      # ... and are not needed:
+        self.assertEqual(entries(self.work), {})        # nothing was analysed again
+        self.assertEqual(len(runs(self.work)), 1)
+        # the outcome is the findings, not the report: another format reads it too
+        concise = ("--jobs", "1", "--format", "concise", "--scope", "all", tree)
+        self.assertEqual(self.check(*concise), self.check("--no-cache", *concise))
+        self.assertEqual(entries(self.work), {})
+        # one file changes: another run, composed again from the files' entries
+        name = sorted(f for f in os.listdir(tree) if f.endswith(".py"))[0]
+        with open(os.path.join(tree, name), "ab") as f:
+            f.write(b"\n\ndef _late():\n    global _n\n    _n += 1\n")
+        changed = self.check(*args)
+        self.assertEqual(changed, self.check("--no-cache", *args))
+        self.assertIn(b"'_n'", changed[1])
+        self.assertEqual(len(runs(self.work)), 2)
+
+    def test_a_damaged_run_entry_is_a_miss(self):
+        tree = self.corpus()
+        args = ("--format", "json", "--scope", "all", tree)
+        plain = self.check("--no-cache", *args)
+        self.check(*args)
+        (path,) = runs(self.work)
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
+        for damaged in (data[:len(data) // 2], data[:-1] + bytes([data[-1] ^ 1]),
+                        data[:40] + bytes([data[40] ^ 0x10]) + data[41:]):
+            with open(path, "wb") as f:
+                f.write(damaged)
+            self.assertEqual(self.check(*args), plain)
+
+    def test_a_failed_file_stores_no_outcome(self):
+        """A file that could not be analysed may be the machine's fault, not the file's: the run
+        is not stored whole (its other files are, one by one)."""
+        tree = self.messy_tree()
+        args = ("--format", "json", tree)
+        first = self.check(*args)
+        self.assertEqual(first[0], 2)
+        self.assertFalse(runs(self.work))
+        self.assertEqual(self.check(*args), first)
 
 
 class Clean(Base):

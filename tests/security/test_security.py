@@ -465,6 +465,41 @@ class Item09CacheMac(Tree):
         self.assertEqual(stat.S_IMODE(os.stat(key_file).st_mode), 0o600)
         self.assertFalse(glob.glob(os.path.join(self.repo, "**", "cache-key"), recursive=True))
 
+    def test_a_forged_run_outcome_is_a_miss(self):
+        """The outcome of a whole run (<version>/runs/, read instead of every file's entry when
+        nothing changed) carries the same MAC: one rewritten to "no findings" is a miss."""
+        attacker = os.path.join(self.dir, "attacker-cache")
+        victim = os.path.join(self.dir, "victim-cache")
+
+        def outcome(name, text, xdg):
+            self.entry(name, text, xdg)
+            (path,) = glob.glob(os.path.join(self.repo, ".gilcheck_cache", "*", "runs", "*", "*"))
+            with open(path, "rb") as f:
+                data = f.read()
+            (ndeps,) = struct.unpack_from("<I", data, 24)
+            assert ndeps == 0
+            (blen,) = struct.unpack_from("<Q", data, 28)
+            return path, data[:28], data[36:36 + blen]
+
+        _, _, nothing = outcome("app.py", CLEAN, attacker)       # "no findings"
+        path, head, _ = outcome("app.py", RACY, attacker)        # the racy run's key
+
+        def forge(key):
+            body = head + struct.pack("<Q", len(nothing)) + nothing
+            with open(path, "wb") as f:
+                f.write(body + hmac.new(key, body, hashlib.sha256).digest())
+
+        def checks(xdg):
+            return run("check", "--isolated", "--format", "concise", "app.py", cwd=self.repo,
+                       env={"XDG_CACHE_HOME": xdg})[0]
+
+        with open(os.path.join(attacker, "gilcheck", "cache-key"), "rb") as f:
+            attacker_key = f.read()
+        forge(attacker_key)
+        self.assertEqual(checks(victim), 1, "another user's run outcome hid the finding")
+        forge(attacker_key)     # the control: with the secret it was made with, it is believed
+        self.assertEqual(checks(attacker), 0)
+
     def test_a_key_others_can_read_is_not_used(self):
         xdg = os.path.join(self.dir, "shared-cache")
         write(os.path.join(self.repo, "app.py"), RACY)

@@ -1,5 +1,6 @@
 /* Unit tests for drv_blob, one file's outcome as bytes: every field survives the round trip,
- * a summary's candidates keep their interleavings packed until drv_blob_unpack, and damaged or
+ * a summary's candidates keep their interleavings packed until drv_blob_unpack, the head of a
+ * record is read without its candidates, a whole run's outcome round-trips, and damaged or
  * truncated bytes are an error, never a crash or a partial result. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -371,6 +372,135 @@ static void test_driver_blob__candidates_stay_packed_until_reported(void **state
     arena_free(kba);
 }
 
+/* drv_blob_head: the summary's bytes as written, the dependency, the messages, no candidates;
+ * every truncation an error. */
+static void test_driver_blob__head_without_candidates(void **state)
+{
+    arena *a, *kba, *b;
+    eng_kb kb;
+    pyc_file *pf = NULL;
+    eng_summary *sum;
+    drv_result r;
+    drv_unit head, whole;
+    drv_blob blob = { NULL, 0, 0 };
+    diag_ctx d, d2;
+    strbuf sb;
+    const uint8_t *sbytes;
+    size_t slen, n;
+    (void)state;
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(arena_new(&kba), G_OK);
+    assert_int_equal(arena_new(&b), G_OK);
+    if (!(sum = racy_summary(a, kba, &kb, &pf)))
+        skip();
+    memset(&r, 0, sizeof r);
+    r.r_sum = sum;
+    r.r_source = "pkg/racy.py";
+    r.r_named = "/elsewhere/racy.py";
+    diag_init(&d);
+    diag_init(&d2);
+    diag_add(&d, 0, "pkg/racy.py", -1, "a warning");
+    assert_int_equal(drv_blob_put(&blob, G_OK, &r, &d), G_OK);
+    assert_int_equal(drv_blob_head(&head, &sbytes, &slen, "p", blob.b_data, blob.b_len, b, &d2),
+                     G_OK);
+    sb_init(&sb);
+    assert_int_equal(eng_summary_write(&sb, sum), G_OK);
+    assert_int_equal(slen, sb.sb_len);
+    assert_memory_equal(sbytes, sb.sb_buf, slen);
+    assert_null(head.u_sum);
+    assert_int_equal(head.u_res.r_count, 0);      /* the candidates stay in the record */
+    assert_string_equal(head.u_source, "pkg/racy.py");
+    assert_string_equal(head.u_dep, "/elsewhere/racy.py");
+    assert_int_equal(d2.d_count, 1);
+    assert_string_equal(d2.d_msgs[0].dm_text, "a warning");
+    /* the whole record says the same */
+    assert_int_equal(drv_blob_get(&whole, "p", blob.b_data, blob.b_len, b, NULL), G_OK);
+    assert_string_equal(whole.u_dep, "/elsewhere/racy.py");
+    assert_int_equal(eng_summary_candidates(whole.u_sum)->r_count, 2);
+    for (n = 0; n < blob.b_len; n++)
+        assert_int_not_equal(drv_blob_head(&head, &sbytes, &slen, "p", blob.b_data, n, b, NULL),
+                             G_OK);
+    sb_free(&sb);
+    diag_free(&d);
+    diag_free(&d2);
+    drv_blob_free(&blob);
+    pyc_file_free(pf);
+    arena_free(a);
+    arena_free(b);
+    arena_free(kba);
+}
+
+/* drv_run_put / drv_run_get: every unit's outcome with the composition's fields, the messages
+ * and the failure flag; every truncation an error. */
+static void test_driver_blob__run_outcome_round_trip(void **state)
+{
+    static const eng_related rel[] = { { "b.py", 40, 9, "Pool.put", "stores 'n' without a lock",
+                                         "thread started at b.py:3" },
+                                       { "c.py", -1, -1, "f", NULL, NULL } };
+    finding f[2];
+    drv_unit units[3], back[3];
+    diag_ctx msgs[3], bmsgs[3], d, bd;
+    drv_blob b = { NULL, 0, 0 };
+    arena *a;
+    int failed = 7;
+    size_t i, n;
+    (void)state;
+    two_findings(f);
+    f[0].f_context = "any caller of Pool.put";
+    f[0].f_related = rel;
+    f[0].f_nrelated = 2;
+    f[0].f_chain = rel + 1;
+    f[0].f_nchain = 1;
+    memset(units, 0, sizeof units);
+    units[0].u_res.r_findings = f;
+    units[0].u_res.r_count = 2;
+    units[1].u_rc = G_EIO;
+    for (i = 0; i < 3; i++) {
+        diag_init(&msgs[i]);
+        diag_init(&bmsgs[i]);
+    }
+    diag_init(&d);
+    diag_init(&bd);
+    diag_add(&msgs[1], G_EIO, "b.py", -1, "cannot open (No such file or directory)");
+    diag_add(&d, G_EBAD, NULL, -1, "thread-entry-points: no function is named 'x'");
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(drv_run_put(&b, units, msgs, 3, &d, 1), G_OK);
+    memset(back, 0, sizeof back);
+    assert_int_equal(drv_run_get(back, bmsgs, 3, &bd, &failed, b.b_data, b.b_len, a), G_OK);
+    assert_int_equal(failed, 1);
+    assert_int_equal(back[0].u_res.r_count, 2);
+    assert_same(&f[0], &back[0].u_res.r_findings[0]);
+    assert_same(&f[1], &back[0].u_res.r_findings[1]);
+    assert_string_equal(back[0].u_res.r_findings[0].f_context, "any caller of Pool.put");
+    assert_null(back[0].u_res.r_findings[1].f_context);
+    assert_int_equal(back[0].u_res.r_findings[0].f_nrelated, 2);
+    assert_string_equal(back[0].u_res.r_findings[0].f_related[0].rl_what,
+                        "stores 'n' without a lock");
+    assert_int_equal(back[0].u_res.r_findings[0].f_related[0].rl_col, 9);
+    assert_null(back[0].u_res.r_findings[0].f_related[1].rl_what);
+    assert_int_equal(back[0].u_res.r_findings[0].f_nchain, 1);
+    assert_string_equal(back[0].u_res.r_findings[0].f_chain[0].rl_function, "f");
+    assert_int_equal(back[1].u_rc, G_EIO);
+    assert_int_equal(bmsgs[1].d_count, 1);
+    assert_int_equal(bmsgs[0].d_count + bmsgs[2].d_count, 0);
+    assert_int_equal(bd.d_count, 1);
+    assert_int_equal(bd.d_msgs[0].dm_code, G_EBAD);
+    /* another number of files, and every truncation: errors */
+    assert_int_not_equal(drv_run_get(back, bmsgs, 2, NULL, &failed, b.b_data, b.b_len, a), G_OK);
+    for (n = 0; n < b.b_len; n++) {
+        memset(back, 0, sizeof back);
+        assert_int_not_equal(drv_run_get(back, NULL, 3, NULL, &failed, b.b_data, n, a), G_OK);
+    }
+    for (i = 0; i < 3; i++) {
+        diag_free(&msgs[i]);
+        diag_free(&bmsgs[i]);
+    }
+    diag_free(&d);
+    diag_free(&bd);
+    drv_blob_free(&b);
+    arena_free(a);
+}
+
 static void test_driver_blob__allocation_failures(void **state)
 {
     finding f[2];
@@ -403,6 +533,8 @@ int main(void)
         cmocka_unit_test(test_driver_blob__damaged_bytes),
         cmocka_unit_test(test_driver_blob__allocation_failures),
         cmocka_unit_test(test_driver_blob__candidates_stay_packed_until_reported),
+        cmocka_unit_test(test_driver_blob__head_without_candidates),
+        cmocka_unit_test(test_driver_blob__run_outcome_round_trip),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     in_shutdown();

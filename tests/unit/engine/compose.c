@@ -12,6 +12,8 @@
 #include "common/err.h"
 #include "common/mem.h"
 #include "engine/engine.h"
+#include "engine/sum_int.h"
+#include "ir/ir.h"
 #include "input/input.h"
 #include "pyc/pyc.h"
 #include "../helpers.h"
@@ -44,6 +46,72 @@ static void run_free(run *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The whole summaries of a run composed from bytes: the summaries themselves. */
+static int full_of_sums(const eng_summary **out, void *ctx, uint32_t index, arena *a)
+{
+    (void)a;
+    *out = ((eng_summary *const *)ctx)[index];
+    return G_OK;
+}
+
+static void same_places(const eng_related *a, const eng_related *b, uint32_t n)
+{
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        assert_string_equal(a[i].rl_file ? a[i].rl_file : "", b[i].rl_file ? b[i].rl_file : "");
+        assert_int_equal(a[i].rl_line, b[i].rl_line);
+        assert_int_equal(a[i].rl_col, b[i].rl_col);
+        assert_string_equal(a[i].rl_function ? a[i].rl_function : "",
+                            b[i].rl_function ? b[i].rl_function : "");
+        assert_string_equal(a[i].rl_what ? a[i].rl_what : "", b[i].rl_what ? b[i].rl_what : "");
+        assert_string_equal(a[i].rl_context ? a[i].rl_context : "",
+                            b[i].rl_context ? b[i].rl_context : "");
+    }
+}
+
+/* The same summaries composed from their bytes (eng_run_add_bytes, as check and the language
+ * server do) give the same findings as composed from memory (eng_compose). */
+static void same_through_bytes(eng_summary **sums, size_t n, const eng_options *opt,
+                               const eng_result *want, int want_rc)
+{
+    eng_run *er;
+    eng_result res;
+    arena *a;
+    diag_ctx d;
+    size_t i;
+    uint32_t k;
+    diag_init(&d);
+    memset(&res, 0, sizeof res);
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(eng_run_new(&er, a), G_OK);
+    for (i = 0; i < n; i++) {
+        strbuf sb;
+        sb_init(&sb);
+        assert_int_equal(eng_summary_write(&sb, sums[i]), G_OK);
+        assert_int_equal(eng_run_add_bytes(er, (const uint8_t *)sb.sb_buf, sb.sb_len), G_OK);
+        sb_free(&sb);
+    }
+    assert_int_equal(eng_run_compose(&res, er, opt, full_of_sums, sums, &d), want_rc);
+    assert_int_equal(res.r_count, want->r_count);
+    for (k = 0; k < res.r_count; k++) {
+        const finding *x = &res.r_findings[k], *y = &want->r_findings[k];
+        assert_string_equal(x->f_rule, y->f_rule);
+        assert_string_equal(x->f_message, y->f_message);
+        assert_string_equal(x->f_target, y->f_target);
+        assert_string_equal(x->f_function, y->f_function);
+        assert_int_equal(x->f_line, y->f_line);
+        assert_int_equal(x->f_col, y->f_col);
+        assert_int_equal(x->f_unit, y->f_unit);
+        assert_string_equal(x->f_context ? x->f_context : "", y->f_context ? y->f_context : "");
+        assert_int_equal(x->f_nrelated, y->f_nrelated);
+        same_places(x->f_related, y->f_related, x->f_nrelated);
+        assert_int_equal(x->f_nchain, y->f_nchain);
+        same_places(x->f_chain, y->f_chain, x->f_nchain);
+    }
+    arena_free(a);
+    diag_free(&d);
+}
+
 static void compose(const fixture *fx, run *r, const module *mods, size_t n,
                     const eng_options *opt)
 {
@@ -71,6 +139,7 @@ static void compose(const fixture *fx, run *r, const module *mods, size_t n,
     }
     r->rc = eng_compose(&r->res, sums, (uint32_t)n, opt ? opt : &none, r->a, &d);
     diag_free(&d);
+    same_through_bytes(sums, n, opt ? opt : &none, &r->res, r->rc);
 }
 
 /* The findings of rule `rule` on `line` (0: any line). */
@@ -366,6 +435,212 @@ static void test_engine_compose__unknown_configured_names(void **state)
     run_free(&r);
 }
 
+/* A call with more arguments than the composition decodes in place (RV_ARGS; the
+ * interpretation keeps IR_MAX_ARGS, but a summary read from bytes may have any number): the
+ * last one still binds its parameter.  The summary's call gets 19 arguments by hand. */
+static const char many_args_src[] =
+    "import threading\n"                                                    /* 1 */
+    "counts = {}\n"                                                         /* 2 */
+    "def add(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13,\n" /* 3 */
+    "        a14, a15, a16, a17, d):\n"                                     /* 4 */
+    "    d['k'] = d['k'] + 1\n"                                             /* 5 */
+    "def work():\n"                                                         /* 6 */
+    "    add(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, counts)\n"
+    "for _ in range(2):\n"                                                  /* 8 */
+    "    threading.Thread(target=work).start()\n";
+
+static void test_engine_compose__many_arguments(void **state)
+{
+    const fixture *fx = *state;
+    eng_summary *sum;
+    eng_options none;
+    eng_result res;
+    pyc_file *pf;
+    bc_file *bf;
+    in_compiled c;
+    diag_ctx d;
+    arena *a;
+    uint32_t i, k;
+    int patched = 0;
+    memset(&none, 0, sizeof none);
+    memset(&res, 0, sizeof res);
+    diag_init(&d);
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(in_compile_bytes(&c, (const uint8_t *)many_args_src, strlen(many_args_src),
+                                      "app.py", &d), G_OK);
+    assert_int_equal(pyc_load_bytes(&pf, c.ic_pyc, c.ic_len, "app.py", &d), G_OK);
+    in_compiled_free(&c);
+    assert_int_equal(bc_decode_file(&bf, pf, "app.py", &d), G_OK);
+    assert_int_equal(eng_summarize(&sum, pf, bf, &fx->kb, &none, "app", 0, a, &d, "app.py"), G_OK);
+    /* as summarized, the call keeps at most IR_MAX_ARGS arguments: counts is not among them */
+    assert_int_equal(eng_compose(&res, &sum, 1, &none, a, &d), G_OK);
+    assert_int_equal(res.r_count, 0);
+    for (i = 0; i < sum->s_nfuncs; i++)
+        for (k = 0; k < sum->s_funcs[i].u_ncalls; k++) {
+            sum_call *call = &sum->s_funcs[i].u_calls[k];
+            sum_arg *args;
+            uint32_t j;
+            if (strcmp(call->c_callee, "g:add"))
+                continue;
+            assert_true(call->c_nargs <= IR_MAX_ARGS);
+            assert_non_null(args = arena_array(a, 19, sizeof *args));
+            memset(args, 0, 19 * sizeof *args);
+            for (j = 0; j < 19; j++)
+                args[j].g_func = SUM_NONE;
+            args[18].g_path = "g:counts";
+            call->c_args = args;
+            call->c_nargs = 19;
+            patched = 1;
+        }
+    assert_true(patched);
+    memset(&res, 0, sizeof res);
+    assert_int_equal(eng_compose(&res, &sum, 1, &none, a, &d), G_OK);
+    assert_int_equal(res.r_count, 1);
+    assert_string_equal(res.r_findings[0].f_rule, "GIL104");
+    assert_int_equal(res.r_findings[0].f_line, 5);
+    pyc_file_free(pf);
+    arena_free(a);
+    diag_free(&d);
+}
+
+/* What a run's eng_full_fn was asked, and whether it fails. */
+typedef struct asked {
+    eng_summary **sums;
+    int calls[8];
+    int fail;
+} asked;
+
+static int full_of(const eng_summary **out, void *ctx, uint32_t index, arena *a)
+{
+    asked *q = ctx;
+    (void)a;
+    q->calls[index]++;
+    if (q->fail)
+        return G_EIO;
+    *out = q->sums[index];
+    return G_OK;
+}
+
+/* The whole summary is asked for once, and only for the files with findings; a failure to give
+ * it is the composition's result, not a crash. */
+static void test_engine_compose__whole_summaries_only_for_findings(void **state)
+{
+    const fixture *fx = *state;
+    static const char clean_src[] = "x = 1\ndef f():\n    return x\n";
+    const char *srcs[2] = { clean_src, helpers_src };
+    eng_summary *sums[2];
+    pyc_file *pf[2];
+    eng_options none;
+    arena *a;
+    diag_ctx d;
+    asked q;
+    int pass;
+    memset(&none, 0, sizeof none);
+    diag_init(&d);
+    assert_int_equal(arena_new(&a), G_OK);
+    for (pass = 0; pass < 2; pass++) {
+        bc_file *bf;
+        in_compiled c;
+        assert_int_equal(in_compile_bytes(&c, (const uint8_t *)srcs[pass], strlen(srcs[pass]),
+                                          pass ? "app.py" : "clean.py", &d), G_OK);
+        assert_int_equal(pyc_load_bytes(&pf[pass], c.ic_pyc, c.ic_len, "x.py", &d), G_OK);
+        in_compiled_free(&c);
+        assert_int_equal(bc_decode_file(&bf, pf[pass], "x.py", &d), G_OK);
+        assert_int_equal(eng_summarize(&sums[pass], pf[pass], bf, &fx->kb, &none,
+                                       pass ? "app" : "clean", 0, a, &d, "x.py"), G_OK);
+    }
+    for (pass = 0; pass < 2; pass++) {
+        eng_run *er;
+        eng_result res;
+        arena *b;
+        int rc;
+        memset(&q, 0, sizeof q);
+        memset(&res, 0, sizeof res);
+        q.sums = sums;
+        q.fail = pass;
+        assert_int_equal(arena_new(&b), G_OK);
+        assert_int_equal(eng_run_new(&er, b), G_OK);
+        assert_int_equal(eng_run_add(er, sums[0]), G_OK);
+        assert_int_equal(eng_run_add(er, sums[1]), G_OK);
+        assert_int_equal(eng_run_count(er), 2);
+        rc = eng_run_compose(&res, er, &none, full_of, &q, &d);
+        assert_int_equal(q.calls[0], 0);        /* the clean file: never read again */
+        assert_int_equal(q.calls[1], 1);        /* the racy one: once */
+        if (!pass) {
+            assert_int_equal(rc, G_OK);
+            assert_int_equal(res.r_count, 1);
+            assert_string_equal(res.r_findings[0].f_rule, "GIL101");
+            assert_int_equal(res.r_findings[0].f_unit, 1);
+        } else {
+            assert_int_equal(rc, G_EIO);
+        }
+        arena_free(b);
+    }
+    pyc_file_free(pf[0]);
+    pyc_file_free(pf[1]);
+    arena_free(a);
+    diag_free(&d);
+}
+
+/* A summary's bytes cut or flipped anywhere: eng_run_add_bytes refuses them or adds a summary
+ * the composition can walk (AddressSanitizer watches), and the run stays usable. */
+static void test_engine_compose__damaged_summary_bytes(void **state)
+{
+    const fixture *fx = *state;
+    eng_summary *sum;
+    eng_options none;
+    pyc_file *pf;
+    bc_file *bf;
+    in_compiled c;
+    diag_ctx d;
+    strbuf sb;
+    arena *a;
+    size_t k;
+    memset(&none, 0, sizeof none);
+    diag_init(&d);
+    sb_init(&sb);
+    assert_int_equal(arena_new(&a), G_OK);
+    assert_int_equal(in_compile_bytes(&c, (const uint8_t *)helpers_src, strlen(helpers_src),
+                                      "app.py", &d), G_OK);
+    assert_int_equal(pyc_load_bytes(&pf, c.ic_pyc, c.ic_len, "app.py", &d), G_OK);
+    in_compiled_free(&c);
+    assert_int_equal(bc_decode_file(&bf, pf, "app.py", &d), G_OK);
+    assert_int_equal(eng_summarize(&sum, pf, bf, &fx->kb, &none, "app", 0, a, &d, "app.py"), G_OK);
+    assert_int_equal(eng_summary_write(&sb, sum), G_OK);
+    for (k = 0; k <= sb.sb_len * 2; k++) {
+        eng_run *er;
+        eng_result res;
+        arena *b;
+        uint8_t *copy = malloc(sb.sb_len);
+        size_t len = k < sb.sb_len ? k : sb.sb_len;
+        int rc;
+        assert_non_null(copy);
+        memcpy(copy, sb.sb_buf, sb.sb_len);
+        if (k > sb.sb_len)
+            copy[k - sb.sb_len - 1] ^= 0x55;    /* whole, one byte flipped */
+        memset(&res, 0, sizeof res);
+        assert_int_equal(arena_new(&b), G_OK);
+        assert_int_equal(eng_run_new(&er, b), G_OK);
+        rc = eng_run_add_bytes(er, copy, len);
+        if (k < sb.sb_len)
+            assert_int_not_equal(rc, G_OK);    /* every truncation */
+        else if (k == sb.sb_len)
+            assert_int_equal(rc, G_OK);
+        assert_true(rc != G_ENOMEM);
+        /* the run composes what it has (a flipped lock or line: whatever it now says) */
+        rc = eng_run_compose(&res, er, &none, full_of_sums, &sum, &d);
+        assert_true(rc == G_OK || rc == G_EBAD);
+        arena_free(b);
+        free(copy);
+        diag_free(&d);
+        diag_init(&d);
+    }
+    sb_free(&sb);
+    pyc_file_free(pf);
+    arena_free(a);
+    diag_free(&d);
+}
+
 /* Every allocation failure of the composition: G_ENOMEM or success, no crash, nothing leaked. */
 static void test_engine_compose__allocation_failures(void **state)
 {
@@ -415,6 +690,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_compose__helper_under_the_callers_lock),
+        cmocka_unit_test(test_engine_compose__many_arguments),
+        cmocka_unit_test(test_engine_compose__damaged_summary_bytes),
+        cmocka_unit_test(test_engine_compose__whole_summaries_only_for_findings),
         cmocka_unit_test(test_engine_compose__evidence_crosses_modules),
         cmocka_unit_test(test_engine_compose__arguments_carry_shared_state),
         cmocka_unit_test(test_engine_compose__one_thread_does_not_race),

@@ -135,6 +135,7 @@ static void test_engine_summary__what_a_function_records(void **state)
     assert_int_equal(run->u_nwin, 1);
     assert_string_equal(run->u_win[0].w_path, "g:count");
     assert_string_equal(s->s_cand.r_findings[run->u_win[0].w_finding].f_rule, "GIL101");
+    assert_true(run->u_win[0].w_value);   /* any write of count breaks it */
     /* __init__ does not let self escape; the class's attributes and bases */
     init = func(s, "Pool.__init__");
     assert_int_equal(init->u_flags & FN_INIT, FN_INIT);
