@@ -412,14 +412,48 @@ static void dep_state(uint8_t out[16], const drv_cache *cache, const char *pyc, 
         memset(out, 0xff, 16);
 }
 
+/* Is the dependency stored at buf[*at] (dlen bytes of its path, then its 16-byte state) as
+ * it was for file `pyc`?  Moves *at past it; 0 when it changed or does not fit. */
+static int dep_unchanged(const drv_cache *cache, const char *pyc, const uint8_t *buf, size_t len,
+                         size_t *at, uint32_t dlen)
+{
+    char dep[4096];
+    uint8_t dh[16];
+    if (dlen >= sizeof dep || len - *at < (size_t)dlen + 16 + 8 + MAC_SIZE)
+        return 0;
+    memcpy(dep, buf + *at, dlen);
+    dep[dlen] = 0;
+    dep_state(dh, cache, pyc, dep);
+    if (memcmp(dh, buf + *at + dlen, 16))
+        return 0;
+    *at += dlen + 16;
+    return 1;
+}
+
+/* The record that ends an entry at buf[at] (its 8-byte length, then the bytes, then the MAC)
+ * becomes *out, which takes buf; 0 (buf untouched) when the length does not match. */
+static int take_record(drv_blob *out, uint8_t *buf, size_t len, size_t at)
+{
+    uint64_t blen;
+    memcpy(&blen, buf + at, 8);
+    at += 8;
+    if (blen != len - at - MAC_SIZE)
+        return 0;
+    memmove(buf, buf + at, (size_t)blen);
+    drv_blob_free(out);
+    out->b_data = buf;
+    out->b_len = (size_t)blen;
+    out->b_cap = len;
+    return 1;
+}
+
 /* A hit puts the stored record into *out and returns 1; a miss (absent, damaged, another key,
  * a changed dependency) returns 0.  `path` is the analysed file's. */
 static int lookup(drv_blob *out, const drv_cache *cache, const key *k, const char *src)
 {
-    uint8_t *buf, dh[16], mac[MAC_SIZE];
+    uint8_t *buf, mac[MAC_SIZE];
     size_t len, at = 8 + 16, mlen = strlen(ENTRY_MAGIC);
     uint32_t dlen;
-    uint64_t blen;
     if (slurp(&buf, &len, cache->ca_fd, k))
         return 0;
     if (len < at + 4 + 8 + MAC_SIZE || memcmp(buf, ENTRY_MAGIC, mlen) ||
@@ -430,27 +464,10 @@ static int lookup(drv_blob *out, const drv_cache *cache, const key *k, const cha
         goto miss;
     memcpy(&dlen, buf + at, 4);
     at += 4;
-    if (dlen != NO_DEP) {
-        char dep[4096];
-        if (dlen >= sizeof dep || len - at < (size_t)dlen + 16 + 8 + MAC_SIZE)
-            goto miss;
-        memcpy(dep, buf + at, dlen);
-        dep[dlen] = 0;
-        dep_state(dh, cache, src, dep);
-        if (memcmp(dh, buf + at + dlen, 16))
-            goto miss;
-        at += dlen + 16;
-    }
-    memcpy(&blen, buf + at, 8);
-    at += 8;
-    if (blen != len - at - MAC_SIZE)
+    if (dlen != NO_DEP && !dep_unchanged(cache, src, buf, len, &at, dlen))
         goto miss;
-    memmove(buf, buf + at, (size_t)blen);
-    drv_blob_free(out);
-    out->b_data = buf;
-    out->b_len = (size_t)blen;
-    out->b_cap = len;
-    return 1;
+    if (take_record(out, buf, len, at))
+        return 1;
 miss:
     mem_free(buf);
     return 0;
@@ -683,10 +700,9 @@ void drv_cache_run_key(uint8_t out[16], const drv_cache *cache, const drv_settin
 int drv_cache_run_get(drv_blob *out, drv_cache *cache, const uint8_t hash[16],
                       char *const *paths, size_t n)
 {
-    uint8_t *buf, dh[16], mac[MAC_SIZE];
+    uint8_t *buf, mac[MAC_SIZE];
     size_t len, at = 8 + 16;
     uint32_t ndeps, i;
-    uint64_t blen;
     key k;
     key_of(&k, hash);
     if (slurp(&buf, &len, runs_dir(cache, 0), &k))
@@ -698,32 +714,18 @@ int drv_cache_run_get(drv_blob *out, drv_cache *cache, const uint8_t hash[16],
     at += 4;
     for (i = 0; i < ndeps; i++) {
         uint32_t unit, dlen;
-        char dep[4096];
         if (len - at < 8 + MAC_SIZE)
             goto miss;
         memcpy(&unit, buf + at, 4);
         memcpy(&dlen, buf + at + 4, 4);
         at += 8;
-        if (unit >= n || dlen >= sizeof dep || len - at < (size_t)dlen + 16 + 8 + MAC_SIZE)
+        if (unit >= n || !dep_unchanged(cache, paths[unit], buf, len, &at, dlen))
             goto miss;
-        memcpy(dep, buf + at, dlen);
-        dep[dlen] = 0;
-        dep_state(dh, cache, paths[unit], dep);
-        if (memcmp(dh, buf + at + dlen, 16))
-            goto miss;
-        at += dlen + 16;
     }
-    memcpy(&blen, buf + at, 8);
-    at += 8;
-    if (blen != len - at - MAC_SIZE)
-        goto miss;
-    memmove(buf, buf + at, (size_t)blen);
-    drv_blob_free(out);
-    out->b_data = buf;
-    out->b_len = (size_t)blen;
-    out->b_cap = len;
-    cache->ca_hits++;
-    return 1;
+    if (take_record(out, buf, len, at)) {
+        cache->ca_hits++;
+        return 1;
+    }
 miss:
     mem_free(buf);
     return 0;
