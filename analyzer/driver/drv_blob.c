@@ -181,6 +181,14 @@ static int put_finding(drv_blob *b, const finding *f)
     return bad ? G_ENOMEM : G_OK;
 }
 
+/* One message of the file's diagnostics: code, offset, file, text. */
+static int put_message(drv_blob *out, const diag_msg *m)
+{
+    int64_t off = m->dm_offset;
+    return put_i32(out, m->dm_code) || put(out, &off, sizeof off) || put_str(out, m->dm_file) ||
+           put_str(out, m->dm_text);
+}
+
 int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
 {
     const eng_result *res = NULL;
@@ -217,13 +225,9 @@ int drv_blob_put(drv_blob *out, int rc, const drv_result *r, const diag_ctx *d)
         uint32_t flen = (uint32_t)(out->b_len - at);
         memcpy(out->b_data + at - sizeof flen, &flen, sizeof flen);
     }
-    for (k = 0; k < d->d_count; k++) {
-        const diag_msg *m = &d->d_msgs[k];
-        int64_t off = m->dm_offset;
-        if (put_i32(out, m->dm_code) || put(out, &off, sizeof off) || put_str(out, m->dm_file) ||
-            put_str(out, m->dm_text))
+    for (k = 0; k < d->d_count; k++)
+        if (put_message(out, &d->d_msgs[k]))
             return G_ENOMEM;
-    }
     return G_OK;
 }
 
@@ -740,13 +744,9 @@ static int put_messages(drv_blob *out, const diag_ctx *d)
     size_t k;
     if (put_u32(out, (uint32_t)d->d_count))
         return G_ENOMEM;
-    for (k = 0; k < d->d_count; k++) {
-        const diag_msg *m = &d->d_msgs[k];
-        int64_t off = m->dm_offset;
-        if (put_i32(out, m->dm_code) || put(out, &off, sizeof off) || put_str(out, m->dm_file) ||
-            put_str(out, m->dm_text))
+    for (k = 0; k < d->d_count; k++)
+        if (put_message(out, &d->d_msgs[k]))
             return G_ENOMEM;
-    }
     return G_OK;
 }
 
