@@ -237,8 +237,8 @@ typedef int (*eng_full_fn)(const eng_summary **out, void *ctx, uint32_t index, a
 /* An empty run whose view and composition are allocated in a.  G_OK or G_ENOMEM. */
 int eng_run_new(eng_run **out, arena *a);
 
-/* Adds summary s (copied: s may go away) as the next index.  G_OK or G_ENOMEM (the run is then
- * unusable: eng_run_free it). */
+/* Adds summary s (through its bytes: s may go away) as the next index.  G_OK or G_ENOMEM (the
+ * run is then unusable: eng_run_free it). */
 int eng_run_add(eng_run *run, const eng_summary *s);
 uint32_t eng_run_count(const eng_run *run);
 

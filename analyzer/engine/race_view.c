@@ -20,7 +20,6 @@
 #include "../common/varint.h"
 
 #define TEXT_BLOCK (64 * 1024)  /* strings are packed into blocks this big, without padding */
-#define SEEN 8192               /* addresses of one summary's strings remembered (power of 2) */
 
 typedef struct vec {
     void *v_items;             /* mem_realloc'd */
@@ -42,13 +41,6 @@ struct eng_run {
     uint32_t n_capids;
     vec n_vfuncs, n_vacc, n_vwin, n_vacqs, n_vcells, n_vmore, n_vattrs, n_vids, n_vclasses,
         n_vbinds, n_vstarts;  /* ... and its items (mem_realloc'd, reused) */
-    /* the ids of the strings of the summary being added, by their address: a summary read
-     * from bytes has one copy of each of its strings, interned once instead of at every use */
-    const char *n_seen[SEEN];
-    rv_str n_seen_id[SEEN];
-    uint32_t n_seen_gen[SEEN]; /* entries of other summaries are stale */
-    uint32_t n_gen;
-    uint32_t n_nseen;
     int n_oom;
 };
 
@@ -131,39 +123,6 @@ static rv_str intern_n(eng_run *n, const char *t, size_t len)
     }
     n->n_slots[j] = n->n_nstrs;
     return n->n_nstrs++;
-}
-
-/* The id of text t (NULL: 0), added when new.  Sets n_oom and returns 0 when memory runs out. */
-static rv_str intern(eng_run *n, const char *t)
-{
-    return t ? intern_n(n, t, strlen(t)) : 0;
-}
-
-/* intern(n, t), remembering t's address for the rest of the summary being added. */
-static rv_str intern_seen(eng_run *n, const char *t)
-{
-    uint32_t j;
-    rv_str id;
-    if (!t)
-        return 0;
-    for (j = (uint32_t)(((uintptr_t)t >> 3) * 0x9E3779B1u) & (SEEN - 1);
-         n->n_seen_gen[j] == n->n_gen; j = (j + 1) & (SEEN - 1))
-        if (n->n_seen[j] == t)
-            return n->n_seen_id[j];
-    id = intern(n, t);
-    if (id && n->n_nseen < SEEN / 2) {
-        n->n_seen[j] = t;
-        n->n_seen_id[j] = id;
-        n->n_seen_gen[j] = n->n_gen;
-        n->n_nseen++;
-    }
-    return id;
-}
-
-static const char *itext(eng_run *n, const char *t)
-{
-    rv_str id = intern(n, t);  /* first: interning may move n_strs */
-    return n->n_strs[id];
 }
 
 /***** the run *****/
@@ -278,253 +237,19 @@ static void emit_call(eng_run *n, rv_str callee, uint32_t c_instr, int32_t c_lin
     }
 }
 
-/* Appends u's calls to the stream. */
-static void put_calls(eng_run *n, const sum_func *u)
-{
-    uint32_t k, i, instr = 0;
-    int32_t line = 0;
-    for (k = 0; k < u->u_ncalls; k++) {
-        const sum_call *c = &u->u_calls[k];
-        rv_str callee = intern_seen(n, c->c_callee);
-        sb_clear(&n->n_args);
-        for (i = 0; i < c->c_nargs; i++)
-            put_arg(&n->n_args, intern_seen(n, c->c_args[i].g_kw),
-                    intern_seen(n, c->c_args[i].g_path), intern_seen(n, c->c_args[i].g_ctor));
-        emit_call(n, callee, c->c_instr, c->c_line, c->c_loop, c->c_owned, c->c_main,
-                  c->c_locks, c->c_nargs, &instr, &line);
-    }
-}
-
-/* Arguments with their strings interned (thread starts keep theirs as sum_arg), without what
- * the composition does not read (as in the call streams). */
-static sum_arg *copy_args(eng_run *n, const sum_arg *g, uint32_t count)
-{
-    sum_arg *out;
-    uint32_t i;
-    if (!count)
-        return NULL;
-    if (!(out = arena_array(n->n_a, count, sizeof *out))) {
-        n->n_oom = 1;
-        return NULL;
-    }
-    for (i = 0; i < count; i++) {
-        out[i].g_kw = itext(n, g[i].g_kw);
-        out[i].g_path = itext(n, g[i].g_path);
-        out[i].g_ctor = itext(n, g[i].g_ctor);
-        out[i].g_func = SUM_NONE;
-        out[i].g_items = NULL;
-        out[i].g_nitems = 0;
-        out[i].g_distinct = g[i].g_distinct;
-    }
-    return out;
-}
-
-static void *array(eng_run *n, uint32_t count, size_t size)
-{
-    void *p;
-    if (!count)
-        return NULL;
-    if (!(p = arena_array(n->n_a, count, size)))
-        n->n_oom = 1;
-    return p;
-}
-
-/* Does u need an rv_more? */
-static int has_more(const sum_func *u)
-{
-    return u->u_escape != SUM_NONE || u->u_nwin || u->u_nacqs || u->u_ncellparam ||
-           u->u_nheld_out || u->u_nreleased || u->u_nexcl;
-}
-
 int eng_run_add(eng_run *n, const eng_summary *s)
 {
-    rv_sum *v;
-    uint32_t i, k, nacc = 0, nwin = 0, nacqs = 0, ncells = 0, nmore = 0, nids = 0, nattrs = 0;
-    uint32_t iacc = 0, iwin = 0, iacqs = 0, icells = 0, imore = 0, iids = 0, iattrs = 0;
+    /* through its bytes: one reader fills the run's form, whichever way a summary arrives */
+    strbuf sb;
+    int rc;
     if (n->n_oom)
         return G_ENOMEM;
-    n->n_gen++;                /* a new summary: the addresses remembered are stale */
-    n->n_nseen = 0;
-    if (n->n_nsums == n->n_capsums) {
-        uint32_t cap = n->n_capsums ? n->n_capsums * 2 : 256;
-        rv_sum **g = mem_realloc(n->n_sums, (size_t)cap * sizeof *g);
-        if (!g)
-            return G_ENOMEM;
-        n->n_sums = g;
-        n->n_capsums = cap;
-    }
-    for (i = 0; i < s->s_nfuncs; i++) {
-        const sum_func *u = &s->s_funcs[i];
-        nacc += u->u_nacc;
-        nwin += u->u_nwin;
-        nacqs += u->u_nacqs;
-        ncells += u->u_ncellparam;
-        nids += u->u_nparams + u->u_nheld_out + u->u_nreleased + u->u_nexcl;
-        nmore += (uint32_t)has_more(u);
-    }
-    for (i = 0; i < s->s_nclasses; i++) {
-        nids += s->s_classes[i].k_nbases;
-        nattrs += s->s_classes[i].k_nattrs;
-    }
-    if (!(v = arena_alloc(n->n_a, sizeof *v)))
-        return G_ENOMEM;
-    memset(v, 0, sizeof *v);
-    v->s_module = itext(n, s->s_module);
-    v->s_file = itext(n, s->s_file);
-    v->s_minor = s->s_minor;
-    v->s_package = s->s_package;
-    v->s_nfuncs = s->s_nfuncs;
-    v->s_nclasses = s->s_nclasses;
-    v->s_nbinds = s->s_nbinds;
-    v->s_nstarts = s->s_nstarts;
-    v->s_funcs = array(n, s->s_nfuncs, sizeof *v->s_funcs);
-    v->s_classes = array(n, s->s_nclasses, sizeof *v->s_classes);
-    v->s_binds = array(n, s->s_nbinds, sizeof *v->s_binds);
-    v->s_starts = array(n, s->s_nstarts, sizeof *v->s_starts);
-    v->s_acc = array(n, nacc, sizeof *v->s_acc);
-    v->s_win = array(n, nwin, sizeof *v->s_win);
-    v->s_acqs = array(n, nacqs, sizeof *v->s_acqs);
-    v->s_cells = array(n, ncells, sizeof *v->s_cells);
-    v->s_more = array(n, nmore, sizeof *v->s_more);
-    v->s_attrs = array(n, nattrs, sizeof *v->s_attrs);
-    v->s_ids = array(n, nids, sizeof *v->s_ids);
-    if (n->n_oom)
-        return G_ENOMEM;
-    sb_clear(&n->n_calls);
-    for (i = 0; i < s->s_nfuncs; i++) {
-        const sum_func *u = &s->s_funcs[i];
-        rv_func *f = &v->s_funcs[i];
-        f->u_name = intern_seen(n, u->u_name);
-        f->u_qualname = intern_seen(n, u->u_qualname);
-        f->u_class = u->u_class;
-        f->u_parent = u->u_parent;
-        f->u_flags = (uint8_t)u->u_flags;
-        f->u_line = u->u_line;
-        f->u_params = iids;
-        f->u_nparams = u->u_nparams;
-        for (k = 0; k < u->u_nparams; k++)
-            v->s_ids[iids++] = intern_seen(n, u->u_params ? u->u_params[k] : NULL);
-        f->u_acc = iacc;
-        f->u_nacc = u->u_nacc;
-        for (k = 0; k < u->u_nacc; k++) {
-            const sum_access *a = &u->u_acc[k];
-            rv_acc *o = &v->s_acc[iacc++];
-            o->a_path = intern_seen(n, a->a_path);
-            o->a_method = intern_seen(n, a->a_method);
-            o->a_const = intern_seen(n, a->a_const);
-            o->a_instr = a->a_instr;
-            o->a_line = a->a_line;
-            o->a_kind = a->a_kind;
-            o->a_recv = a->a_recv;
-            o->a_falsy = a->a_falsy;
-            o->a_locks = a->a_locks;
-        }
-        if (n->n_calls.sb_len >= UINT32_MAX)
-            return G_ENOMEM;
-        f->u_calls = (uint32_t)n->n_calls.sb_len;
-        f->u_ncalls = u->u_ncalls;
-        put_calls(n, u);
-        f->u_more = SUM_NONE;
-        if (has_more(u)) {
-            rv_more *m = &v->s_more[imore];
-            f->u_more = imore++;
-            m->m_escape = u->u_escape;
-            m->m_win = iwin;
-            m->m_nwin = u->u_nwin;
-            for (k = 0; k < u->u_nwin; k++) {
-                const sum_window *w = &u->u_win[k];
-                rv_win *o = &v->s_win[iwin++];
-                o->w_path = intern_seen(n, w->w_path);
-                o->w_method = intern_seen(n, w->w_method);
-                o->w_first = w->w_first;
-                o->w_last = w->w_last;
-                o->w_finding = w->w_finding;
-                o->w_breaks = w->w_breaks;
-                o->w_recv = w->w_recv;
-                o->w_value = w->w_value;
-                o->w_locks = w->w_locks;
-            }
-            m->m_acqs = iacqs;
-            m->m_nacqs = u->u_nacqs;
-            for (k = 0; k < u->u_nacqs; k++) {
-                rv_acq *o = &v->s_acqs[iacqs++];
-                o->q_path = intern_seen(n, u->u_acqs[k].q_path);
-                o->q_ctor = intern_seen(n, u->u_acqs[k].q_ctor);
-                o->q_named = u->u_acqs[k].q_named;
-            }
-            m->m_cells = icells;
-            m->m_ncells = u->u_ncellparam;
-            for (k = 0; k < u->u_ncellparam; k++) {
-                v->s_cells[icells].cp_name = intern_seen(n, u->u_cellparam[k].cp_name);
-                v->s_cells[icells++].cp_param = u->u_cellparam[k].cp_param;
-            }
-            m->m_held = iids;
-            m->m_nheld = u->u_nheld_out;
-            for (k = 0; k < u->u_nheld_out; k++)
-                v->s_ids[iids++] = intern_seen(n, u->u_held_out[k]);
-            m->m_released = iids;
-            m->m_nreleased = u->u_nreleased;
-            for (k = 0; k < u->u_nreleased; k++)
-                v->s_ids[iids++] = intern_seen(n, u->u_released[k]);
-            m->m_excl = iids;
-            m->m_nexcl = u->u_nexcl;
-            for (k = 0; k < u->u_nexcl; k++)
-                v->s_ids[iids++] = u->u_excl[k];
-        }
-    }
-    for (i = 0; i < s->s_nclasses; i++) {
-        const sum_class *c = &s->s_classes[i];
-        rv_class *o = &v->s_classes[i];
-        o->k_qualname = intern_seen(n, c->k_qualname);
-        o->k_thread_safe = c->k_thread_safe;
-        o->k_cont = c->k_cont;
-        o->k_bases = iids;
-        o->k_nbases = c->k_nbases;
-        for (k = 0; k < c->k_nbases; k++)
-            v->s_ids[iids++] = intern_seen(n, c->k_bases[k]);
-        o->k_attrs = iattrs;
-        o->k_nattrs = c->k_nattrs;
-        for (k = 0; k < c->k_nattrs; k++) {
-            const sum_attr *at = &c->k_attrs[k];
-            rv_attr *t = &v->s_attrs[iattrs++];
-            t->at_name = intern_seen(n, at->at_name);
-            t->at_ctor = intern_seen(n, at->at_ctor);
-            t->at_alias = intern_seen(n, at->at_alias);
-            t->at_param = at->at_param;
-            t->at_class_level = at->at_class_level;
-            t->at_instance = at->at_instance;
-            t->at_property = at->at_property;
-            t->at_cont = at->at_cont;
-        }
-    }
-    for (i = 0; i < s->s_nbinds; i++) {
-        const sum_bind *b = &s->s_binds[i];
-        rv_bind *o = &v->s_binds[i];
-        o->b_name = intern_seen(n, b->b_name);
-        o->b_what = intern_seen(n, b->b_what);
-        o->b_code = b->b_code;
-        o->b_kind = b->b_kind;
-        o->b_cont = b->b_cont;
-    }
-    for (i = 0; i < s->s_nstarts; i++) {
-        sum_start *t = &v->s_starts[i];
-        *t = s->s_starts[i];
-        t->t_target = itext(n, t->t_target);
-        t->t_obj = itext(n, t->t_obj);
-        t->t_pool = itext(n, t->t_pool);
-        t->t_args = copy_args(n, s->s_starts[i].t_args, t->t_nargs);
-    }
-    if (n->n_calls.sb_failed || n->n_oom)
-        return G_ENOMEM;
-    if (n->n_calls.sb_len) {
-        uint8_t *calls = arena_alloc(n->n_a, n->n_calls.sb_len);
-        if (!calls)
-            return G_ENOMEM;
-        memcpy(calls, n->n_calls.sb_buf, n->n_calls.sb_len);
-        v->s_calls = calls;
-    }
-    n->n_sums[n->n_nsums++] = v;
-    return G_OK;
+    sb_init(&sb);
+    rc = eng_summary_write(&sb, s);
+    if (!rc)
+        rc = eng_run_add_bytes(n, (const uint8_t *)sb.sb_buf, sb.sb_len);
+    sb_free(&sb);
+    return rc ? G_ENOMEM : G_OK;
 }
 
 /***** adding a summary from its bytes *****/
