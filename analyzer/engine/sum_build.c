@@ -146,7 +146,9 @@ static int put_path(builder *b, strbuf *sb, uint32_t ci, const ir_path *p)
             return 0;
         put_two(sb, ".", p->p_name);
         return 1;
-    case PATH_ITEM:
+    case PATH_ITEM: {
+        int param = p->p_key && p->p_key->p_kind != PATH_CONST
+                        ? mod_param_index(&b->b_m->m_codes[ci], p->p_key) : -1;
         if (!put_path(b, sb, ci, p->p_base))
             return 0;
         if (p->p_key && p->p_key->p_kind == PATH_CONST) {
@@ -158,16 +160,17 @@ static int put_path(builder *b, strbuf *sb, uint32_t ci, const ir_path *p)
                 sb_putc(sb, *k);
             }
             sb_putc(sb, ']');
-        } else if (p->p_key && mod_param_index(&b->b_m->m_codes[ci], p->p_key) >= 0) {
+        } else if (param >= 0) {
             /* the function's own parameter, never rebound: any key, but the one its caller
              * passed (threads started with distinct indexes have distinct keys) */
             char buf[16];
-            snprintf(buf, sizeof buf, "[*p%d]", mod_param_index(&b->b_m->m_codes[ci], p->p_key));
+            snprintf(buf, sizeof buf, "[*p%d]", param);
             sb_puts(sb, buf);
         } else {
             sb_puts(sb, "[*]");
         }
         return 1;
+    }
     default:
         return put_root(b, sb, ci, p);
     }
