@@ -628,28 +628,67 @@ static int cmp_finding(const void *a, const void *b)
     return strcmp(x->f_target, y->f_target);
 }
 
+/* Is a the state b names, or the container b is an item of ("D" and "D[k]")?  A check tests one
+ * container; its acts may name the container (`D.pop(k)`) or the item (`D[k]`). */
+static int same_state(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > nb)
+        return same_state(b, a);
+    return !strncmp(a, b, na) && (b[na] == '\0' || b[na] == '[');
+}
+
+/* Are all of f's other sides in f's own function (and is there one)? */
+static int sides_at_home(const finding *f)
+{
+    uint32_t k;
+    for (k = 0; k < f->f_nrelated; k++)
+        if (strcmp(f->f_related[k].rl_file, f->f_file) ||
+            strcmp(f->f_related[k].rl_function, f->f_function))
+            return 0;
+    return f->f_nrelated > 0;
+}
+
+static int names_line(const finding *f, int32_t line)
+{
+    uint32_t k;
+    for (k = 0; k < f->f_nrelated; k++)
+        if (f->f_related[k].rl_line == line)
+            return 1;
+    return 0;
+}
+
 /* Has f's race been reported already among findings [first, kept)?  One function's several
  * unlocked writes into the same locked window (GIL301: the `except` branches of a thread's
  * run() each storing the error), or one check's several acts (GIL201: `if k in D:` then the read
  * `D[k]` and `del D[k]`) or one read's several writes back (GIL105: `v = D[k]` then
  * `D.pop(k)` on two branches), are one race: it is reported at the first, whose other side names
- * the window.  The fix -- the lock around that function's writes, one step instead of the check --
- * is the same for all of them. */
+ * the window.  So are two locked windows of one function on one state that break each other and
+ * nothing else (the two halves of a barrier, each under its own lock): one pair of locks that
+ * disagree.  The fix -- the lock around that function's writes, one step instead of the check,
+ * one lock for both halves -- is the same for all of them.  (Two unlocked read-modify-writes of
+ * one state in one function, `n += 1` then `n -= 1`, stay two findings: each loses updates of
+ * its own.) */
 static int same_race(const eng_result *res, uint32_t first, uint32_t kept, const finding *f)
 {
     uint32_t j;
     int check = (!strcmp(f->f_rule, "GIL201") || !strcmp(f->f_rule, "GIL105")) &&
                 f->f_rel_line > 0;
-    if (!check && (strcmp(f->f_rule, "GIL301") || !f->f_nrelated))
+    int home = !strcmp(f->f_rule, "GIL301") && sides_at_home(f);
+    if (!check && !home && (strcmp(f->f_rule, "GIL301") || !f->f_nrelated))
         return 0;
     for (j = first; j < kept; j++) {
         const finding *g = &res->r_findings[j];
         if (g->f_unit != f->f_unit || g->f_code != f->f_code || strcmp(g->f_rule, f->f_rule))
             continue;
         if (check && g->f_rel_line == f->f_rel_line && g->f_rel_col == f->f_rel_col &&
-            !strcmp(g->f_target, f->f_target))
+            same_state(g->f_target, f->f_target))
             return 1;
-        if (!check && g->f_nrelated && g->f_related[0].rl_line == f->f_related[0].rl_line &&
+        if (home && sides_at_home(g) && !strcmp(g->f_target, f->f_target) &&
+            (names_line(f, g->f_line) || names_line(g, f->f_line)))
+            return 1;
+        if (!check && !strcmp(f->f_rule, "GIL301") && g->f_nrelated &&
+            g->f_related[0].rl_line == f->f_related[0].rl_line &&
             g->f_related[0].rl_col == f->f_related[0].rl_col &&
             !strcmp(g->f_related[0].rl_file, f->f_related[0].rl_file))
             return 1;
