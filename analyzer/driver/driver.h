@@ -131,9 +131,15 @@ int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *
 
 /* drv_summarize of an editor's buffer (or a file when src is NULL), except that the candidates
  * carry no interleavings (f_ilv NULL): the language server makes a finding's schedule with
- * eng_interleave when its line is hovered, rather than every candidate's on every edit. */
+ * eng_interleave when its line is hovered, rather than every candidate's on every edit.  A
+ * buffer is compiled by in_compile_edited: after an edit inside one function's body, that
+ * function alone (until drv_buffer_closed). */
 int drv_summarize_buffer(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                          size_t len, arena *a, diag_ctx *d);
+
+/* The editor closed the buffer of `path`: what drv_summarize_buffer kept to compile its next
+ * version by the edited function alone (in_compile_edited) is let go. */
+void drv_buffer_closed(const char *path);
 
 /* drv_summarize, then the races of that file alone (drv_compose of one unit) into out->r_res. */
 int drv_analyze(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,

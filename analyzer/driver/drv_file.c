@@ -554,10 +554,16 @@ static int summarize(drv_result *out, drv_ctx *c, const drv_settings *s, const c
     return G_OK;
 }
 
+/* What summarize_with is asked for. */
+enum {
+    HOW_SCHEDULES = 1,         /* the candidates' interleavings */
+    HOW_EDITED = 2             /* src is an editor's buffer being typed in: in_compile_edited */
+};
+
 /* A .py file or buffer: compile in-process (or with the settings' interpreter), then the .pyc
  * pipeline. */
 static int analyze_source(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
-                          const uint8_t *src, size_t len, int schedules, arena *a, diag_ctx *d)
+                          const uint8_t *src, size_t len, int how, arena *a, diag_ctx *d)
 {
     in_compiled ic;
     bc_file *bf = NULL;
@@ -575,8 +581,9 @@ static int analyze_source(drv_result *out, drv_ctx *c, const drv_settings *s, co
                                              file_strerror(err));
         src = text ? text : (const uint8_t *)"";
     }
-    rc = s->s_python ? in_python_compile(&ic, p->dp_py, src, len, path, d)
-                     : in_compile_bytes(&ic, src, len, path, d);
+    rc = s->s_python           ? in_python_compile(&ic, p->dp_py, src, len, path, d)
+         : how & HOW_EDITED ? in_compile_edited(&ic, src, len, path, d)
+                            : in_compile_bytes(&ic, src, len, path, d);
     if (!rc && ic.ic_syntax) {
         rc = syntax_finding(&out->r_res, &ic, path, a, d);
         in_compiled_free(&ic);
@@ -590,15 +597,15 @@ static int analyze_source(drv_result *out, drv_ctx *c, const drv_settings *s, co
     if (!rc)
         rc = bc_decode_file(&bf, out->r_image, path, d);
     if (!rc)
-        rc = summarize(out, c, s, path, path, out->r_image, bf, src, len, NULL, schedules, a,
-                       d);
+        rc = summarize(out, c, s, path, path, out->r_image, bf, src, len, NULL,
+                       how & HOW_SCHEDULES, a, d);
     out->r_bf = bf;
     mem_free(text);
     return rc;
 }
 
 static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
-                          const uint8_t *src, size_t len, int schedules, arena *a, diag_ctx *d);
+                          const uint8_t *src, size_t len, int how, arena *a, diag_ctx *d);
 
 int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
                   size_t len, arena *a, diag_ctx *d)
@@ -607,7 +614,7 @@ int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *
     memset(out, 0, sizeof *out);
     if (drv_settings_for(&s, c, path, d))
         return G_EBAD;
-    return summarize_with(out, c, s, path, src, len, 1, a, d);
+    return summarize_with(out, c, s, path, src, len, HOW_SCHEDULES, a, d);
 }
 
 int drv_summarize_buffer(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
@@ -617,12 +624,17 @@ int drv_summarize_buffer(drv_result *out, drv_ctx *c, const char *path, const ui
     memset(out, 0, sizeof *out);
     if (drv_settings_for(&s, c, path, d))
         return G_EBAD;
-    return summarize_with(out, c, s, path, src, len, 0, a, d);
+    return summarize_with(out, c, s, path, src, len, src ? HOW_EDITED : 0, a, d);
 }
 
-/* drv_summarize with the settings s; the candidates' interleavings only when `schedules`. */
+void drv_buffer_closed(const char *path)
+{
+    in_compile_forget(path);
+}
+
+/* drv_summarize with the settings s; `how`: HOW_* */
 static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, const char *path,
-                          const uint8_t *src, size_t len, int schedules, arena *a, diag_ctx *d)
+                          const uint8_t *src, size_t len, int how, arena *a, diag_ctx *d)
 {
     const char *pyc_path = path;
     char cached[PATH_MAX];
@@ -640,7 +652,7 @@ static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, co
     if (is_source) {
         if (src && s->s_python && target_minor(c, s, path, d) < 0)
             return G_EBAD;
-        rc = analyze_source(out, c, s, path, src, len, schedules, a, d);
+        rc = analyze_source(out, c, s, path, src, len, how, a, d);
     } else {
         /* `# noqa` comments and marks come from the source: the one a fresh __pycache__ pyc
          * stands for, or the one a .pyc names */
@@ -660,7 +672,7 @@ static int summarize_with(drv_result *out, drv_ctx *c, const drv_settings *s, co
         if (!rc)
             rc = summarize(out, c, s, path,
                            pyc_path == path && !refused && *src_path ? src_path : path, f, bf,
-                           NULL, 0, refused ? NULL : src_path, schedules, a, d);
+                           NULL, 0, refused ? NULL : src_path, how & HOW_SCHEDULES, a, d);
         out->r_bf = bf;
     }
     if (rc)
@@ -884,7 +896,7 @@ int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const c
                      const uint8_t *src, size_t len, arena *a, diag_ctx *d)
 {
     drv_unit u;
-    int rc = summarize_with(out, c, s, path, src, len, 1, a, d);
+    int rc = summarize_with(out, c, s, path, src, len, HOW_SCHEDULES, a, d);
     if (rc)
         return rc;
     memset(&u, 0, sizeof u);

@@ -36,6 +36,21 @@ int in_too_large(const char *path, size_t len, diag_ctx *d);
 int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const char *path,
                      diag_ctx *d);
 
+/* in_compile_bytes of an editor's buffer, typed in: the last text and module code of a few paths
+ * are kept, and when src differs from the last text of path only inside the body of one function
+ * (a module-level function or a method of a module-level class) on the same number of lines, that
+ * function alone is compiled and put into the kept code -- the code objects of a whole compile,
+ * at a fraction of its cost (input_edit.c says why they are the same).  Only one thread may call
+ * it. */
+int in_compile_edited(in_compiled *out, const uint8_t *src, size_t len, const char *path,
+                      diag_ctx *d);
+
+/* Forgets what in_compile_edited keeps of path (a closed document); of every path when NULL. */
+void in_compile_forget(const char *path);
+
+/* How many buffers in_compile_edited compiled whole, and how many by one function. */
+void in_compile_edit_counts(size_t *whole, size_t *part);
+
 /* in_compile_bytes of a file read from disk; G_EIO with a message naming it when unreadable. */
 int in_compile_path(in_compiled *out, const char *path, diag_ctx *d);
 

@@ -3,7 +3,7 @@
 #include <Python.h>
 #include <marshal.h>
 
-#include "input.h"
+#include "input_int.h"
 
 #include <unistd.h>
 
@@ -115,6 +115,7 @@ int in_python_start(void)
 
 void in_shutdown(void)
 {
+    in_compile_forget(NULL);    /* its code objects, before the interpreter goes */
     if (started && Py_IsInitialized())
         Py_FinalizeEx();
     started = 0;
@@ -279,15 +280,46 @@ static void put_u32(uint8_t *p, uint32_t v)
     p[3] = v >> 24 & 0xff;
 }
 
-int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const char *path,
-                     diag_ctx *d)
+int in_code_pyc(in_compiled *out, PyObject *code, size_t len, const char *path, diag_ctx *d)
+{
+    PyObject *data = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);
+    int rc = G_OK;
+    if (!data) {
+        rc = compile_error(out, path, d);
+        if (!rc && out->ic_syntax) /* marshal raises ValueError only for unmarshallable objects */
+            rc = diag_add(d, G_EBAD, path, -1, "cannot marshal the compiled code (%s)",
+                          out->ic_msg);
+        out->ic_syntax = 0;
+        PyErr_Clear();
+        return rc;
+    }
+    out->ic_len = 16 + (size_t)PyBytes_GET_SIZE(data);
+    out->ic_pyc = mem_alloc(out->ic_len);
+    if (!out->ic_pyc) {
+        out->ic_len = 0;
+        rc = diag_add(d, G_ENOMEM, path, -1, "out of memory");
+    } else {
+        put_u32(out->ic_pyc, (uint32_t)PyImport_GetMagicNumber());  /* 3495 | '\r\n' << 16 */
+        put_u32(out->ic_pyc + 4, 0);                                /* flags: timestamp pyc */
+        put_u32(out->ic_pyc + 8, 0);                                /* mtime: none */
+        put_u32(out->ic_pyc + 12, (uint32_t)len);                   /* source size */
+        memcpy(out->ic_pyc + 16, PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data));
+    }
+    Py_DECREF(data);
+    return rc;
+}
+
+int in_compile_code(in_compiled *out, PyObject **keep, const uint8_t *src, size_t len,
+                    const char *path, diag_ctx *d)
 {
     PyCompilerFlags flags = _PyCompilerFlags_INIT;
-    PyObject *name = NULL, *code = NULL, *data = NULL;
+    PyObject *name = NULL, *code = NULL;
     char *text;
     int rc = G_OK;
 
     memset(out, 0, sizeof *out);
+    if (keep)
+        *keep = NULL;
     if (len > IN_MAX_SOURCE)
         return in_too_large(path, len, d);
     if (memchr(src, 0, len)) {
@@ -308,37 +340,24 @@ int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const cha
     if (name)
         code = Py_CompileStringObject(text, name, Py_file_input, &flags, 0);
     mem_free(text);
-    if (!code) {
+    if (!code)
         rc = compile_error(out, path, d);
-        goto done;
+    else
+        rc = in_code_pyc(out, code, len, path, d);
+    if (!rc && code && keep && out->ic_pyc) {
+        *keep = code;
+        code = NULL;
     }
-    data = PyMarshal_WriteObjectToString(code, Py_MARSHAL_VERSION);
-    if (!data) {
-        rc = compile_error(out, path, d);
-        if (!rc && out->ic_syntax) /* marshal raises ValueError only for unmarshallable objects */
-            rc = diag_add(d, G_EBAD, path, -1, "cannot marshal the compiled code (%s)",
-                          out->ic_msg);
-        out->ic_syntax = 0;
-        goto done;
-    }
-    out->ic_len = 16 + (size_t)PyBytes_GET_SIZE(data);
-    out->ic_pyc = mem_alloc(out->ic_len);
-    if (!out->ic_pyc) {
-        out->ic_len = 0;
-        rc = diag_add(d, G_ENOMEM, path, -1, "out of memory");
-        goto done;
-    }
-    put_u32(out->ic_pyc, (uint32_t)PyImport_GetMagicNumber());  /* 3495 | '\r\n' << 16 */
-    put_u32(out->ic_pyc + 4, 0);                                /* flags: timestamp pyc */
-    put_u32(out->ic_pyc + 8, 0);                                /* mtime: none */
-    put_u32(out->ic_pyc + 12, (uint32_t)len);                   /* source size */
-    memcpy(out->ic_pyc + 16, PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data));
-done:
-    Py_XDECREF(data);
     Py_XDECREF(code);
     Py_XDECREF(name);
     PyErr_Clear();
     return rc;
+}
+
+int in_compile_bytes(in_compiled *out, const uint8_t *src, size_t len, const char *path,
+                     diag_ctx *d)
+{
+    return in_compile_code(out, NULL, src, len, path, d);
 }
 
 int in_compile_path(in_compiled *out, const char *path, diag_ctx *d)

@@ -1,5 +1,6 @@
 /* Internal to the input stage: the walk's .gitignore matching (input_ignore.c), which
- * input_walk.c calls. */
+ * input_walk.c calls; the compile that keeps its code object (input_compile.c), which the
+ * compile of an edited buffer (input_edit.c) builds on. */
 #ifndef GILCHECK_INPUT_INT_H
 #define GILCHECK_INPUT_INT_H
 
@@ -36,5 +37,17 @@ void in_ign_close(in_ignore *ig, diag_ctx *d);
 /* The most matching work a path may cost: about 10 ms of libgit2's matcher (measured: 0.05 to
  * 0.8 ns per counted step for 2 to 8 wildcards). */
 #define IN_IGNORE_STEPS 2e7
+
+struct _object;   /* CPython's PyObject: this header does not need Python.h */
+
+/* in_compile_bytes, and when it gave an image and keep is not NULL, the module's code object
+ * in *keep (a new reference; NULL otherwise). */
+int in_compile_code(in_compiled *out, struct _object **keep, const uint8_t *src, size_t len,
+                    const char *path, diag_ctx *d);
+
+/* The .pyc image of a module's code object (marshalled, with a header for a source of len
+ * bytes) into *out, which the caller zeroed: G_OK, or G_EBAD / G_ENOMEM with a message. */
+int in_code_pyc(in_compiled *out, struct _object *code, size_t len, const char *path,
+                diag_ctx *d);
 
 #endif

@@ -537,6 +537,7 @@ static void did_close(lsp_server *s, json_t *params)
             lsp_notify(s, "textDocument/publishDiagnostics",
                    json_pack("{s:s,s:[]}", "uri", uri, "diagnostics"));
             lw_doc_closed(s, doc->d_path);   /* the file on disk stands for it again */
+            drv_buffer_closed(doc->d_path);
             doc_free(doc);
             return;
         }
