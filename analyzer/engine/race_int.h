@@ -466,6 +466,9 @@ int rc_bind(const rc_run *r, uint32_t mod, const char *name, int32_t *out);
 const rv_attr *rc_attr(const rc_run *r, uint32_t cls, const char *name);
 int rc_derives(const rc_run *r, uint32_t cls, const char *external, int depth);
 int rc_related(const rc_run *r, uint32_t a, uint32_t b);
+
+/* Does class cls derive from class base (or is it base)? */
+int rc_is_base(const rc_run *r, uint32_t base, uint32_t cls);
 uint32_t rc_canonical(rc_run *r, uint32_t text, uint32_t root);
 uint32_t rc_intern(rc_run *r, const char *s);
 const char *rc_text(const rc_run *r, uint32_t id);

@@ -141,6 +141,27 @@ static int thread_work(const rc_run *r, uint32_t a, uint32_t t, uint32_t mod, ui
     return set_has(&r->r_thread_code, key, NULL);
 }
 
+/* Is a -- in its context's entry, method B.m, on that method's own `self` -- on an object that
+ * b's cannot be?  b's object is of a class S that derives from B and overrides m (S, or a class
+ * between them, defines m): calling m on an S runs the override, and B.m would run on it only
+ * through super() or `B.m(obj)`, which are calls, not the entry.  (distributed's vendored
+ * executor: the base's shutdown() iterates the thread set that its subclass's own threads swap,
+ * and the subclass replaces shutdown().) */
+static int overridden(const rc_run *r, const rc_inst *a, const rc_inst *b)
+{
+    const rc_frame *fr = &r->r_frames[a->i_frame];
+    const rv_func *u = rv_func_at(r, a->i_mod, a->i_code);
+    uint32_t cls, mod = RC_NONE, code;
+    if (fr->fr_parent != RC_NONE || r->r_ctxs[a->i_ctx].x_kind != CTX_ANY ||
+        u->u_class == SUM_NONE || !u->u_name || !a->i_recv || b->i_cls == RC_NONE)
+        return 0;
+    cls = r->r_class_id[a->i_mod][u->u_class];
+    if (b->i_cls == cls || !rc_is_base(r, cls, b->i_cls))
+        return 0;
+    code = rc_method(r, b->i_cls, rv_s(r, u->u_name), &mod);
+    return code != a->i_code || mod != a->i_mod;
+}
+
 static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
 {
     const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
@@ -200,6 +221,8 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     /* a lock in a class or module is a hint, not a thread: callers of one that nobody declared
      * thread-safe race with the threads that use it, not with each other */
     if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
+        return 0;
+    if (overridden(r, w, x) || overridden(r, x, w))
         return 0;
     if (thread_work(r, w->i_ctx, x->i_ctx, w->i_mod, w->i_code) ||
         thread_work(r, x->i_ctx, w->i_ctx, x->i_mod, x->i_code))

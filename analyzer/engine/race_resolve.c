@@ -680,6 +680,11 @@ int rc_related(const rc_run *r, uint32_t a, uint32_t b)
     return a == b || is_base_of(r, a, b, 0) || is_base_of(r, b, a, 0);
 }
 
+int rc_is_base(const rc_run *r, uint32_t base, uint32_t cls)
+{
+    return is_base_of(r, base, cls, 0);
+}
+
 /* The lock kind a constructor makes (sum_lockkind), LOCK_NOTLOCK when it is not a lock. */
 int rc_lock_kind_of_ctor(const char *ctor)
 {
