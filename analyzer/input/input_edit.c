@@ -2,21 +2,27 @@
  * CPython's compile() of a whole 2,000-line module costs more than everything else the language
  * server does on an edit; so the last text and module code of a few buffers are kept, and when
  * the new text differs from the last only inside one function (a module-level function or a
- * method of a module-level class, the same number of lines), that function alone is compiled at
- * its place and put into the kept module code.
+ * method of a module-level class, or the blank lines after it), that function alone is compiled
+ * at its place and put into the kept module code -- and when lines were added or removed, the
+ * code after it is moved down or up.
  *
  * Why the result is the whole compile's: the function is compiled from a text that has it at its
  * own lines and columns, alone in a class of the same name (a method: same qualified name, name
  * mangling and __class__ cell) or alone at the top (a function; under `if 1:` when it is
- * indented), with the module's __future__ flags.  The old text is compiled that way too, and
- * the splice is made only when (1) the old function compiled alone equals the one in the kept
- * module code, so the wrapping reproduces the whole compile for this function, and (2) the two
- * texts compiled alone differ in that function's code object and nowhere else -- the decorators,
- * defaults, annotations, name, cells, and where the function ends are all unchanged, which the
- * enclosing code (the class body or the module) would show.  Everything outside the function's
- * lines is the same text, so the whole compile of the new text differs from the kept module code
- * in that function's code object only.  Anything else -- other edits, a changed line count, a
- * syntax error, a coding cookie, CR line ends -- compiles the whole buffer, as before.
+ * indented), after an `import` of the names the module imports (3.11 calls their methods with
+ * LOAD_ATTR, not LOAD_METHOD), with the module's __future__ flags.  The old text is compiled
+ * that way too, and the splice is made only when (1) the old function compiled alone equals the
+ * one in the kept module code, so the wrapping reproduces the whole compile for this function,
+ * and (2) the two texts compiled alone differ in that function's code object and in where its
+ * `def` statement ends, nothing else -- the decorators, defaults, annotations, name, cells, and
+ * the statements around it are unchanged, which the enclosing code (the class body or the
+ * module) would show.  Everything outside the function's lines is the same text, so the whole
+ * compile of the new text differs from the kept module code in that function's code object, in
+ * the places of the statements ending with it, and in the lines of everything after it: those
+ * are moved in the enclosing location tables (written as CPython's assembler writes them,
+ * checked against co_positions) and in the first lines of the code objects that follow.
+ * Anything else -- other edits, a syntax error, a coding cookie, CR line ends, lines added under
+ * 3.13 (whose classes keep their first line as a constant) -- compiles the whole buffer.
  *
  * Only the thread that compiles (the language server's main thread) calls this. */
 #define PY_SSIZE_T_CLEAN
@@ -26,7 +32,6 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
@@ -39,6 +44,10 @@ typedef struct memo {
     uint8_t *m_text;           /* the last text compiled for m_path */
     size_t m_len;
     PyObject *m_code;          /* its module code object */
+    char *m_imports;           /* "import a, b": the names the module binds by import statements
+                                * (the compiler calls a method of such a name differently: 3.11's
+                                * is_import_originated), NULL when none; for every text of m_path
+                                * whose module code is the same */
     uint64_t m_used;           /* the clock when last used, for the eviction */
 } memo;
 
@@ -57,6 +66,7 @@ typedef struct place {
 
 static void memo_clear(memo *m)
 {
+    mem_free(m->m_imports);
     mem_free(m->m_path);
     mem_free(m->m_text);
     Py_XDECREF(m->m_code);
@@ -74,7 +84,9 @@ static memo *memo_find(const char *path)
 
 /* Remembers text and code (a reference taken over) for path, in its slot or the least recently
  * used one.  Out of memory: forgets path instead. */
-static void memo_put(const char *path, const uint8_t *src, size_t len, PyObject *code)
+static char *imports_of(PyObject *module);
+
+static void memo_put(const char *path, const uint8_t *src, size_t len, PyObject *code, int whole)
 {
     memo *m = memo_find(path);
     size_t i;
@@ -103,7 +115,13 @@ static void memo_put(const char *path, const uint8_t *src, size_t len, PyObject 
     m->m_len = len;
     m->m_code = code;
     m->m_used = ++edit_clock;
+    if (whole) {
+        mem_free(m->m_imports);
+        m->m_imports = imports_of(code);
+    }
 }
+
+static PyObject *imports_fn;
 
 void in_compile_forget(const char *path)
 {
@@ -111,6 +129,8 @@ void in_compile_forget(const char *path)
     for (i = 0; i < EDIT_MEMOS; i++)
         if (memos[i].m_path && (!path || !strcmp(memos[i].m_path, path)))
             memo_clear(&memos[i]);
+    if (!path)
+        Py_CLEAR(imports_fn);   /* everything: the interpreter is about to go */
 }
 
 void in_compile_edit_counts(size_t *whole, size_t *part)
@@ -120,6 +140,52 @@ void in_compile_edit_counts(size_t *whole, size_t *part)
 }
 
 /* ---- code objects ---- */
+
+/* What the module binds by import statements of its own code: a STORE_NAME or STORE_GLOBAL
+ * right after an IMPORT_NAME or IMPORT_FROM, read with the embedded interpreter's dis (which
+ * reads the code, never runs it). */
+static const char imports_py[] =
+    "def imported(code):\n"
+    "    import dis\n"
+    "    names, prev = set(), None\n"
+    "    for ins in dis.get_instructions(code):\n"
+    "        if ins.opname in ('STORE_NAME', 'STORE_GLOBAL') and \\\n"
+    "                prev in ('IMPORT_NAME', 'IMPORT_FROM'):\n"
+    "            names.add(ins.argval)\n"
+    "        prev = ins.opname\n"
+    "    return 'import ' + ', '.join(sorted(names)) if names else None\n";
+
+/* imported(), made on first use: imports_fn, declared above */
+
+/* "import a, b" for the names module binds by import (mem_alloc'd), NULL for none or when it
+ * cannot tell -- the function compiled alone then differs where it calls their methods, and the
+ * buffer is compiled whole. */
+static char *imports_of(PyObject *module)
+{
+    PyObject *r;
+    const char *t;
+    char *out = NULL;
+    if (!imports_fn) {
+        PyObject *g = PyDict_New();
+        if (g && !PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins())) {
+            PyObject *done = PyRun_String(imports_py, Py_file_input, g, g);
+            if (done && (imports_fn = PyDict_GetItemString(g, "imported")))
+                Py_INCREF(imports_fn);
+            Py_XDECREF(done);
+        }
+        Py_XDECREF(g);
+        PyErr_Clear();
+        if (!imports_fn)
+            return NULL;
+    }
+    r = PyObject_CallOneArg(imports_fn, module);
+    t = r && PyUnicode_Check(r) ? PyUnicode_AsUTF8(r) : NULL;
+    if (t && (out = mem_alloc(strlen(t) + 1)))
+        strcpy(out, t);
+    Py_XDECREF(r);
+    PyErr_Clear();
+    return out;
+}
 
 static long attr_long(PyObject *o, const char *name)
 {
@@ -375,22 +441,41 @@ static end_at furthest_end(PyObject *code)
     return e;
 }
 
-/* Are b's instruction places a's, with every place that ends at `from` ending at `to`? */
-static int ends_moved(PyObject *a, PyObject *b, end_at from, end_at to)
+/* How places move from the old text to the new: a place that ended where the edited function's
+ * `def` statement ended (m_from) ends where it ends now (m_to) -- the statement itself, and a
+ * class or `if` that ends with it -- and lines after m_after move by m_delta (lines were added
+ * to or removed from the function). */
+typedef struct moves {
+    end_at m_from, m_to;
+    long m_after, m_delta;
+} moves;
+
+static void move(const moves *mv, long *line, long *end_line, long *end_col)
+{
+    int at_end = *end_line == mv->m_from.e_line && *end_col == mv->m_from.e_col;
+    if (*line > mv->m_after)
+        *line += mv->m_delta;
+    if (at_end) {
+        *end_line = mv->m_to.e_line;
+        *end_col = mv->m_to.e_col;
+    } else if (*end_line > mv->m_after) {
+        *end_line += mv->m_delta;
+    }
+}
+
+/* Are b's instruction places a's, moved by mv?  (A missing value reads -1 and stays.) */
+static int places_moved(PyObject *a, PyObject *b, const moves *mv)
 {
     PyObject *pa = positions(a), *pb = pa ? positions(b) : NULL;
     Py_ssize_t i;
     int same = pa && pb && PyList_GET_SIZE(pa) == PyList_GET_SIZE(pb);
     for (i = 0; same && i < PyList_GET_SIZE(pa); i++) {
         PyObject *x = PyList_GET_ITEM(pa, i), *y = PyList_GET_ITEM(pb, i);
-        int j, moved = item_long(x, 1) == from.e_line && item_long(x, 3) == from.e_col;
-        for (j = 0; same && j < 4; j++) {
-            PyObject *u = PyTuple_GET_ITEM(x, j), *v = PyTuple_GET_ITEM(y, j);
-            if (moved && (j == 1 || j == 3))
-                same = item_long(y, j) == (j == 1 ? to.e_line : to.e_col);
-            else
-                same = PyObject_RichCompareBool(u, v, Py_EQ) == 1;
-        }
+        long l = item_long(x, 0), el = item_long(x, 1), c = item_long(x, 2), ec = item_long(x, 3);
+        if (l >= 0)
+            move(mv, &l, &el, &ec);
+        same = l == item_long(y, 0) && el == item_long(y, 1) && c == item_long(y, 2) &&
+               ec == item_long(y, 3);
     }
     Py_XDECREF(pa);
     Py_XDECREF(pb);
@@ -402,8 +487,10 @@ static int ends_moved(PyObject *a, PyObject *b, end_at from, end_at to)
  * 1CCCCLLL (code C, L+1 code units) and what the code says follows -- 15: nothing (no
  * location), 14: a signed varint line delta, varints for the end line delta, column + 1 and end
  * column + 1; 13: a signed varint line delta (no columns); 10-12: line delta C - 10 and two
- * bytes, column and end column; 0-9: line delta 0 and one byte.  Varints are 6 bits a byte,
- * 0x40 meaning more. */
+ * bytes, column and end column; 0-9: line delta 0 and one byte, column C * 8 + its high nibble,
+ * end column that plus its low nibble.  Varints are 6 bits a byte, 0x40 meaning more; a
+ * signed one is the magnitude shifted left by one, the sign in bit 0.  Line deltas are from the
+ * previous entry with a line (the first from co_firstlineno); the short form leaves it. */
 static int get_varint(const uint8_t *t, size_t n, size_t *i, unsigned long *v)
 {
     unsigned shift = 0;
@@ -430,66 +517,128 @@ static size_t put_varint(uint8_t *out, unsigned long v)
     return n;
 }
 
-/* A copy of code whose location table has every multi-line place that ends at `from` end at
- * `to` (such places are always written in the long form 14); a new reference, or NULL. */
-static PyObject *with_ends_moved(PyObject *code, end_at from, end_at to)
+static size_t put_svarint(uint8_t *out, long v)
+{
+    return put_varint(out, v < 0 ? ((unsigned long)-v << 1) | 1 : (unsigned long)v << 1);
+}
+
+/* One entry of `units` code units the way CPython's assembler writes it (its
+ * write_location_info_entry), with *prev the line the deltas are from; bytes written. */
+static size_t put_entry(uint8_t *out, int units, long *prev, long line, long end_line, long col,
+                        long end_col)
+{
+    long delta = line - *prev;
+    size_t n = 0;
+    uint8_t head = (uint8_t)(128 | (units - 1));
+    if (col < 0 || end_col < 0) {
+        if (end_line == line || end_line < 0) {
+            out[n++] = (uint8_t)(head | 13 << 3);
+            n += put_svarint(out + n, delta);
+            *prev = line;
+            return n;
+        }
+    } else if (end_line == line) {
+        if (delta == 0 && col < 80 && end_col - col < 16 && end_col >= col) {
+            out[n++] = (uint8_t)(head | (col >> 3) << 3);
+            out[n++] = (uint8_t)((col & 7) << 4 | (end_col - col));
+            return n;
+        }
+        if (delta >= 0 && delta < 3 && col < 128 && end_col < 128) {
+            out[n++] = (uint8_t)(head | (10 + delta) << 3);
+            out[n++] = (uint8_t)col;
+            out[n++] = (uint8_t)end_col;
+            *prev = line;
+            return n;
+        }
+    }
+    out[n++] = (uint8_t)(head | 14 << 3);
+    n += put_svarint(out + n, delta);
+    n += put_varint(out + n, (unsigned long)(end_line - line));
+    n += put_varint(out + n, (unsigned long)(col + 1));
+    n += put_varint(out + n, (unsigned long)(end_col + 1));
+    *prev = line;
+    return n;
+}
+
+/* A copy of code (a class body or a module enclosing the edited function) whose location table
+ * has its places moved by mv -- each entry whose place or delta changes written again as CPython
+ * writes it, the others copied -- and checked against co_positions; a new reference, or NULL. */
+static PyObject *with_places_moved(PyObject *code, const moves *mv)
 {
     PyObject *lt = attr(code, "co_linetable"), *nlt = NULL, *kw = NULL, *meth = NULL;
     PyObject *args = NULL, *out = NULL;
     const uint8_t *t;
     uint8_t *buf = NULL;
     size_t n, i = 0, o = 0;
-    long line = attr_long(code, "co_firstlineno");
-    if (!lt || !PyBytes_Check(lt) || line < 0)
+    long first = attr_long(code, "co_firstlineno"), line = first, prev_new = first;
+    if (!lt || !PyBytes_Check(lt) || first < 0)
         goto done;
     t = (const uint8_t *)PyBytes_AS_STRING(lt);
     n = (size_t)PyBytes_GET_SIZE(lt);
-    if (!(buf = mem_alloc(2 * n + 64)))  /* an end grows by at most 2 bytes per entry (5+) */
+    if (!(buf = mem_alloc(4 * n + 64)))    /* an entry grows by at most 3 bytes, and has 2+ */
         goto done;
     while (i < n) {
         size_t start = i;
         uint8_t b = t[i++];
-        int code_kind = b >> 3 & 15;
+        int kind = b >> 3 & 15, units = (b & 7) + 1, sets = 1;
         unsigned long u, ed, c, ec;
+        long l, el, col = -1, ecol = -1, nl, nel, necol, delta;
         if (!(b & 128))
             goto done;
-        if (code_kind == 14) {
-            long delta;
+        if (kind == 15) {
+            buf[o++] = b;
+            continue;
+        }
+        if (kind == 14) {
             if (get_varint(t, n, &i, &u) || get_varint(t, n, &i, &ed) ||
                 get_varint(t, n, &i, &c) || get_varint(t, n, &i, &ec))
                 goto done;
-            delta = (u & 1) ? -(long)(u >> 1) : (long)(u >> 1);
-            line += delta;
-            if (line + (long)ed == from.e_line && (long)ec - 1 == from.e_col &&
-                to.e_line >= line && to.e_col >= 0) {
-                buf[o++] = b;
-                o += put_varint(buf + o, u);
-                o += put_varint(buf + o, (unsigned long)(to.e_line - line));
-                o += put_varint(buf + o, c);
-                o += put_varint(buf + o, (unsigned long)to.e_col + 1);
-                continue;
-            }
-        } else if (code_kind == 13) {
+            l = line + ((u & 1) ? -(long)(u >> 1) : (long)(u >> 1));
+            el = l + (long)ed;
+            col = (long)c - 1;
+            ecol = (long)ec - 1;
+        } else if (kind == 13) {
             if (get_varint(t, n, &i, &u))
                 goto done;
-            line += (u & 1) ? -(long)(u >> 1) : (long)(u >> 1);
-        } else if (code_kind >= 10 && code_kind <= 12) {
-            line += code_kind - 10;
+            l = el = line + ((u & 1) ? -(long)(u >> 1) : (long)(u >> 1));
+        } else if (kind >= 10) {
+            if (i + 2 > n)
+                goto done;
+            l = el = line + kind - 10;
+            col = t[i];
+            ecol = t[i + 1];
             i += 2;
-        } else if (code_kind < 10) {
+        } else {
+            if (i + 1 > n)
+                goto done;
+            l = el = line;
+            col = kind * 8 + (t[i] >> 4);
+            ecol = col + (t[i] & 15);
             i += 1;
+            sets = 0;
         }
-        if (i > n)
-            goto done;
-        memcpy(buf + o, t + start, i - start);
-        o += i - start;
+        delta = l - line;
+        nl = l;
+        nel = el;
+        necol = ecol;
+        move(mv, &nl, &nel, &necol);
+        if (nl == l && nel == el && necol == ecol && nl - prev_new == delta) {
+            memcpy(buf + o, t + start, i - start);      /* as it was */
+            o += i - start;
+            if (sets)
+                prev_new = nl;
+        } else {
+            o += put_entry(buf + o, units, &prev_new, nl, nel, col, necol);
+        }
+        if (sets)
+            line = l;
     }
     if ((nlt = PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)o)) &&
         (kw = PyDict_New()) && !PyDict_SetItemString(kw, "co_linetable", nlt) &&
         (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
         out = PyObject_Call(meth, args, kw);
     /* what the table now says must be what was meant */
-    if (out && !ends_moved(code, out, from, to))
+    if (out && !places_moved(code, out, mv))
         Py_CLEAR(out);
 done:
     mem_free(buf);
@@ -498,6 +647,78 @@ done:
     Py_XDECREF(kw);
     Py_XDECREF(meth);
     Py_XDECREF(args);
+    PyErr_Clear();
+    return out;
+}
+
+/* code moved down by delta lines, and the code nested in it; a new reference, or NULL. */
+static PyObject *shifted(PyObject *code, long delta)
+{
+    PyObject *consts = attr(code, "co_consts"), *copy = NULL, *kw = NULL, *meth = NULL;
+    PyObject *args = NULL, *first = NULL, *out = NULL;
+    Py_ssize_t k;
+    if (!consts || !PyTuple_Check(consts) || !(copy = PyTuple_New(PyTuple_GET_SIZE(consts))))
+        goto done;
+    for (k = 0; k < PyTuple_GET_SIZE(consts); k++) {
+        PyObject *c = PyTuple_GET_ITEM(consts, k);
+        if (PyCode_Check(c)) {
+            if (!(c = shifted(c, delta)))
+                goto done;
+        } else {
+            Py_INCREF(c);
+        }
+        PyTuple_SET_ITEM(copy, k, c);
+    }
+    if ((first = PyLong_FromLong(attr_long(code, "co_firstlineno") + delta)) &&
+        (kw = PyDict_New()) && !PyDict_SetItemString(kw, "co_consts", copy) &&
+        !PyDict_SetItemString(kw, "co_firstlineno", first) &&
+        (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
+        out = PyObject_Call(meth, args, kw);
+done:
+    Py_XDECREF(consts);
+    Py_XDECREF(copy);
+    Py_XDECREF(first);
+    Py_XDECREF(kw);
+    Py_XDECREF(meth);
+    Py_XDECREF(args);
+    PyErr_Clear();
+    return out;
+}
+
+/* Enclosing code (the edited function's class body, or the module) made anew: constant i is v,
+ * the code objects after mv->m_after moved down, the location table moved; a new reference, or
+ * NULL. */
+static PyObject *rebuilt(PyObject *code, Py_ssize_t i, PyObject *v, const moves *mv)
+{
+    PyObject *consts = attr(code, "co_consts"), *copy = NULL, *kw = NULL, *meth = NULL;
+    PyObject *args = NULL, *tmp = NULL, *out = NULL;
+    Py_ssize_t k;
+    if (!consts || !PyTuple_Check(consts) || i >= PyTuple_GET_SIZE(consts) ||
+        !(copy = PyTuple_New(PyTuple_GET_SIZE(consts))))
+        goto done;
+    for (k = 0; k < PyTuple_GET_SIZE(consts); k++) {
+        PyObject *c = k == i ? v : PyTuple_GET_ITEM(consts, k);
+        if (k != i && mv->m_delta && PyCode_Check(c) &&
+            attr_long(c, "co_firstlineno") > mv->m_after) {
+            if (!(c = shifted(c, mv->m_delta)))
+                goto done;
+        } else {
+            Py_INCREF(c);
+        }
+        PyTuple_SET_ITEM(copy, k, c);
+    }
+    if ((kw = PyDict_New()) && !PyDict_SetItemString(kw, "co_consts", copy) &&
+        (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
+        tmp = PyObject_Call(meth, args, kw);
+    if (tmp)
+        out = with_places_moved(tmp, mv);
+done:
+    Py_XDECREF(consts);
+    Py_XDECREF(copy);
+    Py_XDECREF(kw);
+    Py_XDECREF(meth);
+    Py_XDECREF(args);
+    Py_XDECREF(tmp);
     PyErr_Clear();
     return out;
 }
@@ -570,24 +791,30 @@ static size_t count_lines(const uint8_t *t, size_t n)
     return c;
 }
 
-/* Lines first..last of t (1-based) at their own places: blank lines before them, `wrap` (when
- * not NULL) on the line before the first.  NUL-terminated, mem_alloc'd; NULL when out of memory. */
-static char *lone_text(const uint8_t *t, size_t len, long first, long last, const char *wrap)
+/* Lines first..last of t (1-based) at their own places: blank lines before them, `head` (when
+ * not NULL) on the first line, `wrap` (when not NULL) on the line before the first.  NUL-
+ * terminated, mem_alloc'd; NULL when out of memory or when there is no room for them. */
+static char *lone_text(const uint8_t *t, size_t len, long first, long last, const char *wrap,
+                       const char *head)
 {
     size_t from = line_offset(t, len, first), to = line_offset(t, len, last + 1);
-    size_t pad = (size_t)(first - 1), wl = wrap ? strlen(wrap) : 0, n = 0;
-    char *s = mem_alloc(pad + wl + (to - from) + 2);
-    if (!s)
+    size_t pad = (size_t)(first - 1), wl = wrap ? strlen(wrap) : 0, hl = head ? strlen(head) : 0;
+    size_t n = 0, blank = pad - (wrap ? 1 : 0);
+    char *s;
+    if (pad < (wrap ? 1u : 0u) + (head ? 1u : 0u) || !(s = mem_alloc(pad + wl + hl + (to - from) + 2)))
         return NULL;
+    if (head) {
+        memcpy(s, head, hl);
+        n = hl;
+        s[n++] = '\n';
+        blank--;
+    }
+    memset(s + n, '\n', blank);
+    n += blank;
     if (wrap) {
-        memset(s, '\n', pad - 1);
-        n = pad - 1;
         memcpy(s + n, wrap, wl);
         n += wl;
         s[n++] = '\n';
-    } else {
-        memset(s, '\n', pad);
-        n = pad;
     }
     memcpy(s + n, t + from, to - from);
     n += to - from;
@@ -599,10 +826,10 @@ static char *lone_text(const uint8_t *t, size_t len, long first, long last, cons
 
 /* Compiles lines first..last of t alone (see lone_text), a new reference or NULL. */
 static PyObject *compile_lone(const uint8_t *t, size_t len, long first, long last,
-                              const char *wrap, PyObject *name, int future)
+                              const char *wrap, const char *head, PyObject *name, int future)
 {
     PyCompilerFlags flags = _PyCompilerFlags_INIT;
-    char *s = lone_text(t, len, first, last, wrap);
+    char *s = lone_text(t, len, first, last, wrap, head);
     PyObject *code;
     if (!s)
         return NULL;
@@ -614,32 +841,21 @@ static PyObject *compile_lone(const uint8_t *t, size_t len, long first, long las
     return code;
 }
 
-/* A copy of code with its constant i replaced by v; a new reference or NULL. */
-static PyObject *with_const(PyObject *code, Py_ssize_t i, PyObject *v)
+/* Are lines from..to of t (1-based) blank or comments only? */
+static int quiet_lines(const uint8_t *t, size_t len, long from, long to)
 {
-    PyObject *consts = attr(code, "co_consts"), *copy = NULL, *kw = NULL, *meth = NULL;
-    PyObject *args = NULL, *out = NULL;
-    Py_ssize_t k;
-    if (!consts || !PyTuple_Check(consts) || i >= PyTuple_GET_SIZE(consts))
-        goto done;
-    if (!(copy = PyTuple_New(PyTuple_GET_SIZE(consts))))
-        goto done;
-    for (k = 0; k < PyTuple_GET_SIZE(consts); k++) {
-        PyObject *c = k == i ? v : PyTuple_GET_ITEM(consts, k);
-        Py_INCREF(c);
-        PyTuple_SET_ITEM(copy, k, c);
+    size_t at = line_offset(t, len, from);
+    long line;
+    for (line = from; line <= to && at < len; line++) {
+        while (at < len && (t[at] == ' ' || t[at] == '\t' || t[at] == '\f'))
+            at++;
+        if (at < len && t[at] != '\n' && t[at] != '#')
+            return 0;
+        while (at < len && t[at] != '\n')
+            at++;
+        at++;
     }
-    if ((kw = PyDict_New()) && !PyDict_SetItemString(kw, "co_consts", copy) &&
-        (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
-        out = PyObject_Call(meth, args, kw);
-done:
-    Py_XDECREF(consts);
-    Py_XDECREF(copy);
-    Py_XDECREF(kw);
-    Py_XDECREF(meth);
-    Py_XDECREF(args);
-    PyErr_Clear();
-    return out;
+    return 1;
 }
 
 /* The module code of src made from m's by compiling one function again, a new reference; NULL
@@ -647,7 +863,7 @@ done:
 static PyObject *splice(const memo *m, const uint8_t *src, size_t len, const char *path)
 {
     size_t lo = m->m_len, pre = 0, suf = 0, col = 0, at;
-    long first_line, last_changed, last;
+    long first_line, last_changed, last, end, delta;
     int future;
     place pl;
     const char *wrap = NULL;
@@ -671,14 +887,24 @@ static PyObject *splice(const memo *m, const uint8_t *src, size_t len, const cha
         pre++;
     while (suf < lo - pre && suf < len - pre && m->m_text[lo - 1 - suf] == src[len - 1 - suf])
         suf++;
-    if (count_lines(m->m_text + pre, lo - suf - pre) != count_lines(src + pre, len - suf - pre))
-        return NULL;
+    delta = (long)count_lines(src + pre, len - suf - pre) -
+            (long)count_lines(m->m_text + pre, lo - suf - pre);
+#if PY_VERSION_HEX >= 0x030D0000
+    if (delta)
+        return NULL;   /* 3.13 keeps a class's first line as a constant (__firstlineno__) */
+#endif
     first_line = 1 + (long)count_lines(m->m_text, pre);
     last_changed = lo - suf > pre ? 1 + (long)count_lines(m->m_text, lo - suf - 1) : first_line;
     if (!find_place(&pl, m->m_code, first_line) || pl.p_first < 1)
         return NULL;
     last = last_line(pl.p_func);
-    if (last < 0 || last_changed > last || first_line <= pl.p_first)
+
+    if (last < 0 || first_line <= pl.p_first)
+        return NULL;
+    /* the old text compiled alone runs to the end of the edit: blank lines or comments after
+     * the function, where typing at its end goes on */
+    end = last_changed > last ? last_changed : last;
+    if (end > last && !quiet_lines(m->m_text, lo, last + 1, end))
         return NULL;
     /* the function's indentation, and what puts it at that indentation alone */
     at = line_offset(src, len, pl.p_first);
@@ -705,8 +931,10 @@ static PyObject *splice(const memo *m, const uint8_t *src, size_t len, const cha
         PyErr_Clear();
         return NULL;
     }
-    old_lone = compile_lone(m->m_text, lo, pl.p_first, last, wrap, name, future);
-    new_lone = old_lone ? compile_lone(src, len, pl.p_first, last, wrap, name, future) : NULL;
+    old_lone = compile_lone(m->m_text, lo, pl.p_first, end, wrap, m->m_imports, name, future);
+    new_lone = old_lone ? compile_lone(src, len, pl.p_first, end + delta, wrap, m->m_imports,
+                                       name, future)
+                        : NULL;
     if (new_lone) {
         PyObject *fo = find_like(old_lone, pl.p_func, cls);
         PyObject *fn = find_like(new_lone, pl.p_func, cls);
@@ -714,30 +942,18 @@ static PyObject *splice(const memo *m, const uint8_t *src, size_t len, const cha
         PyObject *nb = cls ? lone_class(new_lone) : new_lone;
         cmp_ctx k = { fo, fn, { old_lone, cls ? ob : NULL } };
         cmp_ctx exact = { NULL, NULL, { NULL, NULL } };
-        end_at from = furthest_end(ob ? ob : old_lone), to = furthest_end(nb ? nb : new_lone);
-        if (fo && fn && ob && nb && from.e_line > 0 && to.e_line > 0 &&
+        moves mv;
+        mv.m_from = furthest_end(ob ? ob : old_lone);
+        mv.m_to = furthest_end(nb ? nb : new_lone);
+        mv.m_after = end;
+        mv.m_delta = delta;
+        if (fo && fn && ob && nb && mv.m_from.e_line > 0 && mv.m_to.e_line > 0 &&
             same_code(fo, pl.p_func, &exact) && same_code(old_lone, new_lone, &k) &&
-            ends_moved(old_lone, new_lone, from, to) && ends_moved(ob, nb, from, to)) {
-            PyObject *body = pl.p_class ? with_const(pl.p_class, pl.p_fi, fn) : NULL;
-            PyObject *mod = pl.p_class && !body ? NULL
-                          : with_const(m->m_code, pl.p_class ? pl.p_ci : pl.p_fi,
-                                       pl.p_class ? body : fn);
-            if (mod &&
-                (from.e_line != to.e_line || from.e_col != to.e_col)) {
-                /* the `def` statement (and a class or `if` ending with it) ends elsewhere */
-                PyObject *moved = body ? with_ends_moved(body, from, to) : NULL;
-                Py_CLEAR(mod);
-                if (!body || moved)
-                    mod = with_const(m->m_code, pl.p_class ? pl.p_ci : pl.p_fi,
-                                     pl.p_class ? moved : fn);
-                if (mod) {
-                    PyObject *m2 = with_ends_moved(mod, from, to);
-                    Py_DECREF(mod);
-                    mod = m2;
-                }
-                Py_XDECREF(moved);
-            }
-            out = mod;
+            places_moved(old_lone, new_lone, &mv) && places_moved(ob, nb, &mv)) {
+            PyObject *body = pl.p_class ? rebuilt(pl.p_class, pl.p_fi, fn, &mv) : NULL;
+            if (!pl.p_class || body)
+                out = rebuilt(m->m_code, pl.p_class ? pl.p_ci : pl.p_fi,
+                              pl.p_class ? body : fn, &mv);
             Py_XDECREF(body);
         }
     }
@@ -760,7 +976,7 @@ int in_compile_edited(in_compiled *out, const uint8_t *src, size_t len, const ch
         rc = in_code_pyc(out, code, len, path, d);
         if (!rc) {
             n_part++;
-            memo_put(path, src, len, code);
+            memo_put(path, src, len, code, 0);
             return rc;
         }
         Py_DECREF(code);
@@ -769,6 +985,6 @@ int in_compile_edited(in_compiled *out, const uint8_t *src, size_t len, const ch
     rc = in_compile_code(out, &code, src, len, path, d);
     n_whole++;
     if (code)       /* a syntax error keeps the last text that compiled: the fix is diffed to it */
-        memo_put(path, src, len, code);
+        memo_put(path, src, len, code, 1);
     return rc;
 }

@@ -209,12 +209,17 @@ static void test_input_edit__other_edits_compile_whole(void **state)
     /* the second line of a two-line signature */
     t[2] = edited(t[1], "y=None):", "y=1):");
     assert_false(step(t[2]));
-    /* module code; a new line */
+    /* module code; a new statement after a function */
     t[3] = edited(t[2], "x = work()", "x = work(2)");
     assert_false(step(t[3]));
-    t[4] = edited(t[3], "    total = 0\n", "    total = 0\n    total = 1\n");
+    t[4] = edited(t[3], "    return total\n", "    return total\ntotal = 1\n");
     assert_false(step(t[4]));
     /* a syntax error, then its fix, which is diffed to the last text that compiled */
+    mem_free(t[4]);
+    t[4] = mem_alloc(strlen(t[3]) + 1);
+    assert_non_null(t[4]);
+    strcpy(t[4], t[3]);
+    assert_false(step(t[4]));   /* module code removed */
     t[5] = edited(t[4], "return total\n", "return total)\n");
     assert_false(step(t[5]));
     t[6] = edited(t[4], "return total\n", "return totl\n");
@@ -222,6 +227,43 @@ static void test_input_edit__other_edits_compile_whole(void **state)
     /* a body line dedented out of the function: the rest is module code now */
     t[7] = edited(t[6], "    return totl\n", "x = totl\n");
     assert_false(step(t[7]));
+    for (i = 0; i < 8; i++)
+        mem_free(t[i]);
+}
+
+/* Lines added to a function and taken out again: everything after it moves, and the code
+ * objects after it are the whole compile's at their new lines. */
+static void test_input_edit__lines_added_and_removed(void **state)
+{
+    char *t[8];
+    size_t i;
+    (void)state;
+    in_compile_forget(NULL);
+    assert_false(step(base_src));
+    /* a line in a module-level function: the class after it moves down */
+    t[0] = edited(base_src, "    total = 0\n", "    total = 0\n    total += 1\n");
+    assert_true(step(t[0]));
+    /* two lines in a method; one taken out of another */
+    t[1] = edited(t[0], "        self.items = []\n",
+                  "        self.items = []\n        self.seen = set()\n        self.n = 0\n");
+    assert_true(step(t[1]));
+    t[2] = edited(t[1], "        n = len(self.items)\n", "");
+    assert_true(step(t[2]));
+    /* Enter at the end of a function's last line, then typing there */
+    t[3] = edited(t[2], "        return [i * 2 for i in self.items]\n",
+                  "        return [i * 2 for i in self.items]\n        \n");
+    assert_true(step(t[3]));    /* a line of spaces after the function: what follows moves */
+    t[4] = edited(t[2], "        return [i * 2 for i in self.items]\n",
+                  "        r = [i * 2 for i in self.items]\n        return r\n");
+    assert_true(step(t[4]));
+    /* a multi-line statement split across lines, in the function indented under `if` */
+    t[5] = edited(t[4], "        return 0.0\n", "        return (0.0 +\n                1)\n");
+    assert_true(step(t[5]));
+    /* a blank line inside a function, then a line joined */
+    t[6] = edited(t[5], "    global count\n", "    global count\n\n");
+    assert_true(step(t[6]));
+    t[7] = edited(t[6], "    total = 0\n    total += 1\n", "    total = 0; total += 1\n");
+    assert_true(step(t[7]));
     for (i = 0; i < 8; i++)
         mem_free(t[i]);
 }
@@ -251,9 +293,10 @@ static void test_input_edit__paths_are_kept_apart(void **state)
     mem_free(t);
 }
 
-/* Every `return X` line of the embedded Python's threading.py made `return (X)` -- each edit and
- * its undoing compiled by the buffer's way and whole: the same code (a line that continues makes
- * a syntax error both ways), and most of them by one function. */
+/* Every `return X` line of the embedded Python's threading.py made `return (X)`, and a `pass`
+ * line added before it -- each edit and its undoing compiled by the buffer's way and whole: the
+ * same code (a line that continues makes a syntax error both ways), and most of them by one
+ * function. */
 static void test_input_edit__every_return_of_threading_py(void **state)
 {
     char path[4096];
@@ -280,7 +323,7 @@ static void test_input_edit__every_return_of_threading_py(void **state)
         if (r == line || (size_t)(line + n - r) < 8 || strncmp(r, "return ", 7) ||
             memchr(r, '#', (size_t)(line + n - r)))
             continue;
-        text = mem_alloc(len + 3);
+        text = mem_alloc(len + (size_t)(r - line) + 6);
         assert_non_null(text);
         memcpy(text, src, (size_t)(r - (const char *)src) + 7);
         text[r - (const char *)src + 7] = '(';
@@ -291,12 +334,20 @@ static void test_input_edit__every_return_of_threading_py(void **state)
         tried++;
         part += (size_t)step(text);
         part += (size_t)step((const char *)src);
+        /* a line added before it, and taken out again: all that follows moves */
+        memcpy(text, src, i);
+        memcpy(text + i, line, (size_t)(r - line));
+        memcpy(text + i + (r - line), "pass\n", 5);
+        memcpy(text + i + (r - line) + 5, src + i, len - i);
+        text[len + (size_t)(r - line) + 5] = 0;
+        part += (size_t)step(text);
+        part += (size_t)step((const char *)src);
         mem_free(text);
     }
-    print_message("threading.py: %zu edits, %zu of %zu compiles by one function\n", tried, part,
-                  2 * tried);
+    print_message("threading.py: %zu lines, %zu of %zu compiles by one function\n", tried, part,
+                  4 * tried);
     assert_true(tried >= 40);
-    assert_true(part >= tried);     /* at least half of the edits and undoings */
+    assert_true(part >= 2 * tried);     /* at least half of the edits and undoings */
     mem_free(src);
 }
 
@@ -305,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_input_edit__a_body_edit_compiles_one_function),
         cmocka_unit_test(test_input_edit__other_edits_compile_whole),
+        cmocka_unit_test(test_input_edit__lines_added_and_removed),
         cmocka_unit_test(test_input_edit__paths_are_kept_apart),
         cmocka_unit_test(test_input_edit__every_return_of_threading_py),
     };
