@@ -476,6 +476,8 @@ int cmd_check(int argc, char **argv, const char *argv0, FILE *out, FILE *err)
     }
     if (!format)
         format = REP_FULL;
+    /* only SARIF (codeFlows) and the HTML page show the engine's two-thread schedules */
+    drv.c_no_schedules = format != REP_SARIF && format != REP_HTML;
     if (oo.co_statistics && (format == REP_SARIF || format == REP_GITHUB || format == REP_HTML)) {
         cli_usage_error(err, "check", "--statistics works with the full, concise and json formats");
         status = EXIT_ERROR;

@@ -92,6 +92,10 @@ typedef struct drv_ctx {
     const struct in_roots *c_roots; /* the files and directories the run was given (not owned):
                                 * a .pyc's co_filename is read and shown only inside them */
     int c_follow_symlinks;     /* --follow-symlinks: walks follow links out of c_roots too */
+    int c_no_schedules;        /* `check` in a format that shows no two-thread schedule (not
+                                * SARIF or HTML): drv_summarize leaves the candidates' f_ilv NULL
+                                * (their schedules were a tenth of a run over .pyc files), and
+                                * the cache keys on it */
 } drv_ctx;
 
 /* Loads the rules (rule_default_dir(argv0)) into a fresh context with empty settings.
@@ -122,7 +126,7 @@ typedef struct drv_result {
  * does, or a checked-hash pyc whose hash is the source's; an unchecked-hash pyc is never
  * trusted).  When src is not NULL the source is src[0..len) (an editor's
  * buffer) and `path` only names it.  The summary (out->r_sum) names its module after the path
- * (in_module_name); its candidates carry their interleavings.  A syntax error is one GIL000 in
+ * (in_module_name); its candidates carry their interleavings (not with c_no_schedules).  A syntax error is one GIL000 in
  * out->r_res and no summary.  Allocations in `a` (and out->r_image).  Returns G_OK, or a
  * negative code with a message naming the file in d (out is then empty).  Free with
  * drv_result_free before resetting `a`. */

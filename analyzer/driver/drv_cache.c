@@ -320,6 +320,8 @@ static int make_key(key *k, const drv_cache *cache, const char *path, const uint
     XXH3_128bits_reset(&st);
     XXH3_128bits_update(&st, cache->ca_digest, 16);
     XXH3_128bits_update(&st, s->s_digest, 16);
+    /* a record without schedules cannot serve a run that shows them (SARIF) */
+    XXH3_128bits_update(&st, &cache->ca_ctx->c_no_schedules, sizeof cache->ca_ctx->c_no_schedules);
     hash_ident(&st, ident);
     XXH3_128bits_update(&st, path, strlen(path) + 1);
     {

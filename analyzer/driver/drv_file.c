@@ -614,7 +614,8 @@ int drv_summarize(drv_result *out, drv_ctx *c, const char *path, const uint8_t *
     memset(out, 0, sizeof *out);
     if (drv_settings_for(&s, c, path, d))
         return G_EBAD;
-    return summarize_with(out, c, s, path, src, len, HOW_SCHEDULES, a, d);
+    return summarize_with(out, c, s, path, src, len, c->c_no_schedules ? 0 : HOW_SCHEDULES, a,
+                          d);
 }
 
 int drv_summarize_buffer(drv_result *out, drv_ctx *c, const char *path, const uint8_t *src,
@@ -896,7 +897,8 @@ int drv_analyze_with(drv_result *out, drv_ctx *c, const drv_settings *s, const c
                      const uint8_t *src, size_t len, arena *a, diag_ctx *d)
 {
     drv_unit u;
-    int rc = summarize_with(out, c, s, path, src, len, HOW_SCHEDULES, a, d);
+    int rc = summarize_with(out, c, s, path, src, len, c->c_no_schedules ? 0 : HOW_SCHEDULES,
+                            a, d);
     if (rc)
         return rc;
     memset(&u, 0, sizeof u);

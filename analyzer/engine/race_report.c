@@ -222,8 +222,6 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
      * thread-safe race with the threads that use it, not with each other */
     if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
         return 0;
-    if (overridden(r, w, x) || overridden(r, x, w))
-        return 0;
     if (thread_work(r, w->i_ctx, x->i_ctx, w->i_mod, w->i_code) ||
         thread_work(r, x->i_ctx, w->i_ctx, x->i_mod, x->i_code))
         return 0;
@@ -246,7 +244,9 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
             if (r->r_sums[w->i_mod]->s_ids[m->m_excl + k] == x->i_code)
                 return 0;   /* closures of exclusive branches: one call makes one of them */
     }
-    return rc_lockset_disjoint(r, w->i_locks, x->i_locks);
+    if (!rc_lockset_disjoint(r, w->i_locks, x->i_locks))
+        return 0;
+    return !overridden(r, w, x) && !overridden(r, x, w);
 }
 
 /***** findings *****/
