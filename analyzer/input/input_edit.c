@@ -710,8 +710,13 @@ static PyObject *rebuilt(PyObject *code, Py_ssize_t i, PyObject *v, const moves 
     if ((kw = PyDict_New()) && !PyDict_SetItemString(kw, "co_consts", copy) &&
         (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
         tmp = PyObject_Call(meth, args, kw);
-    if (tmp)
+    if (tmp && !mv->m_delta && mv->m_from.e_line == mv->m_to.e_line &&
+        mv->m_from.e_col == mv->m_to.e_col) {
+        out = tmp;              /* nothing moves */
+        tmp = NULL;
+    } else if (tmp) {
         out = with_places_moved(tmp, mv);
+    }
 done:
     Py_XDECREF(consts);
     Py_XDECREF(copy);
