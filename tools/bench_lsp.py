@@ -7,8 +7,10 @@ composes the module with.
     python3 tools/bench_lsp.py [--gilcheck build/gilcheck] [--lines 2000] [--edits 100]
                                [--workspace 1000] [--keep DIR] [--compare OLD/gilcheck]
                                [--rounds 4] [--callgrind] [--callgrind-edits 10]
+                               [--edit-kind line|newline]
 
-Each edit changes one line inside a function (incremental sync) and the next edit is sent once
+Each edit changes one line inside a function (incremental sync; with --edit-kind newline it adds
+a line there, and the next edit takes it out again) and the next edit is sent once
 the diagnostics of the previous one arrived, so each sample is one whole round: debounce (4 ms),
 compiling the buffer with the embedded CPython, decoding, summarizing, composing and the JSON
 out.  Prints the median and the 95th percentile.  Goal from the issue: p95 under 50 ms.
@@ -248,6 +250,9 @@ def percentile(samples, q):
     return s[max(0, int(round(q / 100 * len(s))) - 1)]
 
 
+EDIT_KIND = "line"      # --edit-kind
+
+
 def edits(c, uri, text, n, first_k=0, after_open=None):
     """Opens the module and makes n edits (numbered from first_k, an even number), each once the
     previous one's diagnostics arrived (after_open() is called in between).  Returns the
@@ -267,13 +272,24 @@ def edits(c, uri, text, n, first_k=0, after_open=None):
     for k in range(first_k, first_k + n):
         line = targets[k % len(targets)]
         new = f"        hits += n + {k}" if k % 2 == 0 else "        hits += n"
+        rng = {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 10**6}}
+        if EDIT_KIND == "newline":
+            # Enter at the end of the line and a statement typed there; then that line taken out
+            line = targets[(k - k % 2) % len(targets)]
+            end = len("        hits += n")
+            if k % 2 == 0:
+                rng = {"start": {"line": line, "character": end},
+                       "end": {"line": line, "character": end}}
+                new = f"\n        hits += {k}"
+            else:
+                rng = {"start": {"line": line, "character": end},
+                       "end": {"line": line + 1, "character": 10**6}}
+                new = ""
         version = k - first_k + 2
         t0 = time.perf_counter()
         c.send({"method": "textDocument/didChange", "params": {
             "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [{"range": {"start": {"line": line, "character": 0},
-                                          "end": {"line": line, "character": 10**6}},
-                                "text": new}]}})
+            "contentChanges": [{"range": rng, "text": new}]}})
         c.wait_diagnostics(version, uri)
         samples.append((time.perf_counter() - t0) * 1000)
     return samples, (cpu_ms(c.p.pid) - cpu0) / n, first, t_open
@@ -386,7 +402,12 @@ def main():
     ap.add_argument("--callgrind", action="store_true",
                     help="also count the instructions of the server's analyses (valgrind)")
     ap.add_argument("--callgrind-edits", type=int, default=10, metavar="N")
+    ap.add_argument("--edit-kind", choices=("line", "newline"), default="line",
+                    help="line: change a statement's text (default); newline: add a line after "
+                         "it, then take it out again")
     args = ap.parse_args()
+    global EDIT_KIND
+    EDIT_KIND = args.edit_kind
     gilcheck = os.path.abspath(args.gilcheck)
     if (args.compare or args.callgrind) and not args.workspace:
         ap.error("--compare and --callgrind need --workspace")
