@@ -560,13 +560,27 @@ static size_t put_entry(uint8_t *out, int units, long *prev, long line, long end
     return n;
 }
 
+/* code.replace(k1=v1[, k2=v2]): a new reference, or NULL. */
+static PyObject *replaced(PyObject *code, const char *k1, PyObject *v1, const char *k2,
+                          PyObject *v2)
+{
+    PyObject *kw = PyDict_New(), *meth = NULL, *args = NULL, *out = NULL;
+    if (kw && !PyDict_SetItemString(kw, k1, v1) && (!k2 || !PyDict_SetItemString(kw, k2, v2)) &&
+        (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
+        out = PyObject_Call(meth, args, kw);
+    Py_XDECREF(kw);
+    Py_XDECREF(meth);
+    Py_XDECREF(args);
+    PyErr_Clear();
+    return out;
+}
+
 /* A copy of code (a class body or a module enclosing the edited function) whose location table
  * has its places moved by mv -- each entry whose place or delta changes written again as CPython
  * writes it, the others copied -- and checked against co_positions; a new reference, or NULL. */
 static PyObject *with_places_moved(PyObject *code, const moves *mv)
 {
-    PyObject *lt = attr(code, "co_linetable"), *nlt = NULL, *kw = NULL, *meth = NULL;
-    PyObject *args = NULL, *out = NULL;
+    PyObject *lt = attr(code, "co_linetable"), *nlt = NULL, *out = NULL;
     const uint8_t *t;
     uint8_t *buf = NULL;
     size_t n, i = 0, o = 0;
@@ -633,10 +647,8 @@ static PyObject *with_places_moved(PyObject *code, const moves *mv)
         if (sets)
             line = l;
     }
-    if ((nlt = PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)o)) &&
-        (kw = PyDict_New()) && !PyDict_SetItemString(kw, "co_linetable", nlt) &&
-        (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
-        out = PyObject_Call(meth, args, kw);
+    if ((nlt = PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)o)))
+        out = replaced(code, "co_linetable", nlt, NULL, NULL);
     /* what the table now says must be what was meant */
     if (out && !places_moved(code, out, mv))
         Py_CLEAR(out);
@@ -644,9 +656,6 @@ done:
     mem_free(buf);
     Py_XDECREF(lt);
     Py_XDECREF(nlt);
-    Py_XDECREF(kw);
-    Py_XDECREF(meth);
-    Py_XDECREF(args);
     PyErr_Clear();
     return out;
 }
@@ -654,8 +663,7 @@ done:
 /* code moved down by delta lines, and the code nested in it; a new reference, or NULL. */
 static PyObject *shifted(PyObject *code, long delta)
 {
-    PyObject *consts = attr(code, "co_consts"), *copy = NULL, *kw = NULL, *meth = NULL;
-    PyObject *args = NULL, *first = NULL, *out = NULL;
+    PyObject *consts = attr(code, "co_consts"), *copy = NULL, *first = NULL, *out = NULL;
     Py_ssize_t k;
     if (!consts || !PyTuple_Check(consts) || !(copy = PyTuple_New(PyTuple_GET_SIZE(consts))))
         goto done;
@@ -669,18 +677,12 @@ static PyObject *shifted(PyObject *code, long delta)
         }
         PyTuple_SET_ITEM(copy, k, c);
     }
-    if ((first = PyLong_FromLong(attr_long(code, "co_firstlineno") + delta)) &&
-        (kw = PyDict_New()) && !PyDict_SetItemString(kw, "co_consts", copy) &&
-        !PyDict_SetItemString(kw, "co_firstlineno", first) &&
-        (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
-        out = PyObject_Call(meth, args, kw);
+    if ((first = PyLong_FromLong(attr_long(code, "co_firstlineno") + delta)))
+        out = replaced(code, "co_consts", copy, "co_firstlineno", first);
 done:
     Py_XDECREF(consts);
     Py_XDECREF(copy);
     Py_XDECREF(first);
-    Py_XDECREF(kw);
-    Py_XDECREF(meth);
-    Py_XDECREF(args);
     PyErr_Clear();
     return out;
 }
@@ -690,8 +692,7 @@ done:
  * NULL. */
 static PyObject *rebuilt(PyObject *code, Py_ssize_t i, PyObject *v, const moves *mv)
 {
-    PyObject *consts = attr(code, "co_consts"), *copy = NULL, *kw = NULL, *meth = NULL;
-    PyObject *args = NULL, *tmp = NULL, *out = NULL;
+    PyObject *consts = attr(code, "co_consts"), *copy = NULL, *tmp = NULL, *out = NULL;
     Py_ssize_t k;
     if (!consts || !PyTuple_Check(consts) || i >= PyTuple_GET_SIZE(consts) ||
         !(copy = PyTuple_New(PyTuple_GET_SIZE(consts))))
@@ -707,9 +708,7 @@ static PyObject *rebuilt(PyObject *code, Py_ssize_t i, PyObject *v, const moves 
         }
         PyTuple_SET_ITEM(copy, k, c);
     }
-    if ((kw = PyDict_New()) && !PyDict_SetItemString(kw, "co_consts", copy) &&
-        (meth = PyObject_GetAttrString(code, "replace")) && (args = PyTuple_New(0)))
-        tmp = PyObject_Call(meth, args, kw);
+    tmp = replaced(code, "co_consts", copy, NULL, NULL);
     if (tmp && !mv->m_delta && mv->m_from.e_line == mv->m_to.e_line &&
         mv->m_from.e_col == mv->m_to.e_col) {
         out = tmp;              /* nothing moves */
@@ -720,9 +719,6 @@ static PyObject *rebuilt(PyObject *code, Py_ssize_t i, PyObject *v, const moves 
 done:
     Py_XDECREF(consts);
     Py_XDECREF(copy);
-    Py_XDECREF(kw);
-    Py_XDECREF(meth);
-    Py_XDECREF(args);
     Py_XDECREF(tmp);
     PyErr_Clear();
     return out;
