@@ -11,6 +11,7 @@ class BasePool(object):
         self._shutdown_lock = threading.Lock()
         self._threads = set()
         self._stats = {}
+        self._names = {}
 
     def submit(self, fn):
         with self._shutdown_lock:
@@ -29,6 +30,10 @@ class BasePool(object):
 
     def report(self):
         for name in self._stats:                            # expect: GIL106
+            print(name)
+
+    def describe(self):
+        for name in self._names:                            # expect: GIL106
             print(name)
 
 
@@ -53,3 +58,29 @@ class RejoinPool(BasePool):
         with self._rejoin_lock:
             for t in list(self._threads):
                 t.join()
+
+
+class CountingPool(BasePool):
+    """An override that runs the base's method through super(): it runs on these objects."""
+
+    def __init__(self):
+        super().__init__()
+        self._rejoin_lock = threading.Lock()
+        self._names = {}
+
+    def _adjust_thread_count(self, fn):
+        t = threading.Thread(target=_count_worker, args=(self,))
+        self._threads.add(t)
+        t.start()
+
+    def describe(self):
+        return super().describe()
+
+
+def _count_worker(pool):
+    pool._names[threading.current_thread().name] = 1
+
+
+class NamedPool(BasePool):
+    def describe(self):
+        return "named"

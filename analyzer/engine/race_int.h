@@ -82,7 +82,7 @@ typedef struct rv_func {
     uint32_t u_ncalls;
     uint32_t u_more;           /* index in s_more, SUM_NONE when it has nothing more */
     int32_t u_line;
-    uint8_t u_flags;           /* FN_* */
+    uint16_t u_flags;          /* FN_* */
 } rv_func;
 
 typedef struct rv_attr {       /* sum_attr */

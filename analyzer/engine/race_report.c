@@ -143,8 +143,8 @@ static int thread_work(const rc_run *r, uint32_t a, uint32_t t, uint32_t mod, ui
 
 /* Is a -- in its context's entry, method B.m, on that method's own `self` -- on an object that
  * b's cannot be?  b's object is of a class S that derives from B and overrides m (S, or a class
- * between them, defines m): calling m on an S runs the override, and B.m would run on it only
- * through super() or `B.m(obj)`, which are calls, not the entry.  (distributed's vendored
+ * between them, defines m) without calling super(): calling m on an S runs the override, and
+ * B.m would run on it only through `B.m(obj)`, a call, not the entry.  (distributed's vendored
  * executor: the base's shutdown() iterates the thread set that its subclass's own threads swap,
  * and the subclass replaces shutdown().) */
 static int overridden(const rc_run *r, const rc_inst *a, const rc_inst *b)
@@ -159,7 +159,9 @@ static int overridden(const rc_run *r, const rc_inst *a, const rc_inst *b)
     if (b->i_cls == cls || !rc_is_base(r, cls, b->i_cls))
         return 0;
     code = rc_method(r, b->i_cls, rv_s(r, u->u_name), &mod);
-    return code != a->i_code || mod != a->i_mod;
+    /* an override that calls super() may run B.m on the object after all */
+    return code != RC_NONE && (code != a->i_code || mod != a->i_mod) &&
+           !(rv_func_at(r, mod, code)->u_flags & FN_SUPER);
 }
 
 static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)

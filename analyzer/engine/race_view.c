@@ -438,7 +438,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
     f->u_qualname = rd_s1(d);
     f->u_class = rd_opt(d);
     f->u_parent = rd_opt(d);
-    f->u_flags = (uint8_t)rd_u32(d);
+    f->u_flags = (uint16_t)rd_u32(d);
     f->u_nparams = rd_u32(d);
     f->u_params = n->n_vids.v_n;
     for (k = 0; k < f->u_nparams && !d->d_err; k++) {

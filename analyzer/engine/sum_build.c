@@ -841,6 +841,8 @@ static void build_func(builder *b, uint32_t ci)
         if (e->ev_kind == EV_CALL) {
             uint8_t owned;
             const char *callee = callee_of(b, ci, e, &owned);
+            if (!e->ev_method && e->ev_name && !strcmp(e->ev_name, "super"))
+                u->u_flags |= FN_SUPER;
             find_start(b, ci, e);
             if (callee && !is_builtin_call(b, callee)) {
                 sum_call *call = PUSH(b, u->u_calls, u->u_ncalls);

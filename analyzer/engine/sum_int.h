@@ -25,12 +25,12 @@
 
 /* The layout of a summary's bytes (sum_io.c writes and reads them whole, race_view.c reads
  * them into the composition's form). */
-#define SUM_FORMAT 8u   /* 3: properties, the method a window's act calls; 4: container types;
+#define SUM_FORMAT 9u   /* 3: properties, the method a window's act calls; 4: container types;
                          * 5: where a started thread's object is kept; 6: stored constants;
                          * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
                          * start's arguments that differ per start (g_distinct), item keys that
                          * are parameters ([*pN]); 8: windows say whether they are
-                         * read-modify-writes of the value */
+                         * read-modify-writes of the value; 9: FN_SUPER */
 
 /* What an access does to its location. */
 typedef enum sum_acckind {
@@ -194,6 +194,7 @@ typedef struct sum_cellparam {
 #define FN_COMPREHENSION 0x20  /* <listcomp>, <genexpr>... and <lambda>: run by their maker */
 #define FN_STATIC      0x40    /* @staticmethod */
 #define FN_CLASSMETHOD 0x80    /* @classmethod */
+#define FN_SUPER       0x100   /* calls super(): may run a base class's version of a method */
 
 /* One code object's summary. */
 typedef struct sum_func {
