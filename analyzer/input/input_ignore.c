@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../common/err.h"
 #include "../common/file.h"
@@ -136,6 +137,27 @@ static void scan_down(in_ignore *ig, const char *abs)
     }
 }
 
+/* Is there a `.git` (a directory, or the file of a linked work tree) in abs or a directory above
+ * it?  Without one there is no work tree, and libgit2 is not started: its start-up reads every CA
+ * certificate of the system for its TLS streams (Debian's build, mbedtls: some 50 M
+ * instructions, a quarter of a small run), which no walk needs.  1 when unsure (a path too long). */
+static int git_above(const char *abs)
+{
+    char dir[4200], probe[4208];
+    struct stat st;
+    if (snprintf(dir, sizeof dir, "%s", abs) >= (int)sizeof dir || dir[0] != '/')
+        return 1;
+    for (;;) {
+        char *slash;
+        snprintf(probe, sizeof probe, "%s/.git", dir[1] ? dir : "");
+        if (!lstat(probe, &st))
+            return 1;
+        if (!dir[1] || !(slash = strrchr(dir, '/')))
+            return 0;
+        slash[slash == dir] = 0;    /* "/a/b" -> "/a"; "/a" -> "/" */
+    }
+}
+
 int in_ign_open(in_ignore **out, const char *abs, diag_ctx *d)
 {
     in_ignore *ig;
@@ -143,6 +165,8 @@ int in_ign_open(in_ignore **out, const char *abs, diag_ctx *d)
     const char *wd;
     (void)d;
     *out = NULL;
+    if (!git_above(abs))
+        return G_OK;
     git_libgit2_init();
     if (git_repository_open_ext(&repo, abs, 0, NULL) || !(wd = git_repository_workdir(repo))) {
         git_repository_free(repo);

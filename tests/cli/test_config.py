@@ -240,6 +240,28 @@ class Walk(unittest.TestCase):
         rc, files, err = self.files("--no-respect-gitignore", ".")
         self.assertEqual(files, ["a.py", "gen/b.py", "pkg/c.py", "pkg/d_pb2.py"], err)
 
+    @unittest.skipUnless(shutil.which("git"), "git not installed")
+    def test_gitignore_found_from_a_subdirectory_and_a_linked_work_tree(self):
+        # the work tree is found above the path given, by its .git directory or, in a linked
+        # work tree, its .git file
+        repo = os.path.join(self.dir, "repo")
+        os.makedirs(repo)
+        subprocess.run(["git", "init", "-q", repo], check=True)
+        self.write("repo/.gitignore", "*_pb2.py\n")
+        for name in ("repo/pkg/c.py", "repo/pkg/d_pb2.py"):
+            self.write(name)
+        rc, files, err = self.files("repo/pkg")
+        self.assertEqual(files, ["repo/pkg/c.py"], err)
+        git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.org"]
+        subprocess.run(git + ["add", "."], check=True)
+        subprocess.run(git + ["commit", "-q", "-m", "x"], check=True)
+        subprocess.run(git + ["worktree", "add", "-q", os.path.join(self.dir, "linked")],
+                       check=True)
+        self.assertTrue(os.path.isfile(os.path.join(self.dir, "linked", ".git")))
+        self.write("linked/pkg/e_pb2.py")
+        rc, files, err = self.files("linked/pkg")
+        self.assertEqual(files, ["linked/pkg/c.py"], err)
+
     def test_gitignore_outside_a_work_tree_is_not_read(self):
         self.write("a.py")
         self.write("b.py")
