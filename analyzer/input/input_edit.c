@@ -48,6 +48,9 @@ typedef struct memo {
                                 * (the compiler calls a method of such a name differently: 3.11's
                                 * is_import_originated), NULL when none; for every text of m_path
                                 * whose module code is the same */
+    int m_imports_known;       /* m_imports was read from m_code: on the first edit after a whole
+                                * compile, not on every whole compile (a Python loop over the
+                                * module's code) */
     uint64_t m_used;           /* the clock when last used, for the eviction */
 } memo;
 
@@ -84,8 +87,6 @@ static memo *memo_find(const char *path)
 
 /* Remembers text and code (a reference taken over) for path, in its slot or the least recently
  * used one.  Out of memory: forgets path instead. */
-static char *imports_of(PyObject *module);
-
 static void memo_put(const char *path, const uint8_t *src, size_t len, PyObject *code, int whole)
 {
     memo *m = memo_find(path);
@@ -117,7 +118,8 @@ static void memo_put(const char *path, const uint8_t *src, size_t len, PyObject 
     m->m_used = ++edit_clock;
     if (whole) {
         mem_free(m->m_imports);
-        m->m_imports = imports_of(code);
+        m->m_imports = NULL;
+        m->m_imports_known = 0;
     }
 }
 
@@ -861,7 +863,7 @@ static int quiet_lines(const uint8_t *t, size_t len, long from, long to)
 
 /* The module code of src made from m's by compiling one function again, a new reference; NULL
  * when the edit is not of that kind. */
-static PyObject *splice(const memo *m, const uint8_t *src, size_t len, const char *path)
+static PyObject *splice(memo *m, const uint8_t *src, size_t len, const char *path)
 {
     size_t lo = m->m_len, pre = 0, suf = 0, col = 0, at;
     long first_line, last_changed, last, end, delta;
@@ -927,6 +929,10 @@ static PyObject *splice(const memo *m, const uint8_t *src, size_t len, const cha
     }
     if (wrap && pl.p_first < 2)
         return NULL;
+    if (!m->m_imports_known) {
+        m->m_imports = imports_of(m->m_code);
+        m->m_imports_known = 1;
+    }
     future = (int)(attr_long(m->m_code, "co_flags") & PyCF_MASK);
     if (!(name = PyUnicode_DecodeUTF8(path, (Py_ssize_t)strlen(path), "surrogateescape"))) {
         PyErr_Clear();
