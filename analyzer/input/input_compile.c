@@ -186,10 +186,9 @@ void in_compiled_free(in_compiled *c)
     c->ic_len = 0;
 }
 
-/* An int attribute of an exception, or `dflt` when missing, None or not an int. */
-static long attr_long(PyObject *exc, const char *name, long dflt)
+long in_py_long(PyObject *obj, const char *name, long dflt)
 {
-    PyObject *v = PyObject_GetAttrString(exc, name);
+    PyObject *v = PyObject_GetAttrString(obj, name);
     long r = dflt;
     if (v && PyLong_Check(v)) {
         r = PyLong_AsLong(v);
@@ -224,8 +223,8 @@ static int compile_error(in_compiled *out, const char *path, diag_ctx *d)
         text_of(msg ? msg : value, out->ic_msg, sizeof out->ic_msg);
         Py_XDECREF(msg);
         out->ic_syntax = 1;
-        out->ic_line = (int32_t)attr_long(value, "lineno", 1);
-        out->ic_col = (int32_t)attr_long(value, "offset", 1);
+        out->ic_line = (int32_t)in_py_long(value, "lineno", 1);
+        out->ic_col = (int32_t)in_py_long(value, "offset", 1);
     } else if (value && PyErr_GivenExceptionMatches(type, PyExc_ValueError)) {
         /* UnicodeDecodeError of a wrong cookie, null bytes: the source is not valid Python */
         text_of(value, out->ic_msg, sizeof out->ic_msg);

@@ -123,7 +123,7 @@ static void memo_put(const char *path, const uint8_t *src, size_t len, PyObject 
     }
 }
 
-static PyObject *imports_fn;
+static PyObject *imports_fn;   /* imports_of's Python helper, made on first use */
 
 void in_compile_forget(const char *path)
 {
@@ -157,8 +157,6 @@ static const char imports_py[] =
     "        prev = ins.opname\n"
     "    return 'import ' + ', '.join(sorted(names)) if names else None\n";
 
-/* imported(), made on first use: imports_fn, declared above */
-
 /* "import a, b" for the names module binds by import (mem_alloc'd), NULL for none or when it
  * cannot tell -- the function compiled alone then differs where it calls their methods, and the
  * buffer is compiled whole. */
@@ -189,15 +187,6 @@ static char *imports_of(PyObject *module)
     return out;
 }
 
-static long attr_long(PyObject *o, const char *name)
-{
-    PyObject *v = PyObject_GetAttrString(o, name);
-    long r = v && PyLong_Check(v) ? PyLong_AsLong(v) : -1;
-    Py_XDECREF(v);
-    PyErr_Clear();
-    return r;
-}
-
 /* A new reference to o.name, NULL (no exception pending) when it has none. */
 static PyObject *attr(PyObject *o, const char *name)
 {
@@ -220,7 +209,7 @@ static int anonymous(PyObject *code)
 
 static int is_function(PyObject *code)
 {
-    return PyCode_Check(code) && (attr_long(code, "co_flags") & CO_OPTIMIZED) &&
+    return PyCode_Check(code) && (in_py_long(code, "co_flags", -1) & CO_OPTIMIZED) &&
            !anonymous(code);
 }
 
@@ -229,7 +218,7 @@ static int is_class_body(PyObject *code)
 {
     PyObject *n, *q;
     int r;
-    if (!PyCode_Check(code) || (attr_long(code, "co_flags") & CO_OPTIMIZED) || anonymous(code))
+    if (!PyCode_Check(code) || (in_py_long(code, "co_flags", -1) & CO_OPTIMIZED) || anonymous(code))
         return 0;
     n = attr(code, "co_name");
     q = attr(code, "co_qualname");
@@ -254,21 +243,21 @@ static int find_place(place *out, PyObject *module, long line)
     for (i = 0; i < PyTuple_GET_SIZE(consts); i++) {
         PyObject *c = PyTuple_GET_ITEM(consts, i);
         if (is_function(c)) {
-            long f = attr_long(c, "co_firstlineno");
+            long f = in_py_long(c, "co_firstlineno", -1);
             if (f <= line && f > out->p_first) {
                 out->p_func = c;
                 out->p_class = NULL;
                 out->p_fi = i;
                 out->p_first = f;
             }
-        } else if (is_class_body(c) && attr_long(c, "co_firstlineno") <= line) {
+        } else if (is_class_body(c) && in_py_long(c, "co_firstlineno", -1) <= line) {
             PyObject *inner = attr(c, "co_consts");
             for (j = 0; inner && PyTuple_Check(inner) && j < PyTuple_GET_SIZE(inner); j++) {
                 PyObject *m = PyTuple_GET_ITEM(inner, j);
                 long f;
                 if (!is_function(m))
                     continue;
-                f = attr_long(m, "co_firstlineno");
+                f = in_py_long(m, "co_firstlineno", -1);
                 if (f <= line && f > out->p_first) {
                     out->p_func = m;
                     out->p_class = c;
@@ -288,7 +277,7 @@ static int find_place(place *out, PyObject *module, long line)
 static long last_line(PyObject *code)
 {
     PyObject *it = PyObject_CallMethod(code, "co_positions", NULL), *pos, *consts;
-    long last = attr_long(code, "co_firstlineno");
+    long last = in_py_long(code, "co_firstlineno", -1);
     Py_ssize_t i;
     if (!it) {
         PyErr_Clear();
@@ -586,7 +575,7 @@ static PyObject *with_places_moved(PyObject *code, const moves *mv)
     const uint8_t *t;
     uint8_t *buf = NULL;
     size_t n, i = 0, o = 0;
-    long first = attr_long(code, "co_firstlineno"), line = first, prev_new = first;
+    long first = in_py_long(code, "co_firstlineno", -1), line = first, prev_new = first;
     if (!lt || !PyBytes_Check(lt) || first < 0)
         goto done;
     t = (const uint8_t *)PyBytes_AS_STRING(lt);
@@ -679,7 +668,7 @@ static PyObject *shifted(PyObject *code, long delta)
         }
         PyTuple_SET_ITEM(copy, k, c);
     }
-    if ((first = PyLong_FromLong(attr_long(code, "co_firstlineno") + delta)))
+    if ((first = PyLong_FromLong(in_py_long(code, "co_firstlineno", -1) + delta)))
         out = replaced(code, "co_consts", copy, "co_firstlineno", first);
 done:
     Py_XDECREF(consts);
@@ -702,7 +691,7 @@ static PyObject *rebuilt(PyObject *code, Py_ssize_t i, PyObject *v, const moves 
     for (k = 0; k < PyTuple_GET_SIZE(consts); k++) {
         PyObject *c = k == i ? v : PyTuple_GET_ITEM(consts, k);
         if (k != i && mv->m_delta && PyCode_Check(c) &&
-            attr_long(c, "co_firstlineno") > mv->m_after) {
+            in_py_long(c, "co_firstlineno", -1) > mv->m_after) {
             if (!(c = shifted(c, mv->m_delta)))
                 goto done;
         } else {
@@ -733,7 +722,7 @@ static PyObject *find_like(PyObject *code, PyObject *fn, PyObject *cls)
 {
     PyObject *consts = attr(code, "co_consts"), *found = NULL;
     PyObject *want = attr(cls ? cls : fn, "co_name");
-    long line = attr_long(fn, "co_firstlineno");
+    long line = in_py_long(fn, "co_firstlineno", -1);
     Py_ssize_t i;
     for (i = 0; want && !found && consts && PyTuple_Check(consts) &&
                 i < PyTuple_GET_SIZE(consts); i++) {
@@ -743,7 +732,7 @@ static PyObject *find_like(PyObject *code, PyObject *fn, PyObject *cls)
         n = attr(c, "co_name");
         if (n && PyObject_RichCompareBool(n, want, Py_EQ) == 1)
             found = cls ? find_like(c, fn, NULL)
-                        : attr_long(c, "co_firstlineno") == line ? c : NULL;
+                        : in_py_long(c, "co_firstlineno", -1) == line ? c : NULL;
         Py_XDECREF(n);
     }
     Py_XDECREF(consts);
@@ -933,7 +922,7 @@ static PyObject *splice(memo *m, const uint8_t *src, size_t len, const char *pat
         m->m_imports = imports_of(m->m_code);
         m->m_imports_known = 1;
     }
-    future = (int)(attr_long(m->m_code, "co_flags") & PyCF_MASK);
+    future = (int)(in_py_long(m->m_code, "co_flags", -1) & PyCF_MASK);
     if (!(name = PyUnicode_DecodeUTF8(path, (Py_ssize_t)strlen(path), "surrogateescape"))) {
         PyErr_Clear();
         return NULL;

@@ -40,6 +40,10 @@ void in_ign_close(in_ignore *ig, diag_ctx *d);
 
 struct _object;   /* CPython's PyObject: this header does not need Python.h */
 
+/* An int attribute of a Python object (a code object's co_firstlineno, a SyntaxError's lineno),
+ * or dflt when it is missing, None or not an int; no exception is left pending. */
+long in_py_long(struct _object *obj, const char *name, long dflt);
+
 /* in_compile_bytes, and when it gave an image and keep is not NULL, the module's code object
  * in *keep (a new reference; NULL otherwise). */
 int in_compile_code(in_compiled *out, struct _object **keep, const uint8_t *src, size_t len,
