@@ -2,7 +2,8 @@
 """One race, one finding.  Two locked windows of one function on one state that break each other
 and nothing else -- the two halves of a barrier, each under its own lock -- are one pair of locks
 that disagree.  One check with two acts on the container it tests (`D[k]` and `D.pop(k)`) is one
-race too.  Two unlocked read-modify-writes of one state stay two findings: each loses updates of
+race too, and so are one check and a store on each of two branches (lazy initialisation), or
+one check and two uses.  Two unlocked read-modify-writes of one state stay two findings: each loses updates of
 its own."""
 import threading
 
@@ -16,6 +17,8 @@ class Pinger(object):
         self.waiting = 0
         self.observers = {}
         self.hits = 0
+        self.timer = None
+        self.sock = None
 
     def ping(self, target, gone, new):
         Pinger.OIDS[target]["oids"] -= gone                     # expect: GIL104
@@ -43,6 +46,24 @@ class Pinger(object):
                 print(k)
             self.observers.pop(observer)                        # ok: the same check
 
+    def arm(self, delay):
+        if self.timer is None:
+            if delay >= 0:
+                self.timer = threading.Timer(delay, self.count)     # expect: GIL202
+                return
+            self.timer = threading.Timer(1.0, self.recount)         # ok: the same check
+
+    def disarm(self):
+        self.timer = None
+
+    def send(self, data):
+        if self.sock is not None:
+            self.sock.sendall(data)                             # expect: GIL203
+            self.sock.settimeout(None)                          # ok: the same check
+
+    def close(self):
+        self.sock = None
+
     def count(self):
         self.hits += 1                                          # expect: GIL103
 
@@ -56,3 +77,7 @@ class Pinger(object):
             threading.Thread(target=self.forget, args=(self,)).start()
             threading.Thread(target=self.count).start()
             threading.Thread(target=self.recount).start()
+            threading.Thread(target=self.arm, args=(1,)).start()
+            threading.Thread(target=self.disarm).start()
+            threading.Thread(target=self.send, args=(b"x",)).start()
+            threading.Thread(target=self.close).start()

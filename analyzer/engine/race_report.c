@@ -686,7 +686,8 @@ static int names_line(const finding *f, int32_t line)
 /* Has f's race been reported already among findings [first, kept)?  One function's several
  * unlocked writes into the same locked window (GIL301: the `except` branches of a thread's
  * run() each storing the error), or one check's several acts (GIL201: `if k in D:` then the read
- * `D[k]` and `del D[k]`) or one read's several writes back (GIL105: `v = D[k]` then
+ * `D[k]` and `del D[k]`; GIL202: `if self._timer is None:` then a store on each of two branches;
+ * GIL203: one test, then two uses) or one read's several writes back (GIL105: `v = D[k]` then
  * `D.pop(k)` on two branches), are one race: it is reported at the first, whose other side names
  * the window.  So are two locked windows of one function on one state that break each other and
  * nothing else (the two halves of a barrier, each under its own lock): one pair of locks that
@@ -697,7 +698,8 @@ static int names_line(const finding *f, int32_t line)
 static int same_race(const eng_result *res, uint32_t first, uint32_t kept, const finding *f)
 {
     uint32_t j;
-    int check = (!strcmp(f->f_rule, "GIL201") || !strcmp(f->f_rule, "GIL105")) &&
+    int check = (!strcmp(f->f_rule, "GIL201") || !strcmp(f->f_rule, "GIL105") ||
+                 !strcmp(f->f_rule, "GIL202") || !strcmp(f->f_rule, "GIL203")) &&
                 f->f_rel_line > 0;
     int home = !strcmp(f->f_rule, "GIL301") && sides_at_home(f);
     if (!check && !home && (strcmp(f->f_rule, "GIL301") || !f->f_nrelated))
