@@ -453,14 +453,14 @@ int drv_key_load(uint8_t out[DRV_KEY_SIZE], diag_ctx *d);
  * keyed by a hash of its path and content, gilcheck's version and executable (a rebuild is a
  * new cache), the rules' text, the digest of the settings that apply to the file and what
  * compiles it (the interpreter's magic number and version).  Entries are written atomically
- * (temporary file + rename) and carry an HMAC of the user's secret: a damaged one, or one
+ * (temporary file + rename) and carry a MAC keyed with the user's secret: a damaged one, or one
  * gilcheck did not write, is a miss.  The directories are opened without following links. */
 typedef struct drv_cache {
     char *ca_dir;              /* ".../.gilcheck_cache/<version>" (malloc'd) */
     int ca_fd;                 /* that directory, opened without following links; -1: none */
     int ca_runs_fd;            /* its runs/ (whole runs' outcomes), opened when first needed */
     int ca_runs_tried;         /* ... tried already */
-    uint8_t ca_key[DRV_KEY_SIZE]; /* the user's secret: entries carry its HMAC-SHA-256 */
+    uint8_t ca_key[DRV_KEY_SIZE]; /* the user's secret: entries carry its ChaCha20-Poly1305 tag */
     uint8_t ca_digest[16];     /* version + executable + rules */
     drv_ctx *ca_ctx;           /* the run: each file's settings and interpreter (not owned) */
     int ca_write_ok;           /* 0 after the directory could not be created: lookups only */

@@ -9,8 +9,6 @@ usage: python3 tests/security/test_security.py PATH/TO/gilcheck [ClassName ...]
 import ctypes
 import ctypes.util
 import glob
-import hashlib
-import hmac
 import importlib.util
 import json
 import marshal
@@ -30,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
 from racy import RACY  # noqa: E402  tests/cli/racy.py: GIL101 at 8:5
+import aead  # noqa: E402  tests/security/aead.py: the cache entries' seal
 
 GILCHECK = None
 SECRET = "ghp_TOPSECRETTOKEN0123456789"
@@ -430,6 +429,20 @@ class Item09CacheMac(Tree):
         with open(path, "wb") as f:
             f.write(entry + trailer(head))
 
+    def test_the_seal_is_rfc_8439(self):
+        """The helper that forges seals computes RFC 8439's own example (section 2.8.2)."""
+        text = (b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip "
+                b"for the future, sunscreen would be it.")
+        ct = bytes.fromhex(
+            "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca967"
+            "1282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee32809"
+            "1b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116")
+        self.assertEqual(len(text), len(ct))
+        self.assertEqual(aead.tag(bytes(range(0x80, 0xa0)),
+                                  bytes.fromhex("070000004041424344454647"),
+                                  bytes.fromhex("50515253c0c1c2c3c4c5c6c7"), ct).hex(),
+                         "1ae10b594f09e26a7e902ecbd0600691")
+
     def test_a_forged_entry_is_a_miss(self):
         attacker = os.path.join(self.dir, "attacker-cache")
         victim = os.path.join(self.dir, "victim-cache")
@@ -452,13 +465,11 @@ class Item09CacheMac(Tree):
         # ... and a MAC with a key of their own, but not the victim's
         with open(os.path.join(attacker, "gilcheck", "cache-key"), "rb") as f:
             attacker_key = f.read()
-        self.forge(path, magic, key, nothing,
-                   lambda b: hmac.new(attacker_key, b, hashlib.sha256).digest())
+        self.forge(path, magic, key, nothing, lambda b: aead.seal(attacker_key, b))
         self.assertEqual(checks(victim)[0], 1, "another user's entry hid the finding")
         # the control: with the secret it was made with, the same entry is believed (the miss
         # above stored the victim's own entry over it: forged again)
-        self.forge(path, magic, key, nothing,
-                   lambda b: hmac.new(attacker_key, b, hashlib.sha256).digest())
+        self.forge(path, magic, key, nothing, lambda b: aead.seal(attacker_key, b))
         self.assertEqual(checks(attacker)[0], 0)
         self.assertTrue(os.stat(os.path.join(victim, "gilcheck")).st_mode & 0o777 == 0o700)
         key_file = os.path.join(victim, "gilcheck", "cache-key")
@@ -487,7 +498,7 @@ class Item09CacheMac(Tree):
         def forge(key):
             body = head + struct.pack("<Q", len(nothing)) + nothing
             with open(path, "wb") as f:
-                f.write(body + hmac.new(key, body, hashlib.sha256).digest())
+                f.write(body + aead.seal(key, body))
 
         def checks(xdg):
             return run("check", "--isolated", "--format", "concise", "app.py", cwd=self.repo,
