@@ -6,7 +6,9 @@ usage: python3 tools/precision_run.py --gilcheck PATH --out DIR [--set libs|wide
 
 --set libs (default): the CPython 3.11 standard library, the eleven threaded libraries of the
   precision issue and fourteen more, each checked as its own project.
---set wide: the standard library and every top-level package of Debian's dist-packages folder.
+--set wide: the standard library and every top-level package of Debian's dist-packages folder;
+  the Debian packages docs/precision/packages-*.txt list should be installed first (a run names
+  the ones that are not: on a fresh machine the set is not the one the census judged).
 Each project's findings go to DIR/<project>.json (check --format json); DIR/ALL.json holds every
 finding (GIL000 left out) with its project.  --sample draws N of them with random.seed(S) into
 DIR/sample.json, in the order of ALL.json.  Standard library only; nothing analysed is run.
@@ -49,8 +51,29 @@ def projects(which):
     return out
 
 
+def missing_packages():
+    """The packages of docs/precision/packages-*.txt that dpkg does not have installed."""
+    lists = glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
+                                   "precision", "packages-*.txt"))
+    names = sorted({p for path in lists for p in open(path).read().split()})
+    try:
+        res = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Status}\n"] + names,
+                             capture_output=True, text=True)
+    except OSError:
+        return names
+    have = {line.split()[0] for line in res.stdout.splitlines() if line.endswith(" installed")}
+    return [p for p in names if p not in have]
+
+
 def run(gilcheck, which, out):
     os.makedirs(out, exist_ok=True)
+    if which == "wide":
+        gone = missing_packages()
+        if gone:
+            print("note: %d package(s) of docs/precision/packages-*.txt are not installed, so "
+                  "this is not the census's set: %s" % (len(gone), " ".join(gone[:10]) +
+                                                       (" ..." if len(gone) > 10 else "")),
+                  file=sys.stderr)
     rows = []
     for name, path in projects(which):
         res = subprocess.run([gilcheck, "check", "--isolated", "--no-cache",
