@@ -849,6 +849,7 @@ static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ct
 /***** where contexts come from *****/
 
 static int any_caller_root(rc_run *r, uint32_t mod, uint32_t code);
+static void count_calls(rc_run *r);
 static void unmatched(rc_run *r, const char *key, const char *what, const char *const *names,
                       size_t n, const uint8_t *matched);
 
@@ -896,6 +897,7 @@ static void contexts_from_starts(rc_run *r)
                 r->r_isolated[targets[n - 1]] = 1;
         }
     }
+    count_calls(r);     /* which starting functions are called in a loop */
     n = 0;
     for (m = 0; m < r->r_nsums; m++) {
         const rv_sum *s = r->r_sums[m];
@@ -903,7 +905,7 @@ static void contexts_from_starts(rc_run *r)
             const sum_start *st = &s->s_starts[i];
             uint32_t fid = targets[n++], sf, ctx, k;
             callee ce;
-            int many;
+            int many, again;
             const char *what;
             if (fid == RC_NONE || st->t_kind == START_PROCESS || st->t_kind == START_AT_FORK ||
                 st->t_kind == START_SERVER)
@@ -911,28 +913,35 @@ static void contexts_from_starts(rc_run *r)
             sf = static_frame(r, m, st->t_func, 0);
             if (sf == RC_NONE || !target_of(r, &r->r_frames[sf], st->t_target, &ce))
                 continue;
+            /* the starting function called in a loop (`for i in range(n):
+             * self.add_worker_thread()`) starts a thread per round: as a start in a loop */
+            again = !st->t_serial && r->r_nloop_to[rc_func_id(r, m, st->t_func)] > 0;
             /* an executor runs the tasks submitted to it on several workers at once: a task
              * submitted from code that runs more than once (an accept loop's handler) has
              * company, wherever the submit is written */
-            many = !st->t_serial && (st->t_many || count_starts(fid, targets, total) > 1 ||
+            many = !st->t_serial && (st->t_many || again || count_starts(fid, targets, total) > 1 ||
                                      st->t_kind == START_EXECUTOR);
             what = fmt(r, "%s started at %s:%d%s",
                        st->t_kind == START_TIMER ? "timer thread"
                        : st->t_kind == START_EXECUTOR ? "executor task" : "thread",
                        s->s_file, st->t_line,
                        st->t_serial ? " (a pool of one worker)"
-                       : many ? (st->t_many ? " (several, in a loop)" : " (several)") : "");
+                       : many ? (st->t_many ? " (several, in a loop)"
+                                 : again ? " (several: its function is called in a loop)"
+                                 : " (several)") : "");
             /* a pool of one worker runs its tasks one after another: one thread, whatever
              * the number of submits */
             ctx = new_ctx(r, CTX_THREAD, 1,
-                          st->t_many || (st->t_kind == START_EXECUTOR && !st->t_serial), what);
+                          st->t_many || again || (st->t_kind == START_EXECUTOR && !st->t_serial),
+                          what);
             if (ctx == RC_NONE)
                 return;
             r->r_ctxs[ctx].x_start_mod = m;
             r->r_ctxs[ctx].x_start_code = st->t_func;
             r->r_ctxs[ctx].x_start_instr = st->t_instr;
-            r->r_ctxs[ctx].x_start_loop = st->t_many || s->s_funcs[st->t_func].u_flags & FN_COMPREHENSION;
-            if (st->t_obj && !st->t_many) {
+            r->r_ctxs[ctx].x_start_loop = st->t_many || again ||
+                                          s->s_funcs[st->t_func].u_flags & FN_COMPREHENSION;
+            if (st->t_obj && !st->t_many && !again) {
                 rc_val ov = value_of(r, &r->r_frames[sf], st->t_obj);
                 if (ov.v_kind == VK_LOC && !ov.v_key)
                     r->r_ctxs[ctx].x_obj = ov.v_text;
@@ -1391,7 +1400,8 @@ static uint32_t family_of_func(const rc_run *r, uint32_t mod, uint32_t code)
 }
 
 /* Counts the call sites of every function found with its caller's own view of `self`: how
- * many, how many from outside the callee's class family, how many holding no lock. */
+ * many, how many from outside the callee's class family, how many holding no lock, how many
+ * in a loop. */
 static void count_calls(rc_run *r)
 {
     uint32_t m, k;
@@ -1425,6 +1435,8 @@ static void count_calls(rc_run *r)
                     r->r_nforeign_to[f]++;
                 if (!frame_locks(r, &r->r_frames[sf], call.c_locks, NULL, 0))
                     r->r_nunlocked_to[f]++;
+                if (call.c_loop)
+                    r->r_nloop_to[f]++;
             }
             r->r_nframes = mark;   /* the frame was only needed here */
         }

@@ -373,6 +373,7 @@ typedef struct rc_run {
     uint32_t *r_ncalls_to;     /* per function (r_fbase): call sites found by name */
     uint32_t *r_nforeign_to;   /* ... of them, in functions outside the callee's class family */
     uint32_t *r_nunlocked_to;  /* ... of them, holding no lock */
+    uint32_t *r_nloop_to;      /* ... of them, in a loop of their function */
     int r_counted;             /* count_calls has run */
     uint32_t *r_fbase;         /* per summary: the id of its first function */
     uint32_t r_nfuncs;

@@ -266,12 +266,14 @@ int rc_load(rc_run *r)
     r->r_ncalls_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_ncalls_to);
     r->r_nforeign_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_nforeign_to);
     r->r_nunlocked_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_nunlocked_to);
+    r->r_nloop_to = arena_array(r->r_a, nfuncs + 1, sizeof *r->r_nloop_to);
     r->r_isolated = arena_alloc(r->r_a, nfuncs + 1);
     if (!r->r_classes || !r->r_ncalls_to || !r->r_nforeign_to || !r->r_nunlocked_to ||
-        !r->r_isolated)
+        !r->r_nloop_to || !r->r_isolated)
         return G_ENOMEM;
     memset(r->r_nforeign_to, 0, (nfuncs + 1) * sizeof *r->r_nforeign_to);
     memset(r->r_nunlocked_to, 0, (nfuncs + 1) * sizeof *r->r_nunlocked_to);
+    memset(r->r_nloop_to, 0, (nfuncs + 1) * sizeof *r->r_nloop_to);
     memset(r->r_classes, 0, (n + 1) * sizeof *r->r_classes);
     memset(r->r_ncalls_to, 0, (nfuncs + 1) * sizeof *r->r_ncalls_to);
     memset(r->r_isolated, 0, nfuncs + 1);
