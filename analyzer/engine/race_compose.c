@@ -897,7 +897,8 @@ static void contexts_from_starts(rc_run *r)
                 r->r_isolated[targets[n - 1]] = 1;
         }
     }
-    count_calls(r);     /* which starting functions are called in a loop */
+    if (total)
+        count_calls(r);     /* which starting functions are called in a loop */
     n = 0;
     for (m = 0; m < r->r_nsums; m++) {
         const rv_sum *s = r->r_sums[m];
