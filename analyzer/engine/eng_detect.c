@@ -354,6 +354,26 @@ static const ir_event *taken(const ctx *x, uint32_t k, const ir_path *p)
     return NULL;
 }
 
+/* The read of item p before event k that found the key (`entry = D[k]`, then `del D[k]`): it
+ * dominates k, and no store or delete of p between them dominates k.  (Instruction order is
+ * not program order: 3.12 moves `except` bodies after the rest of the function, so the other
+ * branch's delete can come first.)  NULL when there is none. */
+static const ir_event *read_before(const ctx *x, uint32_t k, const ir_path *p)
+{
+    const ir_func *f = &x->x_c->c_ir;
+    const ir_event *e = ev(x, k);
+    uint32_t j;
+    for (j = k; j-- > 0;) {
+        const ir_event *o = ev(x, j);
+        if ((o->ev_kind == EV_STORE || o->ev_kind == EV_DELETE) && o->ev_path == p &&
+            ir_dominates(f, o->ev_block, e->ev_block))
+            return NULL;
+        if (o->ev_kind == EV_LOAD && o->ev_path == p)
+            return ir_dominates(f, o->ev_block, e->ev_block) ? o : NULL;
+    }
+    return NULL;
+}
+
 /* `a, b = b, a` on shared state: the store k of p, an earlier store of another shared q on the
  * same line from a read of p, and k's value read from q.  Returns the read of p, or NULL. */
 static const ir_event *swapped(const ctx *x, uint32_t k, const ir_path *p)
@@ -415,7 +435,9 @@ static int check_store(ctx *x, uint32_t k)
         /* check-then-act: if k not in D: D[k] = v */
         {
             const ir_event *t = guard_on(x, e, p->p_base, NULL);
-            if (t)
+            /* a delete whose KeyError is caught works whether the key is there or not */
+            int caught = e->ev_kind == EV_DELETE && shape_key_error_caught(x->x_m, x->x_ci, e);
+            if (t && !caught)
                 return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, p->p_base),
                                    breaks_of(t, e->ev_kind == EV_DELETE),
                                    "check-then-act on '%s': the check (line %d) and this %s are "
@@ -431,6 +453,15 @@ static int check_store(ctx *x, uint32_t k)
                                    "another thread can act in between",
                                    ir_path_display(p->p_base), line_of(x, t),
                                    e->ev_kind == EV_DELETE ? "delete" : "write");
+            /* entry = D[k] ... del D[k]: the read that found the key is the check; two threads
+             * can both read it, and the second delete raises KeyError (linecache.checkcache
+             * before 3.7, bpo-25872) */
+            if (e->ev_kind == EV_DELETE && !caught && (t = read_before(x, k, p)))
+                return add_finding(x, "GIL201", e, t, "check", p, BRK_REMOVE,
+                                   "check-then-act on '%s': the read (line %d) that found the key "
+                                   "and this delete are separate steps; another thread can "
+                                   "delete it in between", ir_path_display(p->p_base),
+                                   line_of(x, t));
         }
         return G_OK;
     }

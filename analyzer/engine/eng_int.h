@@ -106,6 +106,8 @@ const ir_event *shape_next_iter(const eng_mod *m, uint32_t ci, const ir_event *c
 /* A store or delete of D[k] in a KeyError handler whose try body reads D[k]: that read (the
  * check: it raised), or NULL. */
 const ir_event *shape_handler_check(const eng_mod *m, uint32_t ci, const ir_event *act);
+/* Is act inside a `try:` whose handler catches KeyError (a delete that may find the key gone)? */
+int shape_key_error_caught(const eng_mod *m, uint32_t ci, const ir_event *act);
 
 /* eng_detect.c */
 int detect_code(eng_result *res, eng_mod *m, uint32_t ci, diag_ctx *d, const char *name);

@@ -630,6 +630,23 @@ static int catches_key_error(const bc_code *bc, uint32_t h, uint32_t s)
     return !matched;
 }
 
+int shape_key_error_caught(const eng_mod *m, uint32_t ci, const ir_event *act)
+{
+    const bc_code *bc = m->m_codes[ci].c_ir.f_code;
+    int32_t h = bc_handler_index(bc, act->ev_instr);
+    uint32_t i, end;
+    if (h < 0 || (uint32_t)h <= act->ev_instr)
+        return 0;
+    /* the first clause's match opens the handler (DUP_TOP or PUSH_EXC_INFO, the name, the
+     * match); a handler without one -- a bare `except:`, or 3.11's cleanup around an `except`
+     * body -- is not taken for a KeyError handler */
+    end = (uint32_t)h + 4 < bc->bc_ninstrs ? (uint32_t)h + 4 : bc->bc_ninstrs;
+    for (i = (uint32_t)h; i < end; i++)
+        if (bc->bc_instrs[i].in_sem == SEM_EXC_MATCH)
+            return catches_key_error(bc, (uint32_t)h, i + 1);
+    return 0;
+}
+
 const ir_event *shape_handler_check(const eng_mod *m, uint32_t ci, const ir_event *act)
 {
     const eng_code *c = &m->m_codes[ci];
