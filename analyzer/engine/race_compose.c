@@ -183,6 +183,7 @@ static uint32_t new_ctx(rc_run *r, int kind, int many, int self_many, const char
     x->x_entry_mod = x->x_entry_code = RC_NONE;
     x->x_home = RC_NONE;
     x->x_start_mod = x->x_start_code = RC_NONE;
+    x->x_subclass = x->x_obj_cls = RC_NONE;
     return r->r_nctxs++;
 }
 
@@ -602,6 +603,24 @@ static int construct_call(const rc_run *r, const rc_frame *fr, const rv_func *u,
     return fr->fr_construct || ((u->u_flags & FN_INIT) && c->c_instr < escape);
 }
 
+/* Is v, an attribute of an object of class B (`o:m.B._t`), the attribute thread context c keeps
+ * its thread at on an object of class A (`o:m.A._t`), A and B related: the base class starts
+ * the thread, a subclass's method joins it? */
+static int same_attr(const rc_run *r, const rc_ctx *c, const rc_val *v)
+{
+    const char *a, *b;
+    size_t na, nb;
+    if (c->x_obj == RC_NONE || c->x_obj_cls == RC_NONE || v->v_loc != 'o' ||
+        v->v_root == RC_NONE || !rc_related(r, c->x_obj_cls, v->v_root))
+        return 0;
+    a = rc_text(r, c->x_obj);
+    b = rc_text(r, v->v_text);
+    na = strlen(r->r_classes[c->x_obj_cls].k_full);
+    nb = strlen(r->r_classes[v->v_root].k_full);
+    return !strncmp(a, "o:", 2) && !strncmp(b, "o:", 2) && strlen(a) > na + 2 &&
+           strlen(b) > nb + 2 && !strcmp(a + 2 + na, b + 2 + nb);
+}
+
 /* `self._thread.join()`: when call c of frame fi joins the object a thread context keeps its
  * thread at, what frame fi does after it (and what it calls) happens after that thread. */
 static void joins(rc_run *r, uint32_t fi, const sum_call *c)
@@ -619,10 +638,26 @@ static void joins(rc_run *r, uint32_t fi, const sum_call *c)
     if (v.v_kind != VK_LOC || v.v_key)
         return;
     for (i = 0; i < r->r_nctxs; i++)
-        if (r->r_ctxs[i].x_kind == CTX_THREAD && r->r_ctxs[i].x_obj == v.v_text) {
-            r->r_frames[fi].fr_joined = i;
+        if (r->r_ctxs[i].x_kind == CTX_THREAD &&
+            (r->r_ctxs[i].x_obj == v.v_text || same_attr(r, &r->r_ctxs[i], &v))) {
+            /* several joins in a row (a pool's join() of its three handler threads) */
+            if (rc_joined(r, r->r_frames[fi].fr_joined, i) ||
+                !(r->r_joins = grow(r, r->r_joins, r->r_njoins, &r->r_capjoins,
+                                    sizeof *r->r_joins)))
+                return;
+            r->r_joins[r->r_njoins].j_ctx = i;
+            r->r_joins[r->r_njoins].j_next = r->r_frames[fi].fr_joined;
+            r->r_frames[fi].fr_joined = r->r_njoins++;
             return;
         }
+}
+
+int rc_joined(const rc_run *r, uint32_t joined, uint32_t ctx)
+{
+    for (; joined != RC_NONE; joined = r->r_joins[joined].j_next)
+        if (r->r_joins[joined].j_ctx == ctx)
+            return 1;
+    return 0;
 }
 
 /* The function a call resolves to is a root of its own (--scope all). */
@@ -944,8 +979,10 @@ static void contexts_from_starts(rc_run *r)
                                           s->s_funcs[st->t_func].u_flags & FN_COMPREHENSION;
             if (st->t_obj && !st->t_many && !again) {
                 rc_val ov = value_of(r, &r->r_frames[sf], st->t_obj);
-                if (ov.v_kind == VK_LOC && !ov.v_key)
+                if (ov.v_kind == VK_LOC && !ov.v_key) {
                     r->r_ctxs[ctx].x_obj = ov.v_text;
+                    r->r_ctxs[ctx].x_obj_cls = ov.v_loc == 'o' ? ov.v_root : RC_NONE;
+                }
             }
             r->r_ctxs[ctx].x_entry_mod = ce.ce_mod;
             r->r_ctxs[ctx].x_entry_code = ce.ce_code;
@@ -1001,6 +1038,9 @@ static void contexts_from_classes(rc_run *r)
         /* many threads of the class, unless the run makes it once (module code, no loop) */
         ctx = new_ctx(r, CTX_SUBCLASS, !r->r_classes[i].k_once, 0,
                       fmt(r, "thread of %s.run (a Thread subclass)", r->r_classes[i].k_full));
+        if (ctx == RC_NONE)
+            return;
+        r->r_ctxs[ctx].x_subclass = i;
         self = rc_val_class(r, i, 1);
         run_ctx(r, ctx, mod, code, &self, NULL, 0, RC_NONE, 0, 0);
     }
@@ -1252,6 +1292,84 @@ static void find_shared(rc_run *r, uint8_t *module_shared)
             }
 }
 
+/* The class whose method thread context c runs on an object of the class (`Thread(target=
+ * self._loop)` in one of its methods, a Timer of `self._fire`), or RC_NONE. */
+static uint32_t own_thread_class(const rc_run *r, const rc_ctx *c)
+{
+    uint32_t a, b;
+    if (c->x_kind != CTX_THREAD || c->x_start_mod == RC_NONE || c->x_entry_mod == RC_NONE)
+        return RC_NONE;
+    a = rv_func_at(r, c->x_start_mod, c->x_start_code)->u_class;
+    b = rv_func_at(r, c->x_entry_mod, c->x_entry_code)->u_class;
+    if (a == SUM_NONE || b == SUM_NONE)
+        return RC_NONE;
+    a = r->r_class_id[c->x_start_mod][a];
+    b = r->r_class_id[c->x_entry_mod][b];
+    return a == b || rc_is_base(r, b, a) ? a : RC_NONE;
+}
+
+/* The owner of an object that runs a thread of its own: whoever made it calls its public
+ * methods while the thread runs (a watcher's add() beside its loop; a Thread subclass's
+ * stop() beside its run()).  One caller, not many, and inferred: two such contexts never
+ * pair, and one pairs with the object's thread only where both touch the same state. */
+static void contexts_owner(rc_run *r)
+{
+    uint32_t i, n = r->r_nctxs, k;
+    uint8_t *owns = arena_alloc(r->r_a, r->r_nclasses + 1);
+    if (!owns) {
+        r->r_oom = 1;
+        return;
+    }
+    memset(owns, 0, r->r_nclasses + 1);
+    for (i = 0; i < n; i++) {
+        uint32_t cls = own_thread_class(r, &r->r_ctxs[i]);
+        if (cls != RC_NONE)
+            owns[cls] = 1;
+    }
+    for (i = 0; i < r->r_nclasses; i++)
+        if (rc_derives(r, i, "threading.Thread", 0) &&
+            strcmp(r->r_classes[i].k_full, "threading.Thread"))
+            owns[i] = 1;
+    for (k = 0; k < 8; k++)     /* its subclasses run the same thread, a few levels */
+        for (i = 0; i < r->r_nclasses; i++) {
+            uint32_t j;
+            for (j = 0; j < r->r_classes[i].k_nbases && !owns[i]; j++)
+                owns[i] = owns[r->r_classes[i].k_bases[j]];
+        }
+    for (i = 0; i < r->r_nclasses; i++) {
+        const rc_class *cl = &r->r_classes[i];
+        const rv_sum *s = r->r_sums[cl->k_mod];
+        const char *runner = NULL;
+        if (!owns[i] || cl->k_shared || cl->k_test)
+            continue;
+        for (k = 0; k < n && !runner; k++) {
+            uint32_t oc = own_thread_class(r, &r->r_ctxs[k]);
+            if (oc != RC_NONE && (oc == i || rc_is_base(r, oc, i)))
+                runner = r->r_ctxs[k].x_what;
+        }
+        for (k = 0; k < s->s_nfuncs; k++) {
+            const rv_func *u = &s->s_funcs[k];
+            const char *name = rv_s(r, u->u_name);
+            uint32_t ctx;
+            rc_val self;
+            if (u->u_class != cl->k_idx || !is_public(name) ||
+                (u->u_flags & (FN_ASYNC | FN_CLASSMETHOD | FN_STATIC)) ||
+                !strcmp(name, "run") || !any_caller_root(r, cl->k_mod, k))
+                continue;
+            ctx = new_ctx(r, CTX_ANY, 0, 0,
+                          fmt(r, "the owner of a %s, calling %s (its %s)", cl->k_full, name,
+                              runner ? runner : "run() runs in a thread of its own"));
+            if (ctx == RC_NONE)
+                return;
+            r->r_ctxs[ctx].x_weak = r->r_ctxs[ctx].x_by_owner = 1;
+            r->r_ctxs[ctx].x_entry_mod = cl->k_mod;
+            r->r_ctxs[ctx].x_entry_code = k;
+            self = rc_val_class(r, i, 1);
+            run_ctx(r, ctx, cl->k_mod, k, &self, NULL, 0, RC_NONE, 0, 0);
+        }
+    }
+}
+
 /* Any caller of the public methods of shared classes, and of the public functions of modules
  * that lock their globals. */
 static void contexts_any_caller(rc_run *r)
@@ -1306,6 +1424,7 @@ static void contexts_any_caller(rc_run *r)
                     RC_NONE, 0, 0);
         }
     }
+    contexts_owner(r);
     for (m = 0; m < r->r_nsums; m++) {
         const rv_sum *s = r->r_sums[m];
         if (!module_shared[m])

@@ -256,10 +256,11 @@ typedef struct rc_ctx {
     uint8_t x_self_many;       /* ... for the receiver's own attributes */
     uint8_t x_class_only;      /* only class and module state counts (a class-level lock's
                                 * evidence says nothing about instances) */
-    uint8_t x_weak;            /* inferred from a lock alone (any caller of a class or module
-                                * that locks some of its state): two such contexts race only
-                                * where one side holds a lock -- the author's sign that the state
-                                * is shared (RacerD's rule for classes not declared thread-safe) */
+    uint8_t x_weak;            /* inferred, not started (any caller of a class or module that
+                                * locks some of its state, the owner of an object with a thread
+                                * of its own): two such contexts never race with each other --
+                                * RacerD's rule, pairing them where one side holds a lock, gave
+                                * 8 plausible of 30 on real code (docs/precision.md) */
     uint32_t x_start_mod;      /* CTX_THREAD: the function that starts it (summary, code) ... */
     uint32_t x_start_code;
     uint32_t x_start_instr;    /* ... the starting call's instruction ... */
@@ -274,6 +275,10 @@ typedef struct rc_ctx {
                                 * method is the entry (CTX_ANY): summary and class index, or
                                 * RC_NONE (rc_report) */
     uint32_t x_owner_cls;
+    uint32_t x_subclass;       /* CTX_SUBCLASS: the class (r_classes) whose objects run it */
+    uint8_t x_by_owner;        /* CTX_ANY: the owner of an object that runs a thread of its own
+                                * (race_compose.c contexts_owner), not a caller of a shared
+                                * class */
     uint32_t x_entry_mod;      /* CTX_THREAD: the target's function (summary, code) ... */
     uint32_t x_entry_code;
     uint64_t x_distinct;       /* ... and its parameters (bit N: p:N) that each start gives
@@ -282,6 +287,7 @@ typedef struct rc_ctx {
                                 * the pool (its tasks run one after another), else RC_NONE */
     uint32_t x_obj;            /* CTX_THREAD: the interned location its thread object is kept at
                                 * (`o:m.C._thread`), whose join() orders what follows; RC_NONE */
+    uint32_t x_obj_cls;        /* ... the class of that location's object (`C`), or RC_NONE */
 } rc_ctx;
 
 /***** access instances *****/
@@ -298,8 +304,9 @@ typedef struct rc_frame {
     uint32_t fr_ctx;
     uint8_t fr_starter;        /* the function that starts the context's thread, as a frame
                                 * for its closures' cells (not a call of the chain) */
-    uint32_t fr_joined;        /* a thread context this frame has joined (`self._thread.join()`):
-                                * what runs after it happens after that thread; RC_NONE */
+    uint32_t fr_joined;        /* the thread contexts this frame has joined (`self._thread.join()`;
+                                * what runs after it happens after those threads): the last of
+                                * a list in r_joins, or RC_NONE */
     uint8_t fr_construct;      /* runs for the construction of its `self` (parameter 0): a
                                 * method __init__ calls on self before self escapes, or an
                                 * explicit `self.__init__()` -- its own state is not shared yet */
@@ -326,7 +333,8 @@ typedef struct rc_inst {
     uint32_t i_mod;            /* summary */
     uint32_t i_code;           /* code object */
     uint32_t i_idx;            /* window: index in u_win; write: index in u_acc */
-    uint32_t i_joined;         /* runs after the join of this thread context, or RC_NONE */
+    uint32_t i_joined;         /* runs after the joins of these thread contexts (a list in
+                                * r_joins, as fr_joined), or RC_NONE */
 } rc_inst;
 
 /* The run. */
@@ -364,6 +372,8 @@ typedef struct rc_run {
     /* contexts, frames, instances */
     rc_ctx *r_ctxs;
     uint32_t r_nctxs, r_capctxs;
+    struct rc_join { uint32_t j_ctx, j_next; } *r_joins;   /* lists of joined contexts */
+    uint32_t r_njoins, r_capjoins;
     rc_frame *r_frames;
     uint32_t r_nframes, r_capframes;
     rc_inst *r_insts;
@@ -495,6 +505,8 @@ int rc_lock_of(rc_run *r, const rc_frame *fr, const char *path, const char *ctor
 /* race_compose.c */
 uint32_t rc_lockset(rc_run *r, const uint32_t *locks, uint32_t n);
 int rc_lockset_disjoint(const rc_run *r, uint32_t a, uint32_t b);
+/* Is thread context ctx in the list of joined contexts `joined` (fr_joined, i_joined)? */
+int rc_joined(const rc_run *r, uint32_t joined, uint32_t ctx);
 int rc_contexts(rc_run *r);
 
 /* race_report.c */

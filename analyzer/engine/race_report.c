@@ -134,11 +134,35 @@ static int thread_work(const rc_run *r, uint32_t a, uint32_t t, uint32_t mod, ui
     const rc_ctx *ca = &r->r_ctxs[a], *ct = &r->r_ctxs[t];
     char key[48];
     if (ca->x_kind != CTX_ANY || !ca->x_weak || ca->x_owner_mod == RC_NONE ||
-        (ct->x_kind != CTX_THREAD && ct->x_kind != CTX_SUBCLASS) ||
-        ct->x_owner_mod != ca->x_owner_mod || ct->x_owner_cls != ca->x_owner_cls)
+        (ct->x_kind != CTX_THREAD && ct->x_kind != CTX_SUBCLASS) || ct->x_owner_mod == RC_NONE)
+        return 0;
+    /* the owner of an object whose thread runs in a base class's run() drives that object */
+    if (ca->x_by_owner ? !rc_related(r, r->r_class_id[ct->x_owner_mod][ct->x_owner_cls],
+                                     r->r_class_id[ca->x_owner_mod][ca->x_owner_cls])
+                       : ct->x_owner_mod != ca->x_owner_mod || ct->x_owner_cls != ca->x_owner_cls)
         return 0;
     snprintf(key, sizeof key, "%u:%u:%u", mod, code, t);
     return set_has(&r->r_thread_code, key, NULL);
+}
+
+/* The owner of an object (x_by_owner) calls its methods beside the object's own threads:
+ * does thread context t belong to an object of owner context o's class? */
+static int owner_pair(const rc_run *r, const rc_ctx *o, const rc_ctx *t)
+{
+    char key[48];
+    if ((t->x_kind != CTX_THREAD && t->x_kind != CTX_SUBCLASS) || t->x_owner_mod == RC_NONE ||
+        o->x_owner_mod == RC_NONE ||
+        !rc_related(r, r->r_class_id[t->x_owner_mod][t->x_owner_cls],
+                    r->r_class_id[o->x_owner_mod][o->x_owner_cls]))
+        return 0;
+    /* the run() of Thread subclass S runs on an S: its owner calls S's methods, or a base's */
+    if (t->x_subclass != RC_NONE && t->x_subclass != r->r_class_id[o->x_owner_mod][o->x_owner_cls] &&
+        !rc_is_base(r, r->r_class_id[o->x_owner_mod][o->x_owner_cls], t->x_subclass))
+        return 0;
+    /* a public method the thread calls itself is its work, not its owner's (a stream worker's
+     * iter_segments(), run by its run()) */
+    snprintf(key, sizeof key, "%u:%u:%u", o->x_entry_mod, o->x_entry_code, (uint32_t)(t - r->r_ctxs));
+    return !set_has(&r->r_thread_code, key, NULL);
 }
 
 /* Is a -- in its context's entry, method B.m, on that method's own `self` -- on an object that
@@ -212,8 +236,7 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     if (cw->x_pool != RC_NONE && cw->x_pool == r->r_ctxs[x->i_ctx].x_pool)
         return 0;
     /* `self._thread.join()` before it: that thread has finished */
-    if ((w->i_joined != RC_NONE && w->i_joined == x->i_ctx) ||
-        (x->i_joined != RC_NONE && x->i_joined == w->i_ctx))
+    if (rc_joined(r, w->i_joined, x->i_ctx) || rc_joined(r, x->i_joined, w->i_ctx))
         return 0;
     /* run() of two Thread subclasses (a server class and its subclass): each object runs its
      * own run() once, so the state of the receiver is one thread's either way */
@@ -223,6 +246,9 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
     /* a lock in a class or module is a hint, not a thread: callers of one that nobody declared
      * thread-safe race with the threads that use it, not with each other */
     if (cw->x_weak && r->r_ctxs[x->i_ctx].x_weak)
+        return 0;
+    if ((cw->x_by_owner && !owner_pair(r, cw, &r->r_ctxs[x->i_ctx])) ||
+        (r->r_ctxs[x->i_ctx].x_by_owner && !owner_pair(r, &r->r_ctxs[x->i_ctx], cw)))
         return 0;
     if (thread_work(r, w->i_ctx, x->i_ctx, w->i_mod, w->i_code) ||
         thread_work(r, x->i_ctx, w->i_ctx, x->i_mod, x->i_code))
@@ -535,6 +561,83 @@ static void chain_of(rc_run *r, finding *f, uint32_t frame)
 /***** the findings *****/
 
 /* A copy of the window's candidate finding with the race's other side. */
+/* The access that window site st's window ends with (its act's store), or RC_NONE. */
+static uint32_t site_act(const rc_run *r, const site *st)
+{
+    const rc_inst *w = &r->r_insts[st->s_w];
+    const rv_win *sw = window_of(r, w);
+    const rv_func *u = rv_func_at(r, w->i_mod, w->i_code);
+    const rv_acc *acc = rv_accs(r, w->i_mod, u);
+    uint32_t k;
+    for (k = 0; k < u->u_nacc; k++)
+        if (acc[k].a_instr == sw->w_last)
+            return k;
+    return RC_NONE;
+}
+
+/* Does window site st (in mod, code) have the write at access idx of (mod, code) among the
+ * writes that break it? */
+static int broken_by(const rc_run *r, const site *st, uint32_t mod, uint32_t code, uint32_t idx)
+{
+    uint32_t k;
+    for (k = 0; k < st->s_nrelated; k++) {
+        const rc_inst *x = &r->r_insts[st->s_related[k]];
+        if (x->i_mod == mod && x->i_code == code && x->i_idx == idx)
+            return 1;
+    }
+    return 0;
+}
+
+/* Does window site a show on GIL builds (a switch point inside its window)? */
+static int site_shows(rc_run *r, const site *a)
+{
+    const finding *c = candidate_of(r, &r->r_insts[a->s_w]);
+    return c && c->f_nswitch > 0;
+}
+
+/* Is unlocked window site i the mirror of another: two read-modify-writes (or a take and an
+ * append) of one state, each breaking the other and only the other (`self.n += 1` in a
+ * worker thread, `self.n = self.n - k` in its owner)?  One race, one fix: it is reported once, and that finding names the other
+ * store among its other sides -- at the side that shows on GIL builds if only one does, else
+ * at the first by summary and line.  acts maps "mod.code.access" of each site's act to the
+ * site. */
+static int mirrored(rc_run *r, const sites *win, const strset *acts, uint32_t i)
+{
+    const site *a = &win->ss_items[i];
+    uint32_t acta = site_act(r, a), k;
+    char key[40];
+    if (acta == RC_NONE)
+        return 0;
+    for (k = 0; k < a->s_nrelated; k++) {
+        const rc_inst *x = &r->r_insts[a->s_related[k]];
+        const site *b;
+        int32_t j, la, lb, sa, sb;
+        site_key(key, 'a', x->i_mod, x->i_code, x->i_idx);
+        if (!set_has(acts, key, &j) || (uint32_t)j == i)
+            continue;
+        b = &win->ss_items[j];
+        /* each side broken only by the other: two threads of one each (a reader thread and
+         * its owner).  A window that also races with itself (`count += 1` in a handler that
+         * runs in many threads) is a place to fix of its own. */
+        if (!broken_by(r, b, a->s_mod, a->s_code, acta) ||
+            broken_by(r, a, a->s_mod, a->s_code, acta) ||
+            broken_by(r, b, b->s_mod, b->s_code, x->i_idx))
+            continue;
+        sa = site_shows(r, a);
+        sb = site_shows(r, b);
+        if (sa != sb) {
+            if (sb)
+                return 1;
+            continue;
+        }
+        la = rv_accs(r, a->s_mod, rv_func_at(r, a->s_mod, a->s_code))[acta].a_line;
+        lb = rv_accs(r, b->s_mod, rv_func_at(r, b->s_mod, b->s_code))[x->i_idx].a_line;
+        if (b->s_mod < a->s_mod || (b->s_mod == a->s_mod && (lb < la || (lb == la && (uint32_t)j < i))))
+            return 1;
+    }
+    return 0;
+}
+
 static int window_finding(rc_run *r, eng_result *res, const site *st)
 {
     const rc_inst *w = &r->r_insts[st->s_w];
@@ -772,7 +875,7 @@ int rc_report(rc_run *r, eng_result *res)
 {
     keyed *ks = arena_array(r->r_a, r->r_ninsts + 1, sizeof *ks);
     sites win, wr;
-    strset pairs;
+    strset pairs, acts;
     uint32_t i, j, g0, first = res->r_count, kept;
     int rc;
     if (!ks || thread_owners(r))
@@ -816,8 +919,20 @@ int rc_report(rc_run *r, eng_result *res)
             }
         }
     }
+    memset(&acts, 0, sizeof acts);
+    for (i = 0; i < win.ss_n; i++) {
+        const site *a = &win.ss_items[i];
+        uint32_t act = site_act(r, a);
+        char key[40];
+        if (act == RC_NONE)
+            continue;
+        site_key(key, 'a', a->s_mod, a->s_code, act);
+        if (!set_has(&acts, key, NULL) && set_add(&acts, r->r_a, rc_text(r, rc_intern(r, key)),
+                                                  (int32_t)i))
+            return G_ENOMEM;
+    }
     for (i = 0; i < win.ss_n; i++)
-        if ((rc = window_finding(r, res, &win.ss_items[i])))
+        if (!mirrored(r, &win, &acts, i) && (rc = window_finding(r, res, &win.ss_items[i])))
             return rc == G_EBAD && r->r_full_rc ? r->r_full_rc : rc;
     for (i = 0; i < wr.ss_n; i++) {
         const site *st = &wr.ss_items[i];
