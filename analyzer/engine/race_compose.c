@@ -183,7 +183,7 @@ static uint32_t new_ctx(rc_run *r, int kind, int many, int self_many, const char
     x->x_entry_mod = x->x_entry_code = RC_NONE;
     x->x_home = RC_NONE;
     x->x_start_mod = x->x_start_code = RC_NONE;
-    x->x_subclass = x->x_obj_cls = RC_NONE;
+    x->x_subclass = x->x_obj_cls = x->x_runs_on = RC_NONE;
     return r->r_nctxs++;
 }
 
@@ -1322,9 +1322,10 @@ static void contexts_owner(rc_run *r)
     }
     memset(owns, 0, r->r_nclasses + 1);
     for (i = 0; i < n; i++) {
-        uint32_t cls = own_thread_class(r, &r->r_ctxs[i]);
-        if (cls != RC_NONE)
-            owns[cls] = 1;
+        rc_ctx *c = &r->r_ctxs[i];
+        c->x_runs_on = c->x_kind == CTX_SUBCLASS ? c->x_subclass : own_thread_class(r, c);
+        if (c->x_runs_on != RC_NONE)
+            owns[c->x_runs_on] = 1;
     }
     for (i = 0; i < r->r_nclasses; i++)
         if (rc_derives(r, i, "threading.Thread", 0) &&
@@ -1343,8 +1344,9 @@ static void contexts_owner(rc_run *r)
         if (!owns[i] || cl->k_shared || cl->k_test)
             continue;
         for (k = 0; k < n && !runner; k++) {
-            uint32_t oc = own_thread_class(r, &r->r_ctxs[k]);
-            if (oc != RC_NONE && (oc == i || rc_is_base(r, oc, i)))
+            uint32_t oc = r->r_ctxs[k].x_runs_on;
+            if (r->r_ctxs[k].x_kind == CTX_THREAD && oc != RC_NONE &&
+                (oc == i || rc_is_base(r, oc, i)))
                 runner = r->r_ctxs[k].x_what;
         }
         for (k = 0; k < s->s_nfuncs; k++) {

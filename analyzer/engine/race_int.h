@@ -276,6 +276,9 @@ typedef struct rc_ctx {
                                 * RC_NONE (rc_report) */
     uint32_t x_owner_cls;
     uint32_t x_subclass;       /* CTX_SUBCLASS: the class (r_classes) whose objects run it */
+    uint32_t x_runs_on;        /* the class of the object whose method it runs (CTX_SUBCLASS:
+                                * x_subclass; CTX_THREAD: its target's, a method of that
+                                * object), or RC_NONE (race_compose.c contexts_owner) */
     uint8_t x_by_owner;        /* CTX_ANY: the owner of an object that runs a thread of its own
                                 * (race_compose.c contexts_owner), not a caller of a shared
                                 * class */

@@ -150,10 +150,9 @@ static int thread_work(const rc_run *r, uint32_t a, uint32_t t, uint32_t mod, ui
 static int owner_pair(const rc_run *r, const rc_ctx *o, const rc_ctx *t)
 {
     char key[48];
-    if ((t->x_kind != CTX_THREAD && t->x_kind != CTX_SUBCLASS) || t->x_owner_mod == RC_NONE ||
+    if ((t->x_kind != CTX_THREAD && t->x_kind != CTX_SUBCLASS) || t->x_runs_on == RC_NONE ||
         o->x_owner_mod == RC_NONE ||
-        !rc_related(r, r->r_class_id[t->x_owner_mod][t->x_owner_cls],
-                    r->r_class_id[o->x_owner_mod][o->x_owner_cls]))
+        !rc_related(r, t->x_runs_on, r->r_class_id[o->x_owner_mod][o->x_owner_cls]))
         return 0;
     /* the run() of Thread subclass S runs on an S: its owner calls S's methods, or a base's */
     if (t->x_subclass != RC_NONE && t->x_subclass != r->r_class_id[o->x_owner_mod][o->x_owner_cls] &&
