@@ -908,6 +908,155 @@ static int count_starts(uint32_t fid, const uint32_t *targets, uint32_t n)
     return k;
 }
 
+/* A context for start st of summary m (fid: its target's function id; targets, total: every
+ * start's target, to count the starts of one function). */
+static void start_context(rc_run *r, uint32_t m, const sum_start *st, uint32_t fid,
+                          const uint32_t *targets, uint32_t total)
+{
+    const rv_sum *s = r->r_sums[m];
+    uint32_t sf, ctx, k;
+    callee ce;
+    int many, again;
+    const char *what;
+    if (fid == RC_NONE || st->t_kind == START_PROCESS || st->t_kind == START_AT_FORK ||
+        st->t_kind == START_SERVER)
+        return;
+    sf = static_frame(r, m, st->t_func, 0);
+    if (sf == RC_NONE || !target_of(r, &r->r_frames[sf], st->t_target, &ce))
+        return;
+    /* the starting function called in a loop (`for i in range(n):
+     * self.add_worker_thread()`) starts a thread per round: as a start in a loop */
+    again = !st->t_serial && r->r_nloop_to[rc_func_id(r, m, st->t_func)] > 0;
+    /* an executor runs the tasks submitted to it on several workers at once: a task
+     * submitted from code that runs more than once (an accept loop's handler) has
+     * company, wherever the submit is written */
+    many = !st->t_serial && (st->t_many || again || count_starts(fid, targets, total) > 1 ||
+                             st->t_kind == START_EXECUTOR);
+    what = fmt(r, "%s started at %s:%d%s",
+               st->t_kind == START_TIMER ? "timer thread"
+               : st->t_kind == START_EXECUTOR ? "executor task" : "thread",
+               s->s_file, st->t_line,
+               st->t_serial ? " (a pool of one worker)"
+               : many ? (st->t_many ? " (several, in a loop)"
+                         : again ? " (several: its function is called in a loop)"
+                         : " (several)") : "");
+    /* a pool of one worker runs its tasks one after another: one thread, whatever
+     * the number of submits */
+    ctx = new_ctx(r, CTX_THREAD, 1,
+                  st->t_many || again || (st->t_kind == START_EXECUTOR && !st->t_serial),
+                  what);
+    if (ctx == RC_NONE)
+        return;
+    r->r_ctxs[ctx].x_start_mod = m;
+    r->r_ctxs[ctx].x_start_code = st->t_func;
+    r->r_ctxs[ctx].x_start_instr = st->t_instr;
+    r->r_ctxs[ctx].x_start_loop = st->t_many || again ||
+                                  s->s_funcs[st->t_func].u_flags & FN_COMPREHENSION;
+    if (st->t_obj && !st->t_many && !again) {
+        rc_val ov = value_of(r, &r->r_frames[sf], st->t_obj);
+        if (ov.v_kind == VK_LOC && !ov.v_key) {
+            r->r_ctxs[ctx].x_obj = ov.v_text;
+            r->r_ctxs[ctx].x_obj_cls = ov.v_loc == 'o' ? ov.v_root : RC_NONE;
+        }
+    }
+    r->r_ctxs[ctx].x_entry_mod = ce.ce_mod;
+    r->r_ctxs[ctx].x_entry_code = ce.ce_code;
+    for (k = 0; k < st->t_nargs && k + (ce.ce_bound ? 1u : 0u) < 64; k++)
+        if (st->t_args[k].g_distinct)
+            r->r_ctxs[ctx].x_distinct |= (uint64_t)1 << (k + (ce.ce_bound ? 1 : 0));
+    if (st->t_serial && st->t_pool) {
+        rc_val pv = value_of(r, &r->r_frames[sf], st->t_pool);
+        if (pv.v_kind == VK_LOC && !pv.v_key)
+            r->r_ctxs[ctx].x_pool = pv.v_text;
+    }
+    /* a plain function started once runs in one thread; a method of an object runs
+     * once per object, and objects are many */
+    r->r_ctxs[ctx].x_many = (uint8_t)(many || ce.ce_bound);
+    r->r_frames[sf].fr_ctx = ctx;
+    run_ctx(r, ctx, ce.ce_mod, ce.ce_code, ce.ce_bound ? &ce.ce_self : NULL, st->t_args,
+            st->t_nargs, sf, st->t_line, 0);
+}
+
+/* The constructor argument (position, from 0) that a Thread subclass of the run calls in its
+ * run() -- `self.function = function` in __init__, `self.function(*self.args)` in run(), a
+ * timer class of its own -- or -1.  Classes named ...Thread or ...Timer are not asked: their
+ * construction is a start by name already (sum_build.c find_start). */
+static int called_argument(rc_run *r, uint32_t i)
+{
+    const rc_class *cl = &r->r_classes[i];
+    size_t n = strlen(cl->k_full);
+    uint32_t mod, code;
+    rv_calls it;
+    sum_call sc;
+    if ((n >= 6 && !strcmp(cl->k_full + n - 6, "Thread")) ||
+        (n >= 5 && !strcmp(cl->k_full + n - 5, "Timer")) ||
+        !rc_derives(r, i, "threading.Thread", 0) || !strcmp(cl->k_full, "threading.Thread"))
+        return -1;
+    code = rc_method(r, i, "run", &mod);
+    if (code == RC_NONE || !strcmp(r->r_sums[mod]->s_module, "threading"))
+        return -1;
+    rv_calls_start(&it, r, mod, rv_func_at(r, mod, code));
+    while (rv_calls_next(&it, &sc)) {
+        const rv_attr *at;
+        if (!sc.c_callee || strncmp(sc.c_callee, "p:0.", 4) || strpbrk(sc.c_callee + 4, ".[") ||
+            !(at = rc_attr(r, i, sc.c_callee + 4)) || at->at_ctor || at->at_param < 1 ||
+            at->at_param > 8)
+            continue;
+        return (int)at->at_param - 1;
+    }
+    return -1;
+}
+
+/* Thread subclasses that call a callable given to their constructor: each construction site
+ * starts a thread running what it passes there (slixmpp's `TimerReset(t, self._timeout)`). */
+static void contexts_from_given_callables(rc_run *r, const uint32_t *targets, uint32_t total)
+{
+    int *slot = arena_array(r->r_a, r->r_nclasses + 1, sizeof *slot);
+    uint32_t i, m, k;
+    int any = 0;
+    if (!slot) {
+        r->r_oom = 1;
+        return;
+    }
+    for (i = 0; i < r->r_nclasses; i++)
+        any |= (slot[i] = called_argument(r, i)) >= 0;
+    for (m = 0; any && m < r->r_nsums; m++) {
+        const rv_sum *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs; k++) {
+            rv_calls it;
+            sum_call sc;
+            rv_calls_start(&it, r, m, &s->s_funcs[k]);
+            while (rv_calls_next(&it, &sc)) {
+                sum_start st;
+                rc_sym y;
+                uint32_t a, pos = 0, sf;
+                callee ce;
+                if (!sc.c_callee || strncmp(sc.c_callee, "g:", 2))
+                    continue;
+                y = rc_resolve_dotted_in(r, m, sc.c_callee + 2, 0);
+                if (y.y_kind != SYM_CLASS || slot[y.y_id] < 0)
+                    continue;
+                memset(&st, 0, sizeof st);
+                for (a = 0; a < sc.c_nargs && !st.t_target; a++)
+                    if (!sc.c_args[a].g_kw && pos++ == (uint32_t)slot[y.y_id])
+                        st.t_target = sc.c_args[a].g_path;
+                if (!st.t_target)
+                    continue;
+                st.t_kind = START_THREAD;
+                st.t_many = sc.c_loop;
+                st.t_func = k;
+                st.t_instr = sc.c_instr;
+                st.t_line = sc.c_line;
+                sf = static_frame(r, m, k, 0);
+                if (sf == RC_NONE || !target_of(r, &r->r_frames[sf], st.t_target, &ce))
+                    continue;
+                count_calls(r);
+                start_context(r, m, &st, rc_func_id(r, ce.ce_mod, ce.ce_code), targets, total);
+            }
+        }
+    }
+}
+
 static void contexts_from_starts(rc_run *r)
 {
     uint32_t m, i, n = 0, total = 0, *targets;
@@ -937,71 +1086,10 @@ static void contexts_from_starts(rc_run *r)
     n = 0;
     for (m = 0; m < r->r_nsums; m++) {
         const rv_sum *s = r->r_sums[m];
-        for (i = 0; i < s->s_nstarts; i++) {
-            const sum_start *st = &s->s_starts[i];
-            uint32_t fid = targets[n++], sf, ctx, k;
-            callee ce;
-            int many, again;
-            const char *what;
-            if (fid == RC_NONE || st->t_kind == START_PROCESS || st->t_kind == START_AT_FORK ||
-                st->t_kind == START_SERVER)
-                continue;
-            sf = static_frame(r, m, st->t_func, 0);
-            if (sf == RC_NONE || !target_of(r, &r->r_frames[sf], st->t_target, &ce))
-                continue;
-            /* the starting function called in a loop (`for i in range(n):
-             * self.add_worker_thread()`) starts a thread per round: as a start in a loop */
-            again = !st->t_serial && r->r_nloop_to[rc_func_id(r, m, st->t_func)] > 0;
-            /* an executor runs the tasks submitted to it on several workers at once: a task
-             * submitted from code that runs more than once (an accept loop's handler) has
-             * company, wherever the submit is written */
-            many = !st->t_serial && (st->t_many || again || count_starts(fid, targets, total) > 1 ||
-                                     st->t_kind == START_EXECUTOR);
-            what = fmt(r, "%s started at %s:%d%s",
-                       st->t_kind == START_TIMER ? "timer thread"
-                       : st->t_kind == START_EXECUTOR ? "executor task" : "thread",
-                       s->s_file, st->t_line,
-                       st->t_serial ? " (a pool of one worker)"
-                       : many ? (st->t_many ? " (several, in a loop)"
-                                 : again ? " (several: its function is called in a loop)"
-                                 : " (several)") : "");
-            /* a pool of one worker runs its tasks one after another: one thread, whatever
-             * the number of submits */
-            ctx = new_ctx(r, CTX_THREAD, 1,
-                          st->t_many || again || (st->t_kind == START_EXECUTOR && !st->t_serial),
-                          what);
-            if (ctx == RC_NONE)
-                return;
-            r->r_ctxs[ctx].x_start_mod = m;
-            r->r_ctxs[ctx].x_start_code = st->t_func;
-            r->r_ctxs[ctx].x_start_instr = st->t_instr;
-            r->r_ctxs[ctx].x_start_loop = st->t_many || again ||
-                                          s->s_funcs[st->t_func].u_flags & FN_COMPREHENSION;
-            if (st->t_obj && !st->t_many && !again) {
-                rc_val ov = value_of(r, &r->r_frames[sf], st->t_obj);
-                if (ov.v_kind == VK_LOC && !ov.v_key) {
-                    r->r_ctxs[ctx].x_obj = ov.v_text;
-                    r->r_ctxs[ctx].x_obj_cls = ov.v_loc == 'o' ? ov.v_root : RC_NONE;
-                }
-            }
-            r->r_ctxs[ctx].x_entry_mod = ce.ce_mod;
-            r->r_ctxs[ctx].x_entry_code = ce.ce_code;
-            for (k = 0; k < st->t_nargs && k + (ce.ce_bound ? 1u : 0u) < 64; k++)
-                if (st->t_args[k].g_distinct)
-                    r->r_ctxs[ctx].x_distinct |= (uint64_t)1 << (k + (ce.ce_bound ? 1 : 0));
-            if (st->t_serial && st->t_pool) {
-                rc_val pv = value_of(r, &r->r_frames[sf], st->t_pool);
-                if (pv.v_kind == VK_LOC && !pv.v_key)
-                    r->r_ctxs[ctx].x_pool = pv.v_text;
-            }
-            /* a plain function started once runs in one thread; a method of an object runs
-             * once per object, and objects are many */
-            r->r_ctxs[ctx].x_many = (uint8_t)(many || ce.ce_bound);
-            r->r_frames[sf].fr_ctx = ctx;
-            run_ctx(r, ctx, ce.ce_mod, ce.ce_code, ce.ce_bound ? &ce.ce_self : NULL, st->t_args,
-                    st->t_nargs, sf, st->t_line, 0);
-        }
+        for (i = 0; i < s->s_nstarts; i++, n++)
+            start_context(r, m, &s->s_starts[i], targets[n], targets, total);
     }
+    contexts_from_given_callables(r, targets, total);
 }
 
 static int is_public(const char *name)
