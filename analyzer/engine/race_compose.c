@@ -1007,54 +1007,81 @@ static int called_argument(rc_run *r, uint32_t i)
     return -1;
 }
 
+/* Calls fn for every call of every function of the run whose callee is a module-level name
+ * (`g:...`): the constructions of classes, among others. */
+static void each_global_call(rc_run *r,
+                             void (*fn)(rc_run *r, uint32_t m, uint32_t k, const sum_call *c,
+                                        void *arg),
+                             void *arg)
+{
+    uint32_t m, k;
+    for (m = 0; m < r->r_nsums; m++) {
+        const rv_sum *s = r->r_sums[m];
+        for (k = 0; k < s->s_nfuncs && !r->r_oom; k++) {
+            rv_calls it;
+            sum_call sc;
+            rv_calls_start(&it, r, m, &s->s_funcs[k]);
+            while (rv_calls_next(&it, &sc))
+                if (sc.c_callee && !strncmp(sc.c_callee, "g:", 2))
+                    fn(r, m, k, &sc, arg);
+        }
+    }
+}
+
+typedef struct given {
+    const int *g_slot;              /* per class: called_argument */
+    const uint32_t *g_targets;      /* every start's target (start_context) */
+    uint32_t g_total;
+} given;
+
+/* A thread context for call c of function (m, k) when it constructs a Thread subclass that
+ * calls the callable it passes (each_global_call). */
+static void given_callable(rc_run *r, uint32_t m, uint32_t k, const sum_call *c, void *arg)
+{
+    const given *g = arg;
+    sum_start st;
+    rc_sym y = rc_resolve_dotted_in(r, m, c->c_callee + 2, 0);
+    uint32_t a, pos = 0, sf;
+    callee ce;
+    if (y.y_kind != SYM_CLASS || g->g_slot[y.y_id] < 0)
+        return;
+    memset(&st, 0, sizeof st);
+    for (a = 0; a < c->c_nargs && !st.t_target; a++)
+        if (!c->c_args[a].g_kw && pos++ == (uint32_t)g->g_slot[y.y_id])
+            st.t_target = c->c_args[a].g_path;
+    if (!st.t_target)
+        return;
+    st.t_kind = START_THREAD;
+    st.t_many = c->c_loop;
+    st.t_func = k;
+    st.t_instr = c->c_instr;
+    st.t_line = c->c_line;
+    sf = static_frame(r, m, k, 0);
+    if (sf == RC_NONE || !target_of(r, &r->r_frames[sf], st.t_target, &ce))
+        return;
+    count_calls(r);
+    start_context(r, m, &st, rc_func_id(r, ce.ce_mod, ce.ce_code), g->g_targets, g->g_total);
+}
+
 /* Thread subclasses that call a callable given to their constructor: each construction site
  * starts a thread running what it passes there (slixmpp's `TimerReset(t, self._timeout)`). */
 static void contexts_from_given_callables(rc_run *r, const uint32_t *targets, uint32_t total)
 {
     int *slot = arena_array(r->r_a, r->r_nclasses + 1, sizeof *slot);
-    uint32_t i, m, k;
+    uint32_t i;
     int any = 0;
+    given g;
     if (!slot) {
         r->r_oom = 1;
         return;
     }
     for (i = 0; i < r->r_nclasses; i++)
         any |= (slot[i] = called_argument(r, i)) >= 0;
-    for (m = 0; any && m < r->r_nsums; m++) {
-        const rv_sum *s = r->r_sums[m];
-        for (k = 0; k < s->s_nfuncs; k++) {
-            rv_calls it;
-            sum_call sc;
-            rv_calls_start(&it, r, m, &s->s_funcs[k]);
-            while (rv_calls_next(&it, &sc)) {
-                sum_start st;
-                rc_sym y;
-                uint32_t a, pos = 0, sf;
-                callee ce;
-                if (!sc.c_callee || strncmp(sc.c_callee, "g:", 2))
-                    continue;
-                y = rc_resolve_dotted_in(r, m, sc.c_callee + 2, 0);
-                if (y.y_kind != SYM_CLASS || slot[y.y_id] < 0)
-                    continue;
-                memset(&st, 0, sizeof st);
-                for (a = 0; a < sc.c_nargs && !st.t_target; a++)
-                    if (!sc.c_args[a].g_kw && pos++ == (uint32_t)slot[y.y_id])
-                        st.t_target = sc.c_args[a].g_path;
-                if (!st.t_target)
-                    continue;
-                st.t_kind = START_THREAD;
-                st.t_many = sc.c_loop;
-                st.t_func = k;
-                st.t_instr = sc.c_instr;
-                st.t_line = sc.c_line;
-                sf = static_frame(r, m, k, 0);
-                if (sf == RC_NONE || !target_of(r, &r->r_frames[sf], st.t_target, &ce))
-                    continue;
-                count_calls(r);
-                start_context(r, m, &st, rc_func_id(r, ce.ce_mod, ce.ce_code), targets, total);
-            }
-        }
-    }
+    g.g_slot = slot;
+    g.g_targets = targets;
+    g.g_total = total;
+    if (any)
+        each_global_call(r, given_callable, &g);
 }
 
 static void contexts_from_starts(rc_run *r)
@@ -1110,10 +1137,67 @@ static int is_public(const char *name)
     return 1;
 }
 
+/* A handler context for call of function (m, k) when it makes a threading server with a
+ * handler class (each_global_call). */
+static void server_handlers(rc_run *r, uint32_t m, uint32_t k, const sum_call *call, void *arg)
+{
+    const rv_sum *s = r->r_sums[m];
+    const char *hpath = NULL;
+    rc_sym srv, h;
+    uint32_t a, pos = 0;
+    int threading = 0;
+    (void)k;
+    (void)arg;
+    if (call->c_nargs < 2)
+        return;
+    srv = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
+    if (srv.y_kind == SYM_CLASS)
+        threading = rc_derives(r, srv.y_id, "socketserver.ThreadingMixIn", 0);
+    else if (srv.y_kind == SYM_EXTERNAL)
+        threading = strstr(srv.y_name, "Threading") && strstr(srv.y_name, "Server");
+    if (!threading)
+        return;
+    for (a = 0; a < call->c_nargs; a++) {
+        if (call->c_args[a].g_kw ? !strcmp(call->c_args[a].g_kw, "RequestHandlerClass")
+                                 : pos++ == 1)
+            hpath = call->c_args[a].g_path;
+    }
+    if (!hpath || strncmp(hpath, "g:", 2))
+        return;
+    h = rc_resolve_dotted_in(r, m, hpath + 2, 0);
+    if (h.y_kind != SYM_CLASS)
+        return;
+    {
+        /* one context per handler class: setup, handle, finish and the do_* methods run one
+         * after the other in the request's thread */
+        const rc_class *hc = &r->r_classes[h.y_id];
+        static const char *const entry[] = { "handle", "setup", "finish" };
+        const rv_sum *hs = r->r_sums[hc->k_mod];
+        uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0,
+                                  fmt(r, "a request handler thread of %s (one per request, "
+                                      "server made at %s:%d)", hc->k_full, s->s_file,
+                                      call->c_line));
+        rc_val self = rc_val_class(r, h.y_id, 1);
+        for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
+            const rv_func *hu = &hs->s_funcs[j];
+            const char *hname = rv_s(r, hu->u_name);
+            size_t e;
+            int is_entry = 0;
+            if (hu->u_class == SUM_NONE || r->r_class_id[hc->k_mod][hu->u_class] != h.y_id)
+                continue;
+            for (e = 0; e < 3; e++)
+                is_entry |= !strcmp(hname, entry[e]);
+            is_entry |= !strncmp(hname, "do_", 3);
+            if (is_entry)
+                run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
+        }
+    }
+}
+
 /* Thread subclasses' run(), and the handlers of threading servers. */
 static void contexts_from_classes(rc_run *r)
 {
-    uint32_t i, m, k;
+    uint32_t i;
     for (i = 0; i < r->r_nclasses; i++) {
         uint32_t mod, code, ctx;
         rc_val self;
@@ -1134,66 +1218,7 @@ static void contexts_from_classes(rc_run *r)
     }
     /* servers: an external threading server, or a class of the run with ThreadingMixIn,
      * constructed with a handler class */
-    for (m = 0; m < r->r_nsums; m++) {
-        const rv_sum *s = r->r_sums[m];
-        for (k = 0; k < s->s_nfuncs; k++) {
-            rv_calls it;
-            sum_call sc;
-            rv_calls_start(&it, r, m, &s->s_funcs[k]);
-            while (rv_calls_next(&it, &sc)) {
-                const sum_call *call = &sc;
-                const char *hpath = NULL;
-                rc_sym srv, h;
-                uint32_t a, pos = 0;
-                int threading = 0;
-                if (strncmp(call->c_callee, "g:", 2) || call->c_nargs < 2)
-                    continue;
-                srv = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
-                if (srv.y_kind == SYM_CLASS)
-                    threading = rc_derives(r, srv.y_id, "socketserver.ThreadingMixIn", 0);
-                else if (srv.y_kind == SYM_EXTERNAL)
-                    threading = strstr(srv.y_name, "Threading") && strstr(srv.y_name, "Server");
-                if (!threading)
-                    continue;
-                for (a = 0; a < call->c_nargs; a++) {
-                    if (call->c_args[a].g_kw ? !strcmp(call->c_args[a].g_kw, "RequestHandlerClass")
-                                             : pos++ == 1)
-                        hpath = call->c_args[a].g_path;
-                }
-                if (!hpath || strncmp(hpath, "g:", 2))
-                    continue;
-                h = rc_resolve_dotted_in(r, m, hpath + 2, 0);
-                if (h.y_kind != SYM_CLASS)
-                    continue;
-                {
-                    /* one context per handler class: setup, handle, finish and the do_*
-                     * methods run one after the other in the request's thread */
-                    const rc_class *hc = &r->r_classes[h.y_id];
-                    static const char *const entry[] = { "handle", "setup", "finish" };
-                    const rv_sum *hs = r->r_sums[hc->k_mod];
-                    uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0,
-                                              fmt(r, "a request handler thread of %s (one per "
-                                                  "request, server made at %s:%d)", hc->k_full,
-                                                  s->s_file, call->c_line));
-                    rc_val self = rc_val_class(r, h.y_id, 1);
-                    for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
-                        const rv_func *hu = &hs->s_funcs[j];
-                        const char *hname = rv_s(r, hu->u_name);
-                        size_t e;
-                        int is_entry = 0;
-                        if (hu->u_class == SUM_NONE ||
-                            r->r_class_id[hc->k_mod][hu->u_class] != h.y_id)
-                            continue;
-                        for (e = 0; e < 3; e++)
-                            is_entry |= !strcmp(hname, entry[e]);
-                        is_entry |= !strncmp(hname, "do_", 3);
-                        if (is_entry)
-                            run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
-                    }
-                }
-            }
-        }
-    }
+    each_global_call(r, server_handlers, NULL);
 }
 
 /* Calls a script's `if __name__ == "__main__":` makes run in the main thread. */
