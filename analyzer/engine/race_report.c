@@ -150,17 +150,20 @@ static int thread_work(const rc_run *r, uint32_t a, uint32_t t, uint32_t mod, ui
 static int owner_pair(const rc_run *r, const rc_ctx *o, const rc_ctx *t)
 {
     char key[48];
+    uint32_t oc;
     if ((t->x_kind != CTX_THREAD && t->x_kind != CTX_SUBCLASS) || t->x_runs_on == RC_NONE ||
-        o->x_owner_mod == RC_NONE ||
-        !rc_related(r, t->x_runs_on, r->r_class_id[o->x_owner_mod][o->x_owner_cls]))
+        o->x_owner_mod == RC_NONE)
+        return 0;
+    oc = r->r_class_id[o->x_owner_mod][o->x_owner_cls];
+    if (!rc_related(r, t->x_runs_on, oc))
         return 0;
     /* the run() of Thread subclass S runs on an S: its owner calls S's methods, or a base's */
-    if (t->x_subclass != RC_NONE && t->x_subclass != r->r_class_id[o->x_owner_mod][o->x_owner_cls] &&
-        !rc_is_base(r, r->r_class_id[o->x_owner_mod][o->x_owner_cls], t->x_subclass))
+    if (t->x_subclass != RC_NONE && t->x_subclass != oc && !rc_is_base(r, oc, t->x_subclass))
         return 0;
     /* a public method the thread calls itself is its work, not its owner's (a stream worker's
      * iter_segments(), run by its run()) */
-    snprintf(key, sizeof key, "%u:%u:%u", o->x_entry_mod, o->x_entry_code, (uint32_t)(t - r->r_ctxs));
+    snprintf(key, sizeof key, "%u:%u:%u", o->x_entry_mod, o->x_entry_code,
+             (uint32_t)(t - r->r_ctxs));
     return !set_has(&r->r_thread_code, key, NULL);
 }
 
@@ -559,19 +562,17 @@ static void chain_of(rc_run *r, finding *f, uint32_t frame)
 
 /***** the findings *****/
 
-/* A copy of the window's candidate finding with the race's other side. */
-/* The access that window site st's window ends with (its act's store), or RC_NONE. */
-static uint32_t site_act(const rc_run *r, const site *st)
+/* The access that window instance w's window ends with (its act's store), or RC_NONE. */
+static uint32_t window_act(const rc_run *r, const rc_inst *w)
 {
-    const rc_inst *w = &r->r_insts[st->s_w];
     const rv_win *sw = window_of(r, w);
     const rv_func *u = rv_func_at(r, w->i_mod, w->i_code);
     const rv_acc *acc = rv_accs(r, w->i_mod, u);
-    uint32_t k;
+    uint32_t k, act = RC_NONE;
     for (k = 0; k < u->u_nacc; k++)
         if (acc[k].a_instr == sw->w_last)
-            return k;
-    return RC_NONE;
+            act = k;
+    return act;
 }
 
 /* Does window site st (in mod, code) have the write at access idx of (mod, code) among the
@@ -596,14 +597,14 @@ static int site_shows(rc_run *r, const site *a)
 
 /* Is unlocked window site i the mirror of another: two read-modify-writes (or a take and an
  * append) of one state, each breaking the other and only the other (`self.n += 1` in a
- * worker thread, `self.n = self.n - k` in its owner)?  One race, one fix: it is reported once, and that finding names the other
- * store among its other sides -- at the side that shows on GIL builds if only one does, else
- * at the first by summary and line.  acts maps "mod.code.access" of each site's act to the
- * site. */
+ * worker thread, `self.n = self.n - k` in its owner)?  One race, one fix: it is reported
+ * once, and that finding names the other store among its other sides -- at the side that
+ * shows on GIL builds if only one does, else at the first by summary and line.  acts maps
+ * "mod.code.access" of each site's act to the site. */
 static int mirrored(rc_run *r, const sites *win, const strset *acts, uint32_t i)
 {
     const site *a = &win->ss_items[i];
-    uint32_t acta = site_act(r, a), k;
+    uint32_t acta = window_act(r, &r->r_insts[a->s_w]), k;
     char key[40];
     if (acta == RC_NONE)
         return 0;
@@ -631,12 +632,14 @@ static int mirrored(rc_run *r, const sites *win, const strset *acts, uint32_t i)
         }
         la = rv_accs(r, a->s_mod, rv_func_at(r, a->s_mod, a->s_code))[acta].a_line;
         lb = rv_accs(r, b->s_mod, rv_func_at(r, b->s_mod, b->s_code))[x->i_idx].a_line;
-        if (b->s_mod < a->s_mod || (b->s_mod == a->s_mod && (lb < la || (lb == la && (uint32_t)j < i))))
+        if (b->s_mod < a->s_mod ||
+            (b->s_mod == a->s_mod && (lb < la || (lb == la && (uint32_t)j < i))))
             return 1;
     }
     return 0;
 }
 
+/* A copy of the window's candidate finding with the race's other side. */
 static int window_finding(rc_run *r, eng_result *res, const site *st)
 {
     const rc_inst *w = &r->r_insts[st->s_w];
@@ -921,7 +924,7 @@ int rc_report(rc_run *r, eng_result *res)
     memset(&acts, 0, sizeof acts);
     for (i = 0; i < win.ss_n; i++) {
         const site *a = &win.ss_items[i];
-        uint32_t act = site_act(r, a);
+        uint32_t act = window_act(r, &r->r_insts[a->s_w]);
         char key[40];
         if (act == RC_NONE)
             continue;
@@ -952,13 +955,7 @@ int rc_report(rc_run *r, eng_result *res)
             /* two locked windows each breaking the other (`with a: n += 1` here, `with b: n += 1`
              * there): one race, one finding, at the first */
             char pair[96];
-            const rv_win *sw = window_of(r, w);
-            const rv_func *wu = rv_func_at(r, w->i_mod, w->i_code);
-            const rv_acc *wacc = rv_accs(r, w->i_mod, wu);
-            uint32_t act = RC_NONE, k;
-            for (k = 0; k < wu->u_nacc; k++)
-                if (wacc[k].a_instr == sw->w_last)
-                    act = k;
+            uint32_t act = window_act(r, w);
             if (act != RC_NONE) {
                 uint64_t ka = (uint64_t)st->s_mod << 40 | (uint64_t)st->s_code << 20 | st->s_idx;
                 uint64_t kb = (uint64_t)w->i_mod << 40 | (uint64_t)w->i_code << 20 | act;
