@@ -1,7 +1,8 @@
 # gilcheck-scope: concurrent
 """A Thread subclass that calls, in its run(), a callable given to its constructor (a timer class
-of the project's own) runs that callable in its thread: each construction starts it.  A callable
-the subclass only keeps, for its owner to call, runs in no thread of its own."""
+of the project's own) runs that callable in its thread: each construction starts it, also
+through a factory function that passes its arguments on as they are.  A callable the subclass
+only keeps, for its owner to call, runs in no thread of its own."""
 import threading
 
 
@@ -17,6 +18,10 @@ class ResettableAlarm(threading.Thread):
         self.finished.wait(self.interval)
         if not self.finished.is_set():
             self.function()
+
+
+def alarm(*args, **kwargs):
+    return ResettableAlarm(*args, **kwargs)
 
 
 class Sessions(object):
@@ -40,3 +45,19 @@ class Sessions(object):
 
     def close_one(self):
         self._count_close()
+
+
+class Cache(object):
+    def __init__(self):
+        self.entries = {}
+
+    def put(self, k, v):
+        self.entries[k] = v
+        alarm(60.0, self._purge).start()
+
+    def _purge(self):
+        self.entries.clear()
+
+    def dump(self):
+        for k in self.entries:                                  # expect: GIL106
+            print(k)

@@ -1028,6 +1028,32 @@ static void each_global_call(rc_run *r,
     }
 }
 
+/* The class a factory function makes from the arguments it is given as they are (`def
+ * TimerReset(*args, **kwargs): return _TimerReset(*args, **kwargs)`: no named parameter, one
+ * call, of a class, with the starred arguments only), or y itself. */
+static rc_sym factory_of(rc_run *r, rc_sym y)
+{
+    const rv_func *u = rv_func_at(r, y.y_mod, y.y_id);
+    rv_calls it;
+    sum_call sc;
+    rc_sym made;
+    int n = 0;
+    if (u->u_nparams)
+        return y;
+    made.y_kind = SYM_NONE;
+    rv_calls_start(&it, r, y.y_mod, u);
+    while (rv_calls_next(&it, &sc)) {
+        uint32_t a;
+        if (n++ || !sc.c_callee || strncmp(sc.c_callee, "g:", 2) || !sc.c_nargs ||
+            (made = rc_resolve_dotted_in(r, y.y_mod, sc.c_callee + 2, 0)).y_kind != SYM_CLASS)
+            return y;
+        for (a = 0; a < sc.c_nargs; a++)   /* `*args`, `**kwargs`: no value of their own */
+            if (sc.c_args[a].g_path || sc.c_args[a].g_kw)
+                return y;
+    }
+    return n == 1 ? made : y;
+}
+
 typedef struct given {
     const int *g_slot;              /* per class: called_argument */
     const uint32_t *g_targets;      /* every start's target (start_context) */
@@ -1043,6 +1069,8 @@ static void given_callable(rc_run *r, uint32_t m, uint32_t k, const sum_call *c,
     rc_sym y = rc_resolve_dotted_in(r, m, c->c_callee + 2, 0);
     uint32_t a, pos = 0, sf;
     callee ce;
+    if (y.y_kind == SYM_FUNC)
+        y = factory_of(r, y);
     if (y.y_kind != SYM_CLASS || g->g_slot[y.y_id] < 0)
         return;
     memset(&st, 0, sizeof st);
