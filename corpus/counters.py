@@ -27,6 +27,7 @@ def handle(status, size):
     peak = max(peak, size)                          # expect: GIL101
     log_text = log_text + "%d %d\n" % (status, size)  # expect: GIL101
     log_text = log_text.replace("\n\n", "\n")       # expect: GIL101
+    log_text = log_text[-4096:]                     # expect: GIL101
     last_status = status                            # ok
     last_total = total + 1                          # ok
     request_id = next(request_ids)                  # ok

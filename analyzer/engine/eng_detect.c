@@ -203,6 +203,22 @@ static const ir_event *read_of(const ctx *x, const ir_event *e, const ir_path *p
     return NULL;
 }
 
+/* A load among e's sources that reads a slice of `p` (`self.buf = self.buf[n:]`: the new value
+ * is what was read of the old one), else a load of p itself. */
+static const ir_event *read_or_slice_of(const ctx *x, const ir_event *e, const ir_path *p)
+{
+    uint16_t i;
+    const ir_event *l = read_of(x, e, p);
+    for (i = 0; !l && i < e->ev_srcs.s_n; i++) {
+        const ir_event *o = ev(x, e->ev_srcs.s_ev[i]);
+        if (o->ev_kind == EV_LOAD && o->ev_path->p_kind == PATH_ITEM && o->ev_path->p_base == p &&
+            o->ev_path->p_key && o->ev_path->p_key->p_kind == PATH_FRESH &&
+            !strncmp(o->ev_path->p_key->p_name, "s:", 2))
+            l = o;
+    }
+    return l;
+}
+
 /* A load among the sources that reads inside container c (an item or attribute of it, not c
  * itself), other than `except`. */
 static const ir_event *read_within(const ctx *x, const ir_srcs *srcs, const ir_path *c,
@@ -402,7 +418,7 @@ static int check_store(ctx *x, uint32_t k)
     if (!rule)
         return G_OK;
     /* read-modify-write: the stored value was read from the same place */
-    if (e->ev_kind == EV_STORE && (r = read_of(x, e, p)))
+    if (e->ev_kind == EV_STORE && (r = read_or_slice_of(x, e, p)))
         return add_finding(x, rule, e, r, "read", p, BRK_WRITE,
                            "read-modify-write of %s '%s' is not atomic: another thread can write "
                            "it between the read (line %d) and this write", what, ir_path_display(p),
