@@ -828,6 +828,50 @@ static int same_race(const eng_result *res, uint32_t first, uint32_t kept, const
     return 0;
 }
 
+/* Is rule a window's (a read-modify-write, a check-then-act, an iteration...), not a write
+ * that lands in a locked window (GIL301) or a file-level note? */
+static int window_rule(const char *rule)
+{
+    return !strncmp(rule, "GIL1", 4) || !strncmp(rule, "GIL2", 4);
+}
+
+/* Is f a second window of one function on one state that the same writes elsewhere break
+ * as an earlier finding of that function, [first, kept) (`self.buf = self.buf[i:]` on two
+ * branches of a reader, each against the one listener thread that appends to it; a check and a
+ * read-modify-write of one attribute against one `close()`)?  One race, one fix -- that function's
+ * steps under the lock the writer takes, or one step instead of several -- reported once, at the
+ * first window.  Windows that break each other or themselves (`n -= k` and `n |= m` in one
+ * function that many threads run, the rows of the FAQ's table) are places to fix of their own. */
+static int same_window(const eng_result *res, uint32_t first, uint32_t kept, const finding *f)
+{
+    uint32_t j, k, m;
+    if (!window_rule(f->f_rule) || !f->f_nrelated)
+        return 0;
+    for (k = 0; k < f->f_nrelated; k++)
+        if (!f->f_related[k].rl_file || !f->f_related[k].rl_function ||
+            (!strcmp(f->f_related[k].rl_file, f->f_file) &&
+             !strcmp(f->f_related[k].rl_function, f->f_function)))
+            return 0;
+    for (j = first; j < kept; j++) {
+        const finding *g = &res->r_findings[j];
+        if (g->f_unit != f->f_unit || g->f_code != f->f_code || !window_rule(g->f_rule) ||
+            !same_state(g->f_target, f->f_target))
+            continue;
+        for (k = 0; k < f->f_nrelated; k++) {
+            const eng_related *x = &f->f_related[k];
+            for (m = 0; m < g->f_nrelated; m++)
+                if (g->f_related[m].rl_line == x->rl_line && g->f_related[m].rl_col == x->rl_col &&
+                    g->f_related[m].rl_file && !strcmp(g->f_related[m].rl_file, x->rl_file))
+                    break;
+            if (m == g->f_nrelated)
+                break;
+        }
+        if (k == f->f_nrelated)
+            return 1;
+    }
+    return 0;
+}
+
 /* The owners of the contexts (x_owner_*) and the functions each thread context runs on an
  * object of its own class (r_thread_code): what thread_work asks. */
 static int thread_owners(rc_run *r)
@@ -978,6 +1022,8 @@ int rc_report(rc_run *r, eng_result *res)
         if (kept > first && !cmp_finding(&res->r_findings[kept - 1], f))
             continue;
         if (same_race(res, first, kept, f))
+            continue;
+        if (same_window(res, first, kept, f))
             continue;
         res->r_findings[kept++] = *f;
     }

@@ -451,6 +451,45 @@ static void test_engine_compose__one_finding_per_race_with_both_sides(void **sta
     run_free(&r);
 }
 
+static void test_engine_compose__two_windows_one_writer(void **state)
+{
+    run r;
+    const finding *f;
+    module mods[] = { { "app", 0,
+        "import threading\n"                   /* 1 */
+        "class S:\n"                           /* 2 */
+        "    def __init__(self):\n"            /* 3 */
+        "        self.buf = ''\n"              /* 4 */
+        "    def go(self): threading.Thread(target=self.fill).start()\n"
+        "    def fill(self):\n"                /* 6 */
+        "        while True:\n"                /* 7 */
+        "            self.buf = input()\n"     /* 8 */
+        "    def take(self, n):\n"             /* 9 */
+        "        if n:\n"                      /* 10 */
+        "            self.buf = self.buf + 'a'\n"
+        "        else:\n"                      /* 12 */
+        "            self.buf = self.buf + 'b'\n"
+        "n = 0\n"                              /* 14 */
+        "def w():\n"                           /* 15 */
+        "    global n\n"                       /* 16 */
+        "    n += 1\n"                         /* 17 */
+        "    n += 2\n"                         /* 18 */
+        "for _ in range(2):\n"                 /* 19 */
+        "    threading.Thread(target=w).start()\n" } };
+    compose(*state, &r, mods, 1, NULL);
+    /* the owner's two windows on self.buf, broken by the one store of the thread: one race,
+     * reported at the first, whose other side is that store */
+    assert_int_equal(count(&r, "GIL103", 11), 1);
+    assert_int_equal(count(&r, "GIL103", 13), 0);
+    f = find(&r, "GIL103", 11);
+    assert_int_equal(f->f_nrelated, 1);
+    assert_int_equal(f->f_related[0].rl_line, 8);
+    /* two windows that each thread of w() breaks in the other: two places to fix */
+    assert_int_equal(count(&r, "GIL101", 17), 1);
+    assert_int_equal(count(&r, "GIL101", 18), 1);
+    run_free(&r);
+}
+
 static const char shared_src[] =
     "import threading\n"                       /* 1 */
     "class Box:\n"                             /* 2 */
@@ -769,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_engine_compose__asyncio_and_processes_are_not_threads),
         cmocka_unit_test(test_engine_compose__owner_of_a_thread),
         cmocka_unit_test(test_engine_compose__before_start_happens_before),
+        cmocka_unit_test(test_engine_compose__two_windows_one_writer),
         cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
         cmocka_unit_test(test_engine_compose__declared_classes_only),
         cmocka_unit_test(test_engine_compose__unknown_configured_names),
