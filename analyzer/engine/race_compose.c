@@ -757,6 +757,7 @@ static void visit(walk *w, uint32_t fi, int depth)
                 if (nf == RC_NONE)
                     return;
                 r->r_frames[nf].fr_call_instr = c->c_instr;
+                r->r_frames[nf].fr_loop = c->c_loop;
                 r->r_frames[nf].fr_joined = r->r_frames[fi].fr_joined;
                 r->r_frames[nf].fr_construct = (uint8_t)construct_call(r, &r->r_frames[fi], u,
                                                                         escape, c, &ce);

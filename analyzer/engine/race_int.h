@@ -310,6 +310,7 @@ typedef struct rc_frame {
     uint32_t fr_joined;        /* the thread contexts this frame has joined (`self._thread.join()`;
                                 * what runs after it happens after those threads): the last of
                                 * a list in r_joins, or RC_NONE */
+    uint8_t fr_loop;           /* called in a loop of its parent */
     uint8_t fr_construct;      /* runs for the construction of its `self` (parameter 0): a
                                 * method __init__ calls on self before self escapes, or an
                                 * explicit `self.__init__()` -- its own state is not shared yet */
@@ -392,6 +393,9 @@ typedef struct rc_run {
     uint32_t r_nfuncs;
     uint8_t *r_isolated;       /* per function id: runs alone (a process's target, an after-
                                 * fork hook): never a context */
+    strset r_drivers;          /* "a:t": "any caller" context a's entry calls what thread
+                                * context t runs in its main loop -- a second way to drive
+                                * the object, not a thread beside t (thread_owners) */
     strset r_thread_code;      /* "mod:code:ctx": a function a thread of its own class's
                                 * object runs (rc_report) */
     rc_val *r_params;          /* count_calls: the parameters of its one passing frame, reused

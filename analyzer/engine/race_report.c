@@ -124,6 +124,30 @@ static int before_start(const rc_run *r, const rc_inst *a, uint32_t t)
     return 0;
 }
 
+/* Are weak "any caller" context ca and thread context ct about one object: ct runs on an
+ * object of the class whose methods ca calls? */
+static int same_object(const rc_run *r, const rc_ctx *ca, const rc_ctx *ct)
+{
+    if (ca->x_kind != CTX_ANY || !ca->x_weak || ca->x_owner_mod == RC_NONE ||
+        (ct->x_kind != CTX_THREAD && ct->x_kind != CTX_SUBCLASS) || ct->x_owner_mod == RC_NONE)
+        return 0;
+    /* the owner of an object whose thread runs in a base class's run() drives that object */
+    return ca->x_by_owner ? rc_related(r, r->r_class_id[ct->x_owner_mod][ct->x_owner_cls],
+                                       r->r_class_id[ca->x_owner_mod][ca->x_owner_cls])
+                          : ct->x_owner_mod == ca->x_owner_mod && ct->x_owner_cls == ca->x_owner_cls;
+}
+
+/* Is "any caller" context a the other way to drive what thread context t does: its entry
+ * calls a function of t's main loop (r_drivers)? */
+static int drives(const rc_run *r, uint32_t a, uint32_t t)
+{
+    char key[32];
+    if (r->r_ctxs[a].x_kind != CTX_ANY || !r->r_drivers.ss_used)
+        return 0;
+    snprintf(key, sizeof key, "%u:%u", a, t);
+    return set_has(&r->r_drivers, key, NULL);
+}
+
 /* Can write x land inside window w and break it? */
 /* Is weak "any caller" context a's access in function (mod, code) code that thread context t,
  * started by an object of the same class, runs itself?  (paho's Client: loop_start()'s thread
@@ -133,13 +157,7 @@ static int thread_work(const rc_run *r, uint32_t a, uint32_t t, uint32_t mod, ui
 {
     const rc_ctx *ca = &r->r_ctxs[a], *ct = &r->r_ctxs[t];
     char key[48];
-    if (ca->x_kind != CTX_ANY || !ca->x_weak || ca->x_owner_mod == RC_NONE ||
-        (ct->x_kind != CTX_THREAD && ct->x_kind != CTX_SUBCLASS) || ct->x_owner_mod == RC_NONE)
-        return 0;
-    /* the owner of an object whose thread runs in a base class's run() drives that object */
-    if (ca->x_by_owner ? !rc_related(r, r->r_class_id[ct->x_owner_mod][ct->x_owner_cls],
-                                     r->r_class_id[ca->x_owner_mod][ca->x_owner_cls])
-                       : ct->x_owner_mod != ca->x_owner_mod || ct->x_owner_cls != ca->x_owner_cls)
+    if (!same_object(r, ca, ct))
         return 0;
     snprintf(key, sizeof key, "%u:%u:%u", mod, code, t);
     return set_has(&r->r_thread_code, key, NULL);
@@ -254,6 +272,8 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         return 0;
     if (thread_work(r, w->i_ctx, x->i_ctx, w->i_mod, w->i_code) ||
         thread_work(r, x->i_ctx, w->i_ctx, x->i_mod, x->i_code))
+        return 0;
+    if (drives(r, w->i_ctx, x->i_ctx) || drives(r, x->i_ctx, w->i_ctx))
         return 0;
     /* a context inferred from a lock alone has no thread of its own: against the main thread
      * of a script it is that thread (the threads the script starts are contexts of their own) */
@@ -872,6 +892,98 @@ static int same_window(const eng_result *res, uint32_t first, uint32_t kept, con
     return 0;
 }
 
+/* Is frame fi its context's entry (its parent, if any, only the function that started it)? */
+static int entry_frame(const rc_run *r, uint32_t fi)
+{
+    uint32_t p = r->r_frames[fi].fr_parent;
+    return p == RC_NONE || r->r_frames[p].fr_starter;
+}
+
+static int add_key(rc_run *r, strset *s, const char *key)
+{
+    return !set_has(s, key, NULL) && set_add(s, r->r_a, rc_text(r, rc_intern(r, key)), 0)
+               ? G_ENOMEM : G_OK;
+}
+
+/* Is frame fr a method of the class (or a related class) of the object thread context c runs
+ * on? */
+static int method_of(const rc_run *r, const rc_frame *fr, const rc_ctx *c)
+{
+    uint32_t cls = rv_func_at(r, fr->fr_mod, fr->fr_code)->u_class;
+    return cls != SUM_NONE &&
+           rc_related(r, r->r_class_id[fr->fr_mod][cls], r->r_class_id[c->x_owner_mod][c->x_owner_cls]);
+}
+
+/* r_drivers.  A thread's main loop is what its entry calls in a loop, or -- for an entry that
+ * only hands over -- what the function it hands over to calls in a loop (paho's
+ * `_thread_main(): self.loop_forever()`, then `while run: rc = self._loop(timeout)`).  A public method of
+ * the same object whose entry calls one of those functions itself (loop(): reset the wake-up
+ * sockets, then `return self._loop(timeout)`) is the other way to drive the object: its callers
+ * run the loop that the thread would run, instead of the thread, not beside it. */
+static int drivers(rc_run *r)
+{
+    strset loops, any;
+    uint32_t i, t;
+    char key[48];
+    uint8_t *loops_at;
+    memset(&loops, 0, sizeof loops);
+    memset(&any, 0, sizeof any);
+    if (!r->r_nframes)
+        return G_OK;
+    /* the entries that loop themselves; an entry that does not hands over to what it calls
+     * (`def _thread_main(self): self.loop_forever()`) */
+    if (!(loops_at = arena_array(r->r_a, r->r_nframes, 1)))
+        return G_ENOMEM;
+    memset(loops_at, 0, r->r_nframes);
+    for (i = 0; i < r->r_nframes; i++)
+        if (r->r_frames[i].fr_loop && r->r_frames[i].fr_parent != RC_NONE)
+            loops_at[r->r_frames[i].fr_parent] = 1;
+    for (i = 0; i < r->r_nframes; i++) {
+        const rc_frame *fr = &r->r_frames[i];
+        const rc_ctx *c = &r->r_ctxs[fr->fr_ctx];
+        uint32_t p = fr->fr_parent;
+        if (!fr->fr_loop || fr->fr_starter || p == RC_NONE ||
+            (c->x_kind != CTX_THREAD && c->x_kind != CTX_SUBCLASS) || c->x_owner_mod == RC_NONE)
+            continue;
+        if (!entry_frame(r, p) && (r->r_frames[p].fr_loop || r->r_frames[p].fr_parent == RC_NONE ||
+                                   !entry_frame(r, r->r_frames[p].fr_parent) ||
+                                   loops_at[r->r_frames[p].fr_parent]))
+            continue;
+        if (!method_of(r, fr, c))
+            continue;   /* a helper of the module (`format_addresses(ws)`) drives nothing */
+        snprintf(key, sizeof key, "%u:%u:%u", fr->fr_mod, fr->fr_code, fr->fr_ctx);
+        if (add_key(r, &loops, key))
+            return G_ENOMEM;
+        snprintf(key, sizeof key, "%u:%u", fr->fr_mod, fr->fr_code);
+        if (add_key(r, &any, key))
+            return G_ENOMEM;
+    }
+    if (!any.ss_used)
+        return G_OK;
+    for (i = 0; i < r->r_nframes; i++) {
+        const rc_frame *fr = &r->r_frames[i];
+        const rc_ctx *c = &r->r_ctxs[fr->fr_ctx];
+        if (fr->fr_starter || fr->fr_parent == RC_NONE || r->r_frames[fr->fr_parent].fr_starter ||
+            r->r_frames[fr->fr_parent].fr_parent != RC_NONE || c->x_kind != CTX_ANY ||
+            !c->x_weak || c->x_owner_mod == RC_NONE)
+            continue;
+        snprintf(key, sizeof key, "%u:%u", fr->fr_mod, fr->fr_code);
+        if (!set_has(&any, key, NULL))
+            continue;
+        for (t = 0; t < r->r_nctxs; t++) {
+            if (!same_object(r, c, &r->r_ctxs[t]))
+                continue;
+            snprintf(key, sizeof key, "%u:%u:%u", fr->fr_mod, fr->fr_code, t);
+            if (!set_has(&loops, key, NULL))
+                continue;
+            snprintf(key, sizeof key, "%u:%u", fr->fr_ctx, t);
+            if (add_key(r, &r->r_drivers, key))
+                return G_ENOMEM;
+        }
+    }
+    return G_OK;
+}
+
 /* The owners of the contexts (x_owner_*) and the functions each thread context runs on an
  * object of its own class (r_thread_code): what thread_work asks. */
 static int thread_owners(rc_run *r)
@@ -914,7 +1026,7 @@ static int thread_owners(rc_run *r)
             set_add(&r->r_thread_code, r->r_a, rc_text(r, rc_intern(r, key)), 0))
             return G_ENOMEM;
     }
-    return G_OK;
+    return drivers(r);
 }
 
 int rc_report(rc_run *r, eng_result *res)

@@ -490,6 +490,43 @@ static void test_engine_compose__two_windows_one_writer(void **state)
     run_free(&r);
 }
 
+static void test_engine_compose__second_way_to_drive(void **state)
+{
+    run r;
+    module mods[] = { { "app", 0,
+        "import threading\n"                   /* 1 */
+        "class C:\n"                           /* 2 */
+        "    def __init__(self):\n"            /* 3 */
+        "        self._lock = threading.Lock()\n"
+        "        self.s = None\n"              /* 5 */
+        "        self.n = 0\n"                 /* 6 */
+        "    def add(self):\n"                 /* 7 */
+        "        with self._lock:\n"           /* 8 */
+        "            self.n += 1\n"            /* 9 */
+        "    def loop(self):\n"                /* 10 */
+        "        self.s = None\n"              /* 11 */
+        "        return self._once()\n"        /* 12 */
+        "    def close(self):\n"               /* 13 */
+        "        self.s = None\n"              /* 14 */
+        "    def _once(self):\n"               /* 15 */
+        "        if self.s is not None:\n"     /* 16 */
+        "            self.s.recv(1)\n"         /* 17 */
+        "    def forever(self):\n"             /* 18 */
+        "        while True:\n"                /* 19 */
+        "            self._once()\n"           /* 20 */
+        "    def _main(self):\n"               /* 21 */
+        "        self.forever()\n"             /* 22 */
+        "    def start(self):\n"               /* 23 */
+        "        threading.Thread(target=self._main).start()\n" } };
+    compose(*state, &r, mods, 1, NULL);
+    /* loop() runs the thread's loop itself: its store does not break the thread's check, but
+     * close()'s does -- one finding, whose other side is close()'s store alone */
+    assert_int_equal(count(&r, "GIL203", 17), 1);
+    assert_int_equal(find(&r, "GIL203", 17)->f_nrelated, 1);
+    assert_int_equal(find(&r, "GIL203", 17)->f_related[0].rl_line, 14);
+    run_free(&r);
+}
+
 static const char shared_src[] =
     "import threading\n"                       /* 1 */
     "class Box:\n"                             /* 2 */
@@ -809,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_engine_compose__owner_of_a_thread),
         cmocka_unit_test(test_engine_compose__before_start_happens_before),
         cmocka_unit_test(test_engine_compose__two_windows_one_writer),
+        cmocka_unit_test(test_engine_compose__second_way_to_drive),
         cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
         cmocka_unit_test(test_engine_compose__declared_classes_only),
         cmocka_unit_test(test_engine_compose__unknown_configured_names),
