@@ -860,9 +860,11 @@ static int window_rule(const char *rule)
  * branches of a reader, each against the one listener thread that appends to it; a check and a
  * read-modify-write of one attribute against one `close()`)?  One race, one fix -- that function's
  * steps under the lock the writer takes, or one step instead of several -- reported once, at the
- * first window.  Windows that break each other or themselves (`n -= k` and `n |= m` in one
- * function that many threads run, the rows of the FAQ's table) are places to fix of their own. */
-static int same_window(const eng_result *res, uint32_t first, uint32_t kept, const finding *f)
+ * first window, which names this one among its other sides.  Windows that break each other or
+ * themselves (`n -= k` and `n |= m` in one function that many threads run, the rows of the
+ * FAQ's table) are places to fix of their own.  The index of that finding plus one, or 0. */
+static uint32_t same_window(const eng_result *res, uint32_t first, uint32_t kept,
+                            const finding *f)
 {
     uint32_t j, k, m;
     if (!window_rule(f->f_rule) || !f->f_nrelated)
@@ -887,9 +889,30 @@ static int same_window(const eng_result *res, uint32_t first, uint32_t kept, con
                 break;
         }
         if (k == f->f_nrelated)
-            return 1;
+            return j + 1;
     }
     return 0;
+}
+
+/* Names window f, one race with g's, among g's other sides. */
+static int also_window(rc_run *r, finding *g, const finding *f)
+{
+    eng_related *rel = arena_array(r->r_a, g->f_nrelated + 1, sizeof *rel);
+    char buf[600], phrase[400];
+    if (!rel)
+        return G_ENOMEM;
+    memcpy(rel, g->f_related, g->f_nrelated * sizeof *rel);
+    window_phrase(phrase, sizeof phrase, f);
+    snprintf(buf, sizeof buf, "the same writes also break its %s", phrase);
+    rel[g->f_nrelated].rl_file = f->f_file;
+    rel[g->f_nrelated].rl_line = f->f_line;
+    rel[g->f_nrelated].rl_col = f->f_col;
+    rel[g->f_nrelated].rl_function = f->f_function;
+    rel[g->f_nrelated].rl_what = dup_text(r, buf);
+    rel[g->f_nrelated].rl_context = f->f_context;
+    g->f_related = rel;
+    g->f_nrelated++;
+    return G_OK;
 }
 
 /* Is frame fi its context's entry (its parent, if any, only the function that started it)? */
@@ -1135,8 +1158,11 @@ int rc_report(rc_run *r, eng_result *res)
             continue;
         if (same_race(res, first, kept, f))
             continue;
-        if (same_window(res, first, kept, f))
+        if ((j = same_window(res, first, kept, f))) {
+            if (also_window(r, &res->r_findings[j - 1], f))
+                return G_ENOMEM;
             continue;
+        }
         res->r_findings[kept++] = *f;
     }
     res->r_count = kept;

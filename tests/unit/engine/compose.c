@@ -482,8 +482,11 @@ static void test_engine_compose__two_windows_one_writer(void **state)
     assert_int_equal(count(&r, "GIL103", 11), 1);
     assert_int_equal(count(&r, "GIL103", 13), 0);
     f = find(&r, "GIL103", 11);
-    assert_int_equal(f->f_nrelated, 1);
+    assert_int_equal(f->f_nrelated, 2);
     assert_int_equal(f->f_related[0].rl_line, 8);
+    /* and the second window is named among its other sides */
+    assert_int_equal(f->f_related[1].rl_line, 13);
+    assert_non_null(strstr(f->f_related[1].rl_what, "the same writes also break"));
     /* two windows that each thread of w() breaks in the other: two places to fix */
     assert_int_equal(count(&r, "GIL101", 17), 1);
     assert_int_equal(count(&r, "GIL101", 18), 1);
