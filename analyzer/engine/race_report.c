@@ -132,9 +132,10 @@ static int same_object(const rc_run *r, const rc_ctx *ca, const rc_ctx *ct)
         (ct->x_kind != CTX_THREAD && ct->x_kind != CTX_SUBCLASS) || ct->x_owner_mod == RC_NONE)
         return 0;
     /* the owner of an object whose thread runs in a base class's run() drives that object */
-    return ca->x_by_owner ? rc_related(r, r->r_class_id[ct->x_owner_mod][ct->x_owner_cls],
-                                       r->r_class_id[ca->x_owner_mod][ca->x_owner_cls])
-                          : ct->x_owner_mod == ca->x_owner_mod && ct->x_owner_cls == ca->x_owner_cls;
+    if (ca->x_by_owner)
+        return rc_related(r, r->r_class_id[ct->x_owner_mod][ct->x_owner_cls],
+                          r->r_class_id[ca->x_owner_mod][ca->x_owner_cls]);
+    return ct->x_owner_mod == ca->x_owner_mod && ct->x_owner_cls == ca->x_owner_cls;
 }
 
 /* Is "any caller" context a the other way to drive what thread context t does: its entry
@@ -933,16 +934,16 @@ static int add_key(rc_run *r, strset *s, const char *key)
 static int method_of(const rc_run *r, const rc_frame *fr, const rc_ctx *c)
 {
     uint32_t cls = rv_func_at(r, fr->fr_mod, fr->fr_code)->u_class;
-    return cls != SUM_NONE &&
-           rc_related(r, r->r_class_id[fr->fr_mod][cls], r->r_class_id[c->x_owner_mod][c->x_owner_cls]);
+    return cls != SUM_NONE && rc_related(r, r->r_class_id[fr->fr_mod][cls],
+                                         r->r_class_id[c->x_owner_mod][c->x_owner_cls]);
 }
 
 /* r_drivers.  A thread's main loop is what its entry calls in a loop, or -- for an entry that
  * only hands over -- what the function it hands over to calls in a loop (paho's
- * `_thread_main(): self.loop_forever()`, then `while run: rc = self._loop(timeout)`).  A public method of
- * the same object whose entry calls one of those functions itself (loop(): reset the wake-up
- * sockets, then `return self._loop(timeout)`) is the other way to drive the object: its callers
- * run the loop that the thread would run, instead of the thread, not beside it. */
+ * `_thread_main(): self.loop_forever()`, then `while run: rc = self._loop(timeout)`).  A public
+ * method of the same object whose entry calls one of those methods itself (loop(): reset the
+ * wake-up sockets, then `return self._loop(timeout)`) is the other way to drive the object: its
+ * callers run the loop that the thread would run, instead of the thread, not beside it. */
 static int drivers(rc_run *r)
 {
     strset loops, any;
