@@ -10,6 +10,8 @@ _pool = {}
 _jobs = []
 _online = set()
 _subscribers = {}
+_building = set()
+_building_racy = set()
 _registry = {}
 _registry_lock = threading.Lock()
 _work = queue.Queue()
@@ -139,6 +141,28 @@ def register_fast(name, factory):
         _registry[name] = factory()                         # expect: GIL201
 
 
+def build(target):
+    """A claim: the check and the add are one step under the lock, and the remove takes out
+    what this call added itself."""
+    while True:
+        with _registry_lock:
+            if target not in _building:
+                _building.add(target)
+                break
+    try:
+        print(target)
+    finally:
+        with _registry_lock:
+            _building.remove(target)                    # ok: removes its own claim
+
+
+def build_racy(target):
+    if target not in _building_racy:
+        _building_racy.add(target)                      # expect: GIL201
+        print(target)
+        _building_racy.remove(target)                   # ok: the claim's own race, at the add
+
+
 def produce(item):
     _work.put(item)                                         # ok
 
@@ -180,6 +204,8 @@ def serve(requests):
             register_fast(arg, dict)
             lookup(arg)
             unregister(arg)
+            build(arg)
+            build_racy(arg)
         else:
             produce(arg)
             consume()

@@ -410,6 +410,33 @@ static const ir_event *swapped(const ctx *x, uint32_t k, const ir_path *p)
     return NULL;
 }
 
+/* Between check t and removal e of the entry `key` from container c, does the function insert
+ * that very entry itself (`if obj not in S: S.add(obj)`, then `S.remove(obj)`)?  Then the
+ * removal rests on the function's own insert -- a claim -- not on the check; the check and the
+ * insert are a check-then-act of their own, reported there when nothing makes them one step. */
+static int own_insert(const ctx *x, const ir_event *t, const ir_event *e, const ir_path *c,
+                      const ir_path *key)
+{
+    const eng_kb *kb = x->x_m->m_kb;
+    uint32_t j;
+    if (!key)
+        return 0;
+    for (j = 0; j < x->x_c->c_ir.f_nevents; j++) {
+        const ir_event *o = ev(x, j);
+        if (o->ev_instr <= t->ev_instr || o->ev_instr >= e->ev_instr)
+            continue;
+        if (o->ev_kind == EV_CALL && o->ev_path == c && o->ev_nargs && o->ev_name &&
+            o->ev_args[0].ar_path == key &&
+            kb_has(kb->k_mutators, kb->k_nmutators, o->ev_name) &&
+            !kb_has(kb->k_deleters, kb->k_ndeleters, o->ev_name))
+            return 1;
+        if (o->ev_kind == EV_STORE && o->ev_path && o->ev_path->p_kind == PATH_ITEM &&
+            o->ev_path->p_base == c && o->ev_path->p_key == key)
+            return 1;
+    }
+    return 0;
+}
+
 static int check_store(ctx *x, uint32_t k)
 {
     const ir_event *e = ev(x, k), *r;
@@ -453,7 +480,8 @@ static int check_store(ctx *x, uint32_t k)
             const ir_event *t = guard_on(x, e, p->p_base, NULL);
             /* a delete whose KeyError is caught works whether the key is there or not */
             int caught = e->ev_kind == EV_DELETE && shape_key_error_caught(x->x_m, x->x_ci, e);
-            if (t && !caught)
+            if (t && !caught &&
+                !(e->ev_kind == EV_DELETE && own_insert(x, t, e, p->p_base, p->p_key)))
                 return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, p->p_base),
                                    breaks_of(t, e->ev_kind == EV_DELETE),
                                    "check-then-act on '%s': the check (line %d) and this %s are "
@@ -560,7 +588,8 @@ static int check_call(ctx *x, uint32_t k)
                                ir_path_display(r->ev_path), line_of(x, r), e->ev_name);
     /* check-then-act: if L: L.pop(); not `if k not in D: D.setdefault(k, v)`, whose act needs
      * no check */
-    if (!either_way(kb, e) && (t = guard_on(x, e, c, NULL)))
+    if (!either_way(kb, e) && (t = guard_on(x, e, c, NULL)) &&
+        !(removes && own_insert(x, t, e, c, e->ev_nargs ? e->ev_args[0].ar_path : NULL)))
         return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, c),
                            breaks_of(t, removes),
                            "check-then-act on '%s': the check (line %d) and %s() are separate "
