@@ -1046,8 +1046,7 @@ static int thread_owners(rc_run *r)
             c->x_owner_mod == RC_NONE)
             continue;
         snprintf(key, sizeof key, "%u:%u:%u", fr->fr_mod, fr->fr_code, fr->fr_ctx);
-        if (!set_has(&r->r_thread_code, key, NULL) &&
-            set_add(&r->r_thread_code, r->r_a, rc_text(r, rc_intern(r, key)), 0))
+        if (add_key(r, &r->r_thread_code, key))
             return G_ENOMEM;
     }
     return drivers(r);
