@@ -701,6 +701,10 @@ static void window_phrase(char *buf, size_t size, const finding *wf)
         what = "check-then-act on";
     else if (!strcmp(wf->f_rule, "GIL202"))
         what = "check and store of";
+    else if (!strcmp(wf->f_rule, "GIL203"))
+        what = "check-then-use of";
+    else if (!strcmp(wf->f_rule, "GIL107"))
+        what = "take-and-reset of";
     else
         what = "read-modify-write of";
     if (!strcmp(wf->f_rule, "GIL106"))
