@@ -933,7 +933,11 @@ static void start_context(rc_run *r, uint32_t m, const sum_start *st, uint32_t f
      * company, wherever the submit is written */
     many = !st->t_serial && (st->t_many || again || count_starts(fid, targets, total) > 1 ||
                              st->t_kind == START_EXECUTOR);
-    what = fmt(r, "%s started at %s:%d%s",
+    if (st->t_kind == START_ROUTE)
+        what = fmt(r, "request threads of the web route at %s:%d (one per request)", s->s_file,
+                   st->t_line);
+    else
+        what = fmt(r, "%s started at %s:%d%s",
                st->t_kind == START_TIMER ? "timer thread"
                : st->t_kind == START_EXECUTOR ? "executor task" : "thread",
                s->s_file, st->t_line,

@@ -628,11 +628,52 @@ static int module_function(const builder *b, const ir_event *e)
            b->b_m->m_bind_kind[bi] == VAL_IMPORT;
 }
 
+/* A web route: decorator call e of ci (`@app.route("/")`, `@router.get("/items")`) applied to a
+ * function made there.  Flask serves each request in a thread of its own (the development
+ * server's default since 1.0, and the threaded WSGI servers), FastAPI runs a route that is not
+ * a coroutine in its thread pool: the function runs in many threads at once.  The receiver is
+ * a module global bound to a Flask, Blueprint, FastAPI or APIRouter, or -- for `route`, the
+ * name of Flask's decorator -- one imported from another module (`from app import app` in
+ * the views module).  A coroutine route runs on the server's event loop, one thread. */
+static int find_route(builder *b, uint32_t ci, const ir_event *e)
+{
+    static const char *const apps[] = { "flask.Flask", "flask.Blueprint", "fastapi.FastAPI",
+                                        "fastapi.APIRouter", "fastapi.routing.APIRouter" };
+    static const char *const verbs[] = { "route", "get", "post", "put", "delete", "patch",
+                                         "head", "options", "api_route" };
+    const eng_mod *m = b->b_m;
+    const char *dot = strrchr(e->ev_recv, '.'), *what;
+    char base[128];
+    size_t n, i;
+    int32_t bi, f;
+    int known = 0, verb = 0;
+    if (!dot || e->ev_nargs < 1 || (f = e->ev_args[0].ar_func) < 0 ||
+        (uint32_t)f >= b->b_s->s_nfuncs || (b->b_s->s_funcs[f].u_flags & FN_ASYNC) ||
+        (n = (size_t)(dot - e->ev_recv)) >= sizeof base || memchr(e->ev_recv, '.', n))
+        return 0;
+    for (i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        verb |= !strcmp(dot + 1, verbs[i]);
+    memcpy(base, e->ev_recv, n);
+    base[n] = 0;
+    if (!verb || (bi = mod_binding(m, base)) < 0)
+        return 0;
+    what = m->m_bind_what[bi];
+    if (m->m_bind_kind[bi] == VAL_CALL && (what = mod_resolve(m, what)))
+        for (i = 0; i < sizeof apps / sizeof *apps; i++)
+            known |= !strcmp(what, apps[i]);
+    if (!known && (m->m_bind_kind[bi] != VAL_IMPORT || strcmp(dot + 1, "route")))
+        return 0;
+    add_start(b, ci, e, START_ROUTE, 1, 0, NULL, -1, NULL, -1);
+    return 1;
+}
+
 /* Threads, timers, executor tasks, processes and after-fork hooks started by call e of ci. */
 static void find_start(builder *b, uint32_t ci, const ir_event *e)
 {
     const eng_mod *m = b->b_m;
     const char *r = mod_resolve(m, e->ev_callee), *name = e->ev_name;
+    if (!e->ev_method && e->ev_recv && find_route(b, ci, e))
+        return;
     if (!name || !r)
         return;
     if (ends_with(r, "Process") && (strstr(r, "multiprocessing") || strstr(r, "context") ||

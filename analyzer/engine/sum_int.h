@@ -25,12 +25,12 @@
 
 /* The layout of a summary's bytes (sum_io.c writes and reads them whole, race_view.c reads
  * them into the composition's form). */
-#define SUM_FORMAT 9u   /* 3: properties, the method a window's act calls; 4: container types;
+#define SUM_FORMAT 10u   /* 3: properties, the method a window's act calls; 4: container types;
                          * 5: where a started thread's object is kept; 6: stored constants;
                          * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
                          * start's arguments that differ per start (g_distinct), item keys that
                          * are parameters ([*pN]); 8: windows say whether they are
-                         * read-modify-writes of the value; 9: FN_SUPER */
+                         * read-modify-writes of the value; 9: FN_SUPER; 10: START_ROUTE */
 
 /* What an access does to its location. */
 typedef enum sum_acckind {
@@ -157,7 +157,9 @@ typedef enum sum_startkind {
                                 * process, no shared memory */
     START_AT_FORK,             /* os.register_at_fork(after_in_child=f), register_after_fork:
                                 * runs alone in a fresh child */
-    START_SERVER               /* a threading server constructed with a handler class */
+    START_SERVER,              /* a threading server constructed with a handler class */
+    START_ROUTE                /* a web framework's route (`@app.route("/")` of a Flask app):
+                                * the server runs it in a thread per request */
 } sum_startkind;
 
 /* A thread (or task, or process) started. */

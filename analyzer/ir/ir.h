@@ -136,7 +136,10 @@ typedef struct ir_event {
     uint8_t ev_falsy;         /* EV_STORE of a constant: BC_NONE (None), BC_FALSY (False, 0,
                                * "", ()), else 0 */
     const char *ev_recv;      /* EV_CALL of a method: the dotted callee whose call made the
-                               * object it is called on (`x = Foo(); x.run()`: "Foo"), or NULL */
+                               * object it is called on (`x = Foo(); x.run()`: "Foo"); EV_CALL of
+                               * a call's result (a decorator `@app.route("/")` applied): that
+                               * call's dotted callee ("app.route", also "router.get" whose
+                               * result is modelled as the item it reads); or NULL */
     int32_t ev_aux;           /* EV_STORE: VAL_CONST/VAL_FUNC/VAL_CLASS aux */
     uint8_t ev_int;           /* VAL_CONST: ev_aux is the int itself (3.14's LOAD_SMALL_INT),
                                * not an index into co_consts */

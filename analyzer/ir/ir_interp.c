@@ -54,6 +54,8 @@ typedef struct aval {
     const ir_path *a_view;   /* a keys() / values() / items() view of this container */
     const ir_path *a_on;     /* AV_CALLRES of a method call: the object it was called on
                               * (`with self._lock.for_reading():` holds that lock) */
+    const char *a_call;      /* a reader method's result, modelled as the item it reads
+                              * (`D.get(k)` as `D[k]`): the dotted method called ("D.get") */
 } aval;
 
 /* A pre-3.11 block (SETUP_*), so POP_BLOCK knows whether it ends a `with`. */
@@ -735,7 +737,8 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         return;
     e->ev_name = mname;
     e->ev_callee = cname;
-    e->ev_recv = callee.a_recv;
+    e->ev_recv = callee.a_kind == AV_CALLRES ? callee.a_name
+                 : callee.a_call && !e->ev_method ? callee.a_call : callee.a_recv;
     e->ev_method = callee.a_kind == AV_METHOD ||
                    (callee.a_kind == AV_OBJ && callee.a_path && callee.a_path->p_kind == PATH_ATTR);
     e->ev_srcs = callee.a_src;
@@ -845,6 +848,7 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
             const ir_path *item = key ? ir_path_item(it->i_paths, on, key) : NULL;
             aval got = load(it, item, idx, s, &res.a_src);
             got.a_path = item;
+            got.a_call = cname;
             if (!nargs && (!strcmp(mname, "keys") || !strcmp(mname, "values") ||
                            !strcmp(mname, "items")))
                 got.a_view = on;    /* a live view: iterating it iterates `on` */

@@ -530,6 +530,50 @@ static void test_engine_compose__second_way_to_drive(void **state)
     run_free(&r);
 }
 
+static void test_engine_compose__web_routes(void **state)
+{
+    run r;
+    module mods[] = {
+        { "site", 0,
+          "from flask import Flask\n"          /* 1 */
+          "app = Flask(__name__)\n"            /* 2 */
+          "n = 0\n"                            /* 3 */
+          "m = 0\n"                            /* 4 */
+          "@app.route('/')\n"                  /* 5 */
+          "def index():\n"                     /* 6 */
+          "    global n\n"                     /* 7 */
+          "    n += 1\n"                       /* 8 */
+          "@app.route('/a')\n"                 /* 9 */
+          "async def later():\n"               /* 10 */
+          "    global m\n"                     /* 11 */
+          "    m += 1\n" },                    /* 12 */
+        { "views", 0,
+          "from site import app\n"             /* 1 */
+          "class Registry:\n"                  /* 2 */
+          "    def route(self, p):\n"          /* 3 */
+          "        return lambda f: f\n"       /* 4 */
+          "reg = Registry()\n"                 /* 5 */
+          "hits = {}\n"                        /* 6 */
+          "k = 0\n"                            /* 7 */
+          "@app.route('/p/<x>')\n"             /* 8 */
+          "def page(x):\n"                     /* 9 */
+          "    hits[x] = hits.get(x, 0) + 1\n" /* 10 */
+          "@reg.route('/cli')\n"               /* 11 */
+          "def cli():\n"                       /* 12 */
+          "    global k\n"                     /* 13 */
+          "    k += 1\n" } };                  /* 14 */
+    compose(*state, &r, mods, 2, NULL);
+    /* a Flask route runs in a thread per request: it races with itself */
+    assert_int_equal(count(&r, "GIL101", 8), 1);
+    assert_non_null(strstr(find(&r, "GIL101", 8)->f_context, "request threads of the web route"));
+    /* ... also registered on an app another module made */
+    assert_int_equal(count(&r, "GIL104", 10), 1);
+    /* a coroutine route runs on the event loop; a `route` of the program's own is no route */
+    assert_int_equal(count(&r, "GIL101", 12), 0);
+    assert_int_equal(count(&r, "GIL101", 14), 0);
+    run_free(&r);
+}
+
 static const char shared_src[] =
     "import threading\n"                       /* 1 */
     "class Box:\n"                             /* 2 */
@@ -850,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_engine_compose__before_start_happens_before),
         cmocka_unit_test(test_engine_compose__two_windows_one_writer),
         cmocka_unit_test(test_engine_compose__second_way_to_drive),
+        cmocka_unit_test(test_engine_compose__web_routes),
         cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
         cmocka_unit_test(test_engine_compose__declared_classes_only),
         cmocka_unit_test(test_engine_compose__unknown_configured_names),

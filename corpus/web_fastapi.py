@@ -1,0 +1,31 @@
+# gilcheck-scope: concurrent
+"""A FastAPI router: a route that is a plain function runs in the server's thread pool, one
+that is a coroutine on its event loop."""
+from fastapi import APIRouter
+
+router = APIRouter()
+ticks = 0
+aticks = 0
+seen = {}
+
+
+@router.get("/tick")
+def tick():
+    global ticks
+    ticks += 1                                                  # expect: GIL101
+    return ticks
+
+
+@router.post("/claim/{key}")
+def claim(key: str):
+    if key not in seen:
+        seen[key] = True                                        # expect: GIL201
+        return True
+    return False
+
+
+@router.get("/atick")
+async def atick():
+    global aticks
+    aticks += 1                                                 # ok: a coroutine, one event-loop thread
+    return aticks
