@@ -71,6 +71,42 @@ class Sharer(object):
         self._served = 0
 
 
+class Broker(threading.Thread):
+    """A Thread subclass with a start() of its own: what it resets before `super().start()` is
+    reset before run() begins; what it resets after may land inside run()'s update."""
+
+    def __init__(self):
+        threading.Thread.__init__(self)
+        self.ticks = 0
+        self.drops = 0
+
+    def start(self):
+        self.ticks = 0
+        super().start()
+        self.drops = 0
+
+    def run(self):
+        while True:
+            self.ticks += 1                                     # ok: start()'s reset is before
+            self.drops += 1                                     # expect: GIL103
+
+
+class Relay(threading.Thread):
+    """The same, handing over with `threading.Thread.start(self)`."""
+
+    def __init__(self):
+        threading.Thread.__init__(self)
+        self.sent = 0
+
+    def start(self):
+        self.sent = 0
+        threading.Thread.start(self)
+
+    def run(self):
+        while True:
+            self.sent += 1                                      # ok: start()'s reset is before
+
+
 if __name__ == "__main__":
     os.register_at_fork(after_in_child=reset_in_child)
     multiprocessing.Process(target=child_main, args=(1,)).start()
@@ -81,3 +117,5 @@ if __name__ == "__main__":
     sharer.register("k", 1)
     threading.Thread(target=sharer.count).start()
     sharer.stop()
+    Broker().start()
+    Relay().start()

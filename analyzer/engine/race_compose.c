@@ -1246,6 +1246,18 @@ static void contexts_from_classes(rc_run *r)
         if (ctx == RC_NONE)
             return;
         r->r_ctxs[ctx].x_subclass = i;
+        /* a start() of the class's own that hands the object over with `super().start()`:
+         * what it does before runs before this object's run() (race_report.c before_start) */
+        {
+            uint32_t smod, scode = rc_method(r, i, "start", &smod);
+            uint32_t esc = scode == RC_NONE || !strcmp(r->r_sums[smod]->s_module, "threading")
+                               ? SUM_NONE : rv_escape(r, smod, rv_func_at(r, smod, scode));
+            if (esc != SUM_NONE) {
+                r->r_ctxs[ctx].x_start_mod = smod;
+                r->r_ctxs[ctx].x_start_code = scode;
+                r->r_ctxs[ctx].x_start_instr = esc;
+            }
+        }
         self = rc_val_class(r, i, 1);
         run_ctx(r, ctx, mod, code, &self, NULL, 0, RC_NONE, 0, 0);
     }

@@ -104,13 +104,17 @@ static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
            (x->x_modules[y->x_home / 8] >> (y->x_home % 8) & 1);
 }
 
-/* Does instance a happen before thread context t starts: it runs in the function that starts
- * t (or in what that function calls) before the starting call, and not in a loop with it? */
-static int before_start(const rc_run *r, const rc_inst *a, uint32_t t)
+/* Does instance a happen before thread context t starts, where it meets instance o of t: it
+ * runs in the function that starts t (or in what that function calls) before the starting
+ * call, and not in a loop with it?  For the run() of a Thread subclass whose own start() hands
+ * the object over with `super().start()`, only the object's own state counts: another object
+ * of the class may be running already. */
+static int before_start(const rc_run *r, const rc_inst *a, uint32_t t, const rc_inst *o)
 {
     const rc_ctx *x = &r->r_ctxs[t];
     uint32_t fi = a->i_frame, instr = a->i_instr, steps = 0;
-    if (x->x_kind != CTX_THREAD || x->x_start_mod == RC_NONE || x->x_start_loop)
+    if (x->x_start_mod == RC_NONE || x->x_start_loop ||
+        (x->x_kind != CTX_THREAD && (x->x_kind != CTX_SUBCLASS || !a->i_recv || !o->i_recv)))
         return 0;
     while (fi != RC_NONE && steps++ < 32) {
         const rc_frame *fr = &r->r_frames[fi];
@@ -283,7 +287,7 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         return 0;
     if (!concurrent(r, w->i_ctx, x->i_ctx))
         return 0;
-    if (before_start(r, w, x->i_ctx) || before_start(r, x, w->i_ctx))
+    if (before_start(r, w, x->i_ctx, x) || before_start(r, x, w->i_ctx, w))
         return 0;   /* it happens before the other thread exists */
     if (r->r_texts[w->i_loc][0] == 'c' &&
         (w->i_ctx == x->i_ctx ? !w->i_cell_own : !w->i_cell_own && !x->i_cell_own))

@@ -667,6 +667,22 @@ static int find_route(builder *b, uint32_t ci, const ir_event *e)
     return 1;
 }
 
+/* In the start() method of a class, the call that hands the object to its new thread: the
+ * first `super(...)` call (`super().start()`, on 3.12 and later one LOAD_SUPER_ATTR) or a call
+ * of `threading.Thread.start` (`threading.Thread.start(self)`).  Taking the first super() call
+ * errs early: what comes before it surely comes before the thread. */
+static int thread_handover(const builder *b, uint32_t ci, const ir_event *e)
+{
+    const sum_func *u = &b->b_s->s_funcs[ci];
+    const char *r;
+    if (e->ev_kind != EV_CALL || u->u_class == SUM_NONE || strcmp(u->u_name, "start"))
+        return 0;
+    if (!e->ev_method && e->ev_name && !strcmp(e->ev_name, "super"))
+        return 1;
+    r = mod_resolve(b->b_m, e->ev_callee);
+    return r && (!strcmp(r, "threading.Thread.start") || ends_with(r, ".Thread.start"));
+}
+
 /* Threads, timers, executor tasks, processes and after-fork hooks started by call e of ci. */
 static void find_start(builder *b, uint32_t ci, const ir_event *e)
 {
@@ -832,6 +848,8 @@ static void build_func(builder *b, uint32_t ci)
         sum_access *acc = NULL;
         int recv;
         if ((u->u_flags & FN_INIT) && u->u_escape == SUM_NONE && self_escapes(b, ci, e))
+            u->u_escape = e->ev_instr;
+        else if (u->u_escape == SUM_NONE && thread_handover(b, ci, e))
             u->u_escape = e->ev_instr;
         if (!e->ev_path) {
         } else if ((e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE) &&

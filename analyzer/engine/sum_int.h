@@ -25,12 +25,13 @@
 
 /* The layout of a summary's bytes (sum_io.c writes and reads them whole, race_view.c reads
  * them into the composition's form). */
-#define SUM_FORMAT 10u   /* 3: properties, the method a window's act calls; 4: container types;
+#define SUM_FORMAT 11u   /* 3: properties, the method a window's act calls; 4: container types;
                          * 5: where a started thread's object is kept; 6: stored constants;
                          * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
                          * start's arguments that differ per start (g_distinct), item keys that
                          * are parameters ([*pN]); 8: windows say whether they are
-                         * read-modify-writes of the value; 9: FN_SUPER; 10: START_ROUTE */
+                         * read-modify-writes of the value; 9: FN_SUPER; 10: START_ROUTE;
+                         * 11: u_escape of a start() */
 
 /* What an access does to its location. */
 typedef enum sum_acckind {
@@ -209,7 +210,8 @@ typedef struct sum_func {
     const char **u_params;     /* their names */
     int32_t u_line;            /* first line */
     uint32_t u_escape;         /* __init__: instruction index where `self` escapes (is passed
-                                * out or stored), SUM_NONE when it does not */
+                                * out or stored); start() of a class: where it hands `self` to
+                                * its new thread (`super().start()`); SUM_NONE when it does not */
     /* arrays two by two, then their counts: no padding after each count (a run holds one
      * sum_func per code object: 171 000 for the site-packages pycs) */
     sum_cellparam *u_cellparam; /* cells that are parameters of this function (closures
