@@ -70,6 +70,26 @@ class Server(object):
             self.status = "closed"
 
 
+class Closer(object):
+    """A clean stop asks for closing by storing 1; the loop moves 1 on to 2 (`== 1`, then 2).
+    stop() storing that same 1 inside the loop's step leaves what the loop meant; storing
+    another value there does not."""
+
+    def __init__(self):
+        self.closing = 0
+        self.mode = "run"
+
+    def stop(self):
+        self.closing = 1
+        self.mode = "paused"
+
+    def step(self):
+        if self.closing == 1:                                   # ok
+            self.closing = 2                                    # ok: stop() stores the 1 checked
+        if self.mode == "run":                                  # ok
+            self.mode = "busy"                                  # expect: GIL201
+
+
 server = Server()
 pump = Pump()
 threading.Thread(target=server.listen, args=(b"close",)).start()
@@ -77,3 +97,6 @@ threading.Thread(target=server.close).start()
 for work in (pump.pause, pump.stop, pump.finish, pump.close, pump.start, pump.check,
              pump.get_session, pump.get_buffers):
     threading.Thread(target=work).start()
+closer = Closer()
+threading.Thread(target=closer.stop).start()
+threading.Thread(target=closer.step).start()

@@ -43,6 +43,7 @@ typedef struct rv_win {
     uint8_t w_recv;
     uint8_t w_value;
     uint64_t w_locks;
+    rv_str w_check;            /* sum_window w_check */
 } rv_win;
 
 typedef struct rv_acq {

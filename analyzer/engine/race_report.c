@@ -60,6 +60,16 @@ static int same_constant(const rc_run *r, const rc_inst *w, const rc_inst *x)
     return 0;
 }
 
+/* Does x store the very constant window w's check `state == C` compares with?  Then the check
+ * still holds after it, and the act's store overwrites it as it would have anyway
+ * (`elif self._closing == 1: self._closing = 2` beside `stop()`'s `self._closing = 1`). */
+static int checked_constant(const rc_run *r, const rc_inst *w, const rc_inst *x)
+{
+    const rv_acc *xa = access_of(r, x);
+    const rv_win *sw = window_of(r, w);
+    return x->i_kind == ACC_STORE && xa->a_const && sw->w_check && sw->w_check == xa->a_const;
+}
+
 /* Can two accesses of different threads reach one item?  `*` is any key; `@thread` is the
  * accessing thread's own (`D[threading.get_ident()]`): two threads never share it. */
 static int keys_meet(const char *a, const char *b)
@@ -233,6 +243,8 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         return 0;   /* the window's own store, run by another thread */
     if ((w->i_kind & BRK_OTHERS) && same_constant(r, w, x))
         return 0;   /* `if self.status != 'closed': ... self.status = 'closed'` beside close() */
+    if ((w->i_kind & BRK_OTHERS) && checked_constant(r, w, x))
+        return 0;   /* `if self.state == 1: self.state = 2` beside another `self.state = 1` */
     switch (w->i_kind & BRK_KIND) {
     case BRK_REMOVE:
         if (x->i_kind != ACC_DELETE && x->i_kind != ACC_REMOVE)

@@ -667,6 +667,26 @@ static int find_route(builder *b, uint32_t ci, const ir_event *e)
     return 1;
 }
 
+/* The constant C of a check `state == C` at instruction instr of ci, in an access's a_const
+ * form, or NULL. */
+static const char *check_constant(builder *b, uint32_t ci, uint32_t instr)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    uint32_t k;
+    char key[128];
+    for (k = 0; k < c->c_ir.f_nevents; k++) {
+        const ir_event *e = &c->c_ir.f_events[k];
+        if (e->ev_kind != EV_TEST || e->ev_instr != instr || e->ev_test != TEST_COMPARE ||
+            e->ev_valkind != VAL_CONST)
+            continue;
+        if (e->ev_int)
+            snprintf(key, sizeof key, "i:%d", (int)e->ev_aux);
+        if (e->ev_int || !bc_const_key(c->c_ir.f_code, e->ev_aux, key, sizeof key))
+            return dup(b, key, strlen(key));
+    }
+    return NULL;
+}
+
 /* In the start() method of a class, the call that hands the object to its new thread: the
  * first `super(...)` call (`super().start()`, on 3.12 and later one LOAD_SUPER_ATTR) or a call
  * of `threading.Thread.start` (`threading.Thread.start(self)`).  Taking the first super() call
@@ -936,6 +956,7 @@ static void build_func(builder *b, uint32_t ci)
         sw->w_locks = w->w_locks;
         sw->w_method = w->w_method;
         sw->w_recv = w->w_recv;
+        sw->w_check = check_constant(b, ci, w->w_first);
     }
     /* locks acquired by hand and never released here (`_acquireLock()`), and released here
      * without being acquired (`_releaseLock()`) */

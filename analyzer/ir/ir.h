@@ -120,7 +120,8 @@ typedef struct ir_arg {
 typedef struct ir_event {
     uint8_t ev_kind;          /* ir_evkind */
     uint8_t ev_test;          /* ir_testkind for EV_TEST */
-    uint8_t ev_valkind;       /* EV_STORE: ir_valkind of the stored value */
+    uint8_t ev_valkind;       /* EV_STORE: ir_valkind of the stored value; EV_TEST of
+                               * `path == C`: VAL_CONST, C in ev_aux / ev_int as for a store */
     uint8_t ev_nargs;         /* EV_CALL: entries of ev_args */
     const ir_path *ev_path;   /* the target; for calls the object the method is called on, or
                                * the function's own path */

@@ -467,6 +467,16 @@ static void store(interp *it, int kind, const ir_path *p, const aval *v, uint32_
     }
 }
 
+/* `state == C`: test event t compares with constant c, kept as a store keeps its constant. */
+static void compared_constant(ir_event *t, const aval *c)
+{
+    if (c->a_kind == AV_CONST || c->a_kind == AV_INT) {
+        t->ev_valkind = VAL_CONST;
+        t->ev_aux = c->a_aux;
+        t->ev_int = c->a_kind == AV_INT;
+    }
+}
+
 /* A test of value v (guarding a branch).  Returns the event index, or -1. */
 static int32_t test_event(interp *it, int kind, const aval *v, const ir_path *key,
                           uint32_t instr, const state *s)
@@ -1216,6 +1226,8 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         v = pop(s);
         x = test_value(&v, &w);
         t = test_event(it, TEST_COMPARE, v.a_path || v.a_src.s_n ? &v : &w, NULL, idx, s);
+        if (t >= 0 && in->in_a == CMP_EQ)
+            compared_constant(&it->i_f->f_events[t], v.a_path || v.a_src.s_n ? &w : &v);
         x.a_aux = t;
         push(it, s, x);
         break;

@@ -62,7 +62,14 @@ static const char src[] =
     "def fan(n, table):\n"                             /* 37 */
     "    for i in range(n):\n"                         /* 38 */
     "        threading.Thread(target=helper, args=(i,)).start()\n"
-    "    table[n] += 1\n";                              /* 40 */
+    "    table[n] += 1\n"                               /* 40 */
+    "class Link(threading.Thread):\n"                  /* 41 */
+    "    def start(self):\n"                           /* 42 */
+    "        self.state = 1\n"                         /* 43 */
+    "        super().start()\n"                        /* 44 */
+    "    def run(self):\n"                             /* 45 */
+    "        if self.state == 1:\n"                    /* 46 */
+    "            self.state = 2\n";                    /* 47 */
 
 static const sum_func *func(const eng_summary *s, const char *qualname)
 {
@@ -140,7 +147,7 @@ static void test_engine_summary__what_a_function_records(void **state)
     init = func(s, "Pool.__init__");
     assert_int_equal(init->u_flags & FN_INIT, FN_INIT);
     assert_int_equal(init->u_escape, SUM_NONE);
-    assert_int_equal(s->s_nclasses, 3);        /* Pool, Server, Out */
+    assert_int_equal(s->s_nclasses, 4);        /* Pool, Server, Out, Link */
     assert_int_equal(s->s_classes[0].k_nbases, 1);
     assert_string_equal(s->s_classes[0].k_bases[0], "g:threading.Thread");
     for (i = 0; i < s->s_classes[0].k_nattrs; i++) {
@@ -216,6 +223,29 @@ static void test_engine_summary__thread_starts_and_imports(void **state)
     }
 }
 
+/* A start() of a class's own records where it hands the object to its thread; a check
+ * `state == C` records C in the form a store of C has. */
+static void test_engine_summary__handover_and_checked_constant(void **state)
+{
+    const fixture *fx = *state;
+    const sum_func *start = func(fx->sum, "Link.start"), *run = func(fx->sum, "Link.run");
+    const sum_func *other = func(fx->sum, "Server.start");
+    uint32_t k;
+    const char *stored = NULL;
+    assert_int_not_equal(start->u_escape, SUM_NONE);
+    for (k = 0; k < start->u_nacc; k++)
+        if (start->u_acc[k].a_kind == ACC_STORE && start->u_acc[k].a_line == 43) {
+            assert_true(start->u_acc[k].a_instr < start->u_escape);  /* before super().start() */
+            stored = start->u_acc[k].a_const;
+        }
+    assert_non_null(stored);
+    assert_int_equal(other->u_escape, SUM_NONE);  /* t.start() of a thread it made: no hand-over */
+    assert_int_equal(run->u_nwin, 1);
+    assert_non_null(run->u_win[0].w_check);
+    assert_string_equal(run->u_win[0].w_check, stored);
+    assert_null(func(fx->sum, "fan")->u_win[0].w_check);   /* `+=`: no check */
+}
+
 /* The bytes of a summary read back write the same bytes. */
 static void test_engine_summary__round_trip(void **state)
 {
@@ -281,6 +311,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_summary__what_a_function_records),
         cmocka_unit_test(test_engine_summary__thread_starts_and_imports),
+        cmocka_unit_test(test_engine_summary__handover_and_checked_constant),
         cmocka_unit_test(test_engine_summary__round_trip),
         cmocka_unit_test(test_engine_summary__damaged_bytes),
     };
