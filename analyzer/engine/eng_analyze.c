@@ -117,9 +117,15 @@ int eng_summarize(eng_summary **out, const pyc_file *pf, const bc_file *bf, cons
         sum_func *u = &(*out)->s_funcs[i];
         uint32_t k;
         for (k = 0; k < u->u_nwin; k++) {
-            const char *rule = cand.r_findings[u->u_win[k].w_finding].f_rule;
+            const finding *f = &cand.r_findings[u->u_win[k].w_finding];
+            const char *rule = f->f_rule;
             u->u_win[k].w_value = !strcmp(rule, "GIL101") || !strcmp(rule, "GIL102") ||
                                   !strcmp(rule, "GIL103");
+            /* `self.items += batch`: on a list, changed in place and the same object stored
+             * back, so only a store of another object loses anything -- whether it is a list
+             * the composition says */
+            u->u_win[k].w_in_place = u->u_win[k].w_value && f->f_code < m.m_ncodes &&
+                                     eng_in_place_op(f, m.m_codes[f->f_code].c_ir.f_code);
         }
     }
     if (getenv("GILCHECK_DEBUG_SUM"))

@@ -289,9 +289,13 @@ static const char *in_place_op(const shape *sh)
 
 int eng_in_place(const finding *f, const bc_code *bc)
 {
+    return in_place_type(f->f_target_type) && eng_in_place_op(f, bc);
+}
+
+int eng_in_place_op(const finding *f, const bc_code *bc)
+{
     int32_t lo = index_at(bc, f->f_first), hi = index_at(bc, f->f_last), i;
-    if (strncmp(f->f_rule, "GIL10", 5) || !strcmp(f->f_rule, "GIL105") || lo < 0 || hi < 0 ||
-        !in_place_type(f->f_target_type))
+    if (strncmp(f->f_rule, "GIL10", 5) || !strcmp(f->f_rule, "GIL105") || lo < 0 || hi < 0)
         return 0;
     for (i = lo; i < hi; i++)
         if (bc->bc_instrs[i].in_sem == SEM_BINARY && bc->bc_instrs[i].in_a >= BINOP_INPLACE &&

@@ -343,6 +343,10 @@ int eng_interleave(eng_interleaving *out, const finding *f, const bc_code *bc, a
  * (its interleaving's kind is "in-place"). */
 int eng_in_place(const finding *f, const bc_code *bc);
 
+/* 1 when read-modify-write finding f is an in-place operator, whatever the target's type (the
+ * composition, which knows more types than one file, decides whether it works in place). */
+int eng_in_place_op(const finding *f, const bc_code *bc);
+
 /* Index in bc_instrs of the first instruction of the statement holding instruction i: the
  * earliest instruction before it on the same source line, after no return, pop or jump away,
  * where the stack is as low as anywhere between it and i (so the statement before it on the

@@ -552,6 +552,14 @@ static int own_method(rc_run *r, const rc_frame *fr, const char *path, const cha
     return v.v_kind == VK_LOC && v.v_cls != RC_NONE && rc_method(r, v.v_cls, method, &mod) != RC_NONE;
 }
 
+/* Does an in-place operator on value v work in place: did every store of it that says
+ * anything make a built-in container (a list, dict, set, deque, bytearray)? */
+static int in_place(const rc_run *r, rc_val v)
+{
+    int cont = rc_is_container(r, v);
+    return (cont & TY_CONT) && !(cont & (TY_UNKNOWN | TY_OTHER));
+}
+
 /* A container method called on `path[...]` whose receiver the file could not type
  * (RECV_MAYBE: a parameter, an imported name): is what the receiver holds here a built-in
  * container?  Unknown receivers are not. */
@@ -734,7 +742,8 @@ static void visit(walk *w, uint32_t fi, int depth)
             if (cont && !strcmp(method, "__iter__") && (cont & TY_SEQ) && !(cont & TY_RAISE))
                 brk = BRK_REMOVE;   /* a list: what another thread appends is iterated too */
             if (v.v_kind == VK_LOC)
-                add_inst(r, fr, fi, v, 1, brk, sw->w_value,
+                add_inst(r, fr, fi, v, 1, brk, (sw->w_value & 1) |
+                                               ((sw->w_value & 2) && in_place(r, v) ? 2 : 0),
                          frame_locks(r, fr, sw->w_locks, held, nheld), iw - 1, sw->w_first);
         } else {
             const sum_call *c = &call;

@@ -41,7 +41,7 @@ typedef struct rv_win {
     uint32_t w_finding;        /* index of its candidate in the whole summary */
     uint8_t w_breaks;
     uint8_t w_recv;
-    uint8_t w_value;
+    uint8_t w_value;           /* 1: sum_window w_value; 2 also: w_in_place */
     uint64_t w_locks;
     rv_str w_check;            /* sum_window w_check */
 } rv_win;
@@ -325,7 +325,9 @@ typedef struct rc_inst {
     uint8_t i_window;          /* 1: a window, 0: a write */
     uint8_t i_kind;            /* window: sum_breaks; write: sum_acckind */
     uint8_t i_recv;            /* per-instance state of the context's receiver */
-    uint8_t i_value;           /* the window is a read-modify-write of the value itself */
+    uint8_t i_value;           /* the window is a read-modify-write of the value itself (1),
+                                * by an in-place operator on a built-in container (3); the
+                                * write is such an operator's store of the same object (4) */
     uint8_t i_cell_own;        /* a closure cell, in a context its owner function started: the
                                 * cell is shared by that invocation and its threads */
     uint8_t i_prop;            /* the location is a property: its windows and writes pair only

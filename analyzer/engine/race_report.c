@@ -70,6 +70,39 @@ static int checked_constant(const rc_run *r, const rc_inst *w, const rc_inst *x)
     return x->i_kind == ACC_STORE && xa->a_const && sw->w_check && sw->w_check == xa->a_const;
 }
 
+static int add_key(rc_run *r, strset *s, const char *key);
+
+/* Marks (i_value 4) the stores that end an in-place operator's window on a built-in container
+ * (`L += y` stores back the list it changed): the same object, no other.  Not with --scope all,
+ * which shows every read-modify-write as if any number of threads ran it -- there an in-place
+ * operator is reported with the story of what it loses (nothing; `explain`, `table`: "safe"). */
+static int mark_write_backs(rc_run *r)
+{
+    strset ends;
+    uint32_t k;
+    char key[48];
+    if (r->r_opt && r->r_opt->o_scope_all)
+        return G_OK;
+    memset(&ends, 0, sizeof ends);
+    for (k = 0; k < r->r_ninsts; k++) {
+        const rc_inst *o = &r->r_insts[k];
+        if (!o->i_window || !(o->i_value & 2))
+            continue;
+        snprintf(key, sizeof key, "%u:%u", o->i_frame, window_of(r, o)->w_last);
+        if (add_key(r, &ends, key))
+            return G_ENOMEM;
+    }
+    for (k = 0; ends.ss_used && k < r->r_ninsts; k++) {
+        rc_inst *x = &r->r_insts[k];
+        if (x->i_window || x->i_kind != ACC_STORE)
+            continue;
+        snprintf(key, sizeof key, "%u:%u", x->i_frame, access_of(r, x)->a_instr);
+        if (set_has(&ends, key, NULL))
+            x->i_value |= 4;
+    }
+    return G_OK;
+}
+
 /* Can two accesses of different threads reach one item?  `*` is any key; `@thread` is the
  * accessing thread's own (`D[threading.get_ident()]`): two threads never share it. */
 static int keys_meet(const char *a, const char *b)
@@ -232,6 +265,10 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         return 0;
     if (w->i_key) {
         if (!x->i_key || !keys_meet(w->i_key, x->i_key))
+            return 0;
+    } else if (w->i_value & 2) {                /* `L += x` on a list: the same object */
+        if ((x->i_kind != ACC_STORE && x->i_kind != ACC_DELETE) || x->i_key ||
+            (x->i_value & 4))
             return 0;
     } else if (!w->i_value) {                   /* lazy init: another store of the value */
         if (x->i_key || (x->i_kind != ACC_STORE &&
@@ -1079,7 +1116,7 @@ int rc_report(rc_run *r, eng_result *res)
     strset pairs, acts;
     uint32_t i, j, g0, first = res->r_count, kept;
     int rc;
-    if (!ks || thread_owners(r))
+    if (!ks || thread_owners(r) || mark_write_backs(r))
         return G_ENOMEM;
     memset(&win, 0, sizeof win);
     memset(&wr, 0, sizeof wr);

@@ -507,7 +507,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
         w->w_method = rd_s(d);
         flags = rd_u32(d);
         w->w_recv = (uint8_t)(flags & 3);
-        w->w_value = (uint8_t)((flags >> 2) & 1);
+        w->w_value = (uint8_t)(((flags >> 2) & 1) | (((flags >> 3) & 1) << 1));
         w->w_check = rd_s(d);
     }
     count = rd_u32(d);

@@ -25,13 +25,13 @@
 
 /* The layout of a summary's bytes (sum_io.c writes and reads them whole, race_view.c reads
  * them into the composition's form). */
-#define SUM_FORMAT 12u   /* 3: properties, the method a window's act calls; 4: container types;
+#define SUM_FORMAT 13u   /* 3: properties, the method a window's act calls; 4: container types;
                          * 5: where a started thread's object is kept; 6: stored constants;
                          * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
                          * start's arguments that differ per start (g_distinct), item keys that
                          * are parameters ([*pN]); 8: windows say whether they are
                          * read-modify-writes of the value; 9: FN_SUPER; 10: START_ROUTE;
-                         * 11: u_escape of a start(); 12: w_check */
+                         * 11: u_escape of a start(); 12: w_check; 13: w_in_place */
 
 /* What an access does to its location. */
 typedef enum sum_acckind {
@@ -120,6 +120,9 @@ typedef struct sum_window {
     uint8_t w_value;           /* a read-modify-write of the value itself (GIL101-103): any
                                 * write of it or of its contents breaks it */
     const char *w_check;       /* the check is `state == C`: C, as an access's a_const */
+    uint8_t w_in_place;        /* w_value by an in-place operator (`self.items += batch`): on
+                                * a list, dict or set only a store of another object breaks
+                                * it, not a change of its contents */
 } sum_window;
 
 /* An argument of a call or a thread start. */

@@ -137,7 +137,8 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, s->w_last);
         put_u(w, s->w_locks);
         put_s(w, s->w_method);
-        put_u(w, (uint64_t)s->w_recv | (uint64_t)s->w_value << 2);
+        put_u(w, (uint64_t)s->w_recv | (uint64_t)s->w_value << 2 |
+                     (uint64_t)s->w_in_place << 3);
         put_s(w, s->w_check);
     }
     put_u(w, u->u_ncalls);
@@ -401,6 +402,7 @@ static void get_func(reader *r, sum_func *u)
         flags = get_u32(r);
         s->w_recv = (uint8_t)(flags & 3);
         s->w_value = (uint8_t)((flags >> 2) & 1);
+        s->w_in_place = (uint8_t)((flags >> 3) & 1);
         s->w_check = get_s(r);
     }
     u->u_ncalls = get_u32(r);
