@@ -7,6 +7,8 @@ router = APIRouter()
 ticks = 0
 aticks = 0
 seen = {}
+pings = 0
+apings = 0
 
 
 @router.get("/tick")
@@ -29,3 +31,19 @@ async def atick():
     global aticks
     aticks += 1                                                 # ok: a coroutine, one event-loop thread
     return aticks
+
+
+def ping():
+    global pings
+    pings += 1                                                  # expect: GIL101
+    return pings
+
+
+async def aping():
+    global apings
+    apings += 1                                                 # ok: a coroutine
+    return apings
+
+
+router.add_api_route("/ping", ping)
+router.add_api_route("/aping", aping)

@@ -15,6 +15,7 @@ hits = {}
 totals = {}
 totals_lock = threading.Lock()
 calls = 0
+checks = 0
 
 
 @app.route("/")
@@ -35,6 +36,15 @@ def total(name):
     with totals_lock:
         totals[name] = totals.get(name, 0) + 1                  # ok: under the lock
     return name
+
+
+def health():
+    global checks
+    checks += 1                                                 # expect: GIL101
+    return "ok"
+
+
+app.add_url_rule("/health", view_func=health)
 
 
 class Registry(object):

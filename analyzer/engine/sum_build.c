@@ -628,42 +628,79 @@ static int module_function(const builder *b, const ir_event *e)
            b->b_m->m_bind_kind[bi] == VAL_IMPORT;
 }
 
-/* A web route: decorator call e of ci (`@app.route("/")`, `@router.get("/items")`) applied to a
- * function made there.  Flask serves each request in a thread of its own (the development
- * server's default since 1.0, and the threaded WSGI servers), FastAPI runs a route that is not
- * a coroutine in its thread pool: the function runs in many threads at once.  The receiver is
- * a module global bound to a Flask, Blueprint, FastAPI or APIRouter, or -- for `route`, the
- * name of Flask's decorator -- one imported from another module (`from app import app` in
- * the views module).  A coroutine route runs on the server's event loop, one thread. */
-static int find_route(builder *b, uint32_t ci, const ir_event *e)
+/* Is module name `base` a web application or router whose routes run in request threads: a
+ * module global bound to a Flask, Blueprint, FastAPI or APIRouter, or -- for Flask's own names
+ * (`route`, `add_url_rule`) -- one imported from another module (`from app import app` in the
+ * views module)? */
+static int web_app(const eng_mod *m, const char *base, const char *method)
 {
     static const char *const apps[] = { "flask.Flask", "flask.Blueprint", "fastapi.FastAPI",
                                         "fastapi.APIRouter", "fastapi.routing.APIRouter" };
-    static const char *const verbs[] = { "route", "get", "post", "put", "delete", "patch",
-                                         "head", "options", "api_route" };
-    const eng_mod *m = b->b_m;
-    const char *dot = strrchr(e->ev_recv, '.'), *what;
-    char base[128];
-    size_t n, i;
-    int32_t bi, f;
-    int known = 0, verb = 0;
-    if (!dot || e->ev_nargs < 1 || (f = e->ev_args[0].ar_func) < 0 ||
-        (uint32_t)f >= b->b_s->s_nfuncs || (b->b_s->s_funcs[f].u_flags & FN_ASYNC) ||
-        (n = (size_t)(dot - e->ev_recv)) >= sizeof base || memchr(e->ev_recv, '.', n))
-        return 0;
-    for (i = 0; i < sizeof verbs / sizeof *verbs; i++)
-        verb |= !strcmp(dot + 1, verbs[i]);
-    memcpy(base, e->ev_recv, n);
-    base[n] = 0;
-    if (!verb || (bi = mod_binding(m, base)) < 0)
+    int32_t bi = mod_binding(m, base);
+    const char *what;
+    size_t i;
+    if (bi < 0)
         return 0;
     what = m->m_bind_what[bi];
     if (m->m_bind_kind[bi] == VAL_CALL && (what = mod_resolve(m, what)))
         for (i = 0; i < sizeof apps / sizeof *apps; i++)
-            known |= !strcmp(what, apps[i]);
-    if (!known && (m->m_bind_kind[bi] != VAL_IMPORT || strcmp(dot + 1, "route")))
+            if (!strcmp(what, apps[i]))
+                return 1;
+    return m->m_bind_kind[bi] == VAL_IMPORT &&
+           (!strcmp(method, "route") || !strcmp(method, "add_url_rule"));
+}
+
+/* Is the function argument a a coroutine function (made here, or a module function)? */
+static int async_target(const builder *b, const ir_arg *a)
+{
+    int32_t f = a->ar_func, bi;
+    if (f < 0 && a->ar_path && a->ar_path->p_kind == PATH_GLOBAL &&
+        (bi = mod_binding(b->b_m, a->ar_path->p_name)) >= 0 &&
+        b->b_m->m_bind_kind[bi] == VAL_FUNC)
+        f = b->b_m->m_bind_aux[bi];
+    return f >= 0 && (uint32_t)f < b->b_s->s_nfuncs && (b->b_s->s_funcs[f].u_flags & FN_ASYNC);
+}
+
+/* A web route: decorator call e of ci (`@app.route("/")`, `@router.get("/items")`) applied to a
+ * function made there, or `app.add_url_rule("/", view_func=index)` / `app.add_api_route(path,
+ * endpoint)`.  Flask serves each request in a thread of its own (the development server's
+ * default since 1.0, and the threaded WSGI servers), FastAPI runs a route that is not a
+ * coroutine in its thread pool: the function runs in many threads at once.  A coroutine route
+ * runs on the server's event loop, one thread. */
+static int find_route(builder *b, uint32_t ci, const ir_event *e)
+{
+    static const char *const verbs[] = { "route", "get", "post", "put", "delete", "patch",
+                                         "head", "options", "api_route" };
+    const ir_arg *t;
+    const char *dot, *method;
+    char base[128];
+    size_t n, i;
+    int verb = 0, pos = 0;
+    const char *kw = NULL;
+    if (e->ev_method && e->ev_name && e->ev_path && e->ev_path->p_kind == PATH_GLOBAL &&
+        (!strcmp(e->ev_name, "add_url_rule") || !strcmp(e->ev_name, "add_api_route"))) {
+        method = e->ev_name;
+        if (strlen(e->ev_path->p_name) >= sizeof base)
+            return 0;
+        strcpy(base, e->ev_path->p_name);
+        pos = !strcmp(method, "add_url_rule") ? 2 : 1;
+        kw = !strcmp(method, "add_url_rule") ? "view_func" : "endpoint";
+    } else {
+        if (e->ev_method || !e->ev_recv || !(dot = strrchr(e->ev_recv, '.')) ||
+            (n = (size_t)(dot - e->ev_recv)) >= sizeof base || memchr(e->ev_recv, '.', n) ||
+            e->ev_nargs < 1 || e->ev_args[0].ar_func < 0)
+            return 0;
+        method = dot + 1;
+        for (i = 0; i < sizeof verbs / sizeof *verbs; i++)
+            verb |= !strcmp(method, verbs[i]);
+        if (!verb)
+            return 0;
+        memcpy(base, e->ev_recv, n);
+        base[n] = 0;
+    }
+    if (!(t = arg_at(e, pos, kw)) || async_target(b, t) || !web_app(b->b_m, base, method))
         return 0;
-    add_start(b, ci, e, START_ROUTE, 1, 0, NULL, -1, NULL, -1);
+    add_start(b, ci, e, START_ROUTE, 1, pos, kw, -1, NULL, -1);
     return 1;
 }
 
@@ -672,8 +709,11 @@ static int find_route(builder *b, uint32_t ci, const ir_event *e)
 static const char *check_constant(builder *b, uint32_t ci, uint32_t instr)
 {
     const eng_code *c = &b->b_m->m_codes[ci];
+    const bc_code *bc = c->c_ir.f_code;
     uint32_t k;
     char key[128];
+    if (instr >= bc->bc_ninstrs || bc->bc_instrs[instr].in_sem != SEM_COMPARE)
+        return NULL;    /* most windows: no comparison to look for */
     for (k = 0; k < c->c_ir.f_nevents; k++) {
         const ir_event *e = &c->c_ir.f_events[k];
         if (e->ev_kind != EV_TEST || e->ev_instr != instr || e->ev_test != TEST_COMPARE ||
@@ -708,7 +748,7 @@ static void find_start(builder *b, uint32_t ci, const ir_event *e)
 {
     const eng_mod *m = b->b_m;
     const char *r = mod_resolve(m, e->ev_callee), *name = e->ev_name;
-    if (!e->ev_method && e->ev_recv && find_route(b, ci, e))
+    if (find_route(b, ci, e))
         return;
     if (!name || !r)
         return;
