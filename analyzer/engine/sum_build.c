@@ -704,6 +704,18 @@ static int find_route(builder *b, uint32_t ci, const ir_event *e)
     return 1;
 }
 
+/* The constant of event e of c (a store of a constant, a test `== C`) as an access's a_const
+ * ("i:3" for 3.14's small ints, else the constant's key), or NULL. */
+static const char *const_key(builder *b, const eng_code *c, const ir_event *e)
+{
+    char key[128];
+    if (e->ev_int)
+        snprintf(key, sizeof key, "i:%d", (int)e->ev_aux);
+    else if (bc_const_key(c->c_ir.f_code, e->ev_aux, key, sizeof key))
+        return NULL;
+    return dup(b, key, strlen(key));
+}
+
 /* The constant C of a check `state == C` at instruction instr of ci, in an access's a_const
  * form, or NULL. */
 static const char *check_constant(builder *b, uint32_t ci, uint32_t instr)
@@ -711,31 +723,26 @@ static const char *check_constant(builder *b, uint32_t ci, uint32_t instr)
     const eng_code *c = &b->b_m->m_codes[ci];
     const bc_code *bc = c->c_ir.f_code;
     uint32_t k;
-    char key[128];
     if (instr >= bc->bc_ninstrs || bc->bc_instrs[instr].in_sem != SEM_COMPARE)
         return NULL;    /* most windows: no comparison to look for */
     for (k = 0; k < c->c_ir.f_nevents; k++) {
         const ir_event *e = &c->c_ir.f_events[k];
-        if (e->ev_kind != EV_TEST || e->ev_instr != instr || e->ev_test != TEST_COMPARE ||
-            e->ev_valkind != VAL_CONST)
-            continue;
-        if (e->ev_int)
-            snprintf(key, sizeof key, "i:%d", (int)e->ev_aux);
-        if (e->ev_int || !bc_const_key(c->c_ir.f_code, e->ev_aux, key, sizeof key))
-            return dup(b, key, strlen(key));
+        if (e->ev_kind == EV_TEST && e->ev_instr == instr && e->ev_test == TEST_COMPARE &&
+            e->ev_valkind == VAL_CONST)
+            return const_key(b, c, e);
     }
     return NULL;
 }
 
-/* In the start() method of a class, the call that hands the object to its new thread: the
- * first `super(...)` call (`super().start()`, on 3.12 and later one LOAD_SUPER_ATTR) or a call
- * of `threading.Thread.start` (`threading.Thread.start(self)`).  Taking the first super() call
- * errs early: what comes before it surely comes before the thread. */
-static int thread_handover(const builder *b, uint32_t ci, const ir_event *e)
+/* In the start() method of a class (the caller asks only there), the call that hands the
+ * object to its new thread: the first `super(...)` call (`super().start()`, on 3.12 and later
+ * one LOAD_SUPER_ATTR) or a call of `threading.Thread.start` (`threading.Thread.start(self)`).
+ * Taking the first super() call errs early: what comes before it surely comes before the
+ * thread. */
+static int thread_handover(const builder *b, const ir_event *e)
 {
-    const sum_func *u = &b->b_s->s_funcs[ci];
     const char *r;
-    if (e->ev_kind != EV_CALL || u->u_class == SUM_NONE || strcmp(u->u_name, "start"))
+    if (e->ev_kind != EV_CALL)
         return 0;
     if (!e->ev_method && e->ev_name && !strcmp(e->ev_name, "super"))
         return 1;
@@ -848,6 +855,7 @@ static void build_func(builder *b, uint32_t ci)
     const pyc_code *pc = c->c_ir.f_code->bc_src;
     const eng_kb *kb = m->m_kb;
     uint32_t k, i, first_closure;
+    int start_method;
     char own_cell[32];
 
     /* acquisitions */
@@ -889,6 +897,7 @@ static void build_func(builder *b, uint32_t ci)
         }
     }
     u->u_escape = SUM_NONE;
+    start_method = u->u_class != SUM_NONE && !strcmp(u->u_name, "start");
     /* the cells this function owns are its own until a closure that shares them is made */
     for (first_closure = 0; first_closure < c->c_ir.f_code->bc_ninstrs; first_closure++)
         if (c->c_ir.f_code->bc_instrs[first_closure].in_sem == SEM_MAKE_FUNCTION)
@@ -909,7 +918,7 @@ static void build_func(builder *b, uint32_t ci)
         int recv;
         if ((u->u_flags & FN_INIT) && u->u_escape == SUM_NONE && self_escapes(b, ci, e))
             u->u_escape = e->ev_instr;
-        else if (u->u_escape == SUM_NONE && thread_handover(b, ci, e))
+        else if (start_method && u->u_escape == SUM_NONE && thread_handover(b, e))
             u->u_escape = e->ev_instr;
         if (!e->ev_path) {
         } else if ((e->ev_kind == EV_STORE || e->ev_kind == EV_DELETE) &&
@@ -921,13 +930,8 @@ static void build_func(builder *b, uint32_t ci)
                 acc->a_path = p;
                 acc->a_kind = e->ev_kind == EV_STORE ? ACC_STORE : ACC_DELETE;
                 acc->a_falsy = e->ev_kind == EV_STORE ? e->ev_falsy : 0;
-                if (e->ev_kind == EV_STORE && e->ev_valkind == VAL_CONST) {
-                    char key[128];
-                    if (e->ev_int)
-                        snprintf(key, sizeof key, "i:%d", (int)e->ev_aux);
-                    if (e->ev_int || !bc_const_key(c->c_ir.f_code, e->ev_aux, key, sizeof key))
-                        acc->a_const = dup(b, key, strlen(key));
-                }
+                if (e->ev_kind == EV_STORE && e->ev_valkind == VAL_CONST)
+                    acc->a_const = const_key(b, c, e);
             }
         } else if (e->ev_kind == EV_CALL && shape_next_iter(m, ci, e)) {
             /* next(it) advances the iterator: a removal from it (eng_pycode.c) */
