@@ -504,6 +504,10 @@ int check_run(char *const *paths, size_t n, drv_ctx *drv, drv_cache *cache, int 
     if (keyed)
         run_store(&p, &d);
 report:
+    if (drv_fold_copies(p.p_units, n, p.p_arena)) {
+        diag_add(&d, G_ENOMEM, NULL, -1, "out of memory");
+        p.p_failed = 1;
+    }
     report_all(&p, &d);
     diag_free(&d);
     arena_free(p.p_arena);

@@ -209,7 +209,8 @@ static int analyse_here(in_paths *ps, drv_ctx *drv, arena *a, rep_ctx *rep, int 
         units[k].u_res = res[k].r_res;
         units[k].u_source = res[k].r_source;
     }
-    if (drv_compose(units, ps->p_n, drv, a, d))
+    if (drv_compose(units, ps->p_n, drv, a, d) ||
+        (!add_noqa && drv_fold_copies(units, ps->p_n, a)))   /* each copy gets its `# noqa` */
         failed = 1;
     if (d->d_count)
         report_diags(rep, d, err);      /* warnings: unknown `# noqa` codes */

@@ -191,6 +191,13 @@ typedef struct drv_unit {
  * matched nothing (the findings are there all the same); G_ENOMEM. */
 int drv_compose(drv_unit *units, size_t n, drv_ctx *c, arena *a, diag_ctx *d);
 
+/* After drv_compose, for a report of the whole run: a finding that byte-identical copies of one
+ * file all have (a module vendored into several packages) is kept at the first copy in units'
+ * order, with the other copies' paths in its f_copies, and dropped from them; a copy that lacks
+ * it (a `# noqa` of its own) keeps what it has.  Reads the files that have findings (u_text
+ * when set); one it cannot read stands alone.  Allocations in a.  G_OK or G_ENOMEM. */
+int drv_fold_copies(drv_unit *units, size_t n, arena *a);
+
 /* drv_compose with the composition's engine options from `run` and unit i's selection and
  * `# noqa` from sets[i] (NULL: the unit is not filtered -- its settings are broken).  Looks
  * nothing up and writes nothing but units, a and d: the language server runs it in a thread

@@ -142,6 +142,10 @@ typedef struct finding {
                                 * f_function, entry first (empty when it is the entry) */
     uint32_t f_nchain;
     uint32_t f_unit;           /* eng_compose: the index of the summary it belongs to */
+    const char *const *f_copies; /* the same finding in byte-identical copies of its file (one
+                                * file vendored into several packages of the run), folded into
+                                * this one by the driver (drv_fold_copies); NULL otherwise */
+    uint32_t f_ncopies;
 } finding;
 
 typedef struct eng_options {

@@ -404,6 +404,16 @@ static void add_result(sarif_log *lg, rep_ctx *r, const rep_source *src, const f
         /* the other side of the race, perhaps in another file */
         for (i = 0; i < f->f_nrelated; i++)
             json_array_append_new(rels, other_side(lg, src, f, &f->f_related[i], (int)i + 2));
+        /* the same finding in identical copies of the file, folded into this one */
+        for (i = 0; i < f->f_ncopies; i++) {
+            json_t *cp = physical(lg, f->f_copies[i],   /* same bytes: same region */
+                                  region(src, f->f_line >= 1 ? f->f_line : 1, f->f_col,
+                                         f->f_end_line, f->f_end_col));
+            json_object_set_new(cp, "id", json_integer((int)(f->f_nrelated + i) + 2));
+            json_object_set_new(cp, "message",
+                                message("The same finding in an identical copy of this file"));
+            json_array_append_new(rels, cp);
+        }
         if (json_array_size(rels))
             json_object_set_new(res, "relatedLocations", rels);
         else

@@ -201,6 +201,12 @@ static void write_json(rep_ctx *r, const finding *f)
         json_object_set_new(o, "contexts", ctxs);
         json_object_set_new(o, "chain", chain);
     }
+    {   /* identical copies of the file with the same finding (drv_fold_copies) */
+        json_t *copies = json_array();
+        for (i = 0; i < f->f_ncopies; i++)
+            json_array_append_new(copies, json_string(f->f_copies[i]));
+        json_object_set_new(o, "copies", copies);
+    }
     for (i = 0; i < f->f_nswitch; i++)
         json_array_append_new(sp, json_integer(f->f_switch[i]));
     json_object_set_new(w, "first", json_integer(f->f_first));
@@ -223,7 +229,7 @@ static void write_json_error(rep_ctx *r, int is_error, const char *file, const c
     /* the keys of a finding, in its order: null where they mean nothing, empty lists */
     static const char *const nulls[] = { "end_line", "end_column", "message", "target",
                                          "function", "related", "context" };
-    static const char *const lists[] = { "conflicts", "contexts", "chain" };
+    static const char *const lists[] = { "conflicts", "contexts", "chain", "copies" };
     json_t *o = json_object();
     size_t i;
     json_object_set_new(o, "rule", json_null());
@@ -364,6 +370,17 @@ static void write_full(rep_ctx *r, const finding *f, const rep_source *src)
             if (rl->rl_context) {
                 sb_puts(&line, ", ");
                 esc_sb(&line, rl->rl_context);
+            }
+            txt_wrap(&sb, line.sb_buf, w, 7, 9);
+        }
+        if (f->f_ncopies) {
+            sb_clear(&line);
+            sb_printf(&line, "= also in %u identical cop%s of this file: ", f->f_ncopies,
+                      f->f_ncopies == 1 ? "y" : "ies");
+            for (i = 0; i < f->f_ncopies; i++) {
+                if (i)
+                    sb_puts(&line, ", ");
+                esc_sb(&line, f->f_copies[i]);
             }
             txt_wrap(&sb, line.sb_buf, w, 7, 9);
         }

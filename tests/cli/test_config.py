@@ -73,6 +73,8 @@ class Config(unittest.TestCase):
     def write(self, name, text):
         path = os.path.join(self.dir, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        if name.endswith(".py") and "import threading" in text:
+            text += "\n# %s\n" % name     # not a copy of another file (check folds those)
         with open(path, "w") as f:
             f.write(text)
         return path
@@ -221,6 +223,8 @@ class Walk(unittest.TestCase):
     def write(self, name, text=THREE):
         path = os.path.join(self.dir, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        if name.endswith(".py") and "import threading" in text:
+            text += "\n# %s\n" % name     # not a copy of another file (check folds those)
         with open(path, "w") as f:
             f.write(text)
 
@@ -288,8 +292,9 @@ class Walk(unittest.TestCase):
                       "being checked: not followed (--follow-symlinks follows it)"
                       % os.path.realpath(os.path.join(self.dir, "real")), err)
         # ... and those that stay inside them are
+        # (real/r.py and pkg/linked/r.py are one file: one finding, at the first path)
         rc, files, err = self.files("pkg", "real")
-        self.assertEqual(files, ["pkg/a.py", "pkg/linked/r.py", "real/r.py"], err)
+        self.assertEqual(files, ["pkg/a.py", "pkg/linked/r.py"], err)
 
     @unittest.skipIf(os.geteuid() == 0 and not shutil.which("setpriv"), "needs setpriv as root")
     def test_unreadable_directory_is_an_error_and_the_rest_goes_on(self):

@@ -192,7 +192,7 @@ class Outputs(unittest.TestCase):
     # --- summary line and colour ------------------------------------------------------------
 
     def test_summary_line(self):
-        other = self.write("b/racy2.py", RACY)
+        other = self.write("b/racy2.py", RACY + "# not a copy\n")
         rc, out, _ = run("check", "--scope", "all", self.racy, other)
         self.assertTrue(out.endswith("\nFound 4 findings in 2 files (2 files checked).\n"),
                         out[-200:])
@@ -256,6 +256,70 @@ class Outputs(unittest.TestCase):
         self.assertEqual(run_tty("check", "-o", target, *args[1:])[0], 1)
         with open(target) as f:
             self.assertNotIn(esc, f.read())
+
+
+class Copies(unittest.TestCase):
+    """A file vendored into several packages: one finding, at the first copy, naming the rest."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.paths = {}
+        for pkg, tail in (("one", ""), ("two", ""), ("three", "  # noqa"), ("four", "")):
+            os.makedirs(os.path.join(self.tmp.name, pkg))
+            open(os.path.join(self.tmp.name, pkg, "__init__.py"), "w").close()
+            text = RACY.replace("    count += 1\n", "    count += 1%s\n" % tail)
+            if pkg == "four":
+                text += "# not a copy: one more line\n"
+            self.paths[pkg] = os.path.join(self.tmp.name, pkg, "shared.py")
+            with open(self.paths[pkg], "w") as f:
+                f.write(text)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_identical_copies_fold_into_the_first(self):
+        for jobs in ("1", "2"):
+            rc, out, err = run("check", "--no-cache", "--jobs", jobs, "--format", "json",
+                               self.tmp.name)
+            self.assertEqual(rc, 1, err)
+            rows = [(os.path.relpath(f["path"], self.tmp.name), f["rule"], f["copies"])
+                    for f in json.loads(out) if f["rule"] == "GIL101"]
+            # "three" has its own `# noqa`, "four" is not byte-identical: neither is folded
+            self.assertEqual(sorted(rows), [("four/shared.py", "GIL101", []),
+                                           ("one/shared.py", "GIL101", [self.paths["two"]])],
+                             jobs)
+        rc, out, err = run("check", "--no-cache", self.tmp.name)
+        self.assertIn("= also in 1 identical copy of this file: " + self.paths["two"],
+                      out.replace("\n         ", " "))
+        rc, out, err = run("check", "--no-cache", "--format", "concise", self.tmp.name)
+        self.assertEqual(sorted(l.split(":")[0] for l in out.splitlines() if " GIL101 " in l),
+                         [self.paths["four"], self.paths["one"]])
+
+    def test_sarif_names_the_copies(self):
+        rc, out, err = run("check", "--no-cache", "--format", "sarif", self.tmp.name)
+        self.assertEqual(rc, 1, err)
+        results = json.loads(out)["runs"][0]["results"]
+        folded = [r for r in results if r["ruleId"] == "GIL101" and
+                  r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                  .endswith("one/shared.py")]
+        self.assertEqual(len(folded), 1)
+        copies = [l for l in folded[0]["relatedLocations"]
+                  if l["message"]["text"].startswith("The same finding in an identical copy")]
+        self.assertEqual(len(copies), 1)
+        loc = copies[0]["physicalLocation"]
+        self.assertTrue(loc["artifactLocation"]["uri"].endswith("two/shared.py"), loc)
+        self.assertEqual(loc["region"]["startLine"],
+                         folded[0]["locations"][0]["physicalLocation"]["region"]["startLine"])
+        ids = [l["id"] for l in folded[0]["relatedLocations"]]
+        self.assertEqual(len(ids), len(set(ids)))
+
+    def test_add_noqa_marks_every_copy(self):
+        rc, out, err = run("check", "--no-cache", "--select", "GIL101", "--add-noqa",
+                           self.tmp.name)
+        self.assertEqual(rc, 0, err)
+        for pkg in ("one", "two", "four"):
+            with open(self.paths[pkg]) as f:
+                self.assertIn("count += 1  # noqa: GIL101", f.read(), pkg)
 
 
 class SyntaxRule(unittest.TestCase):

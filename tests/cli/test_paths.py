@@ -87,7 +87,7 @@ class ForceExclude(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = os.path.realpath(self.tmp.name)
         for rel in ("src/racy.py", "generated/racy.py", "build/lib/racy.py", "vendor/x/racy.py"):
-            write(os.path.join(self.dir, rel), RACY)
+            write(os.path.join(self.dir, rel), RACY + "# %s\n" % rel)    # not copies
         write(os.path.join(self.dir, "pyproject.toml"),
               '[tool.gilcheck]\nextend-exclude = ["generated", "vendor/x"]\n')
         self.files = ["src/racy.py", "generated/racy.py", "build/lib/racy.py", "vendor/x/racy.py"]

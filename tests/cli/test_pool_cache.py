@@ -122,7 +122,7 @@ class Jobs(Base):
     def test_a_worker_that_dies_is_reported_and_the_run_completes(self):
         tree = self.messy_tree()
         for i in range(6):
-            self.write("h%d.py" % i, RACY % b"")
+            self.write("h%d.py" % i, RACY % b"" + b"# h%d\n" % i)    # not copies
         full = self.check("--no-cache", "--jobs", "1", "--format", "concise", tree)
         rc, out, err = self.check("--no-cache", "--jobs", "2", "--format", "concise", tree,
                                   env={"GILCHECK_TEST_WORKER_CRASH": "a_racy.py"})
