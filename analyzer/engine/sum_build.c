@@ -650,6 +650,22 @@ static int web_app(const eng_mod *m, const char *base, const char *method)
            (!strcmp(method, "route") || !strcmp(method, "add_url_rule"));
 }
 
+/* Is call e Django's `path()`, `re_path()` or the older `url()` of a URL conf?  Django serves
+ * each request in a thread of its own (`runserver` is threaded, and so are the threaded WSGI
+ * servers it is deployed on), so the view runs in many threads at once. */
+static int django_route(const eng_mod *m, const ir_event *e)
+{
+    static const char *const makers[] = { "django.urls.path", "django.urls.re_path",
+                                          "django.urls.conf.path", "django.urls.conf.re_path",
+                                          "django.conf.urls.url", "django.conf.urls.re_path" };
+    const char *r = e->ev_kind == EV_CALL ? mod_resolve(m, e->ev_callee) : NULL;
+    size_t i;
+    for (i = 0; r && i < sizeof makers / sizeof *makers; i++)
+        if (!strcmp(r, makers[i]))
+            return 1;
+    return 0;
+}
+
 /* Is the function argument a a coroutine function (made here, or a module function)? */
 static int async_target(const builder *b, const ir_arg *a)
 {
@@ -677,6 +693,15 @@ static int find_route(builder *b, uint32_t ci, const ir_event *e)
     size_t n, i;
     int verb = 0, pos = 0;
     const char *kw = NULL;
+    if (django_route(b->b_m, e)) {
+        /* `path("items/", views.items)` in a URL conf: the view is a function (a class's
+         * as_view() is a call, not one); an include() is no view either */
+        if (!(t = arg_at(e, 1, "view")) || (t->ar_func < 0 && !t->ar_path) ||
+            async_target(b, t))
+            return 0;
+        add_start(b, ci, e, START_ROUTE, 1, 1, "view", -1, NULL, -1);
+        return 1;
+    }
     if (e->ev_method && e->ev_name && e->ev_path && e->ev_path->p_kind == PATH_GLOBAL &&
         (!strcmp(e->ev_name, "add_url_rule") || !strcmp(e->ev_name, "add_api_route"))) {
         method = e->ev_name;

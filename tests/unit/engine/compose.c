@@ -574,6 +574,34 @@ static void test_engine_compose__web_routes(void **state)
     run_free(&r);
 }
 
+static void test_engine_compose__django_routes(void **state)
+{
+    run r;
+    module mods[] = {
+        { "shop", 1, "" },
+        { "shop.views", 0,
+          "n = 0\n"                            /* 1 */
+          "m = 0\n"                            /* 2 */
+          "def index(request):\n"              /* 3 */
+          "    global n\n"                     /* 4 */
+          "    n += 1\n"                       /* 5 */
+          "async def feed(request):\n"         /* 6 */
+          "    global m\n"                     /* 7 */
+          "    m += 1\n" },                    /* 8 */
+        { "shop.urls", 0,
+          "from django.urls import include, path\n"
+          "from . import views\n"
+          "urlpatterns = [path('', views.index), path('feed', views.feed),\n"
+          "               path('api/', include('shop.api'))]\n" } };
+    compose(*state, &r, mods, 3, NULL);
+    /* a view a URL conf names runs in a thread per request */
+    assert_int_equal(count(&r, "GIL101", 5), 1);
+    assert_non_null(strstr(find(&r, "GIL101", 5)->f_context, "request threads of the web route"));
+    /* an async view runs on the event loop */
+    assert_int_equal(count(&r, "GIL101", 8), 0);
+    run_free(&r);
+}
+
 static const char shared_src[] =
     "import threading\n"                       /* 1 */
     "class Box:\n"                             /* 2 */
@@ -895,6 +923,7 @@ int main(void)
         cmocka_unit_test(test_engine_compose__two_windows_one_writer),
         cmocka_unit_test(test_engine_compose__second_way_to_drive),
         cmocka_unit_test(test_engine_compose__web_routes),
+        cmocka_unit_test(test_engine_compose__django_routes),
         cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
         cmocka_unit_test(test_engine_compose__declared_classes_only),
         cmocka_unit_test(test_engine_compose__unknown_configured_names),
