@@ -242,9 +242,27 @@ static uint32_t own_method(const rc_run *r, const rc_class *c, const char *name)
                       r->r_sums[c->k_mod]);
 }
 
+/* Another file of the run already has summary s's module name: s gets a name of its own,
+ * "name~2" (then ~3, ...), so that its globals and classes are not the other file's -- two
+ * scripts called worker.py in two directories share nothing -- while imports of the name
+ * still find the first.  G_OK or G_ENOMEM. */
+static int rename_module(rc_run *r, rv_sum *s)
+{
+    char buf[600];
+    unsigned k;
+    for (k = 2; k < 1000000; k++) {
+        snprintf(buf, sizeof buf, "%s~%u", s->s_module, k);
+        if (!set_has(&r->r_modules, buf, NULL))
+            break;
+    }
+    s->s_module = rc_text(r, rc_intern(r, buf));
+    return r->r_oom ? G_ENOMEM : G_OK;
+}
+
 int rc_load(rc_run *r)
 {
     uint32_t i, k, n = 0, nfuncs = 0;
+    int rc;
     r->r_class_id = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_class_id);
     r->r_fbase = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_fbase);
     r->r_bind_base = arena_array(r->r_a, r->r_nsums + 1, sizeof *r->r_bind_base);
@@ -252,10 +270,12 @@ int rc_load(rc_run *r)
     if (!r->r_class_id || !r->r_fbase || !r->r_bind_base || !r->r_bind_cap)
         return G_ENOMEM;
     for (i = 0; i < r->r_nsums; i++) {
-        const rv_sum *s = r->r_sums[i];
-        /* the first file of a module name wins (a .py and its stale .pyc, two roots) */
-        if (!set_has(&r->r_modules, s->s_module, NULL) &&
-            set_add(&r->r_modules, r->r_a, s->s_module, (int32_t)i))
+        rv_sum *s = r->r_sums[i];
+        /* the first file of a module name is the one imports find (two roots, a .py and its
+         * stale .pyc, top-level scripts of one name in two directories) */
+        if (set_has(&r->r_modules, s->s_module, NULL) && (rc = rename_module(r, s)))
+            return rc;
+        if (set_add(&r->r_modules, r->r_a, s->s_module, (int32_t)i))
             return G_ENOMEM;
         r->r_fbase[i] = nfuncs;
         nfuncs += s->s_nfuncs;

@@ -602,6 +602,49 @@ static void test_engine_compose__django_routes(void **state)
     run_free(&r);
 }
 
+static void test_engine_compose__one_module_name_two_files(void **state)
+{
+    run r;
+    module mods[] = {
+        { "worker", 0,
+          "import threading\n"                 /* 1 */
+          "lock = threading.Lock()\n"          /* 2 */
+          "count = 0\n"                        /* 3 */
+          "hits = 0\n"                         /* 4 */
+          "def work():\n"                      /* 5 */
+          "    global count, hits\n"           /* 6 */
+          "    with lock:\n"                   /* 7 */
+          "        count = count + 1\n"        /* 8 */
+          "    hits = hits + 1\n" },           /* 9 */
+        { "worker", 0,       /* another script called worker.py, in another directory */
+          "import threading\n"                 /* 1 */
+          "count = 0\n"                        /* 2 */
+          "def reset():\n"                     /* 3 */
+          "    global count\n"                 /* 4 */
+          "    count = 0\n"                    /* 5 */
+          "threading.Thread(target=reset).start()\n" },
+        { "main", 0,
+          "import threading\n"
+          "from worker import work\n"
+          "for _ in range(2):\n"
+          "    threading.Thread(target=work).start()\n" } };
+    compose(*state, &r, mods, 3, NULL);
+    /* the second file's `count` is not the first's: its reset breaks no locked window */
+    assert_int_equal(count(&r, "GIL301", 5), 0);
+    /* the import still finds the first file: its work() runs in main's threads */
+    assert_int_equal(count(&r, "GIL101", 9), 1);
+    run_free(&r);
+    mods[1].m_src = "import threading\n"
+                    "import worker\n"                 /* 2 */
+                    "def reset():\n"                  /* 3 */
+                    "    worker.count = 0\n"          /* 4: the first file's, by import */
+                    "threading.Thread(target=reset).start()\n";
+    mods[1].m_name = "other";
+    compose(*state, &r, mods, 3, NULL);
+    assert_int_equal(count(&r, "GIL301", 4), 1);
+    run_free(&r);
+}
+
 static const char shared_src[] =
     "import threading\n"                       /* 1 */
     "class Box:\n"                             /* 2 */
@@ -924,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_engine_compose__second_way_to_drive),
         cmocka_unit_test(test_engine_compose__web_routes),
         cmocka_unit_test(test_engine_compose__django_routes),
+        cmocka_unit_test(test_engine_compose__one_module_name_two_files),
         cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
         cmocka_unit_test(test_engine_compose__declared_classes_only),
         cmocka_unit_test(test_engine_compose__unknown_configured_names),
