@@ -110,6 +110,9 @@ class Logs(object):
         os.makedirs(os.path.join(self.dir, "loop", "sub"))
         os.symlink("..", os.path.join(self.dir, "loop", "sub", "up"))   # back to loop/
         self.make("loop", ["--scope", "all", "loop"])
+        for copy in ("a", "b"):    # one file vendored twice: one result naming the other copy
+            self.write("copies/%s/racy.py" % copy, RACY)
+        self.make("copies", ["--scope", "all", "copies"])
         self.write("clean/ok.py", "x = 1\n\n\ndef f():\n    return x\n")
         self.make("clean", ["clean"])
         shutil.copy(os.path.join(FIXTURES, "3.11", "threads.pyc"), self.dir)
@@ -197,6 +200,19 @@ class Content(unittest.TestCase):
             self.assertTrue(r["properties"]["tags"])
             self.assertIn(r["properties"]["precision"], ("very-high", "high", "medium", "low"))
         self.assertEqual(run_["columnKind"], "utf16CodeUnits")
+
+    def test_identical_copies_are_related_locations(self):
+        run_ = self.run_of("copies")
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                for r in run_["results"]}
+        self.assertEqual(uris, {"copies/a/racy.py"})
+        for res in run_["results"]:
+            copies = [l for l in res["relatedLocations"]
+                      if l["message"]["text"] == "The same finding in an identical copy of this file"]
+            self.assertEqual([l["physicalLocation"]["artifactLocation"]["uri"] for l in copies],
+                             ["copies/b/racy.py"])
+            self.assertEqual(copies[0]["physicalLocation"]["region"]["startLine"],
+                             res["locations"][0]["physicalLocation"]["region"]["startLine"])
 
     def test_results_match_the_json_findings(self):
         run_ = self.run_of("corpus")
