@@ -862,6 +862,14 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
             if (!nargs && (!strcmp(mname, "keys") || !strcmp(mname, "values") ||
                            !strcmp(mname, "items")))
                 got.a_view = on;    /* a live view: iterating it iterates `on` */
+            if (!nargs && !strcmp(mname, "copy")) {
+                /* D.copy() reads D's items into a new container: the result is not one of
+                 * them (`msg = CONF[k].copy(); msg["type"] = ...` changes no shared state) */
+                got.a_kind = AV_CALLRES;
+                got.a_path = NULL;
+                got.a_name = cname;
+                got.a_id = res.a_id;
+            }
             res = got;
         }
     } else if (nargs >= 1 && vals[first].a_path && callee.a_path &&
