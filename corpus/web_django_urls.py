@@ -10,5 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     re_path(r"^lookup/(?P<key>\w+)/$", lookup),
     path("stream/", views.stream),
+    path("report/", views.ReportView.as_view()),
+    path("report/print/", views.ReportView.as_view(template_name="print.html")),
     path("api/", include("web_django_api")),
 ]

@@ -1236,6 +1236,69 @@ static void server_handlers(rc_run *r, uint32_t m, uint32_t k, const sum_call *c
     }
 }
 
+/* A request context for each class-based view a Django URL conf names (each_global_call):
+ * `path("report/", views.ReportView.as_view())`.  Django makes an instance of the class per
+ * request and calls its dispatch(), which calls the method of the request's HTTP verb, in the
+ * request's thread: the view's own methods of those names run there, on an object of their
+ * own (as a threading server's handler does); the class's state and the module's are shared
+ * by the requests. */
+static void django_views(rc_run *r, uint32_t m, uint32_t k, const sum_call *call, void *arg)
+{
+    uint8_t *seen = arg;       /* by class: a view named by several patterns is one context */
+    static const char *const makers[] = { "django.urls.path", "django.urls.re_path",
+                                          "django.urls.conf.path", "django.urls.conf.re_path",
+                                          "django.conf.urls.url", "django.conf.urls.re_path" };
+    static const char *const verbs[] = { "dispatch", "get", "post", "put", "patch", "delete",
+                                         "head", "options" };
+    const char *ctor = NULL;
+    char cls[512];
+    size_t i, n;
+    uint32_t a, pos = 0;
+    rc_sym y;
+    (void)k;
+    if (call->c_nargs < 2)
+        return;
+    y = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
+    for (i = 0; y.y_kind == SYM_EXTERNAL && i < sizeof makers / sizeof *makers; i++)
+        if (!strcmp(y.y_name, makers[i]))
+            break;
+    if (y.y_kind != SYM_EXTERNAL || i == sizeof makers / sizeof *makers)
+        return;
+    for (a = 0; a < call->c_nargs; a++)
+        if (call->c_args[a].g_kw ? !strcmp(call->c_args[a].g_kw, "view") : pos++ == 1)
+            ctor = call->c_args[a].g_ctor;
+    if (!ctor || (n = strlen(ctor)) <= 8 || n - 8 >= sizeof cls ||
+        strcmp(ctor + n - 8, ".as_view"))
+        return;
+    memcpy(cls, ctor, n - 8);
+    cls[n - 8] = 0;
+    y = rc_ctor_class(r, m, cls);
+    if (y.y_kind != SYM_CLASS || seen[y.y_id])
+        return;
+    seen[y.y_id] = 1;
+    {
+        const rc_class *hc = &r->r_classes[y.y_id];
+        const rv_sum *hs = r->r_sums[hc->k_mod];
+        uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0,
+                                  fmt(r, "request threads of the class-based view %s (one per "
+                                      "request, URL conf at %s:%d)", hc->k_full,
+                                      r->r_sums[m]->s_file, call->c_line));
+        rc_val self = rc_val_class(r, y.y_id, 1);
+        for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
+            const rv_func *hu = &hs->s_funcs[j];
+            const char *hname = rv_s(r, hu->u_name);
+            int is_entry = 0;
+            if (hu->u_class == SUM_NONE || r->r_class_id[hc->k_mod][hu->u_class] != y.y_id ||
+                (hu->u_flags & FN_ASYNC))
+                continue;
+            for (i = 0; i < sizeof verbs / sizeof *verbs; i++)
+                is_entry |= !strcmp(hname, verbs[i]);
+            if (is_entry)
+                run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
+        }
+    }
+}
+
 /* Thread subclasses' run(), and the handlers of threading servers. */
 static void contexts_from_classes(rc_run *r)
 {
@@ -1273,6 +1336,15 @@ static void contexts_from_classes(rc_run *r)
     /* servers: an external threading server, or a class of the run with ThreadingMixIn,
      * constructed with a handler class */
     each_global_call(r, server_handlers, NULL);
+    {
+        uint8_t *seen = arena_alloc(r->r_a, r->r_nclasses + 1);
+        if (!seen) {
+            r->r_oom = 1;
+            return;
+        }
+        memset(seen, 0, r->r_nclasses + 1);
+        each_global_call(r, django_views, seen);
+    }
 }
 
 /* Calls a script's `if __name__ == "__main__":` makes run in the main thread. */

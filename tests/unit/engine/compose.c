@@ -587,11 +587,18 @@ static void test_engine_compose__django_routes(void **state)
           "    n += 1\n"                       /* 5 */
           "async def feed(request):\n"         /* 6 */
           "    global m\n"                     /* 7 */
-          "    m += 1\n" },                    /* 8 */
+          "    m += 1\n"                       /* 8 */
+          "class Cart:\n"                      /* 9 */
+          "    total = 0\n"                    /* 10 */
+          "    def post(self, request):\n"     /* 11 */
+          "        Cart.total += 1\n"          /* 12 */
+          "        self.seen = 0\n"            /* 13 */
+          "        self.seen += 1\n" },        /* 14 */
         { "shop.urls", 0,
           "from django.urls import include, path\n"
           "from . import views\n"
           "urlpatterns = [path('', views.index), path('feed', views.feed),\n"
+          "               path('cart', views.Cart.as_view()),\n"
           "               path('api/', include('shop.api'))]\n" } };
     compose(*state, &r, mods, 3, NULL);
     /* a view a URL conf names runs in a thread per request */
@@ -599,6 +606,10 @@ static void test_engine_compose__django_routes(void **state)
     assert_non_null(strstr(find(&r, "GIL101", 5)->f_context, "request threads of the web route"));
     /* an async view runs on the event loop */
     assert_int_equal(count(&r, "GIL101", 8), 0);
+    /* a class-based view's verb methods run per request, on an object per request */
+    assert_int_equal(count(&r, "GIL103", 12), 1);
+    assert_non_null(strstr(find(&r, "GIL103", 12)->f_context, "class-based view shop.views.Cart"));
+    assert_int_equal(count(&r, "GIL103", 14), 0);
     run_free(&r);
 }
 
