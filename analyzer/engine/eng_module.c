@@ -418,6 +418,40 @@ uint32_t mod_method_of(const eng_mod *m, uint32_t cls, const char *name)
     return NO_CODE;
 }
 
+/* If method c calls on its self a method its class defines under the name of a container's
+ * reader (`self.get(section, option)` of a configuration class), interprets c again with
+ * those names (f_own), so that their results are not taken as items of self.  G_OK or a
+ * negative code. */
+static int own_readers(eng_mod *m, eng_code *c, arena *a, diag_ctx *d, const char *name)
+{
+    const ir_kb *kb = &m->m_kb->k_ir;
+    const char **own = NULL;
+    uint32_t k, n = 0, j;
+    if (c->c_class == NO_CODE || !c->c_self)
+        return G_OK;
+    for (k = 0; k < c->c_ir.f_nevents; k++) {
+        const ir_event *e = &c->c_ir.f_events[k];
+        if (e->ev_kind != EV_CALL || !e->ev_method || !e->ev_name || !e->ev_path ||
+            e->ev_path->p_kind != PATH_LOCAL || strcmp(e->ev_path->p_name, c->c_self) ||
+            !ir_name_in(e->ev_name, kb->k_reader_methods, kb->k_nreader_methods) ||
+            mod_method_of(m, c->c_class, e->ev_name) == NO_CODE)
+            continue;
+        for (j = 0; j < n && strcmp(own[j], e->ev_name); j++)
+            ;
+        if (j < n)
+            continue;
+        if (!own && !(own = arena_array(a, c->c_ir.f_nevents, sizeof *own)))
+            return diag_add(d, G_ENOMEM, name, -1, "out of memory");
+        own[n++] = e->ev_name;
+    }
+    if (!n)
+        return G_OK;
+    c->c_ir.f_self = c->c_self;
+    c->c_ir.f_own = own;
+    c->c_ir.f_nown = n;
+    return ir_interpret(&c->c_ir, m->m_bf, kb, m->m_paths, a, d, name);
+}
+
 int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *kb,
               const eng_options *opt, arena *a, diag_ctx *d, const char *name)
 {
@@ -481,6 +515,11 @@ int mod_build(eng_mod *m, const pyc_file *pf, const bc_file *bf, const eng_kb *k
             c->c_is_init = pyc_str_eq(pc->co_name, "__init__");
         }
     }
+    /* `self.get(k)` in a class that defines get(): the class's own method, not a read of an
+     * item of self -- such methods are interpreted again, knowing it */
+    for (i = 0; i < m->m_ncodes; i++)
+        if ((rc = own_readers(m, &m->m_codes[i], a, d, name)))
+            return rc;
     if (mod_types_build(m))
         return diag_add(d, G_ENOMEM, name, -1, "out of memory");
     /* attributes bound to threading.local() objects (per thread, never shared) */

@@ -194,6 +194,12 @@ typedef struct ir_func {
     ir_acq *f_acqs;           /* at most 64 acquisitions are tracked per function */
     uint32_t f_nacqs;
     int f_is_class_body;      /* set by the engine from the module's class creations */
+    const char *f_self;       /* a method's first parameter, when its class has methods named
+                               * like a container's readers (`get`, `keys`, `copy`): set by the
+                               * engine, which then interprets the method again */
+    const char *const *f_own; /* ... those methods: `self.get(k)` calls the class's own get(),
+                               * it reads no item of self */
+    uint32_t f_nown;
 } ir_func;
 
 /* Builds blocks for bc (allocations in a).  Returns G_OK or G_ENOMEM. */

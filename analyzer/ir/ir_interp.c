@@ -130,6 +130,19 @@ static void srcs_union(ir_srcs *s, const ir_srcs *t)
         srcs_add(s, t->s_ev[i]);
 }
 
+/* Is method `name` called on `on` a method of f's own class called on its self (f_own)? */
+static int own_method(const ir_func *f, const ir_path *on, const char *name)
+{
+    uint32_t k;
+    if (!f->f_nown || !on || !name || on->p_kind != PATH_LOCAL || !f->f_self ||
+        strcmp(on->p_name, f->f_self))
+        return 0;
+    for (k = 0; k < f->f_nown; k++)
+        if (!strcmp(f->f_own[k], name))
+            return 1;
+    return 0;
+}
+
 static aval av_make(int kind)
 {
     aval v;
@@ -848,8 +861,10 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
             if (it->i_f->f_acqs[k].a_path == on)
                 s->s_held &= ~((uint64_t)1 << k);
     }
-    /* readers: D.get(k) reads D[k]; len(L), sorted(L) read L's items */
-    if (callee.a_kind == AV_METHOD || (callee.a_path && callee.a_path->p_kind == PATH_ATTR)) {
+    /* readers: D.get(k) reads D[k]; len(L), sorted(L) read L's items -- but not a method of
+     * the class itself called on self */
+    if ((callee.a_kind == AV_METHOD || (callee.a_path && callee.a_path->p_kind == PATH_ATTR)) &&
+        !own_method(it->i_f, on, mname)) {
         /* L.count(x), L.index(x), D.get(k) take an argument: `itertools.count()` is no read */
         if (on && ir_name_in(mname, it->i_kb->k_reader_methods, it->i_kb->k_nreader_methods) &&
             !(nargs == 0 && (!strcmp(mname, "count") || !strcmp(mname, "index") ||
