@@ -1245,9 +1245,6 @@ static void server_handlers(rc_run *r, uint32_t m, uint32_t k, const sum_call *c
 static void django_views(rc_run *r, uint32_t m, uint32_t k, const sum_call *call, void *arg)
 {
     uint8_t *seen = arg;       /* by class: a view named by several patterns is one context */
-    static const char *const makers[] = { "django.urls.path", "django.urls.re_path",
-                                          "django.urls.conf.path", "django.urls.conf.re_path",
-                                          "django.conf.urls.url", "django.conf.urls.re_path" };
     static const char *const verbs[] = { "dispatch", "get", "post", "put", "patch", "delete",
                                          "head", "options" };
     const char *ctor = NULL;
@@ -1259,10 +1256,7 @@ static void django_views(rc_run *r, uint32_t m, uint32_t k, const sum_call *call
     if (call->c_nargs < 2)
         return;
     y = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
-    for (i = 0; y.y_kind == SYM_EXTERNAL && i < sizeof makers / sizeof *makers; i++)
-        if (!strcmp(y.y_name, makers[i]))
-            break;
-    if (y.y_kind != SYM_EXTERNAL || i == sizeof makers / sizeof *makers)
+    if (y.y_kind != SYM_EXTERNAL || !sum_django_route(y.y_name))
         return;
     for (a = 0; a < call->c_nargs; a++)
         if (call->c_args[a].g_kw ? !strcmp(call->c_args[a].g_kw, "view") : pos++ == 1)

@@ -650,20 +650,25 @@ static int web_app(const eng_mod *m, const char *base, const char *method)
            (!strcmp(method, "route") || !strcmp(method, "add_url_rule"));
 }
 
-/* Is call e Django's `path()`, `re_path()` or the older `url()` of a URL conf?  Django serves
- * each request in a thread of its own (`runserver` is threaded, and so are the threaded WSGI
- * servers it is deployed on), so the view runs in many threads at once. */
-static int django_route(const eng_mod *m, const ir_event *e)
+/* Django serves each request in a thread of its own (`runserver` is threaded, and so are the
+ * threaded WSGI servers it is deployed on), so a view a URL conf names runs in many threads at
+ * once. */
+int sum_django_route(const char *dotted)
 {
     static const char *const makers[] = { "django.urls.path", "django.urls.re_path",
                                           "django.urls.conf.path", "django.urls.conf.re_path",
                                           "django.conf.urls.url", "django.conf.urls.re_path" };
-    const char *r = e->ev_kind == EV_CALL ? mod_resolve(m, e->ev_callee) : NULL;
     size_t i;
-    for (i = 0; r && i < sizeof makers / sizeof *makers; i++)
-        if (!strcmp(r, makers[i]))
+    for (i = 0; dotted && i < sizeof makers / sizeof *makers; i++)
+        if (!strcmp(dotted, makers[i]))
             return 1;
     return 0;
+}
+
+/* Is call e Django's `path()`, `re_path()` or `url()`? */
+static int django_route(const eng_mod *m, const ir_event *e)
+{
+    return e->ev_kind == EV_CALL && sum_django_route(mod_resolve(m, e->ev_callee));
 }
 
 /* Is the function argument a a coroutine function (made here, or a module function)? */

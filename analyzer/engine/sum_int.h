@@ -307,6 +307,10 @@ struct eng_summary {
 const char *sum_absolute(char *buf, size_t size, const char *module, int package,
                          const char *what);
 
+/* sum_build.c: is the dotted name Django's `path()`, `re_path()` or the older `url()` of a URL
+ * conf (whose view argument runs in the request threads)? */
+int sum_django_route(const char *dotted);
+
 /* sum_build.c: the summary of an analysed module (module facts and detectors already run). */
 struct eng_mod;
 int sum_build(eng_summary **out, struct eng_mod *m, const char *module, int package, arena *a);
