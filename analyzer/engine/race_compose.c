@@ -1179,6 +1179,30 @@ static int is_public(const char *name)
     return 1;
 }
 
+/* A context `what` in which an object of class cls is made per request and its methods named
+ * names[0..n) or starting with prefix (when not NULL) run, one after the other, in the
+ * request's thread: their self is that object, not shared with other requests. */
+static void run_handler(rc_run *r, uint32_t cls, const char *const *names, size_t n,
+                        const char *prefix, const char *what)
+{
+    const rc_class *hc = &r->r_classes[cls];
+    const rv_sum *hs = r->r_sums[hc->k_mod];
+    uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0, what);
+    rc_val self = rc_val_class(r, cls, 1);
+    for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
+        const rv_func *hu = &hs->s_funcs[j];
+        const char *hname = rv_s(r, hu->u_name);
+        size_t e;
+        int is_entry = prefix && !strncmp(hname, prefix, strlen(prefix));
+        if (hu->u_class == SUM_NONE || r->r_class_id[hc->k_mod][hu->u_class] != cls)
+            continue;
+        for (e = 0; e < n; e++)
+            is_entry |= !strcmp(hname, names[e]);
+        if (is_entry)
+            run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
+    }
+}
+
 /* A handler context for call of function (m, k) when it makes a threading server with a
  * handler class (each_global_call). */
 static void server_handlers(rc_run *r, uint32_t m, uint32_t k, const sum_call *call, void *arg)
@@ -1212,27 +1236,10 @@ static void server_handlers(rc_run *r, uint32_t m, uint32_t k, const sum_call *c
     {
         /* one context per handler class: setup, handle, finish and the do_* methods run one
          * after the other in the request's thread */
-        const rc_class *hc = &r->r_classes[h.y_id];
         static const char *const entry[] = { "handle", "setup", "finish" };
-        const rv_sum *hs = r->r_sums[hc->k_mod];
-        uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0,
-                                  fmt(r, "a request handler thread of %s (one per request, "
-                                      "server made at %s:%d)", hc->k_full, s->s_file,
-                                      call->c_line));
-        rc_val self = rc_val_class(r, h.y_id, 1);
-        for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
-            const rv_func *hu = &hs->s_funcs[j];
-            const char *hname = rv_s(r, hu->u_name);
-            size_t e;
-            int is_entry = 0;
-            if (hu->u_class == SUM_NONE || r->r_class_id[hc->k_mod][hu->u_class] != h.y_id)
-                continue;
-            for (e = 0; e < 3; e++)
-                is_entry |= !strcmp(hname, entry[e]);
-            is_entry |= !strncmp(hname, "do_", 3);
-            if (is_entry)
-                run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
-        }
+        run_handler(r, h.y_id, entry, sizeof entry / sizeof *entry, "do_",
+                    fmt(r, "a request handler thread of %s (one per request, server made at "
+                        "%s:%d)", r->r_classes[h.y_id].k_full, s->s_file, call->c_line));
     }
 }
 
@@ -1249,7 +1256,7 @@ static void django_views(rc_run *r, uint32_t m, uint32_t k, const sum_call *call
                                          "head", "options" };
     const char *ctor = NULL;
     char cls[512];
-    size_t i, n;
+    size_t n;
     uint32_t a, pos = 0;
     rc_sym y;
     (void)k;
@@ -1270,27 +1277,10 @@ static void django_views(rc_run *r, uint32_t m, uint32_t k, const sum_call *call
     if (y.y_kind != SYM_CLASS || seen[y.y_id])
         return;
     seen[y.y_id] = 1;
-    {
-        const rc_class *hc = &r->r_classes[y.y_id];
-        const rv_sum *hs = r->r_sums[hc->k_mod];
-        uint32_t j, ctx = new_ctx(r, CTX_HANDLER, 1, 0,
-                                  fmt(r, "request threads of the class-based view %s (one per "
-                                      "request, URL conf at %s:%d)", hc->k_full,
-                                      r->r_sums[m]->s_file, call->c_line));
-        rc_val self = rc_val_class(r, y.y_id, 1);
-        for (j = 0; ctx != RC_NONE && j < hs->s_nfuncs; j++) {
-            const rv_func *hu = &hs->s_funcs[j];
-            const char *hname = rv_s(r, hu->u_name);
-            int is_entry = 0;
-            if (hu->u_class == SUM_NONE || r->r_class_id[hc->k_mod][hu->u_class] != y.y_id ||
-                (hu->u_flags & FN_ASYNC))
-                continue;
-            for (i = 0; i < sizeof verbs / sizeof *verbs; i++)
-                is_entry |= !strcmp(hname, verbs[i]);
-            if (is_entry)
-                run_ctx(r, ctx, hc->k_mod, j, &self, NULL, 0, RC_NONE, 0, 0);
-        }
-    }
+    run_handler(r, y.y_id, verbs, sizeof verbs / sizeof *verbs, NULL,
+                fmt(r, "request threads of the class-based view %s (one per request, URL conf "
+                    "at %s:%d)", r->r_classes[y.y_id].k_full, r->r_sums[m]->s_file,
+                    call->c_line));
 }
 
 /* Thread subclasses' run(), and the handlers of threading servers. */
