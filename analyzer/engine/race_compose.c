@@ -301,11 +301,27 @@ static const char *frame_key(rc_run *r, const rc_frame *fr)
 
 /***** calls *****/
 
-typedef struct callee {
-    uint32_t ce_mod, ce_code;  /* the function called */
-    rc_val ce_self;            /* what its first parameter is, when the call binds it */
-    int ce_bound;              /* 1: ce_self fills parameter 0 */
-} callee;
+typedef rc_callee callee;
+
+/* The class object frame fr's parameter `name` is (its caller passed `Window` itself), or
+ * RC_NONE. */
+static uint32_t param_class_object(rc_run *r, const rc_frame *fr, const char *name)
+{
+    const rv_func *u = rv_func_at(r, fr->fr_mod, fr->fr_code);
+    const uint32_t *params = rv_params(r, fr->fr_mod, u);
+    uint32_t i;
+    for (i = 0; i < u->u_nparams && i < fr->fr_nparams; i++) {
+        const rc_val *v = &fr->fr_params[i];
+        if (!params[i] || strcmp(rv_s(r, params[i]), name))
+            continue;
+        if (v->v_kind != VK_LOC || v->v_loc != 'k' || v->v_key || v->v_cls == RC_NONE ||
+            strncmp(rc_text(r, v->v_text), "k:", 2) ||
+            strcmp(rc_text(r, v->v_text) + 2, r->r_classes[v->v_cls].k_full))
+            return RC_NONE;
+        return v->v_cls;
+    }
+    return RC_NONE;
+}
 
 static int is_func(const rc_run *r, uint32_t mod, uint32_t code)
 {
@@ -365,6 +381,17 @@ static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee
         memcpy(ctor, p + 2, (size_t)(meth - p - 2));
         ctor[meth - p - 2] = 0;
         y = rc_ctor_class(r, fr->fr_mod, ctor);
+        if (y.y_kind != SYM_CLASS && !strchr(ctor, '.')) {
+            /* `main = WindowClass(...)` with a parameter given a class: by this frame's caller,
+             * or by every caller the run has */
+            uint32_t pc = param_class_object(r, fr, ctor);
+            if (pc == RC_NONE)
+                pc = rc_param_class(r, fr->fr_mod, fr->fr_code, ctor);
+            if (pc != RC_NONE) {
+                y.y_kind = SYM_CLASS;
+                y.y_id = pc;
+            }
+        }
         if (y.y_kind != SYM_CLASS || (code = rc_method(r, y.y_id, meth + 1, &mod)) == RC_NONE)
             return 0;
         out->ce_mod = mod;
@@ -889,6 +916,16 @@ static uint32_t static_frame(rc_run *r, uint32_t mod, uint32_t code, uint32_t ct
     }
     shared_params(r, mod, code, fi);
     return fi;
+}
+
+int rc_resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, rc_callee *out)
+{
+    return resolve_call(r, fr, c, out);
+}
+
+uint32_t rc_static_frame(rc_run *r, uint32_t mod, uint32_t code)
+{
+    return static_frame(r, mod, code, 0);
 }
 
 /***** where contexts come from *****/
@@ -1537,7 +1574,7 @@ static uint32_t own_thread_class(const rc_run *r, const rc_ctx *c)
  * pair, and one pairs with the object's thread only where both touch the same state. */
 static void contexts_owner(rc_run *r)
 {
-    uint32_t i, n = r->r_nctxs, k;
+    uint32_t i, n = r->r_nctxs, k, first = r->r_nctxs;
     uint8_t *owns = arena_alloc(r->r_a, r->r_nclasses + 1);
     if (!owns) {
         r->r_oom = 1;
@@ -1593,6 +1630,8 @@ static void contexts_owner(rc_run *r)
             run_ctx(r, ctx, cl->k_mod, k, &self, NULL, 0, RC_NONE, 0, 0);
         }
     }
+    if (rc_owner_order(r, first))
+        r->r_oom = 1;
 }
 
 /* Any caller of the public methods of shared classes, and of the public functions of modules

@@ -399,6 +399,15 @@ typedef struct rc_run {
     strset r_drivers;          /* "a:t": "any caller" context a's entry calls what thread
                                 * context t runs in its main loop -- a second way to drive
                                 * the object, not a thread beside t (thread_owners) */
+    strset r_param_cls;        /* "fid:pos": the class every call site of module function fid
+                                * passes as its positional parameter pos (`run(MainWindow)`) ... */
+    uint8_t *r_param_other;    /* ... unless bit pos of this (per function id) is set: some
+                                * site passes something else there, or nothing */
+    strset r_before_start;     /* "o:t": 1 when owner context o's method is called, wherever
+                                * the run calls it, before the call that starts thread context
+                                * t on the same object; 3 when some call is not (race_order.c) */
+    strset r_start_calls;      /* "frame:t": the first call of the frame's function that starts
+                                * thread context t (its instruction), or -1 */
     strset r_thread_code;      /* "mod:code:ctx": a function a thread of its own class's
                                 * object runs (rc_report) */
     rc_val *r_params;          /* count_calls: the parameters of its one passing frame, reused
@@ -481,6 +490,9 @@ rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth);
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth);
 rc_sym rc_member(rc_run *r, rc_sym s, const char *name, int depth);
 uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *out_mod);
+/* The class every call site in the run passes as parameter `name` of function (mod, code), a
+ * class object itself (`create_window(MainWindow)`), or RC_NONE. */
+uint32_t rc_param_class(const rc_run *r, uint32_t mod, uint32_t code, const char *name);
 /* The index in s_binds of module mod's binding `name` (the first when bound twice) into *out:
  * 1, or 0 when the module does not bind it. */
 int rc_bind(const rc_run *r, uint32_t mod, const char *name, int32_t *out);
@@ -513,11 +525,30 @@ int rc_lock_of(rc_run *r, const rc_frame *fr, const char *path, const char *ctor
                uint32_t *out_lock);
 
 /* race_compose.c */
+/* The function a call of frame fr calls, when the run has it. */
+typedef struct rc_callee {
+    uint32_t ce_mod, ce_code;  /* the function called */
+    rc_val ce_self;            /* what its first parameter is, when the call binds it */
+    int ce_bound;              /* 1: ce_self fills parameter 0 */
+} rc_callee;
+int rc_resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, rc_callee *out);
+/* A frame for function (mod, code) as nobody in particular calls it: `self` an instance of its
+ * class, the other parameters unknown.  RC_NONE when memory ran out. */
+uint32_t rc_static_frame(rc_run *r, uint32_t mod, uint32_t code);
 uint32_t rc_lockset(rc_run *r, const uint32_t *locks, uint32_t n);
 int rc_lockset_disjoint(const rc_run *r, uint32_t a, uint32_t b);
 /* Is thread context ctx in the list of joined contexts `joined` (fr_joined, i_joined)? */
 int rc_joined(const rc_run *r, uint32_t joined, uint32_t ctx);
 int rc_contexts(rc_run *r);
+
+/* race_order.c: r_before_start for the owner contexts from first on */
+int rc_owner_order(rc_run *r, uint32_t first);
+/* Does function (mod, code) start thread context t: the function that starts it, or a method
+ * that calls that function on its own `self`? */
+int rc_starts(rc_run *r, uint32_t mod, uint32_t code, const rc_ctx *t);
+/* Does frame fi's function, after its instruction instr, call (not in a loop) what starts thread
+ * context t (`w.setup(); w.start()`)? */
+int rc_starts_after(rc_run *r, uint32_t fi, uint32_t instr, uint32_t t);
 
 /* race_report.c */
 int rc_report(rc_run *r, eng_result *res);

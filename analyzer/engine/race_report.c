@@ -149,10 +149,11 @@ static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
 
 /* Does instance a happen before thread context t starts, where it meets instance o of t: it
  * runs in the function that starts t (or in what that function calls) before the starting
- * call, and not in a loop with it?  For the run() of a Thread subclass whose own start() hands
+ * call, and not in a loop with it -- or, in a context that runs once, in a function that later
+ * calls what starts t (race_order.c)?  For the run() of a Thread subclass whose own start() hands
  * the object over with `super().start()`, only the object's own state counts: another object
  * of the class may be running already. */
-static int before_start(const rc_run *r, const rc_inst *a, uint32_t t, const rc_inst *o)
+static int before_start(rc_run *r, const rc_inst *a, uint32_t t, const rc_inst *o)
 {
     const rc_ctx *x = &r->r_ctxs[t];
     uint32_t fi = a->i_frame, instr = a->i_instr, steps = 0;
@@ -165,6 +166,11 @@ static int before_start(const rc_run *r, const rc_inst *a, uint32_t t, const rc_
             return 0;   /* a's own context starts there: it runs in the started thread */
         if (fr->fr_mod == x->x_start_mod && fr->fr_code == x->x_start_code)
             return instr < x->x_start_instr;
+        /* a caller that starts it later, `w = Watcher(); w.setup(); w.start()`, in a context
+         * that runs once (many runs of it would start threads before another's set-up) */
+        if (x->x_kind == CTX_THREAD && !r->r_ctxs[a->i_ctx].x_many &&
+            rc_starts_after(r, fi, instr, t))
+            return 1;
         instr = fr->fr_call_instr;
         fi = fr->fr_parent;
     }
@@ -233,6 +239,18 @@ static int owner_pair(const rc_run *r, const rc_ctx *o, const rc_ctx *t)
     return !set_has(&r->r_thread_code, key, NULL);
 }
 
+/* Is owner context o's method called, wherever the run calls it, before the start of thread
+ * context t on the same object (race_order.c)? */
+static int owner_before(const rc_run *r, uint32_t o, uint32_t t)
+{
+    char key[32];
+    int32_t v;
+    if (!r->r_ctxs[o].x_by_owner || !r->r_before_start.ss_used)
+        return 0;
+    snprintf(key, sizeof key, "%u:%u", o, t);
+    return set_has(&r->r_before_start, key, &v) && v == 1;
+}
+
 /* Is a -- in its context's entry, method B.m, on that method's own `self` -- on an object that
  * b's cannot be?  b's object is of a class S that derives from B and overrides m (S, or a class
  * between them, defines m) without calling super(): calling m on an S runs the override, and
@@ -256,7 +274,7 @@ static int overridden(const rc_run *r, const rc_inst *a, const rc_inst *b)
            !(rv_func_at(r, mod, code)->u_flags & FN_SUPER);
 }
 
-static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
+static int breaks(rc_run *r, const rc_inst *w, const rc_inst *x)
 {
     const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
     if (w->i_prop != x->i_prop)     /* a property's get/set pairs only with its own kind */
@@ -323,6 +341,9 @@ static int breaks(const rc_run *r, const rc_inst *w, const rc_inst *x)
         return 0;
     if ((cw->x_by_owner && !owner_pair(r, cw, &r->r_ctxs[x->i_ctx])) ||
         (r->r_ctxs[x->i_ctx].x_by_owner && !owner_pair(r, &r->r_ctxs[x->i_ctx], cw)))
+        return 0;
+    /* the program calls that owner method only before it starts the thread */
+    if (owner_before(r, w->i_ctx, x->i_ctx) || owner_before(r, x->i_ctx, w->i_ctx))
         return 0;
     if (thread_work(r, w->i_ctx, x->i_ctx, w->i_mod, w->i_code) ||
         thread_work(r, x->i_ctx, w->i_ctx, x->i_mod, x->i_code))

@@ -297,6 +297,10 @@ int rc_load(rc_run *r)
     memset(r->r_classes, 0, (n + 1) * sizeof *r->r_classes);
     memset(r->r_ncalls_to, 0, (nfuncs + 1) * sizeof *r->r_ncalls_to);
     memset(r->r_isolated, 0, nfuncs + 1);
+    r->r_param_other = arena_alloc(r->r_a, nfuncs + 1);
+    if (!r->r_param_other)
+        return G_ENOMEM;
+    memset(r->r_param_other, 0, nfuncs + 1);
     for (i = 0; i < r->r_nsums; i++) {
         const rv_sum *s = r->r_sums[i];
         r->r_class_id[i] = arena_array(r->r_a, s->s_nclasses + 1, sizeof **r->r_class_id);
@@ -370,7 +374,70 @@ static uint32_t arg_global(rc_run *r, uint32_t mod, const sum_arg *g)
     return rc_intern(r, buf);
 }
 
-/* What every construction site of each class passes its constructor: k_argcls, k_argglob. */
+/* The class object argument g is (`create_window(MainWindow)`), or RC_NONE. */
+static uint32_t arg_class_object(rc_run *r, uint32_t mod, const sum_arg *g)
+{
+    rc_sym y;
+    if (!g->g_path || strncmp(g->g_path, "g:", 2) || strchr(g->g_path, '['))
+        return RC_NONE;
+    y = rc_resolve_dotted_in(r, mod, g->g_path + 2, 0);
+    return y.y_kind == SYM_CLASS ? y.y_id : RC_NONE;
+}
+
+/* A call site of module function (fmod, fcode) with these arguments: r_param_cls and
+ * r_param_other. */
+static void param_site(rc_run *r, uint32_t mod, const sum_call *call, uint32_t fmod,
+                       uint32_t fcode)
+{
+    uint32_t fid = rc_func_id(r, fmod, fcode), a, pos = 0;
+    uint32_t nparams = r->r_sums[fmod]->s_funcs[fcode].u_nparams;
+    char key[32];
+    for (a = 0; a < call->c_nargs && pos < 8; a++) {
+        uint32_t t;
+        int32_t had;
+        if (call->c_args[a].g_kw)
+            break;              /* keywords: the positions after them are not known here */
+        t = arg_class_object(r, mod, &call->c_args[a]);
+        if (t == RC_NONE) {
+            r->r_param_other[fid] |= (uint8_t)(1u << pos++);
+            continue;
+        }
+        snprintf(key, sizeof key, "%u:%u", fid, pos);
+        if (set_find_add(&r->r_param_cls, r->r_a, rc_text(r, rc_intern(r, key)), (int32_t)t,
+                         &had) < 0) {
+            r->r_oom = 1;
+            return;
+        }
+        if ((uint32_t)had != t)
+            r->r_param_other[fid] |= (uint8_t)(1u << pos);
+        pos++;
+    }
+    for (; pos < 8 && pos < nparams; pos++)
+        r->r_param_other[fid] |= (uint8_t)(1u << pos);
+}
+
+uint32_t rc_param_class(const rc_run *r, uint32_t mod, uint32_t code, const char *name)
+{
+    const rv_func *u = rv_func_at(r, mod, code);
+    const uint32_t *params = rv_params(r, mod, u);
+    uint32_t i, fid = rc_func_id(r, mod, code);
+    int32_t cls;
+    char key[32];
+    if (!r->r_param_cls.ss_used || (u->u_flags & (FN_MODULE | FN_CLASS_BODY)))
+        return RC_NONE;
+    for (i = 0; i < u->u_nparams && i < 8; i++) {
+        if (!params[i] || strcmp(rv_s(r, params[i]), name))
+            continue;
+        snprintf(key, sizeof key, "%u:%u", fid, i);
+        if ((r->r_param_other[fid] >> i & 1) || !set_has(&r->r_param_cls, key, &cls))
+            return RC_NONE;
+        return (uint32_t)cls;
+    }
+    return RC_NONE;
+}
+
+/* What every construction site of each class passes its constructor: k_argcls, k_argglob; what
+ * every call site of a module function passes it as a class (r_param_cls). */
 static void construction_sites(rc_run *r)
 {
     uint32_t m, k, i, a;
@@ -391,6 +458,10 @@ static void construction_sites(rc_run *r)
                 if (strncmp(call->c_callee, "g:", 2))
                     continue;
                 y = rc_resolve_dotted_in(r, m, call->c_callee + 2, 0);
+                if (y.y_kind == SYM_FUNC && y.y_id != RC_NONE) {
+                    param_site(r, m, call, y.y_mod, y.y_id);
+                    continue;
+                }
                 if (y.y_kind != SYM_CLASS)
                     continue;
                 cl = &r->r_classes[y.y_id];

@@ -656,6 +656,59 @@ static void test_engine_compose__one_module_name_two_files(void **state)
     run_free(&r);
 }
 
+static void test_engine_compose__program_order(void **state)
+{
+    run r;
+    module mods[] = {
+        { "app", 1, "" },
+        { "app.window", 0,
+          "import threading\n"                 /* 1 */
+          "class Window:\n"                    /* 2 */
+          "    def __init__(self):\n"          /* 3 */
+          "        self.panels = {}\n"         /* 4 */
+          "        self.docks = {}\n"          /* 5 */
+          "    def setup(self):\n"             /* 6 */
+          "        self.panels['main'] = 1\n"  /* 7 */
+          "    def add_dock(self, name):\n"    /* 8 */
+          "        self.docks[name] = 1\n"     /* 9 */
+          "    def show(self):\n"              /* 10 */
+          "        threading.Thread(target=self._serve).start()\n"
+          "    def _serve(self):\n"            /* 12 */
+          "        while True:\n"              /* 13 */
+          "            for n in self.panels:\n" /* 14 */
+          "                print(n)\n"         /* 15 */
+          "            for n in self.docks:\n" /* 16 */
+          "                print(n)\n" },      /* 17 */
+        { "app.start", 0,
+          "def create_window(WindowClass):\n"  /* 1 */
+          "    w = WindowClass()\n"            /* 2 */
+          "    w.setup()\n"                    /* 3 */
+          "    w.show()\n"                     /* 4 */
+          "    w.add_dock('log')\n" },         /* 5 */
+        { "app.main", 0,
+          "from app.window import Window\n"
+          "from app.start import create_window\n"
+          "if __name__ == '__main__':\n"
+          "    create_window(Window)\n" } };
+    compose(*state, &r, mods, 4, NULL);
+    /* the program calls setup() on the window before show() starts its thread (through a
+     * function given the class): the thread's loop over panels races with nothing */
+    assert_int_equal(count(&r, "GIL106", 14), 0);
+    /* add_dock() comes after the start */
+    assert_int_equal(count(&r, "GIL106", 16), 1);
+    run_free(&r);
+    /* given another class at a second site, the parameter's class is not known: setup() may
+     * run at any time as far as the run shows */
+    mods[3].m_src = "from app.window import Window\n"
+                    "from app.start import create_window\n"
+                    "if __name__ == '__main__':\n"
+                    "    create_window(Window)\n"
+                    "    create_window(dict)\n";
+    compose(*state, &r, mods, 4, NULL);
+    assert_int_equal(count(&r, "GIL106", 14), 1);
+    run_free(&r);
+}
+
 static const char shared_src[] =
     "import threading\n"                       /* 1 */
     "class Box:\n"                             /* 2 */
@@ -979,6 +1032,7 @@ int main(void)
         cmocka_unit_test(test_engine_compose__web_routes),
         cmocka_unit_test(test_engine_compose__django_routes),
         cmocka_unit_test(test_engine_compose__one_module_name_two_files),
+        cmocka_unit_test(test_engine_compose__program_order),
         cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
         cmocka_unit_test(test_engine_compose__declared_classes_only),
         cmocka_unit_test(test_engine_compose__unknown_configured_names),
