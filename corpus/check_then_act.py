@@ -13,6 +13,8 @@ _subscribers = {}
 _building = set()
 _building_racy = set()
 _registry = {}
+_plugins = {}
+_loaded = set()
 _registry_lock = threading.Lock()
 _work = queue.Queue()
 
@@ -163,6 +165,50 @@ def build_racy(target):
         _building_racy.remove(target)                   # ok: the claim's own race, at the add
 
 
+def load_plugin(name, factory):
+    """The check as an early return: the write needs the key absent, as `if name not in`."""
+    if name in _plugins:
+        return
+    _plugins[name] = factory()                              # expect: GIL201
+
+
+def load_once(name):
+    if name in _loaded:
+        return
+    with _registry_lock:
+        _loaded.add(name)                                   # expect: GIL201
+
+
+def forget_plugin(name):
+    """Another thread's removal between the check and the write breaks nothing: the key is
+    absent either way."""
+    with _registry_lock:
+        _loaded.discard(name)                               # ok
+
+
+class Poller(object):
+    """The main thread registers sockets, the poll thread drops closed ones: the registration's
+    check needs the key absent, and a drop keeps it absent."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sockets = {}
+
+    def add(self, fd, sock):
+        if fd in self.sockets:
+            return
+        with self.lock:
+            self.sockets[fd] = sock                         # ok
+
+    def poll(self):
+        while True:
+            with self.lock:
+                self.sockets.pop(3, None)
+
+
+poller = Poller()
+
+
 def produce(item):
     _work.put(item)                                         # ok
 
@@ -206,6 +252,9 @@ def serve(requests):
             unregister(arg)
             build(arg)
             build_racy(arg)
+            load_plugin(arg, dict)
+            load_once(arg)
+            forget_plugin(arg)
         else:
             produce(arg)
             consume()
@@ -218,3 +267,5 @@ if __name__ == "__main__":
         t.start()
     for t in threads:
         t.join()
+    threading.Thread(target=poller.poll, daemon=True).start()
+    poller.add(3, None)

@@ -317,14 +317,15 @@ static int other_side_raises(const ctx *x, uint32_t gb, int *is_assert)
 }
 
 /* What an act guarded by test t needs of the state: the entry present (a removal breaks it) or
- * absent (an insertion breaks it). */
-static int breaks_of(const ir_event *t, int act_removes)
+ * absent (an insertion breaks it).  holds: the act runs where the test is true; where it is
+ * false (`if k in D: return` before `D[k] = v`), the other way round. */
+static int breaks_of(const ir_event *t, int holds, int act_removes)
 {
     if (act_removes)
         return BRK_REMOVE;
     switch (t->ev_test) {
-    case TEST_IN: case TEST_IS_NOT_NONE: return BRK_REMOVE;
-    case TEST_NOT_IN: case TEST_IS_NONE: return BRK_INSERT;
+    case TEST_IN: case TEST_IS_NOT_NONE: return holds ? BRK_REMOVE : BRK_INSERT;
+    case TEST_NOT_IN: case TEST_IS_NONE: return holds ? BRK_INSERT : BRK_REMOVE;
     default: return BRK_WRITE;
     }
 }
@@ -477,13 +478,14 @@ static int check_store(ctx *x, uint32_t k)
                                ir_path_display(p->p_base), ir_path_display(r->ev_path), line_of(x, r));
         /* check-then-act: if k not in D: D[k] = v */
         {
-            const ir_event *t = guard_on(x, e, p->p_base, NULL);
+            int holds = 1;
+            const ir_event *t = guard_on(x, e, p->p_base, &holds);
             /* a delete whose KeyError is caught works whether the key is there or not */
             int caught = e->ev_kind == EV_DELETE && shape_key_error_caught(x->x_m, x->x_ci, e);
             if (t && !caught &&
                 !(e->ev_kind == EV_DELETE && own_insert(x, t, e, p->p_base, p->p_key)))
                 return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, p->p_base),
-                                   breaks_of(t, e->ev_kind == EV_DELETE),
+                                   breaks_of(t, holds, e->ev_kind == EV_DELETE),
                                    "check-then-act on '%s': the check (line %d) and this %s are "
                                    "separate steps; another thread can act in between",
                                    ir_path_display(p->p_base), line_of(x, t),
@@ -561,7 +563,7 @@ static int check_call(ctx *x, uint32_t k)
     const ir_path *c = e->ev_path;
     const eng_kb *kb = x->x_m->m_kb;
     uint32_t a;
-    int removes;
+    int removes, holds = 1;
     /* next(it) on a shared generator or iterator of unknown type: its state is read and
      * advanced by code another thread's next(it) can enter at the same time */
     if ((r = shape_next_iter(x->x_m, x->x_ci, e))) {
@@ -588,10 +590,10 @@ static int check_call(ctx *x, uint32_t k)
                                ir_path_display(r->ev_path), line_of(x, r), e->ev_name);
     /* check-then-act: if L: L.pop(); not `if k not in D: D.setdefault(k, v)`, whose act needs
      * no check */
-    if (!either_way(kb, e) && (t = guard_on(x, e, c, NULL)) &&
+    if (!either_way(kb, e) && (t = guard_on(x, e, c, &holds)) &&
         !(removes && own_insert(x, t, e, c, e->ev_nargs ? e->ev_args[0].ar_path : NULL)))
         return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, c),
-                           breaks_of(t, removes),
+                           breaks_of(t, holds, removes),
                            "check-then-act on '%s': the check (line %d) and %s() are separate "
                            "steps; another thread can act in between", ir_path_display(c),
                            line_of(x, t), e->ev_name);
