@@ -14,6 +14,7 @@ _building = set()
 _building_racy = set()
 _registry = {}
 _plugins = {}
+_pages = {}
 _loaded = set()
 _registry_lock = threading.Lock()
 _work = queue.Queue()
@@ -186,6 +187,15 @@ def forget_plugin(name):
         _loaded.discard(name)                               # ok
 
 
+def fetch_page(url):
+    """The test guards the key it tests, not another one the same code writes."""
+    if url in _pages:
+        return _pages[url]
+    final = url.rstrip("/")
+    _pages[final] = "page"                                  # ok
+    _pages[url] = "page"                                    # expect: GIL201
+
+
 class Poller(object):
     """The main thread registers sockets, the poll thread drops closed ones: the registration's
     check needs the key absent, and a drop keeps it absent."""
@@ -255,6 +265,7 @@ def serve(requests):
             load_plugin(arg, dict)
             load_once(arg)
             forget_plugin(arg)
+            fetch_page(arg)
         else:
             produce(arg)
             consume()

@@ -482,6 +482,11 @@ static int check_store(ctx *x, uint32_t k)
             const ir_event *t = guard_on(x, e, p->p_base, &holds);
             /* a delete whose KeyError is caught works whether the key is there or not */
             int caught = e->ev_kind == EV_DELETE && shape_key_error_caught(x->x_m, x->x_ci, e);
+            /* a test of another key guards nothing of this one: `if url in D: ... else:
+             * D[final_url] = page` */
+            if (t && (t->ev_test == TEST_IN || t->ev_test == TEST_NOT_IN) && t->ev_key &&
+                t->ev_path == p->p_base && p->p_key && t->ev_key != p->p_key)
+                t = NULL;
             if (t && !caught &&
                 !(e->ev_kind == EV_DELETE && own_insert(x, t, e, p->p_base, p->p_key)))
                 return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, p->p_base),
