@@ -4,7 +4,8 @@ starts the object's thread happens before everything that thread does -- the own
 calls, and what the main thread runs before it calls the starting method, also through a
 function that is given the class as an argument.  A method the program also calls after the
 start, or in a loop around it, still races with the thread, and so does set-up code that several
-threads run: one's set-up can come after another's start."""
+threads run (one's set-up can come after another's start) or set-up before a start when
+something else can start the same thread earlier."""
 import threading
 
 
@@ -94,6 +95,34 @@ def create_window(WindowClass):
     return window
 
 
+class Monitor(object):
+    def __init__(self):
+        self.rules = {}
+
+    def setup(self):
+        self.rules["cpu"] = 1
+
+    def show(self):
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self):
+        while True:
+            for name in self.rules:                             # expect: GIL106
+                print(name)
+
+
+monitor = Monitor()
+
+
+def refresh():
+    monitor.show()
+
+
+def open_monitor():
+    monitor.setup()
+    monitor.show()
+
+
 class Board(object):
     def __init__(self):
         self.sock = None
@@ -122,5 +151,7 @@ def launch():
 
 if __name__ == "__main__":
     create_window(Window)
+    threading.Thread(target=refresh).start()
+    open_monitor()
     for _ in range(2):
         threading.Thread(target=launch).start()

@@ -56,6 +56,17 @@ int rc_starts(rc_run *r, uint32_t mod, uint32_t code, const rc_ctx *t)
     return 0;
 }
 
+/* Is the call of (mod, code), a function that starts thread context x, the only way the run
+ * starts it: (mod, code) has this one call site, and so has the function that starts x when it
+ * is another?  Otherwise a thread started from elsewhere may be running already. */
+static int only_start(const rc_run *r, uint32_t mod, uint32_t code, const rc_ctx *x)
+{
+    if (!r->r_counted || r->r_ncalls_to[rc_func_id(r, mod, code)] != 1)
+        return 0;
+    return (mod == x->x_start_mod && code == x->x_start_code) ||
+           r->r_ncalls_to[rc_func_id(r, x->x_start_mod, x->x_start_code)] == 1;
+}
+
 /* Is the call of u at index `at` (c_instr instr) followed, in u and on the same receiver
  * (recv, n bytes), by a call that starts thread context t, neither in a loop?  frame: u's. */
 static int started_after(rc_run *r, uint32_t mod, const rv_func *u, uint32_t frame,
@@ -76,7 +87,7 @@ static int started_after(rc_run *r, uint32_t mod, const rv_func *u, uint32_t fra
             continue;
         }
         if (rc_resolve_call(r, &r->r_frames[frame], &c, &ce) &&
-            rc_starts(r, ce.ce_mod, ce.ce_code, t))
+            rc_starts(r, ce.ce_mod, ce.ce_code, t) && only_start(r, ce.ce_mod, ce.ce_code, t))
             return 1;
     }
     return 0;
@@ -104,7 +115,7 @@ int rc_starts_after(rc_run *r, uint32_t fi, uint32_t instr, uint32_t t)
                 continue;
             if (rc_resolve_call(r, fr, &c, &ce) &&
                 (ce.ce_mod != fr->fr_mod || ce.ce_code != fr->fr_code) &&
-                rc_starts(r, ce.ce_mod, ce.ce_code, x))
+                rc_starts(r, ce.ce_mod, ce.ce_code, x) && only_start(r, ce.ce_mod, ce.ce_code, x))
                 first = c.c_instr;
         }
         at = first == UINT32_MAX ? -1 : (int32_t)first;
