@@ -73,6 +73,24 @@ def next_job():
     return None
 
 
+def next_job_by_size():
+    if len(_jobs) > 0:
+        return _jobs.pop()                                  # expect: GIL201
+    return None
+
+
+def trim_jobs():
+    """A threshold, not an emptiness test: two threads that both trim leave fewer jobs, and
+    neither pop can find the list empty."""
+    if len(_jobs) >= 100:
+        _jobs.pop(0)                                        # ok
+
+
+def pending_jobs():
+    count = len(_jobs)                                      # ok
+    return count
+
+
 def drain():
     done = []
     while _jobs:
@@ -245,6 +263,9 @@ def serve(requests):
         elif kind == "job":
             add_job(arg)
             next_job()
+            next_job_by_size()
+            pending_jobs()
+            trim_jobs()
             next_job_or_none()
             drain()
         elif kind == "presence":

@@ -56,6 +56,7 @@ typedef struct aval {
                               * (`with self._lock.for_reading():` holds that lock) */
     const char *a_call;      /* a reader method's result, modelled as the item it reads
                               * (`D.get(k)` as `D[k]`): the dotted method called ("D.get") */
+    const ir_path *a_sized;  /* `len(L)`'s result: L */
 } aval;
 
 /* A pre-3.11 block (SETUP_*), so POP_BLOCK knows whether it ends a `with`. */
@@ -327,6 +328,18 @@ static int is_none_const(interp *it, const aval *v)
         return 0;
     o = bc_const(it->i_bc, v->a_aux);
     return o && o->o_kind == PYC_NONE;
+}
+
+/* Is v the constant 0 or 1 (what `len(L)` is compared with to test emptiness)? */
+static int zero_or_one(interp *it, const aval *v)
+{
+    const pyc_obj *o;
+    if (v->a_kind == AV_INT)
+        return v->a_aux == 0 || v->a_aux == 1;
+    if (v->a_kind != AV_CONST)
+        return 0;
+    o = bc_const(it->i_bc, v->a_aux);
+    return o && o->o_kind == PYC_INT && (o->u.o_int == 0 || o->u.o_int == 1);
 }
 
 int ir_name_in(const char *name, const char *const *list, size_t n)
@@ -897,6 +910,8 @@ static void do_call(interp *it, state *s, uint32_t idx, int npop, int kw_on_top)
         got.a_path = NULL;
         got.a_name = cname;
         got.a_id = res.a_id;
+        if (!strcmp(callee.a_path->p_name, "len"))
+            got.a_sized = vals[first].a_path;
         res = got;
     }
     push(it, s, res);
@@ -1248,9 +1263,17 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         w = pop(s);
         v = pop(s);
         x = test_value(&v, &w);
-        t = test_event(it, TEST_COMPARE, v.a_path || v.a_src.s_n ? &v : &w, NULL, idx, s);
-        if (t >= 0 && in->in_a == CMP_EQ)
-            compared_constant(&it->i_f->f_events[t], v.a_path || v.a_src.s_n ? &w : &v);
+        if ((v.a_sized && zero_or_one(it, &w)) || (w.a_sized && zero_or_one(it, &v))) {
+            /* `len(L) > 0`, `len(L) == 0`: a truth test of L; a threshold (`len(L) >= n`)
+             * tests no emptiness and is left as a comparison of a computed value */
+            aval c = v.a_sized ? v : w;
+            c.a_path = c.a_sized;
+            t = test_event(it, TEST_TRUTH, &c, NULL, idx, s);
+        } else {
+            t = test_event(it, TEST_COMPARE, v.a_path || v.a_src.s_n ? &v : &w, NULL, idx, s);
+            if (t >= 0 && in->in_a == CMP_EQ)
+                compared_constant(&it->i_f->f_events[t], v.a_path || v.a_src.s_n ? &w : &v);
+        }
         x.a_aux = t;
         push(it, s, x);
         break;
