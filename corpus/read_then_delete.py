@@ -50,6 +50,23 @@ def forget_locked(name):
         locked_cache.pop(name, None)
 
 
+def check_stale_caught_among(name):
+    entry = cache[name]
+    if entry[0] != os.stat(name).st_size:
+        try:
+            del cache[name]                                     # ok
+        except (RuntimeError, KeyError):
+            pass
+
+
+def check_stale_wrong_handlers(name):
+    entry = cache[name]
+    try:
+        del cache[name]                                         # expect: GIL201
+    except (OSError, ValueError):
+        print(entry)
+
+
 def check_stale_wrong_handler(name):
     entry = cache[name]
     try:
@@ -59,5 +76,6 @@ def check_stale_wrong_handler(name):
 
 
 for work in (check_stale, check_stale_pop, check_stale_caught, check_stale_locked,
-             forget_locked, check_stale_wrong_handler):
+             forget_locked, check_stale_wrong_handler, check_stale_caught_among,
+             check_stale_wrong_handlers):
     threading.Thread(target=work, args=("a",)).start()

@@ -611,21 +611,33 @@ const ir_event *shape_next_iter(const eng_mod *m, uint32_t ci, const ir_event *c
 
 /* Does the handler starting at instruction h (up to instruction s) catch KeyError: a bare
  * `except:`, or a match against KeyError, LookupError, Exception or BaseException? */
+/* Is instruction i the load of a name that catches KeyError? */
+static int loads_key_error(const bc_code *bc, uint32_t i)
+{
+    const bc_instr *in = &bc->bc_instrs[i];
+    const pyc_obj *n;
+    return (in->in_sem == SEM_LOAD_GLOBAL || in->in_sem == SEM_LOAD_NAME) &&
+           (n = bc_name(bc, in->in_a)) &&
+           (pyc_str_eq(n, "KeyError") || pyc_str_eq(n, "LookupError") ||
+            pyc_str_eq(n, "Exception") || pyc_str_eq(n, "BaseException"));
+}
+
 static int catches_key_error(const bc_code *bc, uint32_t h, uint32_t s)
 {
-    uint32_t i;
+    uint32_t i, k;
     int matched = 0;
     for (i = h; i < s; i++) {
         const bc_instr *in = &bc->bc_instrs[i];
-        const pyc_obj *n;
         if (in->in_sem != SEM_EXC_MATCH)
             continue;
         matched = 1;
-        if (i > h && (in[-1].in_sem == SEM_LOAD_GLOBAL || in[-1].in_sem == SEM_LOAD_NAME) &&
-            (n = bc_name(bc, in[-1].in_a)) &&
-            (pyc_str_eq(n, "KeyError") || pyc_str_eq(n, "LookupError") ||
-             pyc_str_eq(n, "Exception") || pyc_str_eq(n, "BaseException")))
+        if (i > h && loads_key_error(bc, i - 1))
             return 1;
+        /* `except (RuntimeError, KeyError):` -- the names, then BUILD_TUPLE */
+        if (i > h && in[-1].in_sem == SEM_BUILD && in[-1].in_a <= 8)
+            for (k = 1; k <= (uint32_t)in[-1].in_a && i >= h + 1 + k; k++)
+                if (loads_key_error(bc, i - 1 - k))
+                    return 1;
     }
     return !matched;
 }
@@ -637,13 +649,19 @@ int shape_key_error_caught(const eng_mod *m, uint32_t ci, const ir_event *act)
     uint32_t i, end;
     if (h < 0 || (uint32_t)h <= act->ev_instr)
         return 0;
-    /* the first clause's match opens the handler (DUP_TOP or PUSH_EXC_INFO, the name, the
-     * match); a handler without one -- a bare `except:`, or 3.11's cleanup around an `except`
-     * body -- is not taken for a KeyError handler */
-    end = (uint32_t)h + 4 < bc->bc_ninstrs ? (uint32_t)h + 4 : bc->bc_ninstrs;
-    for (i = (uint32_t)h; i < end; i++)
-        if (bc->bc_instrs[i].in_sem == SEM_EXC_MATCH)
+    /* the first clause's match opens the handler (DUP_TOP or PUSH_EXC_INFO, the name -- or
+     * the names and BUILD_TUPLE of `except (A, B):` --, the match); a handler without one -- a
+     * bare `except:`, or 3.11's cleanup around an `except` body -- is not taken for a KeyError
+     * handler */
+    end = (uint32_t)h + 14 < bc->bc_ninstrs ? (uint32_t)h + 14 : bc->bc_ninstrs;
+    for (i = (uint32_t)h; i < end; i++) {
+        uint8_t sem = bc->bc_instrs[i].in_sem;
+        if (sem == SEM_EXC_MATCH)
             return catches_key_error(bc, (uint32_t)h, i + 1);
+        if (i >= (uint32_t)h + 3 && sem != SEM_LOAD_GLOBAL && sem != SEM_LOAD_NAME &&
+            sem != SEM_BUILD)
+            return 0;
+    }
     return 0;
 }
 
