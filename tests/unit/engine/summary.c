@@ -69,7 +69,23 @@ static const char src[] =
     "        super().start()\n"                        /* 44 */
     "    def run(self):\n"                             /* 45 */
     "        if self.state == 1:\n"                    /* 46 */
-    "            self.state = 2\n";                    /* 47 */
+    "            self.state = 2\n"                     /* 47 */
+    "D = {}\n"                                        /* 48 */
+    "def early(k):\n"                                 /* 49 */
+    "    if k in D:\n"                                /* 50 */
+    "        return\n"                                /* 51 */
+    "    D[k] = 1\n"                                  /* 52 */
+    "def other_key(k, j):\n"                          /* 53 */
+    "    if k in D:\n"                                /* 54 */
+    "        return\n"                                /* 55 */
+    "    D[j] = 1\n"                                  /* 56 */
+    "L = []\n"                                        /* 57 */
+    "def by_size():\n"                                /* 58 */
+    "    if len(L) > 0:\n"                            /* 59 */
+    "        L.pop()\n"                               /* 60 */
+    "def above(n):\n"                                 /* 61 */
+    "    if len(L) >= n:\n"                           /* 62 */
+    "        L.pop()\n";                              /* 63 */
 
 static const sum_func *func(const eng_summary *s, const char *qualname)
 {
@@ -246,6 +262,23 @@ static void test_engine_summary__handover_and_checked_constant(void **state)
     assert_null(func(fx->sum, "fan")->u_win[0].w_check);   /* `+=`: no check */
 }
 
+/* What a check-then-act's check is: the branch the act is on, the key it tests, a size. */
+static void test_engine_summary__checks(void **state)
+{
+    const fixture *fx = *state;
+    const sum_func *early = func(fx->sum, "early"), *by_size = func(fx->sum, "by_size");
+    /* after `if k in D: return`, the write needs k absent: another insertion breaks it */
+    assert_int_equal(early->u_nwin, 1);
+    assert_string_equal(fx->sum->s_cand.r_findings[early->u_win[0].w_finding].f_rule, "GIL201");
+    assert_int_equal(early->u_win[0].w_breaks & BRK_KIND, BRK_INSERT);
+    /* a test of k guards no write of j */
+    assert_int_equal(func(fx->sum, "other_key")->u_nwin, 0);
+    /* `len(L) > 0` tests L; a threshold does not */
+    assert_int_equal(by_size->u_nwin, 1);
+    assert_string_equal(fx->sum->s_cand.r_findings[by_size->u_win[0].w_finding].f_rule, "GIL201");
+    assert_int_equal(func(fx->sum, "above")->u_nwin, 0);
+}
+
 /* The bytes of a summary read back write the same bytes. */
 static void test_engine_summary__round_trip(void **state)
 {
@@ -312,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_engine_summary__what_a_function_records),
         cmocka_unit_test(test_engine_summary__thread_starts_and_imports),
         cmocka_unit_test(test_engine_summary__handover_and_checked_constant),
+        cmocka_unit_test(test_engine_summary__checks),
         cmocka_unit_test(test_engine_summary__round_trip),
         cmocka_unit_test(test_engine_summary__damaged_bytes),
     };
