@@ -210,8 +210,13 @@ int rc_owner_order(rc_run *r, uint32_t first)
                 uint32_t cls;
                 if (!n || !set_has(&names, name, NULL))
                     continue;
-                if (frame == RC_NONE && (frame = rc_static_frame(r, m, k)) == RC_NONE)
-                    return G_ENOMEM;
+                if (frame == RC_NONE) {
+                    r->r_reuse_params = 1;  /* the frame goes with the function (mark) */
+                    frame = rc_static_frame(r, m, k);
+                    r->r_reuse_params = 0;
+                    if (frame == RC_NONE)
+                        return G_ENOMEM;
+                }
                 if (!rc_resolve_call(r, &r->r_frames[frame], &c, &ce))
                     continue;
                 snprintf(key, sizeof key, "%u:%u", ce.ce_mod, ce.ce_code);
