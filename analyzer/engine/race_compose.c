@@ -303,26 +303,6 @@ static const char *frame_key(rc_run *r, const rc_frame *fr)
 
 typedef rc_callee callee;
 
-/* The class object frame fr's parameter `name` is (its caller passed `Window` itself), or
- * RC_NONE. */
-static uint32_t param_class_object(rc_run *r, const rc_frame *fr, const char *name)
-{
-    const rv_func *u = rv_func_at(r, fr->fr_mod, fr->fr_code);
-    const uint32_t *params = rv_params(r, fr->fr_mod, u);
-    uint32_t i;
-    for (i = 0; i < u->u_nparams && i < fr->fr_nparams; i++) {
-        const rc_val *v = &fr->fr_params[i];
-        if (!params[i] || strcmp(rv_s(r, params[i]), name))
-            continue;
-        if (v->v_kind != VK_LOC || v->v_loc != 'k' || v->v_key || v->v_cls == RC_NONE ||
-            strncmp(rc_text(r, v->v_text), "k:", 2) ||
-            strcmp(rc_text(r, v->v_text) + 2, r->r_classes[v->v_cls].k_full))
-            return RC_NONE;
-        return v->v_cls;
-    }
-    return RC_NONE;
-}
-
 static int is_func(const rc_run *r, uint32_t mod, uint32_t code)
 {
     const rv_func *u = rv_func_at(r, mod, code);
@@ -384,9 +364,7 @@ static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee
         if (y.y_kind != SYM_CLASS && !strchr(ctor, '.')) {
             /* `main = WindowClass(...)` with a parameter given a class: by this frame's caller,
              * or by every caller the run has */
-            uint32_t pc = param_class_object(r, fr, ctor);
-            if (pc == RC_NONE)
-                pc = rc_param_class(r, fr->fr_mod, fr->fr_code, ctor);
+            uint32_t pc = rc_param_class(r, fr, ctor);
             if (pc != RC_NONE) {
                 y.y_kind = SYM_CLASS;
                 y.y_id = pc;

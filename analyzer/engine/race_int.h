@@ -490,9 +490,10 @@ rc_sym rc_resolve_dotted(rc_run *r, const char *dotted, int depth);
 rc_sym rc_resolve_dotted_in(rc_run *r, uint32_t mod, const char *dotted, int depth);
 rc_sym rc_member(rc_run *r, rc_sym s, const char *name, int depth);
 uint32_t rc_method(const rc_run *r, uint32_t cls, const char *name, uint32_t *out_mod);
-/* The class every call site in the run passes as parameter `name` of function (mod, code), a
- * class object itself (`create_window(MainWindow)`), or RC_NONE. */
-uint32_t rc_param_class(const rc_run *r, uint32_t mod, uint32_t code, const char *name);
+/* The class object parameter `name` of frame fr's function is (`create_window(MainWindow)`):
+ * the one the frame's caller passed, else the one every call site of the run passes; or
+ * RC_NONE. */
+uint32_t rc_param_class(rc_run *r, const rc_frame *fr, const char *name);
 /* The index in s_binds of module mod's binding `name` (the first when bound twice) into *out:
  * 1, or 0 when the module does not bind it. */
 int rc_bind(const rc_run *r, uint32_t mod, const char *name, int32_t *out);

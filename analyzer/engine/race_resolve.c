@@ -416,24 +416,33 @@ static void param_site(rc_run *r, uint32_t mod, const sum_call *call, uint32_t f
         r->r_param_other[fid] |= (uint8_t)(1u << pos);
 }
 
-uint32_t rc_param_class(const rc_run *r, uint32_t mod, uint32_t code, const char *name)
+uint32_t rc_param_class(rc_run *r, const rc_frame *fr, const char *name)
 {
-    const rv_func *u = rv_func_at(r, mod, code);
-    const uint32_t *params = rv_params(r, mod, u);
-    uint32_t i, fid = rc_func_id(r, mod, code);
+    const rv_func *u = rv_func_at(r, fr->fr_mod, fr->fr_code);
+    const uint32_t *params = rv_params(r, fr->fr_mod, u);
+    uint32_t i, fid = rc_func_id(r, fr->fr_mod, fr->fr_code);
     int32_t cls;
     char key[32];
-    if (!r->r_param_cls.ss_used || (u->u_flags & (FN_MODULE | FN_CLASS_BODY)))
+    if (u->u_flags & (FN_MODULE | FN_CLASS_BODY))
         return RC_NONE;
-    for (i = 0; i < u->u_nparams && i < 8; i++) {
-        if (!params[i] || strcmp(rv_s(r, params[i]), name))
-            continue;
-        snprintf(key, sizeof key, "%u:%u", fid, i);
-        if ((r->r_param_other[fid] >> i & 1) || !set_has(&r->r_param_cls, key, &cls))
-            return RC_NONE;
-        return (uint32_t)cls;
+    for (i = 0; i < u->u_nparams && (!params[i] || strcmp(rv_s(r, params[i]), name)); i++)
+        ;
+    if (i == u->u_nparams)
+        return RC_NONE;
+    /* the class object this frame's caller passed */
+    if (i < fr->fr_nparams) {
+        const rc_val *v = &fr->fr_params[i];
+        if (v->v_kind == VK_LOC && v->v_loc == 'k' && !v->v_key && v->v_cls != RC_NONE &&
+            !strncmp(rc_text(r, v->v_text), "k:", 2) &&
+            !strcmp(rc_text(r, v->v_text) + 2, r->r_classes[v->v_cls].k_full))
+            return v->v_cls;
     }
-    return RC_NONE;
+    /* the class every call site of the run passes */
+    snprintf(key, sizeof key, "%u:%u", fid, i);
+    if (i >= 8 || !r->r_param_cls.ss_used || (r->r_param_other[fid] >> i & 1) ||
+        !set_has(&r->r_param_cls, key, &cls))
+        return RC_NONE;
+    return (uint32_t)cls;
 }
 
 /* What every construction site of each class passes its constructor: k_argcls, k_argglob; what
