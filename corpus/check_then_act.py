@@ -63,7 +63,7 @@ def connection(host):
     conn = _pool.get(host)
     if conn is None:
         conn = Connection(host)                             # ok
-        _pool[host] = conn                                  # expect: GIL201
+        _pool[host] = conn                                  # expect: GIL204
     return conn
 
 

@@ -48,7 +48,7 @@ def open_session(sid):
 
 def get_entry_racy(key):
     if key not in cache:                                        # ok
-        cache[key] = make(key)                                  # expect: GIL201
+        cache[key] = make(key)                                  # expect: GIL204
     return cache[key]
 
 

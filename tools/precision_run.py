@@ -2,6 +2,7 @@
 the measurement behind docs/precision.md.
 
 usage: python3 tools/precision_run.py --gilcheck PATH --out DIR [--set libs|wide]
+           [--extend-select GIL204]
        python3 tools/precision_run.py --sample N --seed S --out DIR   (after a run)
 
 --set libs (default): the CPython 3.11 standard library, the eleven threaded libraries of the
@@ -11,7 +12,8 @@ usage: python3 tools/precision_run.py --gilcheck PATH --out DIR [--set libs|wide
   the ones that are not: on a fresh machine the set is not the one the census judged).
 Each project's findings go to DIR/<project>.json (check --format json); DIR/ALL.json holds every
 finding (GIL000 left out) with its project.  --sample draws N of them with random.seed(S) into
-DIR/sample.json, in the order of ALL.json.  Standard library only; nothing analysed is run.
+DIR/sample.json, in the order of ALL.json.  --extend-select adds rules that are not in the
+default selection (GIL204's cache fills), to measure them on their own.  Standard library only; nothing analysed is run.
 """
 import argparse
 import collections
@@ -65,7 +67,7 @@ def missing_packages():
     return [p for p in names if p not in have]
 
 
-def run(gilcheck, which, out):
+def run(gilcheck, which, out, extend=None):
     os.makedirs(out, exist_ok=True)
     if which == "wide":
         gone = missing_packages()
@@ -77,7 +79,8 @@ def run(gilcheck, which, out):
     rows = []
     for name, path in projects(which):
         res = subprocess.run([gilcheck, "check", "--isolated", "--no-cache",
-                              "--no-respect-gitignore", "--format", "json", path],
+                              "--no-respect-gitignore", "--format", "json"] +
+                             (["--extend-select", extend] if extend else []) + [path],
                              capture_output=True, text=True)
         with open(os.path.join(out, name + ".json"), "w") as f:
             f.write(res.stdout)
@@ -124,11 +127,12 @@ def main():
     ap.add_argument("--set", choices=("libs", "wide"), default="libs")
     ap.add_argument("--sample", type=int)
     ap.add_argument("--seed", type=int, default=20261205)
+    ap.add_argument("--extend-select", help="rules beyond the default selection (GIL204)")
     a = ap.parse_args()
     if a.sample:
         sample(a.out, a.sample, a.seed)
     elif a.gilcheck:
-        run(a.gilcheck, a.set, a.out)
+        run(a.gilcheck, a.set, a.out, a.extend_select)
     else:
         ap.error("give --gilcheck PATH (a run) or --sample N (after one)")
 

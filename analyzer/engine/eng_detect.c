@@ -438,6 +438,51 @@ static int own_insert(const ctx *x, const ir_event *t, const ir_event *e, const 
     return 0;
 }
 
+/* A fill of a cache rather than a check-then-act (GIL204, not in the default selection): the
+ * act stores under the key a test found absent a value the function made -- not a parameter
+ * (another thread's may differ), not a display or a container (a place to put things, whose
+ * identity is the point), not a threading, queue or multiprocessing object -- and then returns
+ * what it stored.  Two threads that both miss make the value twice, the last store wins and
+ * each hands out its own: harmless when the values are equal, the price functools.lru_cache
+ * documents for a lock-free cache. */
+#define MEMO_MSG "cache fill of '%s' is not atomic: two threads can both miss the key (line " \
+                 "%d), both make the value and each return its own; the last store wins"
+
+static int memo_fill(const ctx *x, const ir_event *e, int breaks)
+{
+    static const char *const shared[] = { "threading.", "_thread.", "queue.", "multiprocessing.",
+                                          "asyncio.", "concurrent." };
+    size_t i;
+    if (breaks != BRK_INSERT || e->ev_kind != EV_STORE || e->ev_valkind == VAL_FRESH ||
+        mod_param_index(x->x_c, e->ev_valpath) >= 0)
+        return 0;
+    if (e->ev_valkind == VAL_CALL && e->ev_callee) {
+        const char *r = mod_resolve(x->x_m, e->ev_callee);
+        if (mod_is_container_ctor(x->x_m, e->ev_callee))
+            return 0;
+        for (i = 0; i < sizeof shared / sizeof shared[0]; i++)
+            if (!strncmp(r ? r : e->ev_callee, shared[i], strlen(shared[i])))
+                return 0;
+    }
+    if (shape_returns_stored(x->x_m, x->x_ci, e))
+        return 1;
+    /* a `finally:` body is compiled twice (3.9+): the copy on the exception's way out returns
+     * nothing, the copy on the normal way decides */
+    {
+        const bc_instr *at = instr_of(x, e);
+        uint32_t j;
+        for (j = 0; j < x->x_c->c_ir.f_nevents; j++) {
+            const ir_event *o = ev(x, j);
+            const bc_instr *oi = instr_of(x, o);
+            if (o != e && o->ev_kind == EV_STORE && o->ev_path == e->ev_path &&
+                oi->in_line == at->in_line && oi->in_pos.p_col == at->in_pos.p_col &&
+                shape_returns_stored(x->x_m, x->x_ci, o))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 static int check_store(ctx *x, uint32_t k)
 {
     const ir_event *e = ev(x, k), *r;
@@ -488,15 +533,24 @@ static int check_store(ctx *x, uint32_t k)
                 t->ev_path == p->p_base && p->p_key && t->ev_key != p->p_key)
                 t = NULL;
             if (t && !caught &&
-                !(e->ev_kind == EV_DELETE && own_insert(x, t, e, p->p_base, p->p_key)))
+                !(e->ev_kind == EV_DELETE && own_insert(x, t, e, p->p_base, p->p_key))) {
+                int brk = breaks_of(t, holds, e->ev_kind == EV_DELETE);
+                if (memo_fill(x, e, brk))
+                    return add_finding(x, "GIL204", e, t, "check",
+                                       checked_state(x, t, p->p_base), brk, MEMO_MSG,
+                                       ir_path_display(p->p_base), line_of(x, t));
                 return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, p->p_base),
-                                   breaks_of(t, holds, e->ev_kind == EV_DELETE),
+                                   brk,
                                    "check-then-act on '%s': the check (line %d) and this %s are "
                                    "separate steps; another thread can act in between",
                                    ir_path_display(p->p_base), line_of(x, t),
                                    e->ev_kind == EV_DELETE ? "delete" : "write");
+            }
             /* try: D[k] ... except KeyError: D[k] = v -- the failed read is the check */
-            if ((t = shape_handler_check(x->x_m, x->x_ci, e)))
+            if ((t = shape_handler_check(x->x_m, x->x_ci, e)) && memo_fill(x, e, BRK_INSERT))
+                return add_finding(x, "GIL204", e, t, "check", p, BRK_INSERT, MEMO_MSG,
+                                   ir_path_display(p->p_base), line_of(x, t));
+            if (t)
                 return add_finding(x, "GIL201", e, t, "check", p,
                                    e->ev_kind == EV_DELETE ? BRK_REMOVE : BRK_INSERT,
                                    "check-then-act on '%s': the read (line %d) that raised "

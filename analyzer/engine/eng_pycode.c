@@ -693,3 +693,115 @@ const ir_event *shape_handler_check(const eng_mod *m, uint32_t ci, const ir_even
     }
     return NULL;
 }
+
+/***** a cache fill that returns what it stored *****/
+
+/* The local whose load pushed the value that store st (STORE_SUBSCR: value, container, key)
+ * stores, when the value is that one load; -1 otherwise.  Walks back over the loads of the
+ * container and the key. */
+static int32_t stored_local(const bc_code *bc, uint32_t st)
+{
+    int need = 3;
+    uint32_t i = st;
+    while (i-- > 0 && st - i < 24) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        switch (in->in_sem) {
+        case SEM_NOP:
+            continue;
+        case SEM_LOAD_FAST:
+            if (need == 1)
+                return in->in_a;
+            need--;
+            continue;
+        case SEM_LOAD_FAST_PAIR:
+            if (need <= 2)
+                return need == 2 ? in->in_a : in->in_b;
+            need -= 2;
+            continue;
+        case SEM_LOAD_CONST: case SEM_LOAD_INT: case SEM_LOAD_NAME: case SEM_LOAD_DEREF:
+            if (need == 1)
+                return -1;
+            need--;
+            continue;
+        case SEM_LOAD_GLOBAL:
+            if (need == 1 || (in->in_b & 1))
+                return -1;
+            need--;
+            continue;
+        case SEM_LOAD_ATTR:           /* pops the object, pushes the attribute */
+            if (need == 1 || in->in_b)
+                return -1;
+            continue;
+        default:
+            return -1;
+        }
+    }
+    return -1;
+}
+
+/* Does the function return, right after store `act` (`D[k] = v`), the value it stored: `return
+ * v` (the local the stored value was loaded from) or `return D[k]` read back?  Only loads,
+ * no-ops, block and handler ends and forward jumps may come between -- no call, no other store:
+ * a getter that fills its cache and hands the value out. */
+int shape_returns_stored(const eng_mod *m, uint32_t ci, const ir_event *act)
+{
+    const eng_code *c = &m->m_codes[ci];
+    const bc_code *bc = c->c_ir.f_code;
+    uint32_t i = act->ev_instr + 1, steps, last = UINT32_MAX, k;
+    int32_t local;
+    if (act->ev_kind != EV_STORE || !act->ev_path || act->ev_path->p_kind != PATH_ITEM ||
+        bc->bc_instrs[act->ev_instr].in_sem != SEM_STORE_SUBSCR)
+        return 0;
+    local = stored_local(bc, act->ev_instr);
+    for (steps = 0; i < bc->bc_ninstrs && steps < 32; steps++) {
+        const bc_instr *in = &bc->bc_instrs[i];
+        int32_t t;
+        switch (in->in_sem) {
+        case SEM_NOP: case SEM_POP_BLOCK:
+            i++;
+            continue;
+        case SEM_OTHER:               /* END_FINALLY, POP_EXCEPT: handler and block ends */
+            if (bc_stack_effect(bc, in, 0) > 0)
+                return 0;
+            i++;
+            continue;
+        case SEM_SWAP: case SEM_ROT: case SEM_POP:
+            /* `return v` inside a loop or a handler: the value goes under the iterator or the
+             * exception, which are popped */
+            if (last == UINT32_MAX)
+                return 0;
+            i++;
+            continue;
+        case SEM_JUMP:
+            t = bc_index_at(bc, in->in_target);
+            if (t < 0 || (uint32_t)t <= i || last != UINT32_MAX)
+                return 0;
+            i = (uint32_t)t;
+            continue;
+        case SEM_LOAD_ATTR:
+            if (in->in_b)
+                return 0;             /* a method about to be called */
+            /* fall through */
+        case SEM_LOAD_FAST: case SEM_LOAD_GLOBAL: case SEM_LOAD_NAME: case SEM_LOAD_DEREF:
+        case SEM_LOAD_CONST: case SEM_SUBSCR:
+            last = i++;
+            continue;
+        case SEM_RETURN:
+            if (last == UINT32_MAX)
+                return 0;
+            in = &bc->bc_instrs[last];
+            if (in->in_sem == SEM_LOAD_FAST)
+                return local >= 0 && in->in_a == local;
+            if (in->in_sem != SEM_SUBSCR)
+                return 0;
+            for (k = 0; k < c->c_ir.f_nevents; k++)
+                if (c->c_ir.f_events[k].ev_instr == last)
+                    return c->c_ir.f_events[k].ev_kind == EV_LOAD &&
+                           c->c_ir.f_events[k].ev_path == act->ev_path;
+            return 0;
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}

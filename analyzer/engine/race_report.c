@@ -773,6 +773,8 @@ static void window_phrase(char *buf, size_t size, const finding *wf)
         what = "iteration over";
     else if (!strcmp(wf->f_rule, "GIL201"))
         what = "check-then-act on";
+    else if (!strcmp(wf->f_rule, "GIL204"))
+        what = "cache fill of";
     else if (!strcmp(wf->f_rule, "GIL202"))
         what = "check and store of";
     else if (!strcmp(wf->f_rule, "GIL203"))
@@ -903,6 +905,7 @@ static int same_race(const eng_result *res, uint32_t first, uint32_t kept, const
 {
     uint32_t j;
     int check = (!strcmp(f->f_rule, "GIL201") || !strcmp(f->f_rule, "GIL105") ||
+                 !strcmp(f->f_rule, "GIL204") ||
                  !strcmp(f->f_rule, "GIL202") || !strcmp(f->f_rule, "GIL203")) &&
                 f->f_rel_line > 0;
     int home = !strcmp(f->f_rule, "GIL301") && sides_at_home(f);

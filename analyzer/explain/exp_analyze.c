@@ -188,6 +188,8 @@ const char *exp_reason(const char *rule)
         return "read-modify-write";
     if (!strcmp(rule, "GIL201"))
         return "check-then-act";
+    if (!strcmp(rule, "GIL204"))
+        return "check-then-act (cache fill)";
     if (!strcmp(rule, "GIL202"))
         return "check-then-act (lazy initialisation)";
     if (!strcmp(rule, "GIL203"))

@@ -123,12 +123,13 @@ const char *exp_fix_here(const finding *f, const exp_target *t, const char *il_k
     sb_printf(&sb, "Hold one lock across the %s and the %s (`%s = threading.Lock()`, made "
               "once %s; every thread that touches %.*s takes it):\n\n```python\nwith %s:\n",
               f->f_rel_what ? f->f_rel_what : "read",
-              !strcmp(f->f_rule, "GIL201") ? "act" : "write", lock,
+              !strcmp(f->f_rule, "GIL201") || !strcmp(f->f_rule, "GIL204") ? "act" : "write", lock,
               strncmp(lock, "self.", 5) ? "where the state is made" : "in __init__",
               (int)(strlen(lock) - 5), lock, lock);
     indented(&sb, st.sb_buf, "    ");
     sb_puts(&sb, "```\n");
-    if (!strcmp(f->f_rule, "GIL201") && f->f_target && strchr(f->f_target, '[')) {
+    if ((!strcmp(f->f_rule, "GIL201") || !strcmp(f->f_rule, "GIL204")) && f->f_target &&
+        strchr(f->f_target, '[')) {
         /* D[k]: the one-call replacements of the threadsafety page */
         const char *br = strchr(f->f_target, '[');
         int cn = (int)(br - f->f_target), kn = (int)strcspn(br + 1, "]");

@@ -23,7 +23,7 @@ static void test_engine_rules__the_rule_set_loads(void **state)
 {
     static const char *const ids[] = { "GIL000", "GIL101", "GIL102", "GIL103", "GIL104",
                                        "GIL105", "GIL106", "GIL107", "GIL201", "GIL202",
-                                       "GIL203", "GIL301", "GIL900" };
+                                       "GIL203", "GIL204", "GIL301", "GIL900" };
     const size_t nids = sizeof ids / sizeof *ids;
     arena *a;
     diag_ctx d;
@@ -49,6 +49,7 @@ static void test_engine_rules__the_rule_set_loads(void **state)
     assert_null(rule_find(&kb, "GIL999"));
     /* the opt-in rule, and the settings each rule documents */
     assert_true(rule_find(&kb, "GIL900")->r_opt_in);
+    assert_true(rule_find(&kb, "GIL204")->r_opt_in);
     assert_false(rule_find(&kb, "GIL101")->r_opt_in);
     assert_int_equal(rule_find(&kb, "GIL301")->r_noptions, 1);
     assert_string_equal(rule_find(&kb, "GIL301")->r_options[0], "lock-names");

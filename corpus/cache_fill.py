@@ -1,0 +1,139 @@
+# gilcheck-scope: concurrent
+"""A getter that fills a cache -- finds the key missing, makes the value, stores it and returns
+what it stored -- is GIL204 (racy-cache-fill, not in the default selection): two threads that
+both miss make the value twice and each returns its own, harmless when the values are equal.
+Every look-alike whose value is not the getter's own -- a parameter, a display, a lock, a value
+changed or used after the store, a claim that returns something else -- stays GIL201."""
+import threading
+
+pages = {}
+classes = {}
+backends = {}
+sites = {}
+handlers = {}
+buckets = {}
+locks = {}
+owners = {}
+counts = {}
+
+
+def fetch(url):
+    return url.upper()
+
+
+def page(url):
+    if url not in pages:
+        pages[url] = fetch(url)                                 # expect: GIL204
+    return pages[url]
+
+
+def page_early(url):
+    if url in pages:
+        return pages[url]
+    result = fetch(url)
+    pages[url] = result                                         # expect: GIL204
+    return result
+
+
+def derived(base):
+    """A class made from the key: each racing thread makes an equal one."""
+    if base in classes:
+        return classes[base]
+
+    class Derived(base):
+        pass
+    classes[base] = Derived                                     # expect: GIL204
+    return Derived
+
+
+def backend(scheme, entry_points):
+    b = backends.get(scheme)
+    if b is not None:
+        return b
+    for ep in entry_points:
+        b = ep()
+        backends[scheme] = b                                    # expect: GIL204
+        return b
+    return None
+
+
+def site(path, line):
+    key = (path, line)
+    try:
+        return sites[key]
+    except KeyError:
+        s = fetch(path)
+        sites[key] = s                                          # expect: GIL204
+        return s
+
+
+def page_or_none(url):
+    if url in pages:
+        result = pages[url]
+    else:
+        result = None
+        try:
+            result = fetch(url)
+        finally:
+            pages[url] = result                                 # expect: GIL204
+    return result
+
+
+def register(name, handler):
+    """The value is the caller's: another thread's handler for the same name is replaced."""
+    if name not in handlers:
+        handlers[name] = handler                                # expect: GIL201
+    return handlers[name]
+
+
+def bucket(key):
+    """A list that callers then fill: one thread's items go to the list that was replaced."""
+    if key not in buckets:
+        buckets[key] = []                                       # expect: GIL201
+    return buckets[key]
+
+
+def lock_for(key):
+    """A lock is only a lock when everyone has the same one."""
+    if key not in locks:
+        locks[key] = threading.Lock()                           # expect: GIL201
+    return locks[key]
+
+
+def page_counted(url):
+    """The value is changed after the store: not a plain fill."""
+    if url not in pages:
+        value = fetch(url)
+        pages[url] = value                                      # expect: GIL201
+        value.hits = 1
+        return value
+    return pages[url]
+
+
+def claim(job):
+    """Returns the answer of the check, not the value: two threads can both win."""
+    if job not in owners:
+        owners[job] = fetch(job)                                # expect: GIL201
+        return True
+    return False
+
+
+def count(word):
+    """Not stored: updated.  A read-modify-write, whatever the check."""
+    if word in counts:
+        counts[word] = counts[word] + 1                         # expect: GIL104
+    return counts.get(word)
+
+
+def page_shared(url):
+    value = pages.get(url)
+    if value is None:
+        value = pages.setdefault(url, fetch(url))               # ok
+    return value
+
+
+for work in (page, page_early, derived, site, page_or_none, bucket, lock_for, page_counted, claim,
+             count, page_shared):
+    threading.Thread(target=work, args=("k",)).start()
+for work in (backend, register):
+    threading.Thread(target=work, args=("k", ())).start()
