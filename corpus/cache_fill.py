@@ -79,6 +79,23 @@ def page_or_none(url):
     return result
 
 
+def exception_class(name):
+    """The getter written inline: the entry is read back, whoever stored it."""
+    if name not in classes:
+        classes[name] = type(name, (Exception,), {})            # expect: GIL204
+    cls = classes[name]
+    return cls()
+
+
+def exception_own(name):
+    """The thread's own class goes on, not the entry: one thread's class is not the cache's."""
+    if name not in classes:
+        cls = type(name, (Exception,), {})
+        classes[name] = cls                                     # expect: GIL201
+        cls.count = 0
+    return classes[name]
+
+
 def register(name, handler):
     """The value is the caller's: another thread's handler for the same name is replaced."""
     if name not in handlers:
@@ -132,8 +149,8 @@ def page_shared(url):
     return value
 
 
-for work in (page, page_early, derived, site, page_or_none, bucket, lock_for, page_counted, claim,
-             count, page_shared):
+for work in (page, page_early, derived, site, page_or_none, exception_class, exception_own,
+             bucket, lock_for, page_counted, claim, count, page_shared):
     threading.Thread(target=work, args=("k",)).start()
 for work in (backend, register):
     threading.Thread(target=work, args=("k", ())).start()

@@ -109,7 +109,8 @@ const ir_event *shape_handler_check(const eng_mod *m, uint32_t ci, const ir_even
 /* Is act inside a `try:` whose handler catches KeyError (a delete that may find the key gone)? */
 int shape_key_error_caught(const eng_mod *m, uint32_t ci, const ir_event *act);
 /* Does the function return, right after store act (`D[k] = v`), what it stored (`return v`,
- * `return D[k]`), with nothing but loads in between: a getter filling its cache? */
+ * `return D[k]`) or read it back (`v = D[k]`), with nothing but loads in between: a getter
+ * filling its cache? */
 int shape_returns_stored(const eng_mod *m, uint32_t ci, const ir_event *act);
 
 /* eng_detect.c */

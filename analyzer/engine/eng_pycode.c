@@ -740,7 +740,8 @@ static int32_t stored_local(const bc_code *bc, uint32_t st)
 }
 
 /* Does the function return, right after store `act` (`D[k] = v`), the value it stored: `return
- * v` (the local the stored value was loaded from) or `return D[k]` read back?  Only loads,
+ * v` (the local the stored value was loaded from) or `return D[k]` read back -- or read the
+ * entry back into a local (`v = D[k]`) to go on with it?  Only loads,
  * no-ops, block and handler ends and forward jumps may come between -- no call, no other store:
  * a getter that fills its cache and hands the value out. */
 int shape_returns_stored(const eng_mod *m, uint32_t ci, const ir_event *act)
@@ -786,6 +787,12 @@ int shape_returns_stored(const eng_mod *m, uint32_t ci, const ir_event *act)
         case SEM_LOAD_CONST: case SEM_SUBSCR:
             last = i++;
             continue;
+        case SEM_STORE_FAST: case SEM_STORE_LOAD_FAST:
+            /* `value = D[k]` after the fill: the getter's body written inline -- the function
+             * goes on with the entry whoever stored it */
+            if (last == UINT32_MAX || bc->bc_instrs[last].in_sem != SEM_SUBSCR)
+                return 0;
+            /* fall through */
         case SEM_RETURN:
             if (last == UINT32_MAX)
                 return 0;
