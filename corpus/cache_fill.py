@@ -2,8 +2,10 @@
 """A getter that fills a cache -- finds the key missing, makes the value, stores it and returns
 what it stored -- is GIL204 (racy-cache-fill, not in the default selection): two threads that
 both miss make the value twice and each returns its own, harmless when the values are equal.
+So is a set's record of work done (`S.add(k)` with no call after it): the set ends the same.
 Every look-alike whose value is not the getter's own -- a parameter, a display, a lock, a value
-changed or used after the store, a claim that returns something else -- stays GIL201."""
+changed or used after the store, a claim that returns something else, an add before the work it
+claims -- stays GIL201."""
 import threading
 
 pages = {}
@@ -96,6 +98,39 @@ def exception_own(name):
     return classes[name]
 
 
+bad_hosts = set()
+kinds = set()
+building = set()
+
+
+def is_known(obj):
+    """A set that records what was seen: adding an element twice leaves the same set."""
+    if type(obj) in kinds:
+        return True
+    if isinstance(obj, (list, tuple)):
+        kinds.add(type(obj))                                    # expect: GIL204
+        return True
+    return False
+
+
+def fetch_host(host):
+    """The add records the outcome of the work: two threads that both miss fetch twice."""
+    if host in bad_hosts:
+        return None
+    try:
+        return fetch(host)
+    except OSError:
+        bad_hosts.add(host)                                     # expect: GIL204
+    return None
+
+
+def build(target):
+    """The add claims the element before the work: both threads build."""
+    if target not in building:
+        building.add(target)                                    # expect: GIL201
+        fetch(target)
+
+
 def register(name, handler):
     """The value is the caller's: another thread's handler for the same name is replaced."""
     if name not in handlers:
@@ -150,7 +185,8 @@ def page_shared(url):
 
 
 for work in (page, page_early, derived, site, page_or_none, exception_class, exception_own,
-             bucket, lock_for, page_counted, claim, count, page_shared):
+             is_known, fetch_host, build, bucket, lock_for, page_counted, claim, count,
+             page_shared):
     threading.Thread(target=work, args=("k",)).start()
 for work in (backend, register):
     threading.Thread(target=work, args=("k", ())).start()

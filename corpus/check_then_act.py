@@ -195,7 +195,7 @@ def load_once(name):
     if name in _loaded:
         return
     with _registry_lock:
-        _loaded.add(name)                                   # expect: GIL201
+        _loaded.add(name)                                   # expect: GIL204
 
 
 def forget_plugin(name):

@@ -603,6 +603,27 @@ static int check_store(ctx *x, uint32_t k)
     return G_OK;
 }
 
+/* A set's record of work done (GIL204, as a cache fill): `S.add(k)` after a test that found the
+ * element absent, with no call after it in the code it leads to.  Adding is idempotent -- two
+ * adds of one element are one, of two elements keep both -- so the set ends the same whoever
+ * adds last; what two threads that both miss repeat is the work between the test and the add,
+ * as two fills of a cache make the value twice.  An add followed by work (`if k not in S:
+ * S.add(k); build(k)`) claims the element: doing that work twice is the race, GIL201. */
+static int set_record(const ctx *x, const ir_event *e, int breaks)
+{
+    const ir_func *f = &x->x_c->c_ir;
+    uint32_t j;
+    if (breaks != BRK_INSERT || strcmp(e->ev_name, "add") || e->ev_nargs != 1)
+        return 0;
+    for (j = 0; j < f->f_nevents; j++) {
+        const ir_event *o = ev(x, j);
+        if (o->ev_kind == EV_CALL && o != e && o->ev_instr > e->ev_instr &&
+            ir_dominates(f, e->ev_block, o->ev_block))
+            return 0;
+    }
+    return 1;
+}
+
 /* Does call e work whether the entry is there or not (`D.setdefault(k, v)`, `S.discard(e)`,
  * `D.pop(k, None)`), so that no check has to hold before it? */
 static int either_way(const eng_kb *kb, const ir_event *e)
@@ -650,12 +671,18 @@ static int check_call(ctx *x, uint32_t k)
     /* check-then-act: if L: L.pop(); not `if k not in D: D.setdefault(k, v)`, whose act needs
      * no check */
     if (!either_way(kb, e) && (t = guard_on(x, e, c, &holds)) &&
-        !(removes && own_insert(x, t, e, c, e->ev_nargs ? e->ev_args[0].ar_path : NULL)))
-        return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, c),
-                           breaks_of(t, holds, removes),
+        !(removes && own_insert(x, t, e, c, e->ev_nargs ? e->ev_args[0].ar_path : NULL))) {
+        int brk = breaks_of(t, holds, removes);
+        if (set_record(x, e, brk))
+            return add_finding(x, "GIL204", e, t, "check", checked_state(x, t, c), brk,
+                               "cache fill of '%s' is not atomic: two threads can both miss the "
+                               "element (line %d) and both do the work before add(); the set "
+                               "ends the same", ir_path_display(c), line_of(x, t));
+        return add_finding(x, "GIL201", e, t, "check", checked_state(x, t, c), brk,
                            "check-then-act on '%s': the check (line %d) and %s() are separate "
                            "steps; another thread can act in between", ir_path_display(c),
                            line_of(x, t), e->ev_name);
+    }
     return G_OK;
 }
 

@@ -12,7 +12,7 @@ def work():
 
 def note(item):
     if item not in seen:
-        seen.add(item)                                      # expect: GIL201
+        seen.add(item)                                      # expect: GIL204
 
 
 def untouched():
