@@ -202,6 +202,11 @@ typedef struct rc_class {
     uint8_t k_test;            /* a test case, or a base of one: the test runner calls it */
     uint32_t k_nsites;         /* construction sites found in the run */
     uint8_t k_once;            /* made once: one site, in module code, not in a loop */
+    uint32_t k_site_cls;       /* the class whose plain methods (not __init__, not static or
+                                * class methods) hold every construction site of the run:
+                                * objects of this class are made by an object of that one,
+                                * after it was constructed; RC_NONE otherwise, RC_UNSET before
+                                * the first site */
 } rc_class;
 
 #define RC_UNSET (UINT32_MAX - 1)

@@ -147,6 +147,47 @@ static int concurrent(const rc_run *r, uint32_t a, uint32_t b)
            (x->x_modules[y->x_home / 8] >> (y->x_home % 8) & 1);
 }
 
+/* Does instance a run in the construction of the one object of a class that starts thread
+ * context t: in `__init__` of a class made once in the run (module code, no loop, no subclass
+ * in the run), whose plain methods are where t's thread starts -- the run() of a Thread
+ * subclass whose every construction site is in such a method, or a thread a method starts --
+ * and whose __init__ calls nothing on self?  A method is called on an object after its
+ * construction, so what the constructor does comes first (MirrorTest's __init__ resetting the
+ * class's counters before run_ping_test() starts the workers that count). */
+static int in_constructor(rc_run *r, const rc_inst *a, const rc_ctx *x)
+{
+    uint32_t c = RC_NONE, fi, j, steps = 0;
+    if (x->x_kind == CTX_SUBCLASS)
+        c = r->r_classes[x->x_subclass].k_site_cls;
+    else if (x->x_kind == CTX_THREAD && x->x_start_mod != RC_NONE) {
+        const rv_func *u = rv_func_at(r, x->x_start_mod, x->x_start_code);
+        if (u->u_class != SUM_NONE && !(u->u_flags & (FN_INIT | FN_STATIC | FN_CLASSMETHOD)))
+            c = r->r_class_id[x->x_start_mod][u->u_class];
+    }
+    if (c == RC_NONE || c == RC_UNSET || !r->r_classes[c].k_once)
+        return 0;
+    for (fi = a->i_frame; fi != RC_NONE && steps++ < 32; fi = r->r_frames[fi].fr_parent) {
+        const rc_frame *fr = &r->r_frames[fi];
+        const rv_func *u = rv_func_at(r, fr->fr_mod, fr->fr_code);
+        rv_calls it;
+        sum_call call;
+        if (fr->fr_starter)
+            return 0;
+        if (!(u->u_flags & FN_INIT) || u->u_class == SUM_NONE ||
+            r->r_class_id[fr->fr_mod][u->u_class] != c)
+            continue;
+        rv_calls_start_bare(&it, r, fr->fr_mod, u);
+        while (rv_calls_next(&it, &call))
+            if (!strncmp(call.c_callee, "p:0.", 4))
+                return 0;   /* a method of the object, run before the constructor ends */
+        for (j = 0; j < r->r_nclasses; j++)
+            if (j != c && rc_is_base(r, c, j))
+                return 0;   /* a subclass's objects run this __init__ too */
+        return 1;
+    }
+    return 0;
+}
+
 /* Does instance a happen before thread context t starts, where it meets instance o of t: it
  * runs in the function that starts t (or in what that function calls) before the starting
  * call, and not in a loop with it -- or, in a context that runs once, in a function that later
@@ -157,6 +198,8 @@ static int before_start(rc_run *r, const rc_inst *a, uint32_t t, const rc_inst *
 {
     const rc_ctx *x = &r->r_ctxs[t];
     uint32_t fi = a->i_frame, instr = a->i_instr, steps = 0;
+    if (in_constructor(r, a, x))
+        return 1;
     if (x->x_start_mod == RC_NONE || x->x_start_loop ||
         (x->x_kind != CTX_THREAD && (x->x_kind != CTX_SUBCLASS || !a->i_recv || !o->i_recv)))
         return 0;

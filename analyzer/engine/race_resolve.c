@@ -450,9 +450,11 @@ uint32_t rc_param_class(rc_run *r, const rc_frame *fr, const char *name)
 static void construction_sites(rc_run *r)
 {
     uint32_t m, k, i, a;
-    for (i = 0; i < r->r_nclasses; i++)
+    for (i = 0; i < r->r_nclasses; i++) {
+        r->r_classes[i].k_site_cls = RC_UNSET;
         for (a = 0; a < 8; a++)
             r->r_classes[i].k_argcls[a] = r->r_classes[i].k_argglob[a] = RC_UNSET;
+    }
     for (m = 0; m < r->r_nsums; m++) {
         const rv_sum *s = r->r_sums[m];
         for (k = 0; k < s->s_nfuncs; k++) {
@@ -476,6 +478,14 @@ static void construction_sites(rc_run *r)
                 cl = &r->r_classes[y.y_id];
                 cl->k_nsites++;
                 cl->k_once = cl->k_nsites == 1 && !call->c_loop && (s->s_funcs[k].u_flags & FN_MODULE);
+                {
+                    const rv_func *u = &s->s_funcs[k];
+                    uint32_t owner = u->u_class == SUM_NONE ||
+                                     (u->u_flags & (FN_INIT | FN_STATIC | FN_CLASSMETHOD))
+                                     ? RC_NONE : r->r_class_id[m][u->u_class];
+                    cl->k_site_cls = cl->k_site_cls == RC_UNSET || cl->k_site_cls == owner
+                                     ? owner : RC_NONE;
+                }
                 for (a = 0; a < call->c_nargs && pos < 8; a++) {
                     uint32_t t, g, *slot;
                     if (call->c_args[a].g_kw)
@@ -565,8 +575,21 @@ rc_sym rc_member(rc_run *r, rc_sym y, const char *name, int depth)
         return rc_resolve_name(r, y.y_mod, name, depth + 1);
     case SYM_CLASS:
         code = rc_method(r, y.y_id, name, &mod);
-        if (code != RC_NONE)
+        if (code != RC_NONE && !(rv_func_at(r, mod, code)->u_flags & FN_CLASS_BODY))
             return sym(SYM_FUNC, mod, code, name);
+        {
+            /* a class defined in the class's body (`MirrorTest.PingWorker(...)`) */
+            const rc_class *c = &r->r_classes[y.y_id];
+            const rv_sum *s = r->r_sums[c->k_mod];
+            const char *outer = rv_s(r, s->s_classes[c->k_idx].k_qualname);
+            size_t n = strlen(outer);
+            uint32_t k;
+            for (k = 0; k < s->s_nclasses; k++) {
+                const char *q = rv_s(r, s->s_classes[k].k_qualname);
+                if (!strncmp(q, outer, n) && q[n] == '.' && !strcmp(q + n + 1, name))
+                    return sym(SYM_CLASS, c->k_mod, r->r_class_id[c->k_mod][k], name);
+            }
+        }
         return sym(SYM_NONE, 0, RC_NONE, NULL);
     case SYM_EXTERNAL:
         return sym(SYM_EXTERNAL, 0, RC_NONE, join(r, y.y_name, name));

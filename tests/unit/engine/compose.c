@@ -709,6 +709,45 @@ static void test_engine_compose__program_order(void **state)
     run_free(&r);
 }
 
+static void test_engine_compose__construction_order(void **state)
+{
+    run r;
+    module mods[] = {
+        { "app", 1, "" },
+        { "app.survey", 0,
+          "import threading\n"                     /* 1 */
+          "class Survey:\n"                        /* 2 */
+          "    class Pinger(threading.Thread):\n"  /* 3 */
+          "        def run(self):\n"               /* 4 */
+          "            with Survey.lock:\n"        /* 5 */
+          "                Survey.done += 1\n"     /* 6 */
+          "    lock = threading.Lock()\n"          /* 7 */
+          "    def __init__(self):\n"              /* 8 */
+          "        Survey.done = 0\n"              /* 9 */
+          "    def run_all(self):\n"               /* 10 */
+          "        for _ in range(3):\n"           /* 11 */
+          "            Survey.Pinger().start()\n" },
+        { "app.main", 0,
+          "from app.survey import Survey\n"
+          "if __name__ == '__main__':\n"
+          "    Survey().run_all()\n" } };
+    compose(*state, &r, mods, 3, NULL);
+    /* one Survey, made by the main module: its constructor runs before run_all() starts the
+     * workers (which the run finds through the nested class's name) */
+    assert_int_equal(count(&r, "GIL301", 9), 0);
+    run_free(&r);
+    /* a subclass in another module: its objects run the same constructor, whenever they are
+     * made */
+    mods[2].m_src = "from app.survey import Survey\n"
+                    "class Quick(Survey):\n"
+                    "    pass\n"
+                    "if __name__ == '__main__':\n"
+                    "    Survey().run_all()\n";
+    compose(*state, &r, mods, 3, NULL);
+    assert_int_equal(count(&r, "GIL301", 9), 1);
+    run_free(&r);
+}
+
 static const char shared_src[] =
     "import threading\n"                       /* 1 */
     "class Box:\n"                             /* 2 */
@@ -1033,6 +1072,7 @@ int main(void)
         cmocka_unit_test(test_engine_compose__django_routes),
         cmocka_unit_test(test_engine_compose__one_module_name_two_files),
         cmocka_unit_test(test_engine_compose__program_order),
+        cmocka_unit_test(test_engine_compose__construction_order),
         cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
         cmocka_unit_test(test_engine_compose__declared_classes_only),
         cmocka_unit_test(test_engine_compose__unknown_configured_names),
