@@ -483,6 +483,19 @@ static int memo_fill(const ctx *x, const ir_event *e, int breaks)
     return 0;
 }
 
+/* BRK_SEEN_SET when read r of p runs only where a test found p set (`if self.server:` before
+ * `server = self.server`), else 0. */
+static int seen_set(const ctx *x, const ir_event *r, const ir_path *p)
+{
+    int holds = 0;
+    uint32_t gb = UINT32_MAX;
+    const ir_event *t = guard_block(x, r, p, &holds, &gb);
+    if (!t || t->ev_path != p)
+        return 0;
+    return (t->ev_test == TEST_TRUTH && holds) || (t->ev_test == TEST_IS_NOT_NONE && holds) ||
+           (t->ev_test == TEST_IS_NONE && !holds) ? BRK_SEEN_SET : 0;
+}
+
 static int check_store(ctx *x, uint32_t k)
 {
     const ir_event *e = ev(x, k), *r;
@@ -510,7 +523,7 @@ static int check_store(ctx *x, uint32_t k)
          (e->ev_valkind == VAL_CALL && e->ev_callee &&
           mod_is_container_ctor(x->x_m, e->ev_callee))) &&
         (r = taken(x, k, p)))
-        return add_finding(x, "GIL107", e, r, "read", p, BRK_VALUE,
+        return add_finding(x, "GIL107", e, r, "read", p, BRK_VALUE | seen_set(x, r, p),
                            "take-and-reset of %s '%s' is not atomic: a value another thread "
                            "stores between the read (line %d) and this reset is lost", what,
                            ir_path_display(p), line_of(x, r));

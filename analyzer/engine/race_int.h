@@ -30,6 +30,7 @@ typedef struct rv_acc {
     uint8_t a_kind;
     uint8_t a_recv;
     uint8_t a_falsy;
+    uint8_t a_loop;            /* in a loop of its function */
     uint64_t a_locks;
 } rv_acc;
 

@@ -317,6 +317,33 @@ static int overridden(const rc_run *r, const rc_inst *a, const rc_inst *b)
            !(rv_func_at(r, mod, code)->u_flags & FN_SUPER);
 }
 
+/* Is write x the one store of a value its location gets in the run, made once: x is the only
+ * store of a value other than a falsy constant there (constructors aside, whose writes are not
+ * the run's), not in a loop, in a thread that runs once (per object, for the object's own
+ * state) and reaches it through no loop?  A window that starts where a test found the
+ * location set (BRK_SEEN_SET) then starts after that store: it cannot land inside. */
+static int stored_once(rc_run *r, const rc_inst *x)
+{
+    const rc_ctx *c = &r->r_ctxs[x->i_ctx];
+    const rv_acc *xa = access_of(r, x);
+    uint32_t i, fi, steps = 0, g = group_of(r, x);
+    if (xa->a_loop || (c->x_kind != CTX_THREAD && c->x_kind != CTX_SUBCLASS) ||
+        (x->i_recv ? c->x_self_many : c->x_many))
+        return 0;
+    for (fi = x->i_frame; fi != RC_NONE && steps++ < 64; fi = r->r_frames[fi].fr_parent)
+        if (r->r_frames[fi].fr_loop)
+            return 0;
+    for (i = 0; i < r->r_ninsts; i++) {
+        const rc_inst *o = &r->r_insts[i];
+        if (o->i_window || o->i_kind != ACC_STORE || o->i_key || access_of(r, o)->a_falsy ||
+            group_of(r, o) != g)
+            continue;
+        if (o->i_mod != x->i_mod || o->i_code != x->i_code || o->i_idx != x->i_idx)
+            return 0;   /* another store of a value: the test may have seen that one */
+    }
+    return 1;
+}
+
 static int breaks(rc_run *r, const rc_inst *w, const rc_inst *x)
 {
     const rc_ctx *cw = &r->r_ctxs[w->i_ctx];
@@ -359,6 +386,8 @@ static int breaks(rc_run *r, const rc_inst *w, const rc_inst *x)
     case BRK_VALUE:                             /* take-and-reset: a producer's store */
         if (x->i_kind != ACC_STORE || access_of(r, x)->a_falsy)
             return 0;
+        if ((w->i_kind & BRK_SEEN_SET) && stored_once(r, x))
+            return 0;   /* the test saw the one store's value: it has happened */
         break;
     default:
         break;

@@ -482,6 +482,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
         a->a_const = rd_s(d);
         a->a_kind = (uint8_t)rd_u32(d);
         flags = rd_u32(d);
+        a->a_loop = flags & 1;
         a->a_recv = (flags >> 1) & 3;
         a->a_falsy = (flags >> 3) & 3;
         a->a_instr = rd_u32(d);

@@ -51,8 +51,11 @@ typedef enum sum_breaks {
     BRK_VALUE,         /* a store of a value other than a falsy constant: take-and-reset loses
                         * what a producer stores, while another reset loses nothing */
     BRK_KIND = 0x0f,   /* the above */
-    BRK_OTHERS = 0x10  /* flag: only writes made elsewhere break it, not the window's own act
+    BRK_OTHERS = 0x10, /* flag: only writes made elsewhere break it, not the window's own act
                         * run by another thread (`if s == A: s = B` twice stores the same B) */
+    BRK_SEEN_SET = 0x20 /* flag: the window starts where a test found the state set (`if
+                        * self.server: server = self.server; self.server = None`): a store
+                        * that can happen only once has happened already */
 } sum_breaks;
 
 /* Kinds of lock, from their constructors. */

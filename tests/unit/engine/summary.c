@@ -85,7 +85,32 @@ static const char src[] =
     "        L.pop()\n"                               /* 60 */
     "def above(n):\n"                                 /* 61 */
     "    if len(L) >= n:\n"                           /* 62 */
-    "        L.pop()\n";                              /* 63 */
+    "        L.pop()\n"                               /* 63 */
+    "def getter(k):\n"                                /* 64 */
+    "    if k not in D:\n"                            /* 65 */
+    "        D[k] = str(k)\n"                         /* 66 */
+    "    return D[k]\n"                               /* 67 */
+    "def bucket(k):\n"                                /* 68 */
+    "    if k not in D:\n"                            /* 69 */
+    "        D[k] = []\n"                             /* 70 */
+    "    return D[k]\n"                               /* 71 */
+    "S = set()\n"                                     /* 72 */
+    "def record(k):\n"                                /* 73 */
+    "    if k in S:\n"                                /* 74 */
+    "        return\n"                                /* 75 */
+    "    S.add(k)\n"                                  /* 76 */
+    "G = None\n"                                      /* 77 */
+    "def take():\n"                                   /* 78 */
+    "    global G\n"                                  /* 79 */
+    "    if G:\n"                                     /* 80 */
+    "        g = G\n"                                 /* 81 */
+    "        G = None\n"                              /* 82 */
+    "        return g\n"                              /* 83 */
+    "def take_any():\n"                               /* 84 */
+    "    global G\n"                                  /* 85 */
+    "    g = G\n"                                     /* 86 */
+    "    G = None\n"                                  /* 87 */
+    "    return g\n";                                 /* 88 */
 
 static const sum_func *func(const eng_summary *s, const char *qualname)
 {
@@ -279,6 +304,28 @@ static void test_engine_summary__checks(void **state)
     assert_int_equal(func(fx->sum, "above")->u_nwin, 0);
 }
 
+static const char *rule_of(const fixture *fx, const char *name)
+{
+    const sum_func *f = func(fx->sum, name);
+    assert_int_equal(f->u_nwin, 1);
+    return fx->sum->s_cand.r_findings[f->u_win[0].w_finding].f_rule;
+}
+
+/* A getter's cache fill and a set's record of work done are GIL204; a fill with a list, whose
+ * identity callers rely on, stays GIL201.  A take-and-reset after a test that found the state
+ * set says so (BRK_SEEN_SET); one without the test does not. */
+static void test_engine_summary__fills_and_seen_set(void **state)
+{
+    const fixture *fx = *state;
+    assert_string_equal(rule_of(fx, "getter"), "GIL204");
+    assert_string_equal(rule_of(fx, "bucket"), "GIL201");
+    assert_string_equal(rule_of(fx, "record"), "GIL204");
+    assert_string_equal(rule_of(fx, "take"), "GIL107");
+    assert_int_equal(func(fx->sum, "take")->u_win[0].w_breaks, BRK_VALUE | BRK_SEEN_SET);
+    assert_string_equal(rule_of(fx, "take_any"), "GIL107");
+    assert_int_equal(func(fx->sum, "take_any")->u_win[0].w_breaks, BRK_VALUE);
+}
+
 /* The bytes of a summary read back write the same bytes. */
 static void test_engine_summary__round_trip(void **state)
 {
@@ -346,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_engine_summary__thread_starts_and_imports),
         cmocka_unit_test(test_engine_summary__handover_and_checked_constant),
         cmocka_unit_test(test_engine_summary__checks),
+        cmocka_unit_test(test_engine_summary__fills_and_seen_set),
         cmocka_unit_test(test_engine_summary__round_trip),
         cmocka_unit_test(test_engine_summary__damaged_bytes),
     };
