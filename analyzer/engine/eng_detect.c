@@ -446,7 +446,8 @@ static int own_insert(const ctx *x, const ir_event *t, const ir_event *e, const 
  * each hands out its own: harmless when the values are equal, the price functools.lru_cache
  * documents for a lock-free cache. */
 #define MEMO_MSG "cache fill of '%s' is not atomic: two threads can both miss the key (line " \
-                 "%d), both make the value and each return its own; the last store wins"
+                 "%d) and both make the value; the last store wins, and a thread may go on " \
+                 "with the value that was replaced"
 
 static int memo_fill(const ctx *x, const ir_event *e, int breaks)
 {
