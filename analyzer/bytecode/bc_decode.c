@@ -245,6 +245,21 @@ int bc_const_falsy(const bc_code *bc, int32_t i)
     }
 }
 
+uint32_t bc_const_none_tail(const bc_code *bc, int32_t i)
+{
+    const pyc_obj *o = bc_const(bc, i);
+    uint32_t n, j, bits = 0;
+    if (!o || o->o_kind != PYC_TUPLE)
+        return 0;
+    n = o->u.o_seq.n;
+    for (j = 0; j < n && j < 32; j++) {
+        const pyc_obj *item = o->u.o_seq.items[n - 1 - j];
+        if (item && item->o_kind == PYC_NONE)
+            bits |= 1u << j;
+    }
+    return bits;
+}
+
 const pyc_obj *bc_local(const bc_code *bc, int32_t i)
 {
     const pyc_code *c = bc->bc_src;

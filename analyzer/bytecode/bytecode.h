@@ -104,6 +104,11 @@ const pyc_obj *bc_const(const bc_code *bc, int32_t i);     /* co_consts[i] */
 enum { BC_NONE = 1, BC_FALSY = 2 };
 int bc_const_falsy(const bc_code *bc, int32_t i);
 
+/* When co_consts[i] is a tuple (a function's defaults): bit j set when its item j counted from
+ * the end is None (the default of the j-th positional parameter counted from the last); 0 for
+ * anything else. */
+uint32_t bc_const_none_tail(const bc_code *bc, int32_t i);
+
 /* Net stack effect of an instruction as CPython's compiler models it (dis.stack_effect): on the
  * fall-through edge, or with jump set on the jump edge (the handler edge of pre-3.11 SETUP_*). */
 /* The index in bf->bf_codes of the code object co, or -1 (a binary search: files with many

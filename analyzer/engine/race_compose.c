@@ -284,6 +284,10 @@ static const char *frame_key(rc_run *r, const rc_frame *fr)
     put_num(&sb, '|', fr->fr_locks);
     put_num(&sb, '|', fr->fr_construct);
     put_num(&sb, '|', fr->fr_joined);
+    if (fr->fr_unpassed) {
+        put_num(&sb, '~', (uint32_t)fr->fr_unpassed);
+        put_num(&sb, '~', (uint32_t)(fr->fr_unpassed >> 32));
+    }
     for (i = 0; i < fr->fr_nparams; i++) {
         const rc_val *v = &fr->fr_params[i];
         put_num(&sb, '|', v->v_kind);
@@ -452,18 +456,25 @@ static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee
     }
 }
 
-/* Binds the arguments of call c (made in frame fr) to the parameters of the new frame nf. */
+/* Binds the arguments of call c (made in frame fr) to the parameters of the new frame nf.
+ * When c is given and says which parameters it passes (not c_partial), those it passes
+ * nothing for are set in the frame's fr_unpassed. */
 static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32_t nargs,
-                      const callee *ce, uint32_t nf)
+                      const sum_call *c, const callee *ce, uint32_t nf)
 {
     const rv_func *u = rv_func_at(r, ce->ce_mod, ce->ce_code);
     const uint32_t *params = rv_params(r, ce->ce_mod, u);
     uint32_t k, pos = 0, i;
+    uint64_t passed = 0;
     rc_frame *f = &r->r_frames[nf];
     if (ce->ce_bound && f->fr_nparams) {
         f->fr_params[0] = ce->ce_self;
         pos = 1;
+        passed = 1;
     }
+    if (c)
+        for (k = 0; k < c->c_npos && pos + k < 64; k++)
+            passed |= (uint64_t)1 << (pos + k);
     for (k = 0; k < nargs; k++) {
         uint32_t at = RC_NONE;
         rc_val v;
@@ -474,6 +485,8 @@ static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32
         } else {
             at = pos++;
         }
+        if (at < 64)
+            passed |= (uint64_t)1 << at;
         if (at == RC_NONE || at >= f->fr_nparams || !args[k].g_path)
             continue;
         v = value_of(r, fr, args[k].g_path);
@@ -481,6 +494,15 @@ static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32
         r->r_frames[nf].fr_params[at] = v;
         f = &r->r_frames[nf];
     }
+    if (c && !c->c_partial && u->u_none_dflt)
+        f->fr_unpassed = ~passed & u->u_none_dflt;
+}
+
+/* Is an access or a window under a test that parameter p - 1 is not None (ifparam) dead in
+ * frame fr: the call passed nothing there and the default is None? */
+static int dead_branch(const rc_frame *fr, uint8_t ifparam)
+{
+    return ifparam && ifparam <= 64 && ((fr->fr_unpassed >> (ifparam - 1)) & 1);
 }
 
 /***** the traversal *****/
@@ -719,7 +741,10 @@ static void visit(walk *w, uint32_t fi, int depth)
         if (na <= nw && na <= nc) {
             const rv_acc *a = &acc[ia++];
             const char *path = rv_s(r, a->a_path), *method = rv_s(r, a->a_method);
-            rc_val v = escaped_value(r, fr, u, escape, path, a->a_instr);
+            rc_val v;
+            if (dead_branch(fr, a->a_ifparam))
+                continue;   /* `if section is not None:` where the caller passed no section */
+            v = escaped_value(r, fr, u, escape, path, a->a_instr);
             if (((u->u_flags & FN_INIT) && a->a_instr < escape) || fr->fr_construct) {
                 if (!strncmp(path, "p:0", 3))
                     continue;   /* construction: self has not been shared yet */
@@ -734,7 +759,10 @@ static void visit(walk *w, uint32_t fi, int depth)
         } else if (nw <= nc) {
             const rv_win *sw = &win[iw++];
             const char *path = rv_s(r, sw->w_path), *method = rv_s(r, sw->w_method);
-            rc_val v = escaped_value(r, fr, u, escape, path, sw->w_first);
+            rc_val v;
+            if (dead_branch(fr, sw->w_ifparam))
+                continue;
+            v = escaped_value(r, fr, u, escape, path, sw->w_first);
             if ((((u->u_flags & FN_INIT) && sw->w_last < escape) || fr->fr_construct) &&
                 !strncmp(path, "p:0", 3))
                 continue;
@@ -776,7 +804,7 @@ static void visit(walk *w, uint32_t fi, int depth)
                 r->r_frames[nf].fr_construct = (uint8_t)construct_call(r, &r->r_frames[fi], u,
                                                                         escape, c, &ce);
                 w->w_frames++;
-                bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, &ce, nf);
+                bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, c, &ce, nf);
                 visit(w, nf, depth + 1);
             } else if (depth >= MAX_DEPTH || w->w_frames >= MAX_FRAMES_CTX ||
                        r->r_nframes >= MAX_FRAMES) {
@@ -789,7 +817,7 @@ static void visit(walk *w, uint32_t fi, int depth)
                                          r->r_frames[fi].fr_ctx);
                 if (tmp == RC_NONE)
                     return;
-                bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, &ce, tmp);
+                bind_args(r, &r->r_frames[fi], c->c_args, c->c_nargs, c, &ce, tmp);
                 for (k = 0; k < cm->m_nheld && nheld < 16; k++) {
                     uint32_t id;
                     int kind = rc_lock_of(r, &r->r_frames[tmp], rv_s(r, ids[cm->m_held + k]),
@@ -840,7 +868,7 @@ static void run_ctx(rc_run *r, uint32_t ctx, uint32_t mod, uint32_t code, const 
         ce.ce_bound = self != NULL;
         if (self)
             ce.ce_self = *self;
-        bind_args(r, &r->r_frames[parent], args, nargs, &ce, fi);
+        bind_args(r, &r->r_frames[parent], args, nargs, NULL, &ce, fi);
     }
     visit(&w, fi, 0);
 }

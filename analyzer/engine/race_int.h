@@ -31,6 +31,7 @@ typedef struct rv_acc {
     uint8_t a_recv;
     uint8_t a_falsy;
     uint8_t a_loop;            /* in a loop of its function */
+    uint8_t a_ifparam;         /* sum_access a_ifparam */
     uint64_t a_locks;
 } rv_acc;
 
@@ -43,6 +44,7 @@ typedef struct rv_win {
     uint8_t w_breaks;
     uint8_t w_recv;
     uint8_t w_value;           /* 1: sum_window w_value; 2 also: w_in_place */
+    uint8_t w_ifparam;         /* sum_window w_ifparam */
     uint64_t w_locks;
     rv_str w_check;            /* sum_window w_check */
 } rv_win;
@@ -83,6 +85,7 @@ typedef struct rv_func {
     uint32_t u_calls;          /* byte offset of its calls in s_calls (rv_calls_start) */
     uint32_t u_ncalls;
     uint32_t u_more;           /* index in s_more, SUM_NONE when it has nothing more */
+    uint64_t u_none_dflt;      /* sum_func u_none_dflt */
     int32_t u_line;
     uint16_t u_flags;          /* FN_* */
 } rv_func;
@@ -318,6 +321,8 @@ typedef struct rc_frame {
                                 * what runs after it happens after those threads): the last of
                                 * a list in r_joins, or RC_NONE */
     uint8_t fr_loop;           /* called in a loop of its parent */
+    uint64_t fr_unpassed;      /* bit p: the call that made this frame passes nothing for
+                                * parameter p, which keeps its default (0 when not known) */
     uint8_t fr_construct;      /* runs for the construction of its `self` (parameter 0): a
                                 * method __init__ calls on self before self escapes, or an
                                 * explicit `self.__init__()` -- its own state is not shared yet */

@@ -217,8 +217,10 @@ static void put_arg(strbuf *sb, rv_str kw, rv_str path, rv_str ctor)
 
 /* Appends one call to the stream, its nargs arguments already in n_args; *instr and *line are
  * the previous call's, updated. */
-static void emit_call(eng_run *n, rv_str callee, uint32_t c_instr, int32_t c_line, int loop,
-                      int owned, int main_, uint64_t locks, uint32_t nargs, uint32_t *instr,
+/* flags as the summary's bytes have them: bit 0 c_loop, 1 c_owned, 2 c_main, 3 c_partial, c_npos
+ * from bit 4 */
+static void emit_call(eng_run *n, rv_str callee, uint32_t c_instr, int32_t c_line,
+                      uint32_t flags, uint64_t locks, uint32_t nargs, uint32_t *instr,
                       int32_t *line)
 {
     strbuf *sb = &n->n_calls;
@@ -227,9 +229,12 @@ static void emit_call(eng_run *n, rv_str callee, uint32_t c_instr, int32_t c_lin
     put_var(sb, zigzag((int64_t)c_line - *line));
     *instr = c_instr;
     *line = c_line;
-    put_byte(sb, (uint8_t)((loop ? 1 : 0) | (owned ? 2 : 0) | (main_ ? 4 : 0) | (locks ? 8 : 0)));
+    put_byte(sb, (uint8_t)((flags & 7) | (locks ? 8 : 0) | ((flags & 8) ? 16 : 0) |
+                           ((flags >> 4) ? 32 : 0)));
     if (locks)
         put_var(sb, locks);
+    if (flags >> 4)
+        put_var(sb, flags >> 4);
     put_var(sb, nargs);
     if (nargs) {
         put_var(sb, n->n_args.sb_len);
@@ -449,6 +454,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
     }
     f->u_line = rd_i32(d);
     m.m_escape = rd_opt(d);
+    f->u_none_dflt = rd_var(d);
     m.m_ncells = rd_u32(d);
     m.m_cells = n->n_vcells.v_n;
     for (k = 0; k < m.m_ncells && !d->d_err; k++) {
@@ -485,6 +491,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
         a->a_loop = flags & 1;
         a->a_recv = (flags >> 1) & 3;
         a->a_falsy = (flags >> 3) & 3;
+        a->a_ifparam = (uint8_t)(flags >> 5);
         a->a_instr = rd_u32(d);
         (void)rd_u32(d);                           /* offset, columns: the whole summary's */
         a->a_line = rd_i32(d);
@@ -509,6 +516,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
         flags = rd_u32(d);
         w->w_recv = (uint8_t)(flags & 3);
         w->w_value = (uint8_t)(((flags >> 2) & 1) | (((flags >> 3) & 1) << 1));
+        w->w_ifparam = (uint8_t)(flags >> 4);
         w->w_check = rd_s(d);
     }
     count = rd_u32(d);
@@ -528,8 +536,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
         c_flags = rd_u32(d);
         if (d->d_err)
             break;
-        emit_call(n, callee, c_instr, c_line, c_flags & 1, (c_flags >> 1) & 1, (c_flags >> 2) & 1,
-                  locks, nargs, &instr, &line);
+        emit_call(n, callee, c_instr, c_line, c_flags, locks, nargs, &instr, &line);
     }
     m.m_nheld = rd_u32(d);
     m.m_held = n->n_vids.v_n;
@@ -797,7 +804,9 @@ int rv_calls_next(rv_calls *it, sum_call *out)
     out->c_loop = flags & 1;
     out->c_owned = (flags >> 1) & 1;
     out->c_main = (flags >> 2) & 1;
+    out->c_partial = (flags >> 4) & 1;
     out->c_locks = (flags & 8) ? get_var(it) : 0;
+    out->c_npos = (flags & 32) ? (uint8_t)get_var(it) : 0;
     nargs = (uint32_t)get_var(it);
     if (nargs) {
         uint64_t bytes = get_var(it);

@@ -213,6 +213,28 @@ static int in_loop(const eng_code *c, const ir_event *e)
     return c->c_ir.f_blocks[e->ev_block].b_in_loop;
 }
 
+/* p + 1 when what runs in block `block` of code ci runs only where a test found parameter p
+ * not None (`if section is not None:`, `if section:`), else 0. */
+static uint8_t param_guard(const builder *b, uint32_t ci, uint32_t block)
+{
+    const eng_code *c = &b->b_m->m_codes[ci];
+    const ir_func *f = &c->c_ir;
+    uint32_t bl = block, steps = 0;
+    while (bl != UINT32_MAX && bl < f->f_nblocks && steps++ <= f->f_nblocks) {
+        int32_t g = ir_block_guard(f, bl);
+        if (g >= 0) {
+            const ir_event *t = &f->f_events[g];
+            int holds = f->f_blocks[bl].b_guard_true, p;
+            if ((((t->ev_test == TEST_IS_NOT_NONE || t->ev_test == TEST_TRUTH) && holds) ||
+                 (t->ev_test == TEST_IS_NONE && !holds)) &&
+                (p = mod_param_index(c, t->ev_path)) >= 0 && p < 64)
+                return (uint8_t)(p + 1);
+        }
+        bl = f->f_blocks[bl].b_idom;
+    }
+    return 0;
+}
+
 /* Grows an array of `size`-byte items by one; returns the new item or NULL. */
 static void *push_item(builder *b, void **items, uint32_t *n, size_t size)
 {
@@ -989,6 +1011,7 @@ static void build_func(builder *b, uint32_t ci)
             acc->a_instr = e->ev_instr;
             acc->a_offset = in->in_offset;
             acc->a_locks = e->ev_locks;
+            acc->a_ifparam = param_guard(b, ci, e->ev_block);
             eng_position(in, &acc->a_line, &acc->a_col, &acc->a_end_line, &acc->a_end_col);
         }
         if (e->ev_kind == EV_CALL) {
@@ -1010,6 +1033,15 @@ static void build_func(builder *b, uint32_t ci)
                                                            strcmp(u->u_name, "<lambda>")));
                 call->c_main = (uint8_t)((u->u_flags & FN_MODULE) && under_main(c, e));
                 put_args(b, ci, e, 0, &call->c_args, &call->c_nargs);
+                {
+                    uint32_t j, nkw = 0, kept = 0;
+                    for (j = 0; j < e->ev_nargs; j++)
+                        nkw += e->ev_args[j].ar_kw != NULL;
+                    for (j = 0; j < call->c_nargs; j++)
+                        kept += call->c_args[j].g_kw != NULL;
+                    call->c_npos = (uint8_t)(e->ev_nargs - nkw);
+                    call->c_partial = e->ev_unpack || e->ev_nargs >= IR_MAX_ARGS || kept != nkw;
+                }
             }
         }
     }
@@ -1031,6 +1063,8 @@ static void build_func(builder *b, uint32_t ci)
         sw->w_method = w->w_method;
         sw->w_recv = w->w_recv;
         sw->w_check = check_constant(b, ci, w->w_first);
+        if (w->w_first < c->c_ir.f_code->bc_ninstrs)
+            sw->w_ifparam = param_guard(b, ci, c->c_ir.f_block_of[w->w_first]);
     }
     /* locks acquired by hand and never released here (`_acquireLock()`), and released here
      * without being acquired (`_releaseLock()`) */
@@ -1245,6 +1279,48 @@ static void find_exclusive(builder *b)
     }
 }
 
+/* The positional parameters that default to None (u_none_dflt): the same wherever the file
+ * makes the function, and the function not handed to a decorator other than staticmethod or
+ * classmethod (a wrapper may call it with arguments the run's calls do not show). */
+static void find_none_defaults(builder *b)
+{
+    eng_mod *m = b->b_m;
+    uint8_t *made = arena_array(b->b_a, m->m_ncodes + 1, 1);
+    uint32_t i, k, j;
+    if (!made) {
+        b->b_oom = 1;
+        return;
+    }
+    memset(made, 0, m->m_ncodes + 1);
+    for (i = 0; i < m->m_ncodes; i++) {
+        const ir_func *f = &m->m_codes[i].c_ir;
+        for (k = 0; k < f->f_nevents; k++) {
+            const ir_event *e = &f->f_events[k];
+            uint32_t t, npos, bit;
+            uint64_t mask = 0;
+            if (e->ev_kind != EV_MAKE || e->ev_aux < 0 || (uint32_t)e->ev_aux >= m->m_ncodes)
+                continue;
+            t = (uint32_t)e->ev_aux;
+            npos = (uint32_t)m->m_bf->bf_codes[t].bc_src->co_argcount;
+            for (bit = 0; bit < 32 && bit < npos; bit++)
+                if ((e->ev_none_dflt >> bit) & 1 && npos - 1 - bit < 64)
+                    mask |= (uint64_t)1 << (npos - 1 - bit);
+            for (j = 0; j < f->f_nevents && mask; j++) {
+                const ir_event *o = &f->f_events[j];
+                uint32_t a;
+                if (o->ev_kind != EV_CALL || (o->ev_name && (!strcmp(o->ev_name, "staticmethod") ||
+                                                             !strcmp(o->ev_name, "classmethod"))))
+                    continue;
+                for (a = 0; a < o->ev_nargs; a++)
+                    if (o->ev_args[a].ar_func == (int32_t)t)
+                        mask = 0;
+            }
+            b->b_s->s_funcs[t].u_none_dflt = made[t] ? b->b_s->s_funcs[t].u_none_dflt & mask : mask;
+            made[t] = 1;
+        }
+    }
+}
+
 /* @staticmethod / @classmethod applied in a class body to a function made there. */
 static void find_decorators(builder *b)
 {
@@ -1369,6 +1445,7 @@ static int build(eng_summary **out, builder *b, eng_mod *m, const char *module, 
     }
     find_decorators(b);
     find_exclusive(b);
+    find_none_defaults(b);
     build_classes(b);
     for (i = 0; i < m->m_ncodes; i++)
         if (m->m_codes[i].c_class != NO_CODE)

@@ -25,13 +25,15 @@
 
 /* The layout of a summary's bytes (sum_io.c writes and reads them whole, race_view.c reads
  * them into the composition's form). */
-#define SUM_FORMAT 13u   /* 3: properties, the method a window's act calls; 4: container types;
+#define SUM_FORMAT 14u   /* 3: properties, the method a window's act calls; 4: container types;
                          * 5: where a started thread's object is kept; 6: stored constants;
                          * 7: pools of one worker (t_serial, bit 1 of the start's t_many), a
                          * start's arguments that differ per start (g_distinct), item keys that
                          * are parameters ([*pN]); 8: windows say whether they are
                          * read-modify-writes of the value; 9: FN_SUPER; 10: START_ROUTE;
-                         * 11: u_escape of a start(); 12: w_check; 13: w_in_place */
+                         * 11: u_escape of a start(); 12: w_check; 13: w_in_place; 14: None
+                         * defaults, accesses and windows under a test of a parameter, calls
+                         * that unpack their arguments */
 
 /* What an access does to its location. */
 typedef enum sum_acckind {
@@ -107,6 +109,8 @@ typedef struct sum_access {
     int32_t a_line, a_col;     /* position (col 1-based, -1 unknown) */
     int32_t a_end_line, a_end_col;
     uint64_t a_locks;          /* acquisitions held (bits index the function's sum_acq) */
+    uint8_t a_ifparam;         /* p + 1: runs only where a test found parameter p not None
+                                * (`if section is not None:`), else 0 */
 } sum_access;
 
 /* A window: accesses of one function that must not be interleaved, i.e. a candidate finding. */
@@ -126,6 +130,7 @@ typedef struct sum_window {
     uint8_t w_in_place;        /* w_value by an in-place operator (`self.items += batch`): on
                                 * a list, dict or set only a store of another object breaks
                                 * it, not a change of its contents */
+    uint8_t w_ifparam;         /* as sum_access a_ifparam, for the whole window */
 } sum_window;
 
 /* An argument of a call or a thread start. */
@@ -153,6 +158,11 @@ typedef struct sum_call {
     uint8_t c_main;            /* module code under `if __name__ == "__main__":` (a script's
                                 * main thread) */
     uint8_t c_owned;           /* "t:" callee on an object made here that has not escaped yet */
+    uint8_t c_partial;         /* which parameters it passes is not known: it unpacks its
+                                * arguments (`f(*a, **k)`), has more than IR_MAX_ARGS, or passes
+                                * a keyword argument c_args leaves out */
+    uint8_t c_npos;            /* positional arguments it passes (c_args drops trailing ones
+                                * that say nothing) */
     uint64_t c_locks;          /* acquisitions held at the call */
 } sum_call;
 
@@ -214,6 +224,8 @@ typedef struct sum_func {
     uint32_t u_parent;         /* enclosing code object, SUM_NONE for the module */
     uint32_t u_flags;          /* FN_* */
     uint32_t u_nparams;        /* positional and keyword-only parameters */
+    uint64_t u_none_dflt;      /* bit p: positional parameter p defaults to None wherever the
+                                * file makes the function */
     const char **u_params;     /* their names */
     int32_t u_line;            /* first line */
     uint32_t u_escape;         /* __init__: instruction index where `self` escapes (is passed

@@ -99,6 +99,7 @@ static void put_func(writer *w, const sum_func *u)
         put_s(w, u->u_params ? u->u_params[k] : NULL);
     put_u(w, (uint64_t)(int64_t)u->u_line + 1);
     put_u(w, opt(u->u_escape));
+    put_u(w, u->u_none_dflt);
     put_u(w, u->u_ncellparam);
     for (k = 0; k < u->u_ncellparam; k++) {
         put_s(w, u->u_cellparam[k].cp_name);
@@ -118,7 +119,8 @@ static void put_func(writer *w, const sum_func *u)
         put_s(w, a->a_method);
         put_s(w, a->a_const);
         put_u(w, a->a_kind);
-        put_u(w, (uint64_t)a->a_loop | (uint64_t)a->a_recv << 1 | (uint64_t)a->a_falsy << 3);
+        put_u(w, (uint64_t)a->a_loop | (uint64_t)a->a_recv << 1 | (uint64_t)a->a_falsy << 3 |
+                     (uint64_t)a->a_ifparam << 5);
         put_u(w, a->a_instr);
         put_u(w, a->a_offset);
         put_u(w, (uint64_t)(int64_t)a->a_line + 1);
@@ -138,7 +140,7 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, s->w_locks);
         put_s(w, s->w_method);
         put_u(w, (uint64_t)s->w_recv | (uint64_t)s->w_value << 2 |
-                     (uint64_t)s->w_in_place << 3);
+                     (uint64_t)s->w_in_place << 3 | (uint64_t)s->w_ifparam << 4);
         put_s(w, s->w_check);
     }
     put_u(w, u->u_ncalls);
@@ -149,7 +151,8 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, c->c_instr);
         put_u(w, (uint64_t)(int64_t)c->c_line + 1);
         put_u(w, c->c_locks);
-        put_u(w, (uint64_t)c->c_loop | (uint64_t)c->c_owned << 1 | (uint64_t)c->c_main << 2);
+        put_u(w, (uint64_t)c->c_loop | (uint64_t)c->c_owned << 1 | (uint64_t)c->c_main << 2 |
+                     (uint64_t)c->c_partial << 3 | (uint64_t)c->c_npos << 4);
     }
     put_u(w, u->u_nheld_out);
     for (k = 0; k < u->u_nheld_out; k++)
@@ -354,6 +357,7 @@ static void get_func(reader *r, sum_func *u)
         u->u_params[k] = get_s(r);
     u->u_line = get_i32(r);
     u->u_escape = get_opt(r);
+    u->u_none_dflt = get_var(r);
     u->u_ncellparam = get_u32(r);
     u->u_cellparam = get_array(r, u->u_ncellparam, sizeof *u->u_cellparam, 2);
     for (k = 0; u->u_cellparam && k < u->u_ncellparam; k++) {
@@ -380,6 +384,7 @@ static void get_func(reader *r, sum_func *u)
         a->a_loop = flags & 1;
         a->a_recv = (flags >> 1) & 3;
         a->a_falsy = (flags >> 3) & 3;
+        a->a_ifparam = (uint8_t)(flags >> 5);
         a->a_instr = get_u32(r);
         a->a_offset = get_u32(r);
         a->a_line = get_i32(r);
@@ -403,6 +408,7 @@ static void get_func(reader *r, sum_func *u)
         s->w_recv = (uint8_t)(flags & 3);
         s->w_value = (uint8_t)((flags >> 2) & 1);
         s->w_in_place = (uint8_t)((flags >> 3) & 1);
+        s->w_ifparam = (uint8_t)(flags >> 4);
         s->w_check = get_s(r);
     }
     u->u_ncalls = get_u32(r);
@@ -418,6 +424,8 @@ static void get_func(reader *r, sum_func *u)
         c->c_loop = flags & 1;
         c->c_owned = (flags >> 1) & 1;
         c->c_main = (flags >> 2) & 1;
+        c->c_partial = (flags >> 3) & 1;
+        c->c_npos = (uint8_t)(flags >> 4);
     }
     u->u_nheld_out = get_u32(r);
     u->u_held_out = get_array(r, u->u_nheld_out, sizeof *u->u_held_out, 1);

@@ -123,6 +123,10 @@ typedef struct ir_event {
     uint8_t ev_valkind;       /* EV_STORE: ir_valkind of the stored value; EV_TEST of
                                * `path == C`: VAL_CONST, C in ev_aux / ev_int as for a store */
     uint8_t ev_nargs;         /* EV_CALL: entries of ev_args */
+    uint8_t ev_unpack;        /* EV_CALL: the arguments are unpacked when it runs (`f(*a, **k)`,
+                               * CALL_FUNCTION_EX): ev_args do not say which parameters get one */
+    uint32_t ev_none_dflt;    /* EV_MAKE: the function's positional defaults that are None, a
+                               * bit per parameter counted from the last (bc_const_none_tail) */
     const ir_path *ev_path;   /* the target; for calls the object the method is called on, or
                                * the function's own path */
     const char *ev_name;      /* EV_CALL: method or function name ("append", "Thread") */

@@ -1375,8 +1375,12 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
         }
         if (x.a_kind == AV_FUNC) {
             ir_event *e = event_new(it, EV_MAKE, NULL, idx, s);
-            if (e)
+            if (e) {
                 e->ev_aux = x.a_aux;
+                /* before 3.13 the defaults tuple is the deepest operand (flag 0x01) */
+                if ((in->in_a & 1) && n >= 2 && peek(s, (uint32_t)n)->a_kind == AV_CONST)
+                    e->ev_none_dflt = bc_const_none_tail(bc, peek(s, (uint32_t)n)->a_aux);
+            }
         }
         pop_n(s, n, NULL);
         push(it, s, x);
@@ -1384,7 +1388,17 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
     }
     case SEM_SET_FUNC_ATTR:
         v = pop(s);  /* the function */
-        pop(s);      /* the attribute */
+        x = pop(s);  /* the attribute */
+        if (in->in_a == 1 && v.a_kind == AV_FUNC && x.a_kind == AV_CONST) {
+            /* 3.13+: the defaults, set on the function MAKE_FUNCTION made just before */
+            uint32_t ek = it->i_f->f_nevents;
+            while (ek-- > 0)
+                if (it->i_f->f_events[ek].ev_kind == EV_MAKE &&
+                    it->i_f->f_events[ek].ev_aux == v.a_aux) {
+                    it->i_f->f_events[ek].ev_none_dflt = bc_const_none_tail(bc, x.a_aux);
+                    break;
+                }
+        }
         push(it, s, v);
         break;
     case SEM_COLLECT: {
@@ -1406,9 +1420,15 @@ static void step(interp *it, state *s, uint32_t idx, int32_t *guard)
                 s->s_kwnames < 0 && peek(s, 1)->a_kind == AV_CONST &&
                 kw_tuple(it, peek(s, 1)->a_aux) != NULL);
         break;
-    case SEM_CALL_EX:
+    case SEM_CALL_EX: {
+        uint32_t before = it->i_f->f_nevents;
         do_call(it, s, idx, 1 - bc_stack_effect(bc, in, 0), 0);
+        while (before < it->i_f->f_nevents)
+            if (it->i_f->f_events[before++].ev_kind == EV_CALL &&
+                it->i_f->f_events[before - 1].ev_instr == idx)
+                it->i_f->f_events[before - 1].ev_unpack = 1;
         break;
+    }
     case SEM_PUSH_NULL:
         push(it, s, av_make(AV_NULL));
         break;

@@ -748,6 +748,46 @@ static void test_engine_compose__construction_order(void **state)
     run_free(&r);
 }
 
+/* A branch under `if section is not None:` does not run in a frame whose call passed no
+ * section (the default is None); it does where a caller of another module passes one. */
+static void test_engine_compose__default_none_branch(void **state)
+{
+    run r;
+    module mods[] = {
+        { "app", 1, "" },
+        { "app.reg", 0,
+          "OBS = {}\n"                                 /* 1 */
+          "def unobserve(o, section=None):\n"          /* 2 */
+          "    sections = OBS[o]\n"                    /* 3 */
+          "    if section is not None:\n"              /* 4 */
+          "        sections.pop(section)\n"            /* 5 */
+          "    else:\n"                                /* 6 */
+          "        for s in sections:\n"               /* 7 */
+          "            print(s)\n" },                  /* 8 */
+        { "app.work", 0,
+          "import threading\n"
+          "from app.reg import unobserve\n"
+          "def work(o):\n"
+          "    unobserve(o)\n"
+          "def start():\n"
+          "    for i in range(4):\n"
+          "        threading.Thread(target=work, args=(i,)).start()\n" } };
+    compose(*state, &r, mods, 3, NULL);
+    assert_int_equal(count(&r, "GIL106", 7), 0);
+    run_free(&r);
+    mods[2].m_src = "import threading\n"
+                    "from app.reg import unobserve\n"
+                    "def work(o):\n"
+                    "    unobserve(o)\n"
+                    "    unobserve(o, section='a')\n"
+                    "def start():\n"
+                    "    for i in range(4):\n"
+                    "        threading.Thread(target=work, args=(i,)).start()\n";
+    compose(*state, &r, mods, 3, NULL);
+    assert_int_equal(count(&r, "GIL106", 7), 1);
+    run_free(&r);
+}
+
 static const char shared_src[] =
     "import threading\n"                       /* 1 */
     "class Box:\n"                             /* 2 */
@@ -1073,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_engine_compose__one_module_name_two_files),
         cmocka_unit_test(test_engine_compose__program_order),
         cmocka_unit_test(test_engine_compose__construction_order),
+        cmocka_unit_test(test_engine_compose__default_none_branch),
         cmocka_unit_test(test_engine_compose__one_finding_per_race_with_both_sides),
         cmocka_unit_test(test_engine_compose__declared_classes_only),
         cmocka_unit_test(test_engine_compose__unknown_configured_names),

@@ -110,7 +110,22 @@ static const char src[] =
     "    global G\n"                                  /* 85 */
     "    g = G\n"                                     /* 86 */
     "    G = None\n"                                  /* 87 */
-    "    return g\n";                                 /* 88 */
+    "    return g\n"                                 /* 88 */
+    "def unobserve(o, section=None, option=None, n=0):\n"
+    "    if section is not None:\n"                  /* 90 */
+    "        D.pop(section)\n"                       /* 91 */
+    "    D[o] = 1\n"                                 /* 92 */
+    "    if not option:\n"                           /* 93 */
+    "        return\n"                               /* 94 */
+    "    S.add(o)\n"                                 /* 95 */
+    "def call_ex(a):\n"                              /* 96 */
+    "    unobserve(*a)\n"                            /* 97 */
+    "    unobserve(a)\n"                             /* 98 */
+    "def deco(f):\n"                                 /* 99 */
+    "    return f\n"                                 /* 100 */
+    "@deco\n"                                        /* 101 */
+    "def wrapped(a=None):\n"                         /* 102 */
+    "    pass\n";                                    /* 103 */
 
 static const sum_func *func(const eng_summary *s, const char *qualname)
 {
@@ -326,6 +341,37 @@ static void test_engine_summary__fills_and_seen_set(void **state)
     assert_int_equal(func(fx->sum, "take_any")->u_win[0].w_breaks, BRK_VALUE);
 }
 
+/* Parameters that default to None; what runs only where a test found one not None; calls that
+ * unpack their arguments. */
+static void test_engine_summary__none_defaults(void **state)
+{
+    const fixture *fx = *state;
+    const sum_func *u = func(fx->sum, "unobserve"), *c = func(fx->sum, "call_ex");
+    uint32_t i;
+    int saw_pop = 0, saw_store = 0, saw_add = 0;
+    assert_int_equal(u->u_none_dflt, 6);       /* section and option, not n = 0 */
+    assert_int_equal(func(fx->sum, "wrapped")->u_none_dflt, 0);   /* a decorator's wrapper */
+    assert_int_equal(func(fx->sum, "getter")->u_none_dflt, 0);
+    for (i = 0; i < u->u_nacc; i++) {
+        const sum_access *a = &u->u_acc[i];
+        if (a->a_method && !strcmp(a->a_method, "pop")) {
+            assert_int_equal(a->a_ifparam, 2);  /* under `section is not None` */
+            saw_pop = 1;
+        } else if (a->a_kind == ACC_STORE) {
+            assert_int_equal(a->a_ifparam, 0);
+            saw_store = 1;
+        } else if (a->a_method && !strcmp(a->a_method, "add")) {
+            assert_int_equal(a->a_ifparam, 3);  /* after `if not option: return` */
+            saw_add = 1;
+        }
+    }
+    assert_true(saw_pop && saw_store && saw_add);
+    assert_int_equal(c->u_ncalls, 2);
+    assert_int_equal(c->u_calls[0].c_partial, 1);
+    assert_int_equal(c->u_calls[1].c_partial, 0);
+    assert_int_equal(c->u_calls[1].c_npos, 1);
+}
+
 /* The bytes of a summary read back write the same bytes. */
 static void test_engine_summary__round_trip(void **state)
 {
@@ -394,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_engine_summary__handover_and_checked_constant),
         cmocka_unit_test(test_engine_summary__checks),
         cmocka_unit_test(test_engine_summary__fills_and_seen_set),
+        cmocka_unit_test(test_engine_summary__none_defaults),
         cmocka_unit_test(test_engine_summary__round_trip),
         cmocka_unit_test(test_engine_summary__damaged_bytes),
     };
