@@ -124,7 +124,8 @@ int eng_summarize(eng_summary **out, const pyc_file *pf, const bc_file *bf, cons
             /* `self.items += batch`: on a list, changed in place and the same object stored
              * back, so only a store of another object loses anything -- whether it is a list
              * the composition says */
-            u->u_win[k].w_in_place = u->u_win[k].w_value && f->f_code < m.m_ncodes &&
+            u->u_win[k].w_in_place = (u->u_win[k].w_value || u->u_win[k].w_cont_item) &&
+                                     f->f_code < m.m_ncodes &&
                                      eng_in_place_op(f, m.m_codes[f->f_code].c_ir.f_code);
         }
     }

@@ -472,7 +472,7 @@ static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32
         pos = 1;
         passed = 1;
     }
-    if (c)
+    if (c && c->c_npos != SUM_PARTIAL)
         for (k = 0; k < c->c_npos && pos + k < 64; k++)
             passed |= (uint64_t)1 << (pos + k);
     for (k = 0; k < nargs; k++) {
@@ -494,8 +494,8 @@ static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32
         r->r_frames[nf].fr_params[at] = v;
         f = &r->r_frames[nf];
     }
-    if (c && !c->c_partial && u->u_none_dflt)
-        f->fr_unpassed = ~passed & u->u_none_dflt;
+    if (c && c->c_npos != SUM_PARTIAL && rv_none_dflt(r, ce->ce_mod, u))
+        f->fr_unpassed = ~passed & rv_none_dflt(r, ce->ce_mod, u);
 }
 
 /* Is an access or a window under a test that parameter p - 1 is not None (ifparam) dead in
@@ -776,7 +776,8 @@ static void visit(walk *w, uint32_t fi, int depth)
                 brk = BRK_REMOVE;   /* a list: what another thread appends is iterated too */
             if (v.v_kind == VK_LOC)
                 add_inst(r, fr, fi, v, 1, brk, (sw->w_value & 1) |
-                                               ((sw->w_value & 2) && in_place(r, v) ? 2 : 0),
+                                               ((sw->w_value & 2) && ((sw->w_value & 4) ||
+                                                                      in_place(r, v)) ? 2 : 0),
                          frame_locks(r, fr, sw->w_locks, held, nheld), iw - 1, sw->w_first);
         } else {
             const sum_call *c = &call;

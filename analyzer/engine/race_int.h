@@ -43,7 +43,8 @@ typedef struct rv_win {
     uint32_t w_finding;        /* index of its candidate in the whole summary */
     uint8_t w_breaks;
     uint8_t w_recv;
-    uint8_t w_value;           /* 1: sum_window w_value; 2 also: w_in_place */
+    uint8_t w_value;           /* 1: sum_window w_value; 2 also: w_in_place; 4 also:
+                                * w_cont_item */
     uint8_t w_ifparam;         /* sum_window w_ifparam */
     uint64_t w_locks;
     rv_str w_check;            /* sum_window w_check */
@@ -70,6 +71,7 @@ typedef struct rv_more {
     uint32_t m_held, m_nheld;  /* u_held_out: strings in s_ids */
     uint32_t m_released, m_nreleased;  /* strings in s_ids */
     uint32_t m_excl, m_nexcl;  /* code indexes in s_ids */
+    uint64_t m_none_dflt;      /* u_none_dflt */
 } rv_more;
 
 /* A function (sum_func). */
@@ -85,7 +87,6 @@ typedef struct rv_func {
     uint32_t u_calls;          /* byte offset of its calls in s_calls (rv_calls_start) */
     uint32_t u_ncalls;
     uint32_t u_more;           /* index in s_more, SUM_NONE when it has nothing more */
-    uint64_t u_none_dflt;      /* sum_func u_none_dflt */
     int32_t u_line;
     uint16_t u_flags;          /* FN_* */
 } rv_func;
@@ -461,6 +462,12 @@ static inline uint32_t rv_escape(const rc_run *r, uint32_t mod, const rv_func *u
 {
     const rv_more *m = rv_more_of(r, mod, u);
     return m ? m->m_escape : SUM_NONE;
+}
+
+static inline uint64_t rv_none_dflt(const rc_run *r, uint32_t mod, const rv_func *u)
+{
+    const rv_more *m = rv_more_of(r, mod, u);
+    return m ? m->m_none_dflt : 0;
 }
 
 /* u's windows into *out, their count returned. */

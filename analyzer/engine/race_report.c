@@ -354,6 +354,8 @@ static int breaks(rc_run *r, const rc_inst *w, const rc_inst *x)
     if (w->i_key) {
         if (!x->i_key || !keys_meet(w->i_key, x->i_key))
             return 0;
+        if ((w->i_value & 2) && (x->i_value & 4))
+            return 0;   /* `D[k]['oids'] -= gone` on a set: the same set stored back */
     } else if (w->i_value & 2) {                /* `L += x` on a list: the same object */
         if ((x->i_kind != ACC_STORE && x->i_kind != ACC_DELETE) || x->i_key ||
             (x->i_value & 4))

@@ -217,8 +217,7 @@ static void put_arg(strbuf *sb, rv_str kw, rv_str path, rv_str ctor)
 
 /* Appends one call to the stream, its nargs arguments already in n_args; *instr and *line are
  * the previous call's, updated. */
-/* flags as the summary's bytes have them: bit 0 c_loop, 1 c_owned, 2 c_main, 3 c_partial, c_npos
- * from bit 4 */
+/* flags as the summary's bytes have them: bit 0 c_loop, 1 c_owned, 2 c_main, c_npos from bit 3 */
 static void emit_call(eng_run *n, rv_str callee, uint32_t c_instr, int32_t c_line,
                       uint32_t flags, uint64_t locks, uint32_t nargs, uint32_t *instr,
                       int32_t *line)
@@ -229,12 +228,10 @@ static void emit_call(eng_run *n, rv_str callee, uint32_t c_instr, int32_t c_lin
     put_var(sb, zigzag((int64_t)c_line - *line));
     *instr = c_instr;
     *line = c_line;
-    put_byte(sb, (uint8_t)((flags & 7) | (locks ? 8 : 0) | ((flags & 8) ? 16 : 0) |
-                           ((flags >> 4) ? 32 : 0)));
+    uint32_t npos = flags >> 3;  /* fewer than IR_MAX_ARGS, or SUM_PARTIAL: 15 in the stream */
+    put_byte(sb, (uint8_t)((flags & 7) | (locks ? 8 : 0) | (npos < IR_MAX_ARGS ? npos : 15) << 4));
     if (locks)
         put_var(sb, locks);
-    if (flags >> 4)
-        put_var(sb, flags >> 4);
     put_var(sb, nargs);
     if (nargs) {
         put_var(sb, n->n_args.sb_len);
@@ -454,7 +451,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
     }
     f->u_line = rd_i32(d);
     m.m_escape = rd_opt(d);
-    f->u_none_dflt = rd_var(d);
+    m.m_none_dflt = rd_var(d);
     m.m_ncells = rd_u32(d);
     m.m_cells = n->n_vcells.v_n;
     for (k = 0; k < m.m_ncells && !d->d_err; k++) {
@@ -516,7 +513,8 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
         flags = rd_u32(d);
         w->w_recv = (uint8_t)(flags & 3);
         w->w_value = (uint8_t)(((flags >> 2) & 1) | (((flags >> 3) & 1) << 1));
-        w->w_ifparam = (uint8_t)(flags >> 4);
+        w->w_ifparam = (uint8_t)((flags >> 4) & 0xff);
+        w->w_value |= (uint8_t)(((flags >> 12) & 1) << 2);
         w->w_check = rd_s(d);
     }
     count = rd_u32(d);
@@ -564,7 +562,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
     }
     f->u_more = SUM_NONE;
     if (m.m_escape != SUM_NONE || m.m_nwin || m.m_nacqs || m.m_ncells || m.m_nheld ||
-        m.m_nreleased || m.m_nexcl) {
+        m.m_nreleased || m.m_nexcl || m.m_none_dflt) {
         rv_more *mm = push(n, &n->n_vmore, sizeof *mm);
         if (!mm)
             return;
@@ -804,9 +802,8 @@ int rv_calls_next(rv_calls *it, sum_call *out)
     out->c_loop = flags & 1;
     out->c_owned = (flags >> 1) & 1;
     out->c_main = (flags >> 2) & 1;
-    out->c_partial = (flags >> 4) & 1;
     out->c_locks = (flags & 8) ? get_var(it) : 0;
-    out->c_npos = (flags & 32) ? (uint8_t)get_var(it) : 0;
+    out->c_npos = (uint8_t)(flags >> 4) < IR_MAX_ARGS ? (uint8_t)(flags >> 4) : SUM_PARTIAL;
     nargs = (uint32_t)get_var(it);
     if (nargs) {
         uint64_t bytes = get_var(it);

@@ -187,6 +187,74 @@ static const char *spath(builder *b, uint32_t ci, const ir_path *p, const char *
     return text_done(b);
 }
 
+/* Does code ci run an augmented operator (`+=`, `|=`) between instructions lo and hi? */
+static int in_place_between(const eng_code *c, uint32_t lo, uint32_t hi)
+{
+    const bc_code *bc = c->c_ir.f_code;
+    uint32_t i;
+    for (i = lo; i < hi && i < bc->bc_ninstrs; i++)
+        if (bc->bc_instrs[i].in_sem == SEM_BINARY && bc->bc_instrs[i].in_a >= BINOP_INPLACE &&
+            bc->bc_instrs[i].in_a < BINOP_SUBSCR)
+            return 1;
+    return 0;
+}
+
+/* Are two summary paths the same item up to what the keys are: `g:D[*p1]['oids']` and
+ * `g:D[*]['oids']` (a key from a parameter or a local is any key; a constant is itself)? */
+static int same_item_shape(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (a[0] == '[' && b[0] == '[' && a[1] == '*' && b[1] == '*') {
+            a += strcspn(a, "]");
+            b += strcspn(b, "]");
+            continue;
+        }
+        if (*a++ != *b++)
+            return 0;
+    }
+    return *a == *b;
+}
+
+/* Is the item at path p (the state of an in-place operator's window, `D[k]['oids'] -= gone`) a
+ * built-in container wherever the file stores it: every store of an item of that shape is a
+ * new list, dict, set... or the write-back of such an operator, and there is at least one new
+ * one?  Then the operator changes that object in place and stores the same object back. */
+static int item_container(builder *b, const char *p)
+{
+    eng_mod *m = b->b_m;
+    char *want;
+    uint32_t j, k, i;
+    int made = 0;
+    size_t n = strlen(p) + 1;
+    if (!(want = arena_alloc(b->b_a, n))) {
+        b->b_oom = 1;
+        return 0;
+    }
+    memcpy(want, p, n);
+    for (j = 0; j < m->m_ncodes; j++) {
+        const eng_code *c = &m->m_codes[j];
+        for (k = 0; k < c->c_ir.f_nevents; k++) {
+            const ir_event *e = &c->c_ir.f_events[k];
+            const char *q;
+            int kind, back = 0;
+            if (e->ev_kind != EV_STORE || !e->ev_path || e->ev_path->p_kind != PATH_ITEM ||
+                !(q = spath(b, j, e->ev_path, NULL)) || !same_item_shape(q, want))
+                continue;
+            kind = mod_value_kind(m, e);
+            if ((kind & TY_CONT) && !(kind & (TY_UNKNOWN | TY_OTHER))) {
+                made = 1;
+                continue;
+            }
+            for (i = 0; i < m->m_nwin && !back; i++)
+                back = m->m_win[i].w_code == j && m->m_win[i].w_last == e->ev_instr &&
+                       in_place_between(c, m->m_win[i].w_first, m->m_win[i].w_last);
+            if (!back)
+                return 0;
+        }
+    }
+    return made;
+}
+
 /***** functions *****/
 
 /* The function a stored value or an argument stands for: a code index, or SUM_NONE. */
@@ -1039,8 +1107,8 @@ static void build_func(builder *b, uint32_t ci)
                         nkw += e->ev_args[j].ar_kw != NULL;
                     for (j = 0; j < call->c_nargs; j++)
                         kept += call->c_args[j].g_kw != NULL;
-                    call->c_npos = (uint8_t)(e->ev_nargs - nkw);
-                    call->c_partial = e->ev_unpack || e->ev_nargs >= IR_MAX_ARGS || kept != nkw;
+                    call->c_npos = e->ev_unpack || e->ev_nargs >= IR_MAX_ARGS || kept != nkw
+                                       ? SUM_PARTIAL : (uint8_t)(e->ev_nargs - nkw);
                 }
             }
         }
@@ -1065,6 +1133,8 @@ static void build_func(builder *b, uint32_t ci)
         sw->w_check = check_constant(b, ci, w->w_first);
         if (w->w_first < c->c_ir.f_code->bc_ninstrs)
             sw->w_ifparam = param_guard(b, ci, c->c_ir.f_block_of[w->w_first]);
+        if (strchr(p, '[') && in_place_between(c, w->w_first, w->w_last))
+            sw->w_cont_item = (uint8_t)item_container(b, p);
     }
     /* locks acquired by hand and never released here (`_acquireLock()`), and released here
      * without being acquired (`_releaseLock()`) */

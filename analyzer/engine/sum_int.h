@@ -22,6 +22,7 @@
 #include "engine.h"
 
 #define SUM_NONE UINT32_MAX
+#define SUM_PARTIAL 255u       /* sum_call c_npos */
 
 /* The layout of a summary's bytes (sum_io.c writes and reads them whole, race_view.c reads
  * them into the composition's form). */
@@ -33,7 +34,7 @@
                          * read-modify-writes of the value; 9: FN_SUPER; 10: START_ROUTE;
                          * 11: u_escape of a start(); 12: w_check; 13: w_in_place; 14: None
                          * defaults, accesses and windows under a test of a parameter, calls
-                         * that unpack their arguments */
+                         * that unpack their arguments, w_cont_item */
 
 /* What an access does to its location. */
 typedef enum sum_acckind {
@@ -101,6 +102,8 @@ typedef struct sum_access {
     uint8_t a_recv;            /* a_method: RECV_CONT, or RECV_MAYBE when only the composition
                                 * can tell whether the receiver is a built-in container */
     uint8_t a_falsy;           /* ACC_STORE of a constant: BC_NONE (None) or BC_FALSY, else 0 */
+    uint8_t a_ifparam;         /* p + 1: runs only where a test found parameter p not None
+                                * (`if section is not None:`), else 0 */
     const char *a_const;       /* ACC_STORE of a constant of a simple kind: its bc_const_key
                                 * ("s:closed"), so that two stores of the same one are known to
                                 * leave the same state; else NULL */
@@ -109,8 +112,6 @@ typedef struct sum_access {
     int32_t a_line, a_col;     /* position (col 1-based, -1 unknown) */
     int32_t a_end_line, a_end_col;
     uint64_t a_locks;          /* acquisitions held (bits index the function's sum_acq) */
-    uint8_t a_ifparam;         /* p + 1: runs only where a test found parameter p not None
-                                * (`if section is not None:`), else 0 */
 } sum_access;
 
 /* A window: accesses of one function that must not be interleaved, i.e. a candidate finding. */
@@ -131,6 +132,8 @@ typedef struct sum_window {
                                 * a list, dict or set only a store of another object breaks
                                 * it, not a change of its contents */
     uint8_t w_ifparam;         /* as sum_access a_ifparam, for the whole window */
+    uint8_t w_cont_item;       /* an in-place operator on an item that is a built-in container
+                                * wherever the file stores it (sum_build.c item_container) */
 } sum_window;
 
 /* An argument of a call or a thread start. */
@@ -158,11 +161,11 @@ typedef struct sum_call {
     uint8_t c_main;            /* module code under `if __name__ == "__main__":` (a script's
                                 * main thread) */
     uint8_t c_owned;           /* "t:" callee on an object made here that has not escaped yet */
-    uint8_t c_partial;         /* which parameters it passes is not known: it unpacks its
-                                * arguments (`f(*a, **k)`), has more than IR_MAX_ARGS, or passes
-                                * a keyword argument c_args leaves out */
     uint8_t c_npos;            /* positional arguments it passes (c_args drops trailing ones
-                                * that say nothing) */
+                                * that say nothing), or SUM_PARTIAL: which parameters it passes
+                                * is not known -- it unpacks its arguments (`f(*a, **k)`), has
+                                * more than IR_MAX_ARGS, or passes a keyword argument c_args
+                                * leaves out */
     uint64_t c_locks;          /* acquisitions held at the call */
 } sum_call;
 

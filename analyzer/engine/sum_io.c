@@ -140,7 +140,8 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, s->w_locks);
         put_s(w, s->w_method);
         put_u(w, (uint64_t)s->w_recv | (uint64_t)s->w_value << 2 |
-                     (uint64_t)s->w_in_place << 3 | (uint64_t)s->w_ifparam << 4);
+                     (uint64_t)s->w_in_place << 3 | (uint64_t)s->w_ifparam << 4 |
+                     (uint64_t)s->w_cont_item << 12);
         put_s(w, s->w_check);
     }
     put_u(w, u->u_ncalls);
@@ -152,7 +153,7 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, (uint64_t)(int64_t)c->c_line + 1);
         put_u(w, c->c_locks);
         put_u(w, (uint64_t)c->c_loop | (uint64_t)c->c_owned << 1 | (uint64_t)c->c_main << 2 |
-                     (uint64_t)c->c_partial << 3 | (uint64_t)c->c_npos << 4);
+                     (uint64_t)c->c_npos << 3);
     }
     put_u(w, u->u_nheld_out);
     for (k = 0; k < u->u_nheld_out; k++)
@@ -408,7 +409,8 @@ static void get_func(reader *r, sum_func *u)
         s->w_recv = (uint8_t)(flags & 3);
         s->w_value = (uint8_t)((flags >> 2) & 1);
         s->w_in_place = (uint8_t)((flags >> 3) & 1);
-        s->w_ifparam = (uint8_t)(flags >> 4);
+        s->w_ifparam = (uint8_t)((flags >> 4) & 0xff);
+        s->w_cont_item = (uint8_t)((flags >> 12) & 1);
         s->w_check = get_s(r);
     }
     u->u_ncalls = get_u32(r);
@@ -424,8 +426,7 @@ static void get_func(reader *r, sum_func *u)
         c->c_loop = flags & 1;
         c->c_owned = (flags >> 1) & 1;
         c->c_main = (flags >> 2) & 1;
-        c->c_partial = (flags >> 3) & 1;
-        c->c_npos = (uint8_t)(flags >> 4);
+        c->c_npos = (uint8_t)(flags >> 3);
     }
     u->u_nheld_out = get_u32(r);
     u->u_held_out = get_array(r, u->u_nheld_out, sizeof *u->u_held_out, 1);

@@ -125,7 +125,14 @@ static const char src[] =
     "    return f\n"                                 /* 100 */
     "@deco\n"                                        /* 101 */
     "def wrapped(a=None):\n"                         /* 102 */
-    "    pass\n";                                    /* 103 */
+    "    pass\n"                                     /* 103 */
+    "T = {}\n"                                       /* 104 */
+    "def mk(k):\n"                                   /* 105 */
+    "    T[k] = {}\n"                                /* 106 */
+    "    T[k]['s'] = set()\n"                        /* 107 */
+    "def upd(k, x):\n"                               /* 108 */
+    "    T[k]['s'] |= x\n"                           /* 109 */
+    "    T[k]['n'] += 1\n";                          /* 110 */
 
 static const sum_func *func(const eng_summary *s, const char *qualname)
 {
@@ -367,9 +374,28 @@ static void test_engine_summary__none_defaults(void **state)
     }
     assert_true(saw_pop && saw_store && saw_add);
     assert_int_equal(c->u_ncalls, 2);
-    assert_int_equal(c->u_calls[0].c_partial, 1);
-    assert_int_equal(c->u_calls[1].c_partial, 0);
+    assert_int_equal(c->u_calls[0].c_npos, SUM_PARTIAL);
     assert_int_equal(c->u_calls[1].c_npos, 1);
+}
+
+/* An augmented operator on an item the file only ever makes a set: the same set stored back. */
+static void test_engine_summary__in_place_item(void **state)
+{
+    const fixture *fx = *state;
+    const sum_func *u = func(fx->sum, "upd");
+    uint32_t i;
+    int saw_set = 0, saw_num = 0;
+    for (i = 0; i < u->u_nwin; i++) {
+        if (strstr(u->u_win[i].w_path, "['s']")) {
+            assert_int_equal(u->u_win[i].w_cont_item, 1);
+            assert_int_equal(u->u_win[i].w_in_place, 1);
+            saw_set = 1;
+        } else if (strstr(u->u_win[i].w_path, "['n']")) {
+            assert_int_equal(u->u_win[i].w_cont_item, 0);   /* never made: not known */
+            saw_num = 1;
+        }
+    }
+    assert_true(saw_set && saw_num);
 }
 
 /* The bytes of a summary read back write the same bytes. */
@@ -441,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_engine_summary__checks),
         cmocka_unit_test(test_engine_summary__fills_and_seen_set),
         cmocka_unit_test(test_engine_summary__none_defaults),
+        cmocka_unit_test(test_engine_summary__in_place_item),
         cmocka_unit_test(test_engine_summary__round_trip),
         cmocka_unit_test(test_engine_summary__damaged_bytes),
     };
