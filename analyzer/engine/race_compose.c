@@ -457,8 +457,8 @@ static int resolve_call(rc_run *r, const rc_frame *fr, const sum_call *c, callee
 }
 
 /* Binds the arguments of call c (made in frame fr) to the parameters of the new frame nf.
- * When c is given and says which parameters it passes (not c_partial), those it passes
- * nothing for are set in the frame's fr_unpassed. */
+ * When c is given and says which parameters it passes (c_npos is not SUM_PARTIAL), those
+ * that default to None and that it passes nothing for are set in the frame's fr_unpassed. */
 static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32_t nargs,
                       const sum_call *c, const callee *ce, uint32_t nf)
 {
@@ -494,8 +494,8 @@ static void bind_args(rc_run *r, const rc_frame *fr, const sum_arg *args, uint32
         r->r_frames[nf].fr_params[at] = v;
         f = &r->r_frames[nf];
     }
-    if (c && c->c_npos != SUM_PARTIAL && rv_none_dflt(r, ce->ce_mod, u))
-        f->fr_unpassed = ~passed & rv_none_dflt(r, ce->ce_mod, u);
+    if (c && c->c_npos != SUM_PARTIAL && u->u_none_dflt)
+        f->fr_unpassed = ~passed & u->u_none_dflt;
 }
 
 /* Is an access or a window under a test that parameter p - 1 is not None (ifparam) dead in

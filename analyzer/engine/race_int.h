@@ -28,9 +28,9 @@ typedef struct rv_acc {
     uint32_t a_instr;
     int32_t a_line;
     uint8_t a_kind;
-    uint8_t a_recv;
-    uint8_t a_falsy;
-    uint8_t a_loop;            /* in a loop of its function */
+    uint8_t a_recv : 2;
+    uint8_t a_falsy : 2;
+    uint8_t a_loop : 1;        /* in a loop of its function */
     uint8_t a_ifparam;         /* sum_access a_ifparam */
     uint64_t a_locks;
 } rv_acc;
@@ -71,7 +71,6 @@ typedef struct rv_more {
     uint32_t m_held, m_nheld;  /* u_held_out: strings in s_ids */
     uint32_t m_released, m_nreleased;  /* strings in s_ids */
     uint32_t m_excl, m_nexcl;  /* code indexes in s_ids */
-    uint64_t m_none_dflt;      /* u_none_dflt */
 } rv_more;
 
 /* A function (sum_func). */
@@ -89,6 +88,8 @@ typedef struct rv_func {
     uint32_t u_more;           /* index in s_more, SUM_NONE when it has nothing more */
     int32_t u_line;
     uint16_t u_flags;          /* FN_* */
+    uint16_t u_none_dflt;      /* sum_func u_none_dflt, its first 16 parameters (in what would
+                                * be padding) */
 } rv_func;
 
 typedef struct rv_attr {       /* sum_attr */
@@ -462,12 +463,6 @@ static inline uint32_t rv_escape(const rc_run *r, uint32_t mod, const rv_func *u
 {
     const rv_more *m = rv_more_of(r, mod, u);
     return m ? m->m_escape : SUM_NONE;
-}
-
-static inline uint64_t rv_none_dflt(const rc_run *r, uint32_t mod, const rv_func *u)
-{
-    const rv_more *m = rv_more_of(r, mod, u);
-    return m ? m->m_none_dflt : 0;
 }
 
 /* u's windows into *out, their count returned. */

@@ -228,7 +228,7 @@ static void emit_call(eng_run *n, rv_str callee, uint32_t c_instr, int32_t c_lin
     put_var(sb, zigzag((int64_t)c_line - *line));
     *instr = c_instr;
     *line = c_line;
-    uint32_t npos = flags >> 3;  /* fewer than IR_MAX_ARGS, or SUM_PARTIAL: 15 in the stream */
+    uint32_t npos = flags >> 3;  /* fewer than IR_MAX_ARGS, or 15: SUM_PARTIAL */
     put_byte(sb, (uint8_t)((flags & 7) | (locks ? 8 : 0) | (npos < IR_MAX_ARGS ? npos : 15) << 4));
     if (locks)
         put_var(sb, locks);
@@ -451,7 +451,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
     }
     f->u_line = rd_i32(d);
     m.m_escape = rd_opt(d);
-    m.m_none_dflt = rd_var(d);
+    f->u_none_dflt = (uint16_t)rd_var(d);
     m.m_ncells = rd_u32(d);
     m.m_cells = n->n_vcells.v_n;
     for (k = 0; k < m.m_ncells && !d->d_err; k++) {
@@ -562,7 +562,7 @@ static void rd_func(eng_run *n, rd *d, rv_func *f, uint32_t nfuncs_left)
     }
     f->u_more = SUM_NONE;
     if (m.m_escape != SUM_NONE || m.m_nwin || m.m_nacqs || m.m_ncells || m.m_nheld ||
-        m.m_nreleased || m.m_nexcl || m.m_none_dflt) {
+        m.m_nreleased || m.m_nexcl) {
         rv_more *mm = push(n, &n->n_vmore, sizeof *mm);
         if (!mm)
             return;

@@ -153,7 +153,7 @@ static void put_func(writer *w, const sum_func *u)
         put_u(w, (uint64_t)(int64_t)c->c_line + 1);
         put_u(w, c->c_locks);
         put_u(w, (uint64_t)c->c_loop | (uint64_t)c->c_owned << 1 | (uint64_t)c->c_main << 2 |
-                     (uint64_t)c->c_npos << 3);
+                     (uint64_t)(c->c_npos < IR_MAX_ARGS ? c->c_npos : 15) << 3);
     }
     put_u(w, u->u_nheld_out);
     for (k = 0; k < u->u_nheld_out; k++)
@@ -426,7 +426,7 @@ static void get_func(reader *r, sum_func *u)
         c->c_loop = flags & 1;
         c->c_owned = (flags >> 1) & 1;
         c->c_main = (flags >> 2) & 1;
-        c->c_npos = (uint8_t)(flags >> 3);
+        c->c_npos = (flags >> 3) < IR_MAX_ARGS ? (uint8_t)(flags >> 3) : SUM_PARTIAL;
     }
     u->u_nheld_out = get_u32(r);
     u->u_held_out = get_array(r, u->u_nheld_out, sizeof *u->u_held_out, 1);
