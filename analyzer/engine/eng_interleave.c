@@ -294,10 +294,16 @@ int eng_in_place(const finding *f, const bc_code *bc)
 
 int eng_in_place_op(const finding *f, const bc_code *bc)
 {
-    int32_t lo = index_at(bc, f->f_first), hi = index_at(bc, f->f_last), i;
+    int32_t lo = index_at(bc, f->f_first), hi = index_at(bc, f->f_last);
     if (strncmp(f->f_rule, "GIL10", 5) || !strcmp(f->f_rule, "GIL105") || lo < 0 || hi < 0)
         return 0;
-    for (i = lo; i < hi; i++)
+    return eng_in_place_between(bc, (uint32_t)lo, (uint32_t)hi);
+}
+
+int eng_in_place_between(const bc_code *bc, uint32_t lo, uint32_t hi)
+{
+    uint32_t i;
+    for (i = lo; i < hi && i < bc->bc_ninstrs; i++)
         if (bc->bc_instrs[i].in_sem == SEM_BINARY && bc->bc_instrs[i].in_a >= BINOP_INPLACE &&
             bc->bc_instrs[i].in_a < BINOP_SUBSCR)
             return 1;

@@ -350,6 +350,8 @@ int eng_in_place(const finding *f, const bc_code *bc);
 /* 1 when read-modify-write finding f is an in-place operator, whatever the target's type (the
  * composition, which knows more types than one file, decides whether it works in place). */
 int eng_in_place_op(const finding *f, const bc_code *bc);
+/* Does bc run an augmented operator (`+=`, `|=`) between instructions lo and hi? */
+int eng_in_place_between(const bc_code *bc, uint32_t lo, uint32_t hi);
 
 /* Index in bc_instrs of the first instruction of the statement holding instruction i: the
  * earliest instruction before it on the same source line, after no return, pop or jump away,

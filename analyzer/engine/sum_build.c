@@ -187,18 +187,6 @@ static const char *spath(builder *b, uint32_t ci, const ir_path *p, const char *
     return text_done(b);
 }
 
-/* Does code ci run an augmented operator (`+=`, `|=`) between instructions lo and hi? */
-static int in_place_between(const eng_code *c, uint32_t lo, uint32_t hi)
-{
-    const bc_code *bc = c->c_ir.f_code;
-    uint32_t i;
-    for (i = lo; i < hi && i < bc->bc_ninstrs; i++)
-        if (bc->bc_instrs[i].in_sem == SEM_BINARY && bc->bc_instrs[i].in_a >= BINOP_INPLACE &&
-            bc->bc_instrs[i].in_a < BINOP_SUBSCR)
-            return 1;
-    return 0;
-}
-
 /* Are two summary paths the same item up to what the keys are: `g:D[*p1]['oids']` and
  * `g:D[*]['oids']` (a key from a parameter or a local is any key; a constant is itself)? */
 static int same_item_shape(const char *a, const char *b)
@@ -245,9 +233,11 @@ static int item_container(builder *b, const char *p)
                 made = 1;
                 continue;
             }
-            for (i = 0; i < m->m_nwin && !back; i++)
-                back = m->m_win[i].w_code == j && m->m_win[i].w_last == e->ev_instr &&
-                       in_place_between(c, m->m_win[i].w_first, m->m_win[i].w_last);
+            for (i = 0; i < m->m_nwin && !back; i++) {
+                const eng_window *w = &m->m_win[i];
+                back = w->w_code == j && w->w_last == e->ev_instr &&
+                       eng_in_place_between(c->c_ir.f_code, w->w_first, w->w_last);
+            }
             if (!back)
                 return 0;
         }
@@ -1133,7 +1123,7 @@ static void build_func(builder *b, uint32_t ci)
         sw->w_check = check_constant(b, ci, w->w_first);
         if (w->w_first < c->c_ir.f_code->bc_ninstrs)
             sw->w_ifparam = param_guard(b, ci, c->c_ir.f_block_of[w->w_first]);
-        if (strchr(p, '[') && in_place_between(c, w->w_first, w->w_last))
+        if (strchr(p, '[') && eng_in_place_between(c->c_ir.f_code, w->w_first, w->w_last))
             sw->w_cont_item = (uint8_t)item_container(b, p);
     }
     /* locks acquired by hand and never released here (`_acquireLock()`), and released here
